@@ -1,0 +1,34 @@
+# casedesk — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install whenever pyproject.toml changes (idempotent otherwise).
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/casedesk db upgrade --quiet
+	$(BIN)/casedesk demo --if-empty
+	$(BIN)/casedesk
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check casedesk tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/claims.py
+	$(BIN)/python bench/inbox.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,111 @@
+"""Settings from flags, the environment and the config file in platformdirs' config dir.
+
+Precedence, for each setting: command-line flag > environment variable > config file >
+built-in default. The config file is TOML (``config.toml``) with two keys today:
+``database_url`` and ``agent`` (the login the workstation and CLI act as).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from casedesk.errors import ConfigError
+
+APP_NAME = "casedesk"
+ENV_DATABASE_URL = "CASEDESK_DATABASE_URL"
+ENV_AGENT = "CASEDESK_AGENT"
+ENV_CONFIG_DIR = "CASEDESK_CONFIG_DIR"
+ENV_DATA_DIR = "CASEDESK_DATA_DIR"
+
+
+def config_dir() -> Path:
+    """Where ``config.toml`` lives (``CASEDESK_CONFIG_DIR`` overrides, for tests)."""
+    override = os.environ.get(ENV_CONFIG_DIR)
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    """Where the default SQLite database lives (``CASEDESK_DATA_DIR`` overrides)."""
+    override = os.environ.get(ENV_DATA_DIR)
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def read_config_file() -> dict[str, object]:
+    """The config file as a dict; empty when there is none. A broken file is a ConfigError."""
+    path = config_path()
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}; fix or delete the file") from None
+
+
+def write_config_value(key: str, value: str) -> Path:
+    """Set one top-level string key in the config file, keeping the others."""
+    data = read_config_file()
+    data[key] = value
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"{k} = {_toml_string(str(v))}" for k, v in sorted(data.items())]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def default_database_url() -> str:
+    path = data_dir() / "casedesk.db"
+    return f"sqlite:///{path}"
+
+
+def resolve_database_url(flag: str | None = None) -> str:
+    """``--db`` > ``CASEDESK_DATABASE_URL`` > config file > the default SQLite file."""
+    if flag:
+        return flag
+    env = os.environ.get(ENV_DATABASE_URL)
+    if env:
+        return env
+    configured = read_config_file().get("database_url")
+    if isinstance(configured, str) and configured:
+        return configured
+    return default_database_url()
+
+
+def resolve_agent_login(flag: str | None = None, *, fallback_to_os_user: bool = True) -> str | None:
+    """``--as`` > ``CASEDESK_AGENT`` > config file > the OS user name (as a last resort)."""
+    if flag:
+        return flag
+    env = os.environ.get(ENV_AGENT)
+    if env:
+        return env
+    configured = read_config_file().get("agent")
+    if isinstance(configured, str) and configured:
+        return configured
+    if not fallback_to_os_user:
+        return None
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name is a normal situation in containers
+        return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    agent_login: str | None

@@ -1,0 +1,141 @@
+"""Column types and vocabularies shared by every table.
+
+Datetimes are stored in UTC and always come back timezone-aware, on SQLite too
+(:class:`UTCDateTime`). Vocabularies are ``StrEnum``s stored as short strings, so
+both databases hold the same plain text and migrations never fight native enums.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, types
+
+
+class UTCDateTime(types.TypeDecorator):
+    """An aware-UTC datetime on every backend; naive values are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: casedesk stores aware UTC times only")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utc_column(*, nullable: bool = True, index: bool = False) -> Any:
+    """A fresh ``Column`` of :class:`UTCDateTime` (SQLModel needs one per field)."""
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+def json_column(default: Any = None) -> Any:
+    """A JSON column (JSON on SQLite, JSON on PostgreSQL) with a Python-side default."""
+    return Column(JSON, nullable=True, default=default)
+
+
+class Tier(StrEnum):
+    standard = "standard"
+    gold = "gold"
+    vip = "vip"
+
+
+class Role(StrEnum):
+    agent = "agent"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+class AgentStatus(StrEnum):
+    available = "available"
+    busy = "busy"
+    away = "away"
+    offline = "offline"
+
+
+class Priority(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class Severity(StrEnum):
+    critical = "critical"
+    major = "major"
+    minor = "minor"
+
+
+class Status(StrEnum):
+    new = "new"
+    in_progress = "in_progress"
+    awaiting_customer = "awaiting_customer"
+    resolved = "resolved"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+#: Statuses in which a case is still somebody's work (shown in inboxes and bins).
+ACTIVE_STATUSES = (Status.new, Status.in_progress, Status.awaiting_customer, Status.resolved)
+#: Statuses from which a case may be cancelled.
+OPEN_STATUSES = (Status.new, Status.in_progress, Status.awaiting_customer)
+
+
+class Channel(StrEnum):
+    phone = "phone"
+    email = "email"
+    visit = "visit"
+    letter = "letter"
+    chat = "chat"
+    web = "web"
+
+
+class Direction(StrEnum):
+    inbound = "inbound"
+    outbound = "outbound"
+
+
+class Typification(StrEnum):
+    query = "query"
+    complaint = "complaint"
+    request = "request"
+    incident = "incident"
+    claim = "claim"
+    other = "other"
+
+
+class Area(StrEnum):
+    technical = "technical"
+    billing = "billing"
+    commercial = "commercial"
+    general = "general"
+
+
+class ArticleStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    retired = "retired"
+
+
+class TaskStatus(StrEnum):
+    open = "open"
+    done = "done"
+    cancelled = "cancelled"
+
+
+def utcnow_for_default() -> datetime:
+    """Only for column defaults of rows created outside the services (imports, seeds)."""
+    return datetime.now(UTC)

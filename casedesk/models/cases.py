@@ -1,0 +1,148 @@
+"""Cases, their audit trail, tasks, time entries and the number counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, text
+from sqlmodel import Field, SQLModel
+
+from casedesk.models.base import json_column, utc_column
+
+_ACTIVE = "status IN ('new', 'in_progress', 'awaiting_customer', 'resolved')"
+
+
+class Case(SQLModel, table=True):
+    """A unit of back-office work. It is always in one place: a queue (no owner) or a bin.
+
+    ``due_at`` is the nearest pending SLA deadline and is what "most urgent first"
+    sorts by; the inbox and WIP-bin indexes are partial indexes over active cases.
+    """
+
+    __tablename__ = "case"
+    __table_args__ = (
+        Index(
+            "ix_case_inbox",
+            "queue_id",
+            "due_at",
+            "id",
+            sqlite_where=text(f"owner_id IS NULL AND {_ACTIVE}"),
+            postgresql_where=text(f"owner_id IS NULL AND {_ACTIVE}"),
+        ),
+        Index(
+            "ix_case_bin",
+            "owner_id",
+            "due_at",
+            "id",
+            sqlite_where=text(f"owner_id IS NOT NULL AND {_ACTIVE}"),
+            postgresql_where=text(f"owner_id IS NOT NULL AND {_ACTIVE}"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    title: str = Field(max_length=300)
+    description: str = Field(default="")
+    area: str = Field(default="general", max_length=32)
+    priority: str = Field(default="medium", max_length=16)
+    severity: str = Field(default="minor", max_length=16)
+    status: str = Field(default="new", max_length=20)
+    channel: str | None = Field(default=None, max_length=16)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    contract_line_id: int | None = Field(default=None, foreign_key="contract_line.id")
+    parent_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    queue_id: int | None = Field(default=None, foreign_key="queue.id")
+    owner_id: int | None = Field(default=None, foreign_key="agent.id")
+    creator_id: int | None = Field(default=None, foreign_key="agent.id")
+    sla_policy_id: int | None = Field(default=None, foreign_key="sla_policy.id")
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=utc_column(nullable=False))
+    last_activity_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # SLA: one column per deadline (absolute UTC), plus when each was met.
+    due_at: datetime = Field(sa_column=utc_column(nullable=False))
+    first_response_due: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    first_response_warn: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    first_response_at: datetime | None = Field(default=None, sa_column=utc_column())
+    next_response_due: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    next_response_warn: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    resolution_due: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    resolution_warn: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    inactivity_due: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    autoclose_due: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    paused_at: datetime | None = Field(default=None, sa_column=utc_column())
+    paused_seconds: int = Field(default=0)
+    # Each warning/breach is recorded once; these flags make the scan idempotent.
+    sla_flags: int = Field(default=0)
+    resolution_type: str | None = Field(default=None, max_length=40)
+    resolution_notes: str | None = None
+    resolved_at: datetime | None = Field(default=None, sa_column=utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    version: int = Field(default=1)
+    external_id: str | None = Field(default=None, max_length=128, unique=True)
+    extras: dict[str, Any] | None = Field(default=None, sa_column=json_column())
+
+
+class CaseEvent(SQLModel, table=True):
+    """The audit trail: one row per change of a case, with before and after."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (Index("ix_case_event_case", "case_id", "at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", ondelete="CASCADE")
+    at: datetime = Field(sa_column=utc_column(nullable=False))
+    actor_id: int | None = Field(default=None, foreign_key="agent.id")
+    kind: str = Field(max_length=32)
+    from_queue_id: int | None = None
+    to_queue_id: int | None = None
+    from_owner_id: int | None = None
+    to_owner_id: int | None = None
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str | None = Field(default=None, max_length=20)
+    note: str | None = None
+    data: dict[str, Any] | None = Field(default=None, sa_column=json_column())
+
+
+class Task(SQLModel, table=True):
+    """A step on a case (or standalone) with its own assignee and due time."""
+
+    __tablename__ = "task"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=300)
+    description: str = Field(default="")
+    assignee_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    status: str = Field(default="open", max_length=16)
+    position: int = Field(default=0)
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    due_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    warn_at: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    inactivity_due: datetime | None = Field(default=None, sa_column=utc_column(index=True))
+    last_activity_at: datetime | None = Field(default=None, sa_column=utc_column())
+    completed_at: datetime | None = Field(default=None, sa_column=utc_column())
+    sla_flags: int = Field(default=0)
+
+
+class TimeEntry(SQLModel, table=True):
+    """Minutes an agent spent on a case; counts against contract minutes."""
+
+    __tablename__ = "time_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
+    agent_id: int = Field(foreign_key="agent.id")
+    minutes: int
+    at: datetime = Field(sa_column=utc_column(nullable=False))
+    note: str | None = None
+
+
+class Counter(SQLModel, table=True):
+    """Human-number sequences (``case``, ``article``), claimed atomically in blocks."""
+
+    __tablename__ = "counter"
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = Field(default=0)

@@ -1,0 +1,75 @@
+"""Configuration records: SLA policies, business calendars, routing rules, case templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from casedesk.models.base import json_column
+
+
+class BusinessCalendarRow(SQLModel, table=True):
+    """A stored business calendar (see :class:`casedesk.sla.BusinessCalendar`)."""
+
+    __tablename__ = "business_calendar"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    timezone: str = Field(max_length=64)
+    hours: dict[str, Any] = Field(sa_column=json_column())  # {"0": [["09:00","18:00"]], ...}
+    holidays: list[str] | None = Field(default=None, sa_column=json_column())  # ISO dates
+    recurring_holidays: list[list[int]] | None = Field(default=None, sa_column=json_column())
+    country: str | None = Field(default=None, max_length=8)
+    subdivision: str | None = Field(default=None, max_length=16)
+
+
+class SlaPolicy(SQLModel, table=True):
+    """Match conditions → separate targets (minutes of business time) and escalation."""
+
+    __tablename__ = "sla_policy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    position: int = Field(default=100)
+    active: bool = Field(default=True)
+    match: dict[str, Any] | None = Field(default=None, sa_column=json_column())
+    calendar_id: int | None = Field(default=None, foreign_key="business_calendar.id")
+    first_response_minutes: int | None = None
+    next_response_minutes: int | None = None
+    resolution_minutes: int | None = None
+    inactivity_minutes: int | None = None
+    warning_percent: int = Field(default=80)
+    autoclose_minutes: int | None = None
+    escalation: dict[str, Any] | None = Field(default=None, sa_column=json_column())
+
+
+class RoutingRule(SQLModel, table=True):
+    """An ordered rule sending new cases to a queue and maybe to an agent."""
+
+    __tablename__ = "routing_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    position: int = Field(default=100)
+    active: bool = Field(default=True)
+    conditions: dict[str, Any] | None = Field(default=None, sa_column=json_column())
+    queue_id: int = Field(foreign_key="queue.id")
+    strategy: str = Field(default="manual", max_length=16)
+    required_skills: list[str] | None = Field(default=None, sa_column=json_column())
+
+
+class CaseTemplate(SQLModel, table=True):
+    """A prefilled case with its playbook of tasks."""
+
+    __tablename__ = "case_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    title: str = Field(default="", max_length=300)
+    description: str = Field(default="")
+    area: str = Field(default="general", max_length=32)
+    priority: str = Field(default="medium", max_length=16)
+    severity: str = Field(default="minor", max_length=16)
+    queue_id: int | None = Field(default=None, foreign_key="queue.id")
+    tasks: list[dict[str, Any]] | None = Field(default=None, sa_column=json_column())

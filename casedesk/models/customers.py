@@ -1,0 +1,90 @@
+"""Accounts, contacts, the products they hold and their contracts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from casedesk.models.base import json_column, utc_column
+
+
+class Account(SQLModel, table=True):
+    """A customer organisation or household."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, index=True)
+    tier: str = Field(default="standard", max_length=16)
+    external_id: str | None = Field(default=None, max_length=128, unique=True)
+    extras: dict[str, Any] | None = Field(default=None, sa_column=json_column())
+    created_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class Contact(SQLModel, table=True):
+    """A person who calls, writes or visits."""
+
+    __tablename__ = "contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    name: str = Field(max_length=200, index=True)
+    email: str | None = Field(default=None, max_length=254, index=True)
+    phone: str | None = Field(default=None, max_length=40, index=True)
+    marketing_consent: bool = Field(default=False)
+    external_id: str | None = Field(default=None, max_length=128, unique=True)
+    extras: dict[str, Any] | None = Field(default=None, sa_column=json_column())
+    created_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class Product(SQLModel, table=True):
+    """A product or service the company sells."""
+
+    __tablename__ = "product"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=200)
+
+
+class AccountProduct(SQLModel, table=True):
+    """A product or service an account has contracted."""
+
+    __tablename__ = "account_product"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    product_id: int = Field(foreign_key="product.id")
+    serial: str | None = Field(default=None, max_length=80)
+    since: date | None = None
+    until: date | None = None
+
+
+class Contract(SQLModel, table=True):
+    """A support contract of an account."""
+
+    __tablename__ = "contract"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=40, unique=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    name: str = Field(max_length=200)
+    starts: date | None = None
+    ends: date | None = None
+    status: str = Field(default="active", max_length=16)
+
+
+class ContractLine(SQLModel, table=True):
+    """A line of a contract granting an entitlement: a number of cases or of minutes."""
+
+    __tablename__ = "contract_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id", index=True, ondelete="CASCADE")
+    product_id: int | None = Field(default=None, foreign_key="product.id")
+    name: str = Field(max_length=200)
+    allotment: str = Field(default="cases", max_length=16)  # "cases" or "minutes"
+    total: int = Field(default=0)
+    used: int = Field(default=0)

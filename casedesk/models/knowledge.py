@@ -1,0 +1,41 @@
+"""Knowledge articles and their links to the cases they helped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from casedesk.models.base import utc_column
+
+
+class Article(SQLModel, table=True):
+    """A knowledge-base article (``KB-000042``) with a Markdown body."""
+
+    __tablename__ = "article"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    title: str = Field(max_length=300)
+    keywords: str = Field(default="", max_length=1000)
+    body: str = Field(default="")
+    status: str = Field(default="draft", max_length=16)
+    author_id: int | None = Field(default=None, foreign_key="agent.id")
+    source_case_id: int | None = Field(default=None, foreign_key="case.id")
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=utc_column(nullable=False))
+    used_count: int = Field(default=0)
+
+
+class ArticleLink(SQLModel, table=True):
+    """An article used on a case, or sent to the case's customer."""
+
+    __tablename__ = "article_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
+    kind: str = Field(default="used", max_length=16)  # "used" or "sent"
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    at: datetime = Field(sa_column=utc_column(nullable=False))

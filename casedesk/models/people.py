@@ -1,0 +1,48 @@
+"""Agents, queues and queue membership."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from casedesk.models.base import json_column, utc_column
+
+
+class Agent(SQLModel, table=True):
+    """A person at a terminal: role, skills, capacity and availability."""
+
+    __tablename__ = "agent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    role: str = Field(default="agent", max_length=16)
+    skills: list[str] | None = Field(default=None, sa_column=json_column())
+    capacity: int = Field(default=10)
+    status: str = Field(default="available", max_length=16)
+    timezone: str = Field(default="Europe/Madrid", max_length=64)
+    active: bool = Field(default=True)
+    created_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class Queue(SQLModel, table=True):
+    """A shared work queue, usually one per department or area."""
+
+    __tablename__ = "queue"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True, index=True)
+    area: str = Field(default="general", max_length=32)
+    description: str | None = Field(default=None, max_length=500)
+    created_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class QueueMember(SQLModel, table=True):
+    """An agent's membership of a queue (members may accept and take its cases)."""
+
+    __tablename__ = "queue_member"
+
+    queue_id: int = Field(foreign_key="queue.id", primary_key=True, ondelete="CASCADE")
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True, ondelete="CASCADE", index=True)

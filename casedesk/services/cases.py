@@ -1,0 +1,307 @@
+"""Creating and editing cases: create, update under a version check, notes, time, parents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from casedesk.db import write_session
+from casedesk.errors import InvalidTransition, NotFound, ValidationError
+from casedesk.models import (
+    Area,
+    Case,
+    Contact,
+    ContractLine,
+    Interaction,
+    Priority,
+    Severity,
+    Status,
+    TimeEntry,
+)
+from casedesk.services import sla
+from casedesk.services.changes import apply_change, record_event
+from casedesk.services.context import Actor, Desk, case_label, load_case, load_queue
+from casedesk.services.numbers import claim_numbers
+from casedesk.services.queries import case_detail
+from casedesk.services.views import CaseDetail
+
+
+def _check_choice(value: str, allowed: type, field: str) -> str:
+    value = (value or "").strip().lower()
+    choices = [m.value for m in allowed]  # type: ignore[attr-defined]
+    if value not in choices:
+        raise ValidationError(f"{field} {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def create_case(
+    desk: Desk,
+    actor: Actor,
+    *,
+    title: str,
+    description: str = "",
+    area: str = "general",
+    priority: str = "medium",
+    severity: str = "minor",
+    contact_id: int | None = None,
+    queue: str | None = None,
+    contract_line_id: int | None = None,
+    parent: str | int | None = None,
+    from_interaction: int | None = None,
+    channel: str | None = None,
+) -> CaseDetail:
+    """Open a case into a queue, or into the creator's bin when no queue is given.
+
+    With ``from_interaction`` the case is linked to that interaction; when it is an
+    inbound phone call or visit taken by the creator, that live contact is the case's
+    first response.
+    """
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError("a case needs a title")
+    area = _check_choice(area, Area, "area")
+    priority = _check_choice(priority, Priority, "priority")
+    severity = _check_choice(severity, Severity, "severity")
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        account_id = None
+        if contact_id is not None:
+            contact = session.get(Contact, contact_id)
+            if contact is None:
+                raise NotFound(f"no contact {contact_id}")
+            account_id = contact.account_id
+        queue_id = load_queue(session, queue).id if queue else None
+        if contract_line_id is not None and session.get(ContractLine, contract_line_id) is None:
+            raise NotFound(f"no contract line {contract_line_id}")
+        parent_id = load_case(session, parent).id if parent is not None else None
+        interaction = None
+        if from_interaction is not None:
+            interaction = session.get(Interaction, from_interaction)
+            if interaction is None:
+                raise NotFound(f"no interaction {from_interaction}")
+            if interaction.case_id is not None:
+                raise InvalidTransition(f"interaction {from_interaction} is already on a case")
+            contact_id = contact_id or interaction.contact_id
+            channel = channel or interaction.channel
+        live = (
+            interaction is not None
+            and interaction.direction == "inbound"
+            and interaction.channel in ("phone", "visit", "chat")
+            and interaction.agent_id == actor.id
+        )
+        number = claim_numbers(session, "case")[0]
+        policy = sla.choose_policy(
+            session,
+            priority=priority,
+            severity=severity,
+            account_id=account_id,
+            contract_line_id=contract_line_id,
+            queue_id=queue_id,
+        )
+        targets = sla.targets_of(session, policy)
+        case = Case(
+            number=number,
+            title=title,
+            description=description or "",
+            area=area,
+            priority=priority,
+            severity=severity,
+            status=Status.new,
+            channel=channel,
+            contact_id=contact_id,
+            account_id=account_id,
+            contract_line_id=contract_line_id,
+            parent_id=parent_id,
+            queue_id=queue_id,
+            owner_id=None if queue_id else actor.id,
+            creator_id=actor.id,
+            created_at=now,
+            updated_at=now,
+            last_activity_at=now,
+            due_at=sla.FAR_FUTURE,
+            first_response_at=now if live else None,
+            sla_flags=int(sla.Flag.FIRST_RESPONSE_MET) if live else 0,
+        )
+        values = sla.deadlines(case, targets, now)
+        for key, value in values.items():
+            setattr(case, key, value)
+        session.add(case)
+        session.flush()
+        record_event(
+            session,
+            case_id=case.id,
+            at=now,
+            actor_id=actor.id,
+            kind="create",  # type: ignore[arg-type]
+            after={"queue_id": queue_id, "owner_id": case.owner_id, "status": Status.new.value},
+            data={"policy": targets.name, "from_interaction": from_interaction},
+        )
+        if interaction is not None:
+            session.execute(
+                update(Interaction).where(Interaction.id == interaction.id).values(case_id=case.id)
+            )
+        if contract_line_id is not None:
+            session.execute(
+                update(ContractLine)
+                .where(ContractLine.id == contract_line_id, ContractLine.allotment == "cases")
+                .values(used=ContractLine.used + 1)
+            )
+        return case_detail(session, case.id)  # type: ignore[arg-type]
+
+
+_EDITABLE = (
+    "title",
+    "description",
+    "area",
+    "priority",
+    "severity",
+    "contact_id",
+    "contract_line_id",
+)
+
+
+def update_case(
+    desk: Desk, actor: Actor, number: int | str, *, version: int, **changes: Any
+) -> CaseDetail:
+    """Edit a case's fields, only if nobody changed it since ``version``.
+
+    Changing priority or severity re-evaluates the SLA policy; paused time is kept.
+    """
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise ValidationError(f"cannot edit {', '.join(sorted(unknown))}")
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        if case.status in (Status.closed, Status.cancelled):
+            raise InvalidTransition(f"{case_label(case.number)} is {case.status}: reopen it first")
+        values: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key == "priority":
+                value = _check_choice(value, Priority, "priority")
+            elif key == "severity":
+                value = _check_choice(value, Severity, "severity")
+            elif key == "area":
+                value = _check_choice(value, Area, "area")
+            elif key == "title":
+                value = (value or "").strip()
+                if not value:
+                    raise ValidationError("a case needs a title")
+            if getattr(case, key) != value:
+                values[key] = value
+        if not values:
+            return case_detail(session, case.id)  # type: ignore[arg-type]
+        if "contact_id" in values and values["contact_id"] is not None:
+            contact = session.get(Contact, values["contact_id"])
+            if contact is None:
+                raise NotFound(f"no contact {values['contact_id']}")
+            values["account_id"] = contact.account_id
+        data: dict[str, Any] = {k: [getattr(case, k), v] for k, v in values.items()}
+        if {"priority", "severity", "contract_line_id"} & set(values):
+            probe = Case(**{**case.model_dump(), **values})
+            policy = sla.choose_policy(
+                session,
+                priority=probe.priority,
+                severity=probe.severity,
+                account_id=probe.account_id,
+                contract_line_id=probe.contract_line_id,
+                queue_id=case.queue_id,
+            )
+            targets = sla.targets_of(session, policy)
+            # Paused time is kept: completed pauses are in paused_seconds, an ongoing
+            # pause is added on resume from paused_at.
+            probe.paused_seconds = case.paused_seconds
+            values.update(sla.deadlines(probe, targets, now))
+            data["policy"] = targets.name
+        apply_change(
+            session,
+            case,
+            actor,
+            now,
+            kind="update",
+            values=values,
+            expected_version=version,
+            data=data,
+        )
+        return case_detail(session, case.id)  # type: ignore[arg-type]
+
+
+def add_note(desk: Desk, actor: Actor, number: int | str, text: str) -> CaseDetail:
+    """An internal note on the case's timeline."""
+    if not text or not text.strip():
+        raise ValidationError("a note needs some text")
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        apply_change(session, case, actor, now, kind="note", values={}, note=text.strip())
+        return case_detail(session, case.id)  # type: ignore[arg-type]
+
+
+def log_time(
+    desk: Desk, actor: Actor, number: int | str, minutes: int, note: str | None = None
+) -> CaseDetail:
+    """Record minutes spent on a case; they count against a minutes contract line."""
+    if minutes <= 0 or minutes > 24 * 60:
+        raise ValidationError(f"minutes must be between 1 and 1440, not {minutes}")
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        session.execute(
+            insert(TimeEntry).values(
+                case_id=case.id, agent_id=actor.id, minutes=minutes, at=now, note=note
+            )
+        )
+        if case.contract_line_id is not None:
+            session.execute(
+                update(ContractLine)
+                .where(
+                    ContractLine.id == case.contract_line_id, ContractLine.allotment == "minutes"
+                )
+                .values(used=ContractLine.used + minutes)
+            )
+        apply_change(
+            session, case, actor, now, kind="time", values={}, note=note, data={"minutes": minutes}
+        )
+        return case_detail(session, case.id)  # type: ignore[arg-type]
+
+
+def link_parent(
+    desk: Desk,
+    actor: Actor,
+    number: int | str,
+    parent: int | str | None,
+    *,
+    version: int | None = None,
+) -> CaseDetail:
+    """Make ``parent`` the case's parent (a major case); ``None`` unlinks. No cycles."""
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        parent_id = None
+        if parent is not None:
+            parent_case = load_case(session, parent)
+            parent_id = parent_case.id
+            cursor: int | None = parent_id
+            seen = set()
+            while cursor is not None and cursor not in seen:
+                if cursor == case.id:
+                    raise ValidationError(
+                        f"{case_label(parent_case.number)} is {case_label(case.number)} or one "
+                        "of its children: a case cannot be its own ancestor"
+                    )
+                seen.add(cursor)
+                cursor = session.execute(
+                    select(Case.parent_id).where(Case.id == cursor)
+                ).scalar_one_or_none()
+        apply_change(
+            session,
+            case,
+            actor,
+            now,
+            kind="link",
+            values={"parent_id": parent_id},
+            expected_version=version,
+            note=f"parent {case_label(parent_case.number)}" if parent_id else "unlinked",
+        )
+        return case_detail(session, case.id)  # type: ignore[arg-type]

@@ -1,0 +1,139 @@
+"""What every service call needs: the database, the clock, and who is acting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
+from casedesk.clock import Clock, system_clock
+from casedesk.db import read_session
+from casedesk.errors import NotFound, PermissionDenied, ValidationError
+from casedesk.models import Agent, Case, Queue, QueueMember, Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting agent, as every service call receives it."""
+
+    id: int
+    login: str
+    name: str
+    role: str
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in (Role.supervisor, Role.admin)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+
+@dataclass
+class Desk:
+    """The service layer's handle: an engine and a clock. Cheap; share it across threads."""
+
+    engine: Engine
+    clock: Clock = field(default=system_clock)
+    #: Days after closing within which an agent (not only a supervisor) may reopen a case.
+    reopen_days: int = 7
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def actor(self, login: str) -> Actor:
+        """Look up the acting agent by login; unknown or inactive logins are refused."""
+        with read_session(self.engine) as session:
+            agent = session.execute(select(Agent).where(Agent.login == login)).scalar_one_or_none()
+        if agent is None:
+            raise NotFound(f"no agent with login {login!r}: see `casedesk agent list`")
+        if not agent.active:
+            raise PermissionDenied(f"agent {login!r} is deactivated")
+        return Actor(agent.id, agent.login, agent.name, agent.role)  # type: ignore[arg-type]
+
+
+# --- numbers ----------------------------------------------------------------------
+
+_CASE_NUMBER = re.compile(r"^\s*(?:cs-?)?0*(\d+)\s*$", re.IGNORECASE)
+
+
+def case_label(number: int) -> str:
+    """``CS-000123``: the number people see and say."""
+    return f"CS-{number:06d}"
+
+
+def parse_case_number(text: str | int) -> int:
+    """Accept ``CS-000123``, ``cs-123``, ``123`` or an int."""
+    if isinstance(text, int):
+        return text
+    match = _CASE_NUMBER.match(text)
+    if not match:
+        raise ValidationError(f"{text!r} is not a case number (expected e.g. CS-000123)")
+    return int(match.group(1))
+
+
+# --- lookups shared by the services ------------------------------------------------
+
+
+def load_case(session: Session, number: int | str) -> Case:
+    num = parse_case_number(number)
+    case = session.execute(select(Case).where(Case.number == num)).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"no case {case_label(num)}")
+    return case
+
+
+def load_queue(session: Session, name_or_id: str | int) -> Queue:
+    if isinstance(name_or_id, int):
+        queue = session.get(Queue, name_or_id)
+    else:
+        queue = session.execute(select(Queue).where(Queue.name == name_or_id)).scalar_one_or_none()
+    if queue is None:
+        raise NotFound(f"no queue {name_or_id!r}: see `casedesk queue list`")
+    return queue
+
+
+def load_agent(session: Session, login_or_id: str | int) -> Agent:
+    if isinstance(login_or_id, int):
+        agent = session.get(Agent, login_or_id)
+    else:
+        agent = session.execute(
+            select(Agent).where(Agent.login == login_or_id)
+        ).scalar_one_or_none()
+    if agent is None:
+        raise NotFound(f"no agent {login_or_id!r}: see `casedesk agent list`")
+    return agent
+
+
+def is_member(session: Session, agent_id: int, queue_id: int | None) -> bool:
+    if queue_id is None:
+        return False
+    row = session.execute(
+        select(QueueMember.agent_id).where(
+            QueueMember.queue_id == queue_id, QueueMember.agent_id == agent_id
+        )
+    ).first()
+    return row is not None
+
+
+def require_supervisor(actor: Actor, what: str) -> None:
+    if not actor.is_supervisor:
+        raise PermissionDenied(f"only supervisors may {what}; {actor.login} is an {actor.role}")
+
+
+def ago(then: datetime | None, now: datetime) -> str:
+    """``3 s ago``, ``5 min ago``, ``2 h ago``, ``4 d ago``."""
+    if then is None:
+        return ""
+    seconds = max(0, int((now - then) / timedelta(seconds=1)))
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} d ago"

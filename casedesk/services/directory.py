@@ -1,0 +1,314 @@
+"""People and places: agents, queues and membership, contacts and accounts."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from casedesk.db import read_session, write_session
+from casedesk.errors import ConflictError, NotFound, ValidationError
+from casedesk.models import (
+    ACTIVE_STATUSES,
+    Account,
+    Agent,
+    AgentStatus,
+    Area,
+    Case,
+    Contact,
+    Queue,
+    QueueMember,
+    Role,
+    Tier,
+)
+from casedesk.services.context import Actor, Desk, load_agent, load_queue, require_supervisor
+from casedesk.services.views import AgentView, QueueView
+
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _bootstrap_or_admin(desk: Desk, actor: Actor | None) -> None:
+    """The very first agent may be created by anybody; after that, admins only."""
+    if actor is not None:
+        if actor.role != Role.admin:
+            raise_for = "add agents"
+            require_supervisor(actor, raise_for)
+        return
+    with read_session(desk.engine) as session:
+        count = session.execute(select(func.count()).select_from(Agent)).scalar_one()
+    if count:
+        raise ValidationError("say who is acting (--as LOGIN) to add agents")
+
+
+def add_agent(
+    desk: Desk,
+    actor: Actor | None,
+    *,
+    login: str,
+    name: str,
+    role: str = "agent",
+    email: str | None = None,
+    skills: list[str] | None = None,
+    capacity: int = 10,
+    queues: list[str] | None = None,
+    timezone: str = "Europe/Madrid",
+) -> AgentView:
+    """Create an agent (supervisors and admins; anybody for the first one)."""
+    _bootstrap_or_admin(desk, actor)
+    login = login.strip().lower()
+    if not _LOGIN.match(login):
+        raise ValidationError(f"login {login!r}: use lower-case letters, digits, '.', '_' or '-'")
+    if role not in [r.value for r in Role]:
+        raise ValidationError(f"role {role!r} is not one of agent, supervisor, admin")
+    if capacity < 0:
+        raise ValidationError("capacity cannot be negative")
+    now = desk.now()
+    try:
+        with write_session(desk.engine) as session:
+            agent_id = session.execute(
+                insert(Agent)
+                .values(
+                    login=login,
+                    name=name.strip() or login,
+                    role=role,
+                    email=email,
+                    skills=sorted(set(skills or [])),
+                    capacity=capacity,
+                    status=AgentStatus.available,
+                    timezone=timezone,
+                    active=True,
+                    created_at=now,
+                )
+                .returning(Agent.id)
+            ).scalar_one()
+            for queue in queues or []:
+                q = load_queue(session, queue)
+                session.execute(insert(QueueMember).values(queue_id=q.id, agent_id=agent_id))
+    except IntegrityError:
+        raise ConflictError(f"an agent with login {login!r} already exists") from None
+    return get_agent(desk, login)
+
+
+def set_agent_status(desk: Desk, actor: Actor, status: str, login: str | None = None) -> AgentView:
+    """Set my availability (or, for supervisors, anybody's)."""
+    if status not in [s.value for s in AgentStatus]:
+        raise ValidationError(f"status {status!r} is not one of available, busy, away, offline")
+    target = login or actor.login
+    if target != actor.login:
+        require_supervisor(actor, "change another agent's status")
+    with write_session(desk.engine) as session:
+        agent = load_agent(session, target)
+        session.execute(update(Agent).where(Agent.id == agent.id).values(status=status))
+    return get_agent(desk, target)
+
+
+def _agent_view(session, agent: Agent) -> AgentView:
+    queues = (
+        session.execute(
+            select(Queue.name)
+            .join(QueueMember, QueueMember.queue_id == Queue.id)
+            .where(QueueMember.agent_id == agent.id)
+            .order_by(Queue.name)
+        )
+        .scalars()
+        .all()
+    )
+    wip = session.execute(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.owner_id == agent.id, Case.status.in_([s.value for s in ACTIVE_STATUSES]))
+    ).scalar_one()
+    return AgentView(
+        agent.id,
+        agent.login,
+        agent.name,
+        agent.role,
+        list(agent.skills or []),  # type: ignore[arg-type]
+        agent.capacity,
+        agent.status,
+        agent.active,
+        list(queues),
+        wip,
+    )
+
+
+def get_agent(desk: Desk, login: str) -> AgentView:
+    with read_session(desk.engine) as session:
+        return _agent_view(session, load_agent(session, login))
+
+
+def list_agents(desk: Desk) -> list[AgentView]:
+    with read_session(desk.engine) as session:
+        agents = session.execute(select(Agent).order_by(Agent.login)).scalars().all()
+        return [_agent_view(session, a) for a in agents]
+
+
+def add_queue(
+    desk: Desk,
+    actor: Actor,
+    *,
+    name: str,
+    area: str = "general",
+    description: str | None = None,
+    members: list[str] | None = None,
+) -> QueueView:
+    """Create a queue (supervisors)."""
+    require_supervisor(actor, "add queues")
+    name = name.strip()
+    if not name:
+        raise ValidationError("a queue needs a name")
+    if area not in [a.value for a in Area]:
+        raise ValidationError(f"area {area!r} is not one of {', '.join(a.value for a in Area)}")
+    try:
+        with write_session(desk.engine) as session:
+            queue_id = session.execute(
+                insert(Queue)
+                .values(name=name, area=area, description=description, created_at=desk.now())
+                .returning(Queue.id)
+            ).scalar_one()
+            for login in members or []:
+                agent = load_agent(session, login)
+                session.execute(insert(QueueMember).values(queue_id=queue_id, agent_id=agent.id))
+    except IntegrityError:
+        raise ConflictError(f"a queue named {name!r} already exists") from None
+    return get_queue(desk, name)
+
+
+def set_membership(desk: Desk, actor: Actor, queue: str, login: str, member: bool) -> QueueView:
+    """Add an agent to a queue or remove them (supervisors)."""
+    require_supervisor(actor, "change queue membership")
+    with write_session(desk.engine) as session:
+        q = load_queue(session, queue)
+        agent = load_agent(session, login)
+        exists = session.execute(
+            select(QueueMember).where(
+                QueueMember.queue_id == q.id, QueueMember.agent_id == agent.id
+            )
+        ).first()
+        if member and not exists:
+            session.execute(insert(QueueMember).values(queue_id=q.id, agent_id=agent.id))
+        elif not member and exists:
+            session.execute(
+                QueueMember.__table__.delete().where(  # type: ignore[attr-defined]
+                    QueueMember.queue_id == q.id, QueueMember.agent_id == agent.id
+                )
+            )
+    return get_queue(desk, queue)
+
+
+def _queue_view(session, queue: Queue) -> QueueView:
+    members = (
+        session.execute(
+            select(Agent.login)
+            .join(QueueMember, QueueMember.agent_id == Agent.id)
+            .where(QueueMember.queue_id == queue.id)
+            .order_by(Agent.login)
+        )
+        .scalars()
+        .all()
+    )
+    waiting = session.execute(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.queue_id == queue.id,
+            Case.owner_id.is_(None),
+            Case.status.in_([s.value for s in ACTIVE_STATUSES]),
+        )
+    ).scalar_one()
+    return QueueView(queue.id, queue.name, queue.area, queue.description, list(members), waiting)  # type: ignore[arg-type]
+
+
+def get_queue(desk: Desk, name: str) -> QueueView:
+    with read_session(desk.engine) as session:
+        return _queue_view(session, load_queue(session, name))
+
+
+def list_queues(desk: Desk, *, member: int | None = None) -> list[QueueView]:
+    """All queues, or only those ``member`` (an agent id) belongs to."""
+    with read_session(desk.engine) as session:
+        stmt = select(Queue).order_by(Queue.name)
+        if member is not None:
+            stmt = stmt.join(QueueMember, QueueMember.queue_id == Queue.id).where(
+                QueueMember.agent_id == member
+            )
+        return [_queue_view(session, q) for q in session.execute(stmt).scalars().all()]
+
+
+# --- customers --------------------------------------------------------------------
+
+
+def add_account(desk: Desk, *, name: str, tier: str = "standard") -> int:
+    if tier not in [t.value for t in Tier]:
+        raise ValidationError(f"tier {tier!r} is not one of standard, gold, vip")
+    with write_session(desk.engine) as session:
+        return session.execute(
+            insert(Account)
+            .values(name=name.strip(), tier=tier, created_at=desk.now())
+            .returning(Account.id)
+        ).scalar_one()
+
+
+def add_contact(
+    desk: Desk,
+    *,
+    name: str,
+    email: str | None = None,
+    phone: str | None = None,
+    account_id: int | None = None,
+    marketing_consent: bool = False,
+) -> int:
+    """Create a contact; the e-mail, when given, must look like one."""
+    name = name.strip()
+    if not name:
+        raise ValidationError("a contact needs a name")
+    if email and not _EMAIL.match(email.strip()):
+        raise ValidationError(f"email: {email!r} is not an e-mail address")
+    with write_session(desk.engine) as session:
+        if account_id is not None and session.get(Account, account_id) is None:
+            raise NotFound(f"no account {account_id}")
+        return session.execute(
+            insert(Contact)
+            .values(
+                name=name,
+                email=(email or "").strip() or None,
+                phone=(phone or "").strip() or None,
+                account_id=account_id,
+                marketing_consent=marketing_consent,
+                created_at=desk.now(),
+            )
+            .returning(Contact.id)
+        ).scalar_one()
+
+
+def find_contacts(desk: Desk, text: str, *, limit: int = 20) -> list[dict[str, object]]:
+    """Contacts whose name, e-mail or phone contains ``text`` (lookup as you type)."""
+    text = text.strip()
+    if not text:
+        return []
+    pattern = f"%{text}%"
+    digits = re.sub(r"\D", "", text)
+    with read_session(desk.engine) as session:
+        conditions = [Contact.name.ilike(pattern), Contact.email.ilike(pattern)]
+        if len(digits) >= 3:
+            conditions.append(Contact.phone.ilike(f"%{digits}%"))
+        rows = session.execute(
+            select(Contact, Account.name, Account.tier)
+            .outerjoin(Account, Account.id == Contact.account_id)
+            .where(or_(*conditions))
+            .order_by(Contact.name)
+            .limit(limit)
+        ).all()
+    return [
+        {
+            "id": c.id,
+            "name": c.name,
+            "email": c.email,
+            "phone": c.phone,
+            "account": acc,
+            "tier": tier,
+        }
+        for c, acc, tier in rows
+    ]

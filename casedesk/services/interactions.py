@@ -1,0 +1,134 @@
+"""Logging interactions: calls, e-mails, visits, letters, chats, web forms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, update
+
+from casedesk.db import write_session
+from casedesk.errors import NotFound, ValidationError
+from casedesk.models import Case, Channel, Contact, Direction, Interaction, Typification
+from casedesk.services import sla
+from casedesk.services.changes import apply_change
+from casedesk.services.context import Actor, Desk, load_case
+from casedesk.services.queries import interaction_select, interaction_view
+from casedesk.services.views import InteractionView
+
+
+def _choice(value: str, allowed: type, field: str) -> str:
+    value = (value or "").strip().lower()
+    choices = [m.value for m in allowed]  # type: ignore[attr-defined]
+    if value not in choices:
+        raise ValidationError(f"{field} {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def log_interaction(
+    desk: Desk,
+    actor: Actor,
+    *,
+    channel: str,
+    direction: str = "inbound",
+    typification: str = "query",
+    contact_id: int | None = None,
+    subject: str = "",
+    notes: str = "",
+    started_at: datetime | None = None,
+    duration_seconds: int = 0,
+    case: int | str | None = None,
+) -> InteractionView:
+    """Record one contact moment, on a case or not.
+
+    On a case: an outbound contact is the agent's response (meets the first response
+    and any running next-response clock); an inbound one is the customer writing
+    again (starts the next-response clock). Both are case activity, with one event.
+    """
+    channel = _choice(channel, Channel, "channel")
+    direction = _choice(direction, Direction, "direction")
+    typification = _choice(typification, Typification, "typification")
+    if duration_seconds < 0:
+        raise ValidationError("duration cannot be negative")
+    now = desk.now()
+    started = started_at or now
+    if started.tzinfo is None:
+        raise ValidationError("started_at needs a time zone")
+    with write_session(desk.engine) as session:
+        if contact_id is not None and session.get(Contact, contact_id) is None:
+            raise NotFound(f"no contact {contact_id}")
+        case_row: Case | None = load_case(session, case) if case is not None else None
+        if case_row is not None and contact_id is None:
+            contact_id = case_row.contact_id
+        interaction_id = session.execute(
+            insert(Interaction)
+            .values(
+                channel=channel,
+                direction=direction,
+                typification=typification,
+                contact_id=contact_id,
+                agent_id=actor.id,
+                case_id=case_row.id if case_row else None,
+                started_at=started,
+                duration_seconds=duration_seconds,
+                subject=subject.strip(),
+                notes=notes.strip(),
+            )
+            .returning(Interaction.id)
+        ).scalar_one()
+        if case_row is not None:
+            values: dict = {}
+            targets = sla.load_targets(session, case_row.sla_policy_id)
+            flags = sla.Flag(case_row.sla_flags)
+            if direction == Direction.outbound:
+                if case_row.first_response_at is None:
+                    values["first_response_at"] = now
+                    if case_row.first_response_due is None or now <= case_row.first_response_due:
+                        flags |= sla.Flag.FIRST_RESPONSE_MET
+                    else:
+                        flags |= sla.Flag.FIRST_RESPONSE_BREACHED
+                values["next_response_due"] = None
+                values["next_response_warn"] = None
+            elif case_row.next_response_due is None and case_row.first_response_at is not None:
+                values.update(sla.next_response(targets, now))
+            values["sla_flags"] = int(flags)
+            probe = Case(**{**case_row.model_dump(), **values})
+            values["due_at"] = sla.urgency(probe)
+            apply_change(
+                session,
+                case_row,
+                actor,
+                now,
+                kind="interaction",
+                values=values,
+                note=f"{direction} {channel}: {subject.strip()}".rstrip(": "),
+                data={"interaction_id": interaction_id},
+            )
+        row = session.execute(interaction_select().where(Interaction.id == interaction_id)).one()
+        return interaction_view(*row)
+
+
+def attach_interaction(
+    desk: Desk, actor: Actor, interaction_id: int, case: int | str
+) -> InteractionView:
+    """Attach an already logged interaction to an existing case."""
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        interaction = session.get(Interaction, interaction_id)
+        if interaction is None:
+            raise NotFound(f"no interaction {interaction_id}")
+        case_row = load_case(session, case)
+        session.execute(
+            update(Interaction).where(Interaction.id == interaction_id).values(case_id=case_row.id)
+        )
+        apply_change(
+            session,
+            case_row,
+            actor,
+            now,
+            kind="interaction",
+            values={},
+            note=f"attached {interaction.direction} {interaction.channel}: {interaction.subject}",
+            data={"interaction_id": interaction_id},
+        )
+        row = session.execute(interaction_select().where(Interaction.id == interaction_id)).one()
+        return interaction_view(*row)

@@ -1,0 +1,445 @@
+"""Read-only queries: case detail, queue inbox (keyset-paged), WIP bin, timeline,
+customer history and case search. All return read models from ``views``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select, tuple_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from casedesk.db import read_session
+from casedesk.errors import NotFound
+from casedesk.models import (
+    ACTIVE_STATUSES,
+    Account,
+    AccountProduct,
+    Agent,
+    Case,
+    CaseEvent,
+    Contact,
+    Contract,
+    ContractLine,
+    Interaction,
+    Product,
+    Queue,
+    SlaPolicy,
+    TimeEntry,
+)
+from casedesk.services.context import Desk, case_label, load_case, load_queue, parse_case_number
+from casedesk.services.views import (
+    CaseDetail,
+    CaseRow,
+    CustomerHistory,
+    InteractionView,
+    Page,
+    TimelineEntry,
+    label_of,
+)
+
+_ACTIVE = [s.value for s in ACTIVE_STATUSES]
+_Owner = aliased(Agent)
+
+
+def _row_select() -> Select[Any]:
+    return (
+        select(Case, Queue.name, _Owner.login, _Owner.name, Contact.name)
+        .outerjoin(Queue, Queue.id == Case.queue_id)
+        .outerjoin(_Owner, _Owner.id == Case.owner_id)
+        .outerjoin(Contact, Contact.id == Case.contact_id)
+    )
+
+
+def _to_row(
+    case: Case, queue: str | None, owner: str | None, owner_name: str | None, contact: str | None
+) -> CaseRow:
+    return CaseRow(
+        id=case.id,
+        number=case.number,
+        label=case_label(case.number),
+        title=case.title,  # type: ignore[arg-type]
+        status=case.status,
+        priority=case.priority,
+        severity=case.severity,
+        area=case.area,
+        queue=queue,
+        owner=owner,
+        owner_name=owner_name,
+        contact=contact,
+        due_at=case.due_at,
+        first_response_due=case.first_response_due if case.first_response_at is None else None,
+        resolution_due=case.resolution_due,
+        next_response_due=case.next_response_due,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        version=case.version,
+    )
+
+
+def case_detail(session: Session, case_id: int) -> CaseDetail:
+    """The full read model of one case, read inside ``session``."""
+    case = session.execute(
+        select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"no case with id {case_id}")
+
+    def name_of(model: Any, key: int | None, attr: str) -> str | None:
+        if key is None:
+            return None
+        obj = session.get(model, key)
+        return getattr(obj, attr) if obj is not None else None
+
+    contact = session.get(Contact, case.contact_id) if case.contact_id else None
+    account = session.get(Account, case.account_id) if case.account_id else None
+    owner = session.get(Agent, case.owner_id) if case.owner_id else None
+    parent_number = (
+        session.execute(select(Case.number).where(Case.id == case.parent_id)).scalar_one_or_none()
+        if case.parent_id
+        else None
+    )
+    children = (
+        session.execute(select(Case.number).where(Case.parent_id == case.id).order_by(Case.number))
+        .scalars()
+        .all()
+    )
+    return CaseDetail(
+        id=case.id,
+        number=case.number,
+        label=case_label(case.number),
+        title=case.title,  # type: ignore[arg-type]
+        description=case.description,
+        status=case.status,
+        priority=case.priority,
+        severity=case.severity,
+        area=case.area,
+        channel=case.channel,
+        queue=name_of(Queue, case.queue_id, "name"),
+        owner=owner.login if owner else None,
+        owner_name=owner.name if owner else None,
+        creator=name_of(Agent, case.creator_id, "login"),
+        contact_id=case.contact_id,
+        contact=contact.name if contact else None,
+        contact_email=contact.email if contact else None,
+        contact_phone=contact.phone if contact else None,
+        account=account.name if account else None,
+        account_tier=account.tier if account else None,
+        contract_line=name_of(ContractLine, case.contract_line_id, "name"),
+        parent=label_of(parent_number),
+        children=[case_label(n) for n in children],
+        sla_policy=name_of(SlaPolicy, case.sla_policy_id, "name"),
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        last_activity_at=case.last_activity_at,
+        due_at=case.due_at,
+        first_response_due=case.first_response_due,
+        first_response_at=case.first_response_at,
+        next_response_due=case.next_response_due,
+        resolution_due=case.resolution_due,
+        inactivity_due=case.inactivity_due,
+        autoclose_due=case.autoclose_due,
+        paused_at=case.paused_at,
+        paused_seconds=case.paused_seconds,
+        sla_flags=case.sla_flags,
+        resolution_type=case.resolution_type,
+        resolution_notes=case.resolution_notes,
+        resolved_at=case.resolved_at,
+        closed_at=case.closed_at,
+        version=case.version,
+    )
+
+
+def get_case(desk: Desk, number: int | str) -> CaseDetail:
+    with read_session(desk.engine) as session:
+        case = load_case(session, number)
+        return case_detail(session, case.id)  # type: ignore[arg-type]
+
+
+def inbox(
+    desk: Desk,
+    queue: str | int,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+    priority: str | None = None,
+    severity: str | None = None,
+    status: str | None = None,
+    text: str | None = None,
+) -> Page:
+    """A queue's waiting cases, most urgent first, one keyset page at a time."""
+    with read_session(desk.engine) as session:
+        q = load_queue(session, queue)
+        stmt = _row_select().where(
+            Case.queue_id == q.id, Case.owner_id.is_(None), Case.status.in_(_ACTIVE)
+        )
+        stmt = _filters(stmt, priority=priority, severity=severity, status=status, text=text)
+        if after is not None:
+            stmt = stmt.where(tuple_(Case.due_at, Case.id) > tuple_(after[0], after[1]))
+        stmt = stmt.order_by(Case.due_at, Case.id).limit(limit + 1)
+        rows = [_to_row(*r) for r in session.execute(stmt).all()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, (rows[-1].due_at, rows[-1].id) if more and rows else None)
+
+
+def _filters(
+    stmt: Select[Any],
+    *,
+    priority: str | None,
+    severity: str | None,
+    status: str | None,
+    text: str | None,
+) -> Select[Any]:
+    if priority:
+        stmt = stmt.where(Case.priority == priority)
+    if severity:
+        stmt = stmt.where(Case.severity == severity)
+    if status:
+        stmt = stmt.where(Case.status == status)
+    if text:
+        pattern = f"%{text.strip()}%"
+        stmt = stmt.where(or_(Case.title.ilike(pattern), Contact.name.ilike(pattern)))
+    return stmt
+
+
+def wip_bin(desk: Desk, agent_id: int, *, limit: int = 500) -> list[CaseRow]:
+    """An agent's bin: active cases by nearest deadline."""
+    with read_session(desk.engine) as session:
+        stmt = (
+            _row_select()
+            .where(Case.owner_id == agent_id, Case.status.in_(_ACTIVE))
+            .order_by(Case.due_at, Case.id)
+            .limit(limit)
+        )
+        return [_to_row(*r) for r in session.execute(stmt).all()]
+
+
+def list_cases(
+    desk: Desk,
+    *,
+    queue: str | None = None,
+    owner_id: int | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[CaseRow]:
+    """Cases by any mix of queue, owner and status, most urgent first."""
+    with read_session(desk.engine) as session:
+        stmt = _row_select()
+        if queue:
+            stmt = stmt.where(Case.queue_id == load_queue(session, queue).id)
+        if owner_id is not None:
+            stmt = stmt.where(Case.owner_id == owner_id)
+        if status:
+            stmt = stmt.where(Case.status == status)
+        stmt = stmt.order_by(Case.due_at, Case.id).limit(limit)
+        return [_to_row(*r) for r in session.execute(stmt).all()]
+
+
+def search_cases(desk: Desk, text: str, *, limit: int = 50) -> list[CaseRow]:
+    """By number (exact), or title / contact name / e-mail / phone (substring)."""
+    text = text.strip()
+    if not text:
+        return []
+    with read_session(desk.engine) as session:
+        stmt = _row_select()
+        try:
+            number = parse_case_number(text)
+        except Exception:  # noqa: BLE001 - not a number: search the words
+            number = None
+        pattern = f"%{text}%"
+        conditions = [
+            Case.title.ilike(pattern),
+            Contact.name.ilike(pattern),
+            Contact.email.ilike(pattern),
+            Contact.phone.ilike(pattern),
+        ]
+        if number is not None:
+            conditions.append(Case.number == number)
+        stmt = stmt.where(or_(*conditions)).order_by(Case.updated_at.desc(), Case.id).limit(limit)
+        return [_to_row(*r) for r in session.execute(stmt).all()]
+
+
+def interaction_view(
+    i: Interaction, contact: str | None, agent: str | None, case_number: int | None
+) -> InteractionView:
+    return InteractionView(
+        id=i.id,
+        channel=i.channel,
+        direction=i.direction,
+        typification=i.typification,  # type: ignore[arg-type]
+        contact_id=i.contact_id,
+        contact=contact,
+        agent=agent,
+        case=label_of(case_number),
+        started_at=i.started_at,
+        duration_seconds=i.duration_seconds,
+        subject=i.subject,
+        notes=i.notes,
+    )
+
+
+def interaction_select() -> Select[Any]:
+    return (
+        select(Interaction, Contact.name, Agent.name, Case.number)
+        .outerjoin(Contact, Contact.id == Interaction.contact_id)
+        .outerjoin(Agent, Agent.id == Interaction.agent_id)
+        .outerjoin(Case, Case.id == Interaction.case_id)
+    )
+
+
+_EVENT_TEXT = {
+    "create": "created",
+    "accept": "accepted",
+    "next": "took it as next",
+    "dispatch": "dispatched",
+    "reject": "rejected",
+    "transfer": "transferred",
+    "assign": "assigned",
+    "yank": "yanked",
+    "start": "started work",
+    "wait": "waiting for the customer",
+    "resume": "resumed",
+    "resolve": "resolved",
+    "close": "closed",
+    "reopen": "reopened",
+    "cancel": "cancelled",
+    "note": "note",
+    "update": "updated",
+    "link": "linked to parent",
+    "interaction": "interaction",
+    "time": "time logged",
+}
+
+
+def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
+    """A case's whole history, oldest first: events, interactions and time entries."""
+    with read_session(desk.engine) as session:
+        case = load_case(session, number)
+        queues = dict(session.execute(select(Queue.id, Queue.name)).all())
+        agents = dict(session.execute(select(Agent.id, Agent.name)).all())
+        entries: list[TimelineEntry] = []
+        events = session.execute(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case.id)
+            .order_by(CaseEvent.at, CaseEvent.id)
+        ).scalars()
+        for ev in events:
+            parts = [_EVENT_TEXT.get(ev.kind, ev.kind)]
+            if ev.from_queue_id != ev.to_queue_id:
+                parts.append(
+                    f"queue {queues.get(ev.from_queue_id, '—')} → {queues.get(ev.to_queue_id, '—')}"
+                )
+            if ev.from_owner_id != ev.to_owner_id:
+                parts.append(
+                    f"owner {agents.get(ev.from_owner_id, '—')} → {agents.get(ev.to_owner_id, '—')}"
+                )
+            if ev.from_status != ev.to_status:
+                parts.append(f"status {ev.from_status or '—'} → {ev.to_status}")
+            if ev.note:
+                parts.append(ev.note)
+            entries.append(
+                TimelineEntry(
+                    ev.at, ev.kind, agents.get(ev.actor_id), " · ".join(parts), dict(ev.data or {})
+                )
+            )
+        for i, contact, agent, _number in session.execute(
+            interaction_select().where(Interaction.case_id == case.id)
+        ).all():
+            text = f"{i.direction} {i.channel}: {i.subject}" + (f" — {i.notes}" if i.notes else "")
+            entries.append(
+                TimelineEntry(
+                    i.started_at,
+                    "interaction",
+                    agent,
+                    text,
+                    {"contact": contact, "duration_seconds": i.duration_seconds},
+                )
+            )
+        for t, agent in session.execute(
+            select(TimeEntry, Agent.name)
+            .join(Agent, Agent.id == TimeEntry.agent_id)
+            .where(TimeEntry.case_id == case.id)
+        ).all():
+            entries.append(
+                TimelineEntry(
+                    t.at,
+                    "time",
+                    agent,
+                    f"{t.minutes} min" + (f" — {t.note}" if t.note else ""),
+                    {"minutes": t.minutes},
+                )
+            )
+    order = {"create": 0}
+    entries.sort(key=lambda e: (e.at, order.get(e.kind, 1)))
+    return entries
+
+
+def customer_history(desk: Desk, contact_id: int, *, limit: int = 100) -> CustomerHistory:
+    """A contact's interactions and cases, newest first, and the account's holdings."""
+    with read_session(desk.engine) as session:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound(f"no contact {contact_id}")
+        account = session.get(Account, contact.account_id) if contact.account_id else None
+        interactions = [
+            interaction_view(*r)
+            for r in session.execute(
+                interaction_select()
+                .where(Interaction.contact_id == contact_id)
+                .order_by(Interaction.started_at.desc())
+                .limit(limit)
+            ).all()
+        ]
+        case_filter = Case.contact_id == contact_id
+        if account is not None:
+            case_filter = or_(case_filter, Case.account_id == account.id)
+        cases = [
+            _to_row(*r)
+            for r in session.execute(
+                _row_select().where(case_filter).order_by(Case.created_at.desc()).limit(limit)
+            ).all()
+        ]
+        products: list[str] = []
+        contracts: list[str] = []
+        if account is not None:
+            products = [
+                name + (f" ({serial})" if serial else "")
+                for name, serial in session.execute(
+                    select(Product.name, AccountProduct.serial)
+                    .join(AccountProduct, AccountProduct.product_id == Product.id)
+                    .where(AccountProduct.account_id == account.id)
+                ).all()
+            ]
+            for contract, line in session.execute(
+                select(Contract, ContractLine)
+                .outerjoin(ContractLine, ContractLine.contract_id == Contract.id)
+                .where(Contract.account_id == account.id)
+            ).all():
+                text = f"{contract.number} {contract.name}"
+                if line is not None:
+                    text += f" — {line.name}: {line.used}/{line.total} {line.allotment}"
+                contracts.append(text)
+        return CustomerHistory(
+            contact_id,
+            contact.name,
+            account.name if account else None,
+            interactions,
+            cases,
+            products,
+            contracts,
+        )
+
+
+def interactions_today(desk: Desk, agent_id: int, since: datetime) -> list[InteractionView]:
+    """An agent's interactions since ``since`` (the start of their day), newest first."""
+    with read_session(desk.engine) as session:
+        return [
+            interaction_view(*r)
+            for r in session.execute(
+                interaction_select()
+                .where(and_(Interaction.agent_id == agent_id, Interaction.started_at >= since))
+                .order_by(Interaction.started_at.desc())
+            ).all()
+        ]

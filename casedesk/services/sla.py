@@ -1,0 +1,294 @@
+"""SLA clocks: which policy a case gets, its deadlines, pauses, and their states.
+
+Semantics (DESIGN §SLA), as implemented here:
+
+* A case gets the first active policy (by ``position``) whose ``match`` fits its
+  priority, severity, customer tier, contract and queue; with none, no deadlines.
+* Targets are business time on the policy's calendar (24×7 UTC when it has none).
+  ``resolution_due = calendar.add(created_at, target + paused)``, where ``paused``
+  is the business time the case has spent awaiting the customer (or resolved and
+  then reopened). So pausing, resuming and changing policy all keep paused time.
+* While paused, the resolution deadline is not shown as running: the case sorts last.
+* ``first_response_at`` is set by the first outbound interaction on the case, or by
+  opening the case during the inbound call. ``next_response_due`` starts at each
+  inbound customer contact and is met by the next outbound one.
+* Each warning and breach is a bit in ``sla_flags``: recorded once, never cleared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import IntFlag, StrEnum
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from casedesk.models import Account, BusinessCalendarRow, Case, ContractLine, Queue, SlaPolicy
+from casedesk.sla import BusinessCalendar
+
+#: Sort key for cases with no running deadline (paused, resolved, no policy).
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class Flag(IntFlag):
+    FIRST_RESPONSE_WARNED = 1
+    FIRST_RESPONSE_BREACHED = 2
+    NEXT_RESPONSE_WARNED = 4
+    NEXT_RESPONSE_BREACHED = 8
+    RESOLUTION_WARNED = 16
+    RESOLUTION_BREACHED = 32
+    INACTIVE = 64
+    ESCALATED = 128
+    FIRST_RESPONSE_MET = 256
+    RESOLUTION_MET = 512
+
+
+class ClockState(StrEnum):
+    ok = "ok"
+    warning = "warning"
+    breached = "breached"
+    paused = "paused"
+    met = "met"
+
+
+ALWAYS_OPEN = BusinessCalendar("UTC", {d: [("00:00", "24:00")] for d in range(7)})
+
+
+@lru_cache(maxsize=64)
+def _calendar_cached(
+    timezone: str,
+    hours: tuple,
+    holidays: tuple,
+    recurring: tuple,
+    country: str | None,
+    subdivision: str | None,
+) -> BusinessCalendar:
+    return BusinessCalendar(
+        timezone,
+        {int(day): [tuple(iv) for iv in ivs] for day, ivs in hours},
+        holidays=[date.fromisoformat(d) for d in holidays],
+        recurring_holidays=[tuple(md) for md in recurring],
+        country=country,
+        subdivision=subdivision,
+    )
+
+
+def calendar_from_row(row: BusinessCalendarRow | None) -> BusinessCalendar:
+    """The :class:`BusinessCalendar` of a stored calendar (cached by content)."""
+    if row is None:
+        return ALWAYS_OPEN
+    hours = tuple(sorted((str(k), tuple(tuple(iv) for iv in v)) for k, v in row.hours.items()))
+    return _calendar_cached(
+        row.timezone,
+        hours,
+        tuple(row.holidays or ()),
+        tuple(tuple(md) for md in (row.recurring_holidays or ())),
+        row.country,
+        row.subdivision,
+    )
+
+
+@dataclass(frozen=True)
+class PolicyTargets:
+    """A policy with its calendar, resolved for computing deadlines."""
+
+    id: int | None
+    name: str | None
+    calendar: BusinessCalendar
+    first_response: timedelta | None
+    next_response: timedelta | None
+    resolution: timedelta | None
+    inactivity: timedelta | None
+    warning_percent: int
+    autoclose: timedelta | None
+    escalation: dict[str, Any]
+
+
+NO_POLICY = PolicyTargets(None, None, ALWAYS_OPEN, None, None, None, None, 80, None, {})
+
+
+def _minutes(value: int | None) -> timedelta | None:
+    return timedelta(minutes=value) if value else None
+
+
+def targets_of(session: Session, policy: SlaPolicy | None) -> PolicyTargets:
+    if policy is None:
+        return NO_POLICY
+    row = session.get(BusinessCalendarRow, policy.calendar_id) if policy.calendar_id else None
+    return PolicyTargets(
+        policy.id,
+        policy.name,
+        calendar_from_row(row),
+        _minutes(policy.first_response_minutes),
+        _minutes(policy.next_response_minutes),
+        _minutes(policy.resolution_minutes),
+        _minutes(policy.inactivity_minutes),
+        policy.warning_percent,
+        _minutes(policy.autoclose_minutes),
+        dict(policy.escalation or {}),
+    )
+
+
+def _matches(condition: Any, value: Any) -> bool:
+    if condition is None:
+        return True
+    if isinstance(condition, list | tuple | set):
+        return value in condition
+    if isinstance(condition, bool):
+        return bool(value) == condition
+    return value == condition
+
+
+def choose_policy(
+    session: Session,
+    *,
+    priority: str,
+    severity: str,
+    account_id: int | None,
+    contract_line_id: int | None,
+    queue_id: int | None,
+) -> SlaPolicy | None:
+    """The first active policy, by position, whose conditions all hold."""
+    tier = None
+    if account_id is not None:
+        account = session.get(Account, account_id)
+        tier = account.tier if account else None
+    queue_name = None
+    if queue_id is not None:
+        queue = session.get(Queue, queue_id)
+        queue_name = queue.name if queue else None
+    contract = None
+    if contract_line_id is not None:
+        line = session.get(ContractLine, contract_line_id)
+        contract = line is not None
+    facts = {
+        "priority": priority,
+        "severity": severity,
+        "tier": tier,
+        "contract": bool(contract),
+        "queue": queue_name,
+    }
+    policies = session.execute(
+        select(SlaPolicy)
+        .where(SlaPolicy.active.is_(True))
+        .order_by(SlaPolicy.position, SlaPolicy.id)
+    ).scalars()
+    for policy in policies:
+        conditions = policy.match or {}
+        if all(_matches(conditions.get(key), facts.get(key)) for key in facts):
+            return policy
+    return None
+
+
+def _deadline(
+    cal: BusinessCalendar,
+    start: datetime,
+    target: timedelta | None,
+    extra: timedelta = timedelta(0),
+) -> datetime | None:
+    return cal.add(start, target + extra) if target else None
+
+
+def _warn(
+    cal: BusinessCalendar,
+    start: datetime,
+    target: timedelta | None,
+    percent: int,
+    extra: timedelta = timedelta(0),
+) -> datetime | None:
+    if not target:
+        return None
+    return cal.add(start, target * (percent / 100) + extra)
+
+
+def deadlines(case: Case, t: PolicyTargets, now: datetime) -> dict[str, Any]:
+    """Every SLA column of ``case`` recomputed from its facts and the policy ``t``.
+
+    Pure: reads ``created_at``, ``first_response_at``, ``next_response_due``'s start
+    (kept in ``extras``-free form: the stored ``next_response_due`` is recomputed only
+    when a contact starts it), ``paused_seconds``, ``paused_at``, ``status`` and
+    ``last_activity_at``.
+    """
+    cal = t.calendar
+    paused = timedelta(seconds=case.paused_seconds or 0)
+    values: dict[str, Any] = {"sla_policy_id": t.id}
+    values["first_response_due"] = _deadline(cal, case.created_at, t.first_response)
+    values["first_response_warn"] = _warn(cal, case.created_at, t.first_response, t.warning_percent)
+    values["resolution_due"] = _deadline(cal, case.created_at, t.resolution, paused)
+    values["resolution_warn"] = _warn(cal, case.created_at, t.resolution, t.warning_percent, paused)
+    last = case.last_activity_at or case.created_at
+    active = case.status in ("new", "in_progress", "awaiting_customer")
+    values["inactivity_due"] = _deadline(cal, last, t.inactivity) if active else None
+    if not t.next_response:
+        values["next_response_due"] = None
+        values["next_response_warn"] = None
+    values["due_at"] = urgency(case, values)
+    return values
+
+
+def urgency(case: Case, values: dict[str, Any] | None = None) -> datetime:
+    """The nearest running deadline: what "most urgent first" sorts by."""
+    v = values or {}
+
+    def get(name: str) -> Any:
+        return v[name] if name in v else getattr(case, name)
+
+    if case.status not in ("new", "in_progress", "awaiting_customer"):
+        return FAR_FUTURE
+    candidates = []
+    if case.first_response_at is None and get("first_response_due") is not None:
+        candidates.append(get("first_response_due"))
+    if case.status != "awaiting_customer":
+        if get("next_response_due") is not None:
+            candidates.append(get("next_response_due"))
+        if get("resolution_due") is not None:
+            candidates.append(get("resolution_due"))
+    return min(candidates) if candidates else FAR_FUTURE
+
+
+def next_response(t: PolicyTargets, contact_at: datetime) -> dict[str, Any]:
+    """Columns that start the next-response clock at a customer contact."""
+    if not t.next_response:
+        return {}
+    return {
+        "next_response_due": t.calendar.add(contact_at, t.next_response),
+        "next_response_warn": t.calendar.add(
+            contact_at, t.next_response * (t.warning_percent / 100)
+        ),
+    }
+
+
+def paused_business_seconds(t: PolicyTargets, paused_at: datetime | None, now: datetime) -> int:
+    if paused_at is None:
+        return 0
+    return int(t.calendar.elapsed(paused_at, now).total_seconds())
+
+
+def state(
+    due: datetime | None,
+    warn: datetime | None,
+    now: datetime,
+    *,
+    met: bool = False,
+    paused: bool = False,
+    breached_flag: bool = False,
+) -> ClockState | None:
+    """The state an agent sees for one deadline (None when it has no deadline)."""
+    if due is None and not met:
+        return None
+    if met:
+        return ClockState.breached if breached_flag else ClockState.met
+    if paused:
+        return ClockState.paused
+    if breached_flag or (due is not None and now >= due):
+        return ClockState.breached
+    if warn is not None and now >= warn:
+        return ClockState.warning
+    return ClockState.ok
+
+
+def load_targets(session: Session, policy_id: int | None) -> PolicyTargets:
+    return targets_of(session, session.get(SlaPolicy, policy_id) if policy_id else None)

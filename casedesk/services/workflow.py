@@ -1,0 +1,572 @@
+"""Where a case is, and its status: the seven queue/WIP operations and the transitions.
+
+| operation | from → to | who may |
+|---|---|---|
+| accept | a queue → my WIP bin | a member of that queue |
+| next | the most urgent case of a queue → my bin | a member of that queue |
+| dispatch | my bin → a queue (home queue by default) | the owner |
+| reject | a queue → the creator's bin, with a reason | a member of that queue |
+| transfer | a queue → another queue | a member of the source queue, or a supervisor |
+| assign | a queue or anyone's bin → a named agent's bin | supervisors |
+| yank | an agent's bin → the home queue | supervisors |
+
+Status changes (start, wait, resume, resolve, close, reopen, cancel) may be made by
+the case's owner or by a supervisor. Each function is one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from casedesk.db import is_sqlite, write_session
+from casedesk.errors import InvalidTransition, PermissionDenied, QueueEmpty, ValidationError
+from casedesk.models import ACTIVE_STATUSES, OPEN_STATUSES, Case, Status
+from casedesk.services import sla
+from casedesk.services.changes import apply_change, explain_conflict, fresh_case
+from casedesk.services.context import (
+    Actor,
+    Desk,
+    case_label,
+    is_member,
+    load_agent,
+    load_case,
+    load_queue,
+    require_supervisor,
+)
+from casedesk.services.queries import case_detail
+from casedesk.services.views import CaseDetail
+
+_ACTIVE = [s.value for s in ACTIVE_STATUSES]
+
+
+def _require_active(case: Case, what: str) -> None:
+    if case.status not in _ACTIVE:
+        raise InvalidTransition(f"{case_label(case.number)} is {case.status}: cannot {what} it")
+
+
+def _require_in_queue(session: Session, case: Case, actor: Actor, now, what: str) -> None:
+    if case.owner_id is not None:
+        if case.owner_id == actor.id:
+            raise InvalidTransition(f"{case_label(case.number)} is already in your bin")
+        raise explain_conflict(session, case.id, actor, now)
+
+
+def _require_member(session: Session, actor: Actor, queue_id: int | None, what: str) -> None:
+    if not is_member(session, actor.id, queue_id):
+        queue = load_queue(session, queue_id) if queue_id is not None else None
+        name = queue.name if queue else "no queue"
+        raise PermissionDenied(f"{actor.login} is not a member of queue {name!r}: cannot {what}")
+
+
+def accept(
+    desk: Desk, actor: Actor, number: int | str, *, version: int | None = None
+) -> CaseDetail:
+    """Take a case from its queue into my WIP bin."""
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        _require_active(case, "accept")
+        _require_in_queue(session, case, actor, now, "accept")
+        _require_member(session, actor, case.queue_id, "accept its cases")
+        apply_change(
+            session,
+            case,
+            actor,
+            now,
+            kind="accept",
+            values={"owner_id": actor.id},
+            guard=(Case.owner_id.is_(None), Case.queue_id == case.queue_id),
+            expected_version=version,
+        )
+        return case_detail(session, case.id)
+
+
+def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
+    """Take the most urgent waiting case of a queue into my bin."""
+    now = desk.now()
+    for _attempt in range(20):
+        with write_session(desk.engine) as session:
+            q = load_queue(session, queue)
+            _require_member(session, actor, q.id, "take its cases")
+            stmt = (
+                select(Case.id)
+                .where(Case.queue_id == q.id, Case.owner_id.is_(None), Case.status.in_(_ACTIVE))
+                .order_by(Case.due_at, Case.id)
+                .limit(1)
+            )
+            if not is_sqlite(desk.engine):
+                stmt = stmt.with_for_update(skip_locked=True)
+            case_id = session.execute(stmt).scalar_one_or_none()
+            if case_id is None:
+                raise QueueEmpty(f"queue {q.name!r} has no waiting cases")
+            case = fresh_case(session, case_id)
+            if case.owner_id is not None:
+                continue
+            apply_change(
+                session,
+                case,
+                actor,
+                now,
+                kind="next",
+                values={"owner_id": actor.id},
+                guard=(Case.owner_id.is_(None),),
+            )
+            return case_detail(session, case.id)
+    raise QueueEmpty(f"queue {queue!r}: every waiting case was taken while trying; try again")
+
+
+def dispatch(
+    desk: Desk,
+    actor: Actor,
+    number: int | str,
+    queue: str | None = None,
+    *,
+    note: str | None = None,
+    version: int | None = None,
+) -> CaseDetail:
+    """Send a case from my bin to a queue (its home queue unless another is named)."""
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        if case.owner_id != actor.id:
+            raise PermissionDenied(
+                f"{case_label(case.number)} is not in your bin: only its owner may dispatch it"
+            )
+        target = load_queue(session, queue) if queue else None
+        queue_id = target.id if target else case.queue_id
+        if queue_id is None:
+            raise ValidationError(f"{case_label(case.number)} has no home queue: name one")
+        apply_change(
+            session,
+            case,
+            actor,
+            now,
+            kind="dispatch",
+            values={"owner_id": None, "queue_id": queue_id},
+            guard=(Case.owner_id == actor.id,),
+            expected_version=version,
+            note=note,
+        )
+        return case_detail(session, case.id)
+
+
+def reject(
+    desk: Desk, actor: Actor, number: int | str, reason: str, *, version: int | None = None
+) -> CaseDetail:
+    """Send a case from a queue back to the bin of whoever created it, with a reason."""
+    if not reason or not reason.strip():
+        raise ValidationError("a rejection needs a reason the creator can act on")
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        _require_active(case, "reject")
+        _require_in_queue(session, case, actor, now, "reject")
+        _require_member(session, actor, case.queue_id, "reject its cases")
+        if case.creator_id is None:
+            raise InvalidTransition(
+                f"{case_label(case.number)} has no creator to return it to: transfer it instead"
+            )
+        apply_change(
+            session,
+            case,
+            actor,
+            now,
+            kind="reject",
+            values={"owner_id": case.creator_id},
+            guard=(Case.owner_id.is_(None),),
+            expected_version=version,
+            note=reason.strip(),
+        )
+        return case_detail(session, case.id)
+
+
+def transfer(
+    desk: Desk,
+    actor: Actor,
+    number: int | str,
+    queue: str,
+    *,
+    note: str | None = None,
+    version: int | None = None,
+) -> CaseDetail:
+    """Move a waiting case from its queue to another queue."""
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        _require_active(case, "transfer")
+        _require_in_queue(session, case, actor, now, "transfer")
+        if not actor.is_supervisor:
+            _require_member(session, actor, case.queue_id, "transfer its cases")
+        target = load_queue(session, queue)
+        if target.id == case.queue_id:
+            raise InvalidTransition(
+                f"{case_label(case.number)} is already in queue {target.name!r}"
+            )
+        apply_change(
+            session,
+            case,
+            actor,
+            now,
+            kind="transfer",
+            values={"queue_id": target.id},
+            guard=(Case.owner_id.is_(None), Case.queue_id == case.queue_id),
+            expected_version=version,
+            note=note,
+        )
+        return case_detail(session, case.id)
+
+
+def assign(
+    desk: Desk,
+    actor: Actor,
+    number: int | str,
+    agent: str,
+    *,
+    note: str | None = None,
+    version: int | None = None,
+) -> CaseDetail:
+    """Supervisors: put a case (from a queue or anybody's bin) into a named agent's bin."""
+    require_supervisor(actor, "assign cases")
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        _require_active(case, "assign")
+        target = load_agent(session, agent)
+        if not target.active:
+            raise ValidationError(f"agent {target.login!r} is deactivated")
+        if case.owner_id == target.id:
+            raise InvalidTransition(f"{case_label(case.number)} is already in {target.name}'s bin")
+        apply_change(
+            session,
+            case,
+            actor,
+            now,
+            kind="assign",
+            values={"owner_id": target.id},
+            expected_version=version,
+            note=note,
+        )
+        return case_detail(session, case.id)
+
+
+def yank(
+    desk: Desk,
+    actor: Actor,
+    number: int | str,
+    *,
+    note: str | None = None,
+    version: int | None = None,
+) -> CaseDetail:
+    """Supervisors: pull a case out of an agent's bin back to its home queue."""
+    require_supervisor(actor, "yank cases")
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        if case.owner_id is None:
+            raise InvalidTransition(f"{case_label(case.number)} is in a queue, not in a bin")
+        if case.queue_id is None:
+            raise InvalidTransition(f"{case_label(case.number)} has no home queue to return to")
+        apply_change(
+            session,
+            case,
+            actor,
+            now,
+            kind="yank",
+            values={"owner_id": None},
+            guard=(Case.owner_id == case.owner_id,),
+            expected_version=version,
+            note=note,
+        )
+        return case_detail(session, case.id)
+
+
+# --- status -----------------------------------------------------------------------
+
+
+def _require_owner_or_supervisor(case: Case, actor: Actor, what: str) -> None:
+    if case.owner_id != actor.id and not actor.is_supervisor:
+        raise PermissionDenied(
+            f"{case_label(case.number)} is not in your bin: accept it before you {what} it"
+        )
+
+
+def _transition(
+    desk: Desk,
+    actor: Actor,
+    number: int | str,
+    *,
+    kind: str,
+    allowed_from: tuple[str, ...],
+    to: str,
+    version: int | None,
+    note: str | None = None,
+    extra: dict | None = None,
+) -> CaseDetail:
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        _require_owner_or_supervisor(case, actor, kind)
+        if case.status not in allowed_from:
+            raise InvalidTransition(
+                f"{case_label(case.number)} is {case.status}: cannot {kind} it "
+                f"(allowed from {', '.join(allowed_from)})"
+            )
+        values = _status_values(session, case, to, now)
+        values.update(extra or {})
+        apply_change(
+            session,
+            case,
+            actor,
+            now,
+            kind=kind,
+            values=values,
+            guard=(Case.status == case.status,),
+            expected_version=version,
+            note=note,
+        )
+        return case_detail(session, case.id)
+
+
+def _status_values(session: Session, case: Case, to: str, now) -> dict:
+    """The SLA consequences of moving ``case`` to status ``to`` at ``now``."""
+    targets = sla.load_targets(session, case.sla_policy_id)
+    values: dict = {"status": to}
+    paused_before = case.status in (Status.awaiting_customer, Status.resolved)
+    paused_after = to in (Status.awaiting_customer, Status.resolved)
+    paused_seconds = case.paused_seconds
+    if paused_before and not paused_after and case.paused_at is not None:
+        paused_seconds += sla.paused_business_seconds(targets, case.paused_at, now)
+        values["paused_seconds"] = paused_seconds
+        values["paused_at"] = None
+    if paused_after and not paused_before:
+        values["paused_at"] = now
+    if to == Status.resolved:
+        values["resolved_at"] = now
+        values["autoclose_due"] = now + targets.autoclose if targets.autoclose else None
+        flags = sla.Flag(case.sla_flags)
+        if case.resolution_due is not None and now <= case.resolution_due:
+            flags |= sla.Flag.RESOLUTION_MET
+        elif case.resolution_due is not None:
+            flags |= sla.Flag.RESOLUTION_BREACHED
+        values["sla_flags"] = int(flags)
+    if to == Status.closed:
+        values["closed_at"] = now
+        values["autoclose_due"] = None
+    if to == Status.cancelled:
+        values["autoclose_due"] = None
+    if to == Status.in_progress and case.status in (Status.resolved, Status.closed):
+        values["resolved_at"] = None
+        values["closed_at"] = None
+        values["autoclose_due"] = None
+        values["sla_flags"] = int(sla.Flag(case.sla_flags) & ~sla.Flag.RESOLUTION_MET)
+    probe = Case(**{**case.model_dump(), **values})
+    probe.paused_seconds = paused_seconds
+    for key, value in sla.deadlines(probe, targets, now).items():
+        if key in ("sla_policy_id",):
+            continue
+        values[key] = value
+    if to not in (Status.new, Status.in_progress, Status.awaiting_customer):
+        values["due_at"] = sla.FAR_FUTURE
+        values["inactivity_due"] = None
+    return values
+
+
+def start(desk: Desk, actor: Actor, number: int | str, *, version: int | None = None) -> CaseDetail:
+    """new → in_progress."""
+    return _transition(
+        desk,
+        actor,
+        number,
+        kind="start",
+        allowed_from=(Status.new,),
+        to=Status.in_progress,
+        version=version,
+    )
+
+
+def wait(
+    desk: Desk,
+    actor: Actor,
+    number: int | str,
+    *,
+    note: str | None = None,
+    version: int | None = None,
+) -> CaseDetail:
+    """in_progress → awaiting_customer: the resolution clock pauses."""
+    return _transition(
+        desk,
+        actor,
+        number,
+        kind="wait",
+        allowed_from=(Status.new, Status.in_progress),
+        to=Status.awaiting_customer,
+        version=version,
+        note=note,
+    )
+
+
+def resume(
+    desk: Desk,
+    actor: Actor,
+    number: int | str,
+    *,
+    note: str | None = None,
+    version: int | None = None,
+) -> CaseDetail:
+    """awaiting_customer → in_progress: the resolution deadline moves by the paused time."""
+    return _transition(
+        desk,
+        actor,
+        number,
+        kind="resume",
+        allowed_from=(Status.awaiting_customer,),
+        to=Status.in_progress,
+        version=version,
+        note=note,
+    )
+
+
+RESOLUTION_TYPES = (
+    "solved",
+    "workaround",
+    "information",
+    "not_reproducible",
+    "duplicate",
+    "no_fault",
+    "other",
+)
+
+
+def resolve(
+    desk: Desk,
+    actor: Actor,
+    number: int | str,
+    resolution_type: str,
+    notes: str,
+    *,
+    resolve_children: bool = False,
+    version: int | None = None,
+) -> CaseDetail:
+    """Resolve with a type and notes; optionally resolve the open children too (one event each)."""
+    if not resolution_type or not resolution_type.strip():
+        raise ValidationError(f"a resolution needs a type: one of {', '.join(RESOLUTION_TYPES)}")
+    if not notes or not notes.strip():
+        raise ValidationError("a resolution needs notes saying what was done")
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        _require_owner_or_supervisor(case, actor, "resolve")
+        if case.status not in OPEN_STATUSES:
+            raise InvalidTransition(
+                f"{case_label(case.number)} is {case.status}: cannot resolve it"
+            )
+        extra = {"resolution_type": resolution_type.strip(), "resolution_notes": notes.strip()}
+        values = _status_values(session, case, Status.resolved, now) | extra
+        apply_change(
+            session,
+            case,
+            actor,
+            now,
+            kind="resolve",
+            values=values,
+            guard=(Case.status == case.status,),
+            expected_version=version,
+            note=notes.strip(),
+            data={"type": resolution_type.strip()},
+        )
+        if resolve_children:
+            children = (
+                session.execute(
+                    select(Case).where(
+                        Case.parent_id == case.id, Case.status.in_([s.value for s in OPEN_STATUSES])
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for child in children:
+                child_values = _status_values(session, child, Status.resolved, now) | extra
+                apply_change(
+                    session,
+                    child,
+                    actor,
+                    now,
+                    kind="resolve",
+                    values=child_values,
+                    guard=(Case.status == child.status,),
+                    note=f"resolved with parent {case_label(case.number)}",
+                    data={"type": resolution_type.strip(), "parent": case_label(case.number)},
+                )
+        return case_detail(session, case.id)
+
+
+def close(
+    desk: Desk,
+    actor: Actor,
+    number: int | str,
+    *,
+    note: str | None = None,
+    version: int | None = None,
+) -> CaseDetail:
+    """resolved → closed (the customer confirmed the solution)."""
+    return _transition(
+        desk,
+        actor,
+        number,
+        kind="close",
+        allowed_from=(Status.resolved,),
+        to=Status.closed,
+        version=version,
+        note=note,
+    )
+
+
+def reopen(
+    desk: Desk,
+    actor: Actor,
+    number: int | str,
+    *,
+    note: str | None = None,
+    version: int | None = None,
+) -> CaseDetail:
+    """resolved → in_progress; closed → in_progress for supervisors or within the reopen window."""
+    with write_session(desk.engine) as session:
+        case = load_case(session, number)
+        if case.status == Status.closed and not actor.is_supervisor:
+            limit = timedelta(days=desk.reopen_days)
+            if case.closed_at is None or desk.now() - case.closed_at > limit:
+                raise PermissionDenied(
+                    f"{case_label(case.number)} closed more than {desk.reopen_days} days ago: "
+                    "ask a supervisor to reopen it"
+                )
+    return _transition(
+        desk,
+        actor,
+        number,
+        kind="reopen",
+        allowed_from=(Status.resolved, Status.closed),
+        to=Status.in_progress,
+        version=version,
+        note=note,
+    )
+
+
+def cancel(
+    desk: Desk, actor: Actor, number: int | str, reason: str, *, version: int | None = None
+) -> CaseDetail:
+    """Any open status → cancelled (duplicate, withdrawn), with a reason."""
+    if not reason or not reason.strip():
+        raise ValidationError("cancelling needs a reason (duplicate, withdrawn …)")
+    return _transition(
+        desk,
+        actor,
+        number,
+        kind="cancel",
+        allowed_from=tuple(s.value for s in OPEN_STATUSES),
+        to=Status.cancelled,
+        version=version,
+        note=reason.strip(),
+    )

@@ -1,0 +1,139 @@
+"""Shared fixtures: isolated config, and a migrated database on SQLite and on PostgreSQL.
+
+Every test that takes ``db_url`` (or ``desk``) runs twice: once on a SQLite file and
+once on a real PostgreSQL server this session starts itself (tests/pgserver.py). In
+CI (``CI=true``) a server that will not start fails the run; it is never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from casedesk.clock import FrozenClock
+from casedesk.db import make_engine, upgrade
+from casedesk.services import directory
+from casedesk.services.context import Actor, Desk
+from tests.pgserver import PgServer, PgServerError, pg_required, start_postgres
+
+#: A Monday morning in Madrid (09:00 local), the fixed "now" of the service tests.
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the developer's real config or data."""
+    monkeypatch.setenv("CASEDESK_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("CASEDESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("CASEDESK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CASEDESK_AGENT", raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    try:
+        server = start_postgres()
+    except PgServerError as exc:
+        if pg_required():
+            pytest.fail(f"PostgreSQL is required here (CI) but did not start: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> str:
+    """A migrated database used as the template of every PostgreSQL test database."""
+    name = f"tpl_{uuid.uuid4().hex[:12]}"
+    url = pg_server.create_database(name)
+    engine = make_engine(url, pool=False)
+    upgrade(engine)
+    engine.dispose()
+    return name
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}", pool=False)
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database URL on each backend."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "casedesk.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    template_name: str = request.getfixturevalue("pg_template")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(server.admin_url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+    yield server.url_for(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(T0)
+
+
+@pytest.fixture
+def desk(db_url: str, clock: FrozenClock) -> Iterator[Desk]:
+    engine = make_engine(db_url)
+    yield Desk(engine, clock)
+    engine.dispose()
+
+
+@dataclass
+class World:
+    """A small call centre: three queues, three agents, a supervisor and an admin."""
+
+    desk: Desk
+    admin: Actor
+    sup: Actor
+    ana: Actor
+    luis: Actor
+    carmen: Actor
+    contact_id: int
+
+
+def build_world(desk: Desk) -> World:
+    directory.add_agent(desk, None, login="admin", name="Admin", role="admin")
+    admin = desk.actor("admin")
+    directory.add_agent(desk, admin, login="maria", name="María López", role="supervisor")
+    directory.add_agent(desk, admin, login="ana", name="Ana García", skills=["billing"])
+    directory.add_agent(desk, admin, login="luis", name="Luis Romero", skills=["network"])
+    directory.add_agent(desk, admin, login="carmen", name="Carmen Ruiz")
+    directory.add_queue(desk, admin, name="technical", area="technical",
+                        members=["ana", "luis", "maria"])
+    directory.add_queue(desk, admin, name="billing", area="billing", members=["ana", "maria"])
+    directory.add_queue(desk, admin, name="commercial", area="commercial", members=["carmen"])
+    account = directory.add_account(desk, name="Pérez Hogar", tier="gold")
+    contact = directory.add_contact(desk, name="Juan Pérez", email="juan.perez@example.com",
+                                    phone="+34 600 111 222", account_id=account)
+    return World(desk, admin, desk.actor("maria"), desk.actor("ana"), desk.actor("luis"),
+                 desk.actor("carmen"), contact)
+
+
+@pytest.fixture
+def world(desk: Desk) -> World:
+    return build_world(desk)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("HYPOTHESIS_PROFILE", "default")

@@ -1,0 +1,439 @@
+"""Throw-away PostgreSQL servers for the test suite.
+
+``start_postgres()`` runs ``initdb`` + ``pg_ctl start`` in a private temporary directory on a
+free loopback port and returns a :class:`PgServer`.  Nothing here imports pytest; the caller
+(conftest) decides whether a :class:`PgServerError` skips or fails the run (see
+:func:`pg_required`).
+
+Set ``CASEDESK_TEST_PG_URL`` to use an existing server instead; then nothing is started and
+``stop()`` only drops the databases created through :meth:`PgServer.create_database`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import os
+import pwd
+import re
+import shlex
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+__all__ = ["TEST_DB", "PgServer", "PgServerError", "pg_required", "start_postgres"]
+
+TEST_DB = "casedesk_test"
+ENV_URL = "CASEDESK_TEST_PG_URL"
+SUPERUSER = "postgres"
+OS_USER = "postgres"  # OS account used for initdb/pg_ctl when we run as root
+HOST = "127.0.0.1"
+
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_BIND_ERRORS = ("address already in use",)
+_START_ATTEMPTS = 5
+_SOCKET_PATH_MAX = 107  # sizeof(sun_path) - 1 on Linux
+
+
+class PgServerError(RuntimeError):
+    """The throw-away server could not be found, initialised or started."""
+
+
+def pg_required() -> bool:
+    """True when a missing/broken PostgreSQL must fail the run (CI, or CASEDESK_REQUIRE_PG=1)."""
+    ci = os.environ.get("CI", "").strip().lower() in ("true", "1")
+    return ci or os.environ.get("CASEDESK_REQUIRE_PG", "").strip() == "1"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _log_tail(*paths: Path, lines: int = 6, limit: int = 600) -> str:
+    """Last non-empty lines of the given log files, joined onto one line."""
+    collected: list[str] = []
+    for path in paths:
+        with contextlib.suppress(OSError):
+            text = path.read_text(errors="replace")
+            collected += [ln.strip() for ln in text.splitlines() if ln.strip()]
+    tail = " | ".join(collected[-lines:]) or "<empty log>"
+    return tail if len(tail) <= limit else "..." + tail[-limit:]
+
+
+def _oneline(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _version_key(path: Path) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", path.parent.name)) or (0,)
+
+
+def find_bindir() -> Path:
+    """Directory holding ``initdb`` and ``pg_ctl`` (pg_config, then /usr/lib/postgresql, PATH)."""
+
+    def ok(d: Path) -> bool:
+        return all(os.access(d / exe, os.X_OK) for exe in ("initdb", "pg_ctl"))
+
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            out = subprocess.run(
+                [pg_config, "--bindir"], capture_output=True, text=True, timeout=10, check=True
+            ).stdout.strip()
+            if out and ok(Path(out)):
+                return Path(out)
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=_version_key, reverse=True)
+    for d in candidates:
+        if ok(d):
+            return d
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if initdb and pg_ctl:
+        return Path(initdb).parent
+    raise PgServerError(
+        "PostgreSQL server binaries (initdb, pg_ctl) not found: install postgresql "
+        f"or set {ENV_URL}"
+    )
+
+
+def _free_port() -> int:
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((HOST, 0))
+            return s.getsockname()[1]
+    except OSError as exc:
+        raise PgServerError(f"cannot bind a TCP port on {HOST}: {exc}") from exc
+
+
+class _Runner:
+    """Runs server binaries, as the ``postgres`` OS user when we are root."""
+
+    def __init__(self) -> None:
+        self.uid = os.geteuid()
+        self.gid = os.getegid()
+        self.prefix: list[str] = []
+        self.popen_kwargs: dict[str, Any] = {}
+        if self.uid != 0:
+            return
+        try:
+            pw = pwd.getpwnam(OS_USER)
+        except KeyError:
+            raise PgServerError(
+                f"running as root and there is no {OS_USER!r} OS user to run initdb/pg_ctl as"
+            ) from None
+        self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        self.prefix, self.popen_kwargs = _root_switch(pw.pw_uid, pw.pw_gid)
+
+    def run(self, argv: Sequence[str], *, cwd: Path, log: Path, timeout: float) -> int:
+        """Run ``argv`` with stdout/stderr appended to ``log``; return the exit code."""
+        if self.prefix[:1] == ["su"]:
+            cmd = [*self.prefix, shlex.join(argv)]
+        else:
+            cmd = [*self.prefix, *argv]
+        with open(log, "ab") as out:
+            try:
+                return subprocess.run(
+                    cmd,
+                    cwd=cwd,
+                    env=_clean_env(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    timeout=timeout,
+                    check=False,
+                    **self.popen_kwargs,
+                ).returncode
+            except subprocess.TimeoutExpired:
+                out.write(f"\n{argv[0]} timed out after {timeout}s\n".encode())
+                return -1
+            except OSError as exc:
+                out.write(f"\ncould not run {argv[0]}: {exc}\n".encode())
+                return -1
+
+
+@functools.cache
+def _root_switch(uid: int, gid: int) -> tuple[list[str], dict[str, Any]]:
+    """First working way to drop from root to OS_USER: runuser, su, setpriv, else setuid."""
+    options: list[list[str]] = []
+    if shutil.which("runuser"):
+        options.append(["runuser", "-u", OS_USER, "--"])
+    if shutil.which("su"):
+        options.append(["su", "-s", "/bin/sh", OS_USER, "-c"])
+    if shutil.which("setpriv"):
+        options.append(["setpriv", f"--reuid={uid}", f"--regid={gid}", "--init-groups", "--"])
+    for prefix in options:
+        probe = [*prefix, "id -u"] if prefix[0] == "su" else [*prefix, "id", "-u"]
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            res = subprocess.run(
+                probe, capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL
+            )
+            if res.returncode == 0 and res.stdout.strip() == str(uid):
+                return prefix, {}
+    # Same effect as os.setgid/os.setuid in a preexec_fn, but thread-safe.
+    return [], {"user": uid, "group": gid, "extra_groups": []}
+
+
+def _clean_env() -> dict[str, str]:
+    """Environment without PG* variables that could redirect initdb/pg_ctl; English messages."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["LC_ALL"] = "C"
+    return env
+
+
+def _traversable(path: Path, uid: int) -> bool:
+    """Whether every directory from / down to ``path`` can be entered by ``uid``."""
+    for d in [path, *path.parents]:
+        st = d.stat()
+        if not (st.st_mode & stat.S_IXOTH or (st.st_uid == uid and st.st_mode & stat.S_IXUSR)):
+            return False
+    return True
+
+
+def _make_workdir(base_dir: Path | None, runner: _Runner) -> Path:
+    """Fresh private directory usable by the server user; falls back to /tmp when needed."""
+    parent = Path(tempfile.gettempdir()) if base_dir is None else Path(base_dir).resolve()
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp_root = Path(tempfile.gettempdir()).resolve()
+    if runner.uid != os.geteuid() and not _traversable(parent, runner.uid):
+        # Give the server user search (x) permission on our own dirs under the temp root,
+        # e.g. pytest's 0700 /tmp/pytest-of-root/...; never touch anything else.
+        for d in [parent, *parent.parents]:
+            if d.is_relative_to(tmp_root) and d != tmp_root and d.stat().st_uid == os.geteuid():
+                with contextlib.suppress(OSError):
+                    d.chmod(d.stat().st_mode | stat.S_IXOTH)
+        if not _traversable(parent, runner.uid):
+            parent = Path("/tmp")
+    # mkdtemp adds "casedesk-pg-" + 8 chars; the socket file adds "/.s.PGSQL.NNNNN".
+    if len(str(parent)) + 21 + 16 > _SOCKET_PATH_MAX:
+        parent = Path("/tmp")
+    workdir = Path(tempfile.mkdtemp(prefix="casedesk-pg-", dir=parent))
+    if runner.uid != os.geteuid():
+        os.chown(workdir, runner.uid, runner.gid)
+    return workdir
+
+
+def _admin_connect(url: str) -> psycopg.Connection[Any]:
+    """Autocommit psycopg connection for a SQLAlchemy ``postgresql+psycopg://`` URL."""
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
+
+
+def _check_name(name: str) -> str:
+    if not _NAME_RE.match(name):
+        raise ValueError(f"invalid database name {name!r} (use [A-Za-z_][A-Za-z0-9_]*, <=63)")
+    return name
+
+
+# --------------------------------------------------------------------------- server
+
+
+class PgServer:
+    """A running (or borrowed, via CASEDESK_TEST_PG_URL) PostgreSQL server.
+
+    ``url`` points at the ``casedesk_test`` database, ``admin_url`` at ``postgres``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        workdir: Path | None = None,
+        runner: _Runner | None = None,
+        bindir: Path | None = None,
+    ) -> None:
+        parsed = make_url(url).set(drivername="postgresql+psycopg")
+        self.url: str = parsed.render_as_string(hide_password=False)
+        self.admin_url: str = parsed.set(database="postgres").render_as_string(hide_password=False)
+        self.host: str = parsed.host or HOST
+        self.port: int = parsed.port or 5432
+        self.workdir = workdir
+        self.external = workdir is None
+        self._runner = runner
+        self._bindir = bindir
+        self._created: list[str] = []
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._owner_pid = os.getpid()
+        atexit.register(self._atexit_stop)
+
+    @property
+    def data_dir(self) -> Path | None:
+        return None if self.workdir is None else self.workdir / "data"
+
+    @property
+    def log_file(self) -> Path | None:
+        return None if self.workdir is None else self.workdir / "postgres.log"
+
+    def url_for(self, name: str) -> str:
+        """SQLAlchemy URL for database ``name`` on this server."""
+        parsed = make_url(self.admin_url).set(database=_check_name(name))
+        return parsed.render_as_string(hide_password=False)
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database (from template0) and return its SQLAlchemy URL."""
+        with _admin_connect(self.admin_url) as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(
+                    sql.Identifier(_check_name(name))
+                )
+            )
+        with self._lock:
+            self._created.append(name)
+        return self.url_for(name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop ``name`` if it exists, terminating any sessions still connected to it."""
+        ident = sql.Identifier(_check_name(name))
+        with _admin_connect(self.admin_url) as conn:
+            try:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+            except psycopg.errors.SyntaxError:  # server older than PostgreSQL 13
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (name,),
+                )
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(ident))
+        with self._lock:
+            if name in self._created:
+                self._created.remove(name)
+
+    def stop(self) -> None:
+        """Stop the server and delete its directory (external: drop created DBs). Idempotent."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            created = list(self._created)
+        atexit.unregister(self._atexit_stop)
+        if self.external:
+            for name in reversed(created):
+                with contextlib.suppress(psycopg.Error):
+                    self.drop_database(name)
+            return
+        assert self.workdir is not None and self._runner is not None and self._bindir
+        data = self.workdir / "data"
+        if (data / "postmaster.pid").exists():
+            rc = self._runner.run(
+                [str(self._bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                cwd=self.workdir,
+                log=self.workdir / "pg_ctl.log",
+                timeout=60,
+            )
+            if rc != 0:
+                _kill_postmaster(data)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _atexit_stop(self) -> None:
+        if os.getpid() == self._owner_pid:  # never from a forked child
+            self.stop()
+
+    def __enter__(self) -> PgServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        kind = "external" if self.external else f"workdir={self.workdir}"
+        return f"PgServer({self.host}:{self.port}, {kind}, stopped={self._stopped})"
+
+
+def _kill_postmaster(data: Path) -> None:
+    """Last resort when ``pg_ctl stop`` failed: SIGKILL the pid in postmaster.pid."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        for _ in range(100):
+            os.kill(pid, 0)  # raises once the process is gone
+            time.sleep(0.05)
+
+
+def _initdb(bindir: Path, runner: _Runner, workdir: Path) -> None:
+    log = workdir / "initdb.log"
+    data = workdir / "data"
+    base = [str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust"]
+    base += ["-E", "UTF8", "--no-sync"]
+    for locale in ("C.UTF-8", "C"):
+        if runner.run([*base, f"--locale={locale}"], cwd=workdir, log=log, timeout=120) == 0:
+            return
+        shutil.rmtree(data, ignore_errors=True)
+    raise PgServerError(_oneline(f"initdb failed in {workdir}: {_log_tail(log)}"))
+
+
+def _pg_ctl_start(bindir: Path, runner: _Runner, workdir: Path) -> int:
+    """Start on a free port (retrying on bind collisions); return the port."""
+    data, log, ctl_log = workdir / "data", workdir / "postgres.log", workdir / "pg_ctl.log"
+    for _ in range(_START_ATTEMPTS):
+        port = _free_port()
+        opts = [
+            f"-c listen_addresses={shlex.quote(HOST)}",
+            f"-c port={port}",
+            f"-c unix_socket_directories={shlex.quote(str(workdir))}",
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-c max_connections=200",
+        ]
+        argv = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60"]
+        argv += ["-o", " ".join(opts), "start"]
+        log_size = log.stat().st_size if log.exists() else 0
+        if runner.run(argv, cwd=workdir, log=ctl_log, timeout=90) == 0:
+            return port
+        # Make sure a half-started postmaster does not linger before retrying/raising.
+        if (data / "postmaster.pid").exists():
+            stop = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+            if runner.run(stop, cwd=workdir, log=ctl_log, timeout=30) != 0:
+                _kill_postmaster(data)
+        with contextlib.suppress(OSError), open(log, "rb") as fh:
+            fh.seek(log_size)
+            if any(e in fh.read().decode(errors="replace").lower() for e in _BIND_ERRORS):
+                continue  # port taken between probe and bind: try another one
+        break
+    tail = _log_tail(ctl_log, log)
+    raise PgServerError(_oneline(f"PostgreSQL did not start in {workdir}: {tail}"))
+
+
+def start_postgres(base_dir: Path | None = None) -> PgServer:
+    """Start a throw-away server (in a new dir under ``base_dir`` or /tmp) with ``casedesk_test``.
+
+    Honours ``CASEDESK_TEST_PG_URL``.  Raises :class:`PgServerError` on failure.  The server is
+    stopped by :meth:`PgServer.stop` or, failing that, at interpreter exit.
+    """
+    env_url = os.environ.get(ENV_URL, "").strip()
+    if env_url:
+        return PgServer(env_url)
+
+    bindir = find_bindir()
+    runner = _Runner()
+    workdir = _make_workdir(base_dir, runner)
+    try:
+        _initdb(bindir, runner, workdir)
+        port = _pg_ctl_start(bindir, runner, workdir)
+    except BaseException:
+        _kill_postmaster(workdir / "data")
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    server = PgServer(
+        f"postgresql+psycopg://{SUPERUSER}@{HOST}:{port}/{TEST_DB}",
+        workdir=workdir,
+        runner=runner,
+        bindir=bindir,
+    )
+    try:
+        server.create_database(TEST_DB)
+        server._created.clear()  # part of the server, not a per-test database
+    except psycopg.Error as exc:
+        tail = _log_tail(workdir / "postgres.log")
+        server.stop()
+        msg = f"could not create {TEST_DB} on port {port}: {exc}; log: {tail}"
+        raise PgServerError(_oneline(msg)) from exc
+    return server
