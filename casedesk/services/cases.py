@@ -199,20 +199,19 @@ def update_case(
             values["account_id"] = contact.account_id
         data: dict[str, Any] = {k: [getattr(case, k), v] for k, v in values.items()}
         if {"priority", "severity", "contract_line_id"} & set(values):
-            probe = Case(**{**case.model_dump(), **values})
+            merged = {**case.model_dump(), **values}
             policy = sla.choose_policy(
                 session,
-                priority=probe.priority,
-                severity=probe.severity,
-                account_id=probe.account_id,
-                contract_line_id=probe.contract_line_id,
+                priority=merged["priority"],
+                severity=merged["severity"],
+                account_id=merged["account_id"],
+                contract_line_id=merged["contract_line_id"],
                 queue_id=case.queue_id,
             )
             targets = sla.targets_of(session, policy)
             # Paused time is kept: completed pauses are in paused_seconds, an ongoing
             # pause is added on resume from paused_at.
-            probe.paused_seconds = case.paused_seconds
-            values.update(sla.deadlines(probe, targets, now))
+            values.update(sla.deadlines(sla.ClockFacts.of(case), targets, now))
             data["policy"] = targets.name
         apply_change(
             session,

@@ -91,7 +91,7 @@ def log_interaction(
             elif case_row.next_response_due is None and case_row.first_response_at is not None:
                 values.update(sla.next_response(targets, now))
             values["sla_flags"] = int(flags)
-            probe = Case(**{**case_row.model_dump(), **values})
+            probe = sla.ClockFacts.of(case_row, **values)
             values["due_at"] = sla.urgency(probe)
             apply_change(
                 session,

@@ -91,6 +91,29 @@ def calendar_from_row(row: BusinessCalendarRow | None) -> BusinessCalendar:
     )
 
 
+@dataclass
+class ClockFacts:
+    """The facts of a case that its SLA clocks depend on (a cheap stand-in for a row)."""
+
+    created_at: datetime
+    status: str
+    paused_seconds: int = 0
+    paused_at: datetime | None = None
+    first_response_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    first_response_due: datetime | None = None
+    next_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+
+    @classmethod
+    def of(cls, case: Any, **changes: Any) -> ClockFacts:
+        """The facts of ``case`` (a row or facts) with ``changes`` applied."""
+        names = cls.__dataclass_fields__
+        values = {name: getattr(case, name) for name in names}
+        values.update({k: v for k, v in changes.items() if k in names})
+        return cls(**values)
+
+
 @dataclass(frozen=True)
 class PolicyTargets:
     """A policy with its calendar, resolved for computing deadlines."""
@@ -204,13 +227,11 @@ def _warn(
     return cal.add(start, target * (percent / 100) + extra)
 
 
-def deadlines(case: Case, t: PolicyTargets, now: datetime) -> dict[str, Any]:
+def deadlines(case: Case | ClockFacts, t: PolicyTargets, now: datetime) -> dict[str, Any]:
     """Every SLA column of ``case`` recomputed from its facts and the policy ``t``.
 
-    Pure: reads ``created_at``, ``first_response_at``, ``next_response_due``'s start
-    (kept in ``extras``-free form: the stored ``next_response_due`` is recomputed only
-    when a contact starts it), ``paused_seconds``, ``paused_at``, ``status`` and
-    ``last_activity_at``.
+    Pure. ``next_response_due`` is kept as stored (a customer contact starts it), unless
+    the policy has no next-response target.
     """
     cal = t.calendar
     paused = timedelta(seconds=case.paused_seconds or 0)
@@ -229,7 +250,7 @@ def deadlines(case: Case, t: PolicyTargets, now: datetime) -> dict[str, Any]:
     return values
 
 
-def urgency(case: Case, values: dict[str, Any] | None = None) -> datetime:
+def urgency(case: Case | ClockFacts, values: dict[str, Any] | None = None) -> datetime:
     """The nearest running deadline: what "most urgent first" sorts by."""
     v = values or {}
 

@@ -362,7 +362,7 @@ def _status_values(session: Session, case: Case, to: str, now) -> dict:
         values["closed_at"] = None
         values["autoclose_due"] = None
         values["sla_flags"] = int(sla.Flag(case.sla_flags) & ~sla.Flag.RESOLUTION_MET)
-    probe = Case(**{**case.model_dump(), **values})
+    probe = sla.ClockFacts.of(case, **values)
     probe.paused_seconds = paused_seconds
     for key, value in sla.deadlines(probe, targets, now).items():
         if key in ("sla_policy_id",):

@@ -180,7 +180,7 @@ def hhmm(m: int) -> str:
 def intervals(draw: st.DrawFn) -> tuple[str, str]:
     a, b = draw(boundary_minutes), draw(boundary_minutes)
     if a == b:
-        b = a + 30 if a < 1440 else a - 30
+        b = a + 30 if a <= 1410 else a - 30
     a, b = sorted((a, b))
     return hhmm(a), hhmm(b)
 
@@ -300,7 +300,8 @@ def test_add_matches_oracle(case: Case, data: st.DataObject) -> None:
         assert cal.is_open(got - US)
         assert cal.is_open(got) or oracle.open(ts(got) - 60)
     else:
-        assert got == case.start_dt
+        # Compare instants: PEP 495 makes == false across zones for a datetime in a fold.
+        assert ts(got) == case.start
 
 
 # -- algebraic properties (no oracle: larger ranges, sub-minute precision) -----------------------
@@ -318,7 +319,9 @@ durations = st.one_of(
 @given(case=cases(), cuts=st.lists(fine_offsets, min_size=3, max_size=3))
 def test_elapsed_is_additive(case: Case, cuts: list[timedelta]) -> None:
     cal = case.calendar()
-    a, b, c = sorted(case.start_dt + x for x in cuts)
+    # Sort real instants (same-zone datetimes compare by wall time), then pass b as local time.
+    a, b, c = sorted(utc(case.start) + x for x in cuts)
+    b = b.astimezone(ZoneInfo(case.zone))
     assert cal.elapsed(a, b) + cal.elapsed(b, c) == cal.elapsed(a, c)
     assert cal.elapsed(c, a) == timedelta(0)
 

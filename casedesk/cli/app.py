@@ -1,0 +1,77 @@
+"""The root typer application: global flags, error handling and the sub-commands."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy.exc import DBAPIError, OperationalError
+from typer.core import TyperGroup
+
+from casedesk.cli.state import CliState, err_console
+from casedesk.errors import CaseDeskError
+
+
+class CaseDeskGroup(TyperGroup):
+    """Turns every casedesk error into one line on stderr and a meaningful exit code."""
+
+    def invoke(self, ctx: typer.Context):  # type: ignore[no-untyped-def, override]
+        try:
+            return super().invoke(ctx)
+        except CaseDeskError as exc:
+            err_console.print(f"casedesk: {exc}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except (OperationalError, DBAPIError) as exc:
+            orig = getattr(exc, "orig", None) or exc
+            first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+            err_console.print(f"casedesk: database error: {first}", markup=False)
+            raise typer.Exit(2) from None
+        finally:
+            state = ctx.obj
+            if isinstance(state, CliState) and ctx.parent is None:
+                state.close()
+
+
+app = typer.Typer(
+    cls=CaseDeskGroup,
+    help="casedesk — call-centre case management at the terminal.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None, "--db", metavar="URL", help="Database URL (overrides CASEDESK_DATABASE_URL)."
+    ),
+    as_: str | None = typer.Option(
+        None, "--as", metavar="LOGIN", help="Act as this agent (overrides CASEDESK_AGENT)."
+    ),
+    json_: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+) -> None:
+    """With no command, open the agent workstation."""
+    if not isinstance(ctx.obj, CliState):
+        ctx.obj = CliState()
+    ctx.obj.db_flag = db or ctx.obj.db_flag
+    ctx.obj.as_flag = as_ or ctx.obj.as_flag
+    ctx.obj.json = json_ or ctx.obj.json
+    if ctx.invoked_subcommand is None:
+        from casedesk.cli.workstation import launch
+
+        launch(ctx.obj)
+
+
+def register() -> None:
+    from casedesk.cli import cases, dbcmd, people
+
+    app.add_typer(dbcmd.app, name="db")
+    app.command("demo")(dbcmd.demo)
+    app.add_typer(people.agent_app, name="agent")
+    app.add_typer(people.queue_app, name="queue")
+    app.add_typer(cases.app, name="case")
+
+
+register()

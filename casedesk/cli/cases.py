@@ -1,0 +1,266 @@
+"""``casedesk case …``: create, show, list and every workflow operation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from casedesk.cli.format import case_panel, cases_table, timeline_table
+from casedesk.cli.state import CliState, console, print_json
+from casedesk.services import cases as case_service
+from casedesk.services import queries, workflow
+from casedesk.services.views import CaseDetail
+
+app = typer.Typer(
+    help="Cases: create, show, list, and move them through their life.", no_args_is_help=True
+)
+
+NUMBER = typer.Argument(..., metavar="CASE", help="Case number, e.g. CS-000123 or 123.")
+
+
+def _done(state: CliState, case: CaseDetail, message: str) -> None:
+    if state.json:
+        print_json(case)
+    else:
+        console.print(f"{case.label}: {message}")
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    title: str = typer.Option(..., "--title", "-t"),
+    description: str = typer.Option("", "--description", "-d"),
+    queue: str | None = typer.Option(
+        None, "--queue", "-q", help="Queue to put it in (default: your WIP bin)."
+    ),
+    priority: str = typer.Option("medium", "--priority", "-p", help="high, medium or low."),
+    severity: str = typer.Option("minor", "--severity", "-s", help="critical, major or minor."),
+    area: str = typer.Option("general", "--area"),
+    contact: int | None = typer.Option(None, "--contact", help="Contact id."),
+    parent: str | None = typer.Option(None, "--parent", help="Parent (major) case number."),
+    interaction: int | None = typer.Option(
+        None, "--interaction", help="Open it from this interaction id."
+    ),
+) -> None:
+    """Open a case."""
+    state: CliState = ctx.obj
+    case = case_service.create_case(
+        state.desk(),
+        state.actor(),
+        title=title,
+        description=description,
+        queue=queue,
+        priority=priority,
+        severity=severity,
+        area=area,
+        contact_id=contact,
+        parent=parent,
+        from_interaction=interaction,
+    )
+    where = f"queue {case.queue}" if case.queue and not case.owner else "your WIP bin"
+    _done(state, case, f"created in {where}")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    number: str = NUMBER,
+    history: bool = typer.Option(True, "--history/--no-history"),
+) -> None:
+    """Show a case and its timeline."""
+    state: CliState = ctx.obj
+    desk = state.desk()
+    case = queries.get_case(desk, number)
+    entries = queries.timeline(desk, number) if history else []
+    if state.json:
+        print_json({**case.to_json(), "timeline": [e.to_json() for e in entries]})
+        return
+    console.print(case_panel(case))
+    if entries:
+        console.print(timeline_table(entries))
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    queue: str | None = typer.Option(None, "--queue", "-q", help="A queue's waiting cases."),
+    mine: bool = typer.Option(False, "--mine", help="My WIP bin."),
+    status: str | None = typer.Option(None, "--status"),
+    search: str | None = typer.Option(None, "--search", help="Number, title or customer."),
+    limit: int = typer.Option(50, "--limit", min=1, max=10_000),
+) -> None:
+    """List cases: a queue's inbox, my bin, a search, or everything most urgent first."""
+    state: CliState = ctx.obj
+    desk = state.desk()
+    if search:
+        rows = queries.search_cases(desk, search, limit=limit)
+        title = f"search {search!r}"
+    elif queue:
+        rows = queries.inbox(desk, queue, limit=limit, status=status).rows
+        title = f"queue {queue}"
+    elif mine:
+        rows = queries.wip_bin(desk, state.actor().id, limit=limit)
+        title = "my WIP bin"
+    else:
+        rows = queries.list_cases(desk, status=status, limit=limit)
+        title = "cases"
+    if state.json:
+        print_json(rows)
+    else:
+        console.print(cases_table(rows, title=f"{title} ({len(rows)})"))
+
+
+def _simple(name: str, fn: Callable[..., CaseDetail], message: str, doc: str) -> None:
+    def command(
+        ctx: typer.Context,
+        number: str = NUMBER,
+        version: int | None = typer.Option(
+            None, "--version", help="Fail if the case changed since."
+        ),
+    ) -> None:
+        state: CliState = ctx.obj
+        case = fn(state.desk(), state.actor(), number, version=version)
+        _done(state, case, message.format(case=case))
+
+    command.__doc__ = doc
+    app.command(name)(command)
+
+
+_simple(
+    "accept",
+    workflow.accept,
+    "accepted into your WIP bin",
+    "Take a case from its queue into your WIP bin.",
+)
+_simple("start", workflow.start, "in progress", "new → in_progress.")
+_simple(
+    "yank",
+    workflow.yank,
+    "yanked back to queue {case.queue}",
+    "Supervisors: pull a case from an agent's bin back to its home queue.",
+)
+_simple("close", workflow.close, "closed", "resolved → closed (the customer confirmed).")
+
+
+@app.command("next")
+def next_(ctx: typer.Context, queue: str = typer.Argument(..., help="Queue name.")) -> None:
+    """Take the most urgent waiting case of a queue."""
+    state: CliState = ctx.obj
+    case = workflow.next_case(state.desk(), state.actor(), queue)
+    _done(state, case, f"taken from {queue}: {case.title}")
+
+
+@app.command("dispatch")
+def dispatch(
+    ctx: typer.Context,
+    number: str = NUMBER,
+    queue: str | None = typer.Option(
+        None, "--queue", "-q", help="Target queue (default: home queue)."
+    ),
+    note: str | None = typer.Option(None, "--note"),
+) -> None:
+    """Send a case from your bin to a queue."""
+    state: CliState = ctx.obj
+    case = workflow.dispatch(state.desk(), state.actor(), number, queue, note=note)
+    _done(state, case, f"dispatched to {case.queue}")
+
+
+@app.command("reject")
+def reject(
+    ctx: typer.Context, number: str = NUMBER, reason: str = typer.Option(..., "--reason", "-r")
+) -> None:
+    """Send a queued case back to its creator's bin, with a reason."""
+    state: CliState = ctx.obj
+    case = workflow.reject(state.desk(), state.actor(), number, reason)
+    _done(state, case, f"rejected back to {case.owner_name}")
+
+
+@app.command("transfer")
+def transfer(
+    ctx: typer.Context,
+    number: str = NUMBER,
+    queue: str = typer.Option(..., "--queue", "-q", help="Target queue."),
+    note: str | None = typer.Option(None, "--note"),
+) -> None:
+    """Move a queued case to another queue."""
+    state: CliState = ctx.obj
+    case = workflow.transfer(state.desk(), state.actor(), number, queue, note=note)
+    _done(state, case, f"transferred to {case.queue}")
+
+
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    number: str = NUMBER,
+    agent: str = typer.Option(..., "--to", help="Login of the agent."),
+) -> None:
+    """Supervisors: put a case into a named agent's bin."""
+    state: CliState = ctx.obj
+    case = workflow.assign(state.desk(), state.actor(), number, agent)
+    _done(state, case, f"assigned to {case.owner_name}")
+
+
+@app.command("wait")
+def wait(
+    ctx: typer.Context, number: str = NUMBER, note: str | None = typer.Option(None, "--note")
+) -> None:
+    """Wait for the customer (the resolution clock pauses)."""
+    state: CliState = ctx.obj
+    _done(
+        state,
+        workflow.wait(state.desk(), state.actor(), number, note=note),
+        "awaiting customer (SLA paused)",
+    )
+
+
+@app.command("resume")
+def resume(
+    ctx: typer.Context, number: str = NUMBER, note: str | None = typer.Option(None, "--note")
+) -> None:
+    """Resume work after the customer answered."""
+    state: CliState = ctx.obj
+    _done(state, workflow.resume(state.desk(), state.actor(), number, note=note), "in progress")
+
+
+@app.command("resolve")
+def resolve(
+    ctx: typer.Context,
+    number: str = NUMBER,
+    type_: str = typer.Option(..., "--type", help="solved, workaround, information …"),
+    notes: str = typer.Option(..., "--notes", help="What was done."),
+    children: bool = typer.Option(False, "--children", help="Resolve its open child cases too."),
+) -> None:
+    """Resolve a case with a resolution type and notes."""
+    state: CliState = ctx.obj
+    case = workflow.resolve(
+        state.desk(), state.actor(), number, type_, notes, resolve_children=children
+    )
+    _done(state, case, "resolved")
+
+
+@app.command("reopen")
+def reopen(
+    ctx: typer.Context, number: str = NUMBER, note: str | None = typer.Option(None, "--note")
+) -> None:
+    """Reopen a resolved or closed case."""
+    state: CliState = ctx.obj
+    _done(state, workflow.reopen(state.desk(), state.actor(), number, note=note), "reopened")
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context, number: str = NUMBER, reason: str = typer.Option(..., "--reason", "-r")
+) -> None:
+    """Cancel an open case (duplicate, withdrawn)."""
+    state: CliState = ctx.obj
+    _done(state, workflow.cancel(state.desk(), state.actor(), number, reason), "cancelled")
+
+
+@app.command("note")
+def note(
+    ctx: typer.Context, number: str = NUMBER, text: str = typer.Argument(..., help="The note.")
+) -> None:
+    """Add an internal note."""
+    state: CliState = ctx.obj
+    _done(state, case_service.add_note(state.desk(), state.actor(), number, text), "note added")

@@ -1,0 +1,110 @@
+"""Rich renderings of the read models for the terminal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.table import Table
+
+from casedesk.services.sla import FAR_FUTURE
+from casedesk.services.views import AgentView, CaseDetail, CaseRow, QueueView, TimelineEntry
+
+
+def when(value: datetime | None) -> str:
+    if value is None or value >= FAR_FUTURE:
+        return "—"
+    return value.astimezone().strftime("%a %d %b %H:%M")
+
+
+def cases_table(rows: list[CaseRow], title: str | None = None) -> Table:
+    table = Table(title=title, show_lines=False)
+    for col in ("number", "title", "status", "prio", "sev", "queue", "owner", "due"):
+        if col == "title":
+            table.add_column(col, ratio=1, min_width=24, overflow="ellipsis", no_wrap=True)
+        else:
+            table.add_column(col, no_wrap=True)
+    for r in rows:
+        table.add_row(
+            r.label,
+            r.title,
+            r.status,
+            r.priority,
+            r.severity,
+            r.queue or "—",
+            r.owner or "—",
+            when(r.due_at),
+        )
+    return table
+
+
+def case_panel(c: CaseDetail) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    rows = [
+        ("case", f"{c.label}  {c.title}"),
+        ("status", c.status),
+        ("priority / severity", f"{c.priority} / {c.severity}"),
+        ("queue", c.queue or "—"),
+        ("owner", f"{c.owner_name} ({c.owner})" if c.owner else "— (in queue)"),
+        (
+            "customer",
+            f"{c.contact or '—'}" + (f" · {c.account} [{c.account_tier}]" if c.account else ""),
+        ),
+        ("contract line", c.contract_line or "—"),
+        ("parent", c.parent or "—"),
+        ("children", ", ".join(c.children) or "—"),
+        ("SLA policy", c.sla_policy or "—"),
+        (
+            "first response due",
+            when(c.first_response_due)
+            + (f" (met {when(c.first_response_at)})" if c.first_response_at else ""),
+        ),
+        ("resolution due", when(c.resolution_due)),
+        ("created", when(c.created_at)),
+        ("version", str(c.version)),
+    ]
+    if c.resolution_type:
+        rows.append(("resolution", f"{c.resolution_type}: {c.resolution_notes}"))
+    if c.description:
+        rows.append(("description", c.description))
+    for k, v in rows:
+        table.add_row(k, v)
+    return table
+
+
+def timeline_table(entries: list[TimelineEntry]) -> Table:
+    table = Table(show_header=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("who", no_wrap=True)
+    table.add_column("what")
+    for e in entries:
+        table.add_row(when(e.at), e.actor or "system", e.text)
+    return table
+
+
+def agents_table(agents: list[AgentView]) -> Table:
+    table = Table()
+    for col in ("login", "name", "role", "status", "wip", "capacity", "skills", "queues"):
+        table.add_column(col)
+    for a in agents:
+        table.add_row(
+            a.login,
+            a.name,
+            a.role,
+            a.status if a.active else "deactivated",
+            str(a.wip),
+            str(a.capacity),
+            ", ".join(a.skills),
+            ", ".join(a.queues),
+        )
+    return table
+
+
+def queues_table(queues: list[QueueView]) -> Table:
+    table = Table()
+    for col in ("queue", "area", "waiting", "members"):
+        table.add_column(col)
+    for q in queues:
+        table.add_row(q.name, q.area, str(q.waiting), ", ".join(q.members))
+    return table

@@ -1,0 +1,62 @@
+"""What every CLI command shares: the global flags, the database and the acting agent."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+
+from casedesk.clock import Clock, system_clock
+from casedesk.config import resolve_agent_login, resolve_database_url
+from casedesk.db import open_database
+from casedesk.errors import ConfigError
+from casedesk.services.context import Actor, Desk
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class CliState:
+    db_flag: str | None = None
+    as_flag: str | None = None
+    json: bool = False
+    clock: Clock = system_clock
+    _desk: Desk | None = field(default=None, repr=False)
+
+    @property
+    def database_url(self) -> str:
+        return resolve_database_url(self.db_flag)
+
+    def desk(self, *, check: bool = True) -> Desk:
+        """The service handle, on a database verified to be at this program's schema."""
+        if self._desk is None:
+            self._desk = Desk(open_database(self.database_url, check=check), self.clock)
+        return self._desk
+
+    def actor(self) -> Actor:
+        login = resolve_agent_login(self.as_flag)
+        if not login:
+            raise ConfigError("who is acting? pass --as LOGIN or set CASEDESK_AGENT")
+        return self.desk().actor(login)
+
+    def optional_actor(self) -> Actor | None:
+        login = resolve_agent_login(self.as_flag, fallback_to_os_user=False)
+        return self.desk().actor(login) if login else None
+
+    def close(self) -> None:
+        if self._desk is not None:
+            self._desk.engine.dispose()
+            self._desk = None
+
+
+def print_json(value: Any) -> None:
+    """One JSON document on stdout (read models know how to serialise themselves)."""
+    if hasattr(value, "to_json"):
+        value = value.to_json()
+    elif isinstance(value, list):
+        value = [v.to_json() if hasattr(v, "to_json") else v for v in value]
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")

@@ -1,0 +1,263 @@
+"""SLA policies and business calendars as data: load them from TOML or YAML, list them.
+
+A file holds ``[[calendar]]`` and/or ``[[policy]]`` entries (see ``data/``); loading
+upserts by name in one transaction, so a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from casedesk.db import read_session, write_session
+from casedesk.errors import ValidationError
+from casedesk.models import BusinessCalendarRow, SlaPolicy
+from casedesk.services.context import Actor, Desk, require_supervisor
+from casedesk.services.views import JsonMixin
+from casedesk.sla import BusinessCalendar
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+_DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
+_MATCH_KEYS = {"priority", "severity", "tier", "queue", "contract"}
+_ESCALATION_KEYS = {"raise_priority", "queue", "flag_supervisor"}
+
+
+def parse_duration(text: str | int, where: str) -> timedelta:
+    """``"1h30m"``, ``"2d"``, ``"45m"`` or a number of minutes."""
+    if isinstance(text, int):
+        if text < 0:
+            raise ValidationError(f"{where}: duration cannot be negative")
+        return timedelta(minutes=text)
+    match = _DURATION.match(str(text))
+    if not match or not any(match.groups()):
+        raise ValidationError(f"{where}: {text!r} is not a duration like 30m, 4h, 2d or 1h30m")
+    d, h, m = (int(g) if g else 0 for g in match.groups())
+    return timedelta(days=d, hours=h, minutes=m)
+
+
+def format_duration(delta: timedelta | None) -> str:
+    if delta is None:
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else ""]
+    return "".join(parts) or "0m"
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Parse a TOML or YAML file into a dict, with one clear error line when it is bad."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise ValidationError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValidationError(f"{path}: not valid TOML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValidationError(f"{path}: expected [[calendar]] and/or [[policy]] entries")
+    return data
+
+
+def _calendar_values(entry: dict[str, Any], where: str) -> dict[str, Any]:
+    name = str(entry.get("name") or "").strip()
+    if not name:
+        raise ValidationError(f"{where}: a calendar needs a name")
+    raw_hours = entry.get("hours") or {}
+    hours: dict[str, list[list[str]]] = {}
+    for day, intervals in raw_hours.items():
+        key = str(day).lower()[:3]
+        if key not in _DAYS and not str(day).isdigit():
+            raise ValidationError(f"{where} {name}: {day!r} is not a weekday (mon … sun)")
+        index = _DAYS.get(key, int(day) if str(day).isdigit() else -1)
+        hours[str(index)] = [[str(a), str(b)] for a, b in intervals]
+    holidays = [str(date.fromisoformat(str(d))) for d in entry.get("holidays", [])]
+    recurring = [[int(m), int(d)] for m, d in entry.get("recurring", [])]
+    values = {
+        "name": name,
+        "timezone": str(entry.get("timezone") or "UTC"),
+        "hours": hours,
+        "holidays": holidays,
+        "recurring_holidays": recurring,
+        "country": entry.get("country"),
+        "subdivision": entry.get("subdivision"),
+    }
+    try:  # validate by building it
+        BusinessCalendar(
+            values["timezone"],
+            {int(k): [tuple(i) for i in v] for k, v in hours.items()},
+            holidays=[date.fromisoformat(d) for d in holidays],
+            recurring_holidays=[tuple(r) for r in recurring],
+            country=values["country"],
+            subdivision=values["subdivision"],
+        )
+    except (ValueError, KeyError, NotImplementedError) as exc:
+        raise ValidationError(f"{where} {name}: {exc}") from None
+    return values
+
+
+def _policy_values(entry: dict[str, Any], where: str, calendars: dict[str, int]) -> dict[str, Any]:
+    name = str(entry.get("name") or "").strip()
+    if not name:
+        raise ValidationError(f"{where}: a policy needs a name")
+    match = dict(entry.get("match") or {})
+    unknown = set(match) - _MATCH_KEYS
+    if unknown:
+        raise ValidationError(
+            f"{where} {name}: unknown match keys {sorted(unknown)}; use {sorted(_MATCH_KEYS)}"
+        )
+    escalation = dict(entry.get("escalation") or {})
+    unknown = set(escalation) - _ESCALATION_KEYS
+    if unknown:
+        raise ValidationError(f"{where} {name}: unknown escalation keys {sorted(unknown)}")
+    calendar = entry.get("calendar")
+    if calendar is not None and calendar not in calendars:
+        raise ValidationError(f"{where} {name}: no calendar {calendar!r}; load it first")
+
+    def minutes(key: str) -> int | None:
+        if entry.get(key) is None:
+            return None
+        return int(parse_duration(entry[key], f"{where} {name}: {key}").total_seconds() // 60)
+
+    warning = int(entry.get("warning_percent", 80))
+    if not 1 <= warning <= 100:
+        raise ValidationError(f"{where} {name}: warning_percent must be 1–100")
+    return {
+        "name": name,
+        "position": int(entry.get("position", 100)),
+        "active": bool(entry.get("active", True)),
+        "match": match or None,
+        "calendar_id": calendars.get(calendar) if calendar else None,
+        "first_response_minutes": minutes("first_response"),
+        "next_response_minutes": minutes("next_response"),
+        "resolution_minutes": minutes("resolution"),
+        "inactivity_minutes": minutes("inactivity"),
+        "warning_percent": warning,
+        "autoclose_minutes": minutes("autoclose"),
+        "escalation": escalation or None,
+    }
+
+
+def load_file(desk: Desk, actor: Actor | None, path: Path) -> dict[str, int]:
+    """Upsert the calendars and policies of a file; returns how many of each were loaded."""
+    if actor is not None:
+        require_supervisor(actor, "change SLA policies and calendars")
+    data = read_file(path)
+    cal_entries = data.get("calendar", data.get("calendars", [])) or []
+    pol_entries = data.get("policy", data.get("policies", [])) or []
+    if not cal_entries and not pol_entries:
+        raise ValidationError(f"{path}: no [[calendar]] or [[policy]] entries found")
+    with write_session(desk.engine) as session:
+        for i, entry in enumerate(cal_entries, 1):
+            values = _calendar_values(entry, f"{path.name}: calendar #{i}")
+            _upsert(session, BusinessCalendarRow, values)
+        calendars = dict(
+            session.execute(select(BusinessCalendarRow.name, BusinessCalendarRow.id)).all()
+        )
+        for i, entry in enumerate(pol_entries, 1):
+            values = _policy_values(entry, f"{path.name}: policy #{i}", calendars)
+            _upsert(session, SlaPolicy, values)
+    return {"calendars": len(cal_entries), "policies": len(pol_entries)}
+
+
+def _upsert(session: Any, model: Any, values: dict[str, Any]) -> None:
+    existing = session.execute(select(model.id).where(model.name == values["name"])).scalar()
+    if existing is None:
+        session.execute(insert(model).values(**values))
+    else:
+        session.execute(update(model).where(model.id == existing).values(**values))
+
+
+def load_defaults(desk: Desk) -> dict[str, int]:
+    """The shipped calendars and policies (``data/``)."""
+    a = load_file(desk, None, DATA_DIR / "calendars.toml")
+    b = load_file(desk, None, DATA_DIR / "sla_policies.toml")
+    return {"calendars": a["calendars"], "policies": b["policies"]}
+
+
+@dataclass(frozen=True)
+class PolicyView(JsonMixin):
+    name: str
+    position: int
+    active: bool
+    match: dict[str, Any]
+    calendar: str | None
+    first_response: str
+    next_response: str
+    resolution: str
+    inactivity: str
+    warning_percent: int
+    autoclose: str
+    escalation: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CalendarView(JsonMixin):
+    name: str
+    timezone: str
+    hours: dict[str, Any]
+    holidays: list[str]
+    recurring: list[list[int]]
+    country: str | None
+    subdivision: str | None
+
+
+def _fmt(minutes: int | None) -> str:
+    return format_duration(timedelta(minutes=minutes) if minutes else None)
+
+
+def list_policies(desk: Desk) -> list[PolicyView]:
+    with read_session(desk.engine) as session:
+        cals = dict(session.execute(select(BusinessCalendarRow.id, BusinessCalendarRow.name)).all())
+        rows = session.execute(select(SlaPolicy).order_by(SlaPolicy.position, SlaPolicy.id))
+        return [
+            PolicyView(
+                p.name,
+                p.position,
+                p.active,
+                dict(p.match or {}),
+                cals.get(p.calendar_id),
+                _fmt(p.first_response_minutes),
+                _fmt(p.next_response_minutes),
+                _fmt(p.resolution_minutes),
+                _fmt(p.inactivity_minutes),
+                p.warning_percent,
+                _fmt(p.autoclose_minutes),
+                dict(p.escalation or {}),
+            )
+            for p in rows.scalars()
+        ]
+
+
+def list_calendars(desk: Desk) -> list[CalendarView]:
+    names = {str(v): k for k, v in _DAYS.items()}
+    with read_session(desk.engine) as session:
+        rows = session.execute(select(BusinessCalendarRow).order_by(BusinessCalendarRow.name))
+        return [
+            CalendarView(
+                c.name,
+                c.timezone,
+                {names.get(k, k): v for k, v in sorted(c.hours.items())},
+                list(c.holidays or []),
+                list(c.recurring_holidays or []),
+                c.country,
+                c.subdivision,
+            )
+            for c in rows.scalars()
+        ]
