@@ -404,6 +404,7 @@ def generate_cases(
     batch: int = 20_000,
     queue: str | None = None,
     days: int = 20,
+    owned_share: float = 0.08,
 ) -> int:
     """Insert ``n`` realistic cases in batches; most wait in queues, some are in bins."""
     rng = rng or random.Random(1)
@@ -476,7 +477,7 @@ def generate_cases(
             minute = created.replace(second=0, microsecond=0)
             policy_id = pick_policy(priority, severity, tiers.get(account), queue_name)
             fr, frw, res, resw, inact, due = due_for(policy_id, minute)
-            owner = rng.choice(members) if rng.random() < 0.08 else None
+            owner = rng.choice(members) if rng.random() < owned_share else None
             status = "in_progress" if owner else "new"
             rows.append(
                 {

@@ -1,0 +1,5 @@
+"""``python -m casedesk``."""
+
+from casedesk.cli import main
+
+main()

@@ -1,0 +1,112 @@
+"""Races between processes: every case claimed exactly once, every loser told cleanly."""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from casedesk.db import read_session
+from casedesk.errors import StaleVersion
+from casedesk.models import Case, CaseEvent
+from casedesk.services import cases, demo, directory, queries
+from tests.conftest import World
+from tests.services import race_worker
+
+WORKERS = 8
+CASES = 500
+
+
+def _add_workers(world: World) -> list[str]:
+    logins = [f"w{i}" for i in range(WORKERS)]
+    for login in logins:
+        directory.add_agent(world.desk, world.admin, login=login, name=f"Worker {login}",
+                            queues=["technical"])
+    return logins
+
+
+def _pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _url(world: World) -> str:
+    return world.desk.engine.url.render_as_string(hide_password=False)
+
+
+def test_next_race_claims_each_case_once(world: World) -> None:
+    logins = _add_workers(world)
+    demo.generate_cases(world.desk, CASES, queue="technical", rng=random.Random(3),
+                        owned_share=0)
+    with _pool() as pool:
+        results = list(pool.map(race_worker.take_until_empty, [_url(world)] * WORKERS, logins,
+                                ["technical"] * WORKERS))
+    claimed = [n for r in results for n in r["claimed"]]
+    assert len(claimed) == CASES
+    assert len(set(claimed)) == CASES
+    assert all(r["refused"] and r["refused"][-1].startswith("empty") for r in results)
+    with read_session(world.desk.engine) as s:
+        owners = s.execute(select(Case.owner_id).where(Case.owner_id.is_(None))).all()
+        taken_events = s.execute(select(func.count()).select_from(CaseEvent)
+                                 .where(CaseEvent.kind == "next")).scalar_one()
+    assert owners == []
+    assert taken_events == CASES
+
+
+def test_accept_race_has_one_winner_per_case(world: World) -> None:
+    logins = _add_workers(world)
+    demo.generate_cases(world.desk, CASES, queue="technical", rng=random.Random(4))
+    with read_session(world.desk.engine) as s:
+        numbers = list(s.execute(select(Case.number).where(Case.owner_id.is_(None),
+                                                           Case.queue_id.is_not(None))).scalars())
+    with _pool() as pool:
+        results = list(pool.map(race_worker.accept_all, [_url(world)] * WORKERS, logins,
+                                [numbers] * WORKERS, range(WORKERS)))
+    claimed = [n for r in results for n in r["claimed"]]
+    assert sorted(claimed) == sorted(numbers)
+    refused = [m for r in results for m in r["refused"]]
+    assert len(refused) == len(numbers) * (WORKERS - 1)
+    assert all(" was taken by Worker w" in m for m in refused)
+    with read_session(world.desk.engine) as s:
+        accepts = s.execute(select(CaseEvent.case_id, func.count()).where(
+            CaseEvent.kind == "accept").group_by(CaseEvent.case_id)).all()
+    assert len(accepts) == len(numbers) and all(n == 1 for _, n in accepts)
+
+
+def test_two_stale_updates_exactly_one_wins(world: World) -> None:
+    c = cases.create_case(world.desk, world.ana, title="original")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def edit(title: str) -> None:
+        barrier.wait()
+        try:
+            cases.update_case(world.desk, world.ana, c.number, version=c.version, title=title)
+            outcomes.append("won")
+        except StaleVersion:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=edit, args=(t,)) for t in ("first", "second")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["stale", "won"]
+    final = queries.get_case(world.desk, c.number)
+    assert final.title in ("first", "second") and final.version == c.version + 1
+
+
+@pytest.mark.parametrize("attempts", [3])
+def test_repeated_stale_version_changes_nothing(world: World, attempts: int) -> None:
+    c = cases.create_case(world.desk, world.ana, title="x")
+    cases.update_case(world.desk, world.ana, c.number, version=c.version, priority="high")
+    for _ in range(attempts):
+        with pytest.raises(StaleVersion):
+            cases.update_case(world.desk, world.ana, c.number, version=c.version, priority="low")
+    with read_session(world.desk.engine) as s:
+        n = s.execute(select(func.count()).select_from(CaseEvent)
+                      .where(CaseEvent.case_id == c.id)).scalar_one()
+    assert n == 2
