@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from casedesk.db import read_session, write_session
 from casedesk.errors import ConflictError, NotFound, ValidationError
 from casedesk.models import (
-    ACTIVE_STATUSES,
     Account,
     Agent,
     AgentStatus,
@@ -22,6 +21,7 @@ from casedesk.models import (
     Role,
     Tier,
 )
+from casedesk.models.cases import case_is_active
 from casedesk.services.context import Actor, Desk, load_agent, load_queue, require_supervisor
 from casedesk.services.views import AgentView, QueueView
 
@@ -116,9 +116,7 @@ def _agent_view(session, agent: Agent) -> AgentView:
         .all()
     )
     wip = session.execute(
-        select(func.count())
-        .select_from(Case)
-        .where(Case.owner_id == agent.id, Case.status.in_([s.value for s in ACTIVE_STATUSES]))
+        select(func.count()).select_from(Case).where(Case.owner_id == agent.id, case_is_active())
     ).scalar_one()
     return AgentView(
         agent.id,
@@ -215,7 +213,7 @@ def _queue_view(session, queue: Queue) -> QueueView:
         .where(
             Case.queue_id == queue.id,
             Case.owner_id.is_(None),
-            Case.status.in_([s.value for s in ACTIVE_STATUSES]),
+            case_is_active(),
         )
     ).scalar_one()
     return QueueView(queue.id, queue.name, queue.area, queue.description, list(members), waiting)  # type: ignore[arg-type]

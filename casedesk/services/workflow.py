@@ -16,7 +16,7 @@ the case's owner or by a supervisor. Each function is one transaction.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -24,8 +24,9 @@ from sqlmodel import Session
 from casedesk.db import is_sqlite, write_session
 from casedesk.errors import InvalidTransition, PermissionDenied, QueueEmpty, ValidationError
 from casedesk.models import ACTIVE_STATUSES, OPEN_STATUSES, Case, Status
+from casedesk.models.cases import case_is_active
 from casedesk.services import sla
-from casedesk.services.changes import apply_change, explain_conflict, fresh_case
+from casedesk.services.changes import apply_change, explain_conflict, fresh_case, record_event
 from casedesk.services.context import (
     Actor,
     Desk,
@@ -93,7 +94,7 @@ def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
             _require_member(session, actor, q.id, "take its cases")
             stmt = (
                 select(Case.id)
-                .where(Case.queue_id == q.id, Case.owner_id.is_(None), Case.status.in_(_ACTIVE))
+                .where(Case.queue_id == q.id, Case.owner_id.is_(None), case_is_active())
                 .order_by(Case.due_at, Case.id)
                 .limit(1)
             )
@@ -314,7 +315,7 @@ def _transition(
                 f"{case_label(case.number)} is {case.status}: cannot {kind} it "
                 f"(allowed from {', '.join(allowed_from)})"
             )
-        values = _status_values(session, case, to, now)
+        values, breaches = _status_values(session, case, to, now)
         values.update(extra or {})
         apply_change(
             session,
@@ -327,31 +328,69 @@ def _transition(
             expected_version=version,
             note=note,
         )
+        _record_breaches(session, case, breaches, now)
         return case_detail(session, case.id)
 
 
-def _status_values(session: Session, case: Case, to: str, now) -> dict:
-    """The SLA consequences of moving ``case`` to status ``to`` at ``now``."""
+def _status_values(
+    session: Session, case: Case, to: str, now: datetime
+) -> tuple[dict, list[tuple[str, datetime]]]:
+    """The SLA consequences of moving ``case`` to status ``to`` at ``now``.
+
+    Returns the column values and the clocks that this change breaches (late when they
+    stop), each to be recorded as one ``sla_breach`` event (:func:`_record_breaches`).
+
+    * Leaving or entering a paused status (awaiting_customer, resolved, closed) folds the
+      business time since ``paused_at`` into ``paused_seconds``; resolution then moves
+      later by exactly that business time.
+    * Resolving stops every clock: a running first response, next response and the
+      resolution are recorded as met (on time) or breached (late), unless already
+      breached; a breach is never turned into "met".
+    * Reopening (resolved/closed → in_progress) un-meets the resolution clock; its bits
+      recorded as breached stay breached.
+    """
     targets = sla.load_targets(session, case.sla_policy_id)
     values: dict = {"status": to}
-    paused_before = case.status in (Status.awaiting_customer, Status.resolved)
-    paused_after = to in (Status.awaiting_customer, Status.resolved)
+    flags = int(case.sla_flags)
+    set_bits = clear_bits = 0
+    breaches: list[tuple[str, datetime]] = []
+    paused_before = case.status in sla.PAUSED
+    paused_after = to in sla.PAUSED
     paused_seconds = case.paused_seconds
-    if paused_before and not paused_after and case.paused_at is not None:
+    if paused_before and case.paused_at is not None:
         paused_seconds += sla.paused_business_seconds(targets, case.paused_at, now)
         values["paused_seconds"] = paused_seconds
-        values["paused_at"] = None
-    if paused_after and not paused_before:
+        values["paused_at"] = now if paused_after else None
+    elif paused_after:
         values["paused_at"] = now
     if to == Status.resolved:
         values["resolved_at"] = now
         values["autoclose_due"] = now + targets.autoclose if targets.autoclose else None
-        flags = sla.Flag(case.sla_flags)
-        if case.resolution_due is not None and now <= case.resolution_due:
-            flags |= sla.Flag.RESOLUTION_MET
-        elif case.resolution_due is not None:
-            flags |= sla.Flag.RESOLUTION_BREACHED
-        values["sla_flags"] = int(flags)
+        fr_due = case.first_response_due
+        if case.first_response_at is None and fr_due is not None:
+            if flags & sla.Flag.FIRST_RESPONSE_BREACHED:
+                pass
+            elif now <= fr_due:
+                set_bits |= sla.Flag.FIRST_RESPONSE_MET
+            else:
+                set_bits |= sla.Flag.FIRST_RESPONSE_BREACHED | sla.Flag.FIRST_RESPONSE_WARNED
+                breaches.append(("first_response", fr_due))
+        nr_due = case.next_response_due
+        if nr_due is not None:
+            if now > nr_due and not flags & sla.Flag.NEXT_RESPONSE_BREACHED:
+                set_bits |= sla.Flag.NEXT_RESPONSE_BREACHED | sla.Flag.NEXT_RESPONSE_WARNED
+                breaches.append(("next_response", nr_due))
+            values["next_response_due"] = None
+            values["next_response_warn"] = None
+        res_due = sla.deadlines(
+            sla.ClockFacts.of(case, paused_seconds=paused_seconds), targets, now
+        )["resolution_due"]
+        if res_due is not None and not flags & sla.Flag.RESOLUTION_BREACHED:
+            if now <= res_due:
+                set_bits |= sla.Flag.RESOLUTION_MET
+            else:
+                set_bits |= sla.Flag.RESOLUTION_BREACHED | sla.Flag.RESOLUTION_WARNED
+                breaches.append(("resolution", res_due))
     if to == Status.closed:
         values["closed_at"] = now
         values["autoclose_due"] = None
@@ -361,17 +400,36 @@ def _status_values(session: Session, case: Case, to: str, now) -> dict:
         values["resolved_at"] = None
         values["closed_at"] = None
         values["autoclose_due"] = None
-        values["sla_flags"] = int(sla.Flag(case.sla_flags) & ~sla.Flag.RESOLUTION_MET)
+        clear_bits |= sla.Flag.RESOLUTION_MET
+    if set_bits or clear_bits:
+        values["sla_flags"] = sla.flags_expr(set_bits, clear_bits)
     probe = sla.ClockFacts.of(case, **values)
     probe.paused_seconds = paused_seconds
+    probe.sla_flags = (flags | set_bits) & ~clear_bits
     for key, value in sla.deadlines(probe, targets, now).items():
         if key in ("sla_policy_id",):
             continue
         values[key] = value
-    if to not in (Status.new, Status.in_progress, Status.awaiting_customer):
+    if to not in sla.OPEN:
         values["due_at"] = sla.FAR_FUTURE
         values["inactivity_due"] = None
-    return values
+    return values, breaches
+
+
+def _record_breaches(
+    session: Session, case: Case, breaches: list[tuple[str, datetime]], now: datetime
+) -> None:
+    """One ``sla_breach`` event per clock that a status change found late."""
+    for clock, due in breaches:
+        record_event(
+            session,
+            case_id=case.id,
+            at=now,
+            actor_id=None,
+            kind="sla_breach",
+            note=f"{clock.replace('_', ' ')} breached",
+            data=sla.clock_data(clock, due),
+        )
 
 
 def start(desk: Desk, actor: Actor, number: int | str, *, version: int | None = None) -> CaseDetail:
@@ -464,7 +522,8 @@ def resolve(
                 f"{case_label(case.number)} is {case.status}: cannot resolve it"
             )
         extra = {"resolution_type": resolution_type.strip(), "resolution_notes": notes.strip()}
-        values = _status_values(session, case, Status.resolved, now) | extra
+        values, breaches = _status_values(session, case, Status.resolved, now)
+        values |= extra
         apply_change(
             session,
             case,
@@ -477,6 +536,7 @@ def resolve(
             note=notes.strip(),
             data={"type": resolution_type.strip()},
         )
+        _record_breaches(session, case, breaches, now)
         if resolve_children:
             children = (
                 session.execute(
@@ -488,7 +548,8 @@ def resolve(
                 .all()
             )
             for child in children:
-                child_values = _status_values(session, child, Status.resolved, now) | extra
+                child_values, child_breaches = _status_values(session, child, Status.resolved, now)
+                child_values |= extra
                 apply_change(
                     session,
                     child,
@@ -500,6 +561,7 @@ def resolve(
                     note=f"resolved with parent {case_label(case.number)}",
                     data={"type": resolution_type.strip(), "parent": case_label(case.number)},
                 )
+                _record_breaches(session, child, child_breaches, now)
         return case_detail(session, case.id)
 
 
