@@ -10,9 +10,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Re-install whenever pyproject.toml changes (idempotent otherwise).
+# (pip is not upgraded in place: a self-upgrade mid-run has broken installs here.)
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
+	  || $(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
+	$(BIN)/casedesk --help > /dev/null
 	touch $(STAMP)
 
 run: $(STAMP)
