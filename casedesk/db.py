@@ -1,6 +1,6 @@
 """Engines and sessions from a database URL, SQLite pragmas, and Alembic migrations.
 
-SQLite runs in WAL mode with foreign keys on and a 10 s busy timeout. Transactions
+SQLite runs in WAL mode with foreign keys on and a 30 s busy timeout. Transactions
 that write are opened with ``BEGIN IMMEDIATE`` (see :func:`write_session`) so two
 processes never deadlock upgrading a read lock; PostgreSQL goes through psycopg 3.
 """
@@ -27,7 +27,7 @@ import casedesk.models  # noqa: F401 - registers every table on SQLModel.metadat
 from casedesk.errors import ConfigError, SchemaOutdated
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def normalise_url(raw: str) -> URL:
