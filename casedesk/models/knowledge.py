@@ -10,7 +10,13 @@ from casedesk.models.base import utc_column
 
 
 class Article(SQLModel, table=True):
-    """A knowledge-base article (``KB-000042``) with a Markdown body."""
+    """A knowledge-base article (``KB-000042``) with a Markdown body.
+
+    Its full-text index lives outside the ORM, made by migration 0002 and kept in step by
+    the database itself: on SQLite the FTS5 table ``article_fts`` (filled by triggers), on
+    PostgreSQL the generated tsvector columns ``search_vector`` and ``title_vector`` (GIN).
+    ``version`` guards edits (optimistic locking); ``external_id`` is for imports.
+    """
 
     __tablename__ = "article"
 
@@ -25,6 +31,8 @@ class Article(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     updated_at: datetime = Field(sa_column=utc_column(nullable=False))
     used_count: int = Field(default=0)
+    version: int = Field(default=1)
+    external_id: str | None = Field(default=None, max_length=128, unique=True, index=True)
 
 
 class ArticleLink(SQLModel, table=True):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, update
+from sqlmodel import Session
 
 from casedesk.db import write_session
 from casedesk.errors import NotFound, ValidationError
 from casedesk.models import Case, Channel, Contact, Direction, Interaction, Typification
 from casedesk.services import sla
-from casedesk.services.changes import apply_change
+from casedesk.services.changes import apply_change, record_event
 from casedesk.services.context import Actor, Desk, load_case
 from casedesk.services.queries import interaction_select, interaction_view
 from casedesk.services.views import InteractionView
@@ -22,6 +25,50 @@ def _choice(value: str, allowed: type, field: str) -> str:
     if value not in choices:
         raise ValidationError(f"{field} {value!r} is not one of {', '.join(choices)}")
     return value
+
+
+def _response_values(
+    session: Session, case: Case, direction: str, now: datetime
+) -> tuple[dict[str, Any], list[tuple[str, datetime]]]:
+    """The SLA columns an interaction on ``case`` changes, and the clocks it finds late.
+
+    Outbound: meets the first response (met, or breached when late and not yet recorded)
+    and any running next response, which stops. Inbound: starts a next-response cycle
+    when the first response was made and none is running; the new cycle clears the
+    previous cycle's next-response bits.
+    """
+    values: dict[str, Any] = {}
+    breaches: list[tuple[str, datetime]] = []
+    flags = int(case.sla_flags)
+    set_bits = clear_bits = 0
+    if direction == Direction.outbound:
+        if case.first_response_at is None:
+            values["first_response_at"] = now
+            values["first_response_warn"] = None
+            due = case.first_response_due
+            if flags & sla.Flag.FIRST_RESPONSE_BREACHED:
+                pass
+            elif due is None or now <= due:
+                set_bits |= sla.Flag.FIRST_RESPONSE_MET
+            else:
+                set_bits |= sla.Flag.FIRST_RESPONSE_BREACHED | sla.Flag.FIRST_RESPONSE_WARNED
+                breaches.append(("first_response", due))
+        nr_due = case.next_response_due
+        if nr_due is not None and now > nr_due and not flags & sla.Flag.NEXT_RESPONSE_BREACHED:
+            set_bits |= sla.Flag.NEXT_RESPONSE_BREACHED | sla.Flag.NEXT_RESPONSE_WARNED
+            breaches.append(("next_response", nr_due))
+        values["next_response_due"] = None
+        values["next_response_warn"] = None
+    elif case.next_response_due is None and case.first_response_at is not None:
+        started = sla.next_response(sla.load_targets(session, case.sla_policy_id), now)
+        if started:
+            values.update(started)
+            clear_bits |= sla.Flag.NEXT_RESPONSE_WARNED | sla.Flag.NEXT_RESPONSE_BREACHED
+    if set_bits or clear_bits:
+        values["sla_flags"] = sla.flags_expr(set_bits, clear_bits)
+    probe = {k: v for k, v in values.items() if k != "sla_flags"}
+    values["due_at"] = sla.urgency(sla.ClockFacts.of(case, **probe), probe)
+    return values, breaches
 
 
 def log_interaction(
@@ -37,12 +84,14 @@ def log_interaction(
     started_at: datetime | None = None,
     duration_seconds: int = 0,
     case: int | str | None = None,
+    session: Session | None = None,
 ) -> InteractionView:
     """Record one contact moment, on a case or not.
 
     On a case: an outbound contact is the agent's response (meets the first response
     and any running next-response clock); an inbound one is the customer writing
     again (starts the next-response clock). Both are case activity, with one event.
+    With ``session`` it joins that write transaction instead of opening its own.
     """
     channel = _choice(channel, Channel, "channel")
     direction = _choice(direction, Direction, "direction")
@@ -53,7 +102,7 @@ def log_interaction(
     started = started_at or now
     if started.tzinfo is None:
         raise ValidationError("started_at needs a time zone")
-    with write_session(desk.engine) as session:
+    with nullcontext(session) if session is not None else write_session(desk.engine) as session:
         if contact_id is not None and session.get(Contact, contact_id) is None:
             raise NotFound(f"no contact {contact_id}")
         case_row: Case | None = load_case(session, case) if case is not None else None
@@ -76,23 +125,7 @@ def log_interaction(
             .returning(Interaction.id)
         ).scalar_one()
         if case_row is not None:
-            values: dict = {}
-            targets = sla.load_targets(session, case_row.sla_policy_id)
-            flags = sla.Flag(case_row.sla_flags)
-            if direction == Direction.outbound:
-                if case_row.first_response_at is None:
-                    values["first_response_at"] = now
-                    if case_row.first_response_due is None or now <= case_row.first_response_due:
-                        flags |= sla.Flag.FIRST_RESPONSE_MET
-                    else:
-                        flags |= sla.Flag.FIRST_RESPONSE_BREACHED
-                values["next_response_due"] = None
-                values["next_response_warn"] = None
-            elif case_row.next_response_due is None and case_row.first_response_at is not None:
-                values.update(sla.next_response(targets, now))
-            values["sla_flags"] = int(flags)
-            probe = sla.ClockFacts.of(case_row, **values)
-            values["due_at"] = sla.urgency(probe)
+            values, breaches = _response_values(session, case_row, direction, now)
             apply_change(
                 session,
                 case_row,
@@ -103,6 +136,16 @@ def log_interaction(
                 note=f"{direction} {channel}: {subject.strip()}".rstrip(": "),
                 data={"interaction_id": interaction_id},
             )
+            for clock, due in breaches:
+                record_event(
+                    session,
+                    case_id=case_row.id,
+                    at=now,
+                    actor_id=None,
+                    kind="sla_breach",
+                    note=f"{clock.replace('_', ' ')} breached (answered late)",
+                    data=sla.clock_data(clock, due),
+                )
         row = session.execute(interaction_select().where(Interaction.id == interaction_id)).one()
         return interaction_view(*row)
 

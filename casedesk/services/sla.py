@@ -8,11 +8,24 @@ Semantics (DESIGN §SLA), as implemented here:
   ``resolution_due = calendar.add(created_at, target + paused)``, where ``paused``
   is the business time the case has spent awaiting the customer (or resolved and
   then reopened). So pausing, resuming and changing policy all keep paused time.
-* While paused, the resolution deadline is not shown as running: the case sorts last.
+* Paused states are ``awaiting_customer``, ``resolved`` and ``closed``: the business
+  time spent in them is folded into ``paused_seconds`` on every status change, so a
+  reopened case does not count the time it was resolved or closed.
+* While paused, the resolution deadline is not running: it is not scanned and does not
+  count for "most urgent first". First and next response keep running while the case
+  awaits the customer (the customer may write; an agent must still answer).
 * ``first_response_at`` is set by the first outbound interaction on the case, or by
   opening the case during the inbound call. ``next_response_due`` starts at each
-  inbound customer contact and is met by the next outbound one.
-* Each warning and breach is a bit in ``sla_flags``: recorded once, never cleared.
+  inbound customer contact (when no next response is already running) and is met by
+  the next outbound one; a new cycle clears the previous cycle's warning/breach bits.
+* Each warning and breach is a bit in ``sla_flags``: recorded once, never cleared (only
+  the next-response bits, per cycle). Writers set bits with SQL (``sla_flags | bit``,
+  see :func:`flags_expr`), never by writing a value read earlier, so a concurrent scan's
+  bits are never lost.
+* ``*_warn`` columns are the scan's *next check* for each clock: the warning time while
+  nothing was recorded, the due time once the warning was recorded, NULL once the clock
+  breached or stopped. :func:`deadlines` keeps that invariant, so a rescan finds
+  nothing in the warn-column index ranges (see :mod:`casedesk.services.sla_scan`).
 """
 
 from __future__ import annotations
@@ -34,6 +47,8 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 class Flag(IntFlag):
+    """Bits of ``case.sla_flags``: what has been recorded for each clock."""
+
     FIRST_RESPONSE_WARNED = 1
     FIRST_RESPONSE_BREACHED = 2
     NEXT_RESPONSE_WARNED = 4
@@ -46,7 +61,48 @@ class Flag(IntFlag):
     RESOLUTION_MET = 512
 
 
+class TaskFlag(IntFlag):
+    """Bits of ``task.sla_flags``."""
+
+    WARNED = 1
+    BREACHED = 2
+    INACTIVE = 4
+    MET = 8
+
+
+#: Statuses in which the first-response, next-response and inactivity clocks run.
+OPEN = ("new", "in_progress", "awaiting_customer")
+#: Statuses in which the resolution clock runs (awaiting_customer pauses it).
+RUNNING = ("new", "in_progress")
+#: Statuses that pause the resolution clock (the time is added back on leaving them).
+PAUSED = ("awaiting_customer", "resolved", "closed")
+#: The bits (warned, breached) of each case clock.
+CLOCK_BITS: dict[str, tuple[Flag, Flag]] = {
+    "first_response": (Flag.FIRST_RESPONSE_WARNED, Flag.FIRST_RESPONSE_BREACHED),
+    "next_response": (Flag.NEXT_RESPONSE_WARNED, Flag.NEXT_RESPONSE_BREACHED),
+    "resolution": (Flag.RESOLUTION_WARNED, Flag.RESOLUTION_BREACHED),
+}
+_ALL_BITS = 0x7FFFFFFF
+
+
+def flags_expr(set_bits: int = 0, clear_bits: int = 0) -> Any:
+    """SQL for ``sla_flags`` with bits set and cleared, relative to the stored value."""
+    expr: Any = Case.sla_flags
+    if clear_bits:
+        expr = expr.bitwise_and(_ALL_BITS & ~int(clear_bits)).self_group()
+    if set_bits:
+        expr = expr.bitwise_or(int(set_bits)).self_group()
+    return expr
+
+
+def clock_data(clock: str, due: datetime | None, **extra: Any) -> dict[str, Any]:
+    """The ``data`` of an SLA case event: which clock and its deadline."""
+    return {"clock": clock, "due": due.isoformat() if due else None, **extra}
+
+
 class ClockState(StrEnum):
+    """What an agent sees for one clock: the one SLA vocabulary everywhere."""
+
     ok = "ok"
     warning = "warning"
     breached = "breached"
@@ -97,6 +153,7 @@ class ClockFacts:
 
     created_at: datetime
     status: str
+    sla_flags: int = 0
     paused_seconds: int = 0
     paused_at: datetime | None = None
     first_response_at: datetime | None = None
@@ -138,6 +195,7 @@ def _minutes(value: int | None) -> timedelta | None:
 
 
 def targets_of(session: Session, policy: SlaPolicy | None) -> PolicyTargets:
+    """A policy row resolved with its calendar."""
     if policy is None:
         return NO_POLICY
     row = session.get(BusinessCalendarRow, policy.calendar_id) if policy.calendar_id else None
@@ -227,22 +285,44 @@ def _warn(
     return cal.add(start, target * (percent / 100) + extra)
 
 
+def _next_check(
+    warn: datetime | None, due: datetime | None, flags: int, bits: tuple[Flag, Flag]
+) -> datetime | None:
+    """The warn column's value: warning time, due time once warned, None once breached."""
+    warned, breached = bits
+    if due is None or flags & breached:
+        return None
+    if flags & warned:
+        return due
+    return warn
+
+
 def deadlines(case: Case | ClockFacts, t: PolicyTargets, now: datetime) -> dict[str, Any]:
     """Every SLA column of ``case`` recomputed from its facts and the policy ``t``.
 
     Pure. ``next_response_due`` is kept as stored (a customer contact starts it), unless
-    the policy has no next-response target.
+    the policy has no next-response target. Warn columns follow the next-check rule.
     """
     cal = t.calendar
+    flags = int(getattr(case, "sla_flags", 0) or 0)
     paused = timedelta(seconds=case.paused_seconds or 0)
     values: dict[str, Any] = {"sla_policy_id": t.id}
-    values["first_response_due"] = _deadline(cal, case.created_at, t.first_response)
-    values["first_response_warn"] = _warn(cal, case.created_at, t.first_response, t.warning_percent)
-    values["resolution_due"] = _deadline(cal, case.created_at, t.resolution, paused)
-    values["resolution_warn"] = _warn(cal, case.created_at, t.resolution, t.warning_percent, paused)
+    fr_due = _deadline(cal, case.created_at, t.first_response)
+    fr_warn = _warn(cal, case.created_at, t.first_response, t.warning_percent)
+    if case.first_response_at is not None or case.status not in OPEN:
+        fr_warn = None
+    values["first_response_due"] = fr_due
+    values["first_response_warn"] = _next_check(
+        fr_warn, fr_due, flags, CLOCK_BITS["first_response"]
+    )
+    res_due = _deadline(cal, case.created_at, t.resolution, paused)
+    res_warn = _warn(cal, case.created_at, t.resolution, t.warning_percent, paused)
+    if case.status not in RUNNING:
+        res_warn = None
+    values["resolution_due"] = res_due
+    values["resolution_warn"] = _next_check(res_warn, res_due, flags, CLOCK_BITS["resolution"])
     last = case.last_activity_at or case.created_at
-    active = case.status in ("new", "in_progress", "awaiting_customer")
-    values["inactivity_due"] = _deadline(cal, last, t.inactivity) if active else None
+    values["inactivity_due"] = _deadline(cal, last, t.inactivity) if case.status in OPEN else None
     if not t.next_response:
         values["next_response_due"] = None
         values["next_response_warn"] = None
@@ -257,16 +337,15 @@ def urgency(case: Case | ClockFacts, values: dict[str, Any] | None = None) -> da
     def get(name: str) -> Any:
         return v[name] if name in v else getattr(case, name)
 
-    if case.status not in ("new", "in_progress", "awaiting_customer"):
+    if case.status not in OPEN:
         return FAR_FUTURE
     candidates = []
-    if case.first_response_at is None and get("first_response_due") is not None:
+    if get("first_response_at") is None and get("first_response_due") is not None:
         candidates.append(get("first_response_due"))
-    if case.status != "awaiting_customer":
-        if get("next_response_due") is not None:
-            candidates.append(get("next_response_due"))
-        if get("resolution_due") is not None:
-            candidates.append(get("resolution_due"))
+    if get("next_response_due") is not None:
+        candidates.append(get("next_response_due"))
+    if case.status in RUNNING and get("resolution_due") is not None:
+        candidates.append(get("resolution_due"))
     return min(candidates) if candidates else FAR_FUTURE
 
 
@@ -283,6 +362,7 @@ def next_response(t: PolicyTargets, contact_at: datetime) -> dict[str, Any]:
 
 
 def paused_business_seconds(t: PolicyTargets, paused_at: datetime | None, now: datetime) -> int:
+    """Business seconds on the policy calendar from ``paused_at`` to ``now``."""
     if paused_at is None:
         return 0
     return int(t.calendar.elapsed(paused_at, now).total_seconds())
@@ -312,4 +392,5 @@ def state(
 
 
 def load_targets(session: Session, policy_id: int | None) -> PolicyTargets:
+    """The targets of a stored policy (:data:`NO_POLICY` for None)."""
     return targets_of(session, session.get(SlaPolicy, policy_id) if policy_id else None)

@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import ValidationError
-from casedesk.models import BusinessCalendarRow, SlaPolicy
+from casedesk.models import Agent, BusinessCalendarRow, SlaPolicy
 from casedesk.services.context import Actor, Desk, require_supervisor
 from casedesk.services.views import JsonMixin
 from casedesk.sla import BusinessCalendar
@@ -43,13 +43,15 @@ def parse_duration(text: str | int, where: str) -> timedelta:
 
 
 def format_duration(delta: timedelta | None) -> str:
+    """``40h``, ``1h30m``, ``45m``; whole days as ``7d``. Targets are business time, so
+    40 hours is not shown as ``1d16h``: a "day" would read as a working day."""
     if delta is None:
         return "—"
     minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else ""]
-    return "".join(parts) or "0m"
+    if minutes and minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    hours, mins = divmod(minutes, 60)
+    return (f"{hours}h" if hours else "") + (f"{mins}m" if mins else "") or "0m"
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -154,15 +156,39 @@ def _policy_values(entry: dict[str, Any], where: str, calendars: dict[str, int])
     }
 
 
-def load_file(desk: Desk, actor: Actor | None, path: Path) -> dict[str, int]:
-    """Upsert the calendars and policies of a file; returns how many of each were loaded."""
+def load_file(
+    desk: Desk, actor: Actor | None, path: Path, *, require: str | None = None
+) -> dict[str, int]:
+    """Upsert the calendars and policies of a file; returns how many of each were loaded.
+
+    Supervisors only; without an actor only while the desk has no agents yet (the very
+    first setup). ``require="policy"`` or ``"calendar"`` refuses a file without any.
+    Existing cases keep their deadlines until something re-evaluates them.
+    """
     if actor is not None:
         require_supervisor(actor, "change SLA policies and calendars")
+    else:
+        with read_session(desk.engine) as session:
+            agents = session.execute(select(func.count()).select_from(Agent)).scalar_one()
+        if agents:
+            raise ValidationError(
+                "say who is acting (--as LOGIN, a supervisor) to load SLA policies or calendars"
+            )
+    return _load(desk, path, require)
+
+
+def _load(desk: Desk, path: Path, require: str | None = None) -> dict[str, int]:
     data = read_file(path)
     cal_entries = data.get("calendar", data.get("calendars", [])) or []
     pol_entries = data.get("policy", data.get("policies", [])) or []
     if not cal_entries and not pol_entries:
         raise ValidationError(f"{path}: no [[calendar]] or [[policy]] entries found")
+    if require == "policy" and not pol_entries:
+        raise ValidationError(
+            f"{path}: no [[policy]] entries (calendars go in `sla calendar load`)"
+        )
+    if require == "calendar" and not cal_entries:
+        raise ValidationError(f"{path}: no [[calendar]] entries found")
     with write_session(desk.engine) as session:
         for i, entry in enumerate(cal_entries, 1):
             values = _calendar_values(entry, f"{path.name}: calendar #{i}")
@@ -185,9 +211,9 @@ def _upsert(session: Any, model: Any, values: dict[str, Any]) -> None:
 
 
 def load_defaults(desk: Desk) -> dict[str, int]:
-    """The shipped calendars and policies (``data/``)."""
-    a = load_file(desk, None, DATA_DIR / "calendars.toml")
-    b = load_file(desk, None, DATA_DIR / "sla_policies.toml")
+    """The shipped calendars and policies (``data/``); for seeding, so no permission check."""
+    a = _load(desk, DATA_DIR / "calendars.toml")
+    b = _load(desk, DATA_DIR / "sla_policies.toml")
     return {"calendars": a["calendars"], "policies": b["policies"]}
 
 

@@ -1,0 +1,336 @@
+"""The Textual workstation: modes (one per screen), bindings, the command palette, live refresh.
+
+``casedesk`` with no sub-command calls :func:`run_workstation`. Each top-level screen is a
+Textual mode, one function key away from anywhere (F2 log … F7 supervisor); F1 or ``?``
+shows the current screen's keys; ctrl+p opens the command palette (every action, and
+"open a case by number").
+
+Live: the app polls :func:`casedesk.services.live.change_token` once a second in a thread
+worker and bumps :attr:`CaseDeskApp.generation` when it changes; the visible screen reloads
+its lists, the others when they are shown again. Countdowns tick once a second from the
+rows already held and the desk's clock (frozen in tests and snapshots).
+
+Key bindings carry ids (``go-inbox``, ``case-resolve`` …) and can be remapped in the config
+file's ``[keymap]`` table, e.g. ``go-inbox = "f9"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
+from textual.widgets import HelpPanel
+
+from casedesk.commands import CaseDeskCommands
+from casedesk.config import read_config_file, resolve_agent_login, write_config_value
+from casedesk.errors import CaseDeskError
+from casedesk.screens.base import DeskScreen, error_message
+from casedesk.screens.case import CaseScreen
+from casedesk.screens.inbox import InboxScreen
+from casedesk.screens.interactions import InteractionLogScreen
+from casedesk.screens.knowledge import KnowledgeScreen
+from casedesk.screens.signin import SignInScreen
+from casedesk.screens.supervisor import SupervisorScreen
+from casedesk.screens.wip import WipScreen
+from casedesk.services import board, live, sla_explain
+from casedesk.services.context import Actor, Desk
+from casedesk.services.sla import PolicyTargets
+from casedesk.services.views import CaseDetail
+
+#: Mode name → (screen class, title, key).
+SCREENS: dict[str, tuple[type[DeskScreen], str, str]] = {
+    "log": (InteractionLogScreen, "Interaction log", "f2"),
+    "inbox": (InboxScreen, "Queue inbox", "f3"),
+    "wip": (WipScreen, "My WIP bin", "f4"),
+    "case": (CaseScreen, "Case", "f5"),
+    "knowledge": (KnowledgeScreen, "Knowledge", "f6"),
+    "supervisor": (SupervisorScreen, "Supervisor", "f7"),
+}
+
+
+class CaseDeskApp(App[None]):
+    """The agent workstation."""
+
+    TITLE = "casedesk"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {CaseDeskCommands}
+    MODES: ClassVar[dict[str, Any]] = {name: cls for name, (cls, _t, _k) in SCREENS.items()}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "go('log')", "Log", id="go-log", priority=True,
+                tooltip="Interaction log: log a call, e-mail, visit or letter"),
+        Binding("f3", "go('inbox')", "Inbox", id="go-inbox", priority=True,
+                tooltip="Queue inbox: my queues and their waiting cases"),
+        Binding("f4", "go('wip')", "Bin", id="go-wip", priority=True,
+                tooltip="My WIP bin: the cases I own"),
+        Binding("f5", "go('case')", "Case", id="go-case", priority=True,
+                tooltip="Case detail: the case last opened"),
+        Binding("f6", "go('knowledge')", "KB", id="go-knowledge", priority=True,
+                tooltip="Knowledge search"),
+        Binding("f7", "go('supervisor')", "Super", id="go-supervisor", priority=True,
+                tooltip="Supervisor view: queues and agents"),
+        Binding("f1,question_mark", "help", "Help", id="help", key_display="F1"),
+        Binding("ctrl+p", "command_palette", "Commands", id="commands", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
+    ]
+
+    def __init__(
+        self,
+        desk: Desk,
+        actor: Actor | None,
+        *,
+        start_mode: str = "inbox",
+        timezone: str | None = None,
+        poll_interval: float | None = 1.0,
+        remember_agent: bool = True,
+        notice: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.desk = desk
+        self.actor = actor
+        self.start_mode = start_mode
+        self.poll_interval = poll_interval
+        self.remember_agent = remember_agent
+        self.generation = 0
+        self.token: tuple[Any, ...] | None = None
+        self._polling = False
+        self.current_case: str | None = None
+        self.previous_mode: str | None = None
+        #: Every SLA policy's targets by name, loaded once (for exact clock states).
+        self.policy_targets: dict[str, PolicyTargets] = {}
+        #: Every notification shown, (severity, message): what tests read back.
+        self.notices: list[tuple[str, str]] = []
+        self._startup_notice = notice
+        self._timezone_name = timezone
+        self.tz = self._zone(timezone or "UTC")
+        keymap = read_config_file().get("keymap")
+        if isinstance(keymap, dict):
+            self.set_keymap({str(k): str(v) for k, v in keymap.items()})
+
+    @staticmethod
+    def _zone(name: str) -> ZoneInfo:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    def now(self) -> datetime:
+        return self.desk.clock.now()
+
+    # --- start-up ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        if self._startup_notice:
+            self.notify(self._startup_notice, severity="warning")
+        if self.actor is None:
+            self.push_screen(SignInScreen(), self._signed_in)
+        else:
+            self._start()
+
+    def _signed_in(self, login: str | None) -> None:
+        if login is None:
+            self.exit()
+            return
+        self.operate_sign_in(login)
+
+    @work(thread=True, exit_on_error=False, group="sign-in")
+    def operate_sign_in(self, login: str) -> None:
+        """Resolve the chosen agent and remember them in the config file."""
+        try:
+            actor = self.desk.actor(login)
+            if self.remember_agent:
+                write_config_value("agent", login)
+        except CaseDeskError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            self.call_from_thread(self.push_screen, SignInScreen(), self._signed_in)
+            return
+        self.call_from_thread(self._set_actor, actor)
+
+    def _set_actor(self, actor: Actor) -> None:
+        self.actor = actor
+        self.notify(f"signed in as {actor.name}")
+        self._start()
+
+    def _start(self) -> None:
+        assert self.actor is not None
+        self.sub_title = f"{self.actor.name} · {self.actor.role}"
+        if self._timezone_name is None:
+            self._load_timezone(self.actor.id)
+        self._load_targets()
+        mode = self.start_mode
+        if mode == "supervisor" and not self.actor.is_supervisor:
+            mode = "inbox"
+        self._switch(mode)
+        self.set_interval(1.0, self._tick, name="countdowns")
+        self.poll_changes()
+        if self.poll_interval:
+            self.set_interval(self.poll_interval, self._poll_tick, name="live")
+
+    @work(thread=True, exit_on_error=False, group="timezone")
+    def _load_timezone(self, agent_id: int) -> None:
+        name = board.agent_timezone(self.desk, agent_id)
+        self.call_from_thread(setattr, self, "tz", self._zone(name))
+
+    @work(thread=True, exit_on_error=False, group="targets")
+    def _load_targets(self) -> None:
+        targets = sla_explain.targets_by_name(self.desk)
+        self.call_from_thread(self._set_targets, targets)
+
+    def _set_targets(self, targets: dict[str, PolicyTargets]) -> None:
+        self.policy_targets = targets
+        self._tick()
+
+    def targets_for(self, policy: str | None) -> PolicyTargets | None:
+        """The targets of a policy by name (None until loaded, or without a policy)."""
+        return self.policy_targets.get(policy) if policy else None
+
+    # --- live -------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        screen = self.desk_screen()
+        if screen is not None and screen.ready and screen.is_attached:
+            with contextlib.suppress(NoMatches):  # torn down while the app closes
+                screen.tick()
+
+    def desk_screen(self) -> DeskScreen | None:
+        """The workstation screen at the bottom of the current mode's stack."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, DeskScreen):
+                return screen
+        return None
+
+    def _poll_tick(self) -> None:
+        """Once a second: poll, unless the previous poll is still running (slow database)."""
+        if not self._polling:
+            self.poll_changes()
+
+    @work(thread=True, exit_on_error=False, group="live")
+    def poll_changes(self, force: bool = False) -> None:
+        """Compare the change token with the last one; refresh the visible lists if it moved."""
+        self._polling = True
+        try:
+            token = live.change_token(self.desk)
+        except Exception:  # noqa: BLE001 - a missed poll is retried a second later
+            token = None
+        self.call_from_thread(self._token_seen, token, force)
+
+    def _token_seen(self, token: tuple[Any, ...] | None, force: bool = False) -> None:
+        self._polling = False
+        baseline = self.token is None
+        moved = token is not None and token != self.token
+        if token is not None:
+            self.token = token
+        if force or (moved and not baseline):
+            self.generation += 1
+            screen = self.desk_screen()
+            if screen is not None:
+                screen.refresh_if_stale()
+
+    def data_changed(self) -> None:
+        """This workstation changed something: refresh now rather than at the next poll."""
+        self.poll_changes(force=True)
+
+    # --- navigation -------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Screen keys are hidden until somebody has signed in."""
+        return not (action == "go" and self.actor is None)
+
+    def action_go(self, mode: str) -> None:
+        """Switch to one of the workstation's screens."""
+        if self.actor is None:
+            return
+        if mode == "supervisor" and not self.actor.is_supervisor:
+            self.notify(
+                f"only supervisors may open the supervisor view; {self.actor.login} is an "
+                f"{self.actor.role}",
+                severity="error",
+            )
+            return
+        self.action_hide_help_panel()
+        self._switch(mode)
+
+    def _switch(self, mode: str) -> DeskScreen:
+        if mode != self.current_mode:
+            self.previous_mode = self.current_mode
+        self.switch_mode(mode)
+        screen = self.screen_stack[0]
+        assert isinstance(screen, DeskScreen)
+        return screen
+
+    def go_back(self) -> None:
+        """Back to the screen before the current one (the inbox if none)."""
+        mode = self.previous_mode if self.previous_mode in SCREENS else "inbox"
+        self._switch(mode or "inbox")
+
+    def open_case(self, number: str | int) -> None:
+        """Show a case on the case screen (from any screen)."""
+        screen = self._switch("case")
+        if isinstance(screen, CaseScreen):
+            screen.show_case(str(number))
+
+    def log_for_case(self, case: CaseDetail) -> None:
+        """Open the interaction log ready to save onto ``case``."""
+        screen = self._switch("log")
+        if isinstance(screen, InteractionLogScreen):
+            screen.call_after_refresh(screen.prepare_for_case, case)
+
+    def show_article(self, label: str) -> None:
+        """Open the knowledge screen on an article."""
+        screen = self._switch("knowledge")
+        if isinstance(screen, KnowledgeScreen):
+            screen.call_after_refresh(screen.show_article, label)
+
+    def action_help(self) -> None:
+        """Show or hide the keys of the current screen."""
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    # --- notifications ----------------------------------------------------------------
+
+    def notify(  # type: ignore[override]
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: str = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Show a toast and keep it in :attr:`notices` (service messages are not markup)."""
+        self.notices.append((severity, message))
+        super().notify(
+            message,
+            title=title,
+            severity=severity,  # type: ignore[arg-type]
+            timeout=timeout,
+            markup=markup,
+        )
+
+
+def run_workstation(state: Any) -> None:
+    """Open the workstation on the configured database as the configured agent.
+
+    ``state`` is the CLI's :class:`~casedesk.cli.state.CliState`. A database without the
+    current schema raises ``SchemaOutdated`` before anything is drawn (the CLI prints its
+    one line and exits 2). An unknown or missing agent login opens the sign-in screen.
+    """
+    desk = state.desk()
+    login = resolve_agent_login(state.as_flag, fallback_to_os_user=False)
+    actor: Actor | None = None
+    notice = None
+    if login:
+        try:
+            actor = desk.actor(login)
+        except CaseDeskError as exc:
+            notice = error_message(exc)
+    timezone = board.agent_timezone(desk, actor.id) if actor else None
+    CaseDeskApp(desk, actor, timezone=timezone, notice=notice).run()

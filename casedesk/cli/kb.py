@@ -1,0 +1,334 @@
+"""``casedesk kb …``: the knowledge base — write, publish, search, use and send articles."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+from rich.markdown import Markdown
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from casedesk.cli.format import when
+from casedesk.cli.state import CliState, console, print_json
+from casedesk.errors import ValidationError
+from casedesk.services import knowledge
+from casedesk.services.knowledge import MARK_END, MARK_START, ArticleView
+
+app = typer.Typer(
+    help="Knowledge base: write, publish, search, use and send articles.", no_args_is_help=True
+)
+
+NUMBER = typer.Argument(..., metavar="ARTICLE", help="Article number, e.g. KB-000042 or 42.")
+CASE = typer.Argument(..., metavar="CASE", help="Case number, e.g. CS-000123.")
+VERSION = typer.Option(None, "--version", help="Fail if the article changed since this version.")
+
+
+def _done(state: CliState, article: ArticleView, message: str) -> None:
+    if state.json:
+        print_json(article)
+    else:
+        console.print(f"{article.label}: {message}", markup=False)
+
+
+def marked(snippet: str) -> Text:
+    """A snippet with its matched words in bold."""
+    text = Text()
+    rest = snippet
+    while MARK_START in rest:
+        before, _, after = rest.partition(MARK_START)
+        word, _, rest = after.partition(MARK_END)
+        text.append(before)
+        text.append(word, style="bold")
+    text.append(rest)
+    return text
+
+
+def _read_body(body: str | None, file: Path | None) -> str | None:
+    if body is not None and file is not None:
+        raise ValidationError("give the body with --body or --file, not both")
+    if file is None:
+        return body
+    if str(file) == "-":
+        return sys.stdin.read()
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(f"cannot read {file}: {exc.strerror}") from None
+
+
+# --- the editor document: two header lines, a blank line, the Markdown body -------------
+
+
+def edit_text(text: str, suffix: str = ".md") -> str | None:
+    """Open ``text`` in ``$VISUAL`` / ``$EDITOR``; the saved text, or None if not saved."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    editor = editor or ("notepad" if os.name == "nt" else "vi")
+    with tempfile.TemporaryDirectory(prefix="casedesk-") as tmp:
+        path = Path(tmp) / f"article{suffix}"
+        path.write_text(text, encoding="utf-8")
+        before = path.stat().st_mtime_ns
+        code = subprocess.run(f'{editor} "{path}"', shell=True, check=False).returncode
+        if code != 0:
+            raise ValidationError(
+                f"the editor ({editor}) exited with code {code}: nothing saved; set EDITOR"
+            )
+        if path.stat().st_mtime_ns == before:
+            return None
+        edited = path.read_text(encoding="utf-8")
+    return None if edited == text else edited
+
+
+def to_document(article: ArticleView) -> str:
+    """What ``kb edit`` puts in the editor."""
+    return f"Title: {article.title}\nKeywords: {article.keywords}\n\n{article.body}"
+
+
+def from_document(text: str) -> tuple[str | None, str | None, str]:
+    """(title, keywords, body) from an edited document; a removed header keeps its field."""
+    title = keywords = None
+    lines = text.split("\n")
+    while lines:
+        key, sep, value = lines[0].partition(":")
+        if sep and key.strip().lower() == "title":
+            title = value.strip()
+        elif sep and key.strip().lower() == "keywords":
+            keywords = value.strip()
+        else:
+            break
+        lines.pop(0)
+    if (title is not None or keywords is not None) and lines and not lines[0].strip():
+        lines.pop(0)
+    return title, keywords, "\n".join(lines)
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    title: str = typer.Option(..., "--title", "-t"),
+    keywords: str = typer.Option("", "--keywords", "-k", help="Comma-separated."),
+    body: str | None = typer.Option(None, "--body", "-b", help="Markdown text."),
+    file: Path | None = typer.Option(None, "--file", "-f", help="Markdown file ('-': stdin)."),
+    external_id: str | None = typer.Option(None, "--external-id", help="Id in another system."),
+) -> None:
+    """Draft an article."""
+    state: CliState = ctx.obj
+    article = knowledge.add_article(
+        state.desk(),
+        state.actor(),
+        title=title,
+        keywords=keywords,
+        body=_read_body(body, file) or "",
+        external_id=external_id,
+    )
+    _done(state, article, "drafted")
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    number: str = NUMBER,
+    title: str | None = typer.Option(None, "--title", "-t"),
+    keywords: str | None = typer.Option(None, "--keywords", "-k"),
+    body: str | None = typer.Option(None, "--body", "-b"),
+    file: Path | None = typer.Option(None, "--file", "-f", help="Markdown file ('-': stdin)."),
+    version: int | None = VERSION,
+) -> None:
+    """Edit an article; with no field options, open it in $EDITOR (title, keywords, body)."""
+    state: CliState = ctx.obj
+    desk, actor = state.desk(), state.actor()
+    text = _read_body(body, file)
+    if title is None and keywords is None and text is None:
+        current = knowledge.get_article(desk, number)
+        if version is None:  # saving fails if somebody else saves while the editor is open
+            version = current.version
+        edited = edit_text(to_document(current))
+        if edited is None:
+            console.print(f"{current.label}: no changes", markup=False)
+            return
+        title, keywords, text = from_document(edited)
+        if text.strip() == current.body.strip():
+            text = None
+    article = knowledge.edit_article(
+        desk, actor, number, version=version, title=title, keywords=keywords, body=text
+    )
+    _done(state, article, f"saved (version {article.version})")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    number: str = NUMBER,
+    raw: bool = typer.Option(False, "--raw", help="Print the Markdown source."),
+) -> None:
+    """Show an article, its body rendered, and where it was used."""
+    state: CliState = ctx.obj
+    article = knowledge.get_article(state.desk(), number)
+    if state.json:
+        print_json(article)
+        return
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row("article", escape(f"{article.label}  {article.title}"))
+    grid.add_row("status", f"{article.status} · version {article.version}")
+    grid.add_row("keywords", escape(article.keywords) or "—")
+    grid.add_row("author", escape(article.author_name or "—"))
+    grid.add_row("from case", article.source_case or "—")
+    grid.add_row("updated", when(article.updated_at))
+    grid.add_row("used", str(article.used_count))
+    console.print(grid)
+    console.print()
+    if raw:
+        console.print(article.body, markup=False)
+    else:
+        console.print(Markdown(article.body))
+    if article.links:
+        console.print()
+        console.print("[bold]links[/bold] (latest first)")
+        for link in article.links:
+            whom = f" → {link.contact}" if link.contact else ""
+            console.print(
+                f"  {when(link.at)}  {link.kind:<4}  {link.case} {link.case_title}{whom}"
+                f" · {link.agent or 'system'}",
+                markup=False,
+            )
+
+
+def _transition(name: str, fn: Callable[..., ArticleView], message: str, doc: str) -> None:
+    def command(ctx: typer.Context, number: str = NUMBER, version: int | None = VERSION) -> None:
+        state: CliState = ctx.obj
+        article = fn(state.desk(), state.actor(), number, version=version)
+        _done(state, article, message)
+
+    command.__doc__ = doc
+    app.command(name)(command)
+
+
+_transition("publish", knowledge.publish, "published", "Supervisors: publish an article.")
+_transition("retire", knowledge.retire, "retired", "Supervisors: retire an article.")
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, number: str = NUMBER) -> None:
+    """Delete an article (authors: their drafts; supervisors: any)."""
+    state: CliState = ctx.obj
+    label = knowledge.delete_article(state.desk(), state.actor(), number)
+    if state.json:
+        print_json({"deleted": label})
+    else:
+        console.print(f"{label}: deleted", markup=False)
+
+
+@app.command("search")
+def search(
+    ctx: typer.Context,
+    words: list[str] = typer.Argument(..., metavar="TEXT...", help="Number or words."),
+    all_: bool = typer.Option(False, "--all", help="Drafts and retired articles too."),
+    limit: int = typer.Option(20, "--limit", min=1, max=200),
+) -> None:
+    """Search articles by number, title, keywords and text (last word as a prefix)."""
+    state: CliState = ctx.obj
+    text = " ".join(words)
+    hits = knowledge.search(
+        state.desk(), text, statuses=None if all_ else ("published",), limit=limit
+    )
+    if state.json:
+        print_json(hits)
+        return
+    table = Table(title=escape(f"search {text!r} ({len(hits)})"))
+    table.add_column("article", no_wrap=True)
+    table.add_column("title", ratio=1, min_width=20)
+    if all_:
+        table.add_column("status", no_wrap=True)
+    table.add_column("used", justify="right")
+    table.add_column("excerpt", ratio=2)
+    for hit in hits:
+        cells = [hit.label, escape(hit.title)]
+        if all_:
+            cells.append(hit.status)
+        table.add_row(*cells, str(hit.used_count), marked(hit.snippet))
+    console.print(table)
+
+
+@app.command("use")
+def use(ctx: typer.Context, number: str = NUMBER, case: str = CASE) -> None:
+    """Record that an article helped on a case."""
+    state: CliState = ctx.obj
+    article = knowledge.link_case(state.desk(), state.actor(), number, case)
+    _done(state, article, f"used on {case.upper()}")
+
+
+@app.command("send")
+def send(
+    ctx: typer.Context,
+    number: str = NUMBER,
+    case: str = CASE,
+    contact: int | None = typer.Option(None, "--contact", help="Contact id (default: the case's)."),
+    note: str = typer.Option("", "--note", help="A line before the article."),
+) -> None:
+    """E-mail an article to the case's customer (logged as an outbound e-mail on the case)."""
+    state: CliState = ctx.obj
+    sent = knowledge.send_to_customer(
+        state.desk(), state.actor(), number, case, contact_id=contact, note=note
+    )
+    if state.json:
+        print_json(sent)
+    else:
+        console.print(f"{sent.subject}: sent to {sent.contact} on {sent.case}", markup=False)
+
+
+@app.command("from-case")
+def from_case(ctx: typer.Context, case: str = CASE) -> None:
+    """Draft an article from a resolved case's problem and solution."""
+    state: CliState = ctx.obj
+    article = knowledge.draft_from_case(state.desk(), state.actor(), case)
+    _done(state, article, f"drafted from {article.source_case}")
+
+
+@app.command("guide")
+def guide(
+    ctx: typer.Context, case: str = CASE, limit: int = typer.Option(5, "--limit", min=1, max=50)
+) -> None:
+    """Articles and solved cases that match a case."""
+    state: CliState = ctx.obj
+    result = knowledge.guidance(state.desk(), case, limit=limit)
+    if state.json:
+        print_json(result)
+        return
+    articles = Table(title=f"articles for {result.case}")
+    for col in ("article", "title", "why", "excerpt"):
+        articles.add_column(col)
+    for a in result.articles:
+        articles.add_row(a.label, escape(a.title), escape("; ".join(a.reasons)), marked(a.snippet))
+    cases = Table(title="similar solved cases")
+    for col in ("case", "title", "resolution", "articles"):
+        cases.add_column(col)
+    for c in result.cases:
+        resolution = f"{c.resolution_type or '—'}: {c.resolution_notes or ''}"
+        cases.add_row(c.label, escape(c.title), escape(resolution), ", ".join(c.articles) or "—")
+    console.print(articles)
+    console.print(cases)
+
+
+@app.command("reindex")
+def reindex(ctx: typer.Context) -> None:
+    """Supervisors: rebuild the search index from the articles and cases."""
+    state: CliState = ctx.obj
+    report = knowledge.reindex(state.desk(), state.actor())
+    if state.json:
+        print_json(report)
+    else:
+        console.print(
+            f"search index rebuilt on {report.backend}: {report.articles:,} articles, "
+            f"{report.cases:,} cases in {report.seconds:.2f} s"
+        )

@@ -1,0 +1,140 @@
+"""``casedesk sla …``: policies, calendars, the scan and a case's clocks in words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from casedesk.cli.state import CliState, console, print_json
+from casedesk.services import sla_config, sla_explain, sla_scan
+
+app = typer.Typer(help="SLA policies, business calendars, the SLA scan.", no_args_is_help=True)
+policy_app = typer.Typer(help="SLA policies: list and load.", no_args_is_help=True)
+calendar_app = typer.Typer(help="Business calendars: list and load.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+app.add_typer(calendar_app, name="calendar")
+
+FILE = typer.Argument(..., metavar="FILE", help="A TOML or YAML file (see data/).")
+
+
+def _load(ctx: typer.Context, path: Path, require: str) -> None:
+    state: CliState = ctx.obj
+    desk = state.desk()
+    counts = sla_config.load_file(desk, state.optional_actor(), path, require=require)
+    if state.json:
+        print_json(counts)
+    else:
+        console.print(
+            f"loaded {counts['policies']} policies and {counts['calendars']} calendars from {path}"
+        )
+
+
+@policy_app.command("list")
+def policy_list(ctx: typer.Context) -> None:
+    """List SLA policies in the order they are tried."""
+    state: CliState = ctx.obj
+    policies = sla_config.list_policies(state.desk())
+    if state.json:
+        print_json(policies)
+        return
+    table = Table(show_lines=True)
+    table.add_column("policy", no_wrap=True)
+    table.add_column("match")
+    table.add_column("calendar", no_wrap=True)
+    table.add_column("targets (business time)")
+    table.add_column("escalation")
+    for p in policies:
+        targets = (
+            f"first {p.first_response} · next {p.next_response}\n"
+            f"resolution {p.resolution} · inactive {p.inactivity}\n"
+            f"warn at {p.warning_percent} % · autoclose {p.autoclose}"
+        )
+        table.add_row(
+            f"{p.position} {p.name}" + ("" if p.active else " (inactive)"),
+            "\n".join(f"{k}={v}" for k, v in p.match.items()) or "any",
+            p.calendar or "24x7",
+            targets,
+            "\n".join(k if v is True else f"{k}={v}" for k, v in p.escalation.items()) or "—",
+        )
+    console.print(table)
+
+
+@policy_app.command("load")
+def policy_load(ctx: typer.Context, path: Path = FILE) -> None:
+    """Load (upsert by name) the policies of a file, and any calendars in it."""
+    _load(ctx, path, "policy")
+
+
+@calendar_app.command("list")
+def calendar_list(ctx: typer.Context) -> None:
+    """List business calendars."""
+    state: CliState = ctx.obj
+    calendars = sla_config.list_calendars(state.desk())
+    if state.json:
+        print_json(calendars)
+        return
+    table = Table()
+    for col in ("calendar", "time zone", "hours", "holidays"):
+        table.add_column(col)
+    for c in calendars:
+        hours = "; ".join(
+            f"{day} " + ", ".join(f"{a}-{b}" for a, b in ivs) for day, ivs in c.hours.items()
+        )
+        holidays = (
+            [f"{c.country}{'-' + c.subdivision if c.subdivision else ''}"] if c.country else []
+        )
+        holidays += [f"{m:02d}-{d:02d} yearly" for m, d in c.recurring] + c.holidays
+        table.add_row(c.name, c.timezone, hours, ", ".join(holidays) or "—")
+    console.print(table)
+
+
+@calendar_app.command("load")
+def calendar_load(ctx: typer.Context, path: Path = FILE) -> None:
+    """Load (upsert by name) the calendars of a file, and any policies in it."""
+    _load(ctx, path, "calendar")
+
+
+@app.command("scan")
+def scan(
+    ctx: typer.Context,
+    json_: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Record warnings and breaches, escalate, flag inactivity, auto-close: once, now."""
+    state: CliState = ctx.obj
+    report = sla_scan.scan(state.desk())
+    if json_ or state.json:
+        data = report.to_json() | {"counts": report.counts(), "total": report.total}
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    done = {k: v for k, v in report.counts().items() if v}
+    if not done:
+        console.print(f"sla scan: nothing to record ({report.seconds * 1e3:.0f} ms)")
+        return
+    console.print(
+        "sla scan: "
+        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.items())
+        + f" ({report.seconds:.2f} s)"
+    )
+
+
+@app.command("explain")
+def explain(
+    ctx: typer.Context,
+    number: str = typer.Argument(..., metavar="CASE", help="Case number, e.g. CS-000123."),
+) -> None:
+    """Say where each SLA clock of a case stands, with business time left."""
+    state: CliState = ctx.obj
+    result = sla_explain.explain(state.desk(), number)
+    if state.json:
+        print_json(result)
+        return
+    console.print(
+        f"{result.case} · {result.status} · policy {result.policy or '—'}"
+        f" · calendar {result.calendar or '24x7'} ({result.timezone})"
+    )
+    for line in result.clocks:
+        console.print(f"  {line.text}")
+    console.print(result.sentence)

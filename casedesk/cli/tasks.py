@@ -1,0 +1,109 @@
+"""``casedesk task …``: add, complete and list tasks (on a case or standalone)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import typer
+from rich.table import Table
+
+from casedesk.cli.format import when
+from casedesk.cli.state import CliState, console, print_json
+from casedesk.errors import ValidationError
+from casedesk.services import tasks as task_service
+from casedesk.services.tasks import TaskView
+
+app = typer.Typer(
+    help="Tasks: steps on a case, or standalone, with due times.", no_args_is_help=True
+)
+
+
+def _parse_due(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"--due {text!r} is not a time like 2026-03-02T16:00") from None
+    return value if value.tzinfo else value.astimezone()  # local time when no zone is given
+
+
+def _table(rows: list[TaskView]) -> Table:
+    table = Table()
+    for col in ("id", "case", "title", "assignee", "status", "sla", "due"):
+        wide = {"min_width": 20, "ratio": 1} if col == "title" else {}
+        table.add_column(col, overflow="ellipsis", no_wrap=True, **wide)
+    for t in rows:
+        table.add_row(
+            str(t.id),
+            t.case or "—",
+            t.title,
+            t.assignee or "—",
+            t.status,
+            t.state or "—",
+            when(t.due_at),
+        )
+    return table
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    title: str = typer.Argument(..., help="What has to be done."),
+    case: str | None = typer.Option(None, "--case", "-c", help="Case number (else standalone)."),
+    assignee: str | None = typer.Option(None, "--assignee", "-a", help="Login (default: you)."),
+    due: str | None = typer.Option(None, "--due", help="Due time, ISO 8601 (local if no zone)."),
+    within: str | None = typer.Option(
+        None, "--in", help="Due in business time on the case's calendar, e.g. 4h, 1d, 1h30m."
+    ),
+    description: str = typer.Option("", "--description", "-d"),
+) -> None:
+    """Add a task."""
+    state: CliState = ctx.obj
+    task = task_service.add_task(
+        state.desk(),
+        state.actor(),
+        title=title,
+        case=case,
+        assignee=assignee,
+        due_at=_parse_due(due),
+        due_in=within,
+        description=description,
+    )
+    if state.json:
+        print_json(task)
+    else:
+        where = f" on {task.case}" if task.case else ""
+        console.print(f"task {task.id} added{where}, due {when(task.due_at)}")
+
+
+@app.command("done")
+def done(
+    ctx: typer.Context, task_id: int = typer.Argument(..., metavar="ID", help="Task id.")
+) -> None:
+    """Mark a task done (met, or breached when late)."""
+    state: CliState = ctx.obj
+    task = task_service.complete_task(state.desk(), state.actor(), task_id)
+    if state.json:
+        print_json(task)
+    else:
+        console.print(f"task {task.id} done ({task.state or 'no deadline'})")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    case: str | None = typer.Option(None, "--case", "-c", help="Only this case's tasks."),
+    assignee: str | None = typer.Option(None, "--assignee", "-a", help="Only this agent's."),
+    mine: bool = typer.Option(False, "--mine", help="Only mine."),
+    all_: bool = typer.Option(False, "--all", help="Include done tasks."),
+) -> None:
+    """List open tasks, soonest due first."""
+    state: CliState = ctx.obj
+    if mine:
+        assignee = state.actor().login
+    rows = task_service.list_tasks(state.desk(), case=case, assignee=assignee, include_done=all_)
+    if state.json:
+        print_json(rows)
+    else:
+        console.print(_table(rows))

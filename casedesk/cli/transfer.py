@@ -1,0 +1,187 @@
+"""``casedesk import KIND FILE…`` and ``casedesk export KIND``: files in, files out."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from casedesk.cli.state import CliState, console, err_console, print_json
+from casedesk.errors import ConfigError
+from casedesk.services.imports import (
+    FORMATS,
+    KIND_NAMES,
+    ImportOptions,
+    ImportSummary,
+    export_records,
+    run_import,
+)
+from casedesk.services.imports.run import check_options
+
+#: Show a progress bar only for inputs at least this large (bytes, rows or messages).
+PROGRESS_MIN = 1_000_000
+
+
+class _Bar:
+    """Rich progress on stderr: rows, rows/s and the time left, one task per file."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.fields[rows]:>12,} rows"),
+            TextColumn("{task.fields[rate]:>10,.0f} rows/s"),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        )
+        self.tasks: dict[str, tuple[TaskID, float, int]] = {}
+        self.started = False
+        self.last = (time.monotonic(), 0)  # (when, rows) of the previous report
+
+    def __call__(self, name: str, rows: int, position: int, total: int) -> None:
+        if name not in self.tasks:
+            if total < PROGRESS_MIN and not self.started and position >= total:
+                return
+            if not self.started:
+                self.progress.start()
+                self.started = True
+            task = self.progress.add_task(name, total=max(total, 1), rows=0, rate=0.0)
+            self.tasks[name] = (task, *self.last)
+        task, began, first = self.tasks[name]
+        now = time.monotonic()
+        self.progress.update(task, completed=position, rows=rows - first,
+                             rate=(rows - first) / max(now - began, 1e-6))
+        self.last = (now, rows)
+
+    def stop(self) -> None:
+        if self.started:
+            self.progress.stop()
+
+
+def import_command(
+    ctx: typer.Context,
+    kind: str = typer.Argument(
+        ..., metavar="KIND", help=f"What the files hold: {', '.join(KIND_NAMES)}."
+    ),
+    files: list[Path] = typer.Argument(
+        ..., metavar="FILE...", help="CSV, JSON Lines or XLSX files; for emails mbox files, "
+        "Maildir folders or .eml files."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
+    on_error: str = typer.Option(
+        "skip", "--on-error", help="skip: import the good rows and write the bad ones to a "
+        "rejects file; abort: import nothing if any row is bad."
+    ),
+    maps: list[str] = typer.Option(
+        [], "--map", metavar='"COLUMN=FIELD"', help="Map a column to a field (repeatable); "
+        "FIELD '-' ignores the column, 'extras' keeps it in extras."
+    ),
+    encoding: str | None = typer.Option(
+        None, "--encoding", help="Force the file encoding (default: UTF-8, else cp1252)."
+    ),
+    delimiter: str | None = typer.Option(
+        None, "--delimiter", help="Force the CSV delimiter (default: sniffed; \\t for tab)."
+    ),
+    sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet (default: the first)."),
+    dayfirst: bool = typer.Option(
+        True, "--dayfirst/--monthfirst", help="Read ambiguous 03/04/2026 as 3 April "
+        "(default, Spanish/European) or as March 4."
+    ),
+    timezone: str = typer.Option(
+        "Europe/Madrid", "--timezone", help="Zone of times written without an offset."
+    ),
+    queue: str | None = typer.Option(
+        None, "--queue", "-q", help="Queue for new cases that name none (cases, emails)."
+    ),
+    batch_size: int = typer.Option(5000, "--batch-size", min=1, help="Rows per transaction."),
+    json_: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Import records from files; bad rows go to a rejects file beside each input.
+
+    Exit status: 0 all rows imported, 1 some rows rejected, 2 unusable file or flags.
+    """
+    state: CliState = ctx.obj
+    options = ImportOptions(
+        dry_run=dry_run, on_error=on_error, encoding=encoding, delimiter=delimiter,
+        sheet=sheet, mappings=tuple(maps), dayfirst=dayfirst, timezone=timezone, queue=queue,
+        batch_size=batch_size,
+    )
+    check_options(kind, options)
+    for path in files:
+        if not path.exists():
+            raise ConfigError(f"no such file: {path}")
+    desk = state.desk()
+    actor = state.optional_actor()
+    if actor is None and kind != "agents":
+        actor = state.actor()
+    bar = _Bar() if err_console.is_terminal else None
+    try:
+        summary = run_import(desk, actor, kind, files, options, progress=bar)
+    finally:
+        if bar is not None:
+            bar.stop()
+    if json_ or state.json:
+        print_json(summary.to_json())
+    else:
+        _print_summary(summary)
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    title = f"import {summary.kind}" + (" — dry run, nothing written" if summary.dry_run else "")
+    table = Table(title=title)
+    for column in ("read", "created", "updated", "unchanged", "rejected"):
+        table.add_column(column, justify="right")
+    table.add_row(*(f"{getattr(summary, c):,}" for c in
+                    ("read", "created", "updated", "unchanged", "rejected")))
+    console.print(table)
+    if summary.details:
+        console.print(", ".join(f"{k}: {v:,}" for k, v in sorted(summary.details.items())))
+    for path in summary.rejects:
+        console.print(f"rejected rows and their reasons: {path}")
+    for warning in summary.warnings:
+        err_console.print(f"casedesk: warning: {warning}", markup=False)
+    for error in summary.errors:
+        err_console.print(error, markup=False)
+    hidden = summary.rejected - len(summary.errors)
+    if hidden > 0:
+        err_console.print(f"… and {hidden:,} more", markup=False)
+
+
+def export_command(
+    ctx: typer.Context,
+    kind: str = typer.Argument(
+        ..., metavar="KIND", help=f"What to export: {', '.join(KIND_NAMES)}."
+    ),
+    fmt: str = typer.Option("csv", "--format", "-f", help=f"{' or '.join(FORMATS)}."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+) -> None:
+    """Export every record of a kind as CSV or JSON Lines (importable back)."""
+    state: CliState = ctx.obj
+    if kind not in KIND_NAMES:
+        raise ConfigError(f"unknown kind {kind!r}: choose one of {', '.join(KIND_NAMES)}")
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format {fmt!r}: use csv or jsonl")
+    desk = state.desk()
+    actor = state.actor()
+    if output is None:
+        export_records(desk, actor, kind, sys.stdout, fmt)
+        return
+    try:
+        handle: Any = output.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror}") from None
+    with handle:
+        count = export_records(desk, actor, kind, handle, fmt)
+    if state.json:
+        print_json({"kind": kind, "count": count, "file": str(output)})
+    else:
+        err_console.print(f"exported {count:,} {kind} to {output}", markup=False)

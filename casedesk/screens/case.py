@@ -1,0 +1,484 @@
+"""Case detail: header, SLA panel with live countdowns, tasks, timeline, suggestions, actions.
+
+Keys: the status keys (``s`` start, ``w`` wait for the customer, ``u`` resume, ``v`` resolve,
+``c`` close, ``o`` reopen, ``x`` cancel), ``d`` dispatch, ``a`` accept, ``n`` note, ``l`` log
+time, ``t`` add a task, ``m`` mark the highlighted task done, ``p`` link to a parent case,
+``h`` the customer's history, ``k`` knowledge search for this case, ``i`` log an interaction
+on it, ``g`` go to another case, Escape back to where you came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from casedesk.errors import CaseDeskError
+from casedesk.screens.actions import CaseActions, status_bindings
+from casedesk.screens.base import error_message
+from casedesk.screens.history import HistoryModal
+from casedesk.screens.modals import TaskForm, TaskSpec, TextPrompt
+from casedesk.services import cases, knowledge, queries, tasks, workflow
+from casedesk.services.context import case_label, parse_case_number
+from casedesk.services.sla import ClockState
+from casedesk.services.tasks import TaskView
+from casedesk.services.views import CaseDetail, TimelineEntry
+from casedesk.widgets.sla import STATE_STYLE, SlaPanel, countdown, local
+
+_KIND_STYLE = {
+    "create": "bold",
+    "resolve": "bold green",
+    "close": "green",
+    "reopen": "yellow",
+    "cancel": "red",
+    "note": "italic",
+    "interaction": "cyan",
+    "time": "magenta",
+    "sla_breach": "bold red",
+    "sla_warning": "yellow",
+}
+
+
+@dataclass(frozen=True)
+class CaseBundle:
+    """Everything the case screen shows, read in one worker."""
+
+    case: CaseDetail
+    timeline: list[TimelineEntry]
+    tasks: list[TaskView]
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """Suggested articles and similar cases for the case on screen."""
+
+    case: str
+    articles: list[tuple[str, str]]
+    similar: list[tuple[str, str]]
+
+
+class CaseScreen(CaseActions):
+    """One case, everything about it, and every operation on it."""
+
+    LABEL = "Case"
+    AUTO_FOCUS = "#case-timeline"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *status_bindings({"wait", "resume", "resolve", "close_case", "note"}),
+        Binding("a", "accept", "Accept", id="case-accept", show=False),
+        Binding("t", "add_task", "Task", id="case-task"),
+        Binding("m", "complete_task", "Task done", id="case-task-done", show=False),
+        Binding("p", "link_parent", "Link parent", id="case-parent", show=False),
+        Binding("h", "history", "History", id="case-history", show=False),
+        Binding("k", "knowledge", "Knowledge for this case", id="case-knowledge", show=False),
+        Binding("i", "interaction", "Log interaction", id="case-interaction", show=False),
+        Binding("g", "goto", "Go to case", id="case-goto", show=False),
+        Binding("escape", "back", "Back", id="case-back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.number: str | None = None
+        self._previous: str | None = None
+        self.bundle: CaseBundle | None = None
+        self.guidance: Guidance | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="case-header")
+        yield Input(placeholder="Case number, e.g. CS-000123 — Enter opens it", id="case-goto")
+        with Horizontal(id="case-body"):
+            with Vertical(id="case-main"):
+                yield Static("SLA", classes="pane-title")
+                yield SlaPanel(self.now, self.tz, self.app.targets_for, id="case-sla")
+                yield Static("Tasks", classes="pane-title")
+                yield DataTable(id="case-tasks", cursor_type="row")
+                yield Static("Timeline (newest first)", classes="pane-title")
+                yield DataTable(id="case-timeline", cursor_type="row")
+            with Vertical(id="case-side", classes="side"):
+                yield Static("Description", classes="pane-title")
+                with VerticalScroll(id="case-description-box"):
+                    yield Static("", id="case-description")
+                yield Static("Suggested articles", classes="pane-title")
+                yield OptionList(id="case-articles")
+                yield Static("Similar cases", classes="pane-title")
+                yield OptionList(id="case-similar")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        task_table = self.query_one("#case-tasks", DataTable)
+        for key, name, width in (("state", "State", 9), ("title", "Task", 28),
+                                 ("assignee", "Who", 10), ("due", "Due", 11),
+                                 ("left", "Left", 9)):
+            task_table.add_column(name, key=key, width=width)
+        timeline = self.query_one("#case-timeline", DataTable)
+        for key, name, width in (("when", "When", 11), ("who", "Who", 14), ("what", "What", 11),
+                                 ("details", "Details", None)):
+            timeline.add_column(name, key=key, width=width)
+        if self.number is None:
+            self._show_goto()
+
+    # --- loading ------------------------------------------------------------------------
+
+    def show_case(self, number: str) -> None:
+        """Open ``number`` on this screen (the app switches to it first)."""
+        try:
+            label = case_label(parse_case_number(number))
+        except CaseDeskError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        if label != self.number:
+            self._previous = self.number
+            self.number = label
+            self.bundle = None
+            self.guidance = None
+        if self.ready:
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        if self.number is None:
+            return
+        number = self.number
+        self.load(
+            "case",
+            self._fetch,
+            number,
+            then=self._show,
+            busy=self.query_one("#case-body") if self.bundle is None else None,
+            failed=self._not_loaded,
+        )
+        if self.guidance is None or self.guidance.case != number:
+            self.load(
+                "case-guidance",
+                self._fetch_guidance,
+                number,
+                then=self._show_guidance,
+                failed=lambda exc: None,  # suggestions are a bonus: no error toasts
+            )
+
+    def _not_loaded(self, exc: BaseException) -> None:
+        """The case could not be read (e.g. no such number): say so, keep the last one."""
+        self.app.notify(error_message(exc), severity="error")
+        if self.bundle is None or self.bundle.case.label != self.number:
+            self.number = self._previous
+            self.app.current_case = self._previous
+            if self.number is None:
+                self._show_goto()
+            else:
+                self.refresh_data()
+
+    def _fetch(self, number: str) -> CaseBundle:
+        """Runs in a worker: the case, its timeline and its tasks."""
+        detail = queries.get_case(self.desk, number)
+        return CaseBundle(
+            detail,
+            queries.timeline(self.desk, number),
+            tasks.list_tasks(self.desk, case=number, include_done=True),
+        )
+
+    def _fetch_guidance(self, number: str) -> Guidance:
+        """Runs in a worker: suggested articles and similar cases."""
+        found = knowledge.guidance(self.desk, number)
+        articles = [(a.label, a.title) for a in found.articles]
+        similar = [
+            (c.label, f"{c.title} ({c.resolution_type or c.status})") for c in found.cases
+        ]
+        return Guidance(number, articles, similar)
+
+    def _show(self, bundle: CaseBundle) -> None:
+        if bundle.case.label != self.number:
+            return
+        self.bundle = bundle
+        self.app.current_case = bundle.case.label
+        goto = self.query_one("#case-goto", Input)
+        if goto.display:
+            goto.display = False
+            self.query_one("#case-timeline", DataTable).focus()
+        self._render_header(bundle.case)
+        self.query_one("#case-sla", SlaPanel).show(bundle.case)
+        self.query_one("#case-description", Static).update(
+            bundle.case.description or Text("no description", style="dim")
+        )
+        self._render_tasks(bundle.tasks)
+        self._render_timeline(bundle.timeline)
+
+    def _show_guidance(self, guidance: Guidance) -> None:
+        if guidance.case != self.number:
+            return
+        self.guidance = guidance
+        articles = self.query_one("#case-articles", OptionList)
+        articles.clear_options()
+        articles.add_options(
+            [Option(f"{label} {title}", id=label) for label, title in guidance.articles]
+            or [Option(Text("no suggestions", style="dim"), disabled=True)]
+        )
+        similar = self.query_one("#case-similar", OptionList)
+        similar.clear_options()
+        similar.add_options(
+            [Option(f"{label} {title}", id=label) for label, title in guidance.similar]
+            or [Option(Text("none found", style="dim"), disabled=True)]
+        )
+
+    def _render_header(self, c: CaseDetail) -> None:
+        text = Text()
+        text.append(f"{c.label}  ", style="bold")
+        text.append(c.title, style="bold")
+        text.append(f"   [{c.status.replace('_', ' ')}]", style="bold cyan")
+        text.append("\nCustomer ", style="dim")
+        who = c.contact or "—"
+        contact_bits = [b for b in (c.contact_phone, c.contact_email) if b]
+        if contact_bits:
+            who += " · " + " · ".join(contact_bits)
+        if c.account:
+            who += f" · {c.account}" + (f" ({c.account_tier})" if c.account_tier else "")
+        text.append(who)
+        text.append("\nPriority ", style="dim")
+        text.append(c.priority, style="bold red" if c.priority == "high" else "")
+        text.append("  Severity ", style="dim")
+        text.append(c.severity, style="bold red" if c.severity == "critical" else "")
+        text.append("  Owner ", style="dim")
+        text.append(c.owner_name or "— (in queue)")
+        text.append("  Queue ", style="dim")
+        text.append(c.queue or "—")
+        text.append("  Area ", style="dim")
+        text.append(c.area)
+        if c.contract_line:
+            text.append("  Contract ", style="dim")
+            text.append(c.contract_line)
+        if c.parent:
+            text.append("  Parent ", style="dim")
+            text.append(c.parent)
+        if c.children:
+            text.append("  Children ", style="dim")
+            text.append(", ".join(c.children))
+        if c.resolution_type:
+            text.append("\nResolution ", style="dim")
+            text.append(f"{c.resolution_type}: {c.resolution_notes or ''}", style="green")
+        self.query_one("#case-header", Static).update(text)
+
+    def _render_tasks(self, items: list[TaskView]) -> None:
+        table = self.query_one("#case-tasks", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        now = self.now()
+        for t in items:
+            st = self._task_state(t, now)
+            table.add_row(
+                Text(str(st or t.status), style=STATE_STYLE.get(st or "", "dim")),
+                Text(t.title, style="dim strike" if t.status != "open" else ""),
+                t.assignee or "—",
+                local(t.due_at, self.tz()),
+                self._task_left(t, now),
+                key=str(t.id),
+            )
+        if items:
+            table.move_cursor(row=min(keep, len(items) - 1))
+
+    @staticmethod
+    def _task_state(t: TaskView, now: Any) -> ClockState | None:
+        if t.state in (ClockState.met, ClockState.breached) or t.status != "open":
+            return ClockState(t.state) if t.state else None
+        st = tasks.task_state(t, now)
+        if t.state == ClockState.warning and st == ClockState.ok:
+            return ClockState.warning
+        return st
+
+    @staticmethod
+    def _task_left(t: TaskView, now: Any) -> str:
+        if t.status != "open" or t.due_at is None:
+            return ""
+        return countdown(t.due_at - now)
+
+    @staticmethod
+    def shown_entries(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+        """Newest first, without the audit events that repeat an interaction or time entry
+        listed in full (``queries.timeline`` returns both)."""
+        shown = [
+            e
+            for e in entries
+            if not (e.kind == "interaction" and "interaction_id" in e.data)
+            and not (e.kind == "time" and e.text.startswith("time logged"))
+        ]
+        return list(reversed(shown))
+
+    def _render_timeline(self, entries: list[TimelineEntry]) -> None:
+        table = self.query_one("#case-timeline", DataTable)
+        table.clear()
+        tz = self.tz()
+        for e in self.shown_entries(entries):
+            table.add_row(
+                local(e.at, tz),
+                e.actor or "system",
+                Text(e.kind, style=_KIND_STYLE.get(e.kind, "")),
+                e.text,
+            )
+
+    def tick(self) -> None:
+        self.query_one("#case-sla", SlaPanel).tick()
+        if self.bundle is None:
+            return
+        table = self.query_one("#case-tasks", DataTable)
+        now = self.now()
+        for t in self.bundle.tasks:
+            if t.status == "open" and t.due_at is not None:
+                st = self._task_state(t, now)
+                table.update_cell(str(t.id), "left", self._task_left(t, now))
+                table.update_cell(
+                    str(t.id), "state", Text(str(st), style=STATE_STYLE.get(st or "", "dim"))
+                )
+
+    def _show_goto(self) -> None:
+        goto = self.query_one("#case-goto", Input)
+        goto.display = True
+        goto.value = ""
+        goto.focus()
+        if self.number is None:
+            self.query_one("#case-header", Static).update(
+                Text("No case open: type its number, or pick one from a list (F3, F4).",
+                     style="dim")
+            )
+
+    # --- CaseActions --------------------------------------------------------------------
+
+    def target(self) -> tuple[str, int | None] | None:
+        if self.bundle is None:
+            return None
+        return self.bundle.case.label, self.bundle.case.version
+
+    def after_change(self, case: CaseDetail) -> None:
+        if self.bundle is not None and case.label == self.number:
+            self.bundle = CaseBundle(case, self.bundle.timeline, self.bundle.tasks)
+            self._render_header(case)
+            self.query_one("#case-sla", SlaPanel).show(case)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def action_accept(self) -> None:
+        """Take this case from its queue into my bin."""
+        if self.bundle is None:
+            return
+        self.operate(
+            workflow.accept,
+            self.desk,
+            self.actor,
+            self.bundle.case.label,
+            done=lambda c: f"{c.label} is in your bin",
+            then=self.after_change,
+        )
+
+    def action_add_task(self) -> None:
+        """Add a task with a due time."""
+        if self.bundle is None:
+            return
+        label = self.bundle.case.label
+
+        def go(spec: TaskSpec | None) -> None:
+            if spec is not None:
+                self.operate(
+                    tasks.add_task,
+                    self.desk,
+                    self.actor,
+                    title=spec.title,
+                    case=label,
+                    due_in=spec.due_in,
+                    done=f"task added to {label}",
+                )
+
+        self.app.push_screen(TaskForm(label), go)
+
+    def action_complete_task(self) -> None:
+        """Mark the highlighted task done."""
+        if self.bundle is None:
+            return
+        open_tasks = self.bundle.tasks
+        table = self.query_one("#case-tasks", DataTable)
+        if not open_tasks or table.cursor_row < 0 or table.cursor_row >= len(open_tasks):
+            self.app.notify("no task selected", severity="warning")
+            return
+        task = open_tasks[table.cursor_row]
+        self.operate(
+            tasks.complete_task,
+            self.desk,
+            self.actor,
+            task.id,
+            done=lambda t: f"task done: {t.title} ({t.state})",
+        )
+
+    def action_link_parent(self) -> None:
+        """Make another case this one's parent (a major case)."""
+        target = self.target()
+        if target is None:
+            return
+
+        def go(parent: str | None) -> None:
+            if parent:
+                self.operate(
+                    cases.link_parent,
+                    self.desk,
+                    self.actor,
+                    target[0],
+                    parent,
+                    version=target[1],
+                    done=lambda c: f"{c.label} linked to parent {c.parent}",
+                    then=self.after_change,
+                )
+
+        self.app.push_screen(
+            TextPrompt(f"Parent case of {target[0]}", placeholder="CS-000123"), go
+        )
+
+    def action_history(self) -> None:
+        """The customer's interactions, cases, products and contracts."""
+        if self.bundle is None or self.bundle.case.contact_id is None:
+            self.app.notify("this case has no customer", severity="warning")
+            return
+
+        def go(label: str | None) -> None:
+            if label:
+                self.show_case(label)
+
+        self.app.push_screen(HistoryModal(self.bundle.case.contact_id), go)
+
+    def action_knowledge(self) -> None:
+        """Search the knowledge base for this case."""
+        self.app.action_go("knowledge")
+
+    def action_interaction(self) -> None:
+        """Log a call or e-mail on this case."""
+        if self.bundle is None:
+            return
+        self.app.log_for_case(self.bundle.case)
+
+    def action_goto(self) -> None:
+        """Open another case by number."""
+        self._show_goto()
+
+    def action_back(self) -> None:
+        """Back to the screen you came from."""
+        goto = self.query_one("#case-goto", Input)
+        if goto.display and self.number is not None:
+            goto.display = False
+            self.query_one("#case-timeline", DataTable).focus()
+            return
+        self.app.go_back()
+
+    @on(Input.Submitted, "#case-goto")
+    def _goto(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.show_case(event.value.strip())
+
+    @on(OptionList.OptionSelected, "#case-similar")
+    def _similar(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.show_case(event.option.id)
+
+    @on(OptionList.OptionSelected, "#case-articles")
+    def _article(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.show_article(event.option.id)

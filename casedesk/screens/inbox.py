@@ -1,0 +1,382 @@
+"""Queue inbox: my queues with their counts, and the selected queue's waiting cases.
+
+Cases come most urgent first, a keyset page (100 rows) at a time; the next page is fetched
+as the cursor nears the end, so a queue of a million cases opens as fast as an empty one.
+Keys: ``a`` accept, ``n`` next (take the most urgent), ``t`` transfer, ``r`` reject,
+``/`` filter by text, ``f`` the filter selects, ``x`` clear filters, Enter open the case.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from casedesk.screens.base import DeskScreen
+from casedesk.screens.modals import ChoicePrompt, TextPrompt
+from casedesk.services import board, workflow
+from casedesk.services.board import QueueLoad
+from casedesk.services.views import CaseRow, Page
+from casedesk.widgets.case_table import CaseTable
+from casedesk.widgets.filters import FilterBar
+
+PAGE = 100
+#: A refresh re-reads at most this many rows (the pages the agent has scrolled through).
+REFRESH_CAP = 2000
+
+
+def count_text(value: int, capped: bool = False) -> str:
+    return f"{value:,}{'+' if capped else ''}"
+
+
+class InboxScreen(DeskScreen):
+    """The agent's queues and the waiting cases of the selected one."""
+
+    LABEL = "Queue inbox"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "accept", "Accept", id="inbox-accept"),
+        Binding("n", "next", "Next", id="inbox-next"),
+        Binding("t", "transfer", "Transfer", id="inbox-transfer"),
+        Binding("r", "reject", "Reject", id="inbox-reject"),
+        Binding("slash", "filter_text", "Filter", id="inbox-search", key_display="/"),
+        Binding("f", "filters", "Filter selects", id="inbox-filters", show=False),
+        Binding("x", "clear_filters", "Clear filters", id="inbox-clear", show=False),
+        Binding("q", "queues", "Queues", id="inbox-queues", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queue: str | None = None
+        self.loads: list[QueueLoad] = []
+        self.filters: dict[str, str | None] = {}
+        self._epoch = 0
+        #: How long the last (re)load and each next page took (ms), for benchmarks.
+        self.last_fetch_ms = 0.0
+        self.fetch_ms: list[float] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="inbox-top"):
+            yield Static("My queues", classes="pane-title")
+            yield DataTable(id="inbox-queues", cursor_type="row")
+            yield Static("", id="inbox-queue-help", classes="muted")
+        yield FilterBar(id="inbox-filterbar")
+        yield Static("", id="inbox-status", classes="status-line")
+        yield CaseTable(
+            id="inbox-cases",
+            columns=("due", "case", "title", "status", "priority", "severity", "contact",
+                     "created"),
+            now=self.now,
+            tz=self.tz,
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        queues = self.query_one("#inbox-queues", DataTable)
+        queues.add_column("Queue", key="queue", width=14)
+        queues.add_column("Waiting", key="waiting", width=10)
+        queues.add_column("New", key="new", width=10)
+        queues.add_column("Warning", key="warning", width=10)
+        queues.add_column("Breached", key="breached", width=10)
+        self.query_one("#inbox-cases", CaseTable).focus()
+
+    # --- loading ------------------------------------------------------------------------
+
+    @property
+    def cases(self) -> CaseTable:
+        return self.query_one("#inbox-cases", CaseTable)
+
+    def refresh_data(self) -> None:
+        self.load_counts()
+        if self.queue is not None:
+            self.load_cases(keep=True)
+        elif not self.cases.loaded_once:
+            self._epoch += 1
+            self.load("inbox-cases", self._first, self._epoch, then=self._show_first,
+                      busy=self.cases)
+
+    def _first(self, epoch: int) -> tuple[int, str | None, Page | None, dict]:
+        """Runs in a worker: the queue to land on (the first with waiting cases) and its
+        first page, without waiting for the counts of every queue."""
+        queues = board.member_queues(self.desk, self.actor.id)
+        busy = [name for name, waiting in queues if waiting]
+        queue = busy[0] if busy else (queues[0][0] if queues else None)
+        if queue is None:
+            return epoch, None, None, {}
+        page, warns = self._fetch(queue, None, PAGE, {})
+        return epoch, queue, page, warns
+
+    def _show_first(self, result: tuple[int, str | None, Page | None, dict]) -> None:
+        epoch, queue, page, warns = result
+        if epoch != self._epoch or self.queue is not None or queue is None or page is None:
+            return
+        self.queue = queue
+        self.cases.set_rows(page, warn_at=warns)
+        queues = self.query_one("#inbox-queues", DataTable)
+        if queues.row_count:
+            names = [q.name for q in self.loads]
+            if queue in names:
+                queues.move_cursor(row=names.index(queue), scroll=False)
+        self._update_status()
+
+    def load_counts(self) -> None:
+        table = self.query_one("#inbox-queues", DataTable)
+        self.load(
+            "inbox-counts",
+            board.queue_loads,
+            self.desk,
+            member=self.actor.id,
+            then=self._show_counts,
+            busy=table if not self.loads else None,
+            coalesce=True,
+        )
+
+    def _show_counts(self, loads: list[QueueLoad]) -> None:
+        same = [q.name for q in loads] == [q.name for q in self.loads]
+        self.loads = loads
+        table = self.query_one("#inbox-queues", DataTable)
+        if not same or table.row_count != len(loads):
+            table.clear()
+        for q in loads:
+            cells = {
+                "queue": q.name,
+                "waiting": count_text(q.waiting),
+                "new": count_text(q.new, q.new_capped),
+                "warning": Text(
+                    count_text(q.warning, q.warning_capped),
+                    style="bold yellow" if q.warning else "dim",
+                ),
+                "breached": Text(count_text(q.breached), style="bold red" if q.breached else "dim"),
+            }
+            if table.row_count == len(loads):
+                for column, value in cells.items():
+                    table.update_cell(q.name, column, value)
+            else:
+                table.add_row(*cells.values(), key=q.name)
+        help_line = self.query_one("#inbox-queue-help", Static)
+        help_line.display = not loads
+        if not loads:
+            help_line.update("You are in no queue: ask a supervisor to add you to one.")
+            return
+        names = [q.name for q in loads]
+        if self.queue is not None and self.queue not in names:
+            self.queue = names[0]
+            self.load_cases(keep=False)
+        if self.queue is not None:
+            table.move_cursor(row=names.index(self.queue), scroll=False)
+        self._update_status()
+
+    def load_cases(self, *, keep: bool) -> None:
+        """(Re)load the selected queue from its first row; ``keep`` re-reads what is held."""
+        if self.queue is None:
+            return
+        self._epoch += 1
+        table = self.cases
+        limit = min(max(PAGE, len(table.rows_held)), REFRESH_CAP) if keep else PAGE
+        started = time.perf_counter()
+        epoch = self._epoch
+
+        def show(result: tuple[Page, dict]) -> None:
+            if epoch != self._epoch:
+                return
+            page, warns = result
+            table.set_rows(page, warn_at=warns)
+            self.last_fetch_ms = (time.perf_counter() - started) * 1000
+            self._update_status()
+
+        self.load(
+            "inbox-cases",
+            self._fetch,
+            self.queue,
+            None,
+            limit,
+            dict(self.filters),
+            then=show,
+            busy=table if not keep or not table.loaded_once else None,
+        )
+
+    def _fetch(
+        self,
+        queue: str,
+        after: tuple | None,
+        limit: int,
+        filters: dict[str, str | None],
+    ) -> tuple[Page, dict]:
+        """Runs in a worker: one keyset page and its rows' warning times."""
+        page = board.queue_cases(self.desk, queue, after=after, limit=limit, **filters)
+        warns = board.warn_times(self.desk, [r.id for r in page.rows])
+        return page, {cid: w.nearest() for cid, w in warns.items()}
+
+    @on(CaseTable.NeedMore, "#inbox-cases")
+    def _more(self, event: CaseTable.NeedMore) -> None:
+        table = event.table
+        if self.queue is None or table.next_after is None:
+            table.fetching = False
+            return
+        epoch = self._epoch
+        started = time.perf_counter()
+
+        def show(result: tuple[Page, dict]) -> None:
+            if epoch != self._epoch:
+                table.fetching = False
+                return
+            page, warns = result
+            table.append_page(page, warn_at=warns)
+            self.fetch_ms.append((time.perf_counter() - started) * 1000)
+            self._update_status()
+
+        self.load(
+            "inbox-more",
+            self._fetch,
+            self.queue,
+            table.next_after,
+            PAGE,
+            dict(self.filters),
+            then=show,
+        )
+
+    def _update_status(self) -> None:
+        load = next((q for q in self.loads if q.name == self.queue), None)
+        table = self.cases
+        parts = []
+        if self.queue:
+            parts.append(f"[b]{self.queue}[/b]")
+        if load is not None:
+            parts.append(f"{load.waiting:,} waiting")
+        shown = f"showing {len(table.rows_held):,}"
+        if table.next_after is not None:
+            shown += " (more as you scroll)"
+        parts.append(shown)
+        active = [f"{k}={v}" for k, v in self.filters.items() if v]
+        if active:
+            parts.append("filter " + ", ".join(active))
+        self.query_one("#inbox-status", Static).update(" · ".join(parts))
+
+    def tick(self) -> None:
+        self.cases.tick()
+
+    # --- events -------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#inbox-queues")
+    def _queue_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row != event.data_table.cursor_row:
+            return  # a stale highlight from rebuilding the table
+        name = event.row_key.value if event.row_key is not None else None
+        if self.queue is None:
+            return  # still landing on the first busy queue (see _first)
+        if name and name != self.queue:
+            self.queue = name
+            self.load_cases(keep=False)
+
+    @on(DataTable.RowSelected, "#inbox-queues")
+    def _queue_selected(self, event: DataTable.RowSelected) -> None:
+        self.cases.focus()
+
+    @on(CaseTable.Selected, "#inbox-cases")
+    def _case_selected(self, event: CaseTable.Selected) -> None:
+        self.app.open_case(event.row.label)
+
+    @on(FilterBar.Changed)
+    def _filters_changed(self, event: FilterBar.Changed) -> None:
+        self.filters = event.filters
+        self.load_cases(keep=False)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def _selected(self) -> CaseRow | None:
+        row = self.cases.current()
+        if row is None:
+            self.app.notify("no case selected", severity="warning")
+        return row
+
+    def action_accept(self) -> None:
+        """Take the selected case into my WIP bin."""
+        row = self._selected()
+        if row is None:
+            return
+        self.operate(
+            workflow.accept,
+            self.desk,
+            self.actor,
+            row.label,
+            done=lambda c: f"{c.label} is in your bin (F4)",
+        )
+
+    def action_next(self) -> None:
+        """Take the most urgent case of the queue and open it."""
+        if self.queue is None:
+            return
+        self.operate(
+            workflow.next_case,
+            self.desk,
+            self.actor,
+            self.queue,
+            done=lambda c: f"{c.label} is in your bin",
+            then=lambda c: self.app.open_case(c.label),
+        )
+
+    def action_transfer(self) -> None:
+        """Move the selected case to another queue."""
+        row = self._selected()
+        if row is None:
+            return
+
+        def ask(names: list[str]) -> None:
+            choices = [(n, n) for n in names if n != row.queue]
+            self.app.push_screen(
+                ChoicePrompt(f"Transfer {row.label} to queue", choices), go
+            )
+
+        def go(queue: str | None) -> None:
+            if queue:
+                self.operate(
+                    workflow.transfer,
+                    self.desk,
+                    self.actor,
+                    row.label,
+                    queue,
+                    done=f"{row.label} transferred to {queue}",
+                )
+
+        self.load("queue-names", board.queue_names, self.desk, then=ask)
+
+    def action_reject(self) -> None:
+        """Send the selected case back to its creator, with a reason."""
+        row = self._selected()
+        if row is None:
+            return
+
+        def go(reason: str | None) -> None:
+            if reason:
+                self.operate(
+                    workflow.reject,
+                    self.desk,
+                    self.actor,
+                    row.label,
+                    reason,
+                    done=lambda c: f"{c.label} returned to {c.owner_name or c.owner}",
+                )
+
+        self.app.push_screen(
+            TextPrompt(f"Reject {row.label}: why?", placeholder="reason the creator can act on"),
+            go,
+        )
+
+    def action_filter_text(self) -> None:
+        self.query_one("#filter-text", Input).focus()
+
+    def action_filters(self) -> None:
+        self.query_one("#filter-priority", Select).focus()
+
+    def action_clear_filters(self) -> None:
+        self.query_one(FilterBar).clear()
+        self.cases.focus()
+
+    def action_queues(self) -> None:
+        self.query_one("#inbox-queues", DataTable).focus()

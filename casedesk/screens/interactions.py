@@ -1,0 +1,460 @@
+"""Interaction log: log a call, e-mail, visit or letter while the customer is on the line.
+
+The customer is looked up as you type (name, phone or e-mail); ctrl+n creates a new one
+from what was typed. A call timer starts with the first keystroke of a phone, visit or chat
+contact and fills the duration. ctrl+s saves, ctrl+o saves and opens a case from it (the
+live call is the case's first response), ctrl+l saves it onto an existing case. Below the
+form: the customer's history and my interactions today.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from casedesk.screens.base import DeskScreen
+from casedesk.screens.modals import CaseForm, ContactForm, TextPrompt
+from casedesk.services import board, cases, directory, interactions, queries
+from casedesk.services.views import CaseDetail, CustomerHistory, InteractionView
+from casedesk.widgets.call_timer import CallTimer
+from casedesk.widgets.history import CustomerHistoryView
+from casedesk.widgets.sla import local
+
+CHANNELS = ("phone", "email", "visit", "letter", "chat", "web")
+LIVE_CHANNELS = ("phone", "visit", "chat")
+TYPIFICATIONS = ("query", "complaint", "request", "incident", "claim", "other")
+#: Typification → the area a case opened from it starts in.
+AREA_OF = {"incident": "technical", "claim": "billing", "complaint": "general"}
+NEW_CONTACT = "__new__"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_PHONE = re.compile(r"^[+\d][\d\s().-]{2,}$")
+
+
+def parse_mm_ss(text: str) -> int | None:
+    """``4:05`` → 245, ``7`` (minutes) → 420; None when it is not a duration."""
+    text = text.strip()
+    if not text:
+        return 0
+    if re.fullmatch(r"\d+", text):
+        return int(text) * 60
+    match = re.fullmatch(r"(?:(\d+):)?(\d+):(\d{2})", text)
+    if not match:
+        return None
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def contact_line(c: dict[str, Any]) -> str:
+    """``Juan Pérez · +34 600 111 222 · juan@… · Pérez Hogar (gold)``."""
+    bits = [str(c["name"])]
+    bits += [str(c[k]) for k in ("phone", "email") if c.get(k)]
+    if c.get("account"):
+        bits.append(f"{c['account']}" + (f" ({c['tier']})" if c.get("tier") else ""))
+    return " · ".join(bits)
+
+
+class InteractionLogScreen(DeskScreen):
+    """The front office: one contact moment at a time."""
+
+    LABEL = "Interaction log"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="log-save", priority=True),
+        Binding("ctrl+o", "save_case", "Save+case", id="log-save-case", priority=True),
+        Binding("ctrl+l", "save_attach", "On case", id="log-attach", priority=True,
+                tooltip="Save the interaction on an existing case"),
+        Binding("ctrl+t", "timer", "Timer", id="log-timer", priority=True),
+        Binding("ctrl+n", "new_contact", "New cust.", id="log-new-contact", priority=True),
+        Binding("ctrl+r", "reset", "Clear form", id="log-reset", priority=True, show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.contact: dict[str, Any] | None = None
+        self.matches: list[dict[str, Any]] = []
+        self.attach_case: str | None = None
+        self.queue_names: list[str] = []
+        self._search_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with Vertical(id="log-form"):
+                yield Static("Customer", classes="pane-title")
+                yield Input(
+                    placeholder="name, phone or e-mail — ctrl+n new customer",
+                    id="log-contact-search",
+                )
+                yield OptionList(id="log-contact-matches")
+                yield Static("", id="log-contact")
+                with Horizontal(classes="form-row"):
+                    yield Select([(c, c) for c in CHANNELS], value="phone", allow_blank=False,
+                                 id="log-channel")
+                    yield Select([("inbound", "inbound"), ("outbound", "outbound")],
+                                 value="inbound", allow_blank=False, id="log-direction")
+                    yield Select([(t, t) for t in TYPIFICATIONS], value="query",
+                                 allow_blank=False, id="log-typification")
+                yield Input(placeholder="subject", id="log-subject")
+                yield TextArea(id="log-notes")
+                with Horizontal(classes="form-row"):
+                    yield CallTimer(self.now, id="log-timer")
+                    yield Input(placeholder="duration mm:ss", id="log-duration")
+                yield Static("", id="log-case-line")
+            with Vertical(id="log-right"):
+                yield CustomerHistoryView(self.tz, id="log-history")
+                yield Static("My interactions today", classes="pane-title")
+                yield DataTable(id="log-today", cursor_type="row")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        today = self.query_one("#log-today", DataTable)
+        for name, width in (("At", 5), ("Channel", 9), ("Customer", 14), ("Subject", 19),
+                            ("Case", 9)):
+            today.add_column(name, width=width)
+        self.query_one("#log-contact-matches", OptionList).display = False
+        self.query_one("#log-timer", CallTimer).tick()
+        self._show_case_line()
+        self.query_one("#log-contact-search", Input).focus()
+        self.load("queue-names", board.queue_names, self.desk, then=self._set_queues)
+
+    def _set_queues(self, names: list[str]) -> None:
+        self.queue_names = names
+
+    # --- live lists ---------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        since = datetime.combine(self.now().astimezone(self.tz()).date(), time(0), self.tz())
+        self.load(
+            "log-today",
+            queries.interactions_today,
+            self.desk,
+            self.actor.id,
+            since,
+            then=self._show_today,
+        )
+        if self.contact is not None:
+            self._load_history()
+
+    def _show_today(self, rows: list[InteractionView]) -> None:
+        table = self.query_one("#log-today", DataTable)
+        table.clear()
+        for i in rows:
+            arrow = "→" if i.direction == "outbound" else "←"
+            table.add_row(
+                local(i.started_at, self.tz(), "%H:%M"),
+                f"{arrow} {i.channel}",
+                i.contact or "—",
+                i.subject or "—",
+                i.case or "",
+            )
+
+    def _load_history(self) -> None:
+        if self.contact is None:
+            return
+        view = self.query_one(CustomerHistoryView)
+        self.load(
+            "log-history",
+            queries.customer_history,
+            self.desk,
+            int(self.contact["id"]),
+            then=self._show_history,
+            busy=view if view.history is None else None,
+        )
+
+    def _show_history(self, history: CustomerHistory) -> None:
+        if self.contact is not None and history.contact_id == self.contact["id"]:
+            self.query_one(CustomerHistoryView).show(history)
+
+    def tick(self) -> None:
+        self.query_one("#log-timer", CallTimer).tick()
+
+    # --- contact lookup -----------------------------------------------------------------
+
+    @on(Input.Changed, "#log-contact-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        timer = self.query_one("#log-timer", CallTimer)
+        channel = self.query_one("#log-channel", Select).value
+        if event.value and timer.started_at is None and channel in LIVE_CHANNELS:
+            timer.start()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(0.15, self._search)
+
+    def _search(self) -> None:
+        text = self.query_one("#log-contact-search", Input).value.strip()
+        if not text:
+            self._show_matches([])
+            return
+        self.load(
+            "log-contacts", directory.find_contacts, self.desk, text, limit=8,
+            then=self._show_matches,
+        )
+
+    def _show_matches(self, matches: list[dict[str, Any]]) -> None:
+        self.matches = matches
+        options = self.query_one("#log-contact-matches", OptionList)
+        options.clear_options()
+        text = self.query_one("#log-contact-search", Input).value.strip()
+        if not text:
+            options.display = False
+            return
+        options.add_options([Option(contact_line(m), id=str(m["id"])) for m in matches])
+        options.add_option(
+            Option(Text(f"+ new customer “{text}” (ctrl+n)", style="italic"), id=NEW_CONTACT)
+        )
+        options.highlighted = 0
+        options.display = True
+
+    @on(Input.Submitted, "#log-contact-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        options = self.query_one("#log-contact-matches", OptionList)
+        if options.display and options.option_count:
+            options.focus()
+
+    def on_key(self, event: Any) -> None:
+        search = self.query_one("#log-contact-search", Input)
+        options = self.query_one("#log-contact-matches", OptionList)
+        if event.key == "down" and self.focused is search and options.display:
+            options.focus()
+            event.stop()
+
+    @on(OptionList.OptionSelected, "#log-contact-matches")
+    def _match_chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id == NEW_CONTACT:
+            self.action_new_contact()
+            return
+        chosen = next((m for m in self.matches if str(m["id"]) == event.option.id), None)
+        if chosen is not None:
+            self.choose_contact(chosen)
+
+    def choose_contact(self, contact: dict[str, Any]) -> None:
+        """Make ``contact`` the customer of this interaction and show their history."""
+        self.contact = contact
+        self.query_one("#log-contact", Static).update(
+            Text.assemble(("✔ ", "green"), (contact_line(contact), "bold"))
+        )
+        options = self.query_one("#log-contact-matches", OptionList)
+        options.display = False
+        self._load_history()
+        self.query_one("#log-subject", Input).focus()
+
+    def action_new_contact(self) -> None:
+        """Create a customer from what was typed (name, e-mail or phone)."""
+        text = self.query_one("#log-contact-search", Input).value.strip()
+        name = email = phone = ""
+        if _EMAIL.match(text):
+            email = text
+        elif _PHONE.match(text):
+            phone = text
+        else:
+            name = text
+
+        def created(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            self.operate(
+                self._add_contact,
+                values,
+                then=self.choose_contact,
+                done=lambda c: f"new customer {c['name']}",
+            )
+
+        self.app.push_screen(ContactForm(name, email, phone), created)
+
+    def _add_contact(self, values: dict[str, str]) -> dict[str, Any]:
+        """Runs in a worker: create the contact and read it back as a lookup row."""
+        contact_id = directory.add_contact(
+            self.desk,
+            name=values["name"],
+            email=values["email"] or None,
+            phone=values["phone"] or None,
+        )
+        return {
+            "id": contact_id,
+            "name": values["name"],
+            "email": values["email"] or None,
+            "phone": values["phone"] or None,
+            "account": None,
+            "tier": None,
+        }
+
+    # --- saving -------------------------------------------------------------------------
+
+    def _values(self) -> dict[str, Any] | None:
+        """The form as ``log_interaction`` keywords, or None after saying what is missing."""
+        timer = self.query_one("#log-timer", CallTimer)
+        duration_input = self.query_one("#log-duration", Input)
+        if timer.running:
+            seconds = timer.stop()
+            duration_input.value = f"{seconds // 60}:{seconds % 60:02d}"
+        seconds = parse_mm_ss(duration_input.value)
+        if seconds is None:
+            self.app.notify("duration: mm:ss or minutes", severity="error")
+            return None
+        subject = self.query_one("#log-subject", Input).value.strip()
+        if not subject:
+            self.app.notify("an interaction needs a subject", severity="error")
+            self.query_one("#log-subject", Input).focus()
+            return None
+        return {
+            "channel": str(self.query_one("#log-channel", Select).value),
+            "direction": str(self.query_one("#log-direction", Select).value),
+            "typification": str(self.query_one("#log-typification", Select).value),
+            "contact_id": int(self.contact["id"]) if self.contact else None,
+            "subject": subject,
+            "notes": self.query_one("#log-notes", TextArea).text.strip(),
+            "started_at": timer.started_at,
+            "duration_seconds": seconds,
+        }
+
+    def action_save(self) -> None:
+        """Save the interaction (on the case it is attached to, if any)."""
+        values = self._values()
+        if values is None:
+            return
+        case = self.attach_case
+        self.operate(
+            interactions.log_interaction,
+            self.desk,
+            self.actor,
+            case=case,
+            **values,
+            done=lambda i: "interaction saved" + (f" on {i.case}" if i.case else ""),
+            then=lambda i: self.action_reset(),
+        )
+
+    def action_save_case(self) -> None:
+        """Save, then open a case from it (prefilled; the live call is the first response)."""
+        values = self._values()
+        if values is None:
+            return
+        area = AREA_OF.get(values["typification"], "general")
+
+        def create(form: dict[str, Any] | None) -> None:
+            if form is None:
+                return
+            self.operate(
+                interactions.log_interaction,
+                self.desk,
+                self.actor,
+                **values,
+                then=lambda i: self._open_case_from(i, form),
+            )
+
+        self.app.push_screen(
+            CaseForm(
+                title=values["subject"],
+                description=values["notes"],
+                area=area,
+                queues=self.queue_names,
+            ),
+            create,
+        )
+
+    def _open_case_from(self, interaction: InteractionView, form: dict[str, Any]) -> None:
+        self.operate(
+            cases.create_case,
+            self.desk,
+            self.actor,
+            contact_id=interaction.contact_id,
+            from_interaction=interaction.id,
+            **form,
+            done=lambda c: f"{c.label} opened from the call",
+            then=self._case_opened,
+        )
+
+    def _case_opened(self, case: CaseDetail) -> None:
+        self.action_reset()
+        self.app.open_case(case.label)
+
+    def action_save_attach(self) -> None:
+        """Save the interaction onto an existing case (asked by number)."""
+        if self._values_preview() is None:
+            return
+        suggestion = self.attach_case or self._latest_open_case() or ""
+
+        def go(number: str | None) -> None:
+            if number:
+                self.attach_case = number
+                self.action_save()
+
+        self.app.push_screen(
+            TextPrompt("Save on case", placeholder="CS-000123", value=suggestion), go
+        )
+
+    def _values_preview(self) -> str | None:
+        subject = self.query_one("#log-subject", Input).value.strip()
+        if not subject:
+            self.app.notify("an interaction needs a subject", severity="error")
+            return None
+        return subject
+
+    def _latest_open_case(self) -> str | None:
+        history = self.query_one(CustomerHistoryView).history
+        if history is None:
+            return None
+        open_cases = [c for c in history.cases if c.status not in ("closed", "cancelled")]
+        return open_cases[0].label if open_cases else None
+
+    def action_timer(self) -> None:
+        """Start or stop the call timer; stopping fills the duration."""
+        timer = self.query_one("#log-timer", CallTimer)
+        if timer.running:
+            seconds = timer.stop()
+            self.query_one("#log-duration", Input).value = f"{seconds // 60}:{seconds % 60:02d}"
+        else:
+            timer.start()
+
+    def action_reset(self) -> None:
+        """Clear the form for the next contact."""
+        self.contact = None
+        self.matches = []
+        self.attach_case = None
+        self.query_one("#log-contact-search", Input).value = ""
+        self.query_one("#log-contact", Static).update("")
+        self.query_one("#log-contact-matches", OptionList).display = False
+        self.query_one("#log-subject", Input).value = ""
+        self.query_one("#log-notes", TextArea).text = ""
+        self.query_one("#log-duration", Input).value = ""
+        self.query_one("#log-typification", Select).value = "query"
+        self.query_one("#log-timer", CallTimer).reset()
+        self.query_one(CustomerHistoryView).show(None)
+        self._show_case_line()
+        self.query_one("#log-contact-search", Input).focus()
+
+    def prepare_for_case(self, case: CaseDetail) -> None:
+        """Log on ``case``: its customer selected, saved onto it with ctrl+s."""
+        self.action_reset()
+        self.attach_case = case.label
+        if case.contact_id is not None:
+            self.choose_contact(
+                {
+                    "id": case.contact_id,
+                    "name": case.contact or "",
+                    "email": case.contact_email,
+                    "phone": case.contact_phone,
+                    "account": case.account,
+                    "tier": case.account_tier,
+                }
+            )
+        self.query_one("#log-subject", Input).value = f"Re: {case.title}"
+        self._show_case_line()
+
+    def _show_case_line(self) -> None:
+        line = self.query_one("#log-case-line", Static)
+        if self.attach_case:
+            line.update(Text(f"saves on case {self.attach_case} (ctrl+r clears)", style="bold"))
+        else:
+            line.update(
+                Text("ctrl+s save · ctrl+o save and open a case · ctrl+l save on a case",
+                     style="dim")
+            )

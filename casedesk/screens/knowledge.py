@@ -1,0 +1,242 @@
+"""Knowledge search: search as you type (debounced), highlighted snippets, Markdown preview,
+link the article to the current case or send it to the case's customer.
+
+With a case open and nothing typed, the list shows the articles suggested for that case
+(``knowledge.guidance``): the usual way in is ``k`` on the case screen.
+
+Keys: type to search (a number ``KB-42``, title words, keywords or text), Down/Enter to the
+results, ctrl+l link to the current case, ctrl+s send to the customer, ``/`` back to the
+search box.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from casedesk.screens.base import DeskScreen
+from casedesk.services import knowledge, queries
+from casedesk.services.knowledge import (
+    MARK_END,
+    MARK_START,
+    ArticleHit,
+    ArticleView,
+    Guidance,
+    GuidanceArticle,
+)
+from casedesk.services.views import CaseDetail
+
+DEBOUNCE = 0.2
+
+
+def highlighted(snippet: str) -> Text:
+    """A search snippet with its matched words (between the service's marks) highlighted."""
+    text = Text()
+    rest = snippet
+    while MARK_START in rest:
+        before, _, after = rest.partition(MARK_START)
+        word, _, rest = after.partition(MARK_END)
+        text.append(before)
+        text.append(word, style="bold reverse yellow")
+    text.append(rest)
+    return text
+
+
+class KnowledgeScreen(DeskScreen):
+    """Find an article while the customer waits, and use it on the case."""
+
+    LABEL = "Knowledge"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+l", "link", "Link to case", id="kb-link", priority=True),
+        Binding("ctrl+s", "send", "Send to customer", id="kb-send", priority=True),
+        Binding("slash", "search", "Search", id="kb-search-focus", key_display="/"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: list[ArticleHit | GuidanceArticle] = []
+        self.article: ArticleView | None = None
+        self.case: CaseDetail | None = None
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="search: KB-000042, words of the title, keywords or text",
+                    id="kb-search")
+        yield Static("", id="kb-case")
+        with Horizontal():
+            yield OptionList(id="kb-results")
+            with VerticalScroll(id="kb-preview-box"):
+                yield Markdown("", id="kb-preview")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#kb-search", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        """(Besides DeskScreen's refresh) pick up the case open on the case screen."""
+        if self.ready:
+            self._load_case()
+
+    def _load_case(self) -> None:
+        number = self.app.current_case
+        if number is None:
+            self.case = None
+            self._show_case_line()
+            return
+        self.load("kb-case", queries.get_case, self.desk, number, then=self._set_case)
+
+    def _set_case(self, case: CaseDetail) -> None:
+        self.case = case
+        self._show_case_line()
+        if not self.query_one("#kb-search", Input).value.strip():
+            self.load("kb-guidance", knowledge.guidance, self.desk, case.label,
+                      then=self._show_guidance)
+
+    def _show_guidance(self, guidance: Guidance) -> None:
+        if self.case is None or guidance.case != self.case.label:
+            return
+        if self.query_one("#kb-search", Input).value.strip():
+            return  # the agent has started typing: their search wins
+        self._show_results(list(guidance.articles), suggested=True)
+
+    def _show_case_line(self, suggested: bool = False) -> None:
+        line = self.query_one("#kb-case", Static)
+        if self.case is None:
+            line.update("No case open: open one (F5) to link or send articles")
+        else:
+            who = f" — {self.case.contact}" if self.case.contact else ""
+            head = "Suggested for case" if suggested else "For case"
+            line.update(f"{head} {self.case.label} {self.case.title}{who}")
+
+    # --- search -------------------------------------------------------------------------
+
+    @on(Input.Changed, "#kb-search")
+    def _changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE, self.run_search)
+
+    @on(Input.Submitted, "#kb-search")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        if event.value.strip():
+            self.run_search()
+        self.query_one("#kb-results", OptionList).focus()
+
+    def run_search(self) -> None:
+        """Search now for the text in the box (a newer search supersedes an older one)."""
+        text = self.query_one("#kb-search", Input).value
+        if not text.strip():
+            if self.case is not None:
+                self._set_case(self.case)
+            else:
+                self._show_results([])
+            return
+        self.load(
+            "kb-search",
+            knowledge.search,
+            self.desk,
+            text,
+            limit=50,
+            then=self._show_results,
+            busy=self.query_one("#kb-results", OptionList) if not self.results else None,
+        )
+
+    def _show_results(
+        self, results: list[ArticleHit] | list[GuidanceArticle], *, suggested: bool = False
+    ) -> None:
+        self.results = list(results)
+        self._show_case_line(suggested)
+        options = self.query_one("#kb-results", OptionList)
+        options.clear_options()
+        for r in self.results:
+            status = getattr(r, "status", "published")
+            prompt = Text.assemble(
+                (r.label, "bold cyan"),
+                "  ",
+                (r.title, "bold"),
+                (f"  [{status}]" if status != "published" else "", "dim"),
+                "\n",
+                highlighted(r.snippet or ""),
+            )
+            options.add_option(Option(prompt, id=r.label))
+        if self.results:
+            options.highlighted = 0
+        elif suggested:
+            options.add_option(Option(Text("no suggestions: type to search", style="dim"),
+                                      disabled=True))
+        elif self.query_one("#kb-search", Input).value.strip():
+            options.add_option(Option(Text("no articles match", style="dim"), disabled=True))
+
+    def refresh_data(self) -> None:
+        """Articles do not change under the agent's eyes; the case line does."""
+        self._load_case()
+
+    @on(OptionList.OptionHighlighted, "#kb-results")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id:
+            self.show_article(event.option.id)
+
+    def show_article(self, label: str) -> None:
+        """Preview an article (Markdown)."""
+        self.load("kb-article", knowledge.get_article, self.desk, label, then=self._preview)
+
+    def _preview(self, article: ArticleView) -> None:
+        self.article = article
+        header = f"# {article.label} {article.title}\n\n"
+        meta = f"*{article.status}* · used {article.used_count} times"
+        if article.keywords:
+            meta += f" · keywords: {article.keywords}"
+        self.query_one("#kb-preview", Markdown).update(header + meta + "\n\n" + article.body)
+
+    def on_key(self, event: Any) -> None:
+        if event.key == "down" and self.focused is self.query_one("#kb-search", Input):
+            self.query_one("#kb-results", OptionList).focus()
+            event.stop()
+
+    # --- use ----------------------------------------------------------------------------
+
+    def _ready(self) -> tuple[str, str] | None:
+        if self.article is None:
+            self.app.notify("pick an article first", severity="warning")
+            return None
+        if self.case is None:
+            self.app.notify("no case open: open one (F5) first", severity="warning")
+            return None
+        return self.article.label, self.case.label
+
+    def action_link(self) -> None:
+        """Record that this article helped with the current case."""
+        ready = self._ready()
+        if ready is None:
+            return
+        article, case = ready
+        self.operate(
+            knowledge.link_case, self.desk, self.actor, article, case,
+            done=f"{article} linked to {case}",
+        )
+
+    def action_send(self) -> None:
+        """Send the article to the current case's customer (and record it on the case)."""
+        ready = self._ready()
+        if ready is None:
+            return
+        article, case = ready
+        who = self.case.contact if self.case and self.case.contact else "the customer"
+        self.operate(
+            knowledge.send_to_customer, self.desk, self.actor, article, case,
+            done=f"{article} sent to {who}",
+        )
+
+    def action_search(self) -> None:
+        self.query_one("#kb-search", Input).focus()

@@ -1,0 +1,310 @@
+"""Small modal forms: a line of text, a choice, resolve, log time, a new contact, a new case,
+a task. Each is a ``ModalScreen[T]`` that dismisses with its value, or ``None`` on Escape.
+Enter in the last field (or ctrl+s anywhere) submits; required fields are checked here, the
+rules by the services."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+_FORM_BINDINGS: list[BindingType] = [
+    Binding("escape", "cancel", "Cancel", id="form-cancel"),
+    Binding("ctrl+s", "submit", "Save", id="form-submit", priority=True),
+]
+
+
+class Form(ModalScreen[Any]):
+    """Base of the modal forms: a titled box, Escape cancels, ctrl+s submits."""
+
+    BINDINGS: ClassVar[list[BindingType]] = _FORM_BINDINGS
+    DEFAULT_CSS = """
+    Form { align: center middle; }
+    Form > Vertical {
+        width: 72; height: auto; max-height: 90%;
+        border: thick $accent; background: $surface; padding: 1 2;
+    }
+    Form .form-title { text-style: bold; margin-bottom: 1; }
+    Form .form-hint { color: $text-muted; margin-top: 1; }
+    Form .form-error { color: $error; }
+    Form Label { margin-top: 1; }
+    Form TextArea { height: 6; }
+    Form OptionList { height: auto; max-height: 16; }
+    """
+
+    TITLE_TEXT = ""
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.TITLE_TEXT, classes="form-title", id="form-title")
+            yield from self.body()
+            yield Static("", classes="form-error", id="form-error")
+            yield Static("Enter/ctrl+s save · Esc cancel", classes="form-hint")
+
+    def error(self, message: str) -> None:
+        self.query_one("#form-error", Static).update(message)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_submit(self) -> None:
+        value = self.value()
+        if value is not None:
+            self.dismiss(value)
+
+    def value(self) -> Any:
+        """The form's value, or None (after showing why) when it cannot be submitted."""
+        return None
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        if inputs and event.input is inputs[-1]:
+            self.action_submit()
+        else:
+            self.focus_next()
+
+
+class TextPrompt(Form):
+    """One line of text (a note, a reason, a case number)."""
+
+    def __init__(
+        self, title: str, *, placeholder: str = "", value: str = "", required: bool = True
+    ) -> None:
+        super().__init__()
+        self.TITLE_TEXT = title
+        self._placeholder = placeholder
+        self._initial = value
+        self._required = required
+
+    def body(self) -> ComposeResult:
+        yield Input(self._initial, placeholder=self._placeholder, id="prompt-input")
+
+    def value(self) -> str | None:
+        text = self.query_one("#prompt-input", Input).value.strip()
+        if self._required and not text:
+            self.error("this cannot be empty")
+            return None
+        return text
+
+
+class ChoicePrompt(Form):
+    """Pick one of a list (a queue, an agent)."""
+
+    def __init__(self, title: str, choices: Sequence[tuple[str, str]]) -> None:
+        super().__init__()
+        self.TITLE_TEXT = title
+        self._choices = list(choices)
+
+    def body(self) -> ComposeResult:
+        yield OptionList(
+            *[Option(label, id=value) for label, value in self._choices], id="choice-list"
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#choice-list", OptionList).highlighted = 0 if self._choices else None
+
+    @on(OptionList.OptionSelected, "#choice-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def value(self) -> str | None:
+        options = self.query_one("#choice-list", OptionList)
+        if options.highlighted is None:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+
+@dataclass(frozen=True)
+class Resolution:
+    type: str
+    notes: str
+
+
+class ResolveForm(Form):
+    """Resolve a case: a resolution type and notes (both required)."""
+
+    TITLE_TEXT = "Resolve"
+
+    def __init__(self, label: str, types: Sequence[str]) -> None:
+        super().__init__()
+        self.TITLE_TEXT = f"Resolve {label}"
+        self._types = list(types)
+
+    def body(self) -> ComposeResult:
+        yield Label("Resolution type")
+        yield Select(
+            [(t.replace("_", " "), t) for t in self._types],
+            value=self._types[0],
+            allow_blank=False,
+            id="resolve-type",
+        )
+        yield Label("Notes for the customer and the record")
+        yield TextArea(id="resolve-notes")
+
+    def on_mount(self) -> None:
+        self.query_one("#resolve-notes", TextArea).focus()
+
+    def value(self) -> Resolution | None:
+        notes = self.query_one("#resolve-notes", TextArea).text.strip()
+        if not notes:
+            self.error("resolving needs notes that say what was done")
+            return None
+        kind = self.query_one("#resolve-type", Select).value
+        return Resolution(str(kind), notes)
+
+
+@dataclass(frozen=True)
+class TimeSpent:
+    minutes: int
+    note: str
+
+
+class TimeForm(Form):
+    """Log time on a case: minutes and a note."""
+
+    def __init__(self, label: str, minutes: int | None = None) -> None:
+        super().__init__()
+        self.TITLE_TEXT = f"Log time on {label}"
+        self._minutes = minutes
+
+    def body(self) -> ComposeResult:
+        yield Label("Minutes")
+        yield Input(
+            str(self._minutes or ""), placeholder="e.g. 15", type="integer", id="time-minutes"
+        )
+        yield Label("Note")
+        yield Input(placeholder="what was done", id="time-note")
+
+    def value(self) -> TimeSpent | None:
+        raw = self.query_one("#time-minutes", Input).value.strip()
+        if not raw.isdigit() or int(raw) <= 0:
+            self.error("minutes: a whole number above 0")
+            return None
+        return TimeSpent(int(raw), self.query_one("#time-note", Input).value.strip())
+
+
+class ContactForm(Form):
+    """A new contact: name, e-mail, phone (prefilled from what was searched)."""
+
+    TITLE_TEXT = "New contact"
+
+    def __init__(self, name: str = "", email: str = "", phone: str = "") -> None:
+        super().__init__()
+        self._values = (name, email, phone)
+
+    def body(self) -> ComposeResult:
+        name, email, phone = self._values
+        yield Label("Name")
+        yield Input(name, placeholder="full name", id="contact-name")
+        yield Label("E-mail")
+        yield Input(email, placeholder="name@example.com", id="contact-email")
+        yield Label("Phone")
+        yield Input(phone, placeholder="+34 600 000 000", id="contact-phone")
+
+    def value(self) -> dict[str, str] | None:
+        name = self.query_one("#contact-name", Input).value.strip()
+        if not name:
+            self.error("a contact needs a name")
+            return None
+        return {
+            "name": name,
+            "email": self.query_one("#contact-email", Input).value.strip(),
+            "phone": self.query_one("#contact-phone", Input).value.strip(),
+        }
+
+
+class CaseForm(Form):
+    """A new case, prefilled from the interaction being logged."""
+
+    TITLE_TEXT = "Open a case"
+    MY_BIN = "__my_bin__"
+
+    def __init__(
+        self,
+        *,
+        title: str = "",
+        description: str = "",
+        area: str = "general",
+        queues: Sequence[str] = (),
+        areas: Sequence[str] = ("technical", "billing", "commercial", "general"),
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._description = description
+        self._area = area if area in areas else "general"
+        self._areas = list(areas)
+        self._queues = list(queues)
+
+    def body(self) -> ComposeResult:
+        yield Label("Title")
+        yield Input(self._title, placeholder="what the customer needs", id="case-title")
+        with Horizontal(classes="form-row"):
+            yield Select([(a, a) for a in self._areas], value=self._area, allow_blank=False,
+                         id="case-area")
+            yield Select([(p, p) for p in ("high", "medium", "low")], value="medium",
+                         allow_blank=False, id="case-priority")
+            yield Select([(s, s) for s in ("critical", "major", "minor")], value="minor",
+                         allow_blank=False, id="case-severity")
+        yield Label("Where it goes")
+        options = [("my WIP bin", self.MY_BIN)] + [(f"queue {q}", q) for q in self._queues]
+        yield Select(options, value=self.MY_BIN, allow_blank=False, id="case-queue")
+        yield Label("Description")
+        yield TextArea(self._description, id="case-description")
+
+    def value(self) -> dict[str, Any] | None:
+        title = self.query_one("#case-title", Input).value.strip()
+        if not title:
+            self.error("a case needs a title")
+            return None
+        queue = self.query_one("#case-queue", Select).value
+        return {
+            "title": title,
+            "area": str(self.query_one("#case-area", Select).value),
+            "priority": str(self.query_one("#case-priority", Select).value),
+            "severity": str(self.query_one("#case-severity", Select).value),
+            "queue": None if queue == self.MY_BIN else str(queue),
+            "description": self.query_one("#case-description", TextArea).text.strip(),
+        }
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    title: str
+    #: Business time from now ("30m", "2h", "1d"), or None for no due time.
+    due_in: str | None
+
+
+class TaskForm(Form):
+    """A task on a case: a title and when it is due."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.TITLE_TEXT = f"New task on {label}"
+
+    def body(self) -> ComposeResult:
+        yield Label("Task")
+        yield Input(placeholder="e.g. call the customer back", id="task-title")
+        yield Label("Due in (30m, 2h, 1d — empty for no due time)")
+        yield Input(placeholder="2h", id="task-due")
+
+    def value(self) -> TaskSpec | None:
+        title = self.query_one("#task-title", Input).value.strip()
+        if not title:
+            self.error("a task needs a title")
+            return None
+        due = self.query_one("#task-due", Input).value.strip()
+        return TaskSpec(title, due or None)

@@ -1,0 +1,63 @@
+"""Sign-in: pick who you are from the agents list; the choice is remembered in the config."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from casedesk.screens.base import ServiceCalls
+from casedesk.services import directory
+from casedesk.services.views import AgentView
+
+
+class SignInScreen(ServiceCalls, Screen[str | None]):
+    """Lists the active agents; Enter signs in as the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Quit", id="signin-quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="signin-box"):
+            yield Static("Who is at this desk?", id="signin-title")
+            yield Static(
+                "Pick your name; casedesk remembers it in its config file.", id="signin-hint"
+            )
+            yield OptionList(id="signin-agents")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Sign in"
+        agents = self.query_one("#signin-agents", OptionList)
+        self.load("signin", directory.list_agents, self.desk, then=self._show, busy=agents)
+
+    def _show(self, agents: list[AgentView]) -> None:
+        options = self.query_one("#signin-agents", OptionList)
+        options.clear_options()
+        active = [a for a in agents if a.active]
+        if not active:
+            self.query_one("#signin-hint", Static).update(
+                "No agents yet: run `casedesk demo` or `casedesk agent add` first."
+            )
+            return
+        options.add_options(
+            Option(f"{a.name}  ({a.login}, {a.role})", id=a.login)
+            for a in sorted(active, key=lambda a: a.name)
+        )
+        options.highlighted = 0
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#signin-agents")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_leave(self) -> None:
+        self.dismiss(None)

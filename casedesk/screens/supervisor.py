@@ -1,0 +1,333 @@
+"""Supervisor view: queues with load and SLA health, agents with status and WIP against
+capacity, and the cases of the highlighted queue or agent. Supervisors and admins only.
+
+Keys: ``a`` assign the selected case to an agent, ``y`` yank it back to its home queue,
+``t`` transfer it to another queue, ``q``/``g`` focus the queues/agents, Enter open the case.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Static
+
+from casedesk.screens.base import DeskScreen
+from casedesk.screens.inbox import PAGE, count_text
+from casedesk.screens.modals import ChoicePrompt
+from casedesk.services import board, workflow
+from casedesk.services.board import AgentLoad, QueueLoad
+from casedesk.services.views import CaseRow, Page
+from casedesk.widgets.case_table import CaseTable
+
+_STATUS_STYLE = {"available": "green", "busy": "yellow", "away": "dim", "offline": "dim"}
+
+
+def load_bar(wip: int, capacity: int, width: int = 10) -> Text:
+    """``██████░░░░ 6/10`` coloured by how full the bin is."""
+    share = wip / capacity if capacity else (1.0 if wip else 0.0)
+    filled = min(width, round(share * width))
+    style = "red" if share > 1 else "yellow" if share >= 0.8 else "green"
+    return Text.assemble(("█" * filled, style), ("░" * (width - filled), "dim"),
+                         f" {wip}/{capacity}")
+
+
+class SupervisorScreen(DeskScreen):
+    """Queues and agents at a glance; assign, yank and transfer."""
+
+    LABEL = "Supervisor"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "assign", "Assign", id="sup-assign"),
+        Binding("y", "yank", "Yank", id="sup-yank"),
+        Binding("t", "transfer", "Transfer", id="sup-transfer"),
+        Binding("q", "focus_queues", "Queues", id="sup-queues"),
+        Binding("g", "focus_agents", "Agents", id="sup-agents"),
+        Binding("c", "focus_cases", "Cases", id="sup-cases", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queues: list[QueueLoad] = []
+        self.agents: list[AgentLoad] = []
+        #: ("queue", name) or ("agent", login): whose cases the bottom table shows.
+        self.scope: tuple[str, str] | None = None
+        self._epoch = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="sup-top"):
+            with Vertical(id="sup-queues-box"):
+                yield Static("Queues", classes="pane-title")
+                yield DataTable(id="sup-queues", cursor_type="row")
+            with Vertical(id="sup-agents-box"):
+                yield Static("Agents", classes="pane-title")
+                yield DataTable(id="sup-agents", cursor_type="row")
+        yield Static("", id="sup-cases-title", classes="pane-title")
+        yield CaseTable(
+            id="sup-cases",
+            columns=("due", "case", "title", "status", "priority", "severity", "queue", "owner"),
+            now=self.now,
+            tz=self.tz,
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        queues = self.query_one("#sup-queues", DataTable)
+        for key, name, width in (("queue", "Queue", 11), ("waiting", "Waiting", 8),
+                                 ("new", "New", 7), ("warning", "Warn", 6),
+                                 ("breached", "Brch", 7), ("staff", "Avail", 5)):
+            queues.add_column(name, key=key, width=width)
+        agents = self.query_one("#sup-agents", DataTable)
+        for key, name, width in (("agent", "Agent", 15), ("status", "Status", 9),
+                                 ("load", "WIP / capacity", 16), ("breached", "Brch", 5)):
+            agents.add_column(name, key=key, width=width)
+        queues.focus()
+
+    @property
+    def cases(self) -> CaseTable:
+        return self.query_one("#sup-cases", CaseTable)
+
+    # --- loading ------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        self.load(
+            "sup-queues",
+            board.queue_loads,
+            self.desk,
+            then=self._show_queues,
+            busy=None if self.queues else self.query_one("#sup-queues", DataTable),
+            coalesce=True,
+        )
+        self.load(
+            "sup-agents",
+            board.agent_loads,
+            self.desk,
+            then=self._show_agents,
+            busy=None if self.agents else self.query_one("#sup-agents", DataTable),
+        )
+        if self.scope is not None:
+            self.load_cases(keep=True)
+
+    def _show_queues(self, loads: list[QueueLoad]) -> None:
+        rebuild = [q.name for q in loads] != [q.name for q in self.queues]
+        self.queues = loads
+        table = self.query_one("#sup-queues", DataTable)
+        if rebuild:
+            table.clear()
+        for q in loads:
+            cells = {
+                "queue": q.name,
+                "waiting": count_text(q.waiting),
+                "new": count_text(q.new, q.new_capped),
+                "warning": Text(count_text(q.warning, q.warning_capped),
+                                style="bold yellow" if q.warning else "dim"),
+                "breached": Text(count_text(q.breached), style="bold red" if q.breached else "dim"),
+                "staff": f"{q.available}/{q.members}",
+            }
+            if rebuild:
+                table.add_row(*cells.values(), key=q.name)
+            else:
+                for column, value in cells.items():
+                    table.update_cell(q.name, column, value)
+        if self.scope is None and loads:
+            self.scope = ("queue", loads[0].name)
+            self.load_cases(keep=False)
+
+    def _show_agents(self, loads: list[AgentLoad]) -> None:
+        rebuild = [a.login for a in loads] != [a.login for a in self.agents]
+        self.agents = loads
+        table = self.query_one("#sup-agents", DataTable)
+        if rebuild:
+            table.clear()
+        for a in loads:
+            cells = {
+                "agent": a.name,
+                "status": Text(a.status, style=_STATUS_STYLE.get(a.status, "")),
+                "load": load_bar(a.wip, a.capacity),
+                "breached": Text(str(a.breached), style="bold red" if a.breached else "dim"),
+            }
+            if rebuild:
+                table.add_row(*cells.values(), key=a.login)
+            else:
+                for column, value in cells.items():
+                    table.update_cell(a.login, column, value)
+
+    def load_cases(self, *, keep: bool) -> None:
+        """The highlighted queue's waiting cases (paged) or the highlighted agent's bin."""
+        if self.scope is None:
+            return
+        self._epoch += 1
+        epoch = self._epoch
+        kind, name = self.scope
+        table = self.cases
+        title = self.query_one("#sup-cases-title", Static)
+        if kind == "queue":
+            title.update(f"Waiting in queue {name} (a assign · t transfer)")
+            limit = min(max(PAGE, len(table.rows_held)), 2000) if keep else PAGE
+        else:
+            agent = next((a for a in self.agents if a.login == name), None)
+            title.update(f"In {agent.name if agent else name}'s bin (a assign · y yank)")
+            limit = 0
+
+        def show(result: tuple[Page | list[CaseRow], dict]) -> None:
+            if epoch == self._epoch:
+                rows, warns = result
+                table.set_rows(rows, warn_at=warns)
+
+        self.load("sup-cases", self._fetch, kind, name, None, limit, then=show,
+                  busy=None if keep else table)
+
+    def _fetch(
+        self, kind: str, name: str, after: tuple | None, limit: int
+    ) -> tuple[Page | list[CaseRow], dict]:
+        """Runs in a worker: a queue page or an agent's bin, with warning times."""
+        rows: Page | list[CaseRow]
+        if kind == "queue":
+            rows = board.queue_cases(self.desk, name, after=after, limit=limit)
+            ids = [r.id for r in rows.rows]
+        else:
+            rows = board.agent_cases(self.desk, name)
+            ids = [r.id for r in rows]
+        warns = board.warn_times(self.desk, ids)
+        return rows, {cid: w.nearest() for cid, w in warns.items()}
+
+    @on(CaseTable.NeedMore, "#sup-cases")
+    def _more(self, event: CaseTable.NeedMore) -> None:
+        table = event.table
+        if self.scope is None or self.scope[0] != "queue" or table.next_after is None:
+            table.fetching = False
+            return
+        epoch = self._epoch
+
+        def show(result: tuple[Page | list[CaseRow], dict]) -> None:
+            rows, warns = result
+            if epoch != self._epoch or not isinstance(rows, Page):
+                table.fetching = False
+                return
+            table.append_page(rows, warn_at=warns)
+
+        self.load("sup-more", self._fetch, "queue", self.scope[1], table.next_after, PAGE,
+                  then=show)
+
+    def tick(self) -> None:
+        self.cases.tick()
+
+    # --- selection ----------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#sup-queues")
+    def _queue_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row != event.data_table.cursor_row or event.row_key is None:
+            return
+        scope = ("queue", str(event.row_key.value))
+        if event.data_table.has_focus and scope != self.scope:
+            self.scope = scope
+            self.load_cases(keep=False)
+
+    @on(DataTable.RowHighlighted, "#sup-agents")
+    def _agent_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row != event.data_table.cursor_row or event.row_key is None:
+            return
+        scope = ("agent", str(event.row_key.value))
+        if event.data_table.has_focus and scope != self.scope:
+            self.scope = scope
+            self.load_cases(keep=False)
+
+    def on_descendant_focus(self, event: object) -> None:
+        """Focusing the queues or agents table shows the cases of its highlighted row."""
+        focused = self.focused
+        if not isinstance(focused, DataTable) or isinstance(focused, CaseTable):
+            return
+        if focused.id not in ("sup-queues", "sup-agents") or focused.row_count == 0:
+            return
+        key = focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key.value
+        scope = ("queue" if focused.id == "sup-queues" else "agent", str(key))
+        if scope != self.scope:
+            self.scope = scope
+            self.load_cases(keep=False)
+
+    @on(DataTable.RowSelected, "#sup-queues")
+    @on(DataTable.RowSelected, "#sup-agents")
+    def _to_cases(self, event: DataTable.RowSelected) -> None:
+        self.cases.focus()
+
+    @on(CaseTable.Selected, "#sup-cases")
+    def _open(self, event: CaseTable.Selected) -> None:
+        self.app.open_case(event.row.label)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def _selected(self) -> CaseRow | None:
+        row = self.cases.current()
+        if row is None:
+            self.app.notify("no case selected: pick one in the cases list", severity="warning")
+        return row
+
+    def action_assign(self) -> None:
+        """Put the selected case into a named agent's bin."""
+        row = self._selected()
+        if row is None:
+            return
+        choices = [
+            (f"{a.name} ({a.status}, {a.wip}/{a.capacity})", a.login)
+            for a in self.agents
+            if a.login != row.owner
+        ]
+
+        def go(login: str | None) -> None:
+            if login:
+                self.operate(
+                    workflow.assign,
+                    self.desk,
+                    self.actor,
+                    row.label,
+                    login,
+                    done=lambda c: f"{c.label} assigned to {c.owner_name}",
+                )
+
+        self.app.push_screen(ChoicePrompt(f"Assign {row.label} to", choices), go)
+
+    def action_yank(self) -> None:
+        """Pull the selected case out of its agent's bin, back to its home queue."""
+        row = self._selected()
+        if row is None:
+            return
+        self.operate(
+            workflow.yank,
+            self.desk,
+            self.actor,
+            row.label,
+            done=lambda c: f"{c.label} yanked back to queue {c.queue}",
+        )
+
+    def action_transfer(self) -> None:
+        """Move the selected waiting case to another queue."""
+        row = self._selected()
+        if row is None:
+            return
+        choices = [(q.name, q.name) for q in self.queues if q.name != row.queue]
+
+        def go(queue: str | None) -> None:
+            if queue:
+                self.operate(
+                    workflow.transfer,
+                    self.desk,
+                    self.actor,
+                    row.label,
+                    queue,
+                    done=f"{row.label} transferred to {queue}",
+                )
+
+        self.app.push_screen(ChoicePrompt(f"Transfer {row.label} to queue", choices), go)
+
+    def action_focus_queues(self) -> None:
+        self.query_one("#sup-queues", DataTable).focus()
+
+    def action_focus_agents(self) -> None:
+        self.query_one("#sup-agents", DataTable).focus()
+
+    def action_focus_cases(self) -> None:
+        self.cases.focus()

@@ -1,0 +1,91 @@
+"""My WIP bin: the cases I own, nearest deadline first, with live countdowns and status keys."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.widgets import Footer, Header, Static
+
+from casedesk.screens.actions import CaseActions, status_bindings
+from casedesk.services import board, queries
+from casedesk.services.sla import ClockState
+from casedesk.services.views import CaseRow
+from casedesk.widgets.case_table import CaseTable
+from casedesk.widgets.sla import row_state
+
+
+class WipScreen(CaseActions):
+    """The agent's bin; Enter opens a case, the status keys act on the selected one."""
+
+    LABEL = "My WIP bin"
+    BINDINGS: ClassVar[list[BindingType]] = status_bindings(
+        {"start", "wait", "resume", "resolve", "close_case", "dispatch"}
+    )
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="wip-status", classes="status-line")
+        yield CaseTable(
+            id="wip-cases",
+            columns=("due", "case", "title", "status", "priority", "severity", "contact",
+                     "queue"),
+            now=self.now,
+            tz=self.tz,
+        )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#wip-cases", CaseTable).focus()
+
+    @property
+    def cases(self) -> CaseTable:
+        return self.query_one("#wip-cases", CaseTable)
+
+    def refresh_data(self) -> None:
+        table = self.cases
+        self.load(
+            "wip",
+            self._fetch,
+            then=self._show,
+            busy=None if table.loaded_once else table,
+        )
+
+    def _fetch(self) -> tuple[list[CaseRow], dict]:
+        rows = queries.wip_bin(self.desk, self.actor.id)
+        warns = board.warn_times(self.desk, [r.id for r in rows])
+        return rows, {cid: w.nearest() for cid, w in warns.items()}
+
+    def _show(self, result: tuple[list[CaseRow], dict]) -> None:
+        rows, warns = result
+        self.cases.set_rows(rows, warn_at=warns)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        rows = self.cases.rows_held
+        now = self.now()
+        states = [row_state(r, now) for r in rows]
+        breached = states.count(ClockState.breached)
+        waiting = sum(1 for r in rows if r.status == "awaiting_customer")
+        text = f"[b]{len(rows)}[/b] cases in your bin"
+        if breached:
+            text += f" · [red]{breached} breached[/red]"
+        if waiting:
+            text += f" · {waiting} waiting for the customer"
+        if not rows:
+            text = "Your bin is empty: take work from the queue inbox (F3, then n)."
+        self.query_one("#wip-status", Static).update(text)
+
+    def tick(self) -> None:
+        self.cases.tick()
+        self._update_status()
+
+    def target(self) -> tuple[str, int | None] | None:
+        row = self.cases.current()
+        return (row.label, None) if row is not None else None
+
+    @on(CaseTable.Selected, "#wip-cases")
+    def _open(self, event: CaseTable.Selected) -> None:
+        self.app.open_case(event.row.label)

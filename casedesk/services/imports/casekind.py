@@ -1,0 +1,242 @@
+"""Cases as an importable kind: numbers, SLA deadlines, placement and events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from casedesk.models import (
+    Account,
+    Case,
+    CaseEvent,
+)
+from casedesk.services import sla
+from casedesk.services.changes import record_event
+from casedesk.services.imports import values as v
+from casedesk.services.imports.base import (
+    CREATED,
+    EXT,
+    Ctx,
+    Kind,
+    Pending,
+    RowError,
+)
+from casedesk.services.imports.fastdb import fast_insert
+from casedesk.services.imports.mapping import FieldSpec
+from casedesk.services.imports.refs import (
+    AccountRef,
+    AgentRef,
+    ContactRef,
+    QueueRef,
+)
+from casedesk.services.numbers import claim_numbers
+
+
+class Cases(Kind):
+    """Cases keyed by external id; see :mod:`.kinds` for what a changed row updates."""
+
+    name = "cases"
+    table = Case.__table__  # type: ignore[attr-defined]
+    specs = (
+        FieldSpec("external_id", (*EXT.synonyms, "case id", "ticket id", "ticket", "id caso",
+                                  "id ticket", "nº ticket", "id incidencia"), max_length=128),
+        FieldSpec("number", ("número", "numero", "case number", "número de caso", "cs")),
+        FieldSpec("title", ("título", "titulo", "subject", "asunto", "summary", "resumen"),
+                  max_length=300, required=True),
+        FieldSpec("description", ("descripción", "details", "detalle", "detalles", "body",
+                                  "texto"), max_length=100_000),
+        FieldSpec("area", ("área", "category", "categoría", "department", "departamento"),
+                  v.choice(v.AREA, "area")),
+        FieldSpec("priority", ("prioridad",), v.choice(v.PRIORITY, "priority")),
+        FieldSpec("severity", ("severidad", "gravedad", "impact", "impacto"),
+                  v.choice(v.SEVERITY, "severity")),
+        FieldSpec("status", ("estado", "state"), v.choice(v.STATUS, "status")),
+        FieldSpec("channel", ("canal", "medio", "vía", "origen", "source"),
+                  v.choice(v.CHANNEL, "channel")),
+        FieldSpec("contact", ("contacto", "customer", "cliente", "contact email",
+                              "email cliente", "correo cliente", "contact id", "id cliente")),
+        FieldSpec("account", ("cuenta", "company", "empresa", "account id", "id cuenta")),
+        FieldSpec("queue", ("cola", "group", "grupo", "queue name")),
+        FieldSpec("owner", ("assignee", "asignado", "asignado a", "propietario", "responsable",
+                            "agent", "agente", "owner login")),
+        FieldSpec("created_at", (*CREATED.synonyms, "fecha", "date", "opened", "apertura",
+                                 "fecha apertura", "fecha de apertura"), "datetime"),
+        FieldSpec("resolved_at", ("resolved", "fecha resolución", "resuelto el"), "datetime"),
+        FieldSpec("closed_at", ("closed", "fecha cierre", "fecha de cierre", "cerrado el"),
+                  "datetime"),
+        FieldSpec("resolution_type", ("tipo resolución", "tipo de resolución",
+                                      "resolution code"), max_length=40),
+        FieldSpec("resolution_notes", ("resolution", "resolución", "solution", "solución",
+                                       "notas resolución")),
+    )
+    refs = {"contact": (ContactRef, "contact_id"), "account": (AccountRef, "account_id"),
+            "queue": (QueueRef, "queue_id"), "owner": (AgentRef, "owner_id")}
+    columns = {n: n for n in ("title", "description", "area", "priority", "severity",
+                              "status", "channel", "created_at", "resolved_at", "closed_at",
+                              "resolution_type", "resolution_notes")}
+    update_columns = ("title", "description", "area", "priority", "severity", "channel",
+                      "contact_id", "account_id", "resolution_type", "resolution_notes")
+
+    def defaults(self, ctx: Ctx) -> dict[str, Any]:
+        actor_id = ctx.actor.id if ctx.actor else None
+        return {
+            "number": 0, "title": None, "description": "", "area": "general",
+            "priority": "medium", "severity": "minor", "status": "new", "channel": None,
+            "contact_id": None, "account_id": None, "contract_line_id": None,
+            "parent_id": None, "queue_id": None, "owner_id": None, "creator_id": actor_id,
+            "sla_policy_id": None, "created_at": ctx.now, "updated_at": ctx.now,
+            "last_activity_at": None, "due_at": sla.FAR_FUTURE, "first_response_due": None,
+            "first_response_warn": None, "first_response_at": None, "next_response_due": None,
+            "next_response_warn": None, "resolution_due": None, "resolution_warn": None,
+            "inactivity_due": None, "autoclose_due": None, "paused_at": None,
+            "paused_seconds": 0, "sla_flags": 0, "resolution_type": None,
+            "resolution_notes": None, "resolved_at": None, "closed_at": None, "version": 1,
+            "external_id": None, "extras": None,
+        }
+
+    def finish(self, p: Pending, row: dict[str, Any], ctx: Ctx) -> None:
+        # A "number" column (e.g. from an export) is read but never stored: numbers are
+        # casedesk's own, claimed when the case is created.
+        contact = p.refs.get("contact")
+        account = p.refs.get("account")
+        if account is None and contact is not None and contact[1] is not None:
+            row["account_id"] = contact[1]
+        queue = p.refs.get("queue")
+        if queue is None and row["owner_id"] is None:
+            queue = default_queue(ctx, row["area"])
+            if queue is None:
+                raise RowError("queue: none given and no default queue; pass --queue NAME")
+            row["queue_id"] = queue[0]
+        created = row["created_at"]
+        if created > ctx.now:
+            raise RowError(f"created_at: {created.isoformat()} is in the future")
+        status = row["status"]
+        row["last_activity_at"] = created
+        if status in ("resolved", "closed"):
+            row["resolved_at"] = row["resolved_at"] or row["closed_at"] or ctx.now
+            row["resolution_type"] = row["resolution_type"] or "imported"
+        if status == "closed":
+            row["closed_at"] = row["closed_at"] or ctx.now
+        if status == "awaiting_customer":
+            row["paused_at"] = ctx.now
+        tier = account[1] if account else (contact[2] if contact else None)
+        policy = pick_policy(ctx, row["priority"], row["severity"], tier,
+                             queue[1] if queue else None)
+        row.update(case_deadlines(ctx, policy, created, status))
+
+    def compared(self, provided: frozenset[str]) -> tuple[str, ...]:
+        cols = super().compared(provided)
+        if "contact" in provided and "account_id" not in cols:
+            cols = (*cols, "account_id")
+        return cols
+
+    def insert(self, session: Session, new: list[Pending], ctx: Ctx) -> None:
+        numbers = claim_numbers(session, "case", len(new))
+        for p, number in zip(new, numbers, strict=True):
+            p.row["number"] = number
+        fast_insert(session, self.table, [p.row for p in new])
+        ids = dict(session.execute(
+            select(Case.number, Case.id).where(Case.number.between(numbers[0], numbers[-1]))
+        ).all())
+        events = []
+        for p in new:
+            row = p.row
+            events.append({
+                "case_id": ids[row["number"]], "at": row["created_at"],
+                "actor_id": ctx.actor.id if ctx.actor else None, "kind": "create",
+                "from_queue_id": None, "to_queue_id": row["queue_id"], "from_owner_id": None,
+                "to_owner_id": row["owner_id"], "from_status": None, "to_status": row["status"],
+                "note": f"imported from {ctx.source}:{p.line}",
+                "data": {"import": ctx.source, "policy": ctx.cache["policy_names"].get(
+                    row["sla_policy_id"])},
+            })
+        fast_insert(session, CaseEvent.__table__, events)  # type: ignore[attr-defined]
+
+    def update(self, session: Session, changed: list[tuple[Pending, dict]],
+               cols: tuple[str, ...], ctx: Ctx) -> None:
+        for p, old in changed:
+            case = session.execute(
+                select(Case).where(Case.id == old["id"]).execution_options(populate_existing=True)
+            ).scalar_one()
+            values = {c: p.row[c] for c in cols if getattr(case, c) != p.row[c]}
+            if p.row.get("extras") != case.extras:
+                values["extras"] = p.row.get("extras")
+            data = {k: [getattr(case, k), values[k]] for k in values if k != "extras"}
+            if {"priority", "severity"} & set(values):
+                account_id = values.get("account_id", case.account_id)
+                tier = session.execute(
+                    select(Account.tier).where(Account.id == account_id)
+                ).scalar_one_or_none()
+                queue_name = ctx.cache["queue_names"].get(case.queue_id)
+                policy = pick_policy(ctx, values.get("priority", case.priority),
+                                     values.get("severity", case.severity), tier, queue_name)
+                targets = ctx.cache["targets"].get(policy, sla.NO_POLICY)
+                values.update(sla.deadlines(sla.ClockFacts.of(case), targets, ctx.now))
+                data["policy"] = targets.name
+            values.update(version=case.version + 1, updated_at=ctx.now)
+            done = session.execute(
+                update(Case).where(Case.id == case.id, Case.version == case.version)
+                .values(**values).execution_options(synchronize_session=False)
+            )
+            if done.rowcount != 1:
+                p.reason = "the case changed during the import; run it again"
+                continue
+            record_event(session, case_id=case.id, at=ctx.now,
+                         actor_id=ctx.actor.id if ctx.actor else None, kind="update",
+                         before=case, after=values, note=f"updated by import of {ctx.source}",
+                         data=_jsonable(data))
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: [x.isoformat() if isinstance(x, datetime) else x for x in val]
+            if isinstance(val, list) else val for k, val in data.items()}
+
+
+def default_queue(ctx: Ctx, area: str) -> tuple[int, str] | None:
+    """``--queue``, else the first queue of the case's area, else of general/technical."""
+    queues: dict[str, tuple[int, str]] = ctx.cache["queues"]
+    if ctx.default_queue:
+        return queues.get(ctx.default_queue)
+    areas: dict[str, tuple[int, str]] = ctx.cache["queue_by_area"]
+    return areas.get(area) or areas.get("general") or areas.get("technical")
+
+
+def pick_policy(ctx: Ctx, priority: str, severity: str, tier: str | None,
+                queue: str | None) -> int | None:
+    """The SLA policy a new case gets (first active by position whose match holds)."""
+    picks: dict[tuple, int | None] = ctx.cache["picks"]
+    key = (priority, severity, tier, queue)
+    if key not in picks:
+        facts = {"priority": priority, "severity": severity, "tier": tier, "queue": queue,
+                 "contract": False}
+        picks[key] = None
+        for policy in ctx.cache["policies"]:
+            cond = policy.match or {}
+            if all(sla._matches(cond.get(k), facts.get(k)) for k in facts):
+                picks[key] = policy.id
+                break
+    return picks[key]
+
+
+def case_deadlines(ctx: Ctx, policy: int | None, created: datetime, status: str) -> dict:
+    """SLA columns of a new case created at ``created`` (cached per policy and instant)."""
+    cache: dict = ctx.cache["deadlines"]
+    key = (policy, created, status)
+    hit = cache.get(key)
+    if hit is None:
+        targets = ctx.cache["targets"].get(policy, sla.NO_POLICY)
+        facts = sla.ClockFacts(created_at=created, status=status, last_activity_at=created)
+        hit = sla.deadlines(facts, targets, ctx.now)
+        if status in ("resolved", "closed", "cancelled"):
+            hit["due_at"] = sla.FAR_FUTURE
+            hit["inactivity_due"] = None
+        if len(cache) > 100_000:
+            cache.clear()
+        cache[key] = hit
+    return hit
+
+
+# --- articles -------------------------------------------------------------------------

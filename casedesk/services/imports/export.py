@@ -1,0 +1,288 @@
+"""``export KIND``: every record of a kind as CSV or JSON Lines, in the import's own shape.
+
+Columns are the import's field names, so an export imports back unchanged (every row
+reported "unchanged"). References are written as what the import reads: contacts and
+accounts by external id, cases by number (``CS-000123``), agents by login, queues by
+name. Records created in casedesk have no external id; they are written as
+``casedesk:TABLE:ID``, which the import resolves back to the same record. ``emails``
+exports the e-mail interactions (import such a file back as ``interactions``). Rows are
+read by keyset pages of 5,000 (``WHERE id > :last ORDER BY id``), never all at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TextIO
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
+
+from casedesk.db import read_session
+from casedesk.errors import ConfigError
+from casedesk.models import (
+    Account,
+    Agent,
+    Article,
+    Case,
+    Contact,
+    Interaction,
+    Queue,
+    QueueMember,
+)
+from casedesk.services.context import Actor, Desk, case_label, require_supervisor
+
+PAGE = 5000
+FORMATS = ("csv", "jsonl")
+
+
+def _ref(external_id: str | None, table: str, rid: int | None) -> str | None:
+    if rid is None:
+        return None
+    return external_id or f"casedesk:{table}:{rid}"
+
+
+@dataclass(frozen=True)
+class Shape:
+    columns: tuple[str, ...]
+    query: Callable[[], Select[Any]]
+    id_column: Any
+    row: Callable[[Any], dict[str, Any]]
+
+
+def _contacts() -> Shape:
+    stmt = lambda: (  # noqa: E731
+        select(Contact, Account.external_id.label("acc_ext"))
+        .outerjoin(Account, Account.id == Contact.account_id)
+    )
+    cols = ("id", "name", "email", "phone", "account", "marketing_consent", "created_at",
+            "extras")
+
+    def row(r: Any) -> dict[str, Any]:
+        c = r[0]
+        return {"id": _ref(c.external_id, "contact", c.id), "name": c.name, "email": c.email,
+                "phone": c.phone, "account": _ref(r.acc_ext, "account", c.account_id),
+                "marketing_consent": c.marketing_consent, "created_at": c.created_at,
+                "extras": c.extras}
+
+    return Shape(cols, stmt, Contact.id, row)
+
+
+def _accounts() -> Shape:
+    cols = ("id", "name", "tier", "created_at", "extras")
+
+    def row(r: Any) -> dict[str, Any]:
+        a = r[0]
+        return {"id": _ref(a.external_id, "account", a.id), "name": a.name, "tier": a.tier,
+                "created_at": a.created_at, "extras": a.extras}
+
+    return Shape(cols, lambda: select(Account), Account.id, row)
+
+
+def _agents() -> Shape:
+    cols = ("login", "name", "email", "role", "skills", "capacity", "timezone", "active",
+            "queues")
+
+    def row(r: Any) -> dict[str, Any]:
+        a = r[0]
+        return {"login": a.login, "name": a.name, "email": a.email, "role": a.role,
+                "skills": list(a.skills or []), "capacity": a.capacity,
+                "timezone": a.timezone, "active": a.active, "queues": r.queue_names}
+
+    return Shape(cols, lambda: select(Agent), Agent.id, row)
+
+
+def _queues() -> Shape:
+    cols = ("name", "area", "description", "members")
+
+    def row(r: Any) -> dict[str, Any]:
+        q = r[0]
+        return {"name": q.name, "area": q.area, "description": q.description,
+                "members": r.member_names}
+
+    return Shape(cols, lambda: select(Queue), Queue.id, row)
+
+
+def _cases() -> Shape:
+    owner = aliased(Agent)
+    cols = ("id", "number", "title", "description", "area", "priority", "severity", "status",
+            "channel", "contact", "account", "queue", "owner", "created_at", "resolved_at",
+            "closed_at", "resolution_type", "resolution_notes", "extras")
+    stmt = lambda: (  # noqa: E731
+        select(Case, Contact.external_id.label("con_ext"), Account.external_id.label("acc_ext"),
+               Queue.name.label("queue_name"), owner.login.label("owner_login"))
+        .outerjoin(Contact, Contact.id == Case.contact_id)
+        .outerjoin(Account, Account.id == Case.account_id)
+        .outerjoin(Queue, Queue.id == Case.queue_id)
+        .outerjoin(owner, owner.id == Case.owner_id)
+    )
+
+    def row(r: Any) -> dict[str, Any]:
+        c = r[0]
+        return {"id": _ref(c.external_id, "case", c.id), "number": case_label(c.number),
+                "title": c.title, "description": c.description, "area": c.area,
+                "priority": c.priority, "severity": c.severity, "status": c.status,
+                "channel": c.channel, "contact": _ref(r.con_ext, "contact", c.contact_id),
+                "account": _ref(r.acc_ext, "account", c.account_id), "queue": r.queue_name,
+                "owner": r.owner_login, "created_at": c.created_at,
+                "resolved_at": c.resolved_at, "closed_at": c.closed_at,
+                "resolution_type": c.resolution_type, "resolution_notes": c.resolution_notes,
+                "extras": c.extras}
+
+    return Shape(cols, stmt, Case.id, row)
+
+
+def _interactions(email_only: bool = False) -> Shape:
+    cols = ("id", "channel", "direction", "typification", "contact", "agent", "case",
+            "started_at", "duration_seconds", "subject", "notes", "message_id", "in_reply_to",
+            "email_from", "email_to", "attachments", "extras")
+
+    def stmt() -> Select[Any]:
+        s = (
+            select(Interaction, Contact.external_id.label("con_ext"),
+                   Agent.login.label("agent_login"), Case.number.label("case_number"))
+            .outerjoin(Contact, Contact.id == Interaction.contact_id)
+            .outerjoin(Agent, Agent.id == Interaction.agent_id)
+            .outerjoin(Case, Case.id == Interaction.case_id)
+        )
+        return s.where(Interaction.channel == "email") if email_only else s
+
+    def row(r: Any) -> dict[str, Any]:
+        i = r[0]
+        return {"id": _ref(i.external_id, "interaction", i.id), "channel": i.channel,
+                "direction": i.direction, "typification": i.typification,
+                "contact": _ref(r.con_ext, "contact", i.contact_id), "agent": r.agent_login,
+                "case": case_label(r.case_number) if r.case_number else None,
+                "started_at": i.started_at, "duration_seconds": i.duration_seconds,
+                "subject": i.subject, "notes": i.notes, "message_id": i.message_id,
+                "in_reply_to": i.in_reply_to, "email_from": i.email_from,
+                "email_to": i.email_to, "attachments": i.attachments, "extras": i.extras}
+
+    return Shape(cols, stmt, Interaction.id, row)
+
+
+def _articles() -> Shape:
+    keyed = "external_id" in Article.__table__.c  # type: ignore[attr-defined]
+    cols = (("id",) if keyed else ()) + ("number", "title", "keywords", "body", "status",
+                                         "author", "created_at")
+
+    def row(r: Any) -> dict[str, Any]:
+        a = r[0]
+        out = {"number": f"KB-{a.number:06d}", "title": a.title, "keywords": a.keywords,
+               "body": a.body, "status": a.status, "author": r.author_login,
+               "created_at": a.created_at}
+        if keyed:
+            out = {"id": _ref(getattr(a, "external_id", None), "article", a.id), **out}
+        return out
+
+    stmt = lambda: (  # noqa: E731
+        select(Article, Agent.login.label("author_login"))
+        .outerjoin(Agent, Agent.id == Article.author_id)
+    )
+    return Shape(cols, stmt, Article.id, row)
+
+
+SHAPES: dict[str, Callable[[], Shape]] = {
+    "contacts": _contacts, "accounts": _accounts, "agents": _agents, "queues": _queues,
+    "cases": _cases, "interactions": _interactions, "articles": _articles,
+    "emails": lambda: _interactions(email_only=True),
+}
+
+
+def _pages(desk: Desk, kind: str, shape: Shape) -> Iterator[dict[str, Any]]:
+    last = 0
+    while True:
+        with read_session(desk.engine) as session:
+            rows = session.execute(
+                shape.query().where(shape.id_column > last).order_by(shape.id_column).limit(PAGE)
+            ).all()
+            if not rows:
+                return
+            ids = [r[0].id for r in rows]
+            links = _links(session, kind, ids)
+        for r in rows:
+            if kind == "agents":
+                r = _With(r, queue_names=links.get(r[0].id, []))
+            elif kind == "queues":
+                r = _With(r, member_names=links.get(r[0].id, []))
+            yield shape.row(r)
+        last = ids[-1]
+
+
+class _With:
+    """A result row with extra named attributes."""
+
+    def __init__(self, row: Any, **extra: Any) -> None:
+        self._row = row
+        self.__dict__.update(extra)
+
+    def __getitem__(self, index: int) -> Any:
+        return self._row[index]
+
+
+def _links(session: Any, kind: str, ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    if kind == "agents":
+        rows = session.execute(
+            select(QueueMember.agent_id, Queue.name)
+            .join(Queue, Queue.id == QueueMember.queue_id)
+            .where(QueueMember.agent_id.in_(ids)).order_by(Queue.name)
+        )
+    elif kind == "queues":
+        rows = session.execute(
+            select(QueueMember.queue_id, Agent.login)
+            .join(Agent, Agent.id == QueueMember.agent_id)
+            .where(QueueMember.queue_id.in_(ids)).order_by(Agent.login)
+        )
+    else:
+        return out
+    for owner, name in rows:
+        out.setdefault(owner, []).append(name)
+    return out
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False) if value else ""
+    if isinstance(value, list):
+        if all(isinstance(v, str) for v in value):
+            return "; ".join(value)
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def export_records(desk: Desk, actor: Actor, kind: str, out: TextIO, fmt: str = "csv") -> int:
+    """Write every record of ``kind`` to ``out``; returns how many."""
+    if kind not in SHAPES:
+        raise ConfigError(f"unknown kind {kind!r}: choose one of {', '.join(SHAPES)}")
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format {fmt!r}: use csv or jsonl")
+    require_supervisor(actor, "export records")
+    shape = SHAPES[kind]()
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(shape.columns)
+        for record in _pages(desk, kind, shape):
+            writer.writerow([_csv_value(record[c]) for c in shape.columns])
+            count += 1
+    else:
+        for record in _pages(desk, kind, shape):
+            out.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+            count += 1
+    return count
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)

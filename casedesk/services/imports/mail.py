@@ -1,0 +1,308 @@
+"""E-mail import: mbox files, Maildir folders and single ``.eml`` files.
+
+Each message becomes an inbound e-mail interaction (from, to, subject, date, text body,
+attachments by name and size). It joins an existing case when its subject carries a case
+number (``[CS-000123]``) or its In-Reply-To/References name the Message-ID of an
+interaction already stored; otherwise it opens a new case in the queue of the first
+active routing rule (by position) whose keywords appear in the subject, else ``--queue``,
+else the first queue of area general, then technical. The sender is found among the
+contacts by e-mail address, or created. A Message-ID already imported is skipped
+(reported unchanged). Reading and parsing messages: :mod:`.mailread`.
+
+A mail on an existing case is the customer writing again: it records an
+``interaction`` event and starts the next-response clock at the mail's date (capped at
+the import's "now"), as ``log_interaction`` does, but inside the batch's transaction.
+Rejected messages go to ``NAME.rejects.mbox`` beside the input, each with an
+``X-Casedesk-Reason`` header added on top.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from casedesk.errors import ConfigError
+from casedesk.models import Account, Case, Contact, Interaction, RoutingRule
+from casedesk.services import sla
+from casedesk.services.changes import apply_change, record_event
+from casedesk.services.context import Actor, Desk
+from casedesk.services.imports.kinds import (
+    Cases,
+    Ctx,
+    RowError,
+    case_deadlines,
+    pick_policy,
+    prepare_cache,
+)
+from casedesk.services.imports.mailread import Mail, MailSource
+from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress
+from casedesk.services.imports.values import fold
+from casedesk.services.imports.writer import Transactions
+from casedesk.services.numbers import claim_numbers
+
+_CASE_TAG = re.compile(r"\bCS-(\d{1,9})\b", re.IGNORECASE)
+MAIL_BATCH = 200
+
+
+class MailImport:
+    """Threads and stores messages; one instance per import run."""
+
+    def __init__(self, ctx: Ctx, rules: list[tuple[list[str], str | None, int, str | None]],
+                 summary: ImportSummary) -> None:
+        self.ctx = ctx
+        self.rules = rules
+        self.summary = summary
+        self.cases = Cases()
+        self.contacts: dict[str, tuple[int, int | None, str | None]] = {}
+
+    def store(self, session: Session, mail: Mail) -> str:
+        """Store one message; returns "created" or "unchanged"."""
+        if session.execute(
+            select(Interaction.id).where(Interaction.message_id == mail.message_id)
+        ).first():
+            return "unchanged"
+        contact_id, account_id, tier = self._contact(session, mail)
+        case = self._existing_case(session, mail)
+        iid = session.execute(
+            insert(Interaction).values(
+                channel="email", direction="inbound", typification="query",
+                contact_id=contact_id, agent_id=None, case_id=case.id if case else None,
+                started_at=mail.date, duration_seconds=0, subject=mail.subject[:500],
+                notes=mail.body, message_id=mail.message_id,
+                in_reply_to=(mail.in_reply_to[0][:500] if mail.in_reply_to else None),
+                email_from=(f"{mail.display} <{mail.address}>" if mail.display
+                            else mail.address)[:500],
+                email_to=mail.to, attachments=mail.attachments or None,
+            ).returning(Interaction.id)
+        ).scalar_one()
+        if case is not None:
+            self._join(session, case, mail, iid)
+            self._bump("cases joined")
+        else:
+            case_id = self._open(session, mail, contact_id, account_id, tier)
+            session.execute(
+                Interaction.__table__.update()  # type: ignore[attr-defined]
+                .where(Interaction.id == iid).values(case_id=case_id)
+            )
+            self._bump("cases opened")
+        return "created"
+
+    def _bump(self, key: str) -> None:
+        self.summary.details[key] = self.summary.details.get(key, 0) + 1
+
+    def _contact(self, session: Session, mail: Mail) -> tuple[int, int | None, str | None]:
+        hit = self.contacts.get(mail.address)
+        if hit is not None:
+            return hit
+        row = session.execute(
+            select(Contact.id, Contact.account_id, Account.tier)
+            .outerjoin(Account, Account.id == Contact.account_id)
+            .where(Contact.email == mail.address)
+            .order_by(Contact.id).limit(1)
+        ).first()
+        if row is None:
+            name = mail.display or mail.address.split("@", 1)[0]
+            cid = session.execute(
+                insert(Contact).values(name=name[:200], email=mail.address[:254],
+                                       marketing_consent=False, created_at=self.ctx.now)
+                .returning(Contact.id)
+            ).scalar_one()
+            self._bump("contacts created")
+            hit = (cid, None, None)
+        else:
+            hit = (row[0], row[1], row[2])
+        self.contacts[mail.address] = hit
+        return hit
+
+    def _existing_case(self, session: Session, mail: Mail) -> Case | None:
+        for number in _CASE_TAG.findall(mail.subject):
+            case = session.execute(
+                select(Case).where(Case.number == int(number))
+                .execution_options(populate_existing=True)
+            ).scalar_one_or_none()
+            if case is not None:
+                return case
+        if mail.references:
+            case_id = session.execute(
+                select(Interaction.case_id)
+                .where(Interaction.message_id.in_(mail.references),
+                       Interaction.case_id.is_not(None))
+                .order_by(Interaction.id.desc()).limit(1)
+            ).scalar_one_or_none()
+            if case_id is not None:
+                return session.execute(
+                    select(Case).where(Case.id == case_id)
+                    .execution_options(populate_existing=True)
+                ).scalar_one()
+        return None
+
+    def _join(self, session: Session, case: Case, mail: Mail, iid: int) -> None:
+        values: dict[str, Any] = {}
+        if case.next_response_due is None and case.first_response_at is not None:
+            values.update(sla.next_response(sla.load_targets(session, case.sla_policy_id),
+                                            mail.date))
+        values["sla_flags"] = case.sla_flags
+        values["due_at"] = sla.urgency(sla.ClockFacts.of(case, **values))
+        apply_change(session, case, self.ctx.actor, self.ctx.now, kind="interaction",
+                     values=values, note=f"inbound email: {mail.subject}".rstrip(": ")[:500],
+                     data={"interaction_id": iid, "message_id": mail.message_id})
+
+    def _route(self, subject: str) -> tuple[int, str, str | None] | None:
+        folded = _words(subject)
+        for keywords, area, queue_id, queue_name in self.rules:
+            if any(k and k in folded for k in keywords):
+                return queue_id, queue_name or "", area
+        return None
+
+    def _open(self, session: Session, mail: Mail, contact_id: int, account_id: int | None,
+              tier: str | None) -> int:
+        ctx = self.ctx
+        routed = self._route(mail.subject)
+        if routed is not None:
+            queue_id, queue_name, area = routed
+        else:
+            queue_id, queue_name = ctx.cache["default_mail_queue"]
+            area = None
+        area = area or ctx.cache["queue_areas"].get(queue_id) or "general"
+        row = self.cases.defaults(ctx)
+        number = claim_numbers(session, "case")[0]
+        policy_id = pick_policy(ctx, "medium", "minor", tier, queue_name)
+        row.update(
+            number=number, title=(mail.subject or "(no subject)")[:300], description=mail.body,
+            area=area, channel="email", contact_id=contact_id, account_id=account_id,
+            queue_id=queue_id, created_at=mail.date, last_activity_at=mail.date,
+            extras={"message_id": mail.message_id},
+        )
+        row.update(case_deadlines(ctx, policy_id, mail.date, "new"))
+        case_id = session.execute(insert(Case).values(**row).returning(Case.id)).scalar_one()
+        record_event(
+            session, case_id=case_id, at=mail.date,
+            actor_id=ctx.actor.id if ctx.actor else None, kind="create",
+            after={"queue_id": queue_id, "owner_id": None, "status": "new"},
+            note=f"opened from e-mail {mail.message_id}"[:1000],
+            data={"import": ctx.source, "policy": ctx.cache["policy_names"].get(policy_id),
+                  "routed": routed is not None},
+        )
+        return case_id
+
+
+def _words(text: str) -> str:
+    """Folded words (case, accents and punctuation off), for keyword matching."""
+    return " ".join(fold(w) for w in text.split())
+
+
+def _rules(session: Session, ctx: Ctx) -> list[tuple[list[str], str | None, int, str | None]]:
+    out = []
+    rules = session.execute(
+        select(RoutingRule).where(RoutingRule.active.is_(True))
+        .order_by(RoutingRule.position, RoutingRule.id)
+    ).scalars()
+    for rule in rules:
+        cond = rule.conditions or {}
+        channel = cond.get("channel")
+        if channel and "email" not in (channel if isinstance(channel, list) else [channel]):
+            continue
+        keywords = cond.get("keywords") or []
+        if isinstance(keywords, str):
+            keywords = [keywords]
+        area = cond.get("area") if isinstance(cond.get("area"), str) else None
+        out.append(([_words(str(k)) for k in keywords], area, rule.queue_id,
+                    ctx.cache["queue_names"].get(rule.queue_id)))
+    return out
+
+
+def import_mail(
+    desk: Desk,
+    actor: Actor | None,
+    paths: list[Path],
+    options: ImportOptions,
+    zone: zoneinfo.ZoneInfo,
+    tx: Transactions,
+    summary: ImportSummary,
+    progress: Progress | None,
+) -> None:
+    """Import every message of ``paths`` (see the module docstring)."""
+    ctx = Ctx(actor, desk.now(), "", default_queue=options.queue)
+    with Session(desk.engine) as session:
+        prepare_cache(session, ctx)
+        rules = _rules(session, ctx)
+    queues = ctx.cache["queues"]
+    if options.queue:
+        if options.queue not in queues:
+            raise ConfigError(f"--queue {options.queue!r}: no such queue (see `casedesk queue "
+                              "list`)")
+        default = queues[options.queue]
+    else:
+        areas = ctx.cache["queue_by_area"]
+        default = areas.get("general") or areas.get("technical")
+        if default is None:
+            raise ConfigError("no queue for new cases: pass --queue NAME (there is no queue of "
+                              "area general or technical)")
+    ctx.cache["default_mail_queue"] = default
+    sources = [MailSource(path) for path in paths]
+    size = max(1, min(options.batch_size, MAIL_BATCH))
+    try:
+        for source in sources:
+            ctx.source = source.name
+            work = MailImport(ctx, rules, summary)
+            rejects: list[tuple[int, bytes, str]] = []
+            pending: list[tuple[int, bytes]] = []
+            done = 0
+            for item in source:
+                pending.append(item)
+                if len(pending) >= size:
+                    done += _batch(tx, work, pending, zone, ctx, summary, rejects, source.name)
+                    if progress is not None:
+                        progress(source.name, summary.read, done, source.total)
+            done += _batch(tx, work, pending, zone, ctx, summary, rejects, source.name)
+            if progress is not None:
+                progress(source.name, summary.read, done, source.total)
+            if options.dry_run:
+                continue
+            if rejects:
+                summary.rejects.append(str(source.write_rejects(rejects)))
+            elif source.rejects_file.exists():
+                source.rejects_file.unlink()
+    except BaseException:
+        tx.finish(commit=False)
+        raise
+    finally:
+        for source in sources:
+            source.close()
+
+
+def _batch(tx: Transactions, work: MailImport, pending: list[tuple[int, bytes]],
+           zone: zoneinfo.ZoneInfo, ctx: Ctx, summary: ImportSummary,
+           rejects: list[tuple[int, bytes, str]], name: str) -> int:
+    if not pending:
+        return 0
+    count = len(pending)
+    outcomes: list[tuple[int, bytes, str | None, str]] = []
+    with tx.batch() as session:
+        work.contacts.clear()  # a rolled-back (dry-run) batch must not leave ids behind
+        for index, data in pending:
+            try:
+                mail = Mail(data, zone, ctx.now)
+            except RowError as exc:
+                outcomes.append((index, data, str(exc), ""))
+                continue
+            except Exception as exc:  # noqa: BLE001 - any malformed message is a reject
+                outcomes.append((index, data, f"unreadable message: {exc}", ""))
+                continue
+            outcomes.append((index, data, None, work.store(session, mail)))
+    for index, data, reason, status in outcomes:
+        summary.read += 1
+        if reason is not None:
+            summary.rejected += 1
+            if len(summary.errors) < 20:
+                summary.errors.append(f"{name}:{index}: {reason}")
+            rejects.append((index, data, reason))
+        else:
+            setattr(summary, status, getattr(summary, status) + 1)
+    pending.clear()
+    return count

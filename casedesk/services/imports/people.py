@@ -1,0 +1,204 @@
+"""Contacts, accounts, agents and queues as importable kinds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlmodel import Session
+
+from casedesk.models import (
+    Account,
+    Agent,
+    Contact,
+    Queue,
+    QueueMember,
+)
+from casedesk.services.imports import values as v
+from casedesk.services.imports.base import (
+    CREATED,
+    EXT,
+    Ctx,
+    Kind,
+    Pending,
+    RowError,
+    login_name,
+    timezone_name,
+)
+from casedesk.services.imports.mapping import FieldSpec
+from casedesk.services.imports.refs import (
+    AccountRef,
+    chunks,
+)
+
+
+class Contacts(Kind):
+    """People keyed by external id; ``account`` names an account by id or exact name."""
+
+    name = "contacts"
+    table = Contact.__table__  # type: ignore[attr-defined]
+    specs = (
+        FieldSpec("external_id", (*EXT.synonyms, "contact id", "id contacto", "customer id",
+                                  "id cliente", "código cliente", "nº cliente"), max_length=128),
+        FieldSpec("name", ("nombre", "full name", "nombre completo", "nombre y apellidos",
+                           "contact name", "customer", "cliente"), max_length=200, required=True),
+        FieldSpec("email", ("mail", "e-mail", "email address", "correo", "correo electrónico",
+                            "dirección de correo", "e-mail address"), v.email_address,
+                  max_length=254),
+        FieldSpec("phone", ("telephone", "tel", "teléfono", "móvil", "movil", "mobile",
+                            "phone number", "número de teléfono", "celular"), v.phone_number,
+                  max_length=40),
+        FieldSpec("account", ("cuenta", "company", "empresa", "organisation", "organization",
+                              "organización", "account id", "id cuenta")),
+        FieldSpec("marketing_consent", ("consent", "consentimiento", "marketing", "publicidad",
+                                        "acepta publicidad", "opt in", "optin"), v.boolean),
+        CREATED,
+    )
+    refs = {"account": (AccountRef, "account_id")}
+    columns = {"name": "name", "email": "email", "phone": "phone",
+               "marketing_consent": "marketing_consent", "created_at": "created_at"}
+    update_columns = ("name", "email", "phone", "account_id", "marketing_consent", "created_at")
+
+    def defaults(self, ctx: Ctx) -> dict[str, Any]:
+        return {"name": None, "email": None, "phone": None, "account_id": None,
+                "marketing_consent": False, "created_at": ctx.now, "external_id": None,
+                "extras": None}
+
+
+class Accounts(Kind):
+    """Customer organisations keyed by external id; tier standard/gold/vip (estándar/oro)."""
+
+    name = "accounts"
+    table = Account.__table__  # type: ignore[attr-defined]
+    specs = (
+        FieldSpec("external_id", (*EXT.synonyms, "account id", "id cuenta", "customer id",
+                                  "id cliente"), max_length=128),
+        FieldSpec("name", ("nombre", "account name", "company", "empresa", "razón social",
+                           "cliente", "customer"), max_length=200, required=True),
+        FieldSpec("tier", ("nivel", "segmento", "segment", "categoría cliente", "tipo cliente"),
+                  v.choice(v.TIER, "tier")),
+        CREATED,
+    )
+    columns = {"name": "name", "tier": "tier", "created_at": "created_at"}
+    update_columns = ("name", "tier", "created_at")
+
+    def defaults(self, ctx: Ctx) -> dict[str, Any]:
+        return {"name": None, "tier": "standard", "created_at": ctx.now, "external_id": None,
+                "extras": None}
+
+
+# --- agents and queues ----------------------------------------------------------------
+
+
+class Agents(Kind):
+    """Agents keyed by login; a ``queues`` column sets their memberships exactly."""
+
+    name = "agents"
+    table = Agent.__table__  # type: ignore[attr-defined]
+    key = "login"
+    has_extras = False
+    links_field = "queues"
+    specs = (
+        FieldSpec("login", ("user", "username", "usuario", "agent login", "agente", "agent",
+                            "id"), login_name, required=True),
+        FieldSpec("name", ("nombre", "full name", "nombre completo"), max_length=200),
+        FieldSpec("email", ("mail", "e-mail", "correo", "correo electrónico"), v.email_address,
+                  max_length=254),
+        FieldSpec("role", ("rol", "perfil", "profile"), v.choice(v.ROLE, "role")),
+        FieldSpec("skills", ("habilidades", "competencias", "skill"), v.word_list),
+        FieldSpec("capacity", ("capacidad", "max cases", "máximo de casos"), v.integer),
+        FieldSpec("timezone", ("time zone", "tz", "zona horaria", "huso horario"), timezone_name),
+        FieldSpec("active", ("activo", "activa", "enabled", "habilitado"), v.boolean),
+        FieldSpec("queues", ("colas", "queue", "cola", "grupos", "groups"), v.word_list),
+    )
+    columns = {"login": "login", "name": "name", "email": "email", "role": "role",
+               "skills": "skills", "capacity": "capacity", "timezone": "timezone",
+               "active": "active"}
+    update_columns = ("name", "email", "role", "skills", "capacity", "timezone", "active")
+
+    def defaults(self, ctx: Ctx) -> dict[str, Any]:
+        return {"login": None, "name": None, "email": None, "role": "agent", "skills": [],
+                "capacity": 10, "status": "available", "timezone": "Europe/Madrid",
+                "active": True, "created_at": ctx.now}
+
+    def finish(self, p: Pending, row: dict[str, Any], ctx: Ctx) -> None:
+        row["name"] = row["name"] or row["login"]
+        if "queues" in p.fields:
+            p.links = _named_ids(p.fields["queues"], ctx.cache["queues"], "queues", "queue")
+
+    def current_links(self, session: Session, ids: list[int]) -> dict[int, frozenset[int]]:
+        out: dict[int, set[int]] = {i: set() for i in ids}
+        for part in chunks(ids):
+            for agent, queue in session.execute(
+                select(QueueMember.agent_id, QueueMember.queue_id)
+                .where(QueueMember.agent_id.in_(part))
+            ):
+                out[agent].add(queue)
+        return {k: frozenset(s) for k, s in out.items()}
+
+    def write_links(self, session: Session, links: dict[int, frozenset[int]]) -> None:
+        for part in chunks(links):
+            session.execute(delete(QueueMember).where(QueueMember.agent_id.in_(part)))
+        rows = [{"queue_id": q, "agent_id": a} for a, qs in links.items() for q in sorted(qs)]
+        if rows:
+            session.execute(insert(QueueMember), rows)
+
+
+class Queues(Kind):
+    """Queues keyed by name; a ``members`` column sets their membership exactly."""
+
+    name = "queues"
+    table = Queue.__table__  # type: ignore[attr-defined]
+    key = "name"
+    has_extras = False
+    links_field = "members"
+    specs = (
+        FieldSpec("name", ("nombre", "queue", "cola", "queue name", "nombre de la cola"),
+                  max_length=100, required=True),
+        FieldSpec("area", ("área", "department", "departamento", "category", "categoría"),
+                  v.choice(v.AREA, "area")),
+        FieldSpec("description", ("descripción", "details", "detalle"), max_length=500),
+        FieldSpec("members", ("miembros", "agents", "agentes", "logins"), v.word_list),
+    )
+    columns = {"name": "name", "area": "area", "description": "description"}
+    update_columns = ("area", "description")
+
+    def defaults(self, ctx: Ctx) -> dict[str, Any]:
+        return {"name": None, "area": "general", "description": None, "created_at": ctx.now}
+
+    def finish(self, p: Pending, row: dict[str, Any], ctx: Ctx) -> None:
+        if "members" in p.fields:
+            agents = {login: (aid,) for login, aid in ctx.cache["agents"].items()}
+            p.links = _named_ids([m.lower() for m in p.fields["members"]], agents, "members",
+                                 "agent")
+
+    def current_links(self, session: Session, ids: list[int]) -> dict[int, frozenset[int]]:
+        out: dict[int, set[int]] = {i: set() for i in ids}
+        for part in chunks(ids):
+            for queue, agent in session.execute(
+                select(QueueMember.queue_id, QueueMember.agent_id)
+                .where(QueueMember.queue_id.in_(part))
+            ):
+                out[queue].add(agent)
+        return {k: frozenset(s) for k, s in out.items()}
+
+    def write_links(self, session: Session, links: dict[int, frozenset[int]]) -> None:
+        for part in chunks(links):
+            session.execute(delete(QueueMember).where(QueueMember.queue_id.in_(part)))
+        rows = [{"queue_id": q, "agent_id": a} for q, ags in links.items() for a in sorted(ags)]
+        if rows:
+            session.execute(insert(QueueMember), rows)
+
+
+def _named_ids(names: list[str], known: dict[str, Any], field_name: str,
+               noun: str) -> frozenset[int]:
+    ids = set()
+    for name in names:
+        hit = known.get(name) or known.get(v.fold(name))
+        if hit is None:
+            raise RowError(f"{field_name}: no {noun} {v.quoted(name)}")
+        ids.add(hit[0])
+    return frozenset(ids)
+
+
+# --- interactions ---------------------------------------------------------------------

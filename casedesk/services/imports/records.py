@@ -1,0 +1,147 @@
+"""Interactions and knowledge articles as importable kinds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from casedesk.models import (
+    Article,
+    Interaction,
+)
+from casedesk.services.imports import values as v
+from casedesk.services.imports.base import (
+    CREATED,
+    EXT,
+    Ctx,
+    Kind,
+    Pending,
+    json_list,
+)
+from casedesk.services.imports.fastdb import fast_insert
+from casedesk.services.imports.mapping import FieldSpec
+from casedesk.services.imports.refs import (
+    AgentRef,
+    CaseRef,
+    ContactRef,
+    chunks,
+)
+from casedesk.services.numbers import claim_numbers
+
+
+class Interactions(Kind):
+    """Contact moments keyed by external id; a Message-ID may belong to one only."""
+
+    name = "interactions"
+    table = Interaction.__table__  # type: ignore[attr-defined]
+    unique = ("message_id",)
+    specs = (
+        FieldSpec("external_id", (*EXT.synonyms, "interaction id", "id interacción",
+                                  "call id", "id llamada", "id contacto"), max_length=128),
+        FieldSpec("channel", ("canal", "medio", "vía", "via", "source", "origen"),
+                  v.choice(v.CHANNEL, "channel"), required=True),
+        FieldSpec("direction", ("dirección", "sentido", "in out", "entrante saliente"),
+                  v.choice(v.DIRECTION, "direction")),
+        FieldSpec("typification", ("tipificación", "type", "tipo", "reason", "clase"),
+                  v.choice(v.TYPIFICATION, "typification")),
+        FieldSpec("contact", ("contacto", "customer", "cliente", "contact email",
+                              "email cliente", "correo cliente", "contact id", "id cliente")),
+        FieldSpec("agent", ("agente", "login", "usuario", "operador", "operator", "user")),
+        FieldSpec("case", ("caso", "case number", "número de caso", "ticket", "expediente")),
+        FieldSpec("started_at", ("start", "started", "date", "datetime", "fecha", "fecha hora",
+                                 "inicio", "hora", "timestamp", "when", "cuándo"), "datetime",
+                  required=True),
+        FieldSpec("duration_seconds", ("duration", "duración", "seconds", "segundos",
+                                       "duration s"), v.seconds),
+        FieldSpec("subject", ("asunto", "motivo", "título", "title", "summary", "resumen"),
+                  max_length=500),
+        FieldSpec("notes", ("notas", "comments", "comentarios", "observaciones", "texto",
+                            "text", "description", "descripción", "body"), max_length=100_000),
+        FieldSpec("message_id", ("message id", "id mensaje"), max_length=500),
+        FieldSpec("in_reply_to", ("in reply to", "en respuesta a"), max_length=500),
+        FieldSpec("email_from", ("from", "de", "remitente", "sender"), max_length=500),
+        FieldSpec("email_to", ("to", "para", "destinatario", "recipient"), max_length=2000),
+        FieldSpec("attachments", ("adjuntos", "ficheros adjuntos"), json_list),
+    )
+    refs = {"contact": (ContactRef, "contact_id"), "agent": (AgentRef, "agent_id"),
+            "case": (CaseRef, "case_id")}
+    columns = {n: n for n in ("channel", "direction", "typification", "started_at",
+                              "duration_seconds", "subject", "notes", "message_id",
+                              "in_reply_to", "email_from", "email_to", "attachments")}
+    update_columns = ("channel", "direction", "typification", "contact_id", "agent_id",
+                      "case_id", "started_at", "duration_seconds", "subject", "notes",
+                      "message_id", "in_reply_to", "email_from", "email_to", "attachments")
+
+    def defaults(self, ctx: Ctx) -> dict[str, Any]:
+        return {"channel": None, "direction": "inbound", "typification": "query",
+                "contact_id": None, "agent_id": None, "case_id": None, "started_at": None,
+                "duration_seconds": 0, "subject": "", "notes": "", "message_id": None,
+                "in_reply_to": None, "email_from": None, "email_to": None,
+                "attachments": None, "external_id": None, "extras": None}
+
+
+# --- cases ----------------------------------------------------------------------------
+
+
+class Articles(Kind):
+    """Knowledge articles keyed by external id (by title on a schema without one)."""
+
+    name = "articles"
+    table = Article.__table__  # type: ignore[attr-defined]
+    key = "title"
+    has_extras = False
+    specs = (
+        FieldSpec("number", ("número", "numero", "article number", "kb")),
+        FieldSpec("title", ("título", "titulo", "subject", "asunto", "name", "nombre"),
+                  max_length=300, required=True),
+        FieldSpec("keywords", ("palabras clave", "tags", "etiquetas", "keyword"),
+                  max_length=1000),
+        FieldSpec("body", ("cuerpo", "contenido", "content", "text", "texto", "article",
+                           "artículo", "markdown"), max_length=1_000_000),
+        FieldSpec("status", ("estado", "state"), v.choice(v.ARTICLE_STATUS, "status")),
+        FieldSpec("author", ("autor", "autora", "written by", "login")),
+        FieldSpec("created_at", CREATED.synonyms, "datetime"),
+    )
+    refs = {"author": (AgentRef, "author_id")}
+    columns = {"title": "title", "keywords": "keywords", "body": "body", "status": "status",
+               "created_at": "created_at"}
+    update_columns = ("title", "keywords", "body", "status", "author_id")
+
+    def __init__(self) -> None:
+        super().__init__()
+        if "external_id" in self.table.c:
+            self.key = "external_id"
+            self.specs = (EXT, *self.specs)
+
+    def defaults(self, ctx: Ctx) -> dict[str, Any]:
+        base = {"number": 0, "title": None, "keywords": "", "body": "", "status": "draft",
+                "author_id": ctx.actor.id if ctx.actor else None, "source_case_id": None,
+                "created_at": ctx.now, "updated_at": ctx.now, "used_count": 0}
+        if self.key == "external_id":
+            base["external_id"] = None
+        if "version" in self.table.c:
+            base["version"] = 1
+        return base
+
+    def key_of(self, p: Pending) -> str:
+        if self.key == "title":
+            return p.fields["title"]
+        return super().key_of(p)
+
+    def insert(self, session: Session, new: list[Pending], ctx: Ctx) -> None:
+        numbers = claim_numbers(session, "article", len(new))
+        for p, number in zip(new, numbers, strict=True):
+            p.row["number"] = number
+        fast_insert(session, self.table, [p.row for p in new])
+
+    def update(self, session: Session, changed: list[tuple[Pending, dict]],
+               cols: tuple[str, ...], ctx: Ctx) -> None:
+        super().update(session, changed, cols, ctx)
+        ids = [old["id"] for _, old in changed]
+        values: dict[str, Any] = {"updated_at": ctx.now}
+        if "version" in self.table.c:
+            values["version"] = self.table.c.version + 1
+        for part in chunks(ids):
+            session.execute(update(self.table).where(self.table.c.id.in_(part)).values(values))

@@ -1,0 +1,173 @@
+"""References between records, resolved a batch at a time (one query per batch, cached).
+
+A contact is named by its external id or its e-mail address; an account by external id
+or exact name; a case by its number (``CS-000123``) or external id; agents by login and
+queues by name (those two tables are small and read once per import). Records created
+in casedesk (no external id) are exported as ``casedesk:TABLE:ID`` and found by that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlmodel import Session
+
+from casedesk.models import Account, Agent, Case, Contact, Queue
+from casedesk.services.imports.values import fold, quoted
+
+_CASE_NUMBER = re.compile(r"^\s*(?:cs-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
+CACHE_LIMIT = 200_000
+IN_CHUNK = 5_000
+
+
+def internal_id(value: str, table: str) -> int | None:
+    """``casedesk:contact:17`` → 17 (the id an export gives records with no external id)."""
+    prefix = f"casedesk:{table}:"
+    if value.startswith(prefix) and value[len(prefix):].isdigit():
+        return int(value[len(prefix):])
+    return None
+
+
+def chunks(values: Iterable[Any], size: int = IN_CHUNK) -> Iterable[list[Any]]:
+    batch: list[Any] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class Ref:
+    """Resolves the text of one reference column to what the row needs (an id, a tuple)."""
+
+    column: str = ""
+    noun: str = ""
+
+    def __init__(self) -> None:
+        self.cache: dict[str, Any] = {}
+
+    def resolve(self, session: Session, values: set[str]) -> dict[str, Any]:
+        wanted = {v for v in values if v not in self.cache}
+        if wanted:
+            if len(self.cache) > CACHE_LIMIT:
+                self.cache.clear()
+            self.cache.update(self.lookup(session, wanted))
+        return self.cache
+
+    def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def missing(self, value: str) -> str:
+        return f"no {self.noun} {quoted(value)}"
+
+
+def _by_external_id(session: Session, table: Table, base: Any, values: set[str],
+                    name: str) -> dict[str, Any]:
+    """Rows of ``base`` (a select) for values that are external ids or ``casedesk:`` ids."""
+    found: dict[str, Any] = {}
+    plain = [v for v in values if internal_id(v, name) is None]
+    ids = {internal_id(v, name): v for v in values if internal_id(v, name) is not None}
+    for part in chunks(plain):
+        stmt = base.add_columns(table.c.external_id).where(table.c.external_id.in_(part))
+        for *rest, ext in session.execute(stmt):
+            found[ext] = tuple(rest)
+    for part in chunks(ids):
+        stmt = base.add_columns(table.c.id).where(table.c.id.in_(part))
+        for *rest, rid in session.execute(stmt):
+            found[ids[rid]] = tuple(rest)
+    return found
+
+
+class ContactRef(Ref):
+    """→ (contact id, its account id, the account's tier)."""
+
+    column, noun = "contact_id", "contact with id or e-mail"
+
+    def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
+        table = Contact.__table__  # type: ignore[attr-defined]
+        base = select(table.c.id, table.c.account_id, Account.tier).outerjoin(
+            Account, Account.id == table.c.account_id
+        )
+        emails = {v for v in values if "@" in v}
+        found = _by_external_id(session, table, base, values - emails, "contact")
+        lowered = {e.lower(): e for e in emails}
+        for part in chunks(set(lowered) | emails):
+            stmt = base.add_columns(table.c.email).where(table.c.email.in_(part))
+            for cid, account, tier, email in session.execute(stmt.order_by(table.c.id.desc())):
+                for original in (email, lowered.get(email.lower())):
+                    if original in emails:
+                        found[original] = (cid, account, tier)
+        return found
+
+
+class AccountRef(Ref):
+    """→ (account id, tier)."""
+
+    column, noun = "account_id", "account with id or name"
+
+    def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
+        table = Account.__table__  # type: ignore[attr-defined]
+        base = select(table.c.id, table.c.tier)
+        found = _by_external_id(session, table, base, values, "account")
+        for part in chunks(values - set(found)):
+            stmt = base.add_columns(table.c.name).where(table.c.name.in_(part))
+            for aid, tier, name in session.execute(stmt.order_by(table.c.id.desc())):
+                found[name] = (aid, tier)
+        return found
+
+
+class CaseRef(Ref):
+    """→ case id, from ``CS-000123``, ``123`` or an external id."""
+
+    column, noun = "case_id", "case"
+
+    def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
+        table = Case.__table__  # type: ignore[attr-defined]
+        numbers: dict[int, str] = {}
+        for value in values:
+            match = _CASE_NUMBER.match(value)
+            if match:
+                numbers[int(match.group(1))] = value
+        found: dict[str, Any] = {}
+        for part in chunks(numbers):
+            for number, cid in session.execute(
+                select(table.c.number, table.c.id).where(table.c.number.in_(part))
+            ):
+                found[numbers[number]] = cid
+        rest = _by_external_id(session, table, select(table.c.id), values - set(found), "case")
+        found.update({k: v[0] for k, v in rest.items()})
+        return found
+
+
+class AgentRef(Ref):
+    """→ agent id, by login (case-insensitive)."""
+
+    column, noun = "agent_id", "agent with login"
+
+    def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
+        logins = dict(session.execute(select(Agent.login, Agent.id)).all())
+        return {v: logins[v.lower()] for v in values if v.lower() in logins}
+
+
+class QueueRef(Ref):
+    """→ (queue id, queue name), by name (case- and accent-insensitive)."""
+
+    column, noun = "queue_id", "queue"
+
+    def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
+        rows = session.execute(select(Queue.name, Queue.id).order_by(Queue.id)).all()
+        exact = {name: (qid, name) for name, qid in rows}
+        folded: dict[str, tuple[int, str]] = {}
+        for name, qid in rows:
+            folded.setdefault(fold(name), (qid, name))
+        out = {}
+        for value in values:
+            hit = exact.get(value) or folded.get(fold(value))
+            if hit:
+                out[value] = hit
+        return out

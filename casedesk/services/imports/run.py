@@ -1,0 +1,250 @@
+"""``import KIND FILE…``: read, map, validate and write in batches; summarise.
+
+Transactions: by default each batch (``batch_size`` rows, 5,000) is one transaction, so
+a killed import leaves whole batches behind and a rerun completes it (external ids make
+reruns idempotent). ``--on-error abort`` runs every file in one transaction that is
+rolled back if any row is rejected; ``--dry-run`` runs every batch and rolls it back.
+Bad rows go to a rejects file beside each input, unchanged, with their reason (not in a
+dry run). A stale rejects file from an earlier run is removed when a file has none.
+"""
+
+from __future__ import annotations
+
+import gc
+import zoneinfo
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from casedesk.db import read_session
+from casedesk.errors import ConfigError, PermissionDenied, ValidationError
+from casedesk.models import Agent
+from casedesk.services.context import Actor, Desk, require_supervisor
+from casedesk.services.imports.kinds import KINDS, Ctx, Kind, Pending, prepare_cache
+from casedesk.services.imports.mapping import (
+    Mapping,
+    Overrides,
+    Parser,
+    build_mapping,
+    parse_overrides,
+)
+from casedesk.services.imports.readers import Source, open_source
+from casedesk.services.imports.rows import RowParser, row_parser
+from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress
+from casedesk.services.imports.values import datetime_parser
+from casedesk.services.imports.writer import BatchWriter, Transactions
+
+KIND_NAMES = (*KINDS, "emails")
+
+
+def check_options(kind: str, options: ImportOptions) -> zoneinfo.ZoneInfo:
+    """Refuse unusable flags up front (ConfigError, exit 2); returns the time zone."""
+    if kind not in KIND_NAMES:
+        raise ConfigError(f"unknown kind {kind!r}: choose one of {', '.join(KIND_NAMES)}")
+    if options.on_error not in ("skip", "abort"):
+        raise ConfigError(f"--on-error {options.on_error!r}: use skip or abort")
+    if options.batch_size < 1:
+        raise ConfigError("--batch-size must be at least 1")
+    try:
+        return zoneinfo.ZoneInfo(options.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"unknown time zone {options.timezone!r}: use a name like Europe/Madrid or UTC"
+        ) from None
+
+
+def check_actor(desk: Desk, actor: Actor | None, kind: str) -> None:
+    """Supervisors import; on an empty database anybody may import the first agents."""
+    if actor is not None:
+        require_supervisor(actor, "import records")
+        return
+    if kind == "agents":
+        with read_session(desk.engine) as session:
+            if not session.execute(select(func.count()).select_from(Agent)).scalar_one():
+                return
+    raise PermissionDenied("say who is importing: pass --as LOGIN (a supervisor)")
+
+
+def run_import(
+    desk: Desk,
+    actor: Actor | None,
+    kind: str,
+    paths: Sequence[Path],
+    options: ImportOptions = ImportOptions(),
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import ``paths`` as records of ``kind``; see the module docstring for the rules."""
+    zone = check_options(kind, options)
+    if not paths:
+        raise ConfigError("name at least one file to import")
+    check_actor(desk, actor, kind)
+    for path in paths:
+        if not Path(path).exists():
+            raise ConfigError(f"no such file: {path}")
+    summary = ImportSummary(kind, dry_run=options.dry_run)
+    tx = Transactions(desk.engine, options)
+    with _no_cyclic_gc():
+        _run(desk, actor, kind, paths, options, zone, tx, summary, progress)
+    if tx.mode == "single":
+        tx.finish(commit=summary.rejected == 0)
+        if summary.rejected:
+            where = f"; every reason is in {', '.join(summary.rejects)}" if summary.rejects else ""
+            raise ValidationError(
+                f"{summary.rejected} of {summary.read} rows rejected, nothing imported "
+                f"(--on-error abort): {summary.errors[0]}{where}"
+            )
+    return summary
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a bulk load allocates millions of acyclic objects,
+    and with the collector running an import needs ~30 % more CPU."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _run(
+    desk: Desk,
+    actor: Actor | None,
+    kind: str,
+    paths: Sequence[Path],
+    options: ImportOptions,
+    zone: zoneinfo.ZoneInfo,
+    tx: Transactions,
+    summary: ImportSummary,
+    progress: Progress | None,
+) -> None:
+    if kind == "emails":
+        from casedesk.services.imports.mail import import_mail
+
+        import_mail(desk, actor, [Path(p) for p in paths], options, zone, tx, summary, progress)
+    else:
+        spec = KINDS[kind]()
+        overrides = parse_overrides(kind, spec.specs, options.mappings)
+        ctx = Ctx(actor, desk.now(), "", default_queue=options.queue)
+        with read_session(desk.engine) as session:
+            prepare_cache(session, ctx)
+        if options.queue and options.queue not in ctx.cache["queues"]:
+            raise ConfigError(f"--queue {options.queue!r}: no such queue (see `casedesk queue "
+                              "list`)")
+        parsers = _parsers(spec, zone, options.dayfirst)
+        sources: list[Source] = []
+        try:
+            # every file is opened and its header mapped before anything is written, so an
+            # unusable second file stops the import before the first one went in
+            planned = []
+            for path in paths:
+                source = open_source(Path(path), encoding=options.encoding,
+                                     delimiter=options.delimiter, sheet=options.sheet)
+                sources.append(source)
+                planned.append((source, _plan(source, spec, overrides, parsers, summary)))
+            for source, fixed in planned:
+                ctx.source = source.name
+                _import_file(source, fixed, spec, overrides, parsers, tx, ctx, summary,
+                             options, progress)
+        except BaseException:
+            tx.finish(commit=False)
+            raise
+        finally:
+            for source in sources:
+                source.close()
+
+
+def _plan(source: Source, spec: Kind, overrides: Overrides, parsers: dict[str, Parser],
+          summary: ImportSummary) -> Mapping | None:
+    """The mapping of a file's header (None for JSON Lines, mapped record by record)."""
+    if source.headers is None:
+        return None
+    fixed = build_mapping(spec.specs, source.headers, overrides, parsers, source=source.name,
+                          strict=True, has_extras=spec.has_extras)
+    if fixed.ignored:
+        summary.warnings.append(f"{source.name}: {spec.name} keep no extras; ignored "
+                                f"columns: {', '.join(fixed.ignored)}")
+    return fixed
+
+
+def _parsers(spec: Kind, zone: zoneinfo.ZoneInfo, dayfirst: bool) -> dict[str, Parser]:
+    when = datetime_parser(zone, dayfirst=dayfirst)
+    out: dict[str, Parser] = {}
+    for s in spec.specs:
+        if s.parse == "datetime":
+            out[s.name] = when
+        elif callable(s.parse):
+            out[s.name] = s.parse
+    return out
+
+
+def _import_file(
+    source: Source,
+    fixed: Mapping | None,
+    spec: Kind,
+    overrides: Overrides,
+    parsers: dict[str, Parser],
+    tx: Transactions,
+    ctx: Ctx,
+    summary: ImportSummary,
+    options: ImportOptions,
+    progress: Progress | None,
+) -> None:
+    mappings: dict[tuple[str, ...], tuple[Mapping, RowParser]] = {}
+    width = len(source.headers) if source.headers is not None and source.exact_width else None
+    nul = getattr(source, "may_hold_nul", True)
+    parse_fixed = row_parser(spec, fixed, width, nul_possible=nul) if fixed is not None else None
+    writer = BatchWriter(spec, tx, ctx, summary, source.name)
+    batch: list[Pending] = []
+    groups: dict[int, tuple[Mapping, list[Pending]]] = {}
+    size = options.batch_size
+    fixed_group: list[Pending] = []
+    try:
+        for line, end, cells, error in source:
+            p = Pending(line, end, cells)
+            batch.append(p)
+            if error is not None:
+                p.reason = error
+            elif parse_fixed is not None:
+                parse_fixed(p)
+                if p.reason is None:
+                    if not fixed_group:
+                        groups[id(fixed)] = (fixed, fixed_group)
+                    fixed_group.append(p)
+            else:
+                keys = tuple(cells)
+                known = mappings.get(keys)
+                if known is None:
+                    mapping = build_mapping(spec.specs, keys, overrides, parsers,
+                                            source=source.name, strict=False,
+                                            has_extras=spec.has_extras)
+                    known = mappings[keys] = (mapping, row_parser(spec, mapping, None))
+                mapping, parse = known
+                p.cells = list(cells.values())
+                parse(p)
+                if p.reason is None:
+                    if id(mapping) not in groups:
+                        groups[id(mapping)] = (mapping, [])
+                    groups[id(mapping)][1].append(p)
+            if len(batch) >= size:
+                summary.read += len(batch)
+                writer.submit(batch, groups)
+                batch, groups, fixed_group = [], {}, []
+                if progress is not None:
+                    progress(source.name, summary.read, source.position(), source.total)
+        summary.read += len(batch)
+        writer.submit(batch, groups)
+    finally:
+        writer.close()
+    if progress is not None:
+        progress(source.name, summary.read, source.position(), source.total)
+    if options.dry_run:
+        return
+    if writer.rejects:
+        summary.rejects.append(str(source.write_rejects(writer.rejects)))
+    elif source.rejects_file.exists():
+        source.rejects_file.unlink()

@@ -1,0 +1,57 @@
+"""What an import is asked to do, and what it did."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from casedesk.services.imports.base import Pending
+
+MAX_ERRORS = 20
+
+#: progress(file name, rows read so far, position, total) — position/total in file units
+Progress = Callable[[str, int, int, int], None]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read and what to do with bad rows (see ``casedesk import --help``)."""
+
+    dry_run: bool = False
+    on_error: str = "skip"
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    mappings: tuple[str, ...] = ()
+    dayfirst: bool = True
+    timezone: str = "Europe/Madrid"
+    queue: str | None = None
+    batch_size: int = 5000
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. ``to_json`` gives the documented keys only."""
+
+    kind: str
+    dry_run: bool = False
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejects: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    details: dict[str, int] = field(default_factory=dict)
+
+    def reject(self, p: Pending, source: str) -> None:
+        self.rejected += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(f"{source}:{p.line}: {p.reason}")
+
+    def to_json(self) -> dict[str, Any]:
+        rejects: Any = self.rejects[0] if len(self.rejects) == 1 else (self.rejects or None)
+        return {"read": self.read, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged, "rejected": self.rejected, "rejects": rejects}

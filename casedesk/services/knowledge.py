@@ -1,0 +1,768 @@
+"""The knowledge base: articles (``KB-000042``), their search, and what agents do with them.
+
+Rules:
+
+* Any agent drafts articles and edits drafts; supervisors and admins also edit published
+  and retired ones, publish (draft/retired → published) and retire. Deleting is for the
+  author of a draft, or a supervisor.
+* Edits carry an optional ``version``: the update only lands if nobody changed the
+  article since (optimistic locking), otherwise :class:`~casedesk.errors.StaleVersion`.
+* Linking an article to a case as "used" is idempotent; sending it to the customer is an
+  outbound e-mail on the case (which meets the SLA response), a "sent" link with the
+  contact, and one more use — all in one transaction. ``used_count`` counts the links.
+* Search (:func:`search`) and guidance (:func:`guidance`) are described in
+  :mod:`casedesk.services.kb_text` (text rules) and :mod:`casedesk.services.kb_search`
+  (ranking on each database).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from time import perf_counter
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from casedesk.db import read_session, write_session
+from casedesk.errors import (
+    ConflictError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationError,
+)
+from casedesk.models import Agent, Article, ArticleLink, ArticleStatus, Case, Contact, Status
+from casedesk.services.changes import record_event
+from casedesk.services.context import Actor, Desk, case_label, load_case, require_supervisor
+from casedesk.services.interactions import log_interaction
+from casedesk.services.kb_search import index_for
+from casedesk.services.kb_text import (
+    MARK_END,
+    MARK_START,
+    article_label,
+    content_terms,
+    parse_article_number,
+    parse_query,
+    snippet,
+)
+from casedesk.services.numbers import claim_numbers
+from casedesk.services.views import InteractionView, JsonMixin
+
+__all__ = [
+    "MARK_END",
+    "MARK_START",
+    "ArticleHit",
+    "ArticleLinkView",
+    "ArticleView",
+    "Guidance",
+    "GuidanceArticle",
+    "ReindexReport",
+    "SimilarCase",
+    "add_article",
+    "article_label",
+    "delete_article",
+    "draft_from_case",
+    "edit_article",
+    "get_article",
+    "guidance",
+    "link_case",
+    "publish",
+    "reindex",
+    "retire",
+    "search",
+    "send_to_customer",
+]
+
+#: Statuses a search shows unless told otherwise.
+PUBLISHED = (ArticleStatus.published.value,)
+#: Case statuses whose solutions guide agents.
+SOLVED = (Status.resolved.value, Status.closed.value)
+#: Reciprocal-rank-fusion constant for guidance (small: the lists are short).
+RRF_K = 10
+#: How many similar cases are looked at for the articles that solved them.
+SIMILAR_CASES = 20
+
+
+# --- read models ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleLinkView(JsonMixin):
+    """An article used on a case, or sent to its customer."""
+
+    kind: str
+    case: str
+    case_title: str
+    agent: str | None
+    contact: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ArticleView(JsonMixin):
+    """An article with its Markdown body and its latest links."""
+
+    id: int
+    number: int
+    label: str
+    title: str
+    keywords: str
+    body: str
+    status: str
+    author: str | None
+    author_name: str | None
+    source_case: str | None
+    created_at: datetime
+    updated_at: datetime
+    used_count: int
+    version: int
+    external_id: str | None
+    links: list[ArticleLinkView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ArticleHit(JsonMixin):
+    """One search result. ``snippet``: a line of the body, matches between MARK_START and
+    MARK_END (``[b]``…``[/b]``)."""
+
+    id: int
+    number: int
+    label: str
+    title: str
+    keywords: str
+    status: str
+    snippet: str
+    score: float
+    used_count: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class GuidanceArticle(JsonMixin):
+    """A published article suggested for a case, and why."""
+
+    id: int
+    number: int
+    label: str
+    title: str
+    snippet: str
+    score: float
+    used_count: int
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class SimilarCase(JsonMixin):
+    """A resolved or closed case like the one at hand, with what solved it."""
+
+    id: int
+    number: int
+    label: str
+    title: str
+    status: str
+    resolution_type: str | None
+    resolution_notes: str | None
+    score: float
+    articles: list[str]
+
+
+@dataclass(frozen=True)
+class Guidance(JsonMixin):
+    """What to read while a case is open: articles, and similar solved cases."""
+
+    case: str
+    terms: list[str]
+    articles: list[GuidanceArticle]
+    cases: list[SimilarCase]
+
+
+@dataclass(frozen=True)
+class ReindexReport(JsonMixin):
+    backend: str
+    articles: int
+    cases: int
+    seconds: float
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _number(text: str | int) -> int:
+    number = parse_article_number(text)
+    if number is None:
+        if isinstance(text, str) and text.strip().isdigit():
+            return int(text.strip())
+        raise ValidationError(f"{text!r} is not an article number (expected e.g. KB-000042)")
+    return number
+
+
+def _load(session: Session, number: str | int) -> Article:
+    num = _number(number)
+    article = session.execute(select(Article).where(Article.number == num)).scalar_one_or_none()
+    if article is None:
+        raise NotFound(f"no article {article_label(num)}: see `casedesk kb search`")
+    return article
+
+
+def _clean_title(title: str | None) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError("an article needs a title")
+    if len(title) > 300:
+        raise ValidationError(f"the title is {len(title)} characters long; 300 at most")
+    return title
+
+
+def _clean_keywords(keywords: str | Sequence[str] | None) -> str:
+    """``"wifi; Router, wifi"`` → ``"wifi, Router"`` (split on , and ;, duplicates out)."""
+    items = re.split(r"[,;\n]", keywords) if isinstance(keywords, str) else list(keywords or [])
+    seen: dict[str, str] = {}
+    for item in items:
+        word = " ".join(item.split())
+        if word:
+            seen.setdefault(word.casefold(), word)
+    joined = ", ".join(seen.values())
+    if len(joined) > 1000:
+        raise ValidationError(f"the keywords are {len(joined)} characters long; 1000 at most")
+    return joined
+
+
+def _view(session: Session, article_id: int, links: int = 50) -> ArticleView:
+    author = aliased(Agent)
+    row = session.execute(
+        select(Article, author.login, author.name, Case.number)
+        .outerjoin(author, author.id == Article.author_id)
+        .outerjoin(Case, Case.id == Article.source_case_id)
+        .where(Article.id == article_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    article, login, name, source = row
+    link_agent = aliased(Agent)
+    link_rows = session.execute(
+        select(ArticleLink, Case.number, Case.title, link_agent.login, Contact.name)
+        .join(Case, Case.id == ArticleLink.case_id)
+        .outerjoin(link_agent, link_agent.id == ArticleLink.agent_id)
+        .outerjoin(Contact, Contact.id == ArticleLink.contact_id)
+        .where(ArticleLink.article_id == article_id)
+        .order_by(ArticleLink.at.desc(), ArticleLink.id.desc())
+        .limit(links)
+    ).all()
+    return ArticleView(
+        id=article.id,  # type: ignore[arg-type]
+        number=article.number,
+        label=article_label(article.number),
+        title=article.title,
+        keywords=article.keywords,
+        body=article.body,
+        status=article.status,
+        author=login,
+        author_name=name,
+        source_case=case_label(source) if source is not None else None,
+        created_at=article.created_at,
+        updated_at=article.updated_at,
+        used_count=article.used_count,
+        version=article.version,
+        external_id=article.external_id,
+        links=[
+            ArticleLinkView(link.kind, case_label(number), title, agent, contact, link.at)
+            for link, number, title, agent, contact in link_rows
+        ],
+    )
+
+
+def _change(
+    session: Session,
+    article: Article,
+    values: dict[str, Any],
+    now: datetime,
+    version: int | None,
+) -> None:
+    """Update ``article`` only if it is still at ``version`` (or as read); bump the version."""
+    seen = article.version if version is None else version
+    result = session.execute(
+        update(Article)
+        .where(Article.id == article.id, Article.version == seen)
+        .values(**values, version=seen + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        current = session.execute(
+            select(Article.version).where(Article.id == article.id)
+        ).scalar_one()
+        raise StaleVersion(
+            f"{article_label(article.number)} was changed by somebody else (version {current}, "
+            f"you had {seen}): reload it and try again"
+        )
+
+
+def _may_edit(actor: Actor, article: Article) -> None:
+    if article.status != ArticleStatus.draft and not actor.is_supervisor:
+        raise PermissionDenied(
+            f"{article_label(article.number)} is {article.status}: only supervisors may edit "
+            f"it; {actor.login} is an {actor.role}"
+        )
+
+
+# --- articles ---------------------------------------------------------------------------
+
+
+def add_article(
+    desk: Desk,
+    actor: Actor,
+    *,
+    title: str,
+    keywords: str | Sequence[str] = "",
+    body: str = "",
+    external_id: str | None = None,
+) -> ArticleView:
+    """Draft a new article; any agent may."""
+    title = _clean_title(title)
+    keywords = _clean_keywords(keywords)
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        if (
+            external_id is not None
+            and session.execute(
+                select(Article.id).where(Article.external_id == external_id)
+            ).first()
+        ):
+            raise ConflictError(f"an article with external id {external_id!r} already exists")
+        number = _claim(session)
+        article_id = session.execute(
+            insert(Article)
+            .values(
+                number=number,
+                title=title,
+                keywords=keywords,
+                body=body or "",
+                status=ArticleStatus.draft.value,
+                author_id=actor.id,
+                created_at=now,
+                updated_at=now,
+                used_count=0,
+                version=1,
+                external_id=external_id,
+            )
+            .returning(Article.id)
+        ).scalar_one()
+        return _view(session, article_id)
+
+
+def _claim(session: Session) -> int:
+    return claim_numbers(session, "article")[0]
+
+
+def edit_article(
+    desk: Desk,
+    actor: Actor,
+    number: str | int,
+    *,
+    version: int | None = None,
+    title: str | None = None,
+    keywords: str | Sequence[str] | None = None,
+    body: str | None = None,
+) -> ArticleView:
+    """Change title, keywords and/or body, only if the article is still at ``version``."""
+    values: dict[str, Any] = {}
+    if title is not None:
+        values["title"] = _clean_title(title)
+    if keywords is not None:
+        values["keywords"] = _clean_keywords(keywords)
+    if body is not None:
+        values["body"] = body
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        article = _load(session, number)
+        _may_edit(actor, article)
+        if version is not None and version != article.version:
+            raise StaleVersion(
+                f"{article_label(article.number)} was changed by somebody else (version "
+                f"{article.version}, you had {version}): reload it and try again"
+            )
+        values = {k: v for k, v in values.items() if getattr(article, k) != v}
+        if values:
+            _change(session, article, values, now, version)
+        return _view(session, article.id)  # type: ignore[arg-type]
+
+
+def get_article(desk: Desk, number: str | int) -> ArticleView:
+    """An article by number (``KB-000042``, ``kb-42``, ``42``), with its latest links."""
+    with read_session(desk.engine) as session:
+        return _view(session, _load(session, number).id)  # type: ignore[arg-type]
+
+
+def publish(
+    desk: Desk, actor: Actor, number: str | int, *, version: int | None = None
+) -> ArticleView:
+    """Supervisors: make a draft (or a retired article) visible to searches and guidance."""
+    require_supervisor(actor, "publish articles")
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        article = _load(session, number)
+        label = article_label(article.number)
+        if article.status == ArticleStatus.published:
+            raise InvalidTransition(f"{label} is already published")
+        if not article.body.strip():
+            raise ValidationError(f"{label} has no body: write it before publishing")
+        _change(session, article, {"status": ArticleStatus.published.value}, now, version)
+        return _view(session, article.id)  # type: ignore[arg-type]
+
+
+def retire(
+    desk: Desk, actor: Actor, number: str | int, *, version: int | None = None
+) -> ArticleView:
+    """Supervisors: withdraw an article (kept, with its links, but no longer suggested)."""
+    require_supervisor(actor, "retire articles")
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        article = _load(session, number)
+        if article.status == ArticleStatus.retired:
+            raise InvalidTransition(f"{article_label(article.number)} is already retired")
+        _change(session, article, {"status": ArticleStatus.retired.value}, now, version)
+        return _view(session, article.id)  # type: ignore[arg-type]
+
+
+def delete_article(desk: Desk, actor: Actor, number: str | int) -> str:
+    """Delete an article and its links: its author while a draft, else supervisors only."""
+    with write_session(desk.engine) as session:
+        article = _load(session, number)
+        label = article_label(article.number)
+        own_draft = article.status == ArticleStatus.draft and article.author_id == actor.id
+        if not (own_draft or actor.is_supervisor):
+            raise PermissionDenied(
+                f"only supervisors may delete {label} ({article.status}); authors may delete "
+                "their own drafts"
+            )
+        session.execute(delete(ArticleLink).where(ArticleLink.article_id == article.id))
+        session.execute(delete(Article).where(Article.id == article.id))
+        return label
+
+
+# --- search -----------------------------------------------------------------------------
+
+
+def search(
+    desk: Desk,
+    text: str,
+    *,
+    statuses: Sequence[str] | None = PUBLISHED,
+    limit: int = 20,
+) -> list[ArticleHit]:
+    """Articles for search-box text, best first (``statuses=None``: any status).
+
+    ``KB-000042`` / ``kb-42`` finds that article only; bare digits put that article first.
+    Words match folded (``facturacion`` finds ``facturación``), the last one as a prefix
+    while typing (``fac`` finds ``factura``); stop words are ignored. Title and keyword
+    matches rank above body matches.
+    """
+    query = parse_query(text)
+    if query.empty or limit <= 0:
+        return []
+    with read_session(desk.engine) as session:
+        index = index_for(session)
+        index.prepare(session)
+        wanted = list(statuses) if statuses is not None else None
+        scored: list[tuple[int, float]] = []
+        if query.number is not None:
+            stmt = select(Article.id).where(Article.number == query.number)
+            if wanted is not None:
+                stmt = stmt.where(Article.status.in_(wanted))
+            found = session.execute(stmt).scalar_one_or_none()
+            if found is not None:
+                scored.append((found, float("inf")))
+        if not query.exact_number and query.terms:
+            ranked = index.search_articles(session, query.terms, query.prefix, wanted, limit)
+            first = {i for i, _ in scored}
+            scored += [(r.id, r.score) for r in ranked if r.id not in first]
+        scored = scored[:limit]
+        rows = _articles_by_id(session, [i for i, _ in scored])
+        return [
+            ArticleHit(
+                id=a.id,  # type: ignore[arg-type]
+                number=a.number,
+                label=article_label(a.number),
+                title=a.title,
+                keywords=a.keywords,
+                status=a.status,
+                snippet=snippet(a.body, query.terms, query.prefix),
+                score=score,
+                used_count=a.used_count,
+                updated_at=a.updated_at,
+            )
+            for article_id, score in scored
+            if (a := rows.get(article_id)) is not None
+        ]
+
+
+def _articles_by_id(session: Session, ids: list[int]) -> dict[int, Article]:
+    if not ids:
+        return {}
+    return {
+        a.id: a  # type: ignore[misc]
+        for a in session.execute(select(Article).where(Article.id.in_(ids))).scalars()
+    }
+
+
+# --- links, sending, the solutions registry -------------------------------------------------
+
+
+def _link(
+    session: Session,
+    article: Article,
+    case: Case,
+    actor: Actor,
+    now: datetime,
+    kind: str,
+    contact_id: int | None = None,
+) -> None:
+    session.execute(
+        insert(ArticleLink).values(
+            article_id=article.id,
+            case_id=case.id,
+            kind=kind,
+            agent_id=actor.id,
+            contact_id=contact_id,
+            at=now,
+        )
+    )
+    session.execute(
+        update(Article)
+        .where(Article.id == article.id)
+        .values(used_count=Article.used_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def link_case(desk: Desk, actor: Actor, number: str | int, case: str | int) -> ArticleView:
+    """Record that an article helped on a case ("used"); once per article and case."""
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        article = _load(session, number)
+        label = article_label(article.number)
+        if article.status == ArticleStatus.retired:
+            raise InvalidTransition(f"{label} is retired: find its replacement")
+        case_row = load_case(session, case)
+        exists = session.execute(
+            select(ArticleLink.id).where(
+                ArticleLink.article_id == article.id,
+                ArticleLink.case_id == case_row.id,
+                ArticleLink.kind == "used",
+            )
+        ).first()
+        if exists is None:
+            _link(session, article, case_row, actor, now, "used")
+            record_event(
+                session,
+                case_id=case_row.id,  # type: ignore[arg-type]
+                at=now,
+                actor_id=actor.id,
+                kind="article",
+                note=f"used {label}: {article.title}",
+                data={"article": label, "link": "used"},
+            )
+        return _view(session, article.id)  # type: ignore[arg-type]
+
+
+def send_to_customer(
+    desk: Desk,
+    actor: Actor,
+    number: str | int,
+    case: str | int,
+    *,
+    contact_id: int | None = None,
+    note: str = "",
+) -> InteractionView:
+    """E-mail a published article to the case's customer (or ``contact_id``), in one go.
+
+    Logs an outbound e-mail interaction on the case carrying the article (the SLA's
+    response), links the article as "sent" with the contact, and counts one more use.
+    """
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        article = _load(session, number)
+        label = article_label(article.number)
+        if article.status != ArticleStatus.published:
+            raise InvalidTransition(f"{label} is {article.status}: only published articles go out")
+        case_row = load_case(session, case)
+        contact_id = contact_id if contact_id is not None else case_row.contact_id
+        if contact_id is None:
+            raise ValidationError(
+                f"{case_label(case_row.number)} has no customer contact: say who to send it to"
+            )
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound(f"no contact {contact_id}")
+        if not contact.email:
+            raise ValidationError(f"{contact.name} has no e-mail address: add one first")
+        body = f"{note.strip()}\n\n{article.body}" if note.strip() else article.body
+        interaction = log_interaction(
+            desk,
+            actor,
+            channel="email",
+            direction="outbound",
+            contact_id=contact_id,
+            subject=f"{label}: {article.title}",
+            notes=body,
+            case=case_row.number,
+            session=session,
+        )
+        _link(session, article, case_row, actor, now, "sent", contact_id)
+        return interaction
+
+
+def draft_from_case(desk: Desk, actor: Actor, case_number: str | int) -> ArticleView:
+    """Draft an article from a resolved case's problem and solution, linked to the case."""
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        case = load_case(session, case_number)
+        label = case_label(case.number)
+        if case.status not in SOLVED or not (case.resolution_notes or "").strip():
+            raise InvalidTransition(f"{label} is {case.status}: resolve it (with notes) first")
+        existing = session.execute(
+            select(Article.number).where(Article.source_case_id == case.id)
+        ).scalar_one_or_none()
+        if existing is not None:
+            raise ConflictError(f"{label} already has an article: {article_label(existing)}")
+        problem = (case.description or "").strip() or case.title
+        body = (
+            f"## Problem\n\n{problem}\n\n## Solution\n\n{case.resolution_notes.strip()}\n\n"  # type: ignore[union-attr]
+            f"_Drafted from {label}._\n"
+        )
+        number = _claim(session)
+        article_id = session.execute(
+            insert(Article)
+            .values(
+                number=number,
+                title=_clean_title(case.title),
+                keywords=_clean_keywords([case.area]),
+                body=body,
+                status=ArticleStatus.draft.value,
+                author_id=actor.id,
+                source_case_id=case.id,
+                created_at=now,
+                updated_at=now,
+                used_count=0,
+                version=1,
+            )
+            .returning(Article.id)
+        ).scalar_one()
+        article = session.get(Article, article_id)
+        assert article is not None
+        _link(session, article, case, actor, now, "used")
+        record_event(
+            session,
+            case_id=case.id,  # type: ignore[arg-type]
+            at=now,
+            actor_id=actor.id,
+            kind="article",
+            note=f"drafted {article_label(number)} from this case",
+            data={"article": article_label(number), "link": "used"},
+        )
+        return _view(session, article_id)
+
+
+# --- guidance ---------------------------------------------------------------------------
+
+
+def guidance(desk: Desk, case_number: str | int, limit: int = 5) -> Guidance:
+    """The published articles and solved cases most like a case, as it opens.
+
+    The case's title and description give the words (stop words out, the rarest first);
+    similar resolved/closed cases are ranked on their title, description and resolution
+    notes. Articles come from two lists fused by reciprocal rank: articles matching the
+    words, and articles used on or sent from those similar cases.
+    """
+    with read_session(desk.engine) as session:
+        index = index_for(session)
+        index.prepare(session)
+        case = load_case(session, case_number)
+        words = content_terms(f"{case.title}\n{case.description or ''}")
+        case_terms = index.telling_terms(session, "case", words)
+        article_terms = index.telling_terms(session, "article", words)
+        similar = index.similar_cases(session, case_terms, SOLVED, case.id, SIMILAR_CASES)
+        by_text = index.similar_articles(session, article_terms, PUBLISHED, 2 * limit)
+        case_rows = {
+            c.id: c
+            for c in session.execute(
+                select(Case).where(Case.id.in_([r.id for r in similar]))
+            ).scalars()
+        }
+        used: dict[int, list[int]] = {}
+        if similar:
+            for article_id, case_id in session.execute(
+                select(ArticleLink.article_id, ArticleLink.case_id)
+                .join(Article, Article.id == ArticleLink.article_id)
+                .where(
+                    ArticleLink.case_id.in_([r.id for r in similar]),
+                    Article.status.in_(PUBLISHED),
+                )
+                .distinct()
+            ).all():
+                used.setdefault(case_id, []).append(article_id)
+        scores: dict[int, float] = {}
+        reasons: dict[int, list[str]] = {}
+        for rank, ranked in enumerate(by_text, 1):
+            scores[ranked.id] = scores.get(ranked.id, 0.0) + 1 / (RRF_K + rank)
+            reasons.setdefault(ranked.id, []).append("matches the case's words")
+        for rank, ranked in enumerate(similar, 1):
+            for article_id in used.get(ranked.id, []):
+                scores[article_id] = scores.get(article_id, 0.0) + 1 / (RRF_K + rank)
+                note = f"used on {case_label(case_rows[ranked.id].number)}"
+                reasons.setdefault(article_id, []).append(note)
+        best = sorted(scores, key=lambda i: (-scores[i], -i))[:limit]
+        articles = _articles_by_id(session, best + [a for ids in used.values() for a in ids])
+        labels = {i: article_label(a.number) for i, a in articles.items()}
+        return Guidance(
+            case=case_label(case.number),
+            terms=sorted(set(case_terms) | set(article_terms), key=words.index),
+            articles=[
+                GuidanceArticle(
+                    id=i,
+                    number=articles[i].number,
+                    label=labels[i],
+                    title=articles[i].title,
+                    snippet=snippet(articles[i].body, article_terms),
+                    score=round(scores[i], 6),
+                    used_count=articles[i].used_count,
+                    reasons=reasons[i],
+                )
+                for i in best
+                if i in articles
+            ],
+            cases=[
+                SimilarCase(
+                    id=r.id,
+                    number=case_rows[r.id].number,
+                    label=case_label(case_rows[r.id].number),
+                    title=case_rows[r.id].title,
+                    status=case_rows[r.id].status,
+                    resolution_type=case_rows[r.id].resolution_type,
+                    resolution_notes=case_rows[r.id].resolution_notes,
+                    score=r.score,
+                    articles=[labels[a] for a in used.get(r.id, []) if a in labels],
+                )
+                for r in similar[:limit]
+                if r.id in case_rows
+            ],
+        )
+
+
+# --- maintenance ------------------------------------------------------------------------
+
+
+def reindex(desk: Desk, actor: Actor) -> ReindexReport:
+    """Supervisors: rebuild the search index from the articles and cases."""
+    require_supervisor(actor, "rebuild the search index")
+    started = perf_counter()
+    with write_session(desk.engine) as session:
+        index = index_for(session)
+        index.rebuild(session)
+        articles = session.execute(select(func.count()).select_from(Article)).scalar_one()
+        cases = session.execute(select(func.count()).select_from(Case)).scalar_one()
+    return ReindexReport(index.backend, articles, cases, round(perf_counter() - started, 3))

@@ -1,0 +1,269 @@
+"""Tasks: steps on a case (or standalone) with an assignee, a due time and SLA states.
+
+* The due time is given as an instant (``due_at``) or as business time from now
+  (``due_in``, e.g. ``"4h"``) on the case policy's calendar (24×7 UTC for standalone
+  tasks or cases without a policy). Neither means no deadline.
+* ``warn_at`` is the policy's warning percent of the business time between creation
+  and the due time (80 % without a policy); like the case clocks it is the scan's next
+  check (see :mod:`casedesk.services.sla`). ``inactivity_due`` is the policy's
+  inactivity limit after creation.
+* States: ``ok``, ``warning``, ``breached``, ``met`` (done on time). Done late is
+  breached. Tasks do not pause: a task is internal work, not waiting on the customer.
+* Adding and completing a task on a case is activity on that case: one case event
+  (``task``) each, so the case's inactivity clock re-arms. Completing late records the
+  breach (one ``sla_breach`` event) unless the scan already did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from casedesk.db import read_session, write_session
+from casedesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from casedesk.models import Agent, Case, Task
+from casedesk.services import sla
+from casedesk.services.changes import apply_change, record_event
+from casedesk.services.context import Actor, Desk, case_label, is_member, load_agent, load_case
+from casedesk.services.sla import ClockState, TaskFlag
+from casedesk.services.sla_config import parse_duration
+from casedesk.services.views import JsonMixin
+
+
+@dataclass(frozen=True)
+class TaskView(JsonMixin):
+    id: int
+    case: str | None
+    title: str
+    description: str
+    assignee: str | None
+    status: str
+    state: str | None
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+
+
+def task_state(task: Any, now: datetime) -> ClockState | None:
+    """The state of a task (a row or a :class:`TaskView`-like object) at ``now``."""
+    flags = int(getattr(task, "sla_flags", 0) or 0)
+    status = getattr(task, "status", "open")
+    due = getattr(task, "due_at", None)
+    if flags & TaskFlag.BREACHED:
+        return ClockState.breached
+    if status == "done":
+        return ClockState.met
+    if status != "open" or due is None:
+        return None
+    if now >= due:
+        return ClockState.breached
+    warn = getattr(task, "warn_at", None)
+    if flags & TaskFlag.WARNED or (warn is not None and now >= warn):
+        return ClockState.warning
+    return ClockState.ok
+
+
+def _view(task: Task, number: int | None, assignee: str | None, now: datetime) -> TaskView:
+    state = task_state(task, now)
+    return TaskView(
+        id=task.id,  # type: ignore[arg-type]
+        case=case_label(number) if number is not None else None,
+        title=task.title,
+        description=task.description,
+        assignee=assignee,
+        status=task.status,
+        state=state.value if state else None,
+        created_at=task.created_at,
+        due_at=task.due_at,
+        completed_at=task.completed_at,
+    )
+
+
+def _may_work_on(session: Session, actor: Actor, case: Case) -> bool:
+    return (
+        actor.is_supervisor
+        or case.owner_id == actor.id
+        or (case.owner_id is None and is_member(session, actor.id, case.queue_id))
+    )
+
+
+def add_task(
+    desk: Desk,
+    actor: Actor,
+    *,
+    title: str,
+    case: int | str | None = None,
+    assignee: str | None = None,
+    due_at: datetime | None = None,
+    due_in: str | timedelta | None = None,
+    description: str = "",
+) -> TaskView:
+    """Add a task on a case (its owner, a member of its queue, or a supervisor) or alone."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError("a task needs a title")
+    if due_at is not None and due_in is not None:
+        raise ValidationError("give the due time as an instant or as a duration, not both")
+    if due_at is not None and due_at.tzinfo is None:
+        raise ValidationError("the due time needs a time zone")
+    now = desk.now()
+    if due_at is not None and due_at <= now:
+        raise ValidationError("the due time is in the past")
+    with write_session(desk.engine) as session:
+        case_row = load_case(session, case) if case is not None else None
+        if case_row is not None:
+            if case_row.status not in sla.OPEN:
+                raise InvalidTransition(
+                    f"{case_label(case_row.number)} is {case_row.status}: reopen it to add tasks"
+                )
+            if not _may_work_on(session, actor, case_row):
+                raise PermissionDenied(
+                    f"{case_label(case_row.number)} is not yours: accept it before adding tasks"
+                )
+        assignee_row = load_agent(session, assignee) if assignee else None
+        if assignee_row is not None and not assignee_row.active:
+            raise ValidationError(f"agent {assignee_row.login!r} is deactivated")
+        targets = sla.load_targets(session, case_row.sla_policy_id if case_row else None)
+        cal = targets.calendar
+        if due_in is not None:
+            span = due_in if isinstance(due_in, timedelta) else parse_duration(due_in, "due in")
+            if span <= timedelta(0):
+                raise ValidationError("a task's duration must be positive")
+            due_at = cal.add(now, span)
+        warn_at = None
+        if due_at is not None:
+            warn_at = cal.add(now, cal.elapsed(now, due_at) * (targets.warning_percent / 100))
+        inactivity = cal.add(now, targets.inactivity) if targets.inactivity else None
+        task_id = session.execute(
+            insert(Task)
+            .values(
+                case_id=case_row.id if case_row else None,
+                title=title,
+                description=(description or "").strip(),
+                assignee_id=assignee_row.id if assignee_row else actor.id,
+                status="open",
+                created_at=now,
+                due_at=due_at,
+                warn_at=warn_at,
+                inactivity_due=inactivity,
+                last_activity_at=now,
+                sla_flags=0,
+            )
+            .returning(Task.id)
+        ).scalar_one()
+        if case_row is not None:
+            apply_change(
+                session,
+                case_row,
+                actor,
+                now,
+                kind="task",
+                values={},
+                note=f"task added: {title}",
+                data={"task": task_id, "due": due_at.isoformat() if due_at else None},
+            )
+        return _load_view(session, task_id, now)
+
+
+def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
+    """Mark a task done (its assignee, the case's owner or a supervisor): met or breached."""
+    now = desk.now()
+    with write_session(desk.engine) as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            raise NotFound(f"no task {task_id}")
+        if task.status != "open":
+            raise InvalidTransition(f"task {task_id} is already {task.status}")
+        case_row = session.get(Case, task.case_id) if task.case_id else None
+        allowed = (
+            actor.is_supervisor
+            or task.assignee_id in (None, actor.id)
+            or (case_row is not None and case_row.owner_id == actor.id)
+        )
+        if not allowed:
+            raise PermissionDenied(f"task {task_id} is assigned to somebody else")
+        late = task.due_at is not None and now > task.due_at
+        newly_breached = late and not task.sla_flags & TaskFlag.BREACHED
+        bits = TaskFlag.BREACHED | TaskFlag.WARNED if late else TaskFlag.MET
+        done = session.execute(
+            update(Task)
+            .where(Task.id == task_id, Task.status == "open")
+            .values(
+                status="done",
+                completed_at=now,
+                last_activity_at=now,
+                warn_at=None,
+                inactivity_due=None,
+                sla_flags=Task.sla_flags.bitwise_or(int(bits)).self_group(),
+            )
+        )
+        if done.rowcount != 1:
+            raise InvalidTransition(f"task {task_id} was completed by somebody else just now")
+        if case_row is not None:
+            apply_change(
+                session,
+                case_row,
+                actor,
+                now,
+                kind="task",
+                values={},
+                note=f"task done: {task.title}" + (" (late)" if late else ""),
+                data={"task": task_id, "done": True},
+            )
+            if newly_breached:
+                record_event(
+                    session,
+                    case_id=case_row.id,  # type: ignore[arg-type]
+                    at=now,
+                    actor_id=None,
+                    kind="sla_breach",
+                    note=f"task “{task.title}” breached (done late)",
+                    data=sla.clock_data("task", task.due_at, task=task_id, title=task.title),
+                )
+        return _load_view(session, task_id, now)
+
+
+def list_tasks(
+    desk: Desk,
+    *,
+    case: int | str | None = None,
+    assignee: str | None = None,
+    include_done: bool = False,
+    limit: int = 200,
+) -> list[TaskView]:
+    """Tasks, soonest due first (no due time last), optionally of one case or assignee."""
+    now = desk.now()
+    with read_session(desk.engine) as session:
+        stmt = _task_select()
+        if case is not None:
+            stmt = stmt.where(Task.case_id == load_case(session, case).id)
+        if assignee is not None:
+            stmt = stmt.where(Task.assignee_id == load_agent(session, assignee).id)
+        if not include_done:
+            stmt = stmt.where(Task.status == "open")
+        stmt = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.position, Task.id)
+        stmt = stmt.limit(limit)
+        return [_view(t, n, a, now) for t, n, a in session.execute(stmt).all()]
+
+
+_Assignee = aliased(Agent)
+
+
+def _task_select() -> Any:
+    return (
+        select(Task, Case.number, _Assignee.login)
+        .outerjoin(Case, Case.id == Task.case_id)
+        .outerjoin(_Assignee, _Assignee.id == Task.assignee_id)
+    )
+
+
+def _load_view(session: Session, task_id: int, now: datetime) -> TaskView:
+    row = session.execute(
+        _task_select().where(Task.id == task_id).execution_options(populate_existing=True)
+    ).one()
+    return _view(row[0], row[1], row[2], now)

@@ -1,0 +1,89 @@
+"""The inbox's filter bar: priority, severity, status and text (debounced as you type)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Select
+
+_CHOICES = {
+    "priority": ("high", "medium", "low"),
+    "severity": ("critical", "major", "minor"),
+    "status": ("new", "in_progress", "awaiting_customer", "resolved"),
+}
+
+
+class FilterBar(Horizontal):
+    """Posts :class:`FilterBar.Changed` with the current filters (None = any)."""
+
+    DEFAULT_CSS = """
+    FilterBar { height: 1; margin-bottom: 1; }
+    FilterBar Select { width: 22; margin-right: 1; }
+    FilterBar Input { width: 1fr; }
+    """
+
+    class Changed(Message):
+        def __init__(self, bar: FilterBar, filters: dict[str, str | None]) -> None:
+            super().__init__()
+            self.bar = bar
+            self.filters = filters
+
+        @property
+        def control(self) -> FilterBar:
+            return self.bar
+
+    def __init__(self, *, debounce: float = 0.2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.debounce = debounce
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        for name, values in _CHOICES.items():
+            yield Select(
+                [(v.replace("_", " "), v) for v in values],
+                prompt=f"any {name}",
+                id=f"filter-{name}",
+                compact=True,
+            )
+        yield Input(placeholder="/ title or customer…", id="filter-text", compact=True)
+
+    @property
+    def filters(self) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for name in _CHOICES:
+            value = self.query_one(f"#filter-{name}", Select).value
+            out[name] = None if value is Select.NULL else str(value)
+        out["text"] = self.query_one("#filter-text", Input).value.strip() or None
+        return out
+
+    def clear(self) -> None:
+        for name in _CHOICES:
+            self.query_one(f"#filter-{name}", Select).clear()
+        self.query_one("#filter-text", Input).value = ""
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._emit()
+
+    @on(Input.Changed, "#filter-text")
+    def _text_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.debounce, self._emit)
+
+    @on(Input.Submitted, "#filter-text")
+    def _text_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        self._emit()
+
+    def _emit(self) -> None:
+        self.post_message(self.Changed(self, self.filters))

@@ -1,0 +1,152 @@
+"""Snapshots of each main screen (120×40) with a frozen clock and fixed data.
+
+Regenerate after an intended change with ``pytest tests/tui/test_snapshots.py
+--snapshot-update`` and review the SVGs under ``tests/tui/__snapshots__``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, TextArea
+
+from casedesk.services import cases, interactions, knowledge, tasks, workflow
+from tests.conftest import World
+from tests.tui.conftest import make_app, settle, type_text
+
+SIZE = (120, 40)
+
+
+def build(world: World) -> dict[str, str]:
+    """Cases in every SLA state, articles, a call, a task: the same on every run."""
+    desk = world.desk
+    sup, ana, luis = world.sup, world.ana, world.luis
+    for title, keywords, body in (
+        ("Reiniciar el router", "router, wifi, reinicio",
+         "## Pasos\n\n1. Desenchufa el router 30 segundos.\n2. Espera a que la luz "
+         "*Internet* quede fija.\n3. Si no vuelve, abre una incidencia técnica."),
+        ("Configurar el wifi de 5 GHz", "wifi, router, canal",
+         "Entra en 192.168.1.1 y activa la banda de **5 GHz**."),
+        ("Cargo duplicado en la factura", "factura, cargo, devolución",
+         "Comprueba los movimientos y solicita la devolución del cargo repetido."),
+    ):
+        art = knowledge.add_article(desk, sup, title=title, keywords=keywords, body=body)
+        knowledge.publish(desk, sup, art.label)
+    juan = world.contact_id
+    c1 = cases.create_case(desk, luis, title="Sin conexión a internet", queue="technical",
+                           priority="high", severity="critical", contact_id=juan)
+    cases.create_case(desk, luis, title="El router se reinicia solo", queue="technical",
+                      severity="major")
+    cases.create_case(desk, luis, title="Wifi lento por la noche", queue="technical",
+                      priority="low")
+    cases.create_case(desk, luis, title="Cargo duplicado en la factura", queue="billing",
+                      priority="high", contact_id=juan)
+    call = interactions.log_interaction(desk, ana, channel="phone", contact_id=juan,
+                                        typification="incident", subject="No funciona la TV",
+                                        duration_seconds=312)
+    c5 = cases.create_case(desk, ana, title="No funciona la TV", priority="high",
+                           contact_id=juan, from_interaction=call.id,
+                           description="La TV no arranca desde la actualización.")
+    workflow.start(desk, ana, c5.label)
+    cases.add_note(desk, ana, c5.label, "El cliente ya reinició el descodificador")
+    tasks.add_task(desk, ana, title="Llamar al cliente por la tarde", case=c5.label, due_in="6h")
+    c6 = cases.create_case(desk, ana, title="Cambio de cuenta bancaria", contact_id=juan)
+    workflow.wait(desk, ana, c6.label, note="pendiente del IBAN")
+    desk.clock.advance(timedelta(minutes=50))  # type: ignore[attr-defined]
+    cases.log_time(desk, ana, c5.label, 20, "diagnóstico remoto")
+    interactions.log_interaction(desk, ana, channel="email", direction="outbound",
+                                 contact_id=juan, case=c5.label,
+                                 subject="Pasos para reiniciar el descodificador")
+    return {"critical": c1.label, "tv": c5.label}
+
+
+def steady(then: Callable[[Pilot[Any]], Any] | None = None) -> Callable[[Pilot[Any]], Any]:
+    """``run_before``: do ``then``, let every worker land, stop cursors blinking."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        if then is not None:
+            await then(pilot)
+            await settle(pilot)
+        for widget in pilot.app.screen.query(Input):
+            widget.cursor_blink = False
+        for area in pilot.app.screen.query(TextArea):
+            area.cursor_blink = False
+        await pilot.pause()
+
+    return run_before
+
+
+def test_sign_in(snap_compare: Any, tui_world: World) -> None:
+    assert snap_compare(make_app(tui_world, None), terminal_size=SIZE, run_before=steady())
+
+
+def test_inbox(snap_compare: Any, tui_world: World) -> None:
+    build(tui_world)
+
+    async def technical(pilot: Pilot[Any]) -> None:
+        pilot.app.screen.query_one("#inbox-queues", DataTable).move_cursor(row=1)
+
+    app = make_app(tui_world, "ana", start_mode="inbox")
+    assert snap_compare(app, terminal_size=SIZE, run_before=steady(technical))
+
+
+def test_wip_bin(snap_compare: Any, tui_world: World) -> None:
+    build(tui_world)
+    app = make_app(tui_world, "ana", start_mode="wip")
+    assert snap_compare(app, terminal_size=SIZE, run_before=steady())
+
+
+def test_case_detail(snap_compare: Any, tui_world: World) -> None:
+    labels = build(tui_world)
+
+    async def open_case(pilot: Pilot[Any]) -> None:
+        pilot.app.open_case(labels["tv"])  # type: ignore[attr-defined]
+
+    app = make_app(tui_world, "ana", start_mode="wip")
+    assert snap_compare(app, terminal_size=SIZE, run_before=steady(open_case))
+
+
+def test_interaction_log(snap_compare: Any, tui_world: World) -> None:
+    build(tui_world)
+
+    async def lookup(pilot: Pilot[Any]) -> None:
+        await type_text(pilot, "juan")
+        await pilot.pause(0.25)
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        await type_text(pilot, "Consulta sobre la factura de marzo")
+
+    app = make_app(tui_world, "ana", start_mode="log")
+    assert snap_compare(app, terminal_size=SIZE, run_before=steady(lookup))
+
+
+def test_knowledge(snap_compare: Any, tui_world: World) -> None:
+    labels = build(tui_world)
+
+    async def search(pilot: Pilot[Any]) -> None:
+        pilot.app.open_case(labels["critical"])  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        await type_text(pilot, "router")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("down")
+
+    app = make_app(tui_world, "ana", start_mode="inbox")
+    assert snap_compare(app, terminal_size=SIZE, run_before=steady(search))
+
+
+def test_supervisor(snap_compare: Any, tui_world: World) -> None:
+    build(tui_world)
+
+    async def technical(pilot: Pilot[Any]) -> None:
+        await pilot.press("down", "down")
+
+    app = make_app(tui_world, "maria", start_mode="supervisor")
+    assert snap_compare(app, terminal_size=SIZE, run_before=steady(technical))
