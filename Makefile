@@ -31,6 +31,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/claims.py
 	$(BIN)/python bench/inbox.py
+	$(BIN)/python bench/sla.py
+	$(BIN)/python bench/kb.py
+	$(BIN)/python bench/import.py
+	$(BIN)/python bench/tui.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

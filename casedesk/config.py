@@ -52,21 +52,37 @@ def read_config_file() -> dict[str, object]:
 
 
 def write_config_value(key: str, value: str) -> Path:
-    """Set one top-level string key in the config file, keeping the others."""
+    """Set one top-level string key in the config file, keeping everything else (tables too)."""
     data = read_config_file()
     data[key] = value
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"{k} = {_toml_string(str(v))}" for k, v in sorted(data.items())]
     tmp = path.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.write_text(_dump_toml(data), encoding="utf-8")
     tmp.replace(path)
     return path
 
 
-def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
+
+
+def _dump_toml(data: dict[str, object]) -> str:
+    """The small TOML subset the config file uses: scalars, lists and one level of tables."""
+    scalars = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    tables = []
+    for name, table in data.items():
+        if isinstance(table, dict):
+            body = [f"{k} = {_toml_value(v)}" for k, v in table.items()]
+            tables.append(f"[{name}]\n" + "\n".join(body))
+    return "\n".join(scalars) + "\n" + "".join(f"\n{t}\n" for t in tables)
 
 
 def default_database_url() -> str:

@@ -297,15 +297,8 @@ class CaseScreen(CaseActions):
 
     @staticmethod
     def shown_entries(entries: list[TimelineEntry]) -> list[TimelineEntry]:
-        """Newest first, without the audit events that repeat an interaction or time entry
-        listed in full (``queries.timeline`` returns both)."""
-        shown = [
-            e
-            for e in entries
-            if not (e.kind == "interaction" and "interaction_id" in e.data)
-            and not (e.kind == "time" and e.text.startswith("time logged"))
-        ]
-        return list(reversed(shown))
+        """Newest first (``queries.timeline`` lists each interaction and time entry once)."""
+        return list(reversed(entries))
 
     def _render_timeline(self, entries: list[TimelineEntry]) -> None:
         table = self.query_one("#case-timeline", DataTable)

@@ -291,7 +291,10 @@ def find_contacts(desk: Desk, text: str, *, limit: int = 20) -> list[dict[str, o
     with read_session(desk.engine) as session:
         conditions = [Contact.name.ilike(pattern), Contact.email.ilike(pattern)]
         if len(digits) >= 3:
-            conditions.append(Contact.phone.ilike(f"%{digits}%"))
+            phone_digits = Contact.phone
+            for separator in (" ", "-", ".", "(", ")", "/"):
+                phone_digits = func.replace(phone_digits, separator, "")
+            conditions.append(phone_digits.like(f"%{digits}%"))
         rows = session.execute(
             select(Contact, Account.name, Account.tier)
             .outerjoin(Account, Account.id == Contact.account_id)

@@ -82,8 +82,17 @@ def case_detail(session: Session, case_id: int) -> CaseDetail:
     creator = aliased(Agent)
     parent = aliased(Case)
     row = session.execute(
-        select(Case, Contact, Account, _Owner, Queue.name, creator.login, ContractLine.name,
-               SlaPolicy.name, parent.number)
+        select(
+            Case,
+            Contact,
+            Account,
+            _Owner,
+            Queue.name,
+            creator.login,
+            ContractLine.name,
+            SlaPolicy.name,
+            parent.number,
+        )
         .outerjoin(Contact, Contact.id == Case.contact_id)
         .outerjoin(Account, Account.id == Case.account_id)
         .outerjoin(_Owner, _Owner.id == Case.owner_id)
@@ -178,15 +187,14 @@ def inbox(
     return Page(rows, (rows[-1].due_at, rows[-1].id) if more and rows else None)
 
 
-def inbox_statement(queue_id: int, *, after: tuple[datetime, int] | None = None,
-                    limit: int = 50) -> Select[Any]:
+def inbox_statement(
+    queue_id: int, *, after: tuple[datetime, int] | None = None, limit: int = 50
+) -> Select[Any]:
     """The keyset-paged inbox query (one more row than ``limit``, to know if more follow).
 
     It is served by the partial index ``ix_case_inbox (queue_id, due_at, id)``.
     """
-    stmt = _row_select().where(
-        Case.queue_id == queue_id, Case.owner_id.is_(None), case_is_active()
-    )
+    stmt = _row_select().where(Case.queue_id == queue_id, Case.owner_id.is_(None), case_is_active())
     if after is not None:
         stmt = stmt.where(tuple_(Case.due_at, Case.id) > tuple_(after[0], after[1]))
     return stmt.order_by(Case.due_at, Case.id).limit(limit + 1)
@@ -334,6 +342,10 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
             .order_by(CaseEvent.at, CaseEvent.id)
         ).scalars()
         for ev in events:
+            if ev.kind == "time" or (
+                ev.kind == "interaction" and (ev.data or {}).get("interaction_id") is not None
+            ):
+                continue  # listed in full below, from the interaction or time entry itself
             parts = [_EVENT_TEXT.get(ev.kind, ev.kind)]
             if ev.from_queue_id != ev.to_queue_id:
                 parts.append(

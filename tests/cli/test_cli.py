@@ -155,3 +155,12 @@ def test_real_subprocess(tmp_path: Path) -> None:
                          text=True)
     assert bad.returncode == 1
     assert bad.stderr.strip() == "casedesk: no case CS-999999"
+
+
+def test_remembering_the_agent_keeps_config_tables() -> None:
+    from casedesk.config import config_path, read_config_file, write_config_value
+
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text('[keymap]\ngo-wip = "f9"\n', encoding="utf-8")
+    write_config_value("agent", "maria")
+    assert read_config_file() == {"agent": "maria", "keymap": {"go-wip": "f9"}}

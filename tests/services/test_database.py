@@ -74,3 +74,22 @@ def test_interaction_validation(world: World) -> None:
         interactions.log_interaction(world.desk, world.ana, channel="fax")
     with pytest.raises(ValidationError, match="negative"):
         interactions.log_interaction(world.desk, world.ana, channel="phone", duration_seconds=-1)
+
+
+def test_contact_lookup_by_spaced_phone(world: World) -> None:
+    from casedesk.services import directory
+
+    found = directory.find_contacts(world.desk, "600 111")
+    assert [c["name"] for c in found] == ["Juan Pérez"]
+
+
+def test_timeline_lists_each_interaction_once(world: World) -> None:
+    from casedesk.services import queries
+
+    c = cases.create_case(world.desk, world.ana, title="x")
+    interactions.log_interaction(world.desk, world.ana, channel="phone", direction="outbound",
+                                 subject="llamada", case=c.number)
+    cases.log_time(world.desk, world.ana, c.number, 5)
+    texts = [e.text for e in queries.timeline(world.desk, c.number)]
+    assert sum("llamada" in t for t in texts) == 1
+    assert sum(t.startswith("5 min") for t in texts) == 1
