@@ -163,7 +163,7 @@ def seed(desk: Desk, *, cases: int = 200, seed: int = 7) -> dict[str, int]:
     contact_ids = _customers(desk, rng, 300)
     _seed_cases(desk)
     if cases:
-        generate_cases(desk, cases, rng=rng, contact_ids=contact_ids)
+        generate_cases(desk, cases, rng=rng, contact_ids=contact_ids, days=1)
     with read_session(desk.engine) as session:
 
         def count(model: Any) -> int:
