@@ -88,7 +88,17 @@ def test_inbox(snap_compare: Any, tui_world: World) -> None:
     build(tui_world)
 
     async def technical(pilot: Pilot[Any]) -> None:
-        pilot.app.screen.query_one("#inbox-queues", DataTable).move_cursor(row=1)
+        screen: Any = pilot.app.screen
+        for _ in range(100):  # a loaded machine may still be landing on the first queue
+            if screen.queue is not None:
+                break
+            await pilot.pause(0.05)
+        screen.query_one("#inbox-queues", DataTable).move_cursor(row=1)
+        for _ in range(100):
+            if screen.queue == "technical":
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
 
     app = make_app(tui_world, "ana", start_mode="inbox")
     assert snap_compare(app, terminal_size=SIZE, run_before=steady(technical))
