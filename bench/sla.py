@@ -12,7 +12,8 @@ before T0, with their real deadlines. The clock then moves one day on, so most
 first-response, resolution and inactivity deadlines have passed, and:
 
 * **first scan** records every warning, breach, escalation and inactivity alert;
-* **rescan** at the same instant must change nothing (idempotent; index probes only);
+* **rescan** at the same instant must change nothing (idempotent; index probes only;
+  best of three; on PostgreSQL after ``VACUUM ANALYZE``, and once before it);
 * **next tick** is a rescan one minute later (what a workstation does every minute).
 
 SQLite databases are generated once into ``--workdir`` and copied before each run.
@@ -94,15 +95,14 @@ def measure(url: str, label: str, n: int) -> dict[str, float]:
     first = sla_scan.scan(desk)
     stale = None
     if engine.dialect.name == "postgresql":
-        # The first scan rewrote most rows. Until autovacuum runs, the warn indexes hold
-        # entries for dead row versions (bitmap scans never mark them dead) and the
-        # planner's statistics still see full warn ranges: measure that, then vacuum.
+        # The first scan rewrote most rows and added millions of events. Until autovacuum
+        # has run, the warn indexes hold entries for dead row versions and the planner's
+        # statistics still see full warn ranges: measure that once, then vacuum the whole
+        # database as autovacuum would (so it does not compete with the measurements).
         stale = sla_scan.scan(desk)
         with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                'VACUUM ANALYZE "case"'
-            )
-    again = sla_scan.scan(desk)
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+    again = min((sla_scan.scan(desk) for _ in range(3)), key=lambda r: r.seconds)
     clock.advance(timedelta(minutes=1))
     tick = sla_scan.scan(desk)
     with read_session(engine) as session:
@@ -111,7 +111,7 @@ def measure(url: str, label: str, n: int) -> dict[str, float]:
     print(f"    first scan: {first.seconds:8.2f} s  ({first.total:,} recorded: {_brief(first)})")
     if stale is not None:
         print(f"    rescan before VACUUM: {stale.seconds * 1e3:8.1f} ms ({stale.total} recorded)")
-    print(f"    rescan:     {again.seconds * 1e3:8.1f} ms ({again.total} recorded)")
+    print(f"    rescan:     {again.seconds * 1e3:8.1f} ms ({again.total} recorded; best of 3)")
     print(f"    next tick:  {tick.seconds * 1e3:8.1f} ms ({tick.total} recorded)")
     print(f"    events written: {events - events_before:,}")
     for line in plan(desk):
