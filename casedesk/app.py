@@ -17,8 +17,9 @@ file's ``[keymap]`` table, e.g. ``go-inbox = "f9"``.
 from __future__ import annotations
 
 import contextlib
+import importlib
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual import work
@@ -31,27 +32,40 @@ from casedesk.commands import CaseDeskCommands
 from casedesk.config import read_config_file, resolve_agent_login, write_config_value
 from casedesk.errors import CaseDeskError
 from casedesk.screens.base import DeskScreen, error_message
-from casedesk.screens.case import CaseScreen
-from casedesk.screens.inbox import InboxScreen
-from casedesk.screens.interactions import InteractionLogScreen
-from casedesk.screens.knowledge import KnowledgeScreen
 from casedesk.screens.signin import SignInScreen
-from casedesk.screens.supervisor import SupervisorScreen
-from casedesk.screens.wip import WipScreen
 from casedesk.services import board, live, sla_explain
 from casedesk.services.context import Actor, Desk
 from casedesk.services.sla import PolicyTargets
 from casedesk.services.views import CaseDetail
 
-#: Mode name → (screen class, title, key).
-SCREENS: dict[str, tuple[type[DeskScreen], str, str]] = {
-    "log": (InteractionLogScreen, "Interaction log", "f2"),
-    "inbox": (InboxScreen, "Queue inbox", "f3"),
-    "wip": (WipScreen, "My WIP bin", "f4"),
-    "case": (CaseScreen, "Case", "f5"),
-    "knowledge": (KnowledgeScreen, "Knowledge", "f6"),
-    "supervisor": (SupervisorScreen, "Supervisor", "f7"),
+if TYPE_CHECKING:
+    from casedesk.screens.case import CaseScreen
+    from casedesk.screens.interactions import InteractionLogScreen
+    from casedesk.screens.knowledge import KnowledgeScreen
+
+#: Mode name → ("module:ScreenClass", title, key). A screen's module is imported when the
+#: screen is first shown, so the first screen appears without loading the other five
+#: (the case and knowledge screens pull in Markdown and Pygments).
+SCREENS: dict[str, tuple[str, str, str]] = {
+    "log": ("casedesk.screens.interactions:InteractionLogScreen", "Interaction log", "f2"),
+    "inbox": ("casedesk.screens.inbox:InboxScreen", "Queue inbox", "f3"),
+    "wip": ("casedesk.screens.wip:WipScreen", "My WIP bin", "f4"),
+    "case": ("casedesk.screens.case:CaseScreen", "Case", "f5"),
+    "knowledge": ("casedesk.screens.knowledge:KnowledgeScreen", "Knowledge", "f6"),
+    "supervisor": ("casedesk.screens.supervisor:SupervisorScreen", "Supervisor", "f7"),
 }
+
+
+def screen_class(mode: str) -> type[DeskScreen]:
+    """The screen class of a mode (imports its module the first time)."""
+    module, _, name = SCREENS[mode][0].partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    assert issubclass(cls, DeskScreen)
+    return cls
+
+
+def _screen_factory(mode: str) -> Any:
+    return lambda: screen_class(mode)()
 
 
 class CaseDeskApp(App[None]):
@@ -60,7 +74,7 @@ class CaseDeskApp(App[None]):
     TITLE = "casedesk"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {CaseDeskCommands}
-    MODES: ClassVar[dict[str, Any]] = {name: cls for name, (cls, _t, _k) in SCREENS.items()}
+    MODES: ClassVar[dict[str, Any]] = {name: _screen_factory(name) for name in SCREENS}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "go('log')", "Log", id="go-log", priority=True,
                 tooltip="Interaction log: log a call, e-mail, visit or letter"),
@@ -106,6 +120,7 @@ class CaseDeskApp(App[None]):
         #: Every notification shown, (severity, message): what tests read back.
         self.notices: list[tuple[str, str]] = []
         self._startup_notice = notice
+        self._targets_requested = False
         self._timezone_name = timezone
         self.tz = self._zone(timezone or "UTC")
         keymap = read_config_file().get("keymap")
@@ -162,7 +177,6 @@ class CaseDeskApp(App[None]):
         self.sub_title = f"{self.actor.name} · {self.actor.role}"
         if self._timezone_name is None:
             self._load_timezone(self.actor.id)
-        self._load_targets()
         mode = self.start_mode
         if mode == "supervisor" and not self.actor.is_supervisor:
             mode = "inbox"
@@ -171,6 +185,13 @@ class CaseDeskApp(App[None]):
         self.poll_changes()
         if self.poll_interval:
             self.set_interval(self.poll_interval, self._poll_tick, name="live")
+
+    def first_data_shown(self) -> None:
+        """A screen has drawn its first rows: now load what can wait (the SLA policies'
+        targets, ~50 ms of Python that would otherwise compete with the first page)."""
+        if not self._targets_requested:
+            self._targets_requested = True
+            self._load_targets()
 
     @work(thread=True, exit_on_error=False, group="timezone")
     def _load_timezone(self, agent_id: int) -> None:
@@ -271,20 +292,20 @@ class CaseDeskApp(App[None]):
 
     def open_case(self, number: str | int) -> None:
         """Show a case on the case screen (from any screen)."""
-        screen = self._switch("case")
-        if isinstance(screen, CaseScreen):
+        screen: CaseScreen = self._switch("case")  # type: ignore[assignment]
+        if isinstance(screen, screen_class("case")):
             screen.show_case(str(number))
 
     def log_for_case(self, case: CaseDetail) -> None:
         """Open the interaction log ready to save onto ``case``."""
-        screen = self._switch("log")
-        if isinstance(screen, InteractionLogScreen):
+        screen: InteractionLogScreen = self._switch("log")  # type: ignore[assignment]
+        if isinstance(screen, screen_class("log")):
             screen.call_after_refresh(screen.prepare_for_case, case)
 
     def show_article(self, label: str) -> None:
         """Open the knowledge screen on an article."""
-        screen = self._switch("knowledge")
-        if isinstance(screen, KnowledgeScreen):
+        screen: KnowledgeScreen = self._switch("knowledge")  # type: ignore[assignment]
+        if isinstance(screen, screen_class("knowledge")):
             screen.call_after_refresh(screen.show_article, label)
 
     def action_help(self) -> None:

@@ -41,7 +41,7 @@ class CaseDeskCommands(Provider):
         if app.actor is None:
             return []
         commands: list[tuple[str, Callable[[], Any], str]] = []
-        for mode, (_cls, title, key) in SCREENS.items():
+        for mode, (_where, title, key) in SCREENS.items():
             if mode == "supervisor" and not app.actor.is_supervisor:
                 continue
             commands.append((f"Go to {title}", partial(app.action_go, mode), key.upper()))

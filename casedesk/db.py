@@ -11,13 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, func, inspect, select
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -26,7 +22,14 @@ from sqlmodel import Session, SQLModel
 import casedesk.models  # noqa: F401 - registers every table on SQLModel.metadata
 from casedesk.errors import ConfigError, SchemaOutdated
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: The newest migration's revision. Opening a database compares its ``alembic_version``
+#: with this constant, so the workstation starts without loading Alembic (~120 ms);
+#: ``tests/unit/test_schema_head.py`` keeps it equal to Alembic's own head.
+SCHEMA_HEAD = "0002"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -141,6 +144,8 @@ def write_session(engine: Engine) -> Iterator[Session]:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
@@ -148,15 +153,20 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def head_revision() -> str:
-    script = ScriptDirectory(str(MIGRATIONS_DIR))
-    head = script.get_current_head()
+    """The newest migration, as Alembic reads it from the scripts."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert head is not None, "casedesk ships at least one migration"
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's schema revision (None without a casedesk schema)."""
     with connect(engine) as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 @contextmanager
@@ -183,6 +193,8 @@ def _first_line(exc: BaseException) -> str:
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Create or upgrade the schema; returns (revision before, revision after)."""
+    from alembic import command
+
     before = current_revision(engine)
     command.upgrade(alembic_config(engine), revision)
     return before, current_revision(engine) or ""
@@ -191,13 +203,15 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
 def check_schema(engine: Engine) -> None:
     """Refuse to work on a database whose schema is not this program's."""
     current = current_revision(engine)
-    head = head_revision()
-    if current == head:
+    if current == SCHEMA_HEAD:
         return
+    head = head_revision()
     if current is None:
         raise SchemaOutdated(
             f"database {mask_url(engine.url)} has no casedesk schema: run `casedesk db upgrade`"
         )
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     known = {rev.revision for rev in script.walk_revisions()}
     if current not in known:

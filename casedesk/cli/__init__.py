@@ -1,13 +1,78 @@
-"""The typer command line: thin — parse, call services, print with rich."""
+"""The typer command line: thin — parse, call services, print with rich.
+
+``casedesk`` alone (or with only ``--db``/``--as``) opens the workstation without building
+the typer command tree: the sub-commands' modules (imports, exports, SLA tools …) are not
+needed to show the first screen, and loading them costs about a third of a second.
+"""
 
 from __future__ import annotations
 
-from casedesk.cli.app import app
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import typer
+
+_GLOBAL_FLAGS = {"--db": "db", "--as": "as"}
+
+
+def workstation_flags(argv: list[str]) -> dict[str, str] | None:
+    """``{"db": …, "as": …}`` when ``argv`` holds only the global flags that open the
+    workstation; None when anything else is there (the typer CLI parses it)."""
+    flags: dict[str, str] = {}
+    items = iter(argv)
+    for item in items:
+        name, eq, value = item.partition("=")
+        key = _GLOBAL_FLAGS.get(name)
+        if key is None or key in flags:
+            return None
+        if not eq:
+            value = next(items, "")
+        if not value or value.startswith("-"):
+            return None
+        flags[key] = value
+    return flags
+
+
+def open_workstation(flags: dict[str, str]) -> int:
+    """Open the workstation; an expected error becomes one line and an exit code."""
+    from casedesk.cli.failures import failure_line
+    from casedesk.cli.state import CliState, err_console
+
+    state = CliState(db_flag=flags.get("db"), as_flag=flags.get("as"))
+    try:
+        from casedesk.app import run_workstation
+
+        run_workstation(state)
+    except Exception as exc:
+        failure = failure_line(exc)
+        if failure is None:
+            raise
+        err_console.print(failure[0], markup=False)
+        return failure[1]
+    finally:
+        state.close()
+    return 0
 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    flags = workstation_flags(sys.argv[1:])
+    if flags is not None:
+        raise SystemExit(open_workstation(flags))
+    from casedesk.cli.root import app as root_app
 
+    root_app()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from casedesk.cli.root import app as root_app
+
+        return root_app
+    raise AttributeError(name)
+
+
+app: typer.Typer
 
 __all__ = ["app", "main"]

@@ -130,6 +130,7 @@ class ServiceCalls:
             then(result)
         finally:
             self._finish_coalesced(key)
+            self.app.first_data_shown()
 
     def _failed(
         self,

@@ -51,8 +51,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as _holidays
-
 __all__ = ["BusinessCalendar"]
 
 _US = 1_000_000
@@ -209,6 +207,8 @@ class BusinessCalendar:
         self._subdivision = subdivision
         self._country_years: dict[int, frozenset[date]] = {}
         if country is not None:
+            import holidays as _holidays  # ~60 ms to import: only calendars with a country
+
             try:
                 _holidays.country_holidays(country, subdiv=subdivision)
             except NotImplementedError as exc:
@@ -231,6 +231,8 @@ class BusinessCalendar:
             return False
         public = self._country_years.get(day.year)
         if public is None:
+            import holidays as _holidays
+
             public = frozenset(
                 _holidays.country_holidays(
                     self._country, subdiv=self._subdivision, years=day.year

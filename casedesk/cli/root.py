@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
+from casedesk.cli.failures import failure_line
 from casedesk.cli.state import CliState, err_console
 from casedesk.errors import CaseDeskError
 
@@ -16,14 +17,10 @@ class CaseDeskGroup(TyperGroup):
     def invoke(self, ctx: typer.Context):  # type: ignore[no-untyped-def, override]
         try:
             return super().invoke(ctx)
-        except CaseDeskError as exc:
-            err_console.print(f"casedesk: {exc}", markup=False)
-            raise typer.Exit(exc.exit_code) from None
-        except (OperationalError, DBAPIError) as exc:
-            orig = getattr(exc, "orig", None) or exc
-            first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-            err_console.print(f"casedesk: database error: {first}", markup=False)
-            raise typer.Exit(2) from None
+        except (CaseDeskError, DBAPIError) as exc:
+            line, code = failure_line(exc) or (f"casedesk: {exc}", 1)
+            err_console.print(line, markup=False)
+            raise typer.Exit(code) from None
         finally:
             state = ctx.obj
             if isinstance(state, CliState) and ctx.parent is None:
