@@ -4,7 +4,8 @@ The workstation polls :func:`change_token` about once a second and reloads its v
 lists only when the token differs from the last one. Every part of the token is a
 lookup the databases answer from an index (the maximum of a primary key is the last
 entry of its b-tree, on SQLite and on PostgreSQL); only the agents part reads a table,
-and that table holds one row per person on the floor.
+and that table holds one row per person on the floor, and the standalone-tasks part reads
+the rows of tasks that have no case (found through ``ix_task_case_id``), which are few.
 
 What each part catches:
 
@@ -12,6 +13,10 @@ What each part catches:
   seven queue/WIP operations, status changes, notes, time, links, interactions on a case).
 * ``max(interaction.id)`` — interactions logged without a case.
 * ``max(task.id)`` and ``max(article_link.id)`` — tasks added, articles linked or sent.
+  A task on a case changing state (added, done) writes a ``task`` event on its case.
+* the number of finished tasks that have no case — a standalone task done: it has no
+  case to write an event on. Tasks only go from open to done (or cancelled), so each
+  such change moves the count.
 * a digest of the agents' status, capacity and activity — the supervisor's agents list.
 """
 
@@ -25,22 +30,26 @@ from casedesk.db import read_session
 from casedesk.models import Agent, ArticleLink, CaseEvent, Interaction, Task
 from casedesk.services.context import Desk
 
-Token = tuple[int, int, int, int, int]
+Token = tuple[int, int, int, int, int, int]
 
 
 def change_token(desk: Desk) -> Token:
     """A value that changes whenever something a workstation list shows has changed."""
     with read_session(desk.engine) as session:
-        events, interactions, tasks, links = session.execute(
+        events, interactions, tasks, links, standalone_done = session.execute(
             select(
                 select(func.max(CaseEvent.id)).scalar_subquery(),
                 select(func.max(Interaction.id)).scalar_subquery(),
                 select(func.max(Task.id)).scalar_subquery(),
                 select(func.max(ArticleLink.id)).scalar_subquery(),
+                select(func.count())
+                .select_from(Task)
+                .where(Task.case_id.is_(None), Task.status != "open")
+                .scalar_subquery(),
             )
         ).one()
         agents = session.execute(
             select(Agent.id, Agent.status, Agent.capacity, Agent.active).order_by(Agent.id)
         ).all()
     digest = zlib.crc32(repr([tuple(a) for a in agents]).encode())
-    return (events or 0, interactions or 0, tasks or 0, links or 0, digest)
+    return (events or 0, interactions or 0, tasks or 0, links or 0, standalone_done or 0, digest)

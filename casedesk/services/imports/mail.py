@@ -6,12 +6,15 @@ number (``[CS-000123]``) or its In-Reply-To/References name the Message-ID of an
 interaction already stored; otherwise it opens a new case in the queue of the first
 active routing rule (by position) whose keywords appear in the subject, else ``--queue``,
 else the first queue of area general, then technical. The sender is found among the
-contacts by e-mail address, or created. A Message-ID already imported is skipped
+contacts by e-mail address, whatever its case (one lookup per batch of messages), or
+created with the address in lower case. A Message-ID already imported is skipped
 (reported unchanged). Reading and parsing messages: :mod:`.mailread`.
 
 A mail on an existing case is the customer writing again: it records an
-``interaction`` event and starts the next-response clock at the mail's date (capped at
-the import's "now"), as ``log_interaction`` does, but inside the batch's transaction.
+``interaction`` event and, when the first response was made and no next response is
+running, starts a next-response cycle at the mail's date (capped at the import's "now")
+and clears the previous cycle's warned/breached bits, as ``log_interaction`` does, but
+inside the batch's transaction.
 Rejected messages go to ``NAME.rejects.mbox`` beside the input, each with an
 ``X-Casedesk-Reason`` header added on top.
 """
@@ -27,7 +30,7 @@ from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from casedesk.errors import ConfigError
-from casedesk.models import Account, Case, Contact, Interaction, RoutingRule
+from casedesk.models import Case, Contact, Interaction, RoutingRule
 from casedesk.services import sla
 from casedesk.services.changes import apply_change, record_event
 from casedesk.services.context import Actor, Desk
@@ -40,6 +43,7 @@ from casedesk.services.imports.kinds import (
     prepare_cache,
 )
 from casedesk.services.imports.mailread import Mail, MailSource
+from casedesk.services.imports.refs import ContactRef
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress
 from casedesk.services.imports.values import fold
 from casedesk.services.imports.writer import Transactions
@@ -58,7 +62,8 @@ class MailImport:
         self.rules = rules
         self.summary = summary
         self.cases = Cases()
-        self.contacts: dict[str, tuple[int, int | None, str | None]] = {}
+        #: sender address → (contact id, account id, tier); None: looked up, not found
+        self.contacts: dict[str, tuple[int, int | None, str | None] | None] = {}
 
     def store(self, session: Session, mail: Mail) -> str:
         """Store one message; returns "created" or "unchanged"."""
@@ -95,17 +100,21 @@ class MailImport:
     def _bump(self, key: str) -> None:
         self.summary.details[key] = self.summary.details.get(key, 0) + 1
 
+    def find_contacts(self, session: Session, addresses: set[str]) -> None:
+        """Look up the contacts of sender ``addresses`` not looked up yet, in one go.
+
+        Addresses compare case-insensitively (:class:`ContactRef`: the index on
+        ``contact.email`` first, ``lower(email)`` for the rest).
+        """
+        wanted = {a for a in addresses if a not in self.contacts}
+        if wanted:
+            found = ContactRef().lookup(session, wanted)
+            self.contacts.update({a: found.get(a) for a in wanted})
+
     def _contact(self, session: Session, mail: Mail) -> tuple[int, int | None, str | None]:
-        hit = self.contacts.get(mail.address)
-        if hit is not None:
-            return hit
-        row = session.execute(
-            select(Contact.id, Contact.account_id, Account.tier)
-            .outerjoin(Account, Account.id == Contact.account_id)
-            .where(Contact.email == mail.address)
-            .order_by(Contact.id).limit(1)
-        ).first()
-        if row is None:
+        self.find_contacts(session, {mail.address})
+        hit = self.contacts[mail.address]
+        if hit is None:
             name = mail.display or mail.address.split("@", 1)[0]
             cid = session.execute(
                 insert(Contact).values(name=name[:200], email=mail.address[:254],
@@ -113,10 +122,7 @@ class MailImport:
                 .returning(Contact.id)
             ).scalar_one()
             self._bump("contacts created")
-            hit = (cid, None, None)
-        else:
-            hit = (row[0], row[1], row[2])
-        self.contacts[mail.address] = hit
+            hit = self.contacts[mail.address] = (cid, None, None)
         return hit
 
     def _existing_case(self, session: Session, mail: Mail) -> Case | None:
@@ -142,12 +148,26 @@ class MailImport:
         return None
 
     def _join(self, session: Session, case: Case, mail: Mail, iid: int) -> None:
+        """The customer writing again on ``case``: an inbound contact, as in
+        :func:`casedesk.services.interactions.log_interaction`.
+
+        When the first response was made and no next response is running, a new
+        next-response cycle starts at the mail's date (:func:`sla.next_response` sets its
+        due and warn columns) and clears the previous cycle's warned/breached bits. Bits
+        change through :func:`sla.flags_expr` (SQL relative to the stored value), so a
+        bit a concurrent scan records is never overwritten with a value read earlier.
+        """
         values: dict[str, Any] = {}
         if case.next_response_due is None and case.first_response_at is not None:
-            values.update(sla.next_response(sla.load_targets(session, case.sla_policy_id),
-                                            mail.date))
-        values["sla_flags"] = case.sla_flags
-        values["due_at"] = sla.urgency(sla.ClockFacts.of(case, **values))
+            started = sla.next_response(sla.load_targets(session, case.sla_policy_id),
+                                        mail.date)
+            if started:
+                values.update(started)
+                values["sla_flags"] = sla.flags_expr(
+                    clear_bits=sla.Flag.NEXT_RESPONSE_WARNED | sla.Flag.NEXT_RESPONSE_BREACHED
+                )
+        probe = {k: v for k, v in values.items() if k != "sla_flags"}
+        values["due_at"] = sla.urgency(sla.ClockFacts.of(case, **probe), probe)
         apply_change(session, case, self.ctx.actor, self.ctx.now, kind="interaction",
                      values=values, note=f"inbound email: {mail.subject}".rstrip(": ")[:500],
                      data={"interaction_id": iid, "message_id": mail.message_id})
@@ -283,18 +303,22 @@ def _batch(tx: Transactions, work: MailImport, pending: list[tuple[int, bytes]],
         return 0
     count = len(pending)
     outcomes: list[tuple[int, bytes, str | None, str]] = []
+    parsed: list[tuple[int, bytes, Mail | None, str | None]] = []
+    for index, data in pending:
+        try:
+            parsed.append((index, data, Mail(data, zone, ctx.now), None))
+        except RowError as exc:
+            parsed.append((index, data, None, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - any malformed message is a reject
+            parsed.append((index, data, None, f"unreadable message: {exc}"))
     with tx.batch() as session:
         work.contacts.clear()  # a rolled-back (dry-run) batch must not leave ids behind
-        for index, data in pending:
-            try:
-                mail = Mail(data, zone, ctx.now)
-            except RowError as exc:
-                outcomes.append((index, data, str(exc), ""))
-                continue
-            except Exception as exc:  # noqa: BLE001 - any malformed message is a reject
-                outcomes.append((index, data, f"unreadable message: {exc}", ""))
-                continue
-            outcomes.append((index, data, None, work.store(session, mail)))
+        work.find_contacts(session, {m.address for _, _, m, _ in parsed if m is not None})
+        for index, data, mail, reason in parsed:
+            if mail is None:
+                outcomes.append((index, data, reason, ""))
+            else:
+                outcomes.append((index, data, None, work.store(session, mail)))
     for index, data, reason, status in outcomes:
         summary.read += 1
         if reason is not None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlmodel import Session
 
 from casedesk.models import Account, Agent, Case, Contact, Queue
@@ -84,7 +84,19 @@ def _by_external_id(session: Session, table: Table, base: Any, values: set[str],
 
 
 class ContactRef(Ref):
-    """→ (contact id, its account id, the account's tier)."""
+    """→ (contact id, its account id, the account's tier).
+
+    E-mail addresses compare case-insensitively: ``Juan@Example.COM`` finds the contact
+    ``juan@example.com`` and the other way round. ``contact.email`` has a plain index
+    (no ``lower(email)`` expression index), so the lookup runs in two steps: first the
+    spellings given and their lower case, through that index (imports and the mail
+    import store addresses in lower case, so this finds nearly all); then
+    ``lower(email) IN (…)`` for the addresses still not found. That second query cannot
+    use the index: it reads the whole contact table, once per batch that names an
+    unknown or differently spelled address. Of several contacts a step finds for one
+    address, the oldest. SQLite's ``lower()`` folds ASCII letters only, so there an
+    address with non-ASCII capitals is found only as stored or in lower case.
+    """
 
     column, noun = "contact_id", "contact with id or e-mail"
 
@@ -95,14 +107,30 @@ class ContactRef(Ref):
         )
         emails = {v for v in values if "@" in v}
         found = _by_external_id(session, table, base, values - emails, "contact")
-        lowered = {e.lower(): e for e in emails}
-        for part in chunks(set(lowered) | emails):
-            stmt = base.add_columns(table.c.email).where(table.c.email.in_(part))
-            for cid, account, tier, email in session.execute(stmt.order_by(table.c.id.desc())):
-                for original in (email, lowered.get(email.lower())):
-                    if original in emails:
-                        found[original] = (cid, account, tier)
+        if not emails:
+            return found
+        lowered = {e.lower() for e in emails}
+        by_lower: dict[str, tuple[Any, ...]] = {}
+        _emails_into(session, base, table.c.email, lowered | emails, by_lower)
+        rest = lowered - set(by_lower)
+        if rest:
+            _emails_into(session, base, func.lower(table.c.email), rest, by_lower)
+        for email in emails:
+            hit = by_lower.get(email.lower())
+            if hit is not None:
+                found[email] = hit
         return found
+
+
+def _emails_into(session: Session, base: Any, column: Any, wanted: set[str],
+                 out: dict[str, tuple[Any, ...]]) -> None:
+    """Add to ``out`` (lower-case address → row of ``base``) the contacts whose ``column``
+    is one of ``wanted``; of several with the same address, the oldest."""
+    table = Contact.__table__  # type: ignore[attr-defined]
+    for part in chunks(wanted):
+        stmt = base.add_columns(column).where(column.in_(part)).order_by(table.c.id.desc())
+        for cid, account, tier, email in session.execute(stmt):
+            out[email.lower()] = (cid, account, tier)
 
 
 class AccountRef(Ref):

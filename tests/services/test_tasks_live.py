@@ -1,0 +1,50 @@
+"""Every task change moves the live change token, on both databases; task events on a
+case show in its timeline."""
+
+from __future__ import annotations
+
+from casedesk.services import cases, live, queries, tasks
+from tests.conftest import World
+
+
+def test_task_changes_move_the_change_token(world: World) -> None:
+    desk = world.desk
+    case = cases.create_case(desk, world.ana, title="Router", queue="technical")
+    seen = [live.change_token(desk)]
+
+    def changed() -> bool:
+        token = live.change_token(desk)
+        moved = token != seen[-1]
+        seen.append(token)
+        return moved
+
+    on_case = tasks.add_task(desk, world.ana, title="Llamar al cliente", case=case.label)
+    assert changed()
+    tasks.complete_task(desk, world.ana, on_case.id)
+    assert changed()
+    alone = tasks.add_task(desk, world.ana, title="Revisar el buzón")
+    other = tasks.add_task(desk, world.ana, title="Pedir material")
+    assert changed()
+    tasks.complete_task(desk, world.ana, alone.id)
+    assert changed()
+    assert not changed()
+    tasks.complete_task(desk, world.ana, other.id)  # same instant, same kind of change
+    assert changed()
+    assert not changed()
+
+    timeline = queries.timeline(desk, case.label)
+    task_lines = [(e.kind, e.actor, e.text, e.data) for e in timeline if e.kind == "task"]
+    assert task_lines == [
+        (
+            "task",
+            "Ana García",
+            "task · task added: Llamar al cliente",
+            {"task": on_case.id, "due": None},
+        ),
+        (
+            "task",
+            "Ana García",
+            "task · task done: Llamar al cliente",
+            {"task": on_case.id, "done": True},
+        ),
+    ]
