@@ -101,6 +101,10 @@ def import_command(
         None, "--queue", "-q", help="Queue for new cases that name none (cases, emails)."
     ),
     batch_size: int = typer.Option(5000, "--batch-size", min=1, help="Rows per transaction."),
+    parallel: bool | None = typer.Option(
+        None, "--parallel/--one-process", help="Check rows in a second process while this "
+        "one writes (contacts, accounts, interactions; default: for files of 8 MB or more)."
+    ),
     json_: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import records from files; bad rows go to a rejects file beside each input.
@@ -111,7 +115,7 @@ def import_command(
     options = ImportOptions(
         dry_run=dry_run, on_error=on_error, encoding=encoding, delimiter=delimiter,
         sheet=sheet, mappings=tuple(maps), dayfirst=dayfirst, timezone=timezone, queue=queue,
-        batch_size=batch_size,
+        batch_size=batch_size, parallel=parallel,
     )
     check_options(kind, options)
     for path in files:

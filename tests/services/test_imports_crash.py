@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import distinct, func, select
 
 from casedesk.db import read_session
@@ -29,7 +30,9 @@ def _counts(world: World) -> tuple[int, int]:
     return total, unique
 
 
-def test_killed_import_completes_on_rerun(world: World, db_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["--one-process", "--parallel"])
+def test_killed_import_completes_on_rerun(world: World, db_url: str, tmp_path: Path,
+                                          mode: str) -> None:
     path = tmp_path / "calls.csv"
     with path.open("w") as f:
         f.write("id,canal,fecha,asunto\n")
@@ -37,7 +40,7 @@ def test_killed_import_completes_on_rerun(world: World, db_url: str, tmp_path: P
                      for i in range(ROWS))
     proc = subprocess.Popen(
         [sys.executable, "-c", RUN, "--db", db_url, "--as", "maria", "import", "interactions",
-         str(path), "--batch-size", str(BATCH)],
+         str(path), "--batch-size", str(BATCH), mode],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=Path(__file__).parents[2],
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
     )
@@ -47,6 +50,7 @@ def test_killed_import_completes_on_rerun(world: World, db_url: str, tmp_path: P
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             assert time.monotonic() < deadline, "the import never committed a batch"
             time.sleep(0.005)
+        planners = _planners_of(proc.pid)
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
@@ -61,3 +65,29 @@ def test_killed_import_completes_on_rerun(world: World, db_url: str, tmp_path: P
     assert (summary.unchanged, summary.created, summary.rejected) == (committed,
                                                                        ROWS - committed, 0)
     assert _counts(world) == (ROWS, ROWS)
+    if mode == "--parallel":  # the planner noticed its importer was gone and exited
+        assert len(planners) == 1
+        assert _gone(planners)
+
+
+def _planners_of(parent: int) -> list[int]:
+    """Planner processes started by the import process ``parent``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            cmd = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if f"\nPPid:\t{parent}\n" in status and b"casedesk.services.imports.planner" in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+def _gone(pids: list[int], within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return True
+        time.sleep(0.05)
+    return False

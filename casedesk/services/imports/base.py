@@ -195,14 +195,22 @@ class Kind:
     def update(self, session: Session, changed: list[tuple[Pending, dict]],
                cols: tuple[str, ...], ctx: Ctx) -> None:
         """Write the compared columns (and merged extras) of changed records."""
-        names = [*cols, *(["extras"] if self.has_extras else [])]
-        if not names:
-            return
-        stmt = (
-            update(self.table)
-            .where(self.table.c.id == bindparam("b_id"))
-            .values({c: bindparam(f"b_{c}") for c in names})
-        )
+        names, params = self.update_params(changed, cols)
+        if names:
+            session.execute(self.update_statement(names), params)
+
+    @property
+    def plain_writes(self) -> bool:
+        """Inserts and updates are the generic ones (no numbers, events or links), so a
+        batch can be planned in one process and written by another."""
+        cls = type(self)
+        return (cls.insert is Kind.insert and cls.update is Kind.update
+                and self.links_field is None)
+
+    def update_params(self, changed: list[tuple[Pending, dict]], cols: tuple[str, ...]
+                      ) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
+        """The columns an update writes and one parameter set per changed record."""
+        names = (*cols, *(("extras",) if self.has_extras else ()))
         params = []
         for p, old in changed:
             item = {"b_id": old["id"]}
@@ -210,7 +218,14 @@ class Kind:
             if self.has_extras:
                 item["b_extras"] = p.row.get("extras")
             params.append(item)
-        session.execute(stmt, params)
+        return names, params
+
+    def update_statement(self, names: tuple[str, ...]) -> Any:
+        return (
+            update(self.table)
+            .where(self.table.c.id == bindparam("b_id"))
+            .values({c: bindparam(f"b_{c}") for c in names})
+        )
 
     def write_links(self, session: Session, links: dict[int, frozenset[int]]) -> None:
         """Replace the link sets (memberships) of records by id."""

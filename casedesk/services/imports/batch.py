@@ -7,6 +7,7 @@ are bulk (COPY / executemany), never one ORM object per row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,17 @@ from sqlmodel import Session
 from casedesk.services.imports.kinds import Ctx, Kind, Pending, RowError, merged_extras
 from casedesk.services.imports.refs import chunks
 from casedesk.services.imports.values import quoted
+
+
+@dataclass
+class Plan:
+    """What one batch (of one mapping) will write: new rows, and changed records with
+    their current values."""
+
+    new: list[Pending]
+    changed: list[tuple[Pending, dict[str, Any]]]
+    cols: tuple[str, ...]
+    with_links: bool
 
 
 def process_batch(
@@ -27,6 +39,16 @@ def process_batch(
     write: bool = True,
 ) -> None:
     """Resolve, classify and (with ``write``) store ``live`` rows; sets status or reason."""
+    plan = plan_batch(session, kind, live, provided, ctx)
+    if write:
+        apply_plan(session, kind, plan, ctx)
+
+
+def plan_batch(
+    session: Session, kind: Kind, live: list[Pending], provided: frozenset[str], ctx: Ctx
+) -> Plan:
+    """Resolve references, shape rows and classify them against the database (reads only);
+    sets each row's status or reason."""
     found = _lookups(session, kind, live, provided)
     base = kind.defaults(ctx)
     ok: list[Pending] = []
@@ -58,13 +80,17 @@ def process_batch(
     current = kind.current_links(session, [o["id"] for o in existing.values()]) \
         if with_links else {}
     new, changed = _classify(kind, ok, existing, current, cols, with_links)
-    if not write:
-        return
+    return Plan(new, changed, cols, with_links)
+
+
+def apply_plan(session: Session, kind: Kind, plan: Plan, ctx: Ctx) -> None:
+    """Write a planned batch in the session's transaction."""
+    new, changed = plan.new, plan.changed
     if new:
         kind.insert(session, new, ctx)
     if changed:
-        kind.update(session, changed, cols, ctx)
-    if with_links:
+        kind.update(session, changed, plan.cols, ctx)
+    if plan.with_links:
         links = {old["id"]: p.links for p, old in changed if p.links is not None}
         if new:
             table = kind.table

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -63,29 +64,57 @@ def sqlite_datetime(value: datetime | None) -> str | None:
                              value.second, value.microsecond)  # strftime's result, faster
 
 
+def sqlite_bool(value: Any) -> int | None:
+    return None if value is None else int(bool(value))
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "datetime": sqlite_datetime, "json": json_text, "bool": sqlite_bool}
+_CONVERTER_NAMES = {convert: name for name, convert in _CONVERTERS.items()}
+
+
 def _sqlite_converter(column: Any) -> Callable[[Any], Any] | None:
     if isinstance(column.type, UTCDateTime):
         return sqlite_datetime
     if isinstance(column.type, JSON):
         return json_text
     if isinstance(column.type, Boolean):
-        return lambda v: None if v is None else int(bool(v))
+        return sqlite_bool
     return None
 
 
-def fast_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert ``rows`` into ``table`` in the session's transaction; returns the count."""
-    if not rows:
-        return 0
-    conn = session.connection()
+@dataclass(frozen=True)
+class PreparedInsert:
+    """A batch of rows in the shape the database's fastest path takes (picklable)."""
+
+    dialect: str
+    sql: str
+    data: list[Any]
+    #: (value index, column type) conversions left for ``run_prepared`` (SQLite)
+    deferred: tuple[tuple[int, str], ...] = ()
+
+
+def prepare_insert(dialect: str, table: Table, rows: Sequence[dict[str, Any]], *,
+                   defer: bool = False) -> PreparedInsert:
+    """Rows → the statement and the values ``run_prepared`` hands to the driver.
+
+    With ``defer`` the SQLite conversions (datetimes and JSON to text) are left for
+    :func:`run_prepared`: a parallel import's writing process has time to spare, its
+    planning process has none.
+    """
     keys = [k for k in rows[0] if not _all_null(table, k, rows)]
     getter = itemgetter(*keys) if len(keys) > 1 else (lambda r: (r[keys[0]],))
-    quote = conn.dialect.identifier_preparer.quote
-    columns = ", ".join(quote(k) for k in keys)
-    if conn.dialect.name == "sqlite":
+    columns = ", ".join(_quote(k) for k in keys)
+    data: list[Any]
+    if dialect == "sqlite":
         converters = [(i, c) for i, k in enumerate(keys)
                       if (c := _sqlite_converter(table.c[k])) is not None]
-        data: list[Any]
+        if converters and defer:
+            marks = ", ".join("?" for _ in keys)
+            return PreparedInsert(
+                dialect, f"INSERT INTO {_quote(table.name)} ({columns}) VALUES ({marks})",
+                [getter(r) for r in rows],
+                tuple((i, _CONVERTER_NAMES[c]) for i, c in converters))
         if converters:
             data = [list(getter(r)) for r in rows]
             for i, convert in converters:
@@ -94,9 +123,33 @@ def fast_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         else:
             data = [getter(r) for r in rows]
         marks = ", ".join("?" for _ in keys)
-        raw = conn.connection.dbapi_connection
-        assert raw is not None
-        sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
+        return PreparedInsert(dialect, f"INSERT INTO {_quote(table.name)} ({columns}) "
+                              f"VALUES ({marks})", data)
+    json_at = [i for i, k in enumerate(keys) if isinstance(table.c[k].type, JSON)]
+    if json_at:
+        data = [list(getter(r)) for r in rows]
+        for i in json_at:
+            for values in data:
+                values[i] = json_text(values[i])
+    else:
+        data = [getter(r) for r in rows]
+    return PreparedInsert(dialect, f"COPY {_quote(table.name)} ({columns}) FROM STDIN", data)
+
+
+def run_prepared(session: Session, prepared: PreparedInsert) -> int:
+    """Send a prepared batch in the session's transaction; returns the row count."""
+    conn = session.connection()
+    raw = conn.connection.dbapi_connection
+    assert raw is not None and conn.dialect.name == prepared.dialect
+    sql = prepared.sql
+    if prepared.dialect == "sqlite":
+        data = prepared.data
+        if prepared.deferred:
+            data = [list(values) for values in data]
+            for i, name in prepared.deferred:
+                convert = _CONVERTERS[name]
+                for values in data:
+                    values[i] = convert(values[i])
         cursor = raw.cursor()
         try:
             cursor.executemany(sql, data)
@@ -104,26 +157,27 @@ def fast_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
             raise _wrapped(sql, exc) from exc
         finally:
             cursor.close()
-        return len(data)
-    json_at = [i for i, k in enumerate(keys) if isinstance(table.c[k].type, JSON)]
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    sql = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+        return len(prepared.data)
     try:
         with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[attr-defined]
             write = copy.write_row
-            if json_at:
-                for row in rows:
-                    values = list(getter(row))
-                    for i in json_at:
-                        values[i] = json_text(values[i])
-                    write(values)
-            else:
-                for row in rows:
-                    write(getter(row))
+            for values in prepared.data:
+                write(values)
     except psycopg.Error as exc:
         raise _wrapped(sql, exc) from exc
-    return len(rows)
+    return len(prepared.data)
+
+
+def fast_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert ``rows`` into ``table`` in the session's transaction; returns the count."""
+    if not rows:
+        return 0
+    return run_prepared(session, prepare_insert(session.connection().dialect.name, table, rows))
+
+
+def _quote(name: str) -> str:
+    """An identifier quoted for both databases (casedesk's names are plain lower case)."""
+    return f'"{name}"'
 
 
 def _wrapped(sql: str, exc: Exception) -> DBAPIError:
@@ -138,6 +192,8 @@ def _all_null(table: Table, key: str, rows: Sequence[dict[str, Any]]) -> bool:
     out of the statement (binding NULLs costs the SQLite driver ~0.3 µs each)."""
     column = table.c[key]
     if not column.nullable or column.server_default is not None or column.primary_key:
+        return False
+    if rows[0][key] is not None or rows[-1][key] is not None:
         return False
     return list(map(itemgetter(key), rows)).count(None) == len(rows)
 

@@ -22,18 +22,12 @@ from casedesk.db import read_session
 from casedesk.errors import ConfigError, PermissionDenied, ValidationError
 from casedesk.models import Agent
 from casedesk.services.context import Actor, Desk, require_supervisor
-from casedesk.services.imports.kinds import KINDS, Ctx, Kind, Pending, prepare_cache
-from casedesk.services.imports.mapping import (
-    Mapping,
-    Overrides,
-    Parser,
-    build_mapping,
-    parse_overrides,
-)
+from casedesk.services.imports.kinds import KINDS, Ctx, Kind, prepare_cache
+from casedesk.services.imports.mapping import Mapping, Overrides, Parser, parse_overrides
+from casedesk.services.imports.parallel import import_in_two_processes, use_two_processes
 from casedesk.services.imports.readers import Source, open_source
-from casedesk.services.imports.rows import RowParser, row_parser
+from casedesk.services.imports.stream import header_mapping, parsers_for, read_batches
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress
-from casedesk.services.imports.values import datetime_parser
 from casedesk.services.imports.writer import BatchWriter, Transactions
 
 KIND_NAMES = (*KINDS, "emails")
@@ -135,7 +129,7 @@ def _run(
         if options.queue and options.queue not in ctx.cache["queues"]:
             raise ConfigError(f"--queue {options.queue!r}: no such queue (see `casedesk queue "
                               "list`)")
-        parsers = _parsers(spec, zone, options.dayfirst)
+        parsers = parsers_for(spec, zone, options.dayfirst)
         sources: list[Source] = []
         try:
             # every file is opened and its header mapped before anything is written, so an
@@ -148,7 +142,7 @@ def _run(
                 planned.append((source, _plan(source, spec, overrides, parsers, summary)))
             for source, fixed in planned:
                 ctx.source = source.name
-                _import_file(source, fixed, spec, overrides, parsers, tx, ctx, summary,
+                _import_file(desk, source, fixed, spec, overrides, parsers, tx, ctx, summary,
                              options, progress)
         except BaseException:
             tx.finish(commit=False)
@@ -161,28 +155,15 @@ def _run(
 def _plan(source: Source, spec: Kind, overrides: Overrides, parsers: dict[str, Parser],
           summary: ImportSummary) -> Mapping | None:
     """The mapping of a file's header (None for JSON Lines, mapped record by record)."""
-    if source.headers is None:
-        return None
-    fixed = build_mapping(spec.specs, source.headers, overrides, parsers, source=source.name,
-                          strict=True, has_extras=spec.has_extras)
-    if fixed.ignored:
+    fixed = header_mapping(source, spec, overrides, parsers)
+    if fixed is not None and fixed.ignored:
         summary.warnings.append(f"{source.name}: {spec.name} keep no extras; ignored "
                                 f"columns: {', '.join(fixed.ignored)}")
     return fixed
 
 
-def _parsers(spec: Kind, zone: zoneinfo.ZoneInfo, dayfirst: bool) -> dict[str, Parser]:
-    when = datetime_parser(zone, dayfirst=dayfirst)
-    out: dict[str, Parser] = {}
-    for s in spec.specs:
-        if s.parse == "datetime":
-            out[s.name] = when
-        elif callable(s.parse):
-            out[s.name] = s.parse
-    return out
-
-
 def _import_file(
+    desk: Desk,
     source: Source,
     fixed: Mapping | None,
     spec: Kind,
@@ -194,50 +175,21 @@ def _import_file(
     options: ImportOptions,
     progress: Progress | None,
 ) -> None:
-    mappings: dict[tuple[str, ...], tuple[Mapping, RowParser]] = {}
-    width = len(source.headers) if source.headers is not None and source.exact_width else None
-    nul = getattr(source, "may_hold_nul", True)
-    parse_fixed = row_parser(spec, fixed, width, nul_possible=nul) if fixed is not None else None
     writer = BatchWriter(spec, tx, ctx, summary, source.name)
-    batch: list[Pending] = []
-    groups: dict[int, tuple[Mapping, list[Pending]]] = {}
-    size = options.batch_size
-    fixed_group: list[Pending] = []
+    skip = 0
     try:
-        for line, end, cells, error in source:
-            p = Pending(line, end, cells)
-            batch.append(p)
-            if error is not None:
-                p.reason = error
-            elif parse_fixed is not None:
-                parse_fixed(p)
-                if p.reason is None:
-                    if not fixed_group:
-                        groups[id(fixed)] = (fixed, fixed_group)
-                    fixed_group.append(p)
-            else:
-                keys = tuple(cells)
-                known = mappings.get(keys)
-                if known is None:
-                    mapping = build_mapping(spec.specs, keys, overrides, parsers,
-                                            source=source.name, strict=False,
-                                            has_extras=spec.has_extras)
-                    known = mappings[keys] = (mapping, row_parser(spec, mapping, None))
-                mapping, parse = known
-                p.cells = list(cells.values())
-                parse(p)
-                if p.reason is None:
-                    if id(mapping) not in groups:
-                        groups[id(mapping)] = (mapping, [])
-                    groups[id(mapping)][1].append(p)
-            if len(batch) >= size:
+        if use_two_processes(desk, spec, source, tx, options):
+            skip, complete = import_in_two_processes(desk, spec, source, options, ctx,
+                                                     summary, writer.rejects, progress, tx)
+            if complete:
+                skip = -1
+        if skip >= 0:
+            for batch, groups in read_batches(source, fixed, spec, overrides, parsers,
+                                              options.batch_size, skip=skip):
                 summary.read += len(batch)
                 writer.submit(batch, groups)
-                batch, groups, fixed_group = [], {}, []
                 if progress is not None:
                     progress(source.name, summary.read, source.position(), source.total)
-        summary.read += len(batch)
-        writer.submit(batch, groups)
     finally:
         writer.close()
     if progress is not None:

@@ -28,6 +28,8 @@ class ImportOptions:
     timezone: str = "Europe/Madrid"
     queue: str | None = None
     batch_size: int = 5000
+    #: plan batches in a second process while this one writes: None = for large files
+    parallel: bool | None = None
 
 
 @dataclass
@@ -47,9 +49,12 @@ class ImportSummary:
     details: dict[str, int] = field(default_factory=dict)
 
     def reject(self, p: Pending, source: str) -> None:
+        self.reject_line(p.line, p.reason or "", source)
+
+    def reject_line(self, line: int, reason: str, source: str) -> None:
         self.rejected += 1
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(f"{source}:{p.line}: {p.reason}")
+            self.errors.append(f"{source}:{line}: {reason}")
 
     def to_json(self) -> dict[str, Any]:
         rejects: Any = self.rejects[0] if len(self.rejects) == 1 else (self.rejects or None)
