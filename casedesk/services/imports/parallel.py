@@ -49,7 +49,7 @@ from casedesk.services.imports.readers import Reject, Source, open_source
 from casedesk.services.imports.refs import chunks
 from casedesk.services.imports.stream import Groups, header_mapping, parsers_for, read_batches
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress
-from casedesk.services.imports.writer import Transactions
+from casedesk.services.imports.writer import Transactions, tune_session
 
 #: Files at least this large are planned in a second process (about 50,000 rows of a
 #: typical interactions export); below it the planner's start (~0.5 s) is not worth it.
@@ -315,6 +315,7 @@ def _plan(engine: Engine, spec: Kind, batch: list[Pending], groups: Groups, ctx:
     writes: list[Write] = []
     dialect = engine.dialect.name
     with read_session(engine) as session:
+        tune_session(session)
         for mapping, live in groups.values():
             plan = plan_batch(session, spec, live, mapping.provided, ctx)
             insert = prepare_insert(dialect, spec.table, [p.row for p in plan.new],
