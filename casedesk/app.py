@@ -26,7 +26,6 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.widgets import HelpPanel
 
 from casedesk.commands import CaseDeskCommands
 from casedesk.config import read_config_file, resolve_agent_login, write_config_value
@@ -310,6 +309,8 @@ class CaseDeskApp(App[None]):
 
     def action_help(self) -> None:
         """Show or hide the keys of the current screen."""
+        from textual.widgets import HelpPanel  # Markdown inside: loaded when first asked
+
         if self.screen.query(HelpPanel):
             self.action_hide_help_panel()
         else:
