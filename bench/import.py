@@ -9,7 +9,9 @@ agents by login, one extra column), then per database:
   ``sqlite3.executemany`` (SQLite) or psycopg ``COPY`` (PostgreSQL) in one transaction —
   the database's own ceiling;
 * casedesk: ``run_import`` (mapping, validation of every field, contact/agent lookups,
-  external-id idempotence check, batches of 5,000 in their own transactions);
+  external-id idempotence check, batches of 5,000 in their own transactions) — for a file
+  this size planned in a second process while this one writes
+  (:mod:`casedesk.services.imports.parallel`);
 * rerun: the same import again (every row "unchanged").
 
 Each run starts from a freshly migrated database seeded with the demo people; with
