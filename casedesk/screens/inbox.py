@@ -124,6 +124,11 @@ class InboxScreen(DeskScreen):
         self.queue = queue
         self.cases.set_rows(page, warn_at=warns)
         queues = self.query_one("#inbox-queues", DataTable)
+        if self.focused in (None, queues):
+            # the case list could not take the focus while it was loading (on_mount), and
+            # Textual may have given it to the queue table meanwhile: the agent starts in
+            # the case list, ready to accept
+            self.cases.focus()
         if queues.row_count:
             names = [q.name for q in self.loads]
             if queue in names:
