@@ -176,16 +176,15 @@ def _import_file(
     progress: Progress | None,
 ) -> None:
     writer = BatchWriter(spec, tx, ctx, summary, source.name)
-    skip = 0
+    done, complete = 0, False
     try:
         if use_two_processes(desk, spec, source, tx, options):
-            skip, complete = import_in_two_processes(desk, spec, source, options, ctx,
+            # planned in a second process; whatever it could not finish continues here
+            done, complete = import_in_two_processes(desk, spec, source, options, ctx,
                                                      summary, writer.rejects, progress, tx)
-            if complete:
-                skip = -1
-        if skip >= 0:
+        if not complete:
             for batch, groups in read_batches(source, fixed, spec, overrides, parsers,
-                                              options.batch_size, skip=skip):
+                                              options.batch_size, skip=done):
                 summary.read += len(batch)
                 writer.submit(batch, groups)
                 if progress is not None:
@@ -193,7 +192,8 @@ def _import_file(
     finally:
         writer.close()
     if progress is not None:
-        progress(source.name, summary.read, source.position(), source.total)
+        position = source.total if complete else source.position()
+        progress(source.name, summary.read, position, source.total)
     if options.dry_run:
         return
     if writer.rejects:
