@@ -326,6 +326,7 @@ _EVENT_TEXT = {
     "link": "linked to parent",
     "interaction": "interaction",
     "time": "time logged",
+    "task": "",  # the note says it: "task added: …", "task done: …"
 }
 
 
@@ -346,7 +347,8 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
                 ev.kind == "interaction" and (ev.data or {}).get("interaction_id") is not None
             ):
                 continue  # listed in full below, from the interaction or time entry itself
-            parts = [_EVENT_TEXT.get(ev.kind, ev.kind)]
+            word = _EVENT_TEXT.get(ev.kind, ev.kind)
+            parts = [word] if word else []
             if ev.from_queue_id != ev.to_queue_id:
                 parts.append(
                     f"queue {queues.get(ev.from_queue_id, '—')} → {queues.get(ev.to_queue_id, '—')}"

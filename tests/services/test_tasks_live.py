@@ -38,13 +38,13 @@ def test_task_changes_move_the_change_token(world: World) -> None:
         (
             "task",
             "Ana García",
-            "task · task added: Llamar al cliente",
+            "task added: Llamar al cliente",
             {"task": on_case.id, "due": None},
         ),
         (
             "task",
             "Ana García",
-            "task · task done: Llamar al cliente",
+            "task done: Llamar al cliente",
             {"task": on_case.id, "done": True},
         ),
     ]
