@@ -4,6 +4,7 @@ fall-back to one process (from the first batch not written) whenever anything go
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -173,3 +174,35 @@ def test_an_integrity_error_falls_back_without_losing_rows(
     good = ROWS - len(BAD)
     assert (summary.read, summary.created, summary.rejected) == (ROWS, good, len(BAD))
     assert counts(world) == (good, good)
+
+
+def test_json_lines_with_records_of_different_shapes(world: World, tmp_path: Path,
+                                                     planners: list[int]) -> None:
+    """JSON Lines map record by record: a batch holds several mappings, each its own write."""
+    path = tmp_path / "calls.jsonl"
+    lines = []
+    for i in range(300):
+        record: dict[str, Any] = {"id": f"J{i:04d}", "canal": "chat",
+                                  "fecha": f"2026-02-03T10:{i % 60:02d}:00+01:00"}
+        if i % 3 == 0:
+            record["asunto"] = f"consulta {i}"
+        if i % 5 == 0:
+            record["campaña"] = "invierno"
+        if i == 123:
+            record["fecha"] = "no es fecha"
+        lines.append(json.dumps(record, ensure_ascii=False))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = run_import(world.desk, world.sup, "interactions", [path],
+                         ImportOptions(batch_size=50, parallel=True))
+    assert planners == [1]
+    assert (summary.read, summary.created, summary.rejected) == (300, 299, 1)
+    with read_session(world.desk.engine) as s:
+        got = {e: (subj, extras) for e, subj, extras in s.execute(
+            select(Interaction.external_id, Interaction.subject, Interaction.extras)
+            .where(Interaction.external_id.like("J%")))}
+    assert len(got) == 299 and "J0123" not in got
+    assert got["J0015"] == ("consulta 15", {"campaña": "invierno"})
+    assert got["J0001"] == ("", None)
+    again = run_import(world.desk, world.sup, "interactions", [path],
+                       ImportOptions(batch_size=50, parallel=False))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 299)
