@@ -4,6 +4,7 @@ fall-back to one process (from the first batch not written) whenever anything go
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import subprocess
@@ -206,3 +207,20 @@ def test_json_lines_with_records_of_different_shapes(world: World, tmp_path: Pat
     again = run_import(world.desk, world.sup, "interactions", [path],
                        ImportOptions(batch_size=50, parallel=False))
     assert (again.created, again.updated, again.unchanged) == (0, 0, 299)
+
+
+def test_a_planner_that_fails_says_so_and_one_process_finishes(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = par._start_planner
+
+    def confused(request: par.PlanRequest) -> Any:
+        return real(dataclasses.replace(request, kind="nonsense"))
+
+    monkeypatch.setattr(par, "_start_planner", confused)
+    summary = imported(world, calls_file(tmp_path / "calls.csv"), parallel=True)
+    good = ROWS - len(BAD)
+    assert (summary.read, summary.created, summary.rejected) == (ROWS, good, len(BAD))
+    assert counts(world) == (good, good)
+    assert summary.warnings == ["calls.csv: the second process stopped at record 1 "
+                                "(KeyError: 'nonsense'); the rest was imported in one process"]

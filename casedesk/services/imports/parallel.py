@@ -27,6 +27,7 @@ import gc
 import os
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -163,6 +164,10 @@ def import_in_two_processes(
             if message == DONE:
                 return handled, True
             if not isinstance(message, Planned):
+                if isinstance(message, Stopped):
+                    summary.warnings.append(f"{source.name}: the second process stopped at "
+                                            f"record {message.first + 1} ({message.reason}); "
+                                            "the rest was imported in one process")
                 return handled, False
             try:
                 _write(tx, spec, message)
@@ -192,7 +197,8 @@ def _start_planner(request: PlanRequest) -> tuple[subprocess.Popen[bytes], Conne
     try:
         planner = subprocess.Popen(
             [sys.executable, "-m", "casedesk.services.imports.planner", str(write_fd)],
-            stdin=subprocess.PIPE, pass_fds=(write_fd,), close_fds=True,
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(write_fd,), close_fds=True,
         )
     except BaseException:
         os.close(read_fd)
@@ -338,6 +344,7 @@ def _plan(engine: Engine, spec: Kind, batch: list[Pending], groups: Groups, ctx:
 
 def planner_main(argv: list[str]) -> None:
     """Entry of the planner process (``python -m casedesk.services.imports.planner FD``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl-c is the importing process's to act on
     out = Connection(int(argv[1]), readable=False)
     request = pickle.load(sys.stdin.buffer)
     plan_file(request, out)
