@@ -315,7 +315,7 @@ def _transition(
                 f"{case_label(case.number)} is {case.status}: cannot {kind} it "
                 f"(allowed from {', '.join(allowed_from)})"
             )
-        values, breaches = _status_values(session, case, to, now)
+        values, breaches = status_values(session, case, to, now)
         values.update(extra or {})
         apply_change(
             session,
@@ -328,17 +328,17 @@ def _transition(
             expected_version=version,
             note=note,
         )
-        _record_breaches(session, case, breaches, now)
+        record_breaches(session, case, breaches, now)
         return case_detail(session, case.id)
 
 
-def _status_values(
+def status_values(
     session: Session, case: Case, to: str, now: datetime
 ) -> tuple[dict, list[tuple[str, datetime]]]:
     """The SLA consequences of moving ``case`` to status ``to`` at ``now``.
 
     Returns the column values and the clocks that this change breaches (late when they
-    stop), each to be recorded as one ``sla_breach`` event (:func:`_record_breaches`).
+    stop), each to be recorded as one ``sla_breach`` event (:func:`record_breaches`).
 
     * Leaving or entering a paused status (awaiting_customer, resolved, closed) folds the
       business time since ``paused_at`` into ``paused_seconds``; resolution then moves
@@ -416,7 +416,7 @@ def _status_values(
     return values, breaches
 
 
-def _record_breaches(
+def record_breaches(
     session: Session, case: Case, breaches: list[tuple[str, datetime]], now: datetime
 ) -> None:
     """One ``sla_breach`` event per clock that a status change found late."""
@@ -522,7 +522,7 @@ def resolve(
                 f"{case_label(case.number)} is {case.status}: cannot resolve it"
             )
         extra = {"resolution_type": resolution_type.strip(), "resolution_notes": notes.strip()}
-        values, breaches = _status_values(session, case, Status.resolved, now)
+        values, breaches = status_values(session, case, Status.resolved, now)
         values |= extra
         apply_change(
             session,
@@ -536,7 +536,7 @@ def resolve(
             note=notes.strip(),
             data={"type": resolution_type.strip()},
         )
-        _record_breaches(session, case, breaches, now)
+        record_breaches(session, case, breaches, now)
         if resolve_children:
             children = (
                 session.execute(
@@ -548,7 +548,7 @@ def resolve(
                 .all()
             )
             for child in children:
-                child_values, child_breaches = _status_values(session, child, Status.resolved, now)
+                child_values, child_breaches = status_values(session, child, Status.resolved, now)
                 child_values |= extra
                 apply_change(
                     session,
@@ -561,7 +561,7 @@ def resolve(
                     note=f"resolved with parent {case_label(case.number)}",
                     data={"type": resolution_type.strip(), "parent": case_label(case.number)},
                 )
-                _record_breaches(session, child, child_breaches, now)
+                record_breaches(session, child, child_breaches, now)
         return case_detail(session, case.id)
 
 

@@ -10,11 +10,13 @@ contacts by e-mail address, whatever its case (one lookup per batch of messages)
 created with the address in lower case. A Message-ID already imported is skipped
 (reported unchanged). Reading and parsing messages: :mod:`.mailread`.
 
-A mail on an existing case is the customer writing again: it records an
-``interaction`` event and, when the first response was made and no next response is
-running, starts a next-response cycle at the mail's date (capped at the import's "now")
-and clears the previous cycle's warned/breached bits, as ``log_interaction`` does, but
-inside the batch's transaction.
+A mail on an existing case is the customer writing again. A case awaiting the customer
+resumes and a resolved case reopens (both to ``in_progress``); a closed or cancelled case
+stays as it is and a new case *follows* it (its number in the new case's extras and
+creation note) — each only for mails written after the case got there; older mails are
+history and just join. When the case is being worked and the first response was made, a
+next-response cycle starts at the mail's date (capped at the import's "now"), as
+``log_interaction`` does, inside the batch's transaction (see :meth:`MailImport._join`).
 Rejected messages go to ``NAME.rejects.mbox`` beside the input, each with an
 ``X-Casedesk-Reason`` header added on top.
 """
@@ -30,10 +32,10 @@ from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from casedesk.errors import ConfigError
-from casedesk.models import Case, Contact, Interaction, RoutingRule
-from casedesk.services import sla
+from casedesk.models import Case, Contact, Interaction, RoutingRule, Status
+from casedesk.services import sla, workflow
 from casedesk.services.changes import apply_change, record_event
-from casedesk.services.context import Actor, Desk
+from casedesk.services.context import Actor, Desk, case_label
 from casedesk.services.imports.kinds import (
     Cases,
     Ctx,
@@ -85,11 +87,15 @@ class MailImport:
                 email_to=mail.to, attachments=mail.attachments or None,
             ).returning(Interaction.id)
         ).scalar_one()
+        follows = None
+        if case is not None and case.status in (Status.closed, Status.cancelled) \
+                and _after(mail.date, case.closed_at or case.updated_at):
+            follows, case = case, None  # a closed case stays closed: a new one follows it
         if case is not None:
             self._join(session, case, mail, iid)
             self._bump("cases joined")
         else:
-            case_id = self._open(session, mail, contact_id, account_id, tier)
+            case_id = self._open(session, mail, contact_id, account_id, tier, follows)
             session.execute(
                 Interaction.__table__.update()  # type: ignore[attr-defined]
                 .where(Interaction.id == iid).values(case_id=case_id)
@@ -126,9 +132,11 @@ class MailImport:
         return hit
 
     def _existing_case(self, session: Session, mail: Mail) -> Case | None:
+        """The case a mail belongs to, locked for this batch (PostgreSQL: ``FOR UPDATE``, so
+        an agent's change meanwhile waits instead of making the guarded update fail)."""
         for number in _CASE_TAG.findall(mail.subject):
             case = session.execute(
-                select(Case).where(Case.number == int(number))
+                select(Case).where(Case.number == int(number)).with_for_update()
                 .execution_options(populate_existing=True)
             ).scalar_one_or_none()
             if case is not None:
@@ -142,35 +150,62 @@ class MailImport:
             ).scalar_one_or_none()
             if case_id is not None:
                 return session.execute(
-                    select(Case).where(Case.id == case_id)
+                    select(Case).where(Case.id == case_id).with_for_update()
                     .execution_options(populate_existing=True)
                 ).scalar_one()
         return None
 
     def _join(self, session: Session, case: Case, mail: Mail, iid: int) -> None:
         """The customer writing again on ``case``: an inbound contact, as in
-        :func:`casedesk.services.interactions.log_interaction`.
+        :func:`casedesk.services.interactions.log_interaction`, plus what a helpdesk does
+        when a customer answers.
 
-        When the first response was made and no next response is running, a new
-        next-response cycle starts at the mail's date (:func:`sla.next_response` sets its
-        due and warn columns) and clears the previous cycle's warned/breached bits. Bits
-        change through :func:`sla.flags_expr` (SQL relative to the stored value), so a
-        bit a concurrent scan records is never overwritten with a value read earlier.
+        * A case awaiting the customer resumes (``resume``: the answer came), a resolved
+          case reopens (``reopen``: the customer rejects the solution or brings new
+          information) — both to ``in_progress``, with the clocks moved exactly as the
+          workflow moves them (:func:`workflow.status_values`). Only a mail written after
+          the case reached that status does this; an older one imported late is history.
+        * When the case is then being worked, the first response was made and no next
+          response is running, a next-response cycle starts at the mail's date
+          (:func:`sla.next_response`) and the previous cycle's warned/breached bits clear.
+
+        One guarded update and one event (``resume``/``reopen``/``interaction``, carrying
+        the interaction's id); bits change through :func:`sla.flags_expr`, relative to the
+        stored value, so a bit a concurrent scan records is never overwritten.
         """
+        when = mail.date
+        kind, to = "interaction", None
+        if case.status == Status.awaiting_customer and _after(when, case.paused_at):
+            kind, to = "resume", Status.in_progress
+        elif case.status == Status.resolved and _after(when, case.resolved_at):
+            kind, to = "reopen", Status.in_progress
         values: dict[str, Any] = {}
-        if case.next_response_due is None and case.first_response_at is not None:
-            started = sla.next_response(sla.load_targets(session, case.sla_policy_id),
-                                        mail.date)
+        breaches: list[tuple[str, Any]] = []
+        clear = 0
+        if to is not None:
+            values, breaches = workflow.status_values(session, case, to, when)
+            values.pop("sla_flags", None)
+            if case.status == Status.resolved:
+                clear |= sla.Flag.RESOLUTION_MET  # as status_values: reopening un-meets it
+        status = values.get("status", case.status)
+        running = values.get("next_response_due", case.next_response_due)
+        if status in (Status.new, Status.in_progress) and running is None \
+                and case.first_response_at is not None:
+            started = sla.next_response(sla.load_targets(session, case.sla_policy_id), when)
             if started:
                 values.update(started)
-                values["sla_flags"] = sla.flags_expr(
-                    clear_bits=sla.Flag.NEXT_RESPONSE_WARNED | sla.Flag.NEXT_RESPONSE_BREACHED
-                )
-        probe = {k: v for k, v in values.items() if k != "sla_flags"}
+                clear |= sla.Flag.NEXT_RESPONSE_WARNED | sla.Flag.NEXT_RESPONSE_BREACHED
+        probe = dict(values)
         values["due_at"] = sla.urgency(sla.ClockFacts.of(case, **probe), probe)
-        apply_change(session, case, self.ctx.actor, self.ctx.now, kind="interaction",
-                     values=values, note=f"inbound email: {mail.subject}".rstrip(": ")[:500],
+        if clear:
+            values["sla_flags"] = sla.flags_expr(clear_bits=clear)
+        apply_change(session, case, self.ctx.actor, self.ctx.now, kind=kind, values=values,
+                     guard=(Case.status == case.status,),
+                     note=f"inbound email: {mail.subject}".rstrip(": ")[:500],
                      data={"interaction_id": iid, "message_id": mail.message_id})
+        workflow.record_breaches(session, case, breaches, when)
+        if to is not None:
+            self._bump("cases resumed" if kind == "resume" else "cases reopened")
 
     def _route(self, subject: str) -> tuple[int, str, str | None] | None:
         folded = _words(subject)
@@ -180,7 +215,7 @@ class MailImport:
         return None
 
     def _open(self, session: Session, mail: Mail, contact_id: int, account_id: int | None,
-              tier: str | None) -> int:
+              tier: str | None, follows: Case | None = None) -> int:
         ctx = self.ctx
         routed = self._route(mail.subject)
         if routed is not None:
@@ -196,7 +231,8 @@ class MailImport:
             number=number, title=(mail.subject or "(no subject)")[:300], description=mail.body,
             area=area, channel="email", contact_id=contact_id, account_id=account_id,
             queue_id=queue_id, created_at=mail.date, last_activity_at=mail.date,
-            extras={"message_id": mail.message_id},
+            extras={"message_id": mail.message_id,
+                    **({"follows": case_label(follows.number)} if follows else {})},
         )
         row.update(case_deadlines(ctx, policy_id, mail.date, "new"))
         case_id = session.execute(insert(Case).values(**row).returning(Case.id)).scalar_one()
@@ -204,11 +240,18 @@ class MailImport:
             session, case_id=case_id, at=mail.date,
             actor_id=ctx.actor.id if ctx.actor else None, kind="create",
             after={"queue_id": queue_id, "owner_id": None, "status": "new"},
-            note=f"opened from e-mail {mail.message_id}"[:1000],
+            note=(f"opened from e-mail {mail.message_id}"
+                  + (f"; follows {case_label(follows.number)} ({follows.status})"
+                     if follows else ""))[:1000],
             data={"import": ctx.source, "policy": ctx.cache["policy_names"].get(policy_id),
                   "routed": routed is not None},
         )
         return case_id
+
+
+def _after(moment: Any, since: Any) -> bool:
+    """Whether a mail written at ``moment`` came after ``since`` (unknown: yes)."""
+    return since is None or moment > since
 
 
 def _words(text: str) -> str:
