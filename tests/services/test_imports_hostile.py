@@ -57,3 +57,25 @@ def test_hostile_csv_rows_are_imported_or_rejected(world: World, tmp_path: Path,
     if summary.rejected:
         rejects = Path(summary.rejects[0])
         assert rejects.exists() and "_reason" in rejects.read_bytes().decode("latin-1")
+
+
+@settings(max_examples=10, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=hostile_csv(), batch=st.sampled_from([1, 4]))
+def test_hostile_csv_through_the_planner_process(world: World, tmp_path: Path, data: bytes,
+                                                 batch: int) -> None:
+    """The same, planned in a second process: the counts add up just the same, and a second
+    import in one process finds every record the first one wrote."""
+    path = tmp_path / f"hostile{next(_counter)}.csv"
+    path.write_bytes(data)
+    try:
+        summary = run_import(world.desk, world.sup, "contacts", [path],
+                             ImportOptions(batch_size=batch, parallel=True))
+    except CaseDeskError as exc:
+        assert exc.exit_code == 2 and "\n" not in str(exc)
+        return
+    assert summary.read == (summary.created + summary.updated + summary.unchanged
+                            + summary.rejected)
+    again = run_import(world.desk, world.sup, "contacts", [path],
+                       ImportOptions(batch_size=batch, parallel=False))
+    assert (again.read, again.rejected, again.created) == (summary.read, summary.rejected, 0)
