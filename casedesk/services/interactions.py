@@ -34,8 +34,9 @@ def _response_values(
 
     Outbound: meets the first response (met, or breached when late and not yet recorded)
     and any running next response, which stops. Inbound: starts a next-response cycle
-    when the first response was made and none is running; the new cycle clears the
-    previous cycle's next-response bits.
+    when the case is open, the first response was made and none is running; the new cycle
+    clears the previous cycle's next-response bits. (A resolved, closed or cancelled case
+    runs no clocks: reopening it is the agent's decision.)
     """
     values: dict[str, Any] = {}
     breaches: list[tuple[str, datetime]] = []
@@ -59,7 +60,8 @@ def _response_values(
             breaches.append(("next_response", nr_due))
         values["next_response_due"] = None
         values["next_response_warn"] = None
-    elif case.next_response_due is None and case.first_response_at is not None:
+    elif (case.status in sla.OPEN and case.next_response_due is None
+          and case.first_response_at is not None):
         started = sla.next_response(sla.load_targets(session, case.sla_policy_id), now)
         if started:
             values.update(started)

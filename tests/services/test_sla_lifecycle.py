@@ -168,6 +168,23 @@ def test_customer_contact_starts_next_response_and_outbound_meets_it(
     assert events(world, c.number, "sla_breach") == []
 
 
+def test_customer_contact_on_a_resolved_case_starts_no_clock(world: World, tmp_path: Path
+                                                             ) -> None:
+    sla_setup(world, tmp_path)
+    c = cases.create_case(world.desk, world.ana, title="x", contact_id=world.contact_id)
+    interactions.log_interaction(
+        world.desk, world.ana, channel="email", direction="outbound", case=c.number
+    )
+    at(world, T0 + timedelta(hours=1))
+    workflow.resolve(world.desk, world.ana, c.number, "solved", "hecho")
+    at(world, T0 + timedelta(hours=2))  # the customer calls to say thanks
+    interactions.log_interaction(world.desk, world.ana, channel="phone", case=c.number)
+    r = row(world, c.number)
+    assert r.status == "resolved"
+    assert r.next_response_due is None and r.next_response_warn is None
+    assert r.due_at == FAR_FUTURE
+
+
 def test_late_answers_record_one_breach_and_a_new_cycle_starts_clean(
     world: World, tmp_path: Path
 ) -> None:
