@@ -118,6 +118,8 @@ def use_two_processes(desk: Desk, spec: Kind, source: Source, tx: Transactions,
     """Whether this file is planned in a second process (see the module docstring)."""
     if options.parallel is False or tx.mode != "batch" or not spec.plain_writes:
         return False
+    if os.name != "posix":  # the planner's pipe is passed as a file descriptor
+        return False
     url = desk.engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return False
@@ -151,7 +153,7 @@ def import_in_two_processes(
     )
     try:
         planner, receiver = _start_planner(request)
-    except OSError:
+    except (OSError, ValueError):  # no process to spare, or no fd passing (not POSIX)
         return 0, False
     handled = 0
     inbox: queue.Queue[Any] = queue.Queue(maxsize=_AHEAD)
