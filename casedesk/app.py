@@ -31,7 +31,6 @@ from casedesk.commands import CaseDeskCommands
 from casedesk.config import read_config_file, resolve_agent_login, write_config_value
 from casedesk.errors import CaseDeskError
 from casedesk.screens.base import DeskScreen, error_message
-from casedesk.screens.signin import SignInScreen
 from casedesk.services import board, live, sla_explain
 from casedesk.services.context import Actor, Desk
 from casedesk.services.sla import PolicyTargets
@@ -61,6 +60,12 @@ def screen_class(mode: str) -> type[DeskScreen]:
     cls = getattr(importlib.import_module(module), name)
     assert issubclass(cls, DeskScreen)
     return cls
+
+
+def _sign_in_screen() -> Any:
+    from casedesk.screens.signin import SignInScreen  # only when nobody is configured
+
+    return SignInScreen()
 
 
 def _screen_factory(mode: str) -> Any:
@@ -143,7 +148,7 @@ class CaseDeskApp(App[None]):
         if self._startup_notice:
             self.notify(self._startup_notice, severity="warning")
         if self.actor is None:
-            self.push_screen(SignInScreen(), self._signed_in)
+            self.push_screen(_sign_in_screen(), self._signed_in)
         else:
             self._start()
 
@@ -162,7 +167,7 @@ class CaseDeskApp(App[None]):
                 write_config_value("agent", login)
         except CaseDeskError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
-            self.call_from_thread(self.push_screen, SignInScreen(), self._signed_in)
+            self.call_from_thread(self.push_screen, _sign_in_screen(), self._signed_in)
             return
         self.call_from_thread(self._set_actor, actor)
 

@@ -19,7 +19,6 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from casedesk.screens.base import DeskScreen
-from casedesk.screens.modals import ChoicePrompt, TextPrompt
 from casedesk.services import board, workflow
 from casedesk.services.board import QueueLoad
 from casedesk.services.views import CaseRow, Page
@@ -338,6 +337,8 @@ class InboxScreen(DeskScreen):
             return
 
         def ask(names: list[str]) -> None:
+            from casedesk.screens.modals import ChoicePrompt  # loaded when first needed
+
             choices = [(n, n) for n in names if n != row.queue]
             self.app.push_screen(
                 ChoicePrompt(f"Transfer {row.label} to queue", choices), go
@@ -372,6 +373,8 @@ class InboxScreen(DeskScreen):
                     reason,
                     done=lambda c: f"{c.label} returned to {c.owner_name or c.owner}",
                 )
+
+        from casedesk.screens.modals import TextPrompt  # loaded when first needed
 
         self.app.push_screen(
             TextPrompt(f"Reject {row.label}: why?", placeholder="reason the creator can act on"),

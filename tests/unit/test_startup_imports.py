@@ -14,7 +14,8 @@ from pathlib import Path
 NOT_AT_START = ["typer", "alembic", "holidays", "psycopg", "markdown_it", "openpyxl",
                 "casedesk.cli.root", "casedesk.services.imports", "casedesk.screens.case",
                 "casedesk.screens.knowledge", "casedesk.screens.supervisor",
-                "casedesk.screens.interactions"]
+                "casedesk.screens.interactions", "casedesk.screens.modals",
+                "casedesk.screens.signin"]
 
 
 def test_the_workstation_path_loads_only_what_the_first_screen_needs(sqlite_template: Path
