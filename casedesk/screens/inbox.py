@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
-from casedesk.screens.base import DeskScreen
+from casedesk.screens.base import DeskScreen, error_message
 from casedesk.services import board, workflow
 from casedesk.services.board import QueueLoad
 from casedesk.services.views import CaseRow, Page
@@ -98,7 +98,7 @@ class InboxScreen(DeskScreen):
             self.query_one("#inbox-queues", DataTable).loading = True
             self._epoch += 1
             self.load("inbox-cases", self._first, self._epoch, then=self._show_first,
-                      busy=self.cases)
+                      busy=self.cases, failed=self._first_failed)
             return
         self.load_counts()
         if self.queue is not None:
@@ -114,6 +114,12 @@ class InboxScreen(DeskScreen):
             return epoch, None, None, {}
         page, warns = self._fetch(queue, None, PAGE, {})
         return epoch, queue, page, warns
+
+    def _first_failed(self, exc: BaseException) -> None:
+        """The first page could not be read: say why, and stop the queue list's spinner
+        (the next change another workstation makes tries again)."""
+        self.query_one("#inbox-queues", DataTable).loading = False
+        self.app.notify(error_message(exc), title="Refused", severity="error")
 
     def _show_first(self, result: tuple[int, str | None, Page | None, dict]) -> None:
         epoch, queue, page, warns = result
