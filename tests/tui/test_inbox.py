@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import DataTable, Input, OptionList
 
 from casedesk.clock import FrozenClock
@@ -188,3 +189,23 @@ def build_world_view(desk: Desk) -> World:
     return World(desk, desk.actor("admin"), desk.actor("maria"), desk.actor("ana"),
                  desk.actor("luis"), desk.actor("carmen"), 1)
 
+
+
+async def test_a_first_page_that_fails_is_said_and_stops_the_spinners(
+    tui_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casedesk.errors import ConfigError
+    from casedesk.services import board
+
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise ConfigError("cannot open database: server closed the connection")
+
+    monkeypatch.setattr(board, "member_queues", unreachable)
+    app = make_app(tui_world, "ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = _inbox(app)
+        assert errors(app) == ["cannot open database: server closed the connection"]
+        assert not screen.query_one("#inbox-queues", DataTable).loading
+        assert not screen.cases.loading
+        assert screen.focused is not None  # the keys still work: F2…F7, ctrl+p
