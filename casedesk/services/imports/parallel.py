@@ -208,11 +208,9 @@ def _start_planner(request: PlanRequest) -> tuple[subprocess.Popen[bytes], Conne
     finally:
         os.close(write_fd)
     assert planner.stdin is not None
-    try:
+    with contextlib.suppress(OSError):  # it died at once: _receive sees that
         pickle.dump(request, planner.stdin)
         planner.stdin.close()
-    except OSError:
-        pass  # it died at once: _receive sees that
     return planner, Connection(read_fd, writable=False)
 
 
