@@ -210,6 +210,7 @@ def _start_planner(request: PlanRequest) -> tuple[subprocess.Popen[bytes], Conne
     assert planner.stdin is not None
     with contextlib.suppress(OSError):  # it died at once: _receive sees that
         pickle.dump(request, planner.stdin)
+    with contextlib.suppress(OSError):
         planner.stdin.close()
     return planner, Connection(read_fd, writable=False)
 
