@@ -3,6 +3,7 @@ live change token."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from casedesk.services import (
@@ -16,6 +17,7 @@ from casedesk.services import (
     tasks,
     workflow,
 )
+from casedesk.services.context import Desk
 from tests.conftest import World
 
 
@@ -50,8 +52,8 @@ def test_queue_and_agent_load(world: World) -> None:
     assert board.agent_timezone(desk, world.ana.id) == "Europe/Madrid"
 
 
-def test_change_token_follows_every_kind_of_change(world: World) -> None:
-    desk = world.desk
+def token_watch(desk: Desk) -> Callable[[], bool]:
+    """``changed()``: whether the live change token moved since the last call."""
     seen = [live.change_token(desk)]
 
     def changed() -> bool:
@@ -59,6 +61,13 @@ def test_change_token_follows_every_kind_of_change(world: World) -> None:
         moved = token != seen[-1]
         seen.append(token)
         return moved
+
+    return changed
+
+
+def test_change_token_follows_every_kind_of_change(world: World) -> None:
+    desk = world.desk
+    changed = token_watch(desk)
 
     assert not changed()
     case = cases.create_case(desk, world.ana, title="x", queue="technical")

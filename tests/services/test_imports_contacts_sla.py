@@ -42,20 +42,20 @@ def _set_bits(session: Session, case_id: int, bits: int) -> None:
     )
 
 
+def _customer_writes(world: World, tmp_path: Path) -> None:
+    """Monday 09:00 Madrid: the customer writes; CS-000001 gets the "standard" policy
+    (madrid-office calendar, next response 8 h, warning at 80 %)."""
+    sla_config.load_defaults(world.desk)
+    run_import(world.desk, world.sup, "emails",
+               [mbox(tmp_path / "a.mbox", message("<m1@cliente>", "No tengo internet"))],
+               ImportOptions())
+
+
 def test_mail_reply_restarts_next_response_and_keeps_other_bits(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     desk = world.desk
-    sla_config.load_defaults(desk)
-    # Monday 09:00 Madrid: the customer writes; the case gets the "standard" policy
-    # (madrid-office calendar, next response 8 h, warning at 80 %)
-    run_import(
-        desk,
-        world.sup,
-        "emails",
-        [mbox(tmp_path / "a.mbox", message("<m1@cliente>", "No tengo internet"))],
-        ImportOptions(),
-    )
+    _customer_writes(world, tmp_path)
     case = _case(world, 1)
     interactions.log_interaction(
         desk, world.ana, channel="email", direction="outbound", case=1, subject="Lo miramos"
@@ -128,14 +128,7 @@ def test_mail_on_a_running_next_response_keeps_its_cycle_and_bits(
     """As ``log_interaction``: a customer writing again while an answer is still owed does
     not restart (or un-breach) the clock that is running."""
     desk = world.desk
-    sla_config.load_defaults(desk)
-    run_import(
-        desk,
-        world.sup,
-        "emails",
-        [mbox(tmp_path / "a.mbox", message("<m1@cliente>", "No tengo internet"))],
-        ImportOptions(),
-    )
+    _customer_writes(world, tmp_path)
     interactions.log_interaction(
         desk, world.ana, channel="email", direction="outbound", case=1, subject="Lo miramos"
     )

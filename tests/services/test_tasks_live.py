@@ -3,20 +3,15 @@ case show in its timeline."""
 
 from __future__ import annotations
 
-from casedesk.services import cases, live, queries, tasks
+from casedesk.services import cases, queries, tasks
 from tests.conftest import World
+from tests.services.test_board_live import token_watch
 
 
 def test_task_changes_move_the_change_token(world: World) -> None:
     desk = world.desk
     case = cases.create_case(desk, world.ana, title="Router", queue="technical")
-    seen = [live.change_token(desk)]
-
-    def changed() -> bool:
-        token = live.change_token(desk)
-        moved = token != seen[-1]
-        seen.append(token)
-        return moved
+    changed = token_watch(desk)
 
     on_case = tasks.add_task(desk, world.ana, title="Llamar al cliente", case=case.label)
     assert changed()
