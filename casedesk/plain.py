@@ -1,0 +1,25 @@
+"""Outside text as Rich ``Text``: never parsed as markup, terminal controls made visible.
+
+Use :func:`plain` for every string that did not come from the program itself (titles,
+names, descriptions, notes, subjects, queue names, error messages that quote input) before
+it reaches a Textual widget, a DataTable cell, a notification or a Rich table. Strings
+given to Textual and Rich as ``str`` are parsed as markup: ``[/]`` raises ``MarkupError``
+and ``[@click=app.quit]`` becomes a live action.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from casedesk.textsafe import one_line, visible
+
+
+def plain(value: object, style: str = "", *, single_line: bool = False) -> Text:
+    """``value`` (``None`` → empty) as literal text in ``style``."""
+    text = "" if value is None else str(value)
+    return Text(one_line(text) if single_line else visible(text), style=style)
+
+
+def cell(value: object, style: str = "") -> Text:
+    """``value`` for a table cell: one line, literal, controls visible."""
+    return plain(value, style, single_line=True)
