@@ -60,3 +60,12 @@ class ConfigError(CaseDeskError):
 
 class SchemaOutdated(ConfigError):
     """The database's schema is older than this program."""
+
+
+class BinFull(CaseDeskError):
+    """An agent's WIP bin already holds as many open cases as their capacity."""
+
+    def __init__(self, message: str, wip: int = 0, capacity: int = 0) -> None:
+        super().__init__(message)
+        self.wip = wip
+        self.capacity = capacity

@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, types
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, types
+
+#: Ids, foreign keys and human numbers: BIGINT on PostgreSQL, where INTEGER stops at
+#: 2**31 - 1; plain INTEGER on SQLite, which is 64-bit already and must stay the
+#: ``INTEGER PRIMARY KEY`` rowid alias that autoincrements.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+#: The largest id or number either database stores (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
 
 
 class UTCDateTime(types.TypeDecorator):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Index, literal_column, text
 from sqlmodel import Field, SQLModel
 
-from casedesk.models.base import json_column, utc_column
+from casedesk.models.base import BIG_ID, json_column, utc_column
 
 _ACTIVE_VALUES = ("new", "in_progress", "awaiting_customer", "resolved")
 _ACTIVE = "status IN (" + ", ".join(f"'{v}'" for v in _ACTIVE_VALUES) + ")"
@@ -41,8 +41,8 @@ class Case(SQLModel, table=True):
         ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    number: int = Field(unique=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
+    number: int = Field(sa_type=BIG_ID, unique=True)
     title: str = Field(max_length=300)
     description: str = Field(default="")
     area: str = Field(default="general", max_length=32)
@@ -50,14 +50,20 @@ class Case(SQLModel, table=True):
     severity: str = Field(default="minor", max_length=16)
     status: str = Field(default="new", max_length=20)
     channel: str | None = Field(default=None, max_length=16)
-    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
-    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
-    contract_line_id: int | None = Field(default=None, foreign_key="contract_line.id")
-    parent_id: int | None = Field(default=None, foreign_key="case.id", index=True)
-    queue_id: int | None = Field(default=None, foreign_key="queue.id")
-    owner_id: int | None = Field(default=None, foreign_key="agent.id")
-    creator_id: int | None = Field(default=None, foreign_key="agent.id")
-    sla_policy_id: int | None = Field(default=None, foreign_key="sla_policy.id")
+    contact_id: int | None = Field(
+        sa_type=BIG_ID, default=None, foreign_key="contact.id", index=True
+    )
+    account_id: int | None = Field(
+        sa_type=BIG_ID, default=None, foreign_key="account.id", index=True
+    )
+    contract_line_id: int | None = Field(
+        sa_type=BIG_ID, default=None, foreign_key="contract_line.id"
+    )
+    parent_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="case.id", index=True)
+    queue_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="queue.id")
+    owner_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="agent.id")
+    creator_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="agent.id")
+    sla_policy_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="sla_policy.id")
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     updated_at: datetime = Field(sa_column=utc_column(nullable=False))
     last_activity_at: datetime | None = Field(default=None, sa_column=utc_column())
@@ -91,15 +97,15 @@ class CaseEvent(SQLModel, table=True):
     __tablename__ = "case_event"
     __table_args__ = (Index("ix_case_event_case", "case_id", "at", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", ondelete="CASCADE")
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
+    case_id: int = Field(sa_type=BIG_ID, foreign_key="case.id", ondelete="CASCADE")
     at: datetime = Field(sa_column=utc_column(nullable=False))
-    actor_id: int | None = Field(default=None, foreign_key="agent.id")
+    actor_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="agent.id")
     kind: str = Field(max_length=32)
-    from_queue_id: int | None = None
-    to_queue_id: int | None = None
-    from_owner_id: int | None = None
-    to_owner_id: int | None = None
+    from_queue_id: int | None = Field(default=None, sa_type=BIG_ID)
+    to_queue_id: int | None = Field(default=None, sa_type=BIG_ID)
+    from_owner_id: int | None = Field(default=None, sa_type=BIG_ID)
+    to_owner_id: int | None = Field(default=None, sa_type=BIG_ID)
     from_status: str | None = Field(default=None, max_length=20)
     to_status: str | None = Field(default=None, max_length=20)
     note: str | None = None
@@ -111,11 +117,15 @@ class Task(SQLModel, table=True):
 
     __tablename__ = "task"
 
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int | None = Field(default=None, foreign_key="case.id", index=True, ondelete="CASCADE")
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
+    case_id: int | None = Field(
+        sa_type=BIG_ID, default=None, foreign_key="case.id", index=True, ondelete="CASCADE"
+    )
     title: str = Field(max_length=300)
     description: str = Field(default="")
-    assignee_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    assignee_id: int | None = Field(
+        sa_type=BIG_ID, default=None, foreign_key="agent.id", index=True
+    )
     status: str = Field(default="open", max_length=16)
     position: int = Field(default=0)
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
@@ -132,9 +142,9 @@ class TimeEntry(SQLModel, table=True):
 
     __tablename__ = "time_entry"
 
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
-    agent_id: int = Field(foreign_key="agent.id")
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
+    case_id: int = Field(sa_type=BIG_ID, foreign_key="case.id", index=True, ondelete="CASCADE")
+    agent_id: int = Field(sa_type=BIG_ID, foreign_key="agent.id")
     minutes: int
     at: datetime = Field(sa_column=utc_column(nullable=False))
     note: str | None = None
@@ -146,7 +156,7 @@ class Counter(SQLModel, table=True):
     __tablename__ = "counter"
 
     name: str = Field(primary_key=True, max_length=32)
-    value: int = Field(default=0)
+    value: int = Field(sa_type=BIG_ID, default=0)
 
 
 def case_is_active() -> ColumnElement[bool]:

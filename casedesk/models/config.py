@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from casedesk.models.base import json_column
+from casedesk.models.base import BIG_ID, json_column
 
 
 class BusinessCalendarRow(SQLModel, table=True):
@@ -14,7 +14,7 @@ class BusinessCalendarRow(SQLModel, table=True):
 
     __tablename__ = "business_calendar"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
     timezone: str = Field(max_length=64)
     hours: dict[str, Any] = Field(sa_column=json_column())  # {"0": [["09:00","18:00"]], ...}
@@ -29,12 +29,14 @@ class SlaPolicy(SQLModel, table=True):
 
     __tablename__ = "sla_policy"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
     position: int = Field(default=100)
     active: bool = Field(default=True)
     match: dict[str, Any] | None = Field(default=None, sa_column=json_column())
-    calendar_id: int | None = Field(default=None, foreign_key="business_calendar.id")
+    calendar_id: int | None = Field(
+        sa_type=BIG_ID, default=None, foreign_key="business_calendar.id"
+    )
     first_response_minutes: int | None = None
     next_response_minutes: int | None = None
     resolution_minutes: int | None = None
@@ -49,12 +51,12 @@ class RoutingRule(SQLModel, table=True):
 
     __tablename__ = "routing_rule"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
     position: int = Field(default=100)
     active: bool = Field(default=True)
     conditions: dict[str, Any] | None = Field(default=None, sa_column=json_column())
-    queue_id: int = Field(foreign_key="queue.id")
+    queue_id: int = Field(sa_type=BIG_ID, foreign_key="queue.id")
     strategy: str = Field(default="manual", max_length=16)
     required_skills: list[str] | None = Field(default=None, sa_column=json_column())
 
@@ -64,12 +66,12 @@ class CaseTemplate(SQLModel, table=True):
 
     __tablename__ = "case_template"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
     title: str = Field(default="", max_length=300)
     description: str = Field(default="")
     area: str = Field(default="general", max_length=32)
     priority: str = Field(default="medium", max_length=16)
     severity: str = Field(default="minor", max_length=16)
-    queue_id: int | None = Field(default=None, foreign_key="queue.id")
+    queue_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="queue.id")
     tasks: list[dict[str, Any]] | None = Field(default=None, sa_column=json_column())

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from casedesk.models.base import json_column, utc_column
+from casedesk.models.base import BIG_ID, json_column, utc_column
 
 
 class Account(SQLModel, table=True):
@@ -15,7 +15,7 @@ class Account(SQLModel, table=True):
 
     __tablename__ = "account"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     name: str = Field(max_length=200, index=True)
     tier: str = Field(default="standard", max_length=16)
     external_id: str | None = Field(default=None, max_length=128, unique=True)
@@ -28,8 +28,10 @@ class Contact(SQLModel, table=True):
 
     __tablename__ = "contact"
 
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
+    account_id: int | None = Field(
+        sa_type=BIG_ID, default=None, foreign_key="account.id", index=True
+    )
     name: str = Field(max_length=200, index=True)
     email: str | None = Field(default=None, max_length=254, index=True)
     phone: str | None = Field(default=None, max_length=40, index=True)
@@ -44,7 +46,7 @@ class Product(SQLModel, table=True):
 
     __tablename__ = "product"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True)
     name: str = Field(max_length=200)
 
@@ -54,9 +56,11 @@ class AccountProduct(SQLModel, table=True):
 
     __tablename__ = "account_product"
 
-    id: int | None = Field(default=None, primary_key=True)
-    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
-    product_id: int = Field(foreign_key="product.id")
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
+    account_id: int = Field(
+        sa_type=BIG_ID, foreign_key="account.id", index=True, ondelete="CASCADE"
+    )
+    product_id: int = Field(sa_type=BIG_ID, foreign_key="product.id")
     serial: str | None = Field(default=None, max_length=80)
     since: date | None = None
     until: date | None = None
@@ -67,9 +71,9 @@ class Contract(SQLModel, table=True):
 
     __tablename__ = "contract"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     number: str = Field(max_length=40, unique=True)
-    account_id: int = Field(foreign_key="account.id", index=True)
+    account_id: int = Field(sa_type=BIG_ID, foreign_key="account.id", index=True)
     name: str = Field(max_length=200)
     starts: date | None = None
     ends: date | None = None
@@ -81,9 +85,11 @@ class ContractLine(SQLModel, table=True):
 
     __tablename__ = "contract_line"
 
-    id: int | None = Field(default=None, primary_key=True)
-    contract_id: int = Field(foreign_key="contract.id", index=True, ondelete="CASCADE")
-    product_id: int | None = Field(default=None, foreign_key="product.id")
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
+    contract_id: int = Field(
+        sa_type=BIG_ID, foreign_key="contract.id", index=True, ondelete="CASCADE"
+    )
+    product_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="product.id")
     name: str = Field(max_length=200)
     allotment: str = Field(default="cases", max_length=16)  # "cases" or "minutes"
     total: int = Field(default=0)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from casedesk.models.base import json_column, utc_column
+from casedesk.models.base import BIG_ID, json_column, utc_column
 
 
 class Interaction(SQLModel, table=True):
@@ -21,13 +21,13 @@ class Interaction(SQLModel, table=True):
         Index("ix_interaction_case", "case_id", "started_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     channel: str = Field(max_length=16)
     direction: str = Field(default="inbound", max_length=16)
     typification: str = Field(default="query", max_length=32)
-    contact_id: int | None = Field(default=None, foreign_key="contact.id")
-    agent_id: int | None = Field(default=None, foreign_key="agent.id")
-    case_id: int | None = Field(default=None, foreign_key="case.id")
+    contact_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="contact.id")
+    agent_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="agent.id")
+    case_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="case.id")
     started_at: datetime = Field(sa_column=utc_column(nullable=False))
     duration_seconds: int = Field(default=0)
     subject: str = Field(default="", max_length=500)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from casedesk.models.base import utc_column
+from casedesk.models.base import BIG_ID, utc_column
 
 
 class Article(SQLModel, table=True):
@@ -20,14 +20,14 @@ class Article(SQLModel, table=True):
 
     __tablename__ = "article"
 
-    id: int | None = Field(default=None, primary_key=True)
-    number: int = Field(unique=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
+    number: int = Field(sa_type=BIG_ID, unique=True)
     title: str = Field(max_length=300)
     keywords: str = Field(default="", max_length=1000)
     body: str = Field(default="")
     status: str = Field(default="draft", max_length=16)
-    author_id: int | None = Field(default=None, foreign_key="agent.id")
-    source_case_id: int | None = Field(default=None, foreign_key="case.id")
+    author_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="agent.id")
+    source_case_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="case.id")
     created_at: datetime = Field(sa_column=utc_column(nullable=False))
     updated_at: datetime = Field(sa_column=utc_column(nullable=False))
     used_count: int = Field(default=0)
@@ -40,10 +40,12 @@ class ArticleLink(SQLModel, table=True):
 
     __tablename__ = "article_link"
 
-    id: int | None = Field(default=None, primary_key=True)
-    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
-    case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
+    article_id: int = Field(
+        sa_type=BIG_ID, foreign_key="article.id", index=True, ondelete="CASCADE"
+    )
+    case_id: int = Field(sa_type=BIG_ID, foreign_key="case.id", index=True, ondelete="CASCADE")
     kind: str = Field(default="used", max_length=16)  # "used" or "sent"
-    agent_id: int | None = Field(default=None, foreign_key="agent.id")
-    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    agent_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="agent.id")
+    contact_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="contact.id")
     at: datetime = Field(sa_column=utc_column(nullable=False))

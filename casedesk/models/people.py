@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from casedesk.models.base import json_column, utc_column
+from casedesk.models.base import BIG_ID, json_column, utc_column
 
 
 class Agent(SQLModel, table=True):
@@ -14,7 +14,7 @@ class Agent(SQLModel, table=True):
 
     __tablename__ = "agent"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     login: str = Field(max_length=64, unique=True, index=True)
     name: str = Field(max_length=200)
     email: str | None = Field(default=None, max_length=254)
@@ -32,7 +32,7 @@ class Queue(SQLModel, table=True):
 
     __tablename__ = "queue"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True, index=True)
     area: str = Field(default="general", max_length=32)
     description: str | None = Field(default=None, max_length=500)
@@ -44,5 +44,9 @@ class QueueMember(SQLModel, table=True):
 
     __tablename__ = "queue_member"
 
-    queue_id: int = Field(foreign_key="queue.id", primary_key=True, ondelete="CASCADE")
-    agent_id: int = Field(foreign_key="agent.id", primary_key=True, ondelete="CASCADE", index=True)
+    queue_id: int = Field(
+        sa_type=BIG_ID, foreign_key="queue.id", primary_key=True, ondelete="CASCADE"
+    )
+    agent_id: int = Field(
+        sa_type=BIG_ID, foreign_key="agent.id", primary_key=True, ondelete="CASCADE", index=True
+    )

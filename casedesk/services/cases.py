@@ -7,11 +7,12 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from casedesk.db import write_session
-from casedesk.errors import InvalidTransition, NotFound, ValidationError
+from casedesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from casedesk.models import (
     Area,
     Case,
     Contact,
+    Contract,
     ContractLine,
     Interaction,
     Priority,
@@ -21,7 +22,15 @@ from casedesk.models import (
 )
 from casedesk.services import sla
 from casedesk.services.changes import apply_change, record_event
-from casedesk.services.context import Actor, Desk, case_label, load_case, load_queue
+from casedesk.services.context import (
+    Actor,
+    Desk,
+    case_label,
+    is_member,
+    load_case,
+    load_queue,
+    storable_id,
+)
 from casedesk.services.numbers import claim_numbers
 from casedesk.services.queries import case_detail
 from casedesk.services.views import CaseDetail
@@ -33,6 +42,40 @@ def _check_choice(value: str, allowed: type, field: str) -> str:
     if value not in choices:
         raise ValidationError(f"{field} {value!r} is not one of {', '.join(choices)}")
     return value
+
+
+def _check_contract_line(session: Any, line_id: int, account_id: int | None) -> None:
+    """The line must exist and belong to the case's account (when the case has one)."""
+    row = session.execute(
+        select(Contract.account_id)
+        .join(ContractLine, ContractLine.contract_id == Contract.id)
+        .where(ContractLine.id == storable_id(line_id, "contract line"))
+    ).first()
+    if row is None:
+        raise NotFound(f"no contract line {line_id}")
+    if account_id is not None and row[0] != account_id:
+        raise ValidationError(
+            f"contract line {line_id} belongs to another customer's contract: use a line of "
+            "the case's own account"
+        )
+
+
+def may_work_on(session: Any, actor: Actor, case: Case) -> bool:
+    """Its owner, a member of its home queue, or a supervisor may add to a case."""
+    return (
+        actor.is_supervisor
+        or case.owner_id == actor.id
+        or is_member(session, actor.id, case.queue_id)
+    )
+
+
+def require_work_on(session: Any, actor: Actor, case: Case, what: str) -> None:
+    """Refuse ``what`` on a case the actor neither owns, nor works the queue of, nor supervises."""
+    if not may_work_on(session, actor, case):
+        raise PermissionDenied(
+            f"{case_label(case.number)} is not yours: only its owner, a member of its queue "
+            f"or a supervisor may {what}"
+        )
 
 
 def create_case(
@@ -67,17 +110,17 @@ def create_case(
     with write_session(desk.engine) as session:
         account_id = None
         if contact_id is not None:
-            contact = session.get(Contact, contact_id)
+            contact = session.get(Contact, storable_id(contact_id, "contact"))
             if contact is None:
                 raise NotFound(f"no contact {contact_id}")
             account_id = contact.account_id
         queue_id = load_queue(session, queue).id if queue else None
-        if contract_line_id is not None and session.get(ContractLine, contract_line_id) is None:
-            raise NotFound(f"no contract line {contract_line_id}")
+        if contract_line_id is not None:
+            _check_contract_line(session, contract_line_id, account_id)
         parent_id = load_case(session, parent).id if parent is not None else None
         interaction = None
         if from_interaction is not None:
-            interaction = session.get(Interaction, from_interaction)
+            interaction = session.get(Interaction, storable_id(from_interaction, "interaction"))
             if interaction is None:
                 raise NotFound(f"no interaction {from_interaction}")
             if interaction.case_id is not None:
@@ -193,10 +236,13 @@ def update_case(
         if not values:
             return case_detail(session, case.id)  # type: ignore[arg-type]
         if "contact_id" in values and values["contact_id"] is not None:
-            contact = session.get(Contact, values["contact_id"])
+            contact = session.get(Contact, storable_id(values["contact_id"], "contact"))
             if contact is None:
                 raise NotFound(f"no contact {values['contact_id']}")
             values["account_id"] = contact.account_id
+        line = values.get("contract_line_id", case.contract_line_id)
+        if line is not None and {"contract_line_id", "contact_id"} & set(values):
+            _check_contract_line(session, line, values.get("account_id", case.account_id))
         data: dict[str, Any] = {k: [getattr(case, k), v] for k, v in values.items()}
         if {"priority", "severity", "contract_line_id"} & set(values):
             merged = {**case.model_dump(), **values}
@@ -227,25 +273,34 @@ def update_case(
 
 
 def add_note(desk: Desk, actor: Actor, number: int | str, text: str) -> CaseDetail:
-    """An internal note on the case's timeline."""
+    """An internal note on the case's timeline: an append, never refused for a stale version."""
     if not text or not text.strip():
         raise ValidationError("a note needs some text")
     now = desk.now()
     with write_session(desk.engine) as session:
-        case = load_case(session, number)
-        apply_change(session, case, actor, now, kind="note", values={}, note=text.strip())
+        case = load_case(session, number, lock=True)
+        apply_change(
+            session, case, actor, now, kind="note", values={}, note=text.strip(), append=True
+        )
         return case_detail(session, case.id)  # type: ignore[arg-type]
 
 
 def log_time(
     desk: Desk, actor: Actor, number: int | str, minutes: int, note: str | None = None
 ) -> CaseDetail:
-    """Record minutes spent on a case; they count against a minutes contract line."""
+    """Record minutes spent on a case; they count against the case's own minutes line.
+
+    Only the case's owner, a member of its queue or a supervisor may log time on it; an
+    append, never refused for a stale version.
+    """
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise ValidationError(f"minutes must be a whole number, not {minutes!r}")
     if minutes <= 0 or minutes > 24 * 60:
         raise ValidationError(f"minutes must be between 1 and 1440, not {minutes}")
     now = desk.now()
     with write_session(desk.engine) as session:
-        case = load_case(session, number)
+        case = load_case(session, number, lock=True)
+        require_work_on(session, actor, case, "log time on it")
         session.execute(
             insert(TimeEntry).values(
                 case_id=case.id, agent_id=actor.id, minutes=minutes, at=now, note=note
@@ -260,7 +315,15 @@ def log_time(
                 .values(used=ContractLine.used + minutes)
             )
         apply_change(
-            session, case, actor, now, kind="time", values={}, note=note, data={"minutes": minutes}
+            session,
+            case,
+            actor,
+            now,
+            kind="time",
+            values={},
+            note=note,
+            data={"minutes": minutes},
+            append=True,
         )
         return case_detail(session, case.id)  # type: ignore[arg-type]
 

@@ -3,7 +3,9 @@
 Every workflow operation reads the case inside its write transaction, checks the
 rules, and calls :func:`apply_change`. The UPDATE carries a guard (``version =
 :seen`` and whatever the operation needs, e.g. ``owner_id IS NULL``); when it
-touches no row somebody else got there first, and :func:`explain_conflict` says who.
+touches no row somebody else got there first, and :func:`explain_conflict` says who
+and what. Appends (notes, interactions, time, tasks) carry no version guard: they
+lock the row, bump ``version = version + 1`` in SQL and write their one event.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy import ColumnElement, insert, select, update
 from sqlmodel import Session
 
 from casedesk.errors import CaseTaken, ConflictError, StaleVersion
-from casedesk.models import Agent, Case, CaseEvent
+from casedesk.models import Agent, Case, CaseEvent, Queue
 from casedesk.services import sla
 from casedesk.services.context import Actor, ago, case_label
 
@@ -73,11 +75,24 @@ def apply_change(
     note: str | None = None,
     data: dict[str, Any] | None = None,
     activity: bool = True,
+    append: bool = False,
 ) -> dict[str, Any]:
-    """Conditionally update ``case`` and record its event; raise a conflict if it lost."""
+    """Conditionally update ``case`` and record its event; raise a conflict if it lost.
+
+    ``append`` is for what adds to a case without deciding anything about its state
+    (notes, interactions, time entries, tasks): no version check, the version is bumped
+    in SQL (``version = version + 1``) so concurrent appends all succeed and each still
+    writes exactly one event. Callers read the case with ``load_case(..., lock=True)``
+    so the values they compute come from the latest row. ``guard`` still applies.
+    """
     version = expected_version if expected_version is not None else case.version
     values = dict(values)
-    values["version"] = version + 1
+    if append:
+        values["version"] = Case.version + 1
+        condition: tuple[ColumnElement[bool], ...] = (Case.id == case.id, *guard)
+    else:
+        values["version"] = version + 1
+        condition = (Case.id == case.id, Case.version == version, *guard)
     values["updated_at"] = now
     if activity:
         values["last_activity_at"] = now
@@ -89,13 +104,15 @@ def apply_change(
             values["inactivity_due"] = None
     stmt = (
         update(Case)
-        .where(Case.id == case.id, Case.version == version, *guard)
+        .where(*condition)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
     result = session.execute(stmt)
     if result.rowcount != 1:
-        raise explain_conflict(session, case.id, actor, now, expected_version)
+        raise explain_conflict(
+            session, case.id, actor, now, version, seen_owner_id=case.owner_id
+        )
     record_event(
         session,
         case_id=case.id,
@@ -110,31 +127,79 @@ def apply_change(
     return values
 
 
+#: Events the desk records by itself, beside the changes people make (they do not
+#: bump the version, so a conflict is never "about" them).
+_SYSTEM_KINDS = ("sla_breach", "sla_warning", "inactive", "article")
+
+_KIND_TEXT = {
+    "note": "added a note",
+    "interaction": "logged an interaction",
+    "time": "logged time",
+    "task": "changed its tasks",
+    "link": "changed its parent",
+    "update": "edited it",
+}
+
+
+def _names(session: Session, model: Any, ids: set[int]) -> dict[int, str]:
+    ids.discard(None)  # type: ignore[arg-type]
+    if not ids:
+        return {}
+    return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
+def describe_event(session: Session, event: CaseEvent) -> str:
+    """What one event changed, in words: ``status in_progress → resolved``."""
+    parts: list[str] = []
+    if event.from_status != event.to_status:
+        parts.append(f"status {event.from_status or '—'} → {event.to_status or '—'}")
+    if event.from_owner_id != event.to_owner_id:
+        agents = _names(session, Agent, {event.from_owner_id, event.to_owner_id})  # type: ignore[arg-type]
+        parts.append(
+            f"owner {agents.get(event.from_owner_id, 'none')} → "  # type: ignore[arg-type]
+            f"{agents.get(event.to_owner_id, 'none')}"  # type: ignore[arg-type]
+        )
+    if event.from_queue_id != event.to_queue_id:
+        queues = _names(session, Queue, {event.from_queue_id, event.to_queue_id})  # type: ignore[arg-type]
+        parts.append(
+            f"queue {queues.get(event.from_queue_id, 'none')} → "  # type: ignore[arg-type]
+            f"{queues.get(event.to_queue_id, 'none')}"  # type: ignore[arg-type]
+        )
+    if event.kind == "update" and event.data:
+        fields = [k for k in event.data if k != "policy"]
+        if fields:
+            parts.append("edited " + ", ".join(fields))
+    if not parts:
+        parts.append(_KIND_TEXT.get(event.kind, event.kind))
+    return ", ".join(parts)
+
+
 def explain_conflict(
     session: Session,
     case_id: int,
     actor: Actor | None,
     now: datetime,
     expected_version: int | None = None,
+    *,
+    seen_owner_id: int | None = None,
 ) -> ConflictError:
-    """The error for a lost race, naming who holds or last changed the case."""
+    """The error for a lost race, saying what actually happened.
+
+    ``seen_owner_id`` is the owner the caller saw (``None``: it saw the case in a
+    queue). Only when the owner is now somebody else is it "taken"
+    (:class:`CaseTaken`); any other change is a :class:`StaleVersion` naming who
+    changed what since ``expected_version``: ``CS-000123 was changed by María López
+    2 s ago: status in_progress → resolved``.
+    """
     current = fresh_case(session, case_id)
     label = case_label(current.number)
-    last = session.execute(
-        select(CaseEvent, Agent.name)
-        .outerjoin(Agent, Agent.id == CaseEvent.actor_id)
-        .where(CaseEvent.case_id == case_id)
-        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
-        .limit(1)
-    ).first()
-    when = ago(last[0].at, now) if last else ""
-    who = (last[1] if last else None) or "somebody"
-    if current.owner_id is not None and (actor is None or current.owner_id != actor.id):
-        holder = session.get(Agent, current.owner_id)
+    owner = current.owner_id
+    if owner is not None and owner != seen_owner_id and (actor is None or owner != actor.id):
+        holder = session.get(Agent, owner)
         holder_name = holder.name if holder else "another agent"
         taken = session.execute(
             select(CaseEvent.at)
-            .where(CaseEvent.case_id == case_id, CaseEvent.to_owner_id == current.owner_id)
+            .where(CaseEvent.case_id == case_id, CaseEvent.to_owner_id == owner)
             .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
             .limit(1)
         ).scalar_one_or_none()
@@ -142,9 +207,23 @@ def explain_conflict(
             f"{label} was taken by {holder_name} {ago(taken, now)}".rstrip(),
             holder=holder.login if holder else None,
         )
-    if expected_version is not None and current.version != expected_version:
-        return StaleVersion(
-            f"{label} was changed by {who} {when} (version {current.version}, you had "
-            f"{expected_version}): reload it and try again"
-        )
-    return StaleVersion(f"{label} was changed by {who} {when}: reload it and try again")
+    missed = 1
+    if expected_version is not None and current.version > expected_version:
+        missed = current.version - expected_version
+    events = session.execute(
+        select(CaseEvent, Agent.name)
+        .outerjoin(Agent, Agent.id == CaseEvent.actor_id)
+        .where(CaseEvent.case_id == case_id, CaseEvent.kind.not_in(_SYSTEM_KINDS))
+        .order_by(CaseEvent.id.desc())
+        .limit(min(missed, 3))
+    ).all()
+    if not events:
+        return StaleVersion(f"{label} was changed by somebody else: reload it and try again")
+    last, who = events[0]
+    text = (
+        f"{label} was changed by {who or 'the desk'} {ago(last.at, now)}: "
+        f"{describe_event(session, last)}"
+    )
+    if missed > 1:
+        text += f" ({missed - 1} more change{'s' if missed > 2 else ''} before that)"
+    return StaleVersion(text + "; reload it and try again")

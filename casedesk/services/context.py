@@ -13,6 +13,7 @@ from casedesk.clock import Clock, system_clock
 from casedesk.db import read_session
 from casedesk.errors import NotFound, PermissionDenied, ValidationError
 from casedesk.models import Agent, Case, Queue, QueueMember, Role
+from casedesk.models.base import MAX_ID
 
 
 @dataclass(frozen=True)
@@ -67,21 +68,68 @@ def case_label(number: int) -> str:
 
 
 def parse_case_number(text: str | int) -> int:
-    """Accept ``CS-000123``, ``cs-123``, ``123`` or an int."""
-    if isinstance(text, int):
-        return text
-    match = _CASE_NUMBER.match(text)
-    if not match:
+    """Accept ``CS-000123``, ``cs-123``, ``123`` or an int (1 … 2**63 - 1)."""
+    if isinstance(text, bool) or not isinstance(text, int | str):
         raise ValidationError(f"{text!r} is not a case number (expected e.g. CS-000123)")
-    return int(match.group(1))
+    if isinstance(text, int):
+        number = text
+    else:
+        match = _CASE_NUMBER.match(text)
+        if not match:
+            raise ValidationError(f"{text!r} is not a case number (expected e.g. CS-000123)")
+        digits = match.group(1)
+        if len(digits) > 19:  # int() of a huge digit string is slow and pointless
+            raise NotFound(f"no case {text.strip()}: case numbers stop at {MAX_ID}")
+        number = int(digits)
+    if not 0 < number <= MAX_ID:
+        raise NotFound(f"no case {number}: case numbers run from 1 to {MAX_ID}")
+    return number
+
+
+def storable_id(value: int, what: str) -> int:
+    """``value`` if a database can hold it as an id (1 … 2**63 - 1); else NotFound.
+
+    Both databases store 64-bit ids: a larger Python int would raise OverflowError on
+    SQLite and "integer out of range" on PostgreSQL instead of simply finding nothing.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{what} {value!r} is not a number")
+    if not 0 < value <= MAX_ID:
+        raise NotFound(f"no {what} {value}")
+    return value
+
+
+def in_id_range(value: int) -> bool:
+    """True when ``value`` fits an id column (1 … 2**63 - 1)."""
+    return 0 < value <= MAX_ID
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE/ILIKE pattern matching ``text`` anywhere, its ``%``, ``_`` and ``\\`` literal.
+
+    Use it with ``escape="\\"``: ``column.ilike(contains_pattern(text), escape="\\")``.
+    """
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+#: The escape character of :func:`contains_pattern`.
+LIKE_ESCAPE = "\\"
 
 
 # --- lookups shared by the services ------------------------------------------------
 
 
-def load_case(session: Session, number: int | str) -> Case:
+def load_case(session: Session, number: int | str, *, lock: bool = False) -> Case:
+    """The case with that number. ``lock`` takes its row lock first (PostgreSQL; SQLite's
+    write transactions are serial already), for appends that must see the latest row."""
     num = parse_case_number(number)
-    case = session.execute(select(Case).where(Case.number == num)).scalar_one_or_none()
+    stmt = select(Case).where(Case.number == num)
+    if lock and session.get_bind().dialect.name != "sqlite":
+        # NO KEY UPDATE: it does not wait for the KEY SHARE locks that inserts of rows
+        # referencing the case (events, interactions, time entries) hold.
+        stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
+    case = session.execute(stmt).scalar_one_or_none()
     if case is None:
         raise NotFound(f"no case {case_label(num)}")
     return case
@@ -89,7 +137,7 @@ def load_case(session: Session, number: int | str) -> Case:
 
 def load_queue(session: Session, name_or_id: str | int) -> Queue:
     if isinstance(name_or_id, int):
-        queue = session.get(Queue, name_or_id)
+        queue = session.get(Queue, storable_id(name_or_id, "queue"))
     else:
         queue = session.execute(select(Queue).where(Queue.name == name_or_id)).scalar_one_or_none()
     if queue is None:
@@ -99,7 +147,7 @@ def load_queue(session: Session, name_or_id: str | int) -> Queue:
 
 def load_agent(session: Session, login_or_id: str | int) -> Agent:
     if isinstance(login_or_id, int):
-        agent = session.get(Agent, login_or_id)
+        agent = session.get(Agent, storable_id(login_or_id, "agent"))
     else:
         agent = session.execute(
             select(Agent).where(Agent.login == login_or_id)

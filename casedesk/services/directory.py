@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from casedesk.db import read_session, write_session
-from casedesk.errors import ConflictError, NotFound, ValidationError
+from casedesk.db import is_sqlite, read_session, write_session
+from casedesk.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from casedesk.models import (
     Account,
     Agent,
@@ -22,24 +23,74 @@ from casedesk.models import (
     Tier,
 )
 from casedesk.models.cases import case_is_active
-from casedesk.services.context import Actor, Desk, load_agent, load_queue, require_supervisor
+from casedesk.services.addresses import check_email
+from casedesk.services.context import (
+    LIKE_ESCAPE,
+    Actor,
+    Desk,
+    contains_pattern,
+    load_agent,
+    load_queue,
+    require_supervisor,
+    storable_id,
+)
 from casedesk.services.views import AgentView, QueueView
 
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: The most open cases one bin may be given as its capacity.
+MAX_CAPACITY = 10_000
+
+#: The role order: each role may do what the ones before it may.
+ROLE_ORDER = (Role.agent.value, Role.supervisor.value, Role.admin.value)
 
 
-def _bootstrap_or_admin(desk: Desk, actor: Actor | None) -> None:
-    """The very first agent may be created by anybody; after that, admins only."""
+def role_refusal(actor: Actor | None, *, new_role: str, old_role: str | None = None) -> str | None:
+    """Why ``actor`` may not give ``new_role`` (to a new agent, or one now ``old_role``).
+
+    The role order is agent < supervisor < admin. Agents create and change nobody;
+    supervisors may create and change agents and supervisors, but not make an admin nor
+    change an admin in any way; admins may do everything. ``actor`` None is the bootstrap
+    of an empty desk (the first agents): anything goes. ``None`` means allowed.
+    """
+    if new_role not in ROLE_ORDER:
+        return f"role {new_role!r} is not one of {', '.join(ROLE_ORDER)}"
+    if actor is None or actor.is_admin:
+        return None
+    if not actor.is_supervisor:
+        return f"only supervisors may add or change agents; {actor.login} is an {actor.role}"
+    if old_role == Role.admin:
+        return f"only an admin may change an admin; {actor.login} is a {actor.role}"
+    if new_role == Role.admin:
+        return f"only an admin may make an admin; {actor.login} is a {actor.role}"
+    return None
+
+
+def _bootstrap_or_supervisor(desk: Desk, actor: Actor | None) -> None:
+    """The very first agent may be created by anybody; after that, supervisors and admins."""
     if actor is not None:
-        if actor.role != Role.admin:
-            raise_for = "add agents"
-            require_supervisor(actor, raise_for)
+        require_supervisor(actor, "add agents")
         return
     with read_session(desk.engine) as session:
         count = session.execute(select(func.count()).select_from(Agent)).scalar_one()
     if count:
         raise ValidationError("say who is acting (--as LOGIN) to add agents")
+
+
+def _check_capacity(capacity: int) -> int:
+    if isinstance(capacity, bool) or not isinstance(capacity, int):
+        raise ValidationError(f"capacity must be a whole number, not {capacity!r}")
+    if not 0 <= capacity <= MAX_CAPACITY:
+        raise ValidationError(f"capacity must be between 0 and {MAX_CAPACITY}, not {capacity}")
+    return capacity
+
+
+def active_admins(session: Any, *, lock: bool = False) -> set[int]:
+    """The ids of the active admins (``lock``: their rows, on PostgreSQL, so two
+    demotions at once cannot remove the last two)."""
+    stmt = select(Agent.id).where(Agent.role == Role.admin.value, Agent.active.is_(True))
+    if lock and not is_sqlite(session.get_bind()):
+        stmt = stmt.with_for_update(key_share=True)
+    return set(session.execute(stmt).scalars())
 
 
 def add_agent(
@@ -55,15 +106,20 @@ def add_agent(
     queues: list[str] | None = None,
     timezone: str = "Europe/Madrid",
 ) -> AgentView:
-    """Create an agent (supervisors and admins; anybody for the first one)."""
-    _bootstrap_or_admin(desk, actor)
+    """Create an agent (supervisors and admins; anybody for the first one).
+
+    The role order holds: only admins create admins (:func:`role_refusal`). The e-mail,
+    when given, must be an address (:func:`casedesk.services.addresses.check_email`).
+    """
+    _bootstrap_or_supervisor(desk, actor)
     login = login.strip().lower()
     if not _LOGIN.match(login):
         raise ValidationError(f"login {login!r}: use lower-case letters, digits, '.', '_' or '-'")
-    if role not in [r.value for r in Role]:
-        raise ValidationError(f"role {role!r} is not one of agent, supervisor, admin")
-    if capacity < 0:
-        raise ValidationError("capacity cannot be negative")
+    refusal = role_refusal(actor, new_role=role)
+    if refusal:
+        raise (ValidationError if role not in ROLE_ORDER else PermissionDenied)(refusal)
+    capacity = _check_capacity(capacity)
+    email = check_email(email)
     now = desk.now()
     try:
         with write_session(desk.engine) as session:
@@ -89,6 +145,39 @@ def add_agent(
     except IntegrityError:
         raise ConflictError(f"an agent with login {login!r} already exists") from None
     return get_agent(desk, login)
+
+
+def set_agent_role(desk: Desk, actor: Actor, login: str, role: str) -> AgentView:
+    """Change an agent's role, in the role order; the last active admin stays an admin."""
+    with write_session(desk.engine) as session:
+        agent = load_agent(session, login)
+        refusal = role_refusal(actor, new_role=role, old_role=agent.role)
+        if refusal:
+            raise (ValidationError if role not in ROLE_ORDER else PermissionDenied)(refusal)
+        if agent.role == Role.admin and role != Role.admin and agent.active:
+            _keep_an_admin(session, agent)
+        session.execute(update(Agent).where(Agent.id == agent.id).values(role=role))
+    return get_agent(desk, login)
+
+
+def set_agent_active(desk: Desk, actor: Actor, login: str, active: bool) -> AgentView:
+    """Deactivate (or reactivate) an agent: supervisors, not on admins; never the last admin."""
+    with write_session(desk.engine) as session:
+        agent = load_agent(session, login)
+        refusal = role_refusal(actor, new_role=agent.role, old_role=agent.role)
+        if refusal:
+            raise PermissionDenied(refusal)
+        if agent.role == Role.admin and agent.active and not active:
+            _keep_an_admin(session, agent)
+        session.execute(update(Agent).where(Agent.id == agent.id).values(active=active))
+    return get_agent(desk, login)
+
+
+def _keep_an_admin(session: Any, agent: Agent) -> None:
+    if not active_admins(session, lock=True) - {agent.id}:
+        raise PermissionDenied(
+            f"{agent.login} is the last active admin: make another agent an admin first"
+        )
 
 
 def set_agent_status(desk: Desk, actor: Actor, status: str, login: str | None = None) -> AgentView:
@@ -239,6 +328,7 @@ def list_queues(desk: Desk, *, member: int | None = None) -> list[QueueView]:
 
 
 def add_account(desk: Desk, *, name: str, tier: str = "standard") -> int:
+    """Create a customer account; returns its id."""
     if tier not in [t.value for t in Tier]:
         raise ValidationError(f"tier {tier!r} is not one of standard, gold, vip")
     with write_session(desk.engine) as session:
@@ -258,20 +348,21 @@ def add_contact(
     account_id: int | None = None,
     marketing_consent: bool = False,
 ) -> int:
-    """Create a contact; the e-mail, when given, must look like one."""
+    """Create a contact; the e-mail, when given, must be an address (quoted local parts too)."""
     name = name.strip()
     if not name:
         raise ValidationError("a contact needs a name")
-    if email and not _EMAIL.match(email.strip()):
-        raise ValidationError(f"email: {email!r} is not an e-mail address")
+    email = check_email(email)
     with write_session(desk.engine) as session:
-        if account_id is not None and session.get(Account, account_id) is None:
+        if account_id is not None and session.get(
+            Account, storable_id(account_id, "account")
+        ) is None:
             raise NotFound(f"no account {account_id}")
         return session.execute(
             insert(Contact)
             .values(
                 name=name,
-                email=(email or "").strip() or None,
+                email=email,
                 phone=(phone or "").strip() or None,
                 account_id=account_id,
                 marketing_consent=marketing_consent,
@@ -286,10 +377,13 @@ def find_contacts(desk: Desk, text: str, *, limit: int = 20) -> list[dict[str, o
     text = text.strip()
     if not text:
         return []
-    pattern = f"%{text}%"
+    pattern = contains_pattern(text)
     digits = re.sub(r"\D", "", text)
     with read_session(desk.engine) as session:
-        conditions = [Contact.name.ilike(pattern), Contact.email.ilike(pattern)]
+        conditions = [
+            Contact.name.ilike(pattern, escape=LIKE_ESCAPE),
+            Contact.email.ilike(pattern, escape=LIKE_ESCAPE),
+        ]
         if len(digits) >= 3:
             phone_digits = Contact.phone
             for separator in (" ", "-", ".", "(", ")", "/"):

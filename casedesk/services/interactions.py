@@ -14,7 +14,7 @@ from casedesk.errors import NotFound, ValidationError
 from casedesk.models import Case, Channel, Contact, Direction, Interaction, Typification
 from casedesk.services import sla
 from casedesk.services.changes import apply_change, record_event
-from casedesk.services.context import Actor, Desk, load_case
+from casedesk.services.context import Actor, Desk, load_case, storable_id
 from casedesk.services.queries import interaction_select, interaction_view
 from casedesk.services.views import InteractionView
 
@@ -73,6 +73,10 @@ def _response_values(
     return values, breaches
 
 
+#: The longest contact moment the desk records: a week (a visit on site, a long chat).
+MAX_DURATION = 7 * 24 * 3600
+
+
 def log_interaction(
     desk: Desk,
     actor: Actor,
@@ -98,16 +102,26 @@ def log_interaction(
     channel = _choice(channel, Channel, "channel")
     direction = _choice(direction, Direction, "direction")
     typification = _choice(typification, Typification, "typification")
+    if isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int):
+        raise ValidationError(f"duration must be whole seconds, not {duration_seconds!r}")
     if duration_seconds < 0:
         raise ValidationError("duration cannot be negative")
+    if duration_seconds > MAX_DURATION:
+        raise ValidationError(
+            f"duration {duration_seconds} s is longer than a week ({MAX_DURATION} s)"
+        )
     now = desk.now()
     started = started_at or now
     if started.tzinfo is None:
         raise ValidationError("started_at needs a time zone")
     with nullcontext(session) if session is not None else write_session(desk.engine) as session:
-        if contact_id is not None and session.get(Contact, contact_id) is None:
+        if contact_id is not None and session.get(
+            Contact, storable_id(contact_id, "contact")
+        ) is None:
             raise NotFound(f"no contact {contact_id}")
-        case_row: Case | None = load_case(session, case) if case is not None else None
+        case_row: Case | None = (
+            load_case(session, case, lock=True) if case is not None else None
+        )
         if case_row is not None and contact_id is None:
             contact_id = case_row.contact_id
         interaction_id = session.execute(
@@ -137,6 +151,7 @@ def log_interaction(
                 values=values,
                 note=f"{direction} {channel}: {subject.strip()}".rstrip(": "),
                 data={"interaction_id": interaction_id},
+                append=True,
             )
             for clock, due in breaches:
                 record_event(
@@ -158,10 +173,10 @@ def attach_interaction(
     """Attach an already logged interaction to an existing case."""
     now = desk.now()
     with write_session(desk.engine) as session:
-        interaction = session.get(Interaction, interaction_id)
+        interaction = session.get(Interaction, storable_id(interaction_id, "interaction"))
         if interaction is None:
             raise NotFound(f"no interaction {interaction_id}")
-        case_row = load_case(session, case)
+        case_row = load_case(session, case, lock=True)
         session.execute(
             update(Interaction).where(Interaction.id == interaction_id).values(case_id=case_row.id)
         )
@@ -174,6 +189,7 @@ def attach_interaction(
             values={},
             note=f"attached {interaction.direction} {interaction.channel}: {interaction.subject}",
             data={"interaction_id": interaction_id},
+            append=True,
         )
         row = session.execute(interaction_select().where(Interaction.id == interaction_id)).one()
         return interaction_view(*row)

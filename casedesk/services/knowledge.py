@@ -38,8 +38,17 @@ from casedesk.errors import (
     ValidationError,
 )
 from casedesk.models import Agent, Article, ArticleLink, ArticleStatus, Case, Contact, Status
+from casedesk.services.cases import require_work_on
 from casedesk.services.changes import record_event
-from casedesk.services.context import Actor, Desk, case_label, load_case, require_supervisor
+from casedesk.services.context import (
+    Actor,
+    Desk,
+    case_label,
+    in_id_range,
+    load_case,
+    require_supervisor,
+    storable_id,
+)
 from casedesk.services.interactions import log_interaction
 from casedesk.services.kb_search import index_for
 from casedesk.services.kb_text import (
@@ -194,11 +203,21 @@ class ReindexReport(JsonMixin):
 
 
 def _number(text: str | int) -> int:
+    """An article number from ``KB-000042``, ``42`` or an int; beyond 2**63 - 1 none exists."""
+    if isinstance(text, bool):
+        raise ValidationError(f"{text!r} is not an article number (expected e.g. KB-000042)")
+    if isinstance(text, str) and len(text.strip()) > 40:
+        raise NotFound(f"no article {text.strip()[:40]}…")
     number = parse_article_number(text)
     if number is None:
         if isinstance(text, str) and text.strip().isdigit():
-            return int(text.strip())
-        raise ValidationError(f"{text!r} is not an article number (expected e.g. KB-000042)")
+            number = int(text.strip())
+        else:
+            raise ValidationError(
+                f"{text!r} is not an article number (expected e.g. KB-000042)"
+            )
+    if not in_id_range(number):
+        raise NotFound(f"no article {number}: article numbers run from 1 to 2**63 - 1")
     return number
 
 
@@ -469,7 +488,7 @@ def search(
         index.prepare(session)
         wanted = list(statuses) if statuses is not None else None
         scored: list[tuple[int, float]] = []
-        if query.number is not None:
+        if query.number is not None and in_id_range(query.number):
             stmt = select(Article.id).where(Article.number == query.number)
             if wanted is not None:
                 stmt = stmt.where(Article.status.in_(wanted))
@@ -582,6 +601,9 @@ def send_to_customer(
 
     Logs an outbound e-mail interaction on the case carrying the article (the SLA's
     response), links the article as "sent" with the contact, and counts one more use.
+    Only the case's owner, a member of its queue or a supervisor may send; the recipient
+    is the case's contact or another contact of the case's account (any contact when the
+    case has neither yet).
     """
     now = desk.now()
     with write_session(desk.engine) as session:
@@ -590,14 +612,23 @@ def send_to_customer(
         if article.status != ArticleStatus.published:
             raise InvalidTransition(f"{label} is {article.status}: only published articles go out")
         case_row = load_case(session, case)
+        require_work_on(session, actor, case_row, "send articles to its customer")
         contact_id = contact_id if contact_id is not None else case_row.contact_id
         if contact_id is None:
             raise ValidationError(
                 f"{case_label(case_row.number)} has no customer contact: say who to send it to"
             )
-        contact = session.get(Contact, contact_id)
+        contact = session.get(Contact, storable_id(contact_id, "contact"))
         if contact is None:
             raise NotFound(f"no contact {contact_id}")
+        known = case_row.contact_id is not None or case_row.account_id is not None
+        if known and contact.id != case_row.contact_id and (
+            case_row.account_id is None or contact.account_id != case_row.account_id
+        ):
+            raise PermissionDenied(
+                f"{contact.name} is not {case_label(case_row.number)}'s customer nor of its "
+                "account: send it from a case of theirs"
+            )
         if not contact.email:
             raise ValidationError(f"{contact.name} has no e-mail address: add one first")
         body = f"{note.strip()}\n\n{article.body}" if note.strip() else article.body

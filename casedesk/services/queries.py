@@ -3,10 +3,11 @@ customer history and case search. All return read models from ``views``."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, tuple_
+from sqlalchemy import Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -28,7 +29,16 @@ from casedesk.models import (
     TimeEntry,
 )
 from casedesk.models.cases import case_is_active
-from casedesk.services.context import Desk, case_label, load_case, load_queue, parse_case_number
+from casedesk.services.context import (
+    LIKE_ESCAPE,
+    Desk,
+    case_label,
+    contains_pattern,
+    in_id_range,
+    load_case,
+    load_queue,
+    storable_id,
+)
 from casedesk.services.views import (
     CaseDetail,
     CaseRow,
@@ -214,9 +224,14 @@ def _filters(
         stmt = stmt.where(Case.severity == severity)
     if status:
         stmt = stmt.where(Case.status == status)
-    if text:
-        pattern = f"%{text.strip()}%"
-        stmt = stmt.where(or_(Case.title.ilike(pattern), Contact.name.ilike(pattern)))
+    if text and text.strip():
+        pattern = contains_pattern(text.strip())
+        stmt = stmt.where(
+            or_(
+                Case.title.ilike(pattern, escape=LIKE_ESCAPE),
+                Contact.name.ilike(pattern, escape=LIKE_ESCAPE),
+            )
+        )
     return stmt
 
 
@@ -253,25 +268,42 @@ def list_cases(
         return [_to_row(*r) for r in session.execute(stmt).all()]
 
 
+_CASE_NUMBER_TEXT = re.compile(r"^\s*(?:cs-?)?0*(\d{1,19})\s*$", re.IGNORECASE)
+_PHONE_SEPARATORS = (" ", "-", ".", "(", ")", "/", "+")
+
+
+def digits_only(column: Any) -> Any:
+    """``column`` with the separators people put in phone numbers taken out (in SQL)."""
+    for separator in _PHONE_SEPARATORS:
+        column = func.replace(column, separator, "")
+    return column
+
+
 def search_cases(desk: Desk, text: str, *, limit: int = 50) -> list[CaseRow]:
-    """By number (exact), or title / contact name / e-mail / phone (substring)."""
+    """By number (exact), or title / contact name / e-mail / phone (substring).
+
+    Digits are a case number only when they fit one (≤ 2**63 - 1); a phone typed with or
+    without separators (``600 111 222``, ``+34600111222``) matches the contact's phone
+    however it is written. ``%``, ``_`` and ``\\`` match themselves.
+    """
     text = text.strip()
     if not text:
         return []
     with read_session(desk.engine) as session:
         stmt = _row_select()
-        try:
-            number = parse_case_number(text)
-        except Exception:  # noqa: BLE001 - not a number: search the words
-            number = None
-        pattern = f"%{text}%"
+        match = _CASE_NUMBER_TEXT.match(text)
+        number = int(match.group(1)) if match else None
+        pattern = contains_pattern(text)
         conditions = [
-            Case.title.ilike(pattern),
-            Contact.name.ilike(pattern),
-            Contact.email.ilike(pattern),
-            Contact.phone.ilike(pattern),
+            Case.title.ilike(pattern, escape=LIKE_ESCAPE),
+            Contact.name.ilike(pattern, escape=LIKE_ESCAPE),
+            Contact.email.ilike(pattern, escape=LIKE_ESCAPE),
+            Contact.phone.ilike(pattern, escape=LIKE_ESCAPE),
         ]
-        if number is not None:
+        digits = re.sub(r"\D", "", text)
+        if len(digits) >= 6 and re.fullmatch(r"[\d\s().+/-]+", text):
+            conditions.append(digits_only(Contact.phone).like(f"%{digits}%"))
+        if number is not None and in_id_range(number):
             conditions.append(Case.number == number)
         stmt = stmt.where(or_(*conditions)).order_by(Case.updated_at.desc(), Case.id).limit(limit)
         return [_to_row(*r) for r in session.execute(stmt).all()]
@@ -401,7 +433,7 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
 def customer_history(desk: Desk, contact_id: int, *, limit: int = 100) -> CustomerHistory:
     """A contact's interactions and cases, newest first, and the account's holdings."""
     with read_session(desk.engine) as session:
-        contact = session.get(Contact, contact_id)
+        contact = session.get(Contact, storable_id(contact_id, "contact"))
         if contact is None:
             raise NotFound(f"no contact {contact_id}")
         account = session.get(Account, contact.account_id) if contact.account_id else None

@@ -29,7 +29,15 @@ from casedesk.errors import InvalidTransition, NotFound, PermissionDenied, Valid
 from casedesk.models import Agent, Case, Task
 from casedesk.services import sla
 from casedesk.services.changes import apply_change, record_event
-from casedesk.services.context import Actor, Desk, case_label, is_member, load_agent, load_case
+from casedesk.services.context import (
+    Actor,
+    Desk,
+    case_label,
+    is_member,
+    load_agent,
+    load_case,
+    storable_id,
+)
 from casedesk.services.sla import ClockState, TaskFlag
 from casedesk.services.sla_config import parse_duration
 from casedesk.services.views import JsonMixin
@@ -115,7 +123,7 @@ def add_task(
     if due_at is not None and due_at <= now:
         raise ValidationError("the due time is in the past")
     with write_session(desk.engine) as session:
-        case_row = load_case(session, case) if case is not None else None
+        case_row = load_case(session, case, lock=True) if case is not None else None
         if case_row is not None:
             if case_row.status not in sla.OPEN:
                 raise InvalidTransition(
@@ -166,6 +174,7 @@ def add_task(
                 values={},
                 note=f"task added: {title}",
                 data={"task": task_id, "due": due_at.isoformat() if due_at else None},
+                append=True,
             )
         return _load_view(session, task_id, now)
 
@@ -174,12 +183,18 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
     """Mark a task done (its assignee, the case's owner or a supervisor): met or breached."""
     now = desk.now()
     with write_session(desk.engine) as session:
-        task = session.get(Task, task_id)
+        task = session.get(Task, storable_id(task_id, "task"))
         if task is None:
             raise NotFound(f"no task {task_id}")
         if task.status != "open":
             raise InvalidTransition(f"task {task_id} is already {task.status}")
-        case_row = session.get(Case, task.case_id) if task.case_id else None
+        case_row = None
+        if task.case_id:
+            case_row = session.execute(
+                select(Case).where(Case.id == task.case_id).with_for_update(key_share=True)
+                if session.get_bind().dialect.name != "sqlite"
+                else select(Case).where(Case.id == task.case_id)
+            ).scalar_one()
         allowed = (
             actor.is_supervisor
             or task.assignee_id in (None, actor.id)
@@ -214,6 +229,7 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
                 values={},
                 note=f"task done: {task.title}" + (" (late)" if late else ""),
                 data={"task": task_id, "done": True},
+                append=True,
             )
             if newly_breached:
                 record_event(

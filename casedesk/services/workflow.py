@@ -18,12 +18,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from casedesk.db import is_sqlite, write_session
-from casedesk.errors import InvalidTransition, PermissionDenied, QueueEmpty, ValidationError
-from casedesk.models import ACTIVE_STATUSES, OPEN_STATUSES, Case, Status
+from casedesk.errors import (
+    BinFull,
+    InvalidTransition,
+    PermissionDenied,
+    QueueEmpty,
+    ValidationError,
+)
+from casedesk.models import ACTIVE_STATUSES, OPEN_STATUSES, Agent, Case, Status
 from casedesk.models.cases import case_is_active
 from casedesk.services import sla
 from casedesk.services.changes import apply_change, explain_conflict, fresh_case, record_event
@@ -62,16 +68,46 @@ def _require_member(session: Session, actor: Actor, queue_id: int | None, what: 
         raise PermissionDenied(f"{actor.login} is not a member of queue {name!r}: cannot {what}")
 
 
+def bin_load(session: Session, agent_id: int, *, lock: bool = False) -> tuple[int, int]:
+    """(open cases in the agent's bin, their capacity) — the count ``agent list`` shows.
+
+    ``lock`` takes the agent's row lock first on PostgreSQL (NO KEY UPDATE: it only waits
+    for another claim into the same bin), so two claims at once cannot both pass the
+    check; SQLite's write transactions are serial already.
+    """
+    stmt = select(Agent.capacity).where(Agent.id == agent_id)
+    if lock and not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
+        stmt = stmt.with_for_update(key_share=True)
+    capacity = session.execute(stmt).scalar_one()
+    wip = session.execute(
+        select(func.count()).select_from(Case).where(Case.owner_id == agent_id, case_is_active())
+    ).scalar_one()
+    return wip, capacity
+
+
+def _require_room(session: Session, actor: Actor) -> None:
+    """Refuse a claim (accept, next) into a bin that is full."""
+    wip, capacity = bin_load(session, actor.id, lock=True)
+    if wip >= capacity:
+        raise BinFull(
+            f"your bin is full ({wip} of {capacity} open cases): resolve or dispatch one "
+            "first, or ask a supervisor to assign you more",
+            wip,
+            capacity,
+        )
+
+
 def accept(
     desk: Desk, actor: Actor, number: int | str, *, version: int | None = None
 ) -> CaseDetail:
-    """Take a case from its queue into my WIP bin."""
+    """Take a case from its queue into my WIP bin (refused when my bin is full)."""
     now = desk.now()
     with write_session(desk.engine) as session:
         case = load_case(session, number)
         _require_active(case, "accept")
         _require_in_queue(session, case, actor, now, "accept")
         _require_member(session, actor, case.queue_id, "accept its cases")
+        _require_room(session, actor)
         apply_change(
             session,
             case,
@@ -86,12 +122,13 @@ def accept(
 
 
 def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
-    """Take the most urgent waiting case of a queue into my bin."""
+    """Take the most urgent waiting case of a queue into my bin (not when it is full)."""
     now = desk.now()
     for _attempt in range(20):
         with write_session(desk.engine) as session:
             q = load_queue(session, queue)
             _require_member(session, actor, q.id, "take its cases")
+            _require_room(session, actor)
             stmt = (
                 select(Case.id)
                 .where(Case.queue_id == q.id, Case.owner_id.is_(None), case_is_active())
@@ -228,8 +265,13 @@ def assign(
     *,
     note: str | None = None,
     version: int | None = None,
+    override_capacity: bool = False,
 ) -> CaseDetail:
-    """Supervisors: put a case (from a queue or anybody's bin) into a named agent's bin."""
+    """Supervisors: put a case (from a queue or anybody's bin) into a named agent's bin.
+
+    A bin that is full (open cases ≥ capacity) is refused with the count unless
+    ``override_capacity`` says the supervisor means it (recorded in the event).
+    """
     require_supervisor(actor, "assign cases")
     now = desk.now()
     with write_session(desk.engine) as session:
@@ -240,6 +282,15 @@ def assign(
             raise ValidationError(f"agent {target.login!r} is deactivated")
         if case.owner_id == target.id:
             raise InvalidTransition(f"{case_label(case.number)} is already in {target.name}'s bin")
+        wip, capacity = bin_load(session, target.id, lock=True)  # type: ignore[arg-type]
+        over = wip >= capacity
+        if over and not override_capacity:
+            raise BinFull(
+                f"{target.name}'s bin is full ({wip} of {capacity} open cases): override the "
+                "capacity to assign it anyway",
+                wip,
+                capacity,
+            )
         apply_change(
             session,
             case,
@@ -249,6 +300,7 @@ def assign(
             values={"owner_id": target.id},
             expected_version=version,
             note=note,
+            data={"over_capacity": [wip, capacity]} if over else None,
         )
         return case_detail(session, case.id)
 

@@ -25,7 +25,7 @@ def _add_workers(world: World) -> list[str]:
     logins = [f"w{i}" for i in range(WORKERS)]
     for login in logins:
         directory.add_agent(world.desk, world.admin, login=login, name=f"Worker {login}",
-                            queues=["technical"])
+                            queues=["technical"], capacity=CASES)
     return logins
 
 

@@ -13,7 +13,9 @@ from casedesk.models import (
     Contact,
     Queue,
     QueueMember,
+    Role,
 )
+from casedesk.services.directory import active_admins, role_refusal
 from casedesk.services.imports import values as v
 from casedesk.services.imports.base import (
     CREATED,
@@ -125,6 +127,53 @@ class Agents(Kind):
         row["name"] = row["name"] or row["login"]
         if "queues" in p.fields:
             p.links = _named_ids(p.fields["queues"], ctx.cache["queues"], "queues", "queue")
+
+    # --- the role order (as ``agent add`` and ``directory.set_agent_role`` keep it) ---------
+    def existing(self, session: Session, keys: list[str], cols: tuple[str, ...]) -> dict:
+        """As the base class, and always the current role and active flag (the rules)."""
+        return super().existing(session, keys, tuple(dict.fromkeys((*cols, "role", "active"))))
+
+    def insert(self, session: Session, new: list[Pending], ctx: Ctx) -> None:
+        """New agents, except those the importing actor may not create (admins)."""
+        kept = []
+        for p in new:
+            refusal = role_refusal(ctx.actor, new_role=p.row["role"])
+            if refusal:
+                p.reason = f"role: {refusal}"
+            else:
+                kept.append(p)
+        new[:] = kept  # the plan's own list: refused rows get no memberships either
+        if new:
+            super().insert(session, new, ctx)
+
+    def update(self, session: Session, changed: list[tuple[Pending, dict]],
+               cols: tuple[str, ...], ctx: Ctx) -> None:
+        """Changed agents, in the role order, and never leaving the desk without an admin.
+
+        Runs after :meth:`insert`, so admins created by the same batch count.
+        """
+        admins = active_admins(session, lock=True)
+        kept = []
+        for p, old in changed:
+            role = p.row["role"] if "role" in cols else old["role"]
+            active = p.row["active"] if "active" in cols else old["active"]
+            refusal = role_refusal(ctx.actor, new_role=role, old_role=old["role"])
+            if refusal:
+                p.reason = f"role: {refusal}"
+                continue
+            admin_after = role == Role.admin and bool(active)
+            if old["id"] in admins and not admin_after:
+                if not admins - {old["id"]}:
+                    p.reason = (f"role: {p.row['login']} is the last active admin: make another "
+                                "agent an admin first")
+                    continue
+                admins.discard(old["id"])
+            elif admin_after:
+                admins.add(old["id"])
+            kept.append((p, old))
+        changed[:] = kept
+        if changed:
+            super().update(session, changed, cols, ctx)
 
     def current_links(self, session: Session, ids: list[int]) -> dict[int, frozenset[int]]:
         out: dict[int, set[int]] = {i: set() for i in ids}

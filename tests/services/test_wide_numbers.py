@@ -1,0 +1,117 @@
+"""Issue 10, point 3 (services): ids and numbers are 64-bit on both databases, and a
+number nobody can store is "not found", never an OverflowError or "integer out of range"."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import inspect, text, update
+
+from casedesk.db import read_session, write_session
+from casedesk.errors import NotFound, ValidationError
+from casedesk.models import Counter
+from casedesk.models.base import MAX_ID
+from casedesk.services import cases, directory, interactions, knowledge, queries, tasks, workflow
+from casedesk.services.context import load_agent, load_queue, parse_case_number
+from tests.conftest import World
+
+BIGINT_COLUMNS = importlib.import_module("casedesk.migrations.versions.0003_bigint_ids").COLUMNS
+
+TOO_BIG = [MAX_ID + 1, 10**20, 99999999999999999999, -1, 0]
+
+
+def _set_counter(world: World, name: str, value: int) -> None:
+    with write_session(world.desk.engine) as s:
+        s.execute(update(Counter).where(Counter.name == name).values(value=value))
+
+
+def test_postgres_columns_are_bigint_and_sqlite_ids_still_autoincrement(world: World) -> None:
+    engine = world.desk.engine
+    with engine.connect() as conn:
+        insp = inspect(conn)
+        for table, columns in BIGINT_COLUMNS.items():
+            types = {c["name"]: str(c["type"]).upper() for c in insp.get_columns(table)}
+            for column in columns:
+                want = "INTEGER" if engine.dialect.name == "sqlite" else "BIGINT"
+                assert types[column] == want, (table, column, types[column])
+        if engine.dialect.name == "sqlite":
+            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'case'")).scalar()
+            assert "id INTEGER NOT NULL" in ddl and "PRIMARY KEY (id)" in ddl  # the rowid alias
+        else:
+            kind = conn.execute(text(
+                "SELECT data_type FROM information_schema.sequences "
+                "WHERE sequence_name = 'case_id_seq'")).scalar()
+            assert kind == "bigint"
+    a = cases.create_case(world.desk, world.ana, title="one")
+    b = cases.create_case(world.desk, world.ana, title="two")
+    assert b.id == a.id + 1 and b.number == a.number + 1
+
+
+def test_case_numbers_beyond_2_31_work(world: World) -> None:
+    _set_counter(world, "case", 2**31 + 5)
+    c = cases.create_case(world.desk, world.ana, title="big number", queue="technical")
+    assert c.number == 2**31 + 6
+    assert queries.get_case(world.desk, c.label).title == "big number"
+    assert workflow.accept(world.desk, world.ana, c.number).owner == "ana"
+    cases.add_note(world.desk, world.ana, str(c.number), "still fine")
+    assert [r.number for r in queries.search_cases(world.desk, str(c.number))] == [c.number]
+
+
+@pytest.mark.parametrize("number", TOO_BIG)
+def test_unstorable_numbers_are_not_found(world: World, number: int) -> None:
+    desk, ana = world.desk, world.ana
+    for call in (
+        lambda: queries.get_case(desk, number),
+        lambda: queries.get_case(desk, str(number)),
+        lambda: queries.get_case(desk, f"CS-{number}"),
+        lambda: cases.add_note(desk, ana, number, "x"),
+        lambda: workflow.accept(desk, ana, str(number)),
+        lambda: tasks.complete_task(desk, ana, number),
+        lambda: knowledge.get_article(desk, number),
+        lambda: knowledge.get_article(desk, str(number)),
+        lambda: queries.customer_history(desk, number),
+        lambda: interactions.log_interaction(desk, ana, channel="phone", contact_id=number),
+        lambda: interactions.attach_interaction(desk, ana, number, 1),
+        lambda: cases.create_case(desk, ana, title="x", contact_id=number),
+        lambda: cases.create_case(desk, ana, title="x", contract_line_id=number),
+        lambda: directory.add_contact(desk, name="x", account_id=number),
+    ):
+        with pytest.raises((NotFound, ValidationError)):
+            call()
+    with read_session(desk.engine) as s:
+        for lookup in (load_agent, load_queue):
+            with pytest.raises(NotFound):
+                lookup(s, number)
+
+
+def test_ten_digit_phone_finds_the_customers_case(world: World) -> None:
+    contact = directory.add_contact(world.desk, name="Marta Vidal", phone="912 345 678 90")
+    c = cases.create_case(world.desk, world.ana, title="llamada", contact_id=contact)
+    for typed in ("91234567890", "912 345 678 90", "9123456789", str(2**40)):
+        found = [r.number for r in queries.search_cases(world.desk, typed)]
+        assert found == ([c.number] if typed != str(2**40) else [])
+    assert queries.search_cases(world.desk, "9" * 30) == []
+
+
+@given(st.integers())
+def test_parse_case_number_is_total(number: int) -> None:
+    for value in (number, str(number), f"CS-{number}"):
+        try:
+            got = parse_case_number(value)
+        except (NotFound, ValidationError):
+            assert not 0 < number <= MAX_ID or value.startswith("CS--")  # type: ignore[union-attr]
+        else:
+            assert got == number and 0 < got <= MAX_ID
+
+
+def test_capacity_and_durations_are_bounded(world: World) -> None:
+    with pytest.raises(ValidationError, match="capacity"):
+        directory.add_agent(world.desk, world.admin, login="big", name="Big", capacity=2**40)
+    with pytest.raises(ValidationError, match="longer than a week"):
+        interactions.log_interaction(world.desk, world.ana, channel="phone",
+                                     duration_seconds=2**40)
+    with pytest.raises(ValidationError, match="between 1 and 1440"):
+        cases.log_time(world.desk, world.ana, 1, 2**70)
