@@ -16,12 +16,16 @@ import re
 
 from casedesk.errors import ValidationError
 
-#: RFC 5322 ``atext``, plus any non-ASCII character that is not a control or a space.
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x7f\s\u0080-\u009f\u2028\u2029]"
+#: A non-ASCII character that is not a space, a C1 control, nor an invisible format
+#: character (zero widths, bidi overrides and isolates, BOM), nor a lone surrogate.
+_U = r"[^\x00-\x7f\s\u0080-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ud800-\udfff\ufeff]"
+#: RFC 5322 ``atext``, plus those letters (RFC 6531).
+_ATOM = rf"[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]|{_U}"
 _DOT_ATOM = re.compile(rf"(?:{_ATOM})+(?:\.(?:{_ATOM})+)*")
-#: ``qtext`` (printable ASCII except ``"`` and ``\``, and space / tab) or a quoted pair.
-_QUOTED = re.compile(r'"(?:[\x20\x21\x23-\x5b\x5d-\x7e\t]|\\[\x20-\x7e\t]|[^\x00-\x7f\s])*"')
-_LABEL = re.compile(r"(?:[A-Za-z0-9]|[^\x00-\x7f\s])(?:[A-Za-z0-9-]|[^\x00-\x7f\s])*")
+#: ``qtext`` (printable ASCII except ``"`` and ``\``, and space) or a quoted pair. Tabs,
+#: legal in RFC 5322, are refused with the other control characters.
+_QUOTED = re.compile(rf'"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e]|{_U})*"')
+_LABEL = re.compile(rf"(?:[A-Za-z0-9]|{_U})(?:[A-Za-z0-9-]|{_U})*")
 
 MAX_LOCAL = 64
 MAX_ADDRESS = 254

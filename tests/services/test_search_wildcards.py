@@ -1,0 +1,67 @@
+"""Issue 10, point 4 (services): what a person types into a search box is matched as
+text — ``%``, ``_`` and ``\\`` are literal everywhere a LIKE/ILIKE is built from it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from casedesk.services import board, cases, directory, queries
+from casedesk.services.context import contains_pattern
+from tests.conftest import World
+
+TITLES = ["50% descuento", "5000 descuento", "mi_router", "miXrouter", r"ruta C:\temp",
+          "ruta C:temp"]
+
+
+@pytest.fixture
+def titled(world: World) -> dict[str, int]:
+    return {
+        t: cases.create_case(world.desk, world.ana, title=t, queue="technical").number
+        for t in TITLES
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("%", ["50% descuento"]), ("50%", ["50% descuento"]), ("_", ["mi_router"]),
+     ("mi_r", ["mi_router"]), ("\\", [r"ruta C:\temp"]), (r"C:\t", [r"ruta C:\temp"]),
+     ("%%", []), ("descuento", ["50% descuento", "5000 descuento"])],
+)
+def test_case_search_and_queue_filter_match_wildcards_literally(
+    world: World, titled: dict[str, int], typed: str, expected: list[str]
+) -> None:
+    found = sorted(r.title for r in queries.search_cases(world.desk, typed))
+    assert found == sorted(expected)
+    page = board.queue_cases(world.desk, "technical", text=typed)
+    assert sorted(r.title for r in page.rows) == sorted(expected)
+    inbox = queries.inbox(world.desk, "technical", text=typed)
+    assert sorted(r.title for r in inbox.rows) == sorted(expected)
+
+
+def test_contact_lookup_matches_wildcards_literally(world: World) -> None:
+    directory.add_contact(world.desk, name="Ana_Gil", email="ana_gil@example.com")
+    directory.add_contact(world.desk, name="AnaXGil", email="anaxgil@example.com")
+    directory.add_contact(world.desk, name="100% Hogar", email="hogar@example.com")
+    assert [c["name"] for c in directory.find_contacts(world.desk, "a_g")] == ["Ana_Gil"]
+    assert [c["name"] for c in directory.find_contacts(world.desk, "%")] == ["100% Hogar"]
+    assert directory.find_contacts(world.desk, "\\") == []
+
+
+@given(st.text(max_size=30))
+def test_contains_pattern_escapes_every_wildcard(text: str) -> None:
+    pattern = contains_pattern(text)
+    assert pattern.startswith("%") and pattern.endswith("%")
+    body = pattern[1:-1]
+    unescaped, i = [], 0
+    while i < len(body):  # every %, _ and \ in the body is escaped by a backslash
+        if body[i] == "\\":
+            assert body[i + 1] in "%_\\"
+            unescaped.append(body[i + 1])
+            i += 2
+        else:
+            assert body[i] not in "%_"
+            unescaped.append(body[i])
+            i += 1
+    assert "".join(unescaped) == text
