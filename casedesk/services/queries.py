@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from casedesk.db import read_session
-from casedesk.errors import NotFound
+from casedesk.errors import NotFound, ValidationError
 from casedesk.models import (
     Account,
     AccountProduct,
@@ -23,9 +23,12 @@ from casedesk.models import (
     Contract,
     ContractLine,
     Interaction,
+    Priority,
     Product,
     Queue,
+    Severity,
     SlaPolicy,
+    Status,
     TimeEntry,
 )
 from casedesk.models.cases import case_is_active
@@ -210,6 +213,17 @@ def inbox_statement(
     return stmt.order_by(Case.due_at, Case.id).limit(limit + 1)
 
 
+def check_filter(value: str | None, allowed: type, field: str) -> str | None:
+    """A filter value that is one of ``allowed``'s codes, or ValidationError (never an
+    empty list for a typo)."""
+    if value is None or value == "":
+        return None
+    choices = [m.value for m in allowed]  # type: ignore[attr-defined]
+    if value not in choices:
+        raise ValidationError(f"{field} {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
 def _filters(
     stmt: Select[Any],
     *,
@@ -218,6 +232,9 @@ def _filters(
     status: str | None,
     text: str | None,
 ) -> Select[Any]:
+    priority = check_filter(priority, Priority, "priority")
+    severity = check_filter(severity, Severity, "severity")
+    status = check_filter(status, Status, "status")
     if priority:
         stmt = stmt.where(Case.priority == priority)
     if severity:
@@ -256,6 +273,7 @@ def list_cases(
     limit: int = 100,
 ) -> list[CaseRow]:
     """Cases by any mix of queue, owner and status, most urgent first."""
+    status = check_filter(status, Status, "status")
     with read_session(desk.engine) as session:
         stmt = _row_select()
         if queue:

@@ -65,3 +65,14 @@ def test_contains_pattern_escapes_every_wildcard(text: str) -> None:
             unescaped.append(body[i])
             i += 1
     assert "".join(unescaped) == text
+
+
+def test_unknown_filter_values_are_refused(world: World) -> None:
+    from casedesk.errors import ValidationError
+
+    for filters in ({"status": "bogus"}, {"priority": "urgent"}, {"severity": "HIGH"}):
+        with pytest.raises(ValidationError, match="is not one of"):
+            queries.inbox(world.desk, "technical", **filters)
+    with pytest.raises(ValidationError, match="status 'bogus' is not one of new"):
+        queries.list_cases(world.desk, status="bogus")
+    assert queries.list_cases(world.desk, status="new") == []
