@@ -12,6 +12,10 @@
 
 Status changes (start, wait, resume, resolve, close, reopen, cancel) may be made by
 the case's owner or by a supervisor. Each function is one transaction.
+
+Capacity: ``accept`` and ``next`` refuse to fill a bin beyond the agent's capacity (open
+cases, as ``agent list`` counts them) with :class:`~casedesk.errors.BinFull`; ``assign``
+does too unless the supervisor passes ``override_capacity=True``.
 """
 
 from __future__ import annotations

@@ -115,3 +115,16 @@ def test_capacity_and_durations_are_bounded(world: World) -> None:
                                      duration_seconds=2**40)
     with pytest.raises(ValidationError, match="between 1 and 1440"):
         cases.log_time(world.desk, world.ana, 1, 2**70)
+
+
+def test_migration_0003_downgrades_and_upgrades_again(desk) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    from casedesk.db import alembic_config, current_revision, upgrade
+
+    command.downgrade(alembic_config(desk.engine), "0002")
+    assert current_revision(desk.engine) == "0002"
+    with desk.engine.connect() as conn:
+        types = {c["name"]: str(c["type"]).upper() for c in inspect(conn).get_columns("case")}
+    assert types["number"] == "INTEGER"
+    assert upgrade(desk.engine) == ("0002", "0003")
