@@ -128,3 +128,15 @@ def test_migration_0003_downgrades_and_upgrades_again(desk) -> None:  # type: ig
         types = {c["name"]: str(c["type"]).upper() for c in inspect(conn).get_columns("case")}
     assert types["number"] == "INTEGER"
     assert upgrade(desk.engine) == ("0002", "0003")
+
+
+def test_models_and_migrations_agree_on_column_types(desk) -> None:  # type: ignore[no-untyped-def]
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with desk.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(ctx, SQLModel.metadata)
+    changes = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
+    assert [d for d in changes if d[0] == "modify_type"] == []
