@@ -141,11 +141,14 @@ _KIND_TEXT = {
 }
 
 
-def _names(session: Session, model: Any, ids: set[int]) -> dict[int, str]:
-    ids.discard(None)  # type: ignore[arg-type]
-    if not ids:
-        return {}
-    return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+def _names(session: Session, model: Any, *ids: int | None) -> dict[int | None, str]:
+    """id → name of agents or queues (``None`` → ``none``)."""
+    wanted = {i for i in ids if i is not None}
+    names: dict[int | None, str] = {None: "none"}
+    if wanted:
+        rows = session.execute(select(model.id, model.name).where(model.id.in_(wanted)))
+        names.update((key, name) for key, name in rows)
+    return names
 
 
 def describe_event(session: Session, event: CaseEvent) -> str:
@@ -153,18 +156,13 @@ def describe_event(session: Session, event: CaseEvent) -> str:
     parts: list[str] = []
     if event.from_status != event.to_status:
         parts.append(f"status {event.from_status or '—'} → {event.to_status or '—'}")
-    if event.from_owner_id != event.to_owner_id:
-        agents = _names(session, Agent, {event.from_owner_id, event.to_owner_id})  # type: ignore[arg-type]
-        parts.append(
-            f"owner {agents.get(event.from_owner_id, 'none')} → "  # type: ignore[arg-type]
-            f"{agents.get(event.to_owner_id, 'none')}"  # type: ignore[arg-type]
-        )
-    if event.from_queue_id != event.to_queue_id:
-        queues = _names(session, Queue, {event.from_queue_id, event.to_queue_id})  # type: ignore[arg-type]
-        parts.append(
-            f"queue {queues.get(event.from_queue_id, 'none')} → "  # type: ignore[arg-type]
-            f"{queues.get(event.to_queue_id, 'none')}"  # type: ignore[arg-type]
-        )
+    for what, model, old, new in (
+        ("owner", Agent, event.from_owner_id, event.to_owner_id),
+        ("queue", Queue, event.from_queue_id, event.to_queue_id),
+    ):
+        if old != new:
+            names = _names(session, model, old, new)
+            parts.append(f"{what} {names.get(old, '?')} → {names.get(new, '?')}")
     if event.kind == "update" and event.data:
         fields = [k for k in event.data if k != "policy"]
         if fields:

@@ -128,3 +128,14 @@ def test_lost_stale_status_change_explains_the_status(world: World) -> None:
     workflow.wait(world.desk, world.sup, c.number, version=2)
     with pytest.raises(StaleVersion, match="status in_progress → awaiting_customer"):
         workflow.resolve(world.desk, world.ana, c.number, "solved", "x", version=2)
+
+
+def test_stale_changes_name_the_owner_and_queue_moves(world: World) -> None:
+    c = cases.create_case(world.desk, world.ana, title="x", queue="technical")
+    workflow.accept(world.desk, world.ana, c.number)
+    workflow.yank(world.desk, world.sup, c.number)
+    with pytest.raises(StaleVersion, match="by María López 0 s ago: owner Ana García → none; "):
+        workflow.start(world.desk, world.sup, c.number, version=2)
+    workflow.transfer(world.desk, world.sup, c.number, "billing")
+    with pytest.raises(StaleVersion, match="queue technical → billing"):
+        workflow.start(world.desk, world.sup, c.number, version=3)
