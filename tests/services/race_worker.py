@@ -47,3 +47,23 @@ def accept_all(url: str, login: str, numbers: list[int], seed: int) -> dict[str,
     finally:
         engine.dispose()
     return {"claimed": claimed, "refused": refused}
+
+
+def add_notes(url: str, login: str, number: int, count: int) -> list[str]:
+    """Add ``count`` notes to one case; report every refusal (there should be none)."""
+    from casedesk.errors import CaseDeskError
+    from casedesk.services import cases
+
+    engine = make_engine(url)
+    desk = Desk(engine)
+    actor = desk.actor(login)
+    refused: list[str] = []
+    try:
+        for i in range(count):
+            try:
+                cases.add_note(desk, actor, number, f"{login} note {i}")
+            except CaseDeskError as exc:
+                refused.append(str(exc))
+    finally:
+        engine.dispose()
+    return refused

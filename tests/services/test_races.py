@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from casedesk.db import read_session
-from casedesk.errors import StaleVersion
+from casedesk.errors import BinFull, PermissionDenied, StaleVersion
 from casedesk.models import Case, CaseEvent
-from casedesk.services import cases, demo, directory, queries
+from casedesk.services import cases, demo, directory, queries, workflow
 from tests.conftest import World
 from tests.services import race_worker
 
@@ -110,3 +110,73 @@ def test_repeated_stale_version_changes_nothing(world: World, attempts: int) -> 
         n = s.execute(select(func.count()).select_from(CaseEvent)
                       .where(CaseEvent.case_id == c.id)).scalar_one()
     assert n == 2
+
+
+def test_notes_from_many_processes_all_land(world: World) -> None:
+    """Issue 10: 5 of 30 concurrent notes were refused as "changed by … reload it"."""
+    logins = _add_workers(world)
+    c = cases.create_case(world.desk, world.admin, title="everybody writes here",
+                          queue="technical")
+    each = 4
+    with _pool() as pool:
+        refused = list(pool.map(race_worker.add_notes, [_url(world)] * WORKERS, logins,
+                                [c.number] * WORKERS, [each] * WORKERS))
+    assert refused == [[]] * WORKERS
+    with read_session(world.desk.engine) as s:
+        notes = s.execute(select(func.count()).select_from(CaseEvent).where(
+            CaseEvent.case_id == c.id, CaseEvent.kind == "note")).scalar_one()
+        events = s.execute(select(func.count()).select_from(CaseEvent).where(
+            CaseEvent.case_id == c.id)).scalar_one()
+    assert notes == WORKERS * each
+    assert queries.get_case(world.desk, c.number).version == events == 1 + WORKERS * each
+
+
+def test_a_full_bin_takes_one_case_even_when_claims_race(world: World) -> None:
+    directory.add_agent(world.desk, world.admin, login="eva", name="Eva", capacity=1,
+                        queues=["technical"])
+    eva = world.desk.actor("eva")
+    numbers = [cases.create_case(world.desk, world.admin, title=f"c{i}",
+                                 queue="technical").number for i in range(6)]
+    barrier = threading.Barrier(len(numbers))
+    outcomes: list[str] = []
+
+    def claim(number: int) -> None:
+        barrier.wait()
+        try:
+            workflow.accept(world.desk, eva, number)
+            outcomes.append("won")
+        except BinFull:
+            outcomes.append("full")
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in numbers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["full"] * 5 + ["won"]
+    assert len(queries.wip_bin(world.desk, eva.id)) == 1
+
+
+def test_two_admins_demoting_each_other_keep_one(world: World) -> None:
+    directory.set_agent_role(world.desk, world.admin, "maria", "admin")
+    maria = world.desk.actor("maria")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def demote(actor, login: str) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        try:
+            directory.set_agent_role(world.desk, actor, login, "supervisor")
+            outcomes.append("done")
+        except PermissionDenied as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=demote, args=(world.admin, "maria")),
+               threading.Thread(target=demote, args=(maria, "admin"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("done") == 1
+    assert any("last active admin" in o for o in outcomes)
+    assert sum(a.role == "admin" and a.active for a in directory.list_agents(world.desk)) == 1
