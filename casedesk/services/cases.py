@@ -29,6 +29,7 @@ from casedesk.services.context import (
     is_member,
     load_case,
     load_queue,
+    storable,
     storable_id,
 )
 from casedesk.services.numbers import claim_numbers
@@ -100,9 +101,10 @@ def create_case(
     inbound phone call or visit taken by the creator, that live contact is the case's
     first response.
     """
-    title = (title or "").strip()
+    title = storable((title or "").strip(), "the title", 300)
     if not title:
         raise ValidationError("a case needs a title")
+    description = storable(description or "", "the description")
     area = _check_choice(area, Area, "area")
     priority = _check_choice(priority, Priority, "priority")
     severity = _check_choice(severity, Severity, "severity")
@@ -228,9 +230,11 @@ def update_case(
             elif key == "area":
                 value = _check_choice(value, Area, "area")
             elif key == "title":
-                value = (value or "").strip()
+                value = storable((value or "").strip(), "the title", 300)
                 if not value:
                     raise ValidationError("a case needs a title")
+            elif key == "description":
+                value = storable(value or "", "the description")
             if getattr(case, key) != value:
                 values[key] = value
         if not values:
@@ -297,6 +301,8 @@ def log_time(
         raise ValidationError(f"minutes must be a whole number, not {minutes!r}")
     if minutes <= 0 or minutes > 24 * 60:
         raise ValidationError(f"minutes must be between 1 and 1440, not {minutes}")
+    if note is not None:
+        storable(note, "the note")
     now = desk.now()
     with write_session(desk.engine) as session:
         case = load_case(session, number, lock=True)

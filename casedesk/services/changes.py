@@ -19,7 +19,7 @@ from sqlmodel import Session
 from casedesk.errors import CaseTaken, ConflictError, StaleVersion
 from casedesk.models import Agent, Case, CaseEvent, Queue
 from casedesk.services import sla
-from casedesk.services.context import Actor, ago, case_label
+from casedesk.services.context import Actor, ago, case_label, storable
 
 
 def fresh_case(session: Session, case_id: int) -> Case:
@@ -42,6 +42,8 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Insert one case event with before/after of queue, owner and status."""
+    if note is not None:
+        storable(note, "the note")
     after = after or {}
     row: dict[str, Any] = {
         "case_id": case_id,
@@ -85,6 +87,9 @@ def apply_change(
     writes exactly one event. Callers read the case with ``load_case(..., lock=True)``
     so the values they compute come from the latest row. ``guard`` still applies.
     """
+    for key, value in values.items():
+        if isinstance(value, str):
+            storable(value, "the " + key.replace("_", " "))
     version = expected_version if expected_version is not None else case.version
     values = dict(values)
     if append:

@@ -117,6 +117,43 @@ def contains_pattern(text: str) -> str:
 LIKE_ESCAPE = "\\"
 
 
+# --- text that both databases can store ---------------------------------------------
+
+
+def unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored on both databases, or None.
+
+    PostgreSQL text holds no NUL character, and no database holds a lone surrogate
+    (broken UTF-16 from a file or a terminal) as UTF-8. Everything else is stored
+    exactly as it arrived; showing it safely is the screens' and the CLI's job.
+    """
+    if "\x00" in text:
+        return "contains a NUL character (\\x00)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains broken Unicode (an unpaired surrogate)"
+    return None
+
+
+def storable(text: str, field: str, max_length: int | None = None) -> str:
+    """``text`` unchanged if it can be stored (and fits ``max_length`` characters, the
+    column's size); else ValidationError naming ``field``."""
+    why = unstorable(text)
+    if why:
+        raise ValidationError(f"{field} {why}: remove it and try again")
+    if max_length is not None and len(text) > max_length:
+        raise ValidationError(f"{field} is {len(text):,} characters long; {max_length} at most")
+    return text
+
+
+def searchable(text: str) -> str:
+    """Search-box text without what no stored value can contain (NUL, lone surrogates)."""
+    if unstorable(text) is None:
+        return text
+    return text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+
+
 # --- lookups shared by the services ------------------------------------------------
 
 

@@ -32,6 +32,8 @@ from casedesk.services.context import (
     load_agent,
     load_queue,
     require_supervisor,
+    searchable,
+    storable,
     storable_id,
 )
 from casedesk.services.views import AgentView, QueueView
@@ -120,6 +122,9 @@ def add_agent(
         raise (ValidationError if role not in ROLE_ORDER else PermissionDenied)(refusal)
     capacity = _check_capacity(capacity)
     email = check_email(email)
+    name = storable(name.strip(), "the name", 200)
+    timezone = storable(timezone, "the time zone", 64)
+    skills = [storable(skill, "a skill") for skill in skills or []]
     now = desk.now()
     try:
         with write_session(desk.engine) as session:
@@ -127,7 +132,7 @@ def add_agent(
                 insert(Agent)
                 .values(
                     login=login,
-                    name=name.strip() or login,
+                    name=name or login,
                     role=role,
                     email=email,
                     skills=sorted(set(skills or [])),
@@ -243,7 +248,9 @@ def add_queue(
 ) -> QueueView:
     """Create a queue (supervisors)."""
     require_supervisor(actor, "add queues")
-    name = name.strip()
+    name = storable(name.strip(), "the name", 100)
+    if description is not None:
+        storable(description, "the description", 500)
     if not name:
         raise ValidationError("a queue needs a name")
     if area not in [a.value for a in Area]:
@@ -331,6 +338,9 @@ def add_account(desk: Desk, *, name: str, tier: str = "standard") -> int:
     """Create a customer account; returns its id."""
     if tier not in [t.value for t in Tier]:
         raise ValidationError(f"tier {tier!r} is not one of standard, gold, vip")
+    name = storable(name.strip(), "the name", 200)
+    if not name:
+        raise ValidationError("an account needs a name")
     with write_session(desk.engine) as session:
         return session.execute(
             insert(Account)
@@ -349,10 +359,11 @@ def add_contact(
     marketing_consent: bool = False,
 ) -> int:
     """Create a contact; the e-mail, when given, must be an address (quoted local parts too)."""
-    name = name.strip()
+    name = storable(name.strip(), "the name", 200)
     if not name:
         raise ValidationError("a contact needs a name")
     email = check_email(email)
+    phone = storable((phone or "").strip(), "the phone", 40) or None
     with write_session(desk.engine) as session:
         if account_id is not None and session.get(
             Account, storable_id(account_id, "account")
@@ -363,7 +374,7 @@ def add_contact(
             .values(
                 name=name,
                 email=email,
-                phone=(phone or "").strip() or None,
+                phone=phone,
                 account_id=account_id,
                 marketing_consent=marketing_consent,
                 created_at=desk.now(),
@@ -374,7 +385,7 @@ def add_contact(
 
 def find_contacts(desk: Desk, text: str, *, limit: int = 20) -> list[dict[str, object]]:
     """Contacts whose name, e-mail or phone contains ``text`` (lookup as you type)."""
-    text = text.strip()
+    text = searchable(text).strip()
     if not text:
         return []
     pattern = contains_pattern(text)

@@ -14,7 +14,7 @@ from casedesk.errors import NotFound, ValidationError
 from casedesk.models import Case, Channel, Contact, Direction, Interaction, Typification
 from casedesk.services import sla
 from casedesk.services.changes import apply_change, record_event
-from casedesk.services.context import Actor, Desk, load_case, storable_id
+from casedesk.services.context import Actor, Desk, load_case, storable, storable_id
 from casedesk.services.queries import interaction_select, interaction_view
 from casedesk.services.views import InteractionView
 
@@ -104,6 +104,8 @@ def log_interaction(
     typification = _choice(typification, Typification, "typification")
     if isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int):
         raise ValidationError(f"duration must be whole seconds, not {duration_seconds!r}")
+    storable(subject.strip(), "the subject", 500)
+    storable(notes, "the notes")
     if duration_seconds < 0:
         raise ValidationError("duration cannot be negative")
     if duration_seconds > MAX_DURATION:

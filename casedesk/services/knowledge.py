@@ -47,6 +47,8 @@ from casedesk.services.context import (
     in_id_range,
     load_case,
     require_supervisor,
+    searchable,
+    storable,
     storable_id,
 )
 from casedesk.services.interactions import log_interaction
@@ -230,7 +232,7 @@ def _load(session: Session, number: str | int) -> Article:
 
 
 def _clean_title(title: str | None) -> str:
-    title = " ".join((title or "").split())
+    title = storable(" ".join((title or "").split()), "the title")
     if not title:
         raise ValidationError("an article needs a title")
     if len(title) > 300:
@@ -246,7 +248,7 @@ def _clean_keywords(keywords: str | Sequence[str] | None) -> str:
         word = " ".join(item.split())
         if word:
             seen.setdefault(word.casefold(), word)
-    joined = ", ".join(seen.values())
+    joined = storable(", ".join(seen.values()), "the keywords")
     if len(joined) > 1000:
         raise ValidationError(f"the keywords are {len(joined)} characters long; 1000 at most")
     return joined
@@ -343,6 +345,7 @@ def add_article(
     """Draft a new article; any agent may."""
     title = _clean_title(title)
     keywords = _clean_keywords(keywords)
+    storable(body or "", "the body")
     now = desk.now()
     with write_session(desk.engine) as session:
         if (
@@ -394,7 +397,7 @@ def edit_article(
     if keywords is not None:
         values["keywords"] = _clean_keywords(keywords)
     if body is not None:
-        values["body"] = body
+        values["body"] = storable(body, "the body")
     now = desk.now()
     with write_session(desk.engine) as session:
         article = _load(session, number)
@@ -480,7 +483,7 @@ def search(
     while typing (``fac`` finds ``factura``); stop words are ignored. Title and keyword
     matches rank above body matches.
     """
-    query = parse_query(text)
+    query = parse_query(searchable(text))
     if query.empty or limit <= 0:
         return []
     with read_session(desk.engine) as session:
@@ -631,6 +634,7 @@ def send_to_customer(
             )
         if not contact.email:
             raise ValidationError(f"{contact.name} has no e-mail address: add one first")
+        storable(note, "the note")
         body = f"{note.strip()}\n\n{article.body}" if note.strip() else article.body
         interaction = log_interaction(
             desk,

@@ -40,6 +40,7 @@ from casedesk.services.context import (
     in_id_range,
     load_case,
     load_queue,
+    searchable,
     storable_id,
 )
 from casedesk.services.views import (
@@ -241,7 +242,8 @@ def _filters(
         stmt = stmt.where(Case.severity == severity)
     if status:
         stmt = stmt.where(Case.status == status)
-    if text and text.strip():
+    text = searchable(text or "")
+    if text.strip():
         pattern = contains_pattern(text.strip())
         stmt = stmt.where(
             or_(
@@ -304,7 +306,7 @@ def search_cases(desk: Desk, text: str, *, limit: int = 50) -> list[CaseRow]:
     without separators (``600 111 222``, ``+34600111222``) matches the contact's phone
     however it is written. ``%``, ``_`` and ``\\`` match themselves.
     """
-    text = text.strip()
+    text = searchable(text).strip()
     if not text:
         return []
     with read_session(desk.engine) as session:

@@ -36,6 +36,7 @@ from casedesk.services.context import (
     is_member,
     load_agent,
     load_case,
+    storable,
     storable_id,
 )
 from casedesk.services.sla import ClockState, TaskFlag
@@ -112,9 +113,10 @@ def add_task(
     description: str = "",
 ) -> TaskView:
     """Add a task on a case (its owner, a member of its queue, or a supervisor) or alone."""
-    title = (title or "").strip()
+    title = storable((title or "").strip(), "the title", 300)
     if not title:
         raise ValidationError("a task needs a title")
+    storable(description or "", "the description")
     if due_at is not None and due_in is not None:
         raise ValidationError("give the due time as an instant or as a duration, not both")
     if due_at is not None and due_at.tzinfo is None:
