@@ -94,7 +94,7 @@ def _require_room(session: Session, actor: Actor) -> None:
     wip, capacity = bin_load(session, actor.id, lock=True)
     if wip >= capacity:
         raise BinFull(
-            f"your bin is full ({wip} of {capacity} open cases): resolve or dispatch one "
+            f"your bin is full ({wip} of {capacity}): resolve or dispatch a case "
             "first, or ask a supervisor to assign you more",
             wip,
             capacity,
@@ -290,7 +290,7 @@ def assign(
         over = wip >= capacity
         if over and not override_capacity:
             raise BinFull(
-                f"{target.name}'s bin is full ({wip} of {capacity} open cases): override the "
+                f"{target.name}'s bin is full ({wip} of {capacity}): override the "
                 "capacity to assign it anyway",
                 wip,
                 capacity,

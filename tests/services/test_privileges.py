@@ -107,7 +107,7 @@ def test_accept_and_next_refuse_a_full_bin(world: World) -> None:
                for i in range(4)]
     workflow.accept(world.desk, eva, numbers[0])
     workflow.next_case(world.desk, eva, "technical")
-    with pytest.raises(BinFull, match=r"your bin is full \(2 of 2 open cases\)"):
+    with pytest.raises(BinFull, match=r"your bin is full \(2 of 2\): resolve"):
         workflow.accept(world.desk, eva, numbers[3])
     with pytest.raises(BinFull, match=r"your bin is full \(2 of 2"):
         workflow.next_case(world.desk, eva, "technical")
@@ -121,7 +121,7 @@ def test_assign_beyond_capacity_needs_the_override(world: World) -> None:
     a = cases.create_case(world.desk, world.ana, title="a", queue="technical")
     b = cases.create_case(world.desk, world.ana, title="b", queue="technical")
     workflow.assign(world.desk, world.sup, a.number, "eva")
-    with pytest.raises(BinFull, match=r"Eva Mora's bin is full \(1 of 1 open cases\)") as err:
+    with pytest.raises(BinFull, match=r"Eva Mora's bin is full \(1 of 1\): override") as err:
         workflow.assign(world.desk, world.sup, b.number, "eva")
     assert (err.value.wip, err.value.capacity) == (1, 1)
     got = workflow.assign(world.desk, world.sup, b.number, "eva", override_capacity=True)
