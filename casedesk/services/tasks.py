@@ -43,6 +43,11 @@ from casedesk.services.sla import ClockState, TaskFlag
 from casedesk.services.sla_config import parse_duration
 from casedesk.services.views import JsonMixin
 
+#: The furthest a task may be due: ``due_in`` counts business time on the calendar,
+#: ``due_at`` wall time (computing warnings over centuries of calendar would take minutes).
+MAX_DUE_IN = timedelta(days=366)
+MAX_DUE_AHEAD = timedelta(days=3653)
+
 
 @dataclass(frozen=True)
 class TaskView(JsonMixin):
@@ -124,6 +129,10 @@ def add_task(
     now = desk.now()
     if due_at is not None and due_at <= now:
         raise ValidationError("the due time is in the past")
+    if due_at is not None and due_at - now > MAX_DUE_AHEAD:
+        raise ValidationError(
+            f"the due time {due_at:%Y-%m-%d} is more than {MAX_DUE_AHEAD.days // 365} years away"
+        )
     with write_session(desk.engine) as session:
         case_row = load_case(session, case, lock=True) if case is not None else None
         if case_row is not None:
@@ -141,9 +150,18 @@ def add_task(
         targets = sla.load_targets(session, case_row.sla_policy_id if case_row else None)
         cal = targets.calendar
         if due_in is not None:
-            span = due_in if isinstance(due_in, timedelta) else parse_duration(due_in, "due in")
+            try:
+                span = (
+                    due_in if isinstance(due_in, timedelta) else parse_duration(due_in, "due in")
+                )
+            except OverflowError:
+                span = MAX_DUE_IN * 2  # refused just below, with the limit
             if span <= timedelta(0):
                 raise ValidationError("a task's duration must be positive")
+            if span > MAX_DUE_IN:
+                raise ValidationError(
+                    f"due in: {due_in} is more than {MAX_DUE_IN.days} days of business time"
+                )
             due_at = cal.add(now, span)
         warn_at = None
         if due_at is not None:

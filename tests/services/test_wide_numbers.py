@@ -4,6 +4,7 @@ number nobody can store is "not found", never an OverflowError or "integer out o
 from __future__ import annotations
 
 import importlib
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -140,3 +141,13 @@ def test_models_and_migrations_agree_on_column_types(desk) -> None:  # type: ign
         diffs = compare_metadata(ctx, SQLModel.metadata)
     changes = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
     assert [d for d in changes if d[0] == "modify_type"] == []
+
+
+@pytest.mark.parametrize("due", [{"due_in": "99999999999d"}, {"due_in": "400d"},
+                                 {"due_at": datetime(9999, 12, 31, tzinfo=UTC)}])
+def test_far_task_deadlines_are_refused_quickly(world: World, due: dict) -> None:
+    c = cases.create_case(world.desk, world.ana, title="x")
+    with pytest.raises(ValidationError, match="more than"):
+        tasks.add_task(world.desk, world.ana, title="t", case=c.number, **due)
+    assert tasks.add_task(world.desk, world.ana, title="t", case=c.number,
+                          due_in="30d").due_at is not None
