@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from casedesk.db import read_session, write_session
+from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from casedesk.models import Agent, Case, Task
 from casedesk.services import sla
@@ -209,12 +209,11 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
         if task.status != "open":
             raise InvalidTransition(f"task {task_id} is already {task.status}")
         case_row = None
-        if task.case_id:
-            case_row = session.execute(
-                select(Case).where(Case.id == task.case_id).with_for_update(key_share=True)
-                if session.get_bind().dialect.name != "sqlite"
-                else select(Case).where(Case.id == task.case_id)
-            ).scalar_one()
+        if task.case_id:  # locked, as for every append (see changes.apply_change)
+            stmt = select(Case).where(Case.id == task.case_id)
+            if not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
+                stmt = stmt.with_for_update(key_share=True)
+            case_row = session.execute(stmt).scalar_one()
         allowed = (
             actor.is_supervisor
             or task.assignee_id in (None, actor.id)
