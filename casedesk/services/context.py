@@ -79,7 +79,8 @@ def parse_case_number(text: str | int) -> int:
             raise ValidationError(f"{text!r} is not a case number (expected e.g. CS-000123)")
         digits = match.group(1)
         if len(digits) > 19:  # int() of a huge digit string is slow and pointless
-            raise NotFound(f"no case {text.strip()}: case numbers stop at {MAX_ID}")
+            shown = text.strip() if len(text.strip()) <= 30 else text.strip()[:30] + "…"
+            raise NotFound(f"no case {shown}: case numbers stop at {MAX_ID}")
         number = int(digits)
     if not 0 < number <= MAX_ID:
         raise NotFound(f"no case {number}: case numbers run from 1 to {MAX_ID}")
@@ -93,9 +94,10 @@ def storable_id(value: int, what: str) -> int:
     SQLite and "integer out of range" on PostgreSQL instead of simply finding nothing.
     """
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{what} {value!r} is not a number")
+        raise ValidationError(f"{what} {str(value)[:30]!r} is not a number")
     if not 0 < value <= MAX_ID:
-        raise NotFound(f"no {what} {value}")
+        shown = str(value) if abs(value) < 10**30 else f"{str(value)[:30]}…"
+        raise NotFound(f"no {what} {shown}")
     return value
 
 
