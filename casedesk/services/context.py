@@ -83,8 +83,13 @@ def parse_case_number(text: str | int) -> int:
             raise NotFound(f"no case {shown}: case numbers stop at {MAX_ID}")
         number = int(digits)
     if not 0 < number <= MAX_ID:
-        raise NotFound(f"no case {number}: case numbers run from 1 to {MAX_ID}")
+        raise NotFound(f"no case {shown_number(number)}: case numbers run from 1 to {MAX_ID}")
     return number
+
+
+def shown_number(value: int) -> str:
+    """An int for a message (Python refuses to print ints of over 4 300 digits)."""
+    return str(value) if abs(value) < 10**30 else "with a number of over 30 digits"
 
 
 def storable_id(value: int, what: str) -> int:
@@ -94,10 +99,9 @@ def storable_id(value: int, what: str) -> int:
     SQLite and "integer out of range" on PostgreSQL instead of simply finding nothing.
     """
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{what} {str(value)[:30]!r} is not a number")
+        raise ValidationError(f"{what} {repr(value)[:30]} is not a number")
     if not 0 < value <= MAX_ID:
-        shown = str(value) if abs(value) < 10**30 else f"{str(value)[:30]}…"
-        raise NotFound(f"no {what} {shown}")
+        raise NotFound(f"no {what} {shown_number(value)}")
     return value
 
 

@@ -48,6 +48,7 @@ from casedesk.services.context import (
     load_case,
     require_supervisor,
     searchable,
+    shown_number,
     storable,
     storable_id,
 )
@@ -219,7 +220,8 @@ def _number(text: str | int) -> int:
                 f"{text!r} is not an article number (expected e.g. KB-000042)"
             )
     if not in_id_range(number):
-        raise NotFound(f"no article {number}: article numbers run from 1 to 2**63 - 1")
+        raise NotFound(f"no article {shown_number(number)}: article numbers run from 1 to "
+                       "2**63 - 1")
     return number
 
 

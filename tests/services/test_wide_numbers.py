@@ -151,3 +151,14 @@ def test_far_task_deadlines_are_refused_quickly(world: World, due: dict) -> None
         tasks.add_task(world.desk, world.ana, title="t", case=c.number, **due)
     assert tasks.add_task(world.desk, world.ana, title="t", case=c.number,
                           due_in="30d").due_at is not None
+
+
+def test_numbers_of_thousands_of_digits_are_not_found(world: World) -> None:
+    with pytest.raises(NotFound, match="over 30 digits"):
+        queries.customer_history(world.desk, 10**5000)
+    with pytest.raises(NotFound, match="stop at"):
+        queries.get_case(world.desk, "9" * 5000)
+    with pytest.raises(NotFound):
+        queries.get_case(world.desk, 10**5000)
+    with pytest.raises(NotFound, match="over 30 digits"):
+        knowledge.get_article(world.desk, -(10**5000))
