@@ -29,6 +29,7 @@ from casedesk.services.context import (
     is_member,
     load_case,
     load_queue,
+    shown_number,
     storable,
     storable_id,
 )
@@ -300,7 +301,9 @@ def log_time(
     if isinstance(minutes, bool) or not isinstance(minutes, int):
         raise ValidationError(f"minutes must be a whole number, not {minutes!r}")
     if minutes <= 0 or minutes > 24 * 60:
-        raise ValidationError(f"minutes must be between 1 and 1440, not {minutes}")
+        raise ValidationError(
+            f"minutes must be between 1 and 1440, not {shown_number(minutes)}"
+        )
     if note is not None:
         storable(note, "the note")
     now = desk.now()

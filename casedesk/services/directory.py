@@ -33,6 +33,7 @@ from casedesk.services.context import (
     load_queue,
     require_supervisor,
     searchable,
+    shown_number,
     storable,
     storable_id,
 )
@@ -82,7 +83,9 @@ def _check_capacity(capacity: int) -> int:
     if isinstance(capacity, bool) or not isinstance(capacity, int):
         raise ValidationError(f"capacity must be a whole number, not {capacity!r}")
     if not 0 <= capacity <= MAX_CAPACITY:
-        raise ValidationError(f"capacity must be between 0 and {MAX_CAPACITY}, not {capacity}")
+        raise ValidationError(
+            f"capacity must be between 0 and {MAX_CAPACITY}, not {shown_number(capacity)}"
+        )
     return capacity
 
 

@@ -14,7 +14,14 @@ from casedesk.errors import NotFound, ValidationError
 from casedesk.models import Case, Channel, Contact, Direction, Interaction, Typification
 from casedesk.services import sla
 from casedesk.services.changes import apply_change, record_event
-from casedesk.services.context import Actor, Desk, load_case, storable, storable_id
+from casedesk.services.context import (
+    Actor,
+    Desk,
+    load_case,
+    shown_number,
+    storable,
+    storable_id,
+)
 from casedesk.services.queries import interaction_select, interaction_view
 from casedesk.services.views import InteractionView
 
@@ -110,7 +117,8 @@ def log_interaction(
         raise ValidationError("duration cannot be negative")
     if duration_seconds > MAX_DURATION:
         raise ValidationError(
-            f"duration {duration_seconds} s is longer than a week ({MAX_DURATION} s)"
+            f"duration {shown_number(duration_seconds)} s is longer than a week "
+            f"({MAX_DURATION} s)"
         )
     now = desk.now()
     started = started_at or now

@@ -116,6 +116,13 @@ def test_capacity_and_durations_are_bounded(world: World) -> None:
                                      duration_seconds=2**40)
     with pytest.raises(ValidationError, match="between 1 and 1440"):
         cases.log_time(world.desk, world.ana, 1, 2**70)
+    for call in (lambda: cases.log_time(world.desk, world.ana, 1, 10**5000),
+                 lambda: directory.add_agent(world.desk, world.admin, login="b", name="B",
+                                             capacity=10**5000),
+                 lambda: interactions.log_interaction(world.desk, world.ana, channel="phone",
+                                                      duration_seconds=10**5000)):
+        with pytest.raises(ValidationError, match="over 30 digits"):
+            call()
 
 
 def test_migration_0003_downgrades_and_upgrades_again(desk) -> None:  # type: ignore[no-untyped-def]
