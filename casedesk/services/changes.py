@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, insert, select, update
 from sqlmodel import Session
 
-from casedesk.errors import CaseTaken, ConflictError, StaleVersion
+from casedesk.errors import CaseTaken, ConflictError, StaleVersion, ValidationError
 from casedesk.models import Agent, Case, CaseEvent, Queue
 from casedesk.services import sla
-from casedesk.services.context import Actor, ago, case_label, storable
+from casedesk.services.context import Actor, ago, case_label, shown_number, storable
 
 
 def fresh_case(session: Session, case_id: int) -> Case:
@@ -90,6 +90,11 @@ def apply_change(
     for key, value in values.items():
         if isinstance(value, str):
             storable(value, "the " + key.replace("_", " "))
+    if expected_version is not None and not 0 < expected_version < 2**31:
+        raise ValidationError(
+            f"{case_label(case.number)} has no version {shown_number(expected_version)}: "
+            "reload it and try again"
+        )
     version = expected_version if expected_version is not None else case.version
     values = dict(values)
     if append:

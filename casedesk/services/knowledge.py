@@ -307,6 +307,11 @@ def _change(
     version: int | None,
 ) -> None:
     """Update ``article`` only if it is still at ``version`` (or as read); bump the version."""
+    if version is not None and not 0 < version < 2**31:
+        raise ValidationError(
+            f"{article_label(article.number)} has no version {shown_number(version)}: "
+            "reload it and try again"
+        )
     seen = article.version if version is None else version
     result = session.execute(
         update(Article)
@@ -405,6 +410,11 @@ def edit_article(
         article = _load(session, number)
         _may_edit(actor, article)
         if version is not None and version != article.version:
+            if not 0 < version < 2**31:
+                raise ValidationError(
+                    f"{article_label(article.number)} has no version {shown_number(version)}: "
+                    "reload it and try again"
+                )
             raise StaleVersion(
                 f"{article_label(article.number)} was changed by somebody else (version "
                 f"{article.version}, you had {version}): reload it and try again"

@@ -169,3 +169,18 @@ def test_numbers_of_thousands_of_digits_are_not_found(world: World) -> None:
         queries.get_case(world.desk, 10**5000)
     with pytest.raises(NotFound, match="over 30 digits"):
         knowledge.get_article(world.desk, -(10**5000))
+
+
+@pytest.mark.parametrize("version", [0, -1, 2**31, 2**63, 10**5000],
+                         ids=["0", "-1", "2^31", "2^63", "10^5000"])
+def test_impossible_versions_are_refused(world: World, version: int) -> None:
+    c = cases.create_case(world.desk, world.ana, title="x")
+    with pytest.raises(ValidationError, match="has no version"):
+        cases.update_case(world.desk, world.ana, c.number, version=version, title="y")
+    with pytest.raises(ValidationError, match="has no version"):
+        workflow.start(world.desk, world.ana, c.number, version=version)
+    article = knowledge.add_article(world.desk, world.sup, title="t", body="b")
+    with pytest.raises(ValidationError, match="has no version"):
+        knowledge.publish(world.desk, world.sup, article.number, version=version)
+    with pytest.raises(ValidationError, match="has no version"):
+        knowledge.edit_article(world.desk, world.sup, article.number, version=version, title="u")
