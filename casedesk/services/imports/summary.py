@@ -10,6 +10,12 @@ from casedesk.services.imports.base import Pending
 
 MAX_ERRORS = 20
 
+
+def printable(text: str) -> str:
+    """A reason any terminal or file can take: no NUL, no lone surrogate (the display
+    layer shows the remaining control characters visibly)."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+
 #: progress(file name, rows read so far, position, total) — position/total in file units
 Progress = Callable[[str, int, int, int], None]
 
@@ -54,7 +60,7 @@ class ImportSummary:
     def reject_line(self, line: int, reason: str, source: str) -> None:
         self.rejected += 1
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(f"{source}:{line}: {reason}")
+            self.errors.append(printable(f"{source}:{line}: {reason}"))
 
     def to_json(self) -> dict[str, Any]:
         rejects: Any = self.rejects[0] if len(self.rejects) == 1 else (self.rejects or None)
