@@ -240,8 +240,9 @@ class MailImport:
 
         One guarded update and one event (``resume``/``reopen``/``interaction``, carrying
         the interaction's id), recorded as the customer's doing (no agent; ``data.by``
-        ``"customer"``, the sender's address and contact id); bits change through :func:`sla.flags_expr`, relative to the
-        stored value, so a bit a concurrent scan records is never overwritten.
+        ``"customer"``, the sender's address and contact id); bits change through
+        :func:`sla.flags_expr`, relative to the stored value, so a bit a concurrent scan
+        records is never overwritten.
         """
         when = mail.date
         kind, to = "interaction", None
