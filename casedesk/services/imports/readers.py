@@ -443,7 +443,7 @@ class XlsxSource:
                 self._done = number
                 values = [c.strip() if isinstance(c, str) else c for c in cells]
                 if any(v is not None and v != "" for v in values):
-                    yield number, number, values, None
+                    yield number, number, values, _unstorable_cells(values)
         except Exception as exc:  # noqa: BLE001 - the file changed since it was checked
             raise ConfigError(f"cannot read {self.name}: sheet {self.sheet_name!r} became "
                               f"unreadable after row {self._done} ({_reason(exc)})") from None
@@ -464,6 +464,16 @@ class XlsxSource:
 
     def close(self) -> None:
         self._book.close()
+
+
+def _unstorable_cells(values: list[Any]) -> str | None:
+    """A lone surrogate in a sheet's text (from an ``_xD800_`` escape): no database
+    stores it, so the row is a reject. (NULs are caught with the other rows' checks.)"""
+    try:
+        "".join(v for v in values if isinstance(v, str)).encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an unpaired UTF-16 surrogate"
+    return None
 
 
 def _reason(exc: BaseException) -> str:
