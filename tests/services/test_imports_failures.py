@@ -17,9 +17,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import StatementError
 
 from casedesk.db import read_session
-from casedesk.errors import CaseDeskError, ConfigError
+from casedesk.errors import CaseDeskError, ConfigError, ValidationError
 from casedesk.models import Contact, Interaction
 from casedesk.services.imports import ImportOptions, run_import
 from tests.conftest import World
@@ -191,3 +192,73 @@ def test_a_new_rejects_file_replaces_the_old_one_whole(world: World, tmp_path: P
     assert old.read_text(encoding="utf-8").splitlines()[0] == "name,email,_reason"
     assert "stale" not in old.read_text(encoding="utf-8")
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def _refusing(original, match):  # type: ignore[no-untyped-def]
+    """``original`` (process_batch or MailImport.store), refusing what ``match`` picks the
+    way a driver refuses a value (a StatementError wrapping a Python error)."""
+    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if match(*args):
+            raise StatementError("value refused", "INSERT …", None,
+                                 OverflowError("Python int too large to convert to SQLite INTEGER"))
+        return original(*args, **kwargs)
+    return wrapper
+
+
+def _boom_rows(session, spec, live, *rest) -> bool:  # type: ignore[no-untyped-def]
+    return any(p.fields.get("name") == "BOOM" for p in live)
+
+
+@pytest.mark.parametrize("batch", [2, 5000])
+def test_a_value_the_database_refuses_is_that_rows_reject_not_half_a_batch(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    from casedesk.services.imports import writer
+
+    monkeypatch.setattr(writer, "process_batch", _refusing(writer.process_batch, _boom_rows))
+    path = tmp_path / "people.csv"
+    path.write_text("name,email\nUno,uno@example.com\nBOOM,boom@example.com\n"
+                    "Tres,tres@example.com\nCuatro,cuatro@example.com\n", encoding="utf-8")
+    before = _contacts(world)
+    summary = _imp(world, "contacts", path, batch_size=batch)
+    assert (summary.read, summary.created, summary.rejected) == (4, 3, 1)
+    assert summary.errors == ["people.csv:3: the database refused it: Python int too large "
+                              "to convert to SQLite INTEGER"]
+    assert _contacts(world) == before + 3
+    lines = Path(summary.rejects[0]).read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("BOOM,boom@example.com,")
+
+
+def test_a_refused_value_with_on_error_abort_imports_nothing(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casedesk.services.imports import writer
+
+    monkeypatch.setattr(writer, "process_batch", _refusing(writer.process_batch, _boom_rows))
+    path = tmp_path / "people.csv"
+    path.write_text("name,email\nUno,uno@example.com\nBOOM,boom@example.com\n", encoding="utf-8")
+    before = _contacts(world)
+    with pytest.raises(ValidationError, match="the database refused a record") as caught:
+        _imp(world, "contacts", path, on_error="abort")
+    assert caught.value.exit_code == 1 and "\n" not in str(caught.value)
+    assert _contacts(world) == before
+
+
+def test_a_message_the_database_refuses_is_a_reject_and_the_batch_goes_in(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casedesk.services.imports.mail import MailImport
+
+    monkeypatch.setattr(MailImport, "store", _refusing(
+        MailImport.store, lambda self, session, mail, *rest: mail.subject == "BOOM"))
+    box = tmp_path / "box.mbox"
+    box.write_bytes(b"".join(
+        b"From x Mon Mar  2 09:00:00 2026\nFrom: juan.perez@example.com\nSubject: " + subject
+        + b"\nMessage-ID: <" + subject + b"@x>\n\nhola\n\n"
+        for subject in (b"uno", b"BOOM", b"tres")))
+    summary = _imp(world, "emails", box)
+    assert (summary.read, summary.created, summary.rejected) == (3, 2, 1)
+    assert summary.details["cases opened"] == 2  # the rolled-back attempt is not counted
+    assert summary.errors[0].startswith("box.mbox:2: the database refused it")
+    (rejected,) = list(mailbox.mbox(tmp_path / "box.rejects.mbox"))
+    assert rejected["Subject"] == "BOOM"

@@ -47,7 +47,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from casedesk.errors import ConfigError
+from casedesk.errors import ConfigError, ValidationError
 from casedesk.models import Case, Contact, Interaction, RoutingRule, Status
 from casedesk.services import sla, workflow
 from casedesk.services.changes import apply_change, record_event
@@ -65,7 +65,7 @@ from casedesk.services.imports.refs import ContactRef
 from casedesk.services.imports.rejectfile import check_rejects_path, write_failed
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress, printable
 from casedesk.services.imports.values import fold
-from casedesk.services.imports.writer import Transactions
+from casedesk.services.imports.writer import Transactions, refusal, refused
 from casedesk.services.numbers import claim_numbers
 
 _CASE_TAG = re.compile(r"\[CS-(\d{6,18})\]")
@@ -440,13 +440,38 @@ def import_mail(
             source.close()
 
 
+def _write(tx: Transactions, work: MailImport,
+           parsed: list[tuple[int, bytes, Mail | None, str | None]], summary: ImportSummary,
+           name: str) -> list[tuple[int, bytes, str | None, str]]:
+    """Store ``parsed`` in one transaction; on failure the summary's details and
+    warnings are as they were before it."""
+    details, warnings = dict(summary.details), list(summary.warnings)
+    outcomes: list[tuple[int, bytes, str | None, str]] = []
+    try:
+        with tx.batch() as session:
+            work.contacts.clear()  # a rolled-back (dry-run) batch must not leave ids behind
+            work.find_contacts(session, {m.address for _, _, m, _ in parsed if m is not None})
+            for index, data, mail, reason in parsed:
+                if mail is None:
+                    outcomes.append((index, data, reason, ""))
+                else:
+                    outcomes.append((index, data, None,
+                                     work.store(session, mail, f"{name}:{index}")))
+    except BaseException:
+        summary.details.clear()
+        summary.details.update(details)
+        summary.warnings[:] = warnings
+        work.contacts.clear()
+        raise
+    return outcomes
+
+
 def _batch(tx: Transactions, work: MailImport, pending: list[tuple[int, bytes, str | None]],
            zone: zoneinfo.ZoneInfo, ctx: Ctx, summary: ImportSummary,
            rejects: list[tuple[int, bytes, str]], name: str) -> int:
     if not pending:
         return 0
     count = len(pending)
-    outcomes: list[tuple[int, bytes, str | None, str]] = []
     parsed: list[tuple[int, bytes, Mail | None, str | None]] = []
     for index, data, unreadable in pending:
         if unreadable is not None:
@@ -458,15 +483,24 @@ def _batch(tx: Transactions, work: MailImport, pending: list[tuple[int, bytes, s
             parsed.append((index, data, None, str(exc)))
         except Exception as exc:  # noqa: BLE001 - any malformed message is a reject
             parsed.append((index, data, None, f"unreadable message: {exc}"))
-    with tx.batch() as session:
-        work.contacts.clear()  # a rolled-back (dry-run) batch must not leave ids behind
-        work.find_contacts(session, {m.address for _, _, m, _ in parsed if m is not None})
-        for index, data, mail, reason in parsed:
-            if mail is None:
-                outcomes.append((index, data, reason, ""))
-            else:
-                outcomes.append((index, data, None,
-                                 work.store(session, mail, f"{name}:{index}")))
+    try:
+        outcomes = _write(tx, work, parsed, summary, name)
+    except Exception as exc:
+        if not refused(exc):
+            raise
+        if not tx.retryable:
+            raise ValidationError(
+                f"{name}: the database refused one of messages {parsed[0][0]}–{parsed[-1][0]} "
+                f"({refusal(exc)}); nothing imported (--on-error abort)") from None
+        outcomes = []
+        for item in parsed:  # again one message per transaction: only the refused one fails
+            try:
+                outcomes += _write(tx, work, [item], summary, name)
+            except Exception as exc:
+                if not refused(exc):
+                    raise
+                outcomes.append((item[0], item[1], f"the database refused it: {refusal(exc)}",
+                                 ""))
     for index, data, reason, status in outcomes:
         summary.read += 1
         if reason is not None:
