@@ -31,7 +31,7 @@ from casedesk.services.imports.parallel import import_in_two_processes, use_two_
 from casedesk.services.imports.readers import Source, open_source
 from casedesk.services.imports.rejectfile import check_rejects_path, write_failed
 from casedesk.services.imports.stream import header_mapping, parsers_for, read_batches
-from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress
+from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress, printable
 from casedesk.services.imports.writer import BatchWriter, Transactions
 
 KIND_NAMES = (*KINDS, "emails")
@@ -163,8 +163,8 @@ def _plan(source: Source, spec: Kind, overrides: Overrides, parsers: dict[str, P
     """The mapping of a file's header (None for JSON Lines, mapped record by record)."""
     fixed = header_mapping(source, spec, overrides, parsers)
     if fixed is not None and fixed.ignored:
-        summary.warnings.append(f"{source.name}: {spec.name} keep no extras; ignored "
-                                f"columns: {', '.join(fixed.ignored)}")
+        summary.warnings.append(printable(f"{source.name}: {spec.name} keep no extras; "
+                                          f"ignored columns: {', '.join(fixed.ignored)}"))
     return fixed
 
 

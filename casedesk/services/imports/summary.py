@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casedesk.services.imports.base import Pending
+from casedesk.textsafe import visible
 
 MAX_ERRORS = 20
 
 
 def printable(text: str) -> str:
-    """A reason any terminal or file can take: no NUL, no lone surrogate (the display
-    layer shows the remaining control characters visibly)."""
-    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+    """An error or warning line any terminal, log or JSON can take: controls, bidi
+    overrides and lone surrogates from the file's values shown visibly (``␛``)."""
+    return visible(text, single_line=True)
 
 #: progress(file name, rows read so far, position, total) — position/total in file units
 Progress = Callable[[str, int, int, int], None]
