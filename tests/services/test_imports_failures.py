@@ -262,3 +262,24 @@ def test_a_message_the_database_refuses_is_a_reject_and_the_batch_goes_in(
     assert summary.errors[0].startswith("box.mbox:2: the database refused it")
     (rejected,) = list(mailbox.mbox(tmp_path / "box.rejects.mbox"))
     assert rejected["Subject"] == "BOOM"
+
+
+def test_two_inputs_sharing_a_rejects_file_are_refused_up_front(world: World,
+                                                               tmp_path: Path) -> None:
+    csv_path = tmp_path / "people.csv"
+    csv_path.write_text("name,email\nUno,uno@example.com\nMal,not-an-email\n", encoding="utf-8")
+    xlsx_path = tmp_path / "people.xlsx"
+    xlsx_path.write_bytes(_workbook(3))
+    before = _contacts(world)
+    with pytest.raises(ConfigError, match="would both write their rejects to"):
+        _imp(world, "contacts", csv_path, xlsx_path)
+    assert _contacts(world) == before
+    eml, box = tmp_path / "a.eml", tmp_path / "a.mbox"
+    eml.write_bytes(b"From: juan.perez@example.com\nMessage-ID: <r1@x>\n\nhi\n")
+    box.write_bytes(b"From x Mon Mar  2 09:00:00 2026\nFrom: juan.perez@example.com\n"
+                    b"Message-ID: <r2@x>\n\nhi\n")
+    with pytest.raises(ConfigError, match="would both write their rejects to"):
+        _imp(world, "emails", eml, box)
+    # one file named twice is fine: its second reading is unchanged
+    twice = _imp(world, "emails", eml, eml)
+    assert (twice.read, twice.created, twice.unchanged) == (2, 1, 1)

@@ -62,7 +62,11 @@ from casedesk.services.imports.kinds import (
 )
 from casedesk.services.imports.mailread import Mail, MailSource
 from casedesk.services.imports.refs import ContactRef
-from casedesk.services.imports.rejectfile import check_rejects_path, write_failed
+from casedesk.services.imports.rejectfile import (
+    check_distinct,
+    check_rejects_path,
+    write_failed,
+)
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress, printable
 from casedesk.services.imports.values import fold
 from casedesk.services.imports.writer import Transactions, refusal, refused
@@ -408,6 +412,8 @@ def import_mail(
             sources.append(MailSource(path))
             if not options.dry_run:
                 check_rejects_path(sources[-1].rejects_file)
+        if not options.dry_run:
+            check_distinct([(str(s.path), s.rejects_file) for s in sources])
         for source in sources:
             ctx.source = source.name
             work = MailImport(ctx, rules, summary)

@@ -56,3 +56,16 @@ def open_replacing(path: Path, **kwargs: object) -> Iterator[IO[str]]:
 def write_failed(path: Path, exc: OSError) -> ConfigError:
     """The error for a rejects file that could not be written after all."""
     return ConfigError(f"cannot write the rejects file {path}: {exc.strerror or exc}")
+
+
+def check_distinct(pairs: list[tuple[str, Path]]) -> None:
+    """Refuse (ConfigError) two inputs whose rejects would go to one file (``a.csv`` and
+    ``a.xlsx`` both write ``a.rejects.csv``): one would overwrite the other's. ``pairs``:
+    (input path, its rejects path); one input named twice is fine."""
+    seen: dict[Path, str] = {}
+    for name, path in pairs:
+        key = path.resolve()
+        if key in seen and Path(seen[key]).resolve() != Path(name).resolve():
+            raise ConfigError(f"{seen[key]} and {name} would both write their rejects to "
+                              f"{path}: import them one at a time")
+        seen[key] = name

@@ -29,7 +29,11 @@ from casedesk.services.imports.kinds import KINDS, Ctx, Kind, prepare_cache
 from casedesk.services.imports.mapping import Mapping, Overrides, Parser, parse_overrides
 from casedesk.services.imports.parallel import import_in_two_processes, use_two_processes
 from casedesk.services.imports.readers import Source, open_source
-from casedesk.services.imports.rejectfile import check_rejects_path, write_failed
+from casedesk.services.imports.rejectfile import (
+    check_distinct,
+    check_rejects_path,
+    write_failed,
+)
 from casedesk.services.imports.stream import header_mapping, parsers_for, read_batches
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress, printable
 from casedesk.services.imports.writer import BatchWriter, Transactions
@@ -146,6 +150,8 @@ def _run(
                 if not options.dry_run:
                     check_rejects_path(source.rejects_file)
                 planned.append((source, _plan(source, spec, overrides, parsers, summary)))
+            if not options.dry_run:
+                check_distinct([(str(s.path), s.rejects_file) for s, _ in planned])
             for source, fixed in planned:
                 ctx.source = source.name
                 _import_file(desk, source, fixed, spec, overrides, parsers, tx, ctx, summary,
