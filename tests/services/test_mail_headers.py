@@ -77,7 +77,7 @@ def test_raw_utf8_headers_keep_their_letters(world: World, tmp_path: Path) -> No
                 sender="José Núñez <jose.nunez@example.com>".encode(), mid=b"<u8@x>")
     mbox_bytes = b"From jose Mon Mar  2 09:00:00 2026\n" + data + b"\n"
     summary = _imp(world, _eml(tmp_path, "utf8.eml", data.replace(b"<u8@x>", b"<u8b@x>")),
-                   _eml(tmp_path, "utf8.mbox", mbox_bytes))
+                   _eml(tmp_path, "inbox.mbox", mbox_bytes))
     assert summary.created == 2 and summary.rejected == 0
     for mail in _mails(world):
         assert mail.subject == "Factura de café — ñandú"
