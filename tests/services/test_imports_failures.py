@@ -283,3 +283,47 @@ def test_two_inputs_sharing_a_rejects_file_are_refused_up_front(world: World,
     # one file named twice is fine: its second reading is unchanged
     twice = _imp(world, "emails", eml, eml)
     assert (twice.read, twice.created, twice.unchanged) == (2, 1, 1)
+
+
+def test_an_unreadable_mail_file_is_a_reject_and_the_others_go_in(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = tmp_path / "locked.eml"
+    locked.write_bytes(b"From: juan.perez@example.com\nMessage-ID: <l1@x>\n\nhi\n")
+    good = tmp_path / "good.eml"
+    good.write_bytes(b"From: juan.perez@example.com\nMessage-ID: <l2@x>\n\nhi\n")
+    real_open = Path.open
+
+    def no_access(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if self.name == "locked.eml":
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", no_access)
+    summary = _imp(world, "emails", locked, good)
+    assert (summary.read, summary.created, summary.rejected) == (2, 1, 1)
+    assert summary.errors == ["locked.eml:1: unreadable file: Permission denied"]
+
+
+def test_a_rejects_file_that_cannot_be_written_leaves_no_half_file_and_says_what_went_in(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casedesk.services.imports import readers
+
+    real = readers.open_replacing
+
+    def full_disk(path: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+        cm = real(path, **kwargs)
+        f = cm.__enter__()
+        f.write("half a line")
+        error = OSError(28, "No space left on device")
+        cm.__exit__(OSError, error, None)
+        raise error
+
+    monkeypatch.setattr(readers, "open_replacing", full_disk)
+    path = tmp_path / "people.csv"
+    path.write_text("name,email\nUno,uno@example.com\nMal,not-an-email\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="No space left on device") as caught:
+        _imp(world, "contacts", path)
+    assert "1 of 2 records imported, 1 rejected" in str(caught.value)
+    assert not [p.name for p in tmp_path.iterdir() if "rejects" in p.name]  # no half file

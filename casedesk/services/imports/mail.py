@@ -437,7 +437,7 @@ def import_mail(
                 elif source.rejects_file.exists():
                     source.rejects_file.unlink()
             except OSError as exc:
-                raise write_failed(source.rejects_file, exc) from None
+                raise write_failed(source.rejects_file, exc, summary) from None
     except BaseException:
         tx.finish(commit=False)
         raise

@@ -41,6 +41,7 @@ class MailSource:
         self.rejects_file = path.parent / f"{path.stem if path.is_file() else path.name}" \
             ".rejects.mbox"
         self._box: mailbox.Mailbox | None = None
+        self._unreadable: str | None = None
         if path.is_dir():
             if not any((path / sub).is_dir() for sub in ("cur", "new")):
                 raise ConfigError(f"{path} is a folder but not a Maildir (no cur/ or new/)")
@@ -49,8 +50,9 @@ class MailSource:
             try:
                 with path.open("rb") as f:
                     head = f.read(5)
-            except OSError as exc:
-                raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+            except OSError as exc:  # one reject (the file), the other files go on
+                head = b""
+                self._unreadable = f"unreadable file: {exc.strerror or exc}"
             if head == b"From ":
                 self._box = mailbox.mbox(path, create=False)
         if self._box is not None:
@@ -82,6 +84,9 @@ class MailSource:
         """(ordinal, bytes, None), or (ordinal, what could be read, why not) for a message
         that cannot be read (it then becomes a reject, the others go on)."""
         for index, key in self._order:
+            if self._unreadable is not None:
+                yield 1, b"", self._unreadable
+                continue
             try:
                 if self._box is None:
                     yield 1, self.path.read_bytes(), None

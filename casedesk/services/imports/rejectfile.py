@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from casedesk.errors import ConfigError
+from casedesk.services.imports.summary import ImportSummary
 
 
 def check_rejects_path(path: Path) -> None:
@@ -53,9 +54,14 @@ def open_replacing(path: Path, **kwargs: object) -> Iterator[IO[str]]:
         yield f
 
 
-def write_failed(path: Path, exc: OSError) -> ConfigError:
-    """The error for a rejects file that could not be written after all."""
-    return ConfigError(f"cannot write the rejects file {path}: {exc.strerror or exc}")
+def write_failed(path: Path, exc: OSError, summary: ImportSummary) -> ConfigError:
+    """The error for a rejects file that could not be written after all (a full disk):
+    it says what the import did, since the batches before are in."""
+    done = summary.created + summary.updated + summary.unchanged
+    first = f"; the first: {summary.errors[0]}" if summary.errors else ""
+    return ConfigError(f"cannot write the rejects file {path}: {exc.strerror or exc}; "
+                       f"{done:,} of {summary.read:,} records imported, {summary.rejected:,} "
+                       f"rejected{first}")
 
 
 def check_distinct(pairs: list[tuple[str, Path]]) -> None:

@@ -214,4 +214,4 @@ def _import_file(
         elif source.rejects_file.exists():
             source.rejects_file.unlink()
     except OSError as exc:
-        raise write_failed(source.rejects_file, exc) from None
+        raise write_failed(source.rejects_file, exc, summary) from None
