@@ -90,11 +90,12 @@ class MailImport:
         self.contacts: dict[str, tuple[int, int | None, str | None] | None] = {}
 
     def store(self, session: Session, mail: Mail, where: str = "") -> str:
-        """Store one message; returns "created" or "unchanged"."""
+        """Store one message (``where``: ``file:ordinal``, for warnings); returns "created"
+        or "unchanged"."""
         message_id, original = mail.message_id, None
         same = session.execute(
             select(Interaction.id, Interaction.extras, Interaction.subject, Interaction.notes,
-                   Interaction.email_from, Interaction.started_at)
+                   Interaction.email_from)
             .where(Interaction.message_id == message_id)
         ).first()
         if same is not None:
