@@ -81,9 +81,9 @@ def test_mail_reply_restarts_next_response_and_keeps_other_bits(
     # a scan records a bit after the import read the case, before it writes it
     original = MailImport._join
 
-    def racing_join(self, session, case_row, mail, iid):  # type: ignore[no-untyped-def]
+    def racing_join(self, session, case_row, mail, *rest):  # type: ignore[no-untyped-def]
         _set_bits(session, case_row.id, Flag.INACTIVE)
-        return original(self, session, case_row, mail, iid)
+        return original(self, session, case_row, mail, *rest)
 
     monkeypatch.setattr(MailImport, "_join", racing_join)
     desk.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]

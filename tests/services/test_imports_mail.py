@@ -95,25 +95,30 @@ def test_mbox_threads_replies_and_tags_into_cases(world: World, tmp_path: Path) 
     summary = imp(world, later)
     assert summary.to_json() == {"read": 5, "created": 3, "updated": 0, "unchanged": 1,
                                  "rejected": 1, "rejects": str(tmp_path / "later.rejects.mbox")}
-    assert summary.details == {"cases joined": 2, "cases opened": 1, "contacts created": 1}
+    # m3 names case 1 in the desk's own tag, but comes from a stranger: a new case that
+    # mentions CS-000001 (issue 10), not a message on somebody else's case
+    assert summary.details == {"cases joined": 1, "cases opened": 2, "contacts created": 1,
+                               "mentions of cases the sender may not join": 1}
     assert summary.errors == ['later.mbox:4: From: no sender address in ""']
     mails = {i.message_id: i for i in all_rows(world, Interaction,
                                                 Interaction.message_id.is_not(None))}
     assert mails["<m2@cliente>"].case_id == case.id
     assert mails["<m2@cliente>"].in_reply_to == "<m1@cliente>"
     tagged = mails["<m3@otro>"]
-    assert tagged.case_id == case.id and tagged.notes == "Hola equipo\n\n- uno\n\n- dos"
+    (mentioning,) = all_rows(world, Case, Case.id == tagged.case_id)
+    assert mentioning.id != case.id and mentioning.extras["mentions"] == "CS-000001"
+    assert tagged.notes == "Hola equipo\n\n- uno\n\n- dos"
     assert tagged.attachments == [{"name": "factura.pdf", "size": 19,
                                    "type": "application/pdf"}]
     assert tagged.email_from == "Nuevo <nuevo@cliente.es>"
     (nuevo,) = all_rows(world, Contact, Contact.email == "nuevo@cliente.es")
     assert tagged.contact_id == nuevo.id and nuevo.name == "Nuevo"
     routed = all_rows(world, Case, Case.id == mails["<m4@cliente>"].case_id)[0]
-    assert routed.queue_id == billing and routed.number == 2
+    assert routed.queue_id == billing and routed.number == 3
     (fresh,) = all_rows(world, Case, Case.id == case.id)
     assert fresh.next_response_due is not None  # the reply started the clock
     kinds = [e.kind for e in all_rows(world, CaseEvent, CaseEvent.case_id == case.id)]
-    assert kinds == ["create", "interaction", "interaction", "interaction"]
+    assert kinds == ["create", "interaction", "interaction"]
     rejected = mailbox.mbox(tmp_path / "later.rejects.mbox")
     (bad,) = list(rejected)
     assert bad["X-Casedesk-Reason"] == 'From: no sender address in ""'

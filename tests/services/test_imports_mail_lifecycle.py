@@ -73,7 +73,12 @@ def test_an_answer_resumes_a_case_waiting_for_the_customer(world: World, tmp_pat
     last = _events(world, 1)[-1]
     assert (last.kind, last.from_status, last.to_status) == ("resume", "awaiting_customer",
                                                               "in_progress")
-    assert last.note == "inbound email: Re: [CS-000001] No tengo internet"
+    # the customer's doing, not the supervisor's who ran the import (issue 10)
+    assert last.note == ("resumed by the customer's e-mail from juan.perez@example.com: "
+                         "Re: [CS-000001] No tengo internet")
+    assert last.actor_id is None
+    assert last.data["by"] == "customer"
+    assert last.data["contact"] == "juan.perez@example.com"
     assert case.version == len(_events(world, 1))
 
 
@@ -105,6 +110,8 @@ def test_an_answer_reopens_a_resolved_case_but_an_older_mail_does_not(
     assert case.next_response_due is not None
     last = _events(world, 1)[-1]
     assert (last.kind, last.from_status, last.to_status) == ("reopen", "resolved", "in_progress")
+    assert last.actor_id is None and last.data["by"] == "customer"
+    assert last.note.startswith("reopened by the customer's e-mail from juan.perez@example.com")
     assert case.version == len(_events(world, 1))
 
 

@@ -1,24 +1,40 @@
 """E-mail import: mbox files, Maildir folders and single ``.eml`` files.
 
 Each message becomes an inbound e-mail interaction (from, to, subject, date, text body,
-attachments by name and size). It joins an existing case when its subject carries a case
-number (``[CS-000123]``) or its In-Reply-To/References name the Message-ID of an
-interaction already stored; otherwise it opens a new case in the queue of the first
-active routing rule (by position) whose keywords appear in the subject, else ``--queue``,
-else the first queue of area general, then technical. The sender is found among the
-contacts by e-mail address, whatever its case (one lookup per batch of messages), or
-created with the address in lower case. A Message-ID already imported is skipped
-(reported unchanged). Reading and parsing messages: :mod:`.mailread`.
+attachments by name and size). It joins an existing case when its subject carries the
+case's tag exactly as the desk writes it (``[CS-000123]``, brackets included: a bare
+``CS-000123`` in a subject is just text) or its In-Reply-To/References name the
+Message-ID of an interaction already stored — and only when the sender is the case's
+customer (the contact's e-mail, whatever its case) or another contact of the case's
+account. A message naming a case it may not join opens a new case that *mentions* the
+other (``extras.mentions`` and the creation note), so anybody who can e-mail the centre
+cannot add to, or reopen, somebody else's case. Otherwise it opens a new case in the
+queue of the first active routing rule (by position) whose keywords appear in the
+subject, else ``--queue``, else the first queue of area general, then technical. The
+sender is found among the contacts by e-mail address, whatever its case (one lookup per
+batch of messages), or created with the address in lower case.
 
-A mail on an existing case is the customer writing again. A case awaiting the customer
+A Message-ID already imported is skipped (reported unchanged) when the message is the
+same one (body, subject, sender and Date header: :attr:`Mail.content_hash`); a different
+message reusing a Message-ID is imported under a derived id
+(``<dup-HASH@casedesk.invalid>``, the original in ``extras.message_id``) and reported as
+a warning and in ``details["duplicate Message-ID with different content"]``. Reading and
+parsing messages: :mod:`.mailread`.
+
+A mail on an existing case is the customer writing again, and its events say so: no
+agent (``actor_id`` NULL, shown as "system") and ``data.by = "customer"`` with the
+sender's address, the note naming the sender ("reopened by the customer's e-mail from
+…"), never the supervisor who ran the import. A case awaiting the customer
 resumes and a resolved case reopens (both to ``in_progress``); a closed or cancelled case
 stays as it is and a new case *follows* it (its number in the new case's extras and
 creation note) — each only for mails written after the case got there; older mails are
 history and just join. When the case is being worked and the first response was made, a
 next-response cycle starts at the mail's date (capped at the import's "now"), as
 ``log_interaction`` does, inside the batch's transaction (see :meth:`MailImport._join`).
-Rejected messages go to ``NAME.rejects.mbox`` beside the input, each with an
-``X-Casedesk-Reason`` header added on top.
+Rejected messages — unreadable ones too (a file that cannot be read, no sender, an
+over-long Message-ID) — go to ``NAME.rejects.mbox`` beside the input, each with an
+``X-Casedesk-Reason`` header added on top, and the other messages of the run are still
+imported; the rejects file is written whole or not at all (:mod:`.rejectfile`).
 """
 
 from __future__ import annotations
@@ -31,7 +47,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from casedesk.errors import ConfigError
+from casedesk.errors import ConfigError, ValidationError
 from casedesk.models import Case, Contact, Interaction, RoutingRule, Status
 from casedesk.services import sla, workflow
 from casedesk.services.changes import apply_change, record_event
@@ -46,12 +62,18 @@ from casedesk.services.imports.kinds import (
 )
 from casedesk.services.imports.mailread import Mail, MailSource
 from casedesk.services.imports.refs import ContactRef
-from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress
+from casedesk.services.imports.rejectfile import (
+    check_distinct,
+    check_rejects_path,
+    write_failed,
+)
+from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress, printable
 from casedesk.services.imports.values import fold
-from casedesk.services.imports.writer import Transactions
+from casedesk.services.imports.writer import Transactions, refusal, refused
 from casedesk.services.numbers import claim_numbers
 
-_CASE_TAG = re.compile(r"\bCS-(\d{1,9})\b", re.IGNORECASE)
+_CASE_TAG = re.compile(r"\[CS-(\d{6,18})\]")
+DUPLICATE = "duplicate Message-ID with different content"
 MAIL_BATCH = 200
 
 
@@ -67,24 +89,42 @@ class MailImport:
         #: sender address → (contact id, account id, tier); None: looked up, not found
         self.contacts: dict[str, tuple[int, int | None, str | None] | None] = {}
 
-    def store(self, session: Session, mail: Mail) -> str:
-        """Store one message; returns "created" or "unchanged"."""
-        if session.execute(
-            select(Interaction.id).where(Interaction.message_id == mail.message_id)
-        ).first():
-            return "unchanged"
+    def store(self, session: Session, mail: Mail, where: str = "") -> str:
+        """Store one message (``where``: ``file:ordinal``, for warnings); returns "created"
+        or "unchanged"."""
+        message_id, original = mail.message_id, None
+        same = session.execute(
+            select(Interaction.id, Interaction.extras, Interaction.subject, Interaction.notes,
+                   Interaction.email_from)
+            .where(Interaction.message_id == message_id)
+        ).first()
+        if same is not None:
+            if _same_message(same, mail, self._from(mail)):
+                return "unchanged"
+            message_id = f"<dup-{mail.content_hash[:40]}@casedesk.invalid>"
+            if session.execute(
+                select(Interaction.id).where(Interaction.message_id == message_id)
+            ).first():
+                return "unchanged"
+            original = mail.message_id
+            self._bump(DUPLICATE)
+            if len(self.summary.warnings) < 20:
+                self.summary.warnings.append(printable(
+                    f"{where}: {DUPLICATE}: {original} imported again as {message_id}"))
         contact_id, account_id, tier = self._contact(session, mail)
-        case = self._existing_case(session, mail)
+        case, mentioned = self._existing_case(session, mail, contact_id, account_id)
+        extras: dict[str, Any] = {"content_hash": mail.content_hash}
+        if original is not None:
+            extras["message_id"] = original
         iid = session.execute(
             insert(Interaction).values(
                 channel="email", direction="inbound", typification="query",
                 contact_id=contact_id, agent_id=None, case_id=case.id if case else None,
                 started_at=mail.date, duration_seconds=0, subject=mail.subject[:500],
-                notes=mail.body, message_id=mail.message_id,
+                notes=mail.body, message_id=message_id,
                 in_reply_to=(mail.in_reply_to[0][:500] if mail.in_reply_to else None),
-                email_from=(f"{mail.display} <{mail.address}>" if mail.display
-                            else mail.address)[:500],
-                email_to=mail.to, attachments=mail.attachments or None,
+                email_from=self._from(mail), email_to=mail.to,
+                attachments=mail.attachments or None, extras=extras,
             ).returning(Interaction.id)
         ).scalar_one()
         follows = None
@@ -92,16 +132,21 @@ class MailImport:
                 and _after(mail.date, case.closed_at or case.updated_at):
             follows, case = case, None  # a closed case stays closed: a new one follows it
         if case is not None:
-            self._join(session, case, mail, iid)
+            self._join(session, case, mail, iid, contact_id)
             self._bump("cases joined")
         else:
-            case_id = self._open(session, mail, contact_id, account_id, tier, follows)
+            case_id = self._open(session, mail, contact_id, account_id, tier, follows,
+                                 mentioned, message_id)
             session.execute(
                 Interaction.__table__.update()  # type: ignore[attr-defined]
                 .where(Interaction.id == iid).values(case_id=case_id)
             )
             self._bump("cases opened")
         return "created"
+
+    @staticmethod
+    def _from(mail: Mail) -> str:
+        return (f"{mail.display} <{mail.address}>" if mail.display else mail.address)[:500]
 
     def _bump(self, key: str) -> None:
         self.summary.details[key] = self.summary.details.get(key, 0) + 1
@@ -131,16 +176,20 @@ class MailImport:
             hit = self.contacts[mail.address] = (cid, None, None)
         return hit
 
-    def _existing_case(self, session: Session, mail: Mail) -> Case | None:
-        """The case a mail belongs to, locked for this batch (PostgreSQL: ``FOR UPDATE``, so
-        an agent's change meanwhile waits instead of making the guarded update fail)."""
-        for number in _CASE_TAG.findall(mail.subject):
-            case = session.execute(
-                select(Case).where(Case.number == int(number)).with_for_update()
-                .execution_options(populate_existing=True)
-            ).scalar_one_or_none()
-            if case is not None:
-                return case
+    def _existing_case(self, session: Session, mail: Mail, contact_id: int,
+                       account_id: int | None) -> tuple[Case | None, Case | None]:
+        """The case a mail belongs to (locked for this batch: PostgreSQL ``FOR UPDATE``, so
+        an agent's change meanwhile waits instead of making the guarded update fail), and
+        the first case it names but may not join (its sender is not that case's customer
+        nor a contact of its account)."""
+        candidates: list[int] = []
+        for digits in _CASE_TAG.findall(mail.subject):
+            if case_label(int(digits)) == f"CS-{digits}":
+                number_case = session.execute(
+                    select(Case.id).where(Case.number == int(digits))
+                ).scalar_one_or_none()
+                if number_case is not None:
+                    candidates.append(number_case)
         if mail.references:
             case_id = session.execute(
                 select(Interaction.case_id)
@@ -149,13 +198,38 @@ class MailImport:
                 .order_by(Interaction.id.desc()).limit(1)
             ).scalar_one_or_none()
             if case_id is not None:
-                return session.execute(
-                    select(Case).where(Case.id == case_id).with_for_update()
-                    .execution_options(populate_existing=True)
-                ).scalar_one()
-        return None
+                candidates.append(case_id)
+        mentioned: Case | None = None
+        for case_id in dict.fromkeys(candidates):
+            case = session.execute(
+                select(Case).where(Case.id == case_id).with_for_update()
+                .execution_options(populate_existing=True)
+            ).scalar_one()
+            if self._customer_of(session, case, mail.address, contact_id, account_id):
+                return case, None
+            mentioned = mentioned or case
+        return None, mentioned
 
-    def _join(self, session: Session, case: Case, mail: Mail, iid: int) -> None:
+    @staticmethod
+    def _customer_of(session: Session, case: Case, address: str, contact_id: int,
+                     account_id: int | None) -> bool:
+        """Whether the sender may write on ``case``: it is the case's contact (by id or by
+        e-mail, whatever its case) or a contact of the case's account."""
+        if case.contact_id is not None and case.contact_id == contact_id:
+            return True
+        accounts = {case.account_id}
+        if case.contact_id is not None:
+            row = session.execute(
+                select(Contact.email, Contact.account_id).where(Contact.id == case.contact_id)
+            ).first()
+            if row is not None:
+                if row.email and row.email.strip().lower() == address:
+                    return True
+                accounts.add(row.account_id)
+        return account_id is not None and account_id in accounts
+
+    def _join(self, session: Session, case: Case, mail: Mail, iid: int,
+              contact_id: int) -> None:
         """The customer writing again on ``case``: an inbound contact, as in
         :func:`casedesk.services.interactions.log_interaction`, plus what a helpdesk does
         when a customer answers.
@@ -170,8 +244,10 @@ class MailImport:
           (:func:`sla.next_response`) and the previous cycle's warned/breached bits clear.
 
         One guarded update and one event (``resume``/``reopen``/``interaction``, carrying
-        the interaction's id); bits change through :func:`sla.flags_expr`, relative to the
-        stored value, so a bit a concurrent scan records is never overwritten.
+        the interaction's id), recorded as the customer's doing (no agent; ``data.by``
+        ``"customer"``, the sender's address and contact id); bits change through
+        :func:`sla.flags_expr`, relative to the stored value, so a bit a concurrent scan
+        records is never overwritten.
         """
         when = mail.date
         kind, to = "interaction", None
@@ -199,10 +275,16 @@ class MailImport:
         values["due_at"] = sla.urgency(sla.ClockFacts.of(case, **probe), probe)
         if clear:
             values["sla_flags"] = sla.flags_expr(clear_bits=clear)
-        apply_change(session, case, self.ctx.actor, self.ctx.now, kind=kind, values=values,
-                     guard=(Case.status == case.status,),
-                     note=f"inbound email: {mail.subject}".rstrip(": ")[:500],
-                     data={"interaction_id": iid, "message_id": mail.message_id})
+        if kind == "interaction":
+            note = f"inbound email: {mail.subject}".rstrip(": ")
+        else:
+            word = "resumed" if kind == "resume" else "reopened"
+            note = f"{word} by the customer's e-mail from {mail.address}: {mail.subject}"
+        apply_change(session, case, None, self.ctx.now, kind=kind, values=values,
+                     guard=(Case.status == case.status,), note=note.rstrip(": ")[:500],
+                     data={"interaction_id": iid, "message_id": mail.message_id,
+                           "by": "customer", "contact": mail.address,
+                           "contact_id": contact_id})
         workflow.record_breaches(session, case, breaches, when)
         if to is not None:
             self._bump("cases resumed" if kind == "resume" else "cases reopened")
@@ -215,7 +297,8 @@ class MailImport:
         return None
 
     def _open(self, session: Session, mail: Mail, contact_id: int, account_id: int | None,
-              tier: str | None, follows: Case | None = None) -> int:
+              tier: str | None, follows: Case | None = None, mentioned: Case | None = None,
+              message_id: str | None = None) -> int:
         ctx = self.ctx
         routed = self._route(mail.subject)
         if routed is not None:
@@ -232,21 +315,37 @@ class MailImport:
             area=area, channel="email", contact_id=contact_id, account_id=account_id,
             queue_id=queue_id, created_at=mail.date, last_activity_at=mail.date,
             extras={"message_id": mail.message_id,
-                    **({"follows": case_label(follows.number)} if follows else {})},
+                    **({"follows": case_label(follows.number)} if follows else {}),
+                    **({"mentions": case_label(mentioned.number)} if mentioned else {})},
         )
         row.update(case_deadlines(ctx, policy_id, mail.date, "new"))
+        if mentioned is not None:
+            self._bump("mentions of cases the sender may not join")
         case_id = session.execute(insert(Case).values(**row).returning(Case.id)).scalar_one()
         record_event(
             session, case_id=case_id, at=mail.date,
             actor_id=ctx.actor.id if ctx.actor else None, kind="create",
             after={"queue_id": queue_id, "owner_id": None, "status": "new"},
-            note=(f"opened from e-mail {mail.message_id}"
+            note=(f"opened from e-mail {message_id or mail.message_id}"
                   + (f"; follows {case_label(follows.number)} ({follows.status})"
-                     if follows else ""))[:1000],
+                     if follows else "")
+                  + (f"; mentions {case_label(mentioned.number)} (the sender {mail.address} "
+                     "is not that case's customer nor of its account)" if mentioned else "")
+                  )[:1000],
             data={"import": ctx.source, "policy": ctx.cache["policy_names"].get(policy_id),
                   "routed": routed is not None},
         )
         return case_id
+
+
+def _same_message(row: Any, mail: Mail, sender: str) -> bool:
+    """Whether the stored interaction ``row`` is ``mail`` itself: by content hash, or for
+    mails stored before hashes were kept, by subject, body and sender."""
+    stored = (row.extras or {}).get("content_hash") if isinstance(row.extras, dict) else None
+    if stored:
+        return bool(stored == mail.content_hash)
+    return (row.subject or "") == mail.subject[:500] and (row.notes or "") == mail.body \
+        and (row.email_from or "") == sender
 
 
 def _after(moment: Any, since: Any) -> bool:
@@ -307,14 +406,20 @@ def import_mail(
             raise ConfigError("no queue for new cases: pass --queue NAME (there is no queue of "
                               "area general or technical)")
     ctx.cache["default_mail_queue"] = default
-    sources = [MailSource(path) for path in paths]
+    sources: list[MailSource] = []
     size = max(1, min(options.batch_size, MAIL_BATCH))
     try:
+        for path in paths:  # every file is opened before anything is written
+            sources.append(MailSource(path))
+            if not options.dry_run:
+                check_rejects_path(sources[-1].rejects_file)
+        if not options.dry_run:
+            check_distinct([(str(s.path), s.rejects_file) for s in sources])
         for source in sources:
             ctx.source = source.name
             work = MailImport(ctx, rules, summary)
             rejects: list[tuple[int, bytes, str]] = []
-            pending: list[tuple[int, bytes]] = []
+            pending: list[tuple[int, bytes, str | None]] = []
             done = 0
             for item in source:
                 pending.append(item)
@@ -327,10 +432,13 @@ def import_mail(
                 progress(source.name, summary.read, done, source.total)
             if options.dry_run:
                 continue
-            if rejects:
-                summary.rejects.append(str(source.write_rejects(rejects)))
-            elif source.rejects_file.exists():
-                source.rejects_file.unlink()
+            try:
+                if rejects:
+                    summary.rejects.append(str(source.write_rejects(rejects)))
+                elif source.rejects_file.exists():
+                    source.rejects_file.unlink()
+            except OSError as exc:
+                raise write_failed(source.rejects_file, exc, summary) from None
     except BaseException:
         tx.finish(commit=False)
         raise
@@ -339,35 +447,73 @@ def import_mail(
             source.close()
 
 
-def _batch(tx: Transactions, work: MailImport, pending: list[tuple[int, bytes]],
+def _write(tx: Transactions, work: MailImport,
+           parsed: list[tuple[int, bytes, Mail | None, str | None]], summary: ImportSummary,
+           name: str) -> list[tuple[int, bytes, str | None, str]]:
+    """Store ``parsed`` in one transaction; on failure the summary's details and
+    warnings are as they were before it."""
+    details, warnings = dict(summary.details), list(summary.warnings)
+    outcomes: list[tuple[int, bytes, str | None, str]] = []
+    try:
+        with tx.batch() as session:
+            work.contacts.clear()  # a rolled-back (dry-run) batch must not leave ids behind
+            work.find_contacts(session, {m.address for _, _, m, _ in parsed if m is not None})
+            for index, data, mail, reason in parsed:
+                if mail is None:
+                    outcomes.append((index, data, reason, ""))
+                else:
+                    outcomes.append((index, data, None,
+                                     work.store(session, mail, f"{name}:{index}")))
+    except BaseException:
+        summary.details.clear()
+        summary.details.update(details)
+        summary.warnings[:] = warnings
+        work.contacts.clear()
+        raise
+    return outcomes
+
+
+def _batch(tx: Transactions, work: MailImport, pending: list[tuple[int, bytes, str | None]],
            zone: zoneinfo.ZoneInfo, ctx: Ctx, summary: ImportSummary,
            rejects: list[tuple[int, bytes, str]], name: str) -> int:
     if not pending:
         return 0
     count = len(pending)
-    outcomes: list[tuple[int, bytes, str | None, str]] = []
     parsed: list[tuple[int, bytes, Mail | None, str | None]] = []
-    for index, data in pending:
+    for index, data, unreadable in pending:
+        if unreadable is not None:
+            parsed.append((index, data, None, unreadable))
+            continue
         try:
             parsed.append((index, data, Mail(data, zone, ctx.now), None))
         except RowError as exc:
             parsed.append((index, data, None, str(exc)))
         except Exception as exc:  # noqa: BLE001 - any malformed message is a reject
             parsed.append((index, data, None, f"unreadable message: {exc}"))
-    with tx.batch() as session:
-        work.contacts.clear()  # a rolled-back (dry-run) batch must not leave ids behind
-        work.find_contacts(session, {m.address for _, _, m, _ in parsed if m is not None})
-        for index, data, mail, reason in parsed:
-            if mail is None:
-                outcomes.append((index, data, reason, ""))
-            else:
-                outcomes.append((index, data, None, work.store(session, mail)))
+    try:
+        outcomes = _write(tx, work, parsed, summary, name)
+    except Exception as exc:
+        if not refused(exc):
+            raise
+        if not tx.retryable:
+            raise ValidationError(
+                f"{name}: the database refused one of messages {parsed[0][0]}–{parsed[-1][0]} "
+                f"({refusal(exc)}); nothing imported (--on-error abort)") from None
+        outcomes = []
+        for item in parsed:  # again one message per transaction: only the refused one fails
+            try:
+                outcomes += _write(tx, work, [item], summary, name)
+            except Exception as exc:
+                if not refused(exc):
+                    raise
+                outcomes.append((item[0], item[1], f"the database refused it: {refusal(exc)}",
+                                 ""))
     for index, data, reason, status in outcomes:
         summary.read += 1
         if reason is not None:
             summary.rejected += 1
             if len(summary.errors) < 20:
-                summary.errors.append(f"{name}:{index}: {reason}")
+                summary.errors.append(printable(f"{name}:{index}: {reason}"))
             rejects.append((index, data, reason))
         else:
             setattr(summary, status, getattr(summary, status) + 1)

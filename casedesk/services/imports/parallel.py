@@ -50,7 +50,7 @@ from casedesk.services.imports.readers import Reject, Source, open_source
 from casedesk.services.imports.refs import chunks
 from casedesk.services.imports.stream import Groups, header_mapping, parsers_for, read_batches
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress
-from casedesk.services.imports.writer import Transactions, tune_session
+from casedesk.services.imports.writer import Transactions, refused, tune_session
 
 #: Files at least this large are planned in a second process (about 50,000 rows of a
 #: typical interactions export); below it the planner's start (~0.5 s) is not worth it.
@@ -175,6 +175,10 @@ def import_in_two_processes(
                 _write(tx, spec, message)
             except (_Appeared, IntegrityError):
                 return handled, False
+            except Exception as exc:
+                if not refused(exc):
+                    raise
+                return handled, False  # written again here, one record at a time
             handled = message.first + message.read
             _tally(summary, message, rejects, source.name)
             if progress is not None:

@@ -17,16 +17,17 @@ import codecs
 import csv
 import io
 import json
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 from casedesk.errors import ConfigError
 from casedesk.services.imports.mapping import REASON_COLUMN
+from casedesk.services.imports.rejectfile import open_replacing
 from casedesk.services.imports.values import as_text
 
 CANDIDATE_DELIMITERS = ",;\t|"
+MAX_DEPTH = 64  # JSON nesting a record may have
 SNIFF_CHARS = 64 * 1024
 _CHUNK = 1 << 20
 
@@ -235,7 +236,7 @@ class CsvSource:
         quote = _csv_quote
         with (
             self.path.open(encoding=self.encoding, newline="") as src,
-            out.open("w", encoding=self.out_encoding, errors="replace", newline="") as dst,
+            open_replacing(out, encoding=self.out_encoding, errors="replace", newline="") as dst,
         ):
             lines = iter(src)
             number = 0
@@ -300,11 +301,16 @@ class JsonlSource:
                 msg = getattr(exc, "msg", str(exc))
                 yield number, number, None, f"bad JSON: {msg}"
                 continue
+            except RecursionError:
+                yield number, number, None, f"bad JSON: nested deeper than {MAX_DEPTH} levels"
+                continue
             if not isinstance(value, dict):
                 yield number, number, None, "not a JSON object"
                 continue
-            if "\\u" in line and _has_surrogates(value):
-                yield number, number, None, "contains an unpaired UTF-16 surrogate"
+            problem = _unstorable(value, "\\u" in line,
+                                  line.count("[") + line.count("{") > MAX_DEPTH)
+            if problem:
+                yield number, number, None, problem
                 continue
             yield number, number, value, None
 
@@ -316,7 +322,7 @@ class JsonlSource:
         reasons = {line: reason for line, _, reason, _ in rejects}
         with (
             self.path.open(encoding=self.encoding) as src,
-            out.open("w", encoding="utf-8") as dst,
+            open_replacing(out, encoding="utf-8") as dst,
         ):
             for number, line in enumerate(src, 1):
                 reason = reasons.get(number)
@@ -324,12 +330,23 @@ class JsonlSource:
                     continue
                 try:
                     value = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     value = None
                 if not isinstance(value, dict):
                     value = {"_raw": line.rstrip("\r\n")}
                 value[REASON_COLUMN] = reason
-                dst.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
+                try:
+                    text = json.dumps(value, ensure_ascii=False, default=str)
+                    text.encode("utf-8")
+                except (UnicodeEncodeError, RecursionError, ValueError):
+                    # a lone surrogate stays the escape it arrived as; a record too deep
+                    # to write again is kept as its raw line
+                    try:
+                        text = json.dumps(value, ensure_ascii=True, default=str)
+                    except (RecursionError, ValueError):
+                        text = json.dumps({"_raw": line.rstrip("\r\n"),
+                                           REASON_COLUMN: reason}, ensure_ascii=True)
+                dst.write(text + "\n")
         return out
 
     def close(self) -> None:
@@ -340,57 +357,96 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _has_surrogates(value: Any) -> bool:
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+def _unstorable(value: Any, escapes: bool, deep: bool) -> str | None:
+    """Why a parsed record cannot be stored as it is (None: it can): a NUL character or
+    a lone UTF-16 surrogate anywhere — both databases' text and PostgreSQL's JSON refuse
+    them — or nesting deeper than :data:`MAX_DEPTH`. Only walked when the line holds a
+    ``\\u`` escape (``escapes``) or many brackets (``deep``)."""
+    if not escapes and not deep:
+        return None
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"nested deeper than {MAX_DEPTH} levels"
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                stack.append((key, depth))
+                stack.append((inner, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((inner, depth + 1) for inner in item)
+        elif isinstance(item, str) and escapes:
+            if "\x00" in item:
+                return "contains a NUL character (a \\u0000 escape)"
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return "contains an unpaired UTF-16 surrogate (a \\ud800-\\udfff escape alone)"
+    return None
 
 
 # --- XLSX -------------------------------------------------------------------------
 
 
 class XlsxSource:
-    """A worksheet of an Excel workbook, read in openpyxl's streaming (read-only) mode."""
+    """A worksheet of an Excel workbook, read in openpyxl's streaming (read-only) mode.
+
+    The whole sheet is read once when it is opened, so a damaged workbook (cut off,
+    bit-flipped, broken XML) is refused with one ConfigError before anything is written,
+    never halfway through an import."""
 
     exact_width = False
 
     def __init__(self, path: Path, sheet: str | None) -> None:
         import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
 
         self.path, self.name = path, path.name
         self.rejects_file = rejects_path(path, ".csv")
         try:
             self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise ConfigError(f"cannot read {path.name} as an XLSX workbook: {exc}") from None
-        names = self._book.sheetnames
-        if sheet is not None and sheet not in names:
+        except Exception as exc:  # noqa: BLE001 - any failure of the parser: a damaged file
+            raise ConfigError(f"cannot read {path.name} as an XLSX workbook: "
+                              f"{_reason(exc)}") from None
+        try:
+            names = self._book.sheetnames
+            if sheet is not None and sheet not in names:
+                raise ConfigError(f"{path.name} has no sheet {sheet!r} "
+                                  f"(sheets: {', '.join(names)})")
+            self._sheet = self._book[sheet] if sheet is not None else self._book.worksheets[0]
+            self.sheet_name = self._sheet.title
+            try:
+                rows = 0
+                for _ in self._sheet.iter_rows(values_only=True):
+                    rows += 1
+            except Exception as exc:  # noqa: BLE001 - any failure of the parser: damaged
+                raise ConfigError(f"cannot read {path.name}: sheet {self.sheet_name!r} is "
+                                  f"damaged after row {rows} ({_reason(exc)}); nothing was "
+                                  "imported") from None
+            self.total = rows
+            self._rows = enumerate(self._sheet.iter_rows(values_only=True), 1)
+            self.headers = None
+            self._done = 0
+            for number, cells in self._rows:
+                self._done = number
+                if any(c is not None and as_text(c).strip() for c in cells):
+                    self.headers = _unique_headers(list(cells))
+                    break
+            if self.headers is None:
+                raise ConfigError(f"{path.name}: sheet {self.sheet_name!r} is empty")
+        except BaseException:
             self._book.close()
-            raise ConfigError(f"{path.name} has no sheet {sheet!r} (sheets: {', '.join(names)})")
-        self._sheet = self._book[sheet] if sheet is not None else self._book.worksheets[0]
-        self.sheet_name = self._sheet.title
-        self.total = self._sheet.max_row or 0
-        self._rows = enumerate(self._sheet.iter_rows(values_only=True), 1)
-        self.headers = None
-        self._done = 0
-        for number, cells in self._rows:
-            self._done = number
-            if any(c is not None and as_text(c).strip() for c in cells):
-                self.headers = _unique_headers(list(cells))
-                break
-        if self.headers is None:
-            self._book.close()
-            raise ConfigError(f"{path.name}: sheet {self.sheet_name!r} is empty")
+            raise
 
     def __iter__(self) -> Iterator[Row]:
-        for number, cells in self._rows:
-            self._done = number
-            values = [c.strip() if isinstance(c, str) else c for c in cells]
-            if any(v is not None and v != "" for v in values):
-                yield number, number, values, None
+        try:
+            for number, cells in self._rows:
+                self._done = number
+                values = [c.strip() if isinstance(c, str) else c for c in cells]
+                if any(v is not None and v != "" for v in values):
+                    yield number, number, values, _unstorable_cells(values)
+        except Exception as exc:  # noqa: BLE001 - the file changed since it was checked
+            raise ConfigError(f"cannot read {self.name}: sheet {self.sheet_name!r} became "
+                              f"unreadable after row {self._done} ({_reason(exc)})") from None
 
     def position(self) -> int:
         return self._done
@@ -398,7 +454,7 @@ class XlsxSource:
     def write_rejects(self, rejects: list[Reject]) -> Path:
         out = self.rejects_file
         assert self.headers is not None
-        with out.open("w", encoding="utf-8-sig", newline="") as dst:
+        with open_replacing(out, encoding="utf-8-sig", errors="replace", newline="") as dst:
             writer = csv.writer(dst)
             writer.writerow([*self.headers, REASON_COLUMN])
             for _, _, reason, cells in rejects:
@@ -408,3 +464,19 @@ class XlsxSource:
 
     def close(self) -> None:
         self._book.close()
+
+
+def _unstorable_cells(values: list[Any]) -> str | None:
+    """A lone surrogate in a sheet's text (from an ``_xD800_`` escape): no database
+    stores it, so the row is a reject. (NULs are caught with the other rows' checks.)"""
+    try:
+        "".join(v for v in values if isinstance(v, str)).encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an unpaired UTF-16 surrogate"
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception as a short, one-line reason."""
+    text = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -15,7 +15,7 @@ from typing import Any
 
 from casedesk.services.imports.kinds import Kind, Pending
 from casedesk.services.imports.mapping import Mapping, extras_object
-from casedesk.services.imports.values import as_text
+from casedesk.services.imports.values import as_text, quoted
 
 RowParser = Callable[[Pending], None]
 
@@ -67,6 +67,10 @@ def parse_row(p: Pending, spec: Kind, mapping: Mapping, width: int | None) -> No
             fields[name] = value
     except ValueError as exc:
         p.reason = f"{name}: {exc}"
+        return
+    except (TypeError, OverflowError, RecursionError):
+        # a typed JSON/XLSX cell of a shape no parser expects (a list for a date, ...)
+        p.reason = f"{name}: {quoted(cells[index])} is not a valid value"
         return
     for name in mapping.required:
         if name not in fields:

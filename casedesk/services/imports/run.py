@@ -5,7 +5,10 @@ a killed import leaves whole batches behind and a rerun completes it (external i
 reruns idempotent). ``--on-error abort`` runs every file in one transaction that is
 rolled back if any row is rejected; ``--dry-run`` runs every batch and rolls it back.
 Bad rows go to a rejects file beside each input, unchanged, with their reason (not in a
-dry run). A stale rejects file from an earlier run is removed when a file has none.
+dry run); it is written whole or not at all, and a rejects path taken by a folder (or in
+a read-only folder) stops the import before anything is written (ConfigError, exit 2;
+see :mod:`.rejectfile`). A stale rejects file from an earlier run is removed when a file
+has none.
 """
 
 from __future__ import annotations
@@ -26,8 +29,13 @@ from casedesk.services.imports.kinds import KINDS, Ctx, Kind, prepare_cache
 from casedesk.services.imports.mapping import Mapping, Overrides, Parser, parse_overrides
 from casedesk.services.imports.parallel import import_in_two_processes, use_two_processes
 from casedesk.services.imports.readers import Source, open_source
+from casedesk.services.imports.rejectfile import (
+    check_distinct,
+    check_rejects_path,
+    write_failed,
+)
 from casedesk.services.imports.stream import header_mapping, parsers_for, read_batches
-from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress
+from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress, printable
 from casedesk.services.imports.writer import BatchWriter, Transactions
 
 KIND_NAMES = (*KINDS, "emails")
@@ -139,7 +147,11 @@ def _run(
                 source = open_source(Path(path), encoding=options.encoding,
                                      delimiter=options.delimiter, sheet=options.sheet)
                 sources.append(source)
+                if not options.dry_run:
+                    check_rejects_path(source.rejects_file)
                 planned.append((source, _plan(source, spec, overrides, parsers, summary)))
+            if not options.dry_run:
+                check_distinct([(str(s.path), s.rejects_file) for s, _ in planned])
             for source, fixed in planned:
                 ctx.source = source.name
                 _import_file(desk, source, fixed, spec, overrides, parsers, tx, ctx, summary,
@@ -157,8 +169,8 @@ def _plan(source: Source, spec: Kind, overrides: Overrides, parsers: dict[str, P
     """The mapping of a file's header (None for JSON Lines, mapped record by record)."""
     fixed = header_mapping(source, spec, overrides, parsers)
     if fixed is not None and fixed.ignored:
-        summary.warnings.append(f"{source.name}: {spec.name} keep no extras; ignored "
-                                f"columns: {', '.join(fixed.ignored)}")
+        summary.warnings.append(printable(f"{source.name}: {spec.name} keep no extras; "
+                                          f"ignored columns: {', '.join(fixed.ignored)}"))
     return fixed
 
 
@@ -196,7 +208,10 @@ def _import_file(
         progress(source.name, summary.read, position, source.total)
     if options.dry_run:
         return
-    if writer.rejects:
-        summary.rejects.append(str(source.write_rejects(writer.rejects)))
-    elif source.rejects_file.exists():
-        source.rejects_file.unlink()
+    try:
+        if writer.rejects:
+            summary.rejects.append(str(source.write_rejects(writer.rejects)))
+        elif source.rejects_file.exists():
+            source.rejects_file.unlink()
+    except OSError as exc:
+        raise write_failed(source.rejects_file, exc, summary) from None

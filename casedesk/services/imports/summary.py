@@ -7,8 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casedesk.services.imports.base import Pending
+from casedesk.textsafe import visible
 
 MAX_ERRORS = 20
+
+
+def printable(text: str) -> str:
+    """An error or warning line any terminal, log or JSON can take: controls, bidi
+    overrides and lone surrogates from the file's values shown visibly (``␛``)."""
+    return visible(text, single_line=True)
 
 #: progress(file name, rows read so far, position, total) — position/total in file units
 Progress = Callable[[str, int, int, int], None]
@@ -54,7 +61,7 @@ class ImportSummary:
     def reject_line(self, line: int, reason: str, source: str) -> None:
         self.rejected += 1
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(f"{source}:{line}: {reason}")
+            self.errors.append(printable(f"{source}:{line}: {reason}"))
 
     def to_json(self) -> dict[str, Any]:
         rejects: Any = self.rejects[0] if len(self.rejects) == 1 else (self.rejects or None)

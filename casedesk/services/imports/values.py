@@ -145,7 +145,7 @@ def choice(vocabulary: dict[str, str], what: str) -> Callable[[Any], str]:
     seen: dict[Any, str] = {}
 
     def parse(value: Any) -> str:
-        found = seen.get(value)
+        found = seen.get(value) if value.__class__ is str else None
         if found is not None:
             return found
         found = vocabulary.get(fold(as_text(value)))
@@ -198,12 +198,19 @@ def seconds(value: Any) -> int:
     clock = _CLOCK.match(text)
     if clock:
         h, m, s = (int(g) if g else 0 for g in clock.groups())
-        return h * 3600 + m * 60 + s
+        return _bounded(h * 3600 + m * 60 + s, value)
     units = _UNITS.match(text)
     if units and any(units.groups()):
         h, m, s = (int(g) if g else 0 for g in units.groups())
-        return h * 3600 + m * 60 + s
+        return _bounded(h * 3600 + m * 60 + s, value)
     raise ValueError(f"{quoted(value)} is not a duration (seconds, mm:ss or hh:mm:ss)")
+
+
+def _bounded(total: int, value: Any) -> int:
+    """A duration the database's integer column holds (2**31 - 1 seconds: 68 years)."""
+    if total > 2**31 - 1:
+        raise ValueError(f"{quoted(value)} is too long a duration")
+    return total
 
 
 def email_address(value: Any) -> str:

@@ -3,7 +3,11 @@
 Each batch is one transaction (``batch``), or all batches share one that is committed
 only if no row was rejected (``single``, for ``--on-error abort``), or every batch is
 rolled back (``dry``). An IntegrityError (somebody wrote the same keys meanwhile) makes a
-batch run once more from scratch.
+batch run once more from scratch. A value the database refuses (:func:`refused`: out of
+range, not encodable, …) rolls its batch back and the batch is written again one record
+per transaction, so that record alone becomes a reject ("the database refused it: …")
+and the batch is never half applied; with ``--on-error abort`` the import stops with a
+ValidationError and nothing is imported.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlmodel import Session
 
 from casedesk.db import is_sqlite, write_session
+from casedesk.errors import ValidationError
 from casedesk.services.imports.base import Ctx, Kind, Pending
 from casedesk.services.imports.batch import process_batch
 from casedesk.services.imports.mapping import Mapping
@@ -156,7 +161,17 @@ class BatchWriter:
 
     def _write(self, batch: list[Pending], groups: dict[int, tuple[Mapping, list[Pending]]]
                ) -> None:
-        flush_batch(batch, groups, self.spec, self.tx, self.ctx)
+        try:
+            flush_batch(batch, groups, self.spec, self.tx, self.ctx)
+        except Exception as exc:
+            if not refused(exc):
+                raise
+            if not self.tx.retryable:
+                raise ValidationError(
+                    f"{self.name}: the database refused a record of lines {batch[0].line}–"
+                    f"{batch[-1].end} ({refusal(exc)}); nothing imported (--on-error abort)"
+                ) from None
+            self._one_by_one(groups)
         tally = {"created": 0, "updated": 0, "unchanged": 0}
         summary = self.summary
         for p in batch:
@@ -169,6 +184,41 @@ class BatchWriter:
             setattr(summary, status, getattr(summary, status) + n)
         if self.rejects and self.tx.mode == "single":
             self.tx.failed = True
+
+
+    def _one_by_one(self, groups: dict[int, tuple[Mapping, list[Pending]]]) -> None:
+        """Write a refused batch again, one record per transaction, in file order."""
+        rows = sorted(((p.line, id(p), mapping, p) for mapping, live in groups.values()
+                       for p in live), key=lambda r: (r[0], r[1]))
+        for _, _, mapping, p in rows:
+            _reset(p)
+            try:
+                flush_batch([p], {id(mapping): (mapping, [p])}, self.spec, self.tx, self.ctx)
+            except Exception as exc:
+                if not refused(exc):
+                    raise
+                _reset(p)
+                p.reason = f"the database refused it: {refusal(exc)}"
+
+
+def refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database (or its driver) refusing a value — an error of
+    the data, not of the connection: a DataError, or a Python error raised while a
+    statement's parameters were prepared (an integer too large for SQLite, text that
+    cannot be encoded)."""
+    return isinstance(exc, DataError) or (
+        isinstance(exc, StatementError) and not isinstance(exc, DBAPIError))
+
+
+def refusal(exc: BaseException) -> str:
+    """The first line of the database's or driver's own words."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    return (text[0] if text else type(orig).__name__)[:200]
+
+
+def _reset(p: Pending) -> None:
+    p.reason, p.status, p.refs, p.row, p.links = None, "", {}, {}, None
 
 
 def flush_batch(batch: list[Pending], groups: dict[int, tuple[Mapping, list[Pending]]], spec: Kind,
@@ -187,4 +237,4 @@ def flush_batch(batch: list[Pending], groups: dict[int, tuple[Mapping, list[Pend
                 raise
             for _, live in groups.values():  # somebody wrote the same keys meanwhile: redo
                 for p in live:
-                    p.reason, p.status, p.refs, p.row, p.links = None, "", {}, {}, None
+                    _reset(p)

@@ -1,0 +1,77 @@
+"""Rejects files: checked before an import writes anything, written whole or not at all.
+
+A rejects file is written to a temporary file beside its final name and moved into place
+only once complete, so a failure while writing it (a full disk, a value that cannot be
+encoded) never leaves half a file behind, and an older rejects file stays until the new
+one is ready. When the rejects path is taken by a folder, or its folder cannot be written
+to, the import stops before it writes anything (ConfigError, exit 2): a fallback name
+would leave the user looking for the reasons in the wrong place.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from casedesk.errors import ConfigError
+from casedesk.services.imports.summary import ImportSummary
+
+
+def check_rejects_path(path: Path) -> None:
+    """Refuse (ConfigError) a rejects path the import could not write at the end."""
+    if path.is_dir():
+        raise ConfigError(f"cannot write the rejects file {path}: a folder has that name; "
+                          "move or rename it and import again")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ConfigError(f"cannot write the rejects file {path}: it is read-only")
+    folder = path.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write the rejects file {path}: the folder {folder} is not "
+                          "writable")
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A fresh temporary path beside ``path`` (not created yet); moved onto ``path`` when
+    the block succeeds, removed when it fails."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def open_replacing(path: Path, **kwargs: object) -> Iterator[IO[str]]:
+    """A text file (``open`` keyword arguments) that becomes ``path`` only when complete."""
+    with replacing(path) as tmp, tmp.open("w", **kwargs) as f:  # type: ignore[call-overload]
+        yield f
+
+
+def write_failed(path: Path, exc: OSError, summary: ImportSummary) -> ConfigError:
+    """The error for a rejects file that could not be written after all (a full disk):
+    it says what the import did, since the batches before are in."""
+    done = summary.created + summary.updated + summary.unchanged
+    first = f"; the first: {summary.errors[0]}" if summary.errors else ""
+    return ConfigError(f"cannot write the rejects file {path}: {exc.strerror or exc}; "
+                       f"{done:,} of {summary.read:,} records imported, {summary.rejected:,} "
+                       f"rejected{first}")
+
+
+def check_distinct(pairs: list[tuple[str, Path]]) -> None:
+    """Refuse (ConfigError) two inputs whose rejects would go to one file (``a.csv`` and
+    ``a.xlsx`` both write ``a.rejects.csv``): one would overwrite the other's. ``pairs``:
+    (input path, its rejects path); one input named twice is fine."""
+    seen: dict[Path, str] = {}
+    for name, path in pairs:
+        key = path.resolve()
+        if key in seen and Path(seen[key]).resolve() != Path(name).resolve():
+            raise ConfigError(f"{seen[key]} and {name} would both write their rejects to "
+                              f"{path}: import them one at a time")
+        seen[key] = name
