@@ -27,6 +27,7 @@ from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import CaseForm, ContactForm, TextPrompt
 from casedesk.services import board, cases, directory, interactions, queries
 from casedesk.services.views import CaseDetail, CustomerHistory, InteractionView
+from casedesk.textsafe import one_line
 from casedesk.widgets.call_timer import CallTimer
 from casedesk.widgets.history import CustomerHistoryView
 from casedesk.widgets.sla import local
@@ -435,7 +436,9 @@ class InteractionLogScreen(DeskScreen):
                     "tier": case.account_tier,
                 }
             )
-        self.query_one("#log-subject", Input).value = f"Re: {case.title}"
+        # an Input draws its value as it is: the prefill shows the title's controls visibly
+        # (what the agent sees is what the new interaction will hold)
+        self.query_one("#log-subject", Input).value = f"Re: {one_line(case.title)}"
         self._show_case_line()
 
     def _show_case_line(self) -> None:

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Markdown, OptionList, Static
+from textual.widgets import DataTable, Markdown, OptionList, Static
 
 from casedesk.app import CaseDeskApp
 from casedesk.errors import CaseDeskError
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.history import HistoryModal
+from casedesk.screens.inbox import InboxScreen
 from casedesk.screens.interactions import InteractionLogScreen
 from casedesk.screens.knowledge import KnowledgeScreen
 from casedesk.screens.modals import ChoicePrompt, TextPrompt
@@ -46,6 +47,8 @@ class Hostile:
     case: str
     contact_id: int
     seeded: dict[str, int] = field(default_factory=dict)
+    #: Hostile title → the case that has it.
+    titled: dict[str, str] = field(default_factory=dict)
 
 
 def _try(seeded: dict[str, int], kind: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -71,10 +74,13 @@ def seed(world: World) -> Hostile:
     main = cases.create_case(desk, ana, title=CLICK, description="\n".join(STORABLE[:30]),
                              contact_id=contact, priority="high")
     workflow.start(desk, ana, main.label)
+    titled: dict[str, str] = {}
     for text in STORABLE:
         _try(seeded, "contact", directory.add_contact, desk, name=text)
-        _try(seeded, "case", cases.create_case, desk, ana, title=text, description=text,
-             contact_id=contact, queue="technical")
+        made = _try(seeded, "case", cases.create_case, desk, ana, title=text, description=text,
+                    contact_id=contact, queue="technical")
+        if made is not None:
+            titled[text] = made.label
         _try(seeded, "note", cases.add_note, desk, ana, main.label, text)
         _try(seeded, "task", tasks.add_task, desk, ana, title=text, case=main.label,
              due_in="2h")
@@ -87,7 +93,7 @@ def seed(world: World) -> Hostile:
             knowledge.publish(desk, world.sup, article.label)
     mine = cases.create_case(desk, ana, title=DISMISS, description=CLICK, contact_id=contact)
     workflow.start(desk, ana, mine.label)
-    return Hostile(main.label, contact, seeded)
+    return Hostile(main.label, contact, seeded, titled)
 
 
 def drawn(app: CaseDeskApp) -> str:
@@ -291,6 +297,15 @@ async def test_interaction_log_picks_the_hostile_customer(
             guard.check(f"search {text_!r}")
             await press(pilot, "ctrl+r")
 
+        for title in ("\x1b]52;c;cm0gLXJmIH4=\x07clipboard", CLICK, "[/bold]"):
+            # "log on this case" prefills the subject from the case's title
+            app.open_case(hostile.titled.get(title, hostile.case))
+            await settle(pilot)
+            await press(pilot, "i")
+            assert app.screen is screen
+            text = guard.check(f"log on the case {title!r}")
+            assert "Re: " in text
+
 
 async def test_supervisor_view_and_assign_prompt(
     tui_world: World, hostile: Hostile, monkeypatch: pytest.MonkeyPatch
@@ -311,8 +326,9 @@ async def test_supervisor_view_and_assign_prompt(
             agents.move_cursor(row=row)
             await settle(pilot)
             guard.check(f"agent {names[row]!r}")
-        text = guard.check("agents")
-        assert "In [/]'s bin" in text or "In " in text
+            if names[row] == "[/]":
+                title = rendered(screen.query_one("#sup-cases-title"))
+                assert title.startswith("In [/]'s bin")
         await press(pilot, "q")
         queues = screen.query_one("#sup-queues", DataTable)
         for row in range(queues.row_count):
@@ -392,5 +408,4 @@ async def test_command_palette_search_shows_titles_as_text(
             with contextlib.suppress(Exception):
                 await press(pilot, "escape")
         guard.check("palette closed")
-        assert isinstance(app.screen.query_one("#inbox-cases"), Widget)
-        assert Input  # the palette's own input held the hostile query
+        assert isinstance(app.screen, InboxScreen)
