@@ -291,8 +291,7 @@ class CaseDeskApp(App[None]):
         """What the status line says about the database ("" when all is well)."""
         if self.unreachable_since is not None:
             since = self.unreachable_since.astimezone(self.tz).strftime("%H:%M:%S")
-            return (f"database unreachable — retrying · lists may be stale "
-                    f"(unreachable since {since})")
+            return f"database unreachable — retrying · lists may be stale (since {since})"
         if self._slow_writes:
             return "waiting for the database — another write holds the lock…"
         return ""

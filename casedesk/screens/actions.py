@@ -82,14 +82,17 @@ class CaseActions(DeskScreen):
         done: str,
     ) -> None:
         """Ask in ``form``; its value gives (service function, its arguments after the
-        case), called on the target case at the version the agent saw."""
+        case), called on the target case at the version the screen shows when the form is
+        submitted (after a refused try, the screen has reloaded behind the form)."""
         target = self.target()
         if target is None:
             return
-        label, version = target
+        label = target[0]
 
         def write(value: Any) -> CaseDetail:
             fn, args = call(value)
+            now = self.target()
+            version = now[1] if now is not None and now[0] == label else target[1]
             return fn(self.desk, self.actor, label, *args, version=version)
 
         self.write_from(
