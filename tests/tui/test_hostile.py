@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import DataTable, Markdown, OptionList, Static
+from textual.widgets import DataTable, Input, Markdown, OptionList, Select, Static
 
 from casedesk.app import CaseDeskApp
 from casedesk.errors import CaseDeskError
@@ -26,7 +26,7 @@ from casedesk.screens.history import HistoryModal
 from casedesk.screens.inbox import InboxScreen
 from casedesk.screens.interactions import InteractionLogScreen
 from casedesk.screens.knowledge import KnowledgeScreen
-from casedesk.screens.modals import ChoicePrompt, TextPrompt
+from casedesk.screens.modals import CaseForm, ChoicePrompt, TextPrompt
 from casedesk.screens.supervisor import SupervisorScreen
 from casedesk.screens.wip import WipScreen
 from casedesk.services import cases, directory, interactions, knowledge, tasks, workflow
@@ -88,7 +88,7 @@ def seed(world: World) -> Hostile:
              contact_id=contact, subject=text, notes=text, case=main.label)
         article = _try(seeded, "article", knowledge.add_article, desk, world.sup,
                        title=f"{text[:200]} router", keywords=text[:500],
-                       body=f"{text}\n\n[link]({text[:50]}) router")
+                       body=f"{text}\n\n[see this](https://evil.example/{i}) router")
         if article is not None:
             knowledge.publish(desk, world.sup, article.label)
     mine = cases.create_case(desk, ana, title=DISMISS, description=CLICK, contact_id=contact)
@@ -289,6 +289,34 @@ async def test_interaction_log_picks_the_hostile_customer(
         assert history.row_count >= len(STORABLE) // 2
         subjects = [str(history.get_cell_at((r, 3))) for r in range(history.row_count)]
         assert "[/]" in subjects
+
+        await type_text(pilot, DISMISS)  # the subject
+        await press(pilot, "ctrl+o")  # a case from it: the form lists hostile queues
+        form = app.screen
+        assert isinstance(form, CaseForm)
+        text = guard.check("case form")
+        assert DISMISS in text
+        form.query_one("#case-queue", Select).focus()
+        await press(pilot, "enter")
+        text = guard.check("queue choice")
+        assert "queue ␛]52;c;cm0gLXJmIH4=␇clipboard" in text
+        await press(pilot, "escape")
+        await press(pilot, "escape")
+        assert app.screen is screen
+
+        await press(pilot, "ctrl+l")  # save on a case whose "number" is markup
+        form = app.screen
+        assert isinstance(form, TextPrompt)
+        form.query_one("#prompt-input", Input).value = "[@click=app.quit]x[/]"
+        await press(pilot, "enter")
+        assert app.screen is form, "refused: the prompt stays, with what was typed"
+        text = guard.check("refused number")
+        error = rendered(form.query_one("#form-error"))
+        assert error.startswith("'[@click=app.quit]x[/]' is not a case number")
+        await click_text(pilot, form.query_one("#form-error"), "x[/]")
+        guard.check("click on the error")
+        await press(pilot, "escape")
+        assert app.screen is screen
         await press(pilot, "ctrl+r")
         for text_ in ("[bold]never", "\x1b]0;pw", "\u202eevil"):  # other matches, drawn
             await type_text(pilot, text_)
@@ -385,9 +413,11 @@ async def test_knowledge_search_and_markdown_preview(
         assert "[@click=app.quit]click me[/]" in text
         await click_text(pilot, screen.query_one("#kb-preview"), "click me")
         guard.check("click in the article")
-        await click_text(pilot, screen.query_one("#kb-preview"), "link")
+        await click_text(pilot, screen.query_one("#kb-preview"), "see this")
         guard.check("click on a link")
         assert opened == [], "an article's link is not opened"
+        assert any(m.startswith("link (not opened): https://evil.example/")
+                   for _, m in app.notices), "the click landed on the link, which says where"
 
 
 async def test_command_palette_search_shows_titles_as_text(
