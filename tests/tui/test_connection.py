@@ -29,7 +29,7 @@ from casedesk.screens import actions as actions_module
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.inbox import InboxScreen
 from casedesk.screens.modals import WAITING, Form, ResolveForm, TextPrompt
-from casedesk.services import cases, live, queries, workflow
+from casedesk.services import cases, live, queries, tasks, workflow
 from tests.conftest import World
 from tests.tui.conftest import make_app, press, settle, type_text
 
@@ -234,3 +234,50 @@ async def test_a_slow_status_change_says_so_on_the_status_line(
         await until(pilot, lambda: shown(line) == "", seconds=3.0)
         await settle(pilot)
         assert queries.get_case(desk, case.label).status == "in_progress"
+
+
+async def test_task_and_time_dialogs_keep_what_was_typed_when_refused(
+    tui_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = tui_world.desk
+    case = cases.create_case(desk, tui_world.ana, title="Sin línea")
+
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(actions_module.cases, "log_time", locked)
+    app = make_app(tui_world, "ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_case(case.label)
+        await settle(pilot)
+
+        await press(pilot, "t")  # a due time the service refuses
+        form = app.screen
+        assert isinstance(form, Form)
+        await type_text(pilot, "llamar mañana")
+        await press(pilot, "tab")
+        await type_text(pilot, "pronto")
+        await press(pilot, "enter")
+        assert app.screen is form
+        assert form_error(form) != ""
+        assert form.query_one("#task-title", Input).value == "llamar mañana"
+        form.query_one("#task-due", Input).value = "2h"
+        await press(pilot, "ctrl+s")
+        assert app.screen is not form
+        titles = [t.title for t in tasks.list_tasks(desk, case=case.label, include_done=True)]
+        assert titles == ["llamar mañana"]
+
+        await press(pilot, "l")  # a refused time entry
+        form = app.screen
+        assert isinstance(form, Form)
+        await type_text(pilot, "15")
+        await press(pilot, "tab")
+        await type_text(pilot, "diagnóstico")
+        await press(pilot, "enter")
+        assert app.screen is form
+        assert form_error(form) == "database error: database is locked"
+        assert form.query_one("#time-minutes", Input).value == "15"
+        assert form.query_one("#time-note", Input).value == "diagnóstico"
+        await press(pilot, "escape")
+        assert isinstance(app.screen, CaseScreen)
