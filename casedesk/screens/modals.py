@@ -59,14 +59,14 @@ class Form(ModalScreen[Any]):
 
     TITLE_TEXT = ""
 
-    def body(self) -> ComposeResult:
-        yield from ()
-
     _write: Callable[[Any], Any] | None = None
     _written: Callable[[Any], None] | None = None
     _refused: Callable[[BaseException], None] | None = None
     _writing = False
     _wait_timer: Timer | None = None
+
+    def body(self) -> ComposeResult:
+        yield from ()
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -83,8 +83,8 @@ class Form(ModalScreen[Any]):
         refused: Callable[[BaseException], None] | None = None,
     ) -> Form:
         """Make submitting run ``write(value)`` in a worker; the form closes (with ``None``)
-        only once it has returned, after calling ``written(result)``; an error is shown in
-        the form and passed to ``refused``."""
+        only once it has returned, then ``written(result)`` is called; an error is shown in
+        the form (which stays open, as typed) and passed to ``refused``."""
         self._write, self._written, self._refused = write, written, refused
         return self
 
@@ -101,7 +101,7 @@ class Form(ModalScreen[Any]):
 
     def action_cancel(self) -> None:
         if self._writing:
-            self._hint("saving… (Esc again once the database has answered)")
+            self._hint("saving… — Esc closes once the database has answered")
             return
         self.dismiss(None)
 
@@ -112,7 +112,10 @@ class Form(ModalScreen[Any]):
         if value is None:
             return
         if self._write is None:
-            self.dismiss(value)
+            if self._written is None:  # a form without a write: its value is the result
+                self.dismiss(value)
+            else:  # written already (see _write_done)
+                self.dismiss(None)
             return
         self._start_write(self._write, value)
 
@@ -145,10 +148,16 @@ class Form(ModalScreen[Any]):
         self._hint(HINT)
 
     def _write_done(self, result: Any) -> None:
+        """Close, then hand the result on (after the close, so that what it does — e.g.
+        open the case just made — happens on the screen below)."""
         self._stop_waiting()
-        if self._written is not None:
-            self._written(result)
-        self.dismiss(None)
+        written, self._write = self._written, None
+        if self.app.screen is self:
+            self.dismiss(None)
+        else:  # the agent went to another screen meanwhile: done, nothing more to save
+            self._hint("saved · Esc closes")
+        if written is not None:
+            self.app.call_later(written, result)
 
     def _write_failed(self, exc: BaseException) -> None:
         self._stop_waiting()
