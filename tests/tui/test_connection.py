@@ -26,9 +26,10 @@ from textual.widgets import Input, Static, TextArea
 from casedesk.app import CaseDeskApp
 from casedesk.errors import StaleVersion
 from casedesk.screens import actions as actions_module
+from casedesk.screens import interactions as interactions_module
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.inbox import InboxScreen
-from casedesk.screens.modals import WAITING, Form, ResolveForm, TextPrompt
+from casedesk.screens.modals import WAITING, CaseForm, Form, ResolveForm, TextPrompt
 from casedesk.services import cases, live, queries, tasks, workflow
 from tests.conftest import World
 from tests.tui.conftest import make_app, press, settle, type_text
@@ -281,3 +282,43 @@ async def test_task_and_time_dialogs_keep_what_was_typed_when_refused(
         assert form.query_one("#time-note", Input).value == "diagnóstico"
         await press(pilot, "escape")
         assert isinstance(app.screen, CaseScreen)
+
+
+async def test_a_refused_case_from_a_call_logs_the_call_once_and_keeps_the_form(
+    tui_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = interactions_module.cases.create_case
+    tries: list[str] = []
+
+    def create(*args: Any, **kwargs: Any) -> Any:
+        tries.append(kwargs["title"])
+        if len(tries) == 1:
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(interactions_module.cases, "create_case", create)
+    app = make_app(tui_world, "ana", start_mode="log")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "juan")
+        await pilot.pause(0.25)
+        await settle(pilot)
+        await press(pilot, "down", "enter")
+        await type_text(pilot, "Sin conexión desde ayer")
+        await press(pilot, "ctrl+o")
+        form = app.screen
+        assert isinstance(form, CaseForm)
+        form.query_one("#case-title", Input).value = "Sin conexión (fibra)"
+        await press(pilot, "ctrl+s")
+        assert app.screen is form
+        assert form_error(form) == "database error: database is locked"
+        assert form.query_one("#case-title", Input).value == "Sin conexión (fibra)"
+        await press(pilot, "ctrl+s")  # retry: the case, on the call already logged
+        assert app.current_mode == "case"
+        assert tries == ["Sin conexión (fibra)"] * 2
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and screen.bundle is not None
+        calls = queries.customer_history(tui_world.desk, tui_world.contact_id).interactions
+        assert [(c.subject, c.case) for c in calls] == [
+            ("Sin conexión desde ayer", screen.bundle.case.label)
+        ]
