@@ -3,9 +3,10 @@
 A world whose every text field — queue, agent, account and contact names, case titles and
 descriptions, notes, tasks, interaction subjects and notes, article titles, keywords and
 bodies — comes from :data:`tests.hostile.STORABLE` is seeded through the services; then
-each screen is driven with the Pilot. After every step: the app still runs, no action ran
-(``app.quit`` and ``screen.dismiss`` are recorded instead of run), what is drawn holds no
-terminal control, and the hostile text is drawn literally (``[/]`` visible, no link).
+each screen is driven with the Pilot (toasts on). After every step: the app still runs, no
+action ran (``app.quit`` and ``screen.dismiss`` are recorded instead of run), what is drawn
+holds no terminal control, and the hostile text is drawn literally (``[/]`` visible, no
+link).
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ async def test_inbox_and_wip_show_hostile_names_as_text(
     tui_world: World, hostile: Hostile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(tui_world, "ana", start_mode="inbox")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         guard = Guard(app, monkeypatch)
         await settle(pilot)
         text = guard.check("inbox")
@@ -204,7 +205,7 @@ async def test_case_screen_timeline_description_guidance(
     tui_world: World, hostile: Hostile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(tui_world, "ana", start_mode="wip")
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
         guard = Guard(app, monkeypatch)
         await settle(pilot)
         app.open_case(hostile.case)
@@ -253,7 +254,20 @@ async def test_case_screen_timeline_description_guidance(
         guard.check("history click")
         await press(pilot, "escape")
 
-        await press(pilot, "n")  # a note that is hostile itself, and refused
+        await press(pilot, "g")  # a "number" that is markup: refused in a toast, as text
+        await type_text(pilot, "[@click=app.quit]x[/]")
+        await press(pilot, "enter")
+        assert app.notices[-1] == (
+            "error", "'[@click=app.quit]x[/]' is not a case number (expected e.g. CS-000123)"
+        )
+        await pilot.pause(0.3)
+        text = guard.check("toast")
+        assert "'[@click=app.quit]x[/]'" in text  # in the toast (wrapped after it)
+        await click_text(pilot, screen, "[@click=app.quit]x")
+        guard.check("click on the toast")
+        await press(pilot, "escape")
+
+        await press(pilot, "n")  # a note that is hostile itself
         assert isinstance(app.screen, TextPrompt)
         await type_text(pilot, CLICK)
         await press(pilot, "enter")
@@ -267,7 +281,7 @@ async def test_interaction_log_picks_the_hostile_customer(
     tui_world: World, hostile: Hostile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(tui_world, "ana", start_mode="log")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         guard = Guard(app, monkeypatch)
         await settle(pilot)
         screen = app.screen
@@ -339,7 +353,7 @@ async def test_supervisor_view_and_assign_prompt(
     tui_world: World, hostile: Hostile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(tui_world, "maria", start_mode="supervisor")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         guard = Guard(app, monkeypatch)
         await settle(pilot)
         screen = app.screen
@@ -381,7 +395,7 @@ async def test_knowledge_search_and_markdown_preview(
     app = make_app(tui_world, "ana", start_mode="case")
     opened: list[str] = []
     monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         guard = Guard(app, monkeypatch)
         await settle(pilot)
         app.open_case(hostile.case)
@@ -424,7 +438,7 @@ async def test_command_palette_search_shows_titles_as_text(
     tui_world: World, hostile: Hostile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = make_app(tui_world, "ana", start_mode="inbox")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         guard = Guard(app, monkeypatch)
         await settle(pilot)
         for query in ("click me", "[/bold]", "pwned", "never closed"):
