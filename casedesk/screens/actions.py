@@ -124,7 +124,6 @@ class CaseActions(DeskScreen):
         target = self.target()
         if target is None:
             return
-
         self._ask(
             ResolveForm(target[0], workflow.RESOLUTION_TYPES),
             lambda value: (workflow.resolve, (value.type, value.notes)),
@@ -136,7 +135,6 @@ class CaseActions(DeskScreen):
         target = self.target()
         if target is None:
             return
-
         self._ask(
             TextPrompt(f"Cancel {target[0]}: why?", placeholder="duplicate of …, withdrawn …"),
             lambda reason: (workflow.cancel, (reason,)),
