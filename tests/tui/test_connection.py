@@ -48,7 +48,7 @@ def shown(line: Static) -> str:
     return str(line.content) if line.display else ""
 
 
-async def until(pilot: Pilot[Any], condition: Any, seconds: float = 3.0) -> None:
+async def until(pilot: Pilot[Any], condition: Any, seconds: float = 5.0) -> None:
     started = time.monotonic()
     while not condition():
         assert time.monotonic() - started < seconds, "timed out"
@@ -196,7 +196,7 @@ async def test_a_note_waiting_for_a_lock_says_so_in_its_dialog(tui_world: World)
             await pilot.pause(0.5)
             assert app.screen is form and form.writing
             assert form_hint(form) == "saving…"
-            await until(pilot, lambda: form_hint(form) == WAITING, seconds=3.0)
+            await until(pilot, lambda: form_hint(form) == WAITING)
             await pilot.press("escape")  # no closing while the write is out (and no
             await pilot.pause(0.1)  # waiting for the workers: this test holds the lock)
             assert app.screen is form
@@ -216,9 +216,10 @@ async def test_a_slow_status_change_says_so_on_the_status_line(
     desk = tui_world.desk
     case = cases.create_case(desk, tui_world.ana, title="Sin línea")
     real = workflow.start
+    released = threading.Event()
 
     def slow(*args: Any, **kwargs: Any) -> Any:
-        time.sleep(2.5)  # in the worker thread
+        released.wait(10)  # in the worker thread: a write held up until the test says
         return real(*args, **kwargs)
 
     monkeypatch.setattr(actions_module.workflow, "start", slow)
@@ -228,11 +229,14 @@ async def test_a_slow_status_change_says_so_on_the_status_line(
         app.open_case(case.label)
         await settle(pilot)
         line = status_line(app)
+        pressed = time.monotonic()
         await pilot.press("s")
-        await pilot.pause(1.0)
+        await pilot.pause(0.5)
         assert shown(line) == "", "nothing said before 2 s"
-        await until(pilot, lambda: shown(line) == WAITING, seconds=2.0)
-        await until(pilot, lambda: shown(line) == "", seconds=3.0)
+        await until(pilot, lambda: shown(line) == WAITING, seconds=5.0)
+        assert time.monotonic() - pressed >= 2.0
+        released.set()
+        await until(pilot, lambda: shown(line) == "", seconds=5.0)
         await settle(pilot)
         assert queries.get_case(desk, case.label).status == "in_progress"
 
