@@ -10,6 +10,12 @@ worker and bumps :attr:`CaseDeskApp.generation` when it changes; the visible scr
 its lists, the others when they are shown again. Countdowns tick once a second from the
 rows already held and the desk's clock (frozen in tests and snapshots).
 
+Connection state: when a poll fails the status line above the footer says
+"database unreachable — retrying" (the lists keep what they hold, and say it may be stale)
+until a poll succeeds again, which also reloads them. A change that has not returned after
+two seconds is said there too ("waiting for the database…"); a form that writes says it
+inside itself (:mod:`casedesk.screens.modals`).
+
 Key bindings carry ids (``go-inbox``, ``case-resolve`` …) and can be remapped in the config
 file's ``[keymap]`` table, e.g. ``go-inbox = "f9"``.
 """
@@ -35,6 +41,7 @@ from casedesk.services import board, live, sla_explain
 from casedesk.services.context import Actor, Desk
 from casedesk.services.sla import PolicyTargets
 from casedesk.services.views import CaseDetail
+from casedesk.textsafe import one_line, visible
 
 if TYPE_CHECKING:
     from casedesk.screens.case import CaseScreen
@@ -117,6 +124,11 @@ class CaseDeskApp(App[None]):
         self.generation = 0
         self.token: tuple[Any, ...] | None = None
         self._polling = False
+        #: When the last poll failed (None: the database answered).
+        self.unreachable_since: datetime | None = None
+        self._slow_writes = 0
+        self._pending_writes: dict[int, Any] = {}
+        self._write_seq = 0
         self.current_case: str | None = None
         self.previous_mode: str | None = None
         #: Every SLA policy's targets by name, loaded once (for exact clock states).
@@ -178,7 +190,7 @@ class CaseDeskApp(App[None]):
 
     def _start(self) -> None:
         assert self.actor is not None
-        self.sub_title = f"{self.actor.name} · {self.actor.role}"
+        self.sub_title = one_line(f"{self.actor.name} · {self.actor.role}")
         if self._timezone_name is None:
             self._load_timezone(self.actor.id)
         mode = self.start_mode
@@ -241,17 +253,28 @@ class CaseDeskApp(App[None]):
         self._polling = True
         try:
             token = live.change_token(self.desk)
-        except Exception:  # noqa: BLE001 - a missed poll is retried a second later
-            token = None
+        except Exception:  # noqa: BLE001 - a missed poll is said, and retried a second later
+            self.call_from_thread(self._poll_failed)
+            return
         self.call_from_thread(self._token_seen, token, force)
+
+    def _poll_failed(self) -> None:
+        self._polling = False
+        if self.unreachable_since is None:
+            self.unreachable_since = self.now()
+            self._db_status_changed()
 
     def _token_seen(self, token: tuple[Any, ...] | None, force: bool = False) -> None:
         self._polling = False
+        back = self.unreachable_since is not None
+        if back:
+            self.unreachable_since = None
+            self._db_status_changed()
         baseline = self.token is None
         moved = token is not None and token != self.token
         if token is not None:
             self.token = token
-        if force or (moved and not baseline):
+        if force or back or (moved and not baseline):
             self.generation += 1
             screen = self.desk_screen()
             if screen is not None:
@@ -260,6 +283,46 @@ class CaseDeskApp(App[None]):
     def data_changed(self) -> None:
         """This workstation changed something: refresh now rather than at the next poll."""
         self.poll_changes(force=True)
+
+    # --- connection state -------------------------------------------------------------
+
+    @property
+    def db_status(self) -> str:
+        """What the status line says about the database ("" when all is well)."""
+        if self.unreachable_since is not None:
+            since = self.unreachable_since.astimezone(self.tz).strftime("%H:%M:%S")
+            return f"database unreachable — retrying · lists may be stale (since {since})"
+        if self._slow_writes:
+            return "waiting for the database — another write holds the lock…"
+        return ""
+
+    def _db_status_changed(self) -> None:
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if isinstance(screen, DeskScreen) and screen.is_attached:
+                    screen.show_db_status(self.db_status)
+
+    def write_started(self) -> int:
+        """A change began: if it has not returned after 2 s, the status line says so."""
+        self._write_seq += 1
+        seq = self._write_seq
+        self._pending_writes[seq] = self.set_timer(2.0, lambda: self._write_slow(seq))
+        return seq
+
+    def _write_slow(self, seq: int) -> None:
+        if self._pending_writes.get(seq) is not None:
+            self._pending_writes[seq] = None
+            self._slow_writes += 1
+            self._db_status_changed()
+
+    def write_finished(self, seq: int) -> None:
+        """The change ``seq`` returned (done or refused)."""
+        timer = self._pending_writes.pop(seq, "gone")
+        if timer is None:
+            self._slow_writes -= 1
+            self._db_status_changed()
+        elif timer != "gone":
+            timer.stop()
 
     # --- navigation -------------------------------------------------------------------
 
@@ -332,7 +395,9 @@ class CaseDeskApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Show a toast and keep it in :attr:`notices` (service messages are not markup)."""
+        """Show a toast and keep it in :attr:`notices`: never markup (service messages quote
+        what people typed), terminal controls shown visibly."""
+        message = visible(message)
         self.notices.append((severity, message))
         super().notify(
             message,

@@ -4,7 +4,7 @@
 * every key binding of the current screen and of the app, by its description;
 * a case number (``CS-000123``, ``cs-123``, ``123``) opens that case; three or more
   letters also offer the cases whose title or customer matches (``queries.search_cases``,
-  run off the event loop).
+  run off the event loop), shown as plain text (a title is never markup).
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from casedesk.services import queries
 from casedesk.services.context import case_label
+from casedesk.textsafe import one_line
 
 if TYPE_CHECKING:
     from casedesk.app import CaseDeskApp
@@ -83,5 +85,6 @@ class CaseDeskCommands(Provider):
             except Exception:  # noqa: BLE001 - the palette simply offers no cases
                 rows = []
             for row in rows:
-                text = f"Open {row.label} {row.title} — {row.contact or 'no customer'}"
-                yield Hit(0.5, text, partial(app.open_case, row.label), text=text, help=row.status)
+                text = one_line(f"Open {row.label} {row.title} — {row.contact or 'no customer'}")
+                yield Hit(0.5, Content(text), partial(app.open_case, row.label), text=text,
+                          help=row.status)

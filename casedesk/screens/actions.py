@@ -1,5 +1,6 @@
 """Case operations shared by the WIP bin and the case screen: status keys, dispatch, notes,
-time. Each asks what it needs in a modal and calls the service in a worker."""
+time. Each asks what it needs in a modal, which calls the service in a worker and stays open
+until the write has succeeded (a refusal is shown in it, with what was typed)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from textual.binding import Binding, BindingType
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import (
     ChoicePrompt,
-    Resolution,
+    Form,
     ResolveForm,
     TextPrompt,
     TimeForm,
@@ -73,6 +74,31 @@ class CaseActions(DeskScreen):
             **kwargs,
         )
 
+    def _ask(
+        self,
+        form: Form,
+        call: Callable[[Any], tuple[Callable[..., CaseDetail], tuple[Any, ...]]],
+        *,
+        done: str,
+    ) -> None:
+        """Ask in ``form``; its value gives (service function, its arguments after the
+        case), called on the target case at the version the screen shows when the form is
+        submitted (after a refused try, the screen has reloaded behind the form)."""
+        target = self.target()
+        if target is None:
+            return
+        label = target[0]
+
+        def write(value: Any) -> CaseDetail:
+            fn, args = call(value)
+            now = self.target()
+            version = now[1] if now is not None and now[0] == label else target[1]
+            return fn(self.desk, self.actor, label, *args, version=version)
+
+        self.write_from(
+            form, write, done=lambda c: f"{c.label} {done}", then=self.after_change
+        )
+
     def action_start(self) -> None:
         """new → in progress."""
         self._run(workflow.start, done="in progress")
@@ -98,26 +124,21 @@ class CaseActions(DeskScreen):
         target = self.target()
         if target is None:
             return
-
-        def go(value: Resolution | None) -> None:
-            if value is not None:
-                self._run(workflow.resolve, value.type, value.notes, done="resolved")
-
-        self.app.push_screen(ResolveForm(target[0], workflow.RESOLUTION_TYPES), go)
+        self._ask(
+            ResolveForm(target[0], workflow.RESOLUTION_TYPES),
+            lambda value: (workflow.resolve, (value.type, value.notes)),
+            done="resolved",
+        )
 
     def action_cancel_case(self) -> None:
         """Cancel (duplicate, withdrawn) with a reason."""
         target = self.target()
         if target is None:
             return
-
-        def go(reason: str | None) -> None:
-            if reason:
-                self._run(workflow.cancel, reason, done="cancelled")
-
-        self.app.push_screen(
+        self._ask(
             TextPrompt(f"Cancel {target[0]}: why?", placeholder="duplicate of …, withdrawn …"),
-            go,
+            lambda reason: (workflow.cancel, (reason,)),
+            done="cancelled",
         )
 
     def action_dispatch(self) -> None:
@@ -129,18 +150,11 @@ class CaseActions(DeskScreen):
 
         def ask(names: list[str]) -> None:
             choices = [("its home queue", "")] + [(n, n) for n in names]
-            self.app.push_screen(ChoicePrompt(f"Dispatch {label} to", choices), go)
-
-        def go(queue: str | None) -> None:
-            if queue is None:
-                return
-            self.operate(
-                workflow.dispatch,
-                self.desk,
-                self.actor,
-                label,
-                queue or None,
-                version=version,
+            self.write_from(
+                ChoicePrompt(f"Dispatch {label} to", choices),
+                lambda queue: workflow.dispatch(
+                    self.desk, self.actor, label, queue or None, version=version
+                ),
                 done=lambda c: f"{c.label} dispatched to {c.queue}",
                 then=self.after_change,
             )
@@ -153,19 +167,12 @@ class CaseActions(DeskScreen):
         if target is None:
             return
 
-        def go(text: str | None) -> None:
-            if text:
-                self.operate(
-                    cases.add_note,
-                    self.desk,
-                    self.actor,
-                    target[0],
-                    text,
-                    done=f"note added to {target[0]}",
-                    then=self.after_change,
-                )
-
-        self.app.push_screen(TextPrompt(f"Note on {target[0]}", placeholder="internal note"), go)
+        self.write_from(
+            TextPrompt(f"Note on {target[0]}", placeholder="internal note"),
+            lambda text: cases.add_note(self.desk, self.actor, target[0], text),
+            done=f"note added to {target[0]}",
+            then=self.after_change,
+        )
 
     def action_log_time(self) -> None:
         """Record minutes spent on the case."""
@@ -173,17 +180,14 @@ class CaseActions(DeskScreen):
         if target is None:
             return
 
-        def go(value: TimeSpent | None) -> None:
-            if value is not None:
-                self.operate(
-                    cases.log_time,
-                    self.desk,
-                    self.actor,
-                    target[0],
-                    value.minutes,
-                    value.note or None,
-                    done=f"{value.minutes} min logged on {target[0]}",
-                    then=self.after_change,
-                )
+        def write(value: TimeSpent) -> tuple[TimeSpent, CaseDetail]:
+            return value, cases.log_time(
+                self.desk, self.actor, target[0], value.minutes, value.note or None
+            )
 
-        self.app.push_screen(TimeForm(target[0]), go)
+        self.write_from(
+            TimeForm(target[0]),
+            write,
+            done=lambda r: f"{r[0].minutes} min logged on {target[0]}",
+            then=lambda r: self.after_change(r[1]),
+        )

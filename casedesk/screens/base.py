@@ -4,7 +4,10 @@ Screens never touch the database. They call a service function through :meth:`De
 (a read; a newer load of the same key cancels the older) or :meth:`DeskScreen.operate` (a
 change), both thread workers. The result comes back to the screen on the main thread; a
 refused operation (any ``CaseDeskError``) becomes an error notification with the service's
-message, and nothing else happens.
+message, and nothing else happens. A change asked for in a form goes through
+:meth:`ServiceCalls.write_from`: the form stays open until the write succeeds and shows a
+refusal itself, with what was typed. A change that has not returned after two seconds is
+said on the app's status line (``waiting for the database…``) until it returns.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ from sqlalchemy.exc import DBAPIError
 from textual import work
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from casedesk.errors import CaseDeskError
 from casedesk.services.context import Actor, Desk
+from casedesk.textsafe import one_line
 
 if TYPE_CHECKING:
     from casedesk.app import CaseDeskApp
+    from casedesk.screens.modals import Form
 
 T = TypeVar("T")
 
@@ -157,12 +163,36 @@ class ServiceCalls:
         **kwargs: Any,
     ) -> None:
         """Change something in a worker; say ``done`` and call ``then`` on success."""
+        seq = self.app.call_from_thread(self.app.write_started)
         try:
             result = fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a notification
+            self.app.call_from_thread(self.app.write_finished, seq)
             self.app.call_from_thread(self._refused, exc)
             return
+        self.app.call_from_thread(self.app.write_finished, seq)
         self.app.call_from_thread(self._operated, result, then, done)
+
+    def write_from(
+        self,
+        form: Form,
+        write: Callable[[Any], T],
+        *,
+        then: Callable[[T], None] | None = None,
+        done: str | Callable[[T], str] | None = None,
+    ) -> None:
+        """Show ``form``; its value is written by ``write(value)`` (in a worker) and the form
+        stays open until that succeeds, showing a refusal inside with the text intact. On
+        success: say ``done``, refresh, call ``then`` (as :meth:`operate`)."""
+
+        def refused(exc: BaseException) -> None:
+            self.app.data_changed()  # what the agent saw was probably stale
+
+        self.app.push_screen(
+            form.writes(
+                write, written=lambda result: self._operated(result, then, done), refused=refused
+            )
+        )
 
     def _refused(self, exc: BaseException) -> None:
         """A refused change: say why, and reload (what the agent saw was probably stale)."""
@@ -196,11 +226,22 @@ class DeskScreen(ServiceCalls, Screen[None]):
 
     def on_mount(self) -> None:
         self.ready = True
+        self.mount(Static("", id="db-status", classes="db-status"))
+        self.show_db_status(self.app.db_status)
         self.refresh_if_stale()
 
     def on_screen_resume(self) -> None:
-        self.sub_title = f"{self.LABEL} · {self.actor.name} ({self.actor.role})"
+        self.sub_title = one_line(f"{self.LABEL} · {self.actor.name} ({self.actor.role})")
+        self.show_db_status(self.app.db_status)
         self.refresh_if_stale()
+
+    def show_db_status(self, text: str) -> None:
+        """The connection's state on the status line above the footer ("" hides it)."""
+        line = self.query("#db-status")
+        if line:
+            status = line.first(Static)
+            status.update(text)
+            status.set_class(bool(text), "-shown")
 
     def refresh_if_stale(self) -> None:
         """Reload what the screen shows if anything changed since it last loaded."""

@@ -21,15 +21,17 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from casedesk.errors import CaseDeskError
+from casedesk.plain import cell, plain
 from casedesk.screens.actions import CaseActions, status_bindings
 from casedesk.screens.base import error_message
 from casedesk.screens.history import HistoryModal
-from casedesk.screens.modals import TaskForm, TaskSpec, TextPrompt
+from casedesk.screens.modals import TaskForm, TextPrompt
 from casedesk.services import cases, knowledge, queries, tasks, workflow
 from casedesk.services.context import case_label, parse_case_number
 from casedesk.services.sla import ClockState
 from casedesk.services.tasks import TaskView
 from casedesk.services.views import CaseDetail, TimelineEntry
+from casedesk.textsafe import one_line, visible
 from casedesk.widgets.sla import STATE_STYLE, SlaPanel, countdown, local
 
 _KIND_STYLE = {
@@ -131,7 +133,7 @@ class CaseScreen(CaseActions):
         try:
             label = case_label(parse_case_number(number))
         except CaseDeskError as exc:
-            self.app.notify(str(exc), severity="error")
+            self.app.notify(str(exc), severity="error")  # the app's notify: plain text
             return
         if label != self.number:
             self._previous = self.number
@@ -203,7 +205,8 @@ class CaseScreen(CaseActions):
         self._render_header(bundle.case)
         self.query_one("#case-sla", SlaPanel).show(bundle.case)
         self.query_one("#case-description", Static).update(
-            bundle.case.description or Text("no description", style="dim")
+            plain(bundle.case.description) if bundle.case.description
+            else Text("no description", style="dim")
         )
         self._render_tasks(bundle.tasks)
         self._render_timeline(bundle.timeline)
@@ -215,20 +218,20 @@ class CaseScreen(CaseActions):
         articles = self.query_one("#case-articles", OptionList)
         articles.clear_options()
         articles.add_options(
-            [Option(f"{label} {title}", id=label) for label, title in guidance.articles]
+            [Option(cell(f"{label} {title}"), id=label) for label, title in guidance.articles]
             or [Option(Text("no suggestions", style="dim"), disabled=True)]
         )
         similar = self.query_one("#case-similar", OptionList)
         similar.clear_options()
         similar.add_options(
-            [Option(f"{label} {title}", id=label) for label, title in guidance.similar]
+            [Option(cell(f"{label} {title}"), id=label) for label, title in guidance.similar]
             or [Option(Text("none found", style="dim"), disabled=True)]
         )
 
     def _render_header(self, c: CaseDetail) -> None:
         text = Text()
         text.append(f"{c.label}  ", style="bold")
-        text.append(c.title, style="bold")
+        text.append(one_line(c.title), style="bold")
         text.append(f"   [{c.status.replace('_', ' ')}]", style="bold cyan")
         text.append("\nCustomer ", style="dim")
         who = c.contact or "—"
@@ -237,20 +240,20 @@ class CaseScreen(CaseActions):
             who += " · " + " · ".join(contact_bits)
         if c.account:
             who += f" · {c.account}" + (f" ({c.account_tier})" if c.account_tier else "")
-        text.append(who)
+        text.append(one_line(who))
         text.append("\nPriority ", style="dim")
         text.append(c.priority, style="bold red" if c.priority == "high" else "")
         text.append("  Severity ", style="dim")
         text.append(c.severity, style="bold red" if c.severity == "critical" else "")
         text.append("  Owner ", style="dim")
-        text.append(c.owner_name or "— (in queue)")
+        text.append(one_line(c.owner_name or "— (in queue)"))
         text.append("  Queue ", style="dim")
-        text.append(c.queue or "—")
+        text.append(one_line(c.queue or "—"))
         text.append("  Area ", style="dim")
-        text.append(c.area)
+        text.append(one_line(c.area))
         if c.contract_line:
             text.append("  Contract ", style="dim")
-            text.append(c.contract_line)
+            text.append(one_line(c.contract_line))
         if c.parent:
             text.append("  Parent ", style="dim")
             text.append(c.parent)
@@ -259,7 +262,8 @@ class CaseScreen(CaseActions):
             text.append(", ".join(c.children))
         if c.resolution_type:
             text.append("\nResolution ", style="dim")
-            text.append(f"{c.resolution_type}: {c.resolution_notes or ''}", style="green")
+            text.append(visible(f"{c.resolution_type}: {c.resolution_notes or ''}"),
+                        style="green")
         self.query_one("#case-header", Static).update(text)
 
     def _render_tasks(self, items: list[TaskView]) -> None:
@@ -271,8 +275,8 @@ class CaseScreen(CaseActions):
             st = self._task_state(t, now)
             table.add_row(
                 Text(str(st or t.status), style=STATE_STYLE.get(st or "", "dim")),
-                Text(t.title, style="dim strike" if t.status != "open" else ""),
-                t.assignee or "—",
+                cell(t.title, style="dim strike" if t.status != "open" else ""),
+                cell(t.assignee or "—"),
                 local(t.due_at, self.tz()),
                 self._task_left(t, now),
                 key=str(t.id),
@@ -307,9 +311,9 @@ class CaseScreen(CaseActions):
         for e in self.shown_entries(entries):
             table.add_row(
                 local(e.at, tz),
-                e.actor or "system",
+                cell(e.actor or "system"),
                 Text(e.kind, style=_KIND_STYLE.get(e.kind, "")),
-                e.text,
+                cell(e.text),
             )
 
     def tick(self) -> None:
@@ -371,19 +375,13 @@ class CaseScreen(CaseActions):
             return
         label = self.bundle.case.label
 
-        def go(spec: TaskSpec | None) -> None:
-            if spec is not None:
-                self.operate(
-                    tasks.add_task,
-                    self.desk,
-                    self.actor,
-                    title=spec.title,
-                    case=label,
-                    due_in=spec.due_in,
-                    done=f"task added to {label}",
-                )
-
-        self.app.push_screen(TaskForm(label), go)
+        self.write_from(
+            TaskForm(label),
+            lambda spec: tasks.add_task(
+                self.desk, self.actor, title=spec.title, case=label, due_in=spec.due_in
+            ),
+            done=f"task added to {label}",
+        )
 
     def action_complete_task(self) -> None:
         """Mark the highlighted task done."""
@@ -409,21 +407,13 @@ class CaseScreen(CaseActions):
         if target is None:
             return
 
-        def go(parent: str | None) -> None:
-            if parent:
-                self.operate(
-                    cases.link_parent,
-                    self.desk,
-                    self.actor,
-                    target[0],
-                    parent,
-                    version=target[1],
-                    done=lambda c: f"{c.label} linked to parent {c.parent}",
-                    then=self.after_change,
-                )
-
-        self.app.push_screen(
-            TextPrompt(f"Parent case of {target[0]}", placeholder="CS-000123"), go
+        self.write_from(
+            TextPrompt(f"Parent case of {target[0]}", placeholder="CS-000123"),
+            lambda parent: cases.link_parent(
+                self.desk, self.actor, target[0], parent, version=target[1]
+            ),
+            done=lambda c: f"{c.label} linked to parent {c.parent}",
+            then=self.after_change,
         )
 
     def action_history(self) -> None:

@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen, error_message
 from casedesk.services import board, workflow
 from casedesk.services.board import QueueLoad
@@ -160,7 +161,7 @@ class InboxScreen(DeskScreen):
             table.clear()
         for q in loads:
             cells = {
-                "queue": q.name,
+                "queue": cell(q.name),
                 "waiting": count_text(q.waiting),
                 "new": count_text(q.new, q.new_capped),
                 "warning": Text(
@@ -259,19 +260,19 @@ class InboxScreen(DeskScreen):
     def _update_status(self) -> None:
         load = next((q for q in self.loads if q.name == self.queue), None)
         table = self.cases
-        parts = []
+        parts: list[Text] = []
         if self.queue:
-            parts.append(f"[b]{self.queue}[/b]")
+            parts.append(cell(self.queue, "bold"))
         if load is not None:
-            parts.append(f"{load.waiting:,} waiting")
+            parts.append(Text(f"{load.waiting:,} waiting"))
         shown = f"showing {len(table.rows_held):,}"
         if table.next_after is not None:
             shown += " (more as you scroll)"
-        parts.append(shown)
+        parts.append(Text(shown))
         active = [f"{k}={v}" for k, v in self.filters.items() if v]
         if active:
-            parts.append("filter " + ", ".join(active))
-        self.query_one("#inbox-status", Static).update(" · ".join(parts))
+            parts.append(cell("filter " + ", ".join(active)))  # typed by the agent
+        self.query_one("#inbox-status", Static).update(Text(" · ").join(parts))
 
     def tick(self) -> None:
         self.cases.tick()
@@ -346,20 +347,11 @@ class InboxScreen(DeskScreen):
             from casedesk.screens.modals import ChoicePrompt  # loaded when first needed
 
             choices = [(n, n) for n in names if n != row.queue]
-            self.app.push_screen(
-                ChoicePrompt(f"Transfer {row.label} to queue", choices), go
+            self.write_from(
+                ChoicePrompt(f"Transfer {row.label} to queue", choices),
+                lambda queue: workflow.transfer(self.desk, self.actor, row.label, queue),
+                done=lambda c: f"{row.label} transferred to {c.queue}",
             )
-
-        def go(queue: str | None) -> None:
-            if queue:
-                self.operate(
-                    workflow.transfer,
-                    self.desk,
-                    self.actor,
-                    row.label,
-                    queue,
-                    done=f"{row.label} transferred to {queue}",
-                )
 
         self.load("queue-names", board.queue_names, self.desk, then=ask)
 
@@ -368,23 +360,12 @@ class InboxScreen(DeskScreen):
         row = self._selected()
         if row is None:
             return
-
-        def go(reason: str | None) -> None:
-            if reason:
-                self.operate(
-                    workflow.reject,
-                    self.desk,
-                    self.actor,
-                    row.label,
-                    reason,
-                    done=lambda c: f"{c.label} returned to {c.owner_name or c.owner}",
-                )
-
         from casedesk.screens.modals import TextPrompt  # loaded when first needed
 
-        self.app.push_screen(
+        self.write_from(
             TextPrompt(f"Reject {row.label}: why?", placeholder="reason the creator can act on"),
-            go,
+            lambda reason: workflow.reject(self.desk, self.actor, row.label, reason),
+            done=lambda c: f"{c.label} returned to {c.owner_name or c.owner}",
         )
 
     def action_filter_text(self) -> None:

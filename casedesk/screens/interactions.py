@@ -22,10 +22,12 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import CaseForm, ContactForm, TextPrompt
 from casedesk.services import board, cases, directory, interactions, queries
 from casedesk.services.views import CaseDetail, CustomerHistory, InteractionView
+from casedesk.textsafe import one_line
 from casedesk.widgets.call_timer import CallTimer
 from casedesk.widgets.history import CustomerHistoryView
 from casedesk.widgets.sla import local
@@ -152,9 +154,9 @@ class InteractionLogScreen(DeskScreen):
             table.add_row(
                 local(i.started_at, self.tz(), "%H:%M"),
                 f"{arrow} {i.channel}",
-                i.contact or "—",
-                i.subject or "—",
-                i.case or "",
+                cell(i.contact or "—"),
+                cell(i.subject or "—"),
+                cell(i.case or ""),
             )
 
     def _load_history(self) -> None:
@@ -207,9 +209,9 @@ class InteractionLogScreen(DeskScreen):
         if not text:
             options.display = False
             return
-        options.add_options([Option(contact_line(m), id=str(m["id"])) for m in matches])
+        options.add_options([Option(cell(contact_line(m)), id=str(m["id"])) for m in matches])
         options.add_option(
-            Option(Text(f"+ new customer “{text}” (ctrl+n)", style="italic"), id=NEW_CONTACT)
+            Option(cell(f"+ new customer “{text}” (ctrl+n)", "italic"), id=NEW_CONTACT)
         )
         options.highlighted = 0
         options.display = True
@@ -240,7 +242,7 @@ class InteractionLogScreen(DeskScreen):
         """Make ``contact`` the customer of this interaction and show their history."""
         self.contact = contact
         self.query_one("#log-contact", Static).update(
-            Text.assemble(("✔ ", "green"), (contact_line(contact), "bold"))
+            Text.assemble(("✔ ", "green"), cell(contact_line(contact), "bold"))
         )
         options = self.query_one("#log-contact-matches", OptionList)
         options.display = False
@@ -258,17 +260,12 @@ class InteractionLogScreen(DeskScreen):
         else:
             name = text
 
-        def created(values: dict[str, str] | None) -> None:
-            if values is None:
-                return
-            self.operate(
-                self._add_contact,
-                values,
-                then=self.choose_contact,
-                done=lambda c: f"new customer {c['name']}",
-            )
-
-        self.app.push_screen(ContactForm(name, email, phone), created)
+        self.write_from(
+            ContactForm(name, email, phone),
+            self._add_contact,
+            then=self.choose_contact,
+            done=lambda c: f"new customer {c['name']}",
+        )
 
     def _add_contact(self, values: dict[str, str]) -> dict[str, Any]:
         """Runs in a worker: create the contact and read it back as a lookup row."""
@@ -339,35 +336,30 @@ class InteractionLogScreen(DeskScreen):
             return
         area = AREA_OF.get(values["typification"], "general")
 
-        def create(form: dict[str, Any] | None) -> None:
-            if form is None:
-                return
-            self.operate(
-                interactions.log_interaction,
+        logged: list[InteractionView] = []
+
+        def write(form: dict[str, Any]) -> CaseDetail:
+            """Runs in the form's worker: the interaction once (a refused case does not log
+            it again on the next try), then the case from it."""
+            if not logged:
+                logged.append(interactions.log_interaction(self.desk, self.actor, **values))
+            interaction = logged[0]
+            return cases.create_case(
                 self.desk,
                 self.actor,
-                **values,
-                then=lambda i: self._open_case_from(i, form),
+                contact_id=interaction.contact_id,
+                from_interaction=interaction.id,
+                **form,
             )
 
-        self.app.push_screen(
+        self.write_from(
             CaseForm(
                 title=values["subject"],
                 description=values["notes"],
                 area=area,
                 queues=self.queue_names,
             ),
-            create,
-        )
-
-    def _open_case_from(self, interaction: InteractionView, form: dict[str, Any]) -> None:
-        self.operate(
-            cases.create_case,
-            self.desk,
-            self.actor,
-            contact_id=interaction.contact_id,
-            from_interaction=interaction.id,
-            **form,
+            write,
             done=lambda c: f"{c.label} opened from the call",
             then=self._case_opened,
         )
@@ -377,26 +369,24 @@ class InteractionLogScreen(DeskScreen):
         self.app.open_case(case.label)
 
     def action_save_attach(self) -> None:
-        """Save the interaction onto an existing case (asked by number)."""
-        if self._values_preview() is None:
+        """Save the interaction onto an existing case (asked by number; the prompt stays
+        open, with the number typed, until the save succeeds)."""
+        values = self._values()
+        if values is None:
             return
         suggestion = self.attach_case or self._latest_open_case() or ""
 
-        def go(number: str | None) -> None:
-            if number:
-                self.attach_case = number
-                self.action_save()
+        def write(number: str) -> InteractionView:
+            return interactions.log_interaction(
+                self.desk, self.actor, case=number, **values
+            )
 
-        self.app.push_screen(
-            TextPrompt("Save on case", placeholder="CS-000123", value=suggestion), go
+        self.write_from(
+            TextPrompt("Save on case", placeholder="CS-000123", value=suggestion),
+            write,
+            done=lambda i: "interaction saved" + (f" on {i.case}" if i.case else ""),
+            then=lambda i: self.action_reset(),
         )
-
-    def _values_preview(self) -> str | None:
-        subject = self.query_one("#log-subject", Input).value.strip()
-        if not subject:
-            self.app.notify("an interaction needs a subject", severity="error")
-            return None
-        return subject
 
     def _latest_open_case(self) -> str | None:
         history = self.query_one(CustomerHistoryView).history
@@ -446,13 +436,15 @@ class InteractionLogScreen(DeskScreen):
                     "tier": case.account_tier,
                 }
             )
-        self.query_one("#log-subject", Input).value = f"Re: {case.title}"
+        # an Input draws its value as it is: the prefill shows the title's controls visibly
+        # (what the agent sees is what the new interaction will hold)
+        self.query_one("#log-subject", Input).value = f"Re: {one_line(case.title)}"
         self._show_case_line()
 
     def _show_case_line(self) -> None:
         line = self.query_one("#log-case-line", Static)
         if self.attach_case:
-            line.update(Text(f"saves on case {self.attach_case} (ctrl+r clears)", style="bold"))
+            line.update(cell(f"saves on case {self.attach_case} (ctrl+r clears)", "bold"))
         else:
             line.update(
                 Text("ctrl+s save · ctrl+o save and open a case · ctrl+l save on a case",

@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen
 from casedesk.services import knowledge, queries
 from casedesk.services.knowledge import (
@@ -33,6 +34,7 @@ from casedesk.services.knowledge import (
     GuidanceArticle,
 )
 from casedesk.services.views import CaseDetail
+from casedesk.textsafe import one_line, visible
 
 DEBOUNCE = 0.2
 
@@ -44,9 +46,9 @@ def highlighted(snippet: str) -> Text:
     while MARK_START in rest:
         before, _, after = rest.partition(MARK_START)
         word, _, rest = after.partition(MARK_END)
-        text.append(before)
-        text.append(word, style="bold reverse yellow")
-    text.append(rest)
+        text.append(one_line(before))
+        text.append(one_line(word), style="bold reverse yellow")
+    text.append(one_line(rest))
     return text
 
 
@@ -75,7 +77,7 @@ class KnowledgeScreen(DeskScreen):
         with Horizontal():
             yield OptionList(id="kb-results")
             with VerticalScroll(id="kb-preview-box"):
-                yield Markdown("", id="kb-preview")
+                yield Markdown("", id="kb-preview", open_links=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -115,7 +117,7 @@ class KnowledgeScreen(DeskScreen):
         else:
             who = f" — {self.case.contact}" if self.case.contact else ""
             head = "Suggested for case" if suggested else "For case"
-            line.update(f"{head} {self.case.label} {self.case.title}{who}")
+            line.update(cell(f"{head} {self.case.label} {self.case.title}{who}"))
 
     # --- search -------------------------------------------------------------------------
 
@@ -164,7 +166,7 @@ class KnowledgeScreen(DeskScreen):
             prompt = Text.assemble(
                 (r.label, "bold cyan"),
                 "  ",
-                (r.title, "bold"),
+                (one_line(r.title), "bold"),
                 (f"  [{status}]" if status != "published" else "", "dim"),
                 "\n",
                 highlighted(r.snippet or ""),
@@ -192,12 +194,24 @@ class KnowledgeScreen(DeskScreen):
         self.load("kb-article", knowledge.get_article, self.desk, label, then=self._preview)
 
     def _preview(self, article: ArticleView) -> None:
+        """The article as Markdown: its text is never Textual markup (Markdown's inline text
+        is plain content), terminal controls are shown visibly, and a link is not followed
+        (clicking it only says where it points: see :meth:`_link_clicked`)."""
         self.article = article
-        header = f"# {article.label} {article.title}\n\n"
+        header = f"# {article.label} {one_line(article.title)}\n\n"
         meta = f"*{article.status}* · used {article.used_count} times"
         if article.keywords:
-            meta += f" · keywords: {article.keywords}"
-        self.query_one("#kb-preview", Markdown).update(header + meta + "\n\n" + article.body)
+            meta += f" · keywords: {one_line(article.keywords)}"
+        self.query_one("#kb-preview", Markdown).update(
+            header + meta + "\n\n" + visible(article.body)
+        )
+
+    @on(Markdown.LinkClicked, "#kb-preview")
+    def _link_clicked(self, event: Markdown.LinkClicked) -> None:
+        """An article's links come from whoever wrote or imported it: say where a link
+        points instead of opening it."""
+        event.stop()
+        self.app.notify(f"link (not opened): {event.href}", severity="information")
 
     def on_key(self, event: Any) -> None:
         if event.key == "down" and self.focused is self.query_one("#kb-search", Input):

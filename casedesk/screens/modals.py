@@ -1,11 +1,18 @@
 """Small modal forms: a line of text, a choice, resolve, log time, a new contact, a new case,
 a task. Each is a ``ModalScreen[T]`` that dismisses with its value, or ``None`` on Escape.
 Enter in the last field (or ctrl+s anywhere) submits; required fields are checked here, the
-rules by the services."""
+rules by the services.
+
+A form given a write (:meth:`Form.writes`) stays open until that write has succeeded: it
+runs in a worker, a refusal (any error: a rule, a lock timeout, a concurrent change) is
+shown inside the form with everything typed still there, to correct and save again or to
+cancel; after :data:`WAIT_NOTICE_AFTER` seconds without an answer the form says it is
+waiting for the database. Everything shown that came from outside (titles, names, error
+messages) is plain text (:func:`casedesk.plain.plain`), never markup."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -14,8 +21,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
+
+from casedesk.plain import cell, plain
+from casedesk.screens.base import error_message
+
+#: Seconds a write may take before the form says it is waiting for the database.
+WAIT_NOTICE_AFTER = 2.0
+WAITING = "waiting for the database — another write holds the lock…"
+HINT = "Enter/ctrl+s save · Esc cancel"
 
 _FORM_BINDINGS: list[BindingType] = [
     Binding("escape", "cancel", "Cancel", id="form-cancel"),
@@ -43,26 +59,111 @@ class Form(ModalScreen[Any]):
 
     TITLE_TEXT = ""
 
+    _write: Callable[[Any], Any] | None = None
+    _written: Callable[[Any], None] | None = None
+    _refused: Callable[[BaseException], None] | None = None
+    _writing = False
+    _wait_timer: Timer | None = None
+
     def body(self) -> ComposeResult:
         yield from ()
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.TITLE_TEXT, classes="form-title", id="form-title")
+            yield Static(plain(self.TITLE_TEXT), classes="form-title", id="form-title")
             yield from self.body()
             yield Static("", classes="form-error", id="form-error")
-            yield Static("Enter/ctrl+s save · Esc cancel", classes="form-hint")
+            yield Static(HINT, classes="form-hint", id="form-hint")
+
+    def writes(
+        self,
+        write: Callable[[Any], Any],
+        *,
+        written: Callable[[Any], None] | None = None,
+        refused: Callable[[BaseException], None] | None = None,
+    ) -> Form:
+        """Make submitting run ``write(value)`` in a worker; the form closes (with ``None``)
+        only once it has returned, then ``written(result)`` is called; an error is shown in
+        the form (which stays open, as typed) and passed to ``refused``."""
+        self._write, self._written, self._refused = write, written, refused
+        return self
+
+    @property
+    def writing(self) -> bool:
+        """A write is running (the form neither submits again nor closes meanwhile)."""
+        return self._writing
 
     def error(self, message: str) -> None:
-        self.query_one("#form-error", Static).update(message)
+        self.query_one("#form-error", Static).update(plain(message))
+
+    def _hint(self, text: str) -> None:
+        self.query_one("#form-hint", Static).update(text)
 
     def action_cancel(self) -> None:
+        if self._writing:
+            self._hint("saving… — Esc closes once the database has answered")
+            return
         self.dismiss(None)
 
     def action_submit(self) -> None:
+        if self._writing:
+            return
         value = self.value()
-        if value is not None:
-            self.dismiss(value)
+        if value is None:
+            return
+        if self._write is None:
+            if self._written is None:  # a form without a write: its value is the result
+                self.dismiss(value)
+            else:  # written already (see _write_done)
+                self.dismiss(None)
+            return
+        self._start_write(self._write, value)
+
+    def _start_write(self, write: Callable[[Any], Any], value: Any) -> None:
+        self._writing = True
+        self.error("")
+        self._hint("saving…")
+        self._wait_timer = self.set_timer(WAIT_NOTICE_AFTER, self._waiting)
+
+        def body() -> None:
+            try:
+                result = write(value)
+            except Exception as exc:  # noqa: BLE001 - every refusal is shown in the form
+                self.app.call_from_thread(self._write_failed, exc)
+                return
+            self.app.call_from_thread(self._write_done, result)
+
+        self.run_worker(body, name="form-write", group="form-write", thread=True,
+                        exit_on_error=False)
+
+    def _waiting(self) -> None:
+        if self._writing:
+            self._hint(WAITING)
+
+    def _stop_waiting(self) -> None:
+        self._writing = False
+        if self._wait_timer is not None:
+            self._wait_timer.stop()
+            self._wait_timer = None
+        self._hint(HINT)
+
+    def _write_done(self, result: Any) -> None:
+        """Close, then hand the result on (after the close, so that what it does — e.g.
+        open the case just made — happens on the screen below)."""
+        self._stop_waiting()
+        written, self._write = self._written, None
+        if self.app.screen is self:
+            self.dismiss(None)
+        else:  # the agent went to another screen meanwhile: done, nothing more to save
+            self._hint("saved · Esc closes")
+        if written is not None:
+            self.app.call_later(written, result)
+
+    def _write_failed(self, exc: BaseException) -> None:
+        self._stop_waiting()
+        self.error(error_message(exc))
+        if self._refused is not None:
+            self._refused(exc)
 
     def value(self) -> Any:
         """The form's value, or None (after showing why) when it cannot be submitted."""
@@ -111,7 +212,7 @@ class ChoicePrompt(Form):
 
     def body(self) -> ComposeResult:
         yield OptionList(
-            *[Option(label, id=value) for label, value in self._choices], id="choice-list"
+            *[Option(cell(label), id=value) for label, value in self._choices], id="choice-list"
         )
 
     def on_mount(self) -> None:
@@ -119,7 +220,7 @@ class ChoicePrompt(Form):
 
     @on(OptionList.OptionSelected, "#choice-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.action_submit()
 
     def value(self) -> str | None:
         options = self.query_one("#choice-list", OptionList)
@@ -260,7 +361,7 @@ class CaseForm(Form):
             yield Select([(s, s) for s in ("critical", "major", "minor")], value="minor",
                          allow_blank=False, id="case-severity")
         yield Label("Where it goes")
-        options = [("my WIP bin", self.MY_BIN)] + [(f"queue {q}", q) for q in self._queues]
+        options = [("my WIP bin", self.MY_BIN)] + [(cell(f"queue {q}"), q) for q in self._queues]
         yield Select(options, value=self.MY_BIN, allow_blank=False, id="case-queue")
         yield Label("Description")
         yield TextArea(self._description, id="case-description")

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from casedesk.plain import cell
 from casedesk.screens.base import ServiceCalls
 from casedesk.services import directory
 from casedesk.services.views import AgentView
@@ -49,7 +50,7 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
             )
             return
         options.add_options(
-            Option(f"{a.name}  ({a.login}, {a.role})", id=a.login)
+            Option(cell(f"{a.name}  ({a.login}, {a.role})"), id=a.login)
             for a in sorted(active, key=lambda a: a.name)
         )
         options.highlighted = 0

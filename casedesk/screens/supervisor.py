@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
+from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.inbox import PAGE, count_text
 from casedesk.screens.modals import ChoicePrompt
@@ -120,7 +121,7 @@ class SupervisorScreen(DeskScreen):
             table.clear()
         for q in loads:
             cells = {
-                "queue": q.name,
+                "queue": cell(q.name),
                 "waiting": count_text(q.waiting),
                 "new": count_text(q.new, q.new_capped),
                 "warning": Text(count_text(q.warning, q.warning_capped),
@@ -145,7 +146,7 @@ class SupervisorScreen(DeskScreen):
             table.clear()
         for a in loads:
             cells = {
-                "agent": a.name,
+                "agent": cell(a.name),
                 "status": Text(a.status, style=_STATUS_STYLE.get(a.status, "")),
                 "load": load_bar(a.wip, a.capacity),
                 "breached": Text(str(a.breached), style="bold red" if a.breached else "dim"),
@@ -166,11 +167,11 @@ class SupervisorScreen(DeskScreen):
         table = self.cases
         title = self.query_one("#sup-cases-title", Static)
         if kind == "queue":
-            title.update(f"Waiting in queue {name} (a assign · t transfer)")
+            title.update(cell(f"Waiting in queue {name} (a assign · t transfer)"))
             limit = min(max(PAGE, len(table.rows_held)), 2000) if keep else PAGE
         else:
             agent = next((a for a in self.agents if a.login == name), None)
-            title.update(f"In {agent.name if agent else name}'s bin (a assign · y yank)")
+            title.update(cell(f"In {agent.name if agent else name}'s bin (a assign · y yank)"))
             limit = 0
 
         def show(result: tuple[Page | list[CaseRow], dict]) -> None:
@@ -277,18 +278,11 @@ class SupervisorScreen(DeskScreen):
             if a.login != row.owner
         ]
 
-        def go(login: str | None) -> None:
-            if login:
-                self.operate(
-                    workflow.assign,
-                    self.desk,
-                    self.actor,
-                    row.label,
-                    login,
-                    done=lambda c: f"{c.label} assigned to {c.owner_name}",
-                )
-
-        self.app.push_screen(ChoicePrompt(f"Assign {row.label} to", choices), go)
+        self.write_from(
+            ChoicePrompt(f"Assign {row.label} to", choices),
+            lambda login: workflow.assign(self.desk, self.actor, row.label, login),
+            done=lambda c: f"{c.label} assigned to {c.owner_name}",
+        )
 
     def action_yank(self) -> None:
         """Pull the selected case out of its agent's bin, back to its home queue."""
@@ -310,18 +304,11 @@ class SupervisorScreen(DeskScreen):
             return
         choices = [(q.name, q.name) for q in self.queues if q.name != row.queue]
 
-        def go(queue: str | None) -> None:
-            if queue:
-                self.operate(
-                    workflow.transfer,
-                    self.desk,
-                    self.actor,
-                    row.label,
-                    queue,
-                    done=f"{row.label} transferred to {queue}",
-                )
-
-        self.app.push_screen(ChoicePrompt(f"Transfer {row.label} to queue", choices), go)
+        self.write_from(
+            ChoicePrompt(f"Transfer {row.label} to queue", choices),
+            lambda queue: workflow.transfer(self.desk, self.actor, row.label, queue),
+            done=lambda c: f"{row.label} transferred to {c.queue}",
+        )
 
     def action_focus_queues(self) -> None:
         self.query_one("#sup-queues", DataTable).focus()

@@ -31,6 +31,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from casedesk.plain import cell
 from casedesk.services.sla import ClockState
 from casedesk.services.views import CaseRow, Page
 from casedesk.widgets.sla import STATE_STYLE, countdown, local, row_state
@@ -210,6 +211,7 @@ class CaseTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self._width, len(self.rows_held) + 1)
 
     def _make_cells(self, row: CaseRow) -> list[Text]:
+        """The row's cells, made once: outside text literal, one line, controls visible."""
         cells: list[Text] = []
         for cid in self._column_ids:
             if cid == "due":
@@ -217,7 +219,7 @@ class CaseTable(ScrollView, can_focus=True):
             elif cid == "case":
                 cells.append(Text(row.label))
             elif cid == "title":
-                cells.append(Text(row.title))
+                cells.append(cell(row.title))
             elif cid == "status":
                 cells.append(Text(row.status.replace("_", " "),
                                   _STATUS_STYLE.get(row.status, "")))
@@ -226,11 +228,11 @@ class CaseTable(ScrollView, can_focus=True):
             elif cid == "severity":
                 cells.append(Text(row.severity, _SEVERITY_STYLE.get(row.severity, "")))
             elif cid == "contact":
-                cells.append(Text(row.contact or "—"))
+                cells.append(cell(row.contact or "—"))
             elif cid == "queue":
-                cells.append(Text(row.queue or "—"))
+                cells.append(cell(row.queue or "—"))
             elif cid == "owner":
-                cells.append(Text(row.owner_name or "—"))
+                cells.append(cell(row.owner_name or "—"))
             elif cid == "created":
                 cells.append(Text(local(row.created_at, self._tz())))
         return cells
@@ -274,13 +276,13 @@ class CaseTable(ScrollView, can_focus=True):
 
     def _strip(self, cells: list[Text], style: Style, scroll_x: int, width: int) -> Strip:
         segments = [Segment(" ", style)]
-        for cid, cell in zip(self._column_ids, cells, strict=True):
+        for cid, value in zip(self._column_ids, cells, strict=True):
             size = COLUMNS[cid][1]
-            text = cell.plain
+            text = value.plain
             if len(text) > size:
                 text = text[: size - 1] + "…"
-            cell_style = style + cell.style if isinstance(cell.style, Style) else (
-                style + Style.parse(cell.style) if cell.style else style
+            cell_style = style + value.style if isinstance(value.style, Style) else (
+                style + Style.parse(value.style) if value.style else style
             )
             segments.append(Segment(text.ljust(size), cell_style))
             segments.append(Segment(" " * _GAP, style))

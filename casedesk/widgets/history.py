@@ -13,7 +13,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from casedesk.plain import cell
 from casedesk.services.views import CustomerHistory
+from casedesk.textsafe import one_line
 from casedesk.widgets.sla import local
 
 
@@ -80,8 +82,8 @@ class CustomerHistoryView(Vertical):
             return
         account = f" · {history.account}" if history.account else ""
         title.update(
-            f"{history.contact}{account} — {len(history.interactions)} interactions, "
-            f"{len(history.cases)} cases"
+            cell(f"{history.contact}{account} — {len(history.interactions)} interactions, "
+                 f"{len(history.cases)} cases")
         )
         for i in history.interactions:
             arrow = "→" if i.direction == "outbound" else "←"
@@ -89,24 +91,24 @@ class CustomerHistoryView(Vertical):
                 local(i.started_at, tz),
                 f"{arrow} {i.channel}",
                 i.typification,
-                i.subject or "—",
-                i.case or "",
+                cell(i.subject or "—"),
+                cell(i.case or ""),
             )
         for c in history.cases:
             cases.add_row(
                 c.label,
-                c.title,
+                cell(c.title),
                 c.status.replace("_", " "),
-                c.owner_name or (f"queue {c.queue}" if c.queue else "—"),
+                cell(c.owner_name or (f"queue {c.queue}" if c.queue else "—")),
                 key=c.label,
             )
         text = Text()
         text.append("Products and services\n", style="bold")
         for p in history.products or ["none on record"]:
-            text.append(f"  • {p}\n")
+            text.append(f"  • {one_line(p)}\n")
         text.append("Contracts\n", style="bold")
         for c in history.contracts or ["none on record"]:
-            text.append(f"  • {c}\n")
+            text.append(f"  • {one_line(c)}\n")
         holdings.update(text)
 
     @on(DataTable.RowSelected, "#history-cases")

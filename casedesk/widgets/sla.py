@@ -23,6 +23,7 @@ from textual.widgets import Static
 from casedesk.services.sla import FAR_FUTURE, ClockState, PolicyTargets
 from casedesk.services.sla_explain import clock_infos
 from casedesk.services.views import CaseDetail, CaseRow
+from casedesk.textsafe import one_line
 
 #: Rich styles of the five states agents see.
 STATE_STYLE: dict[str, str] = {
@@ -157,6 +158,6 @@ class SlaPanel(Static):
             text.append(f"{local(due, self._tz()):<12}")
             text.append(f"{str(st or '—'):<9}", style=style)
             text.append(rest, style=style)
-        policy = case.sla_policy or "no policy"
+        policy = one_line(case.sla_policy) if case.sla_policy else "no policy"  # from a file
         text.append(f"\npolicy {policy} · countdowns in business time", style="dim")
         self.update(text)

@@ -1,4 +1,4 @@
-"""Snapshots of each main screen (120×40) with a frozen clock and fixed data.
+"""Snapshots of each main screen (120×40 and 80×24) with a frozen clock and fixed data.
 
 Regenerate after an intended change with ``pytest tests/tui/test_snapshots.py
 --snapshot-update`` and review the SVGs under ``tests/tui/__snapshots__``.
@@ -10,14 +10,17 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from sqlalchemy.exc import OperationalError
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, TextArea
 
-from casedesk.services import cases, interactions, knowledge, tasks, workflow
+from casedesk.services import cases, interactions, knowledge, live, tasks, workflow
 from tests.conftest import World
 from tests.tui.conftest import make_app, settle, type_text
 
 SIZE = (120, 40)
+SMALL = (80, 24)
 
 
 def build(world: World) -> dict[str, str]:
@@ -84,45 +87,45 @@ def test_sign_in(snap_compare: Any, tui_world: World) -> None:
     assert snap_compare(make_app(tui_world, None), terminal_size=SIZE, run_before=steady())
 
 
-def test_inbox(snap_compare: Any, tui_world: World) -> None:
-    build(tui_world)
-
-    async def technical(pilot: Pilot[Any]) -> None:
-        screen: Any = pilot.app.screen
-        queues = screen.query_one("#inbox-queues", DataTable)
-        for _ in range(100):  # a loaded machine may still be landing on the first queue
-            if screen.queue is not None and queues.row_count:  # (counts come after the page)
-                break
-            await pilot.pause(0.05)
-        queues.move_cursor(row=1)
-        for _ in range(100):
-            if screen.queue == "technical":
-                break
-            await pilot.pause(0.05)
-        await settle(pilot)
-
-    app = make_app(tui_world, "ana", start_mode="inbox")
-    assert snap_compare(app, terminal_size=SIZE, run_before=steady(technical))
+async def _technical_queue(pilot: Pilot[Any]) -> None:
+    screen: Any = pilot.app.screen
+    queues = screen.query_one("#inbox-queues", DataTable)
+    for _ in range(100):  # a loaded machine may still be landing on the first queue
+        if screen.queue is not None and queues.row_count:  # (counts come after the page)
+            break
+        await pilot.pause(0.05)
+    queues.move_cursor(row=1)
+    for _ in range(100):
+        if screen.queue == "technical":
+            break
+        await pilot.pause(0.05)
+    await settle(pilot)
 
 
-def test_wip_bin(snap_compare: Any, tui_world: World) -> None:
-    build(tui_world)
-    app = make_app(tui_world, "ana", start_mode="wip")
-    assert snap_compare(app, terminal_size=SIZE, run_before=steady())
+def _inbox(snap_compare: Any, world: World, size: tuple[int, int]) -> bool:
+    build(world)
+    app = make_app(world, "ana", start_mode="inbox")
+    return bool(snap_compare(app, terminal_size=size, run_before=steady(_technical_queue)))
 
 
-def test_case_detail(snap_compare: Any, tui_world: World) -> None:
-    labels = build(tui_world)
+def _wip(snap_compare: Any, world: World, size: tuple[int, int]) -> bool:
+    build(world)
+    app = make_app(world, "ana", start_mode="wip")
+    return bool(snap_compare(app, terminal_size=size, run_before=steady()))
+
+
+def _case(snap_compare: Any, world: World, size: tuple[int, int]) -> bool:
+    labels = build(world)
 
     async def open_case(pilot: Pilot[Any]) -> None:
         pilot.app.open_case(labels["tv"])  # type: ignore[attr-defined]
 
-    app = make_app(tui_world, "ana", start_mode="wip")
-    assert snap_compare(app, terminal_size=SIZE, run_before=steady(open_case))
+    app = make_app(world, "ana", start_mode="wip")
+    return bool(snap_compare(app, terminal_size=size, run_before=steady(open_case)))
 
 
-def test_interaction_log(snap_compare: Any, tui_world: World) -> None:
-    build(tui_world)
+def _log(snap_compare: Any, world: World, size: tuple[int, int]) -> bool:
+    build(world)
 
     async def lookup(pilot: Pilot[Any]) -> None:
         await type_text(pilot, "juan")
@@ -132,12 +135,12 @@ def test_interaction_log(snap_compare: Any, tui_world: World) -> None:
         await settle(pilot)
         await type_text(pilot, "Consulta sobre la factura de marzo")
 
-    app = make_app(tui_world, "ana", start_mode="log")
-    assert snap_compare(app, terminal_size=SIZE, run_before=steady(lookup))
+    app = make_app(world, "ana", start_mode="log")
+    return bool(snap_compare(app, terminal_size=size, run_before=steady(lookup)))
 
 
-def test_knowledge(snap_compare: Any, tui_world: World) -> None:
-    labels = build(tui_world)
+def _knowledge(snap_compare: Any, world: World, size: tuple[int, int]) -> bool:
+    labels = build(world)
 
     async def search(pilot: Pilot[Any]) -> None:
         pilot.app.open_case(labels["critical"])  # type: ignore[attr-defined]
@@ -149,15 +152,85 @@ def test_knowledge(snap_compare: Any, tui_world: World) -> None:
         await settle(pilot)
         await pilot.press("down")
 
-    app = make_app(tui_world, "ana", start_mode="inbox")
-    assert snap_compare(app, terminal_size=SIZE, run_before=steady(search))
+    app = make_app(world, "ana", start_mode="inbox")
+    return bool(snap_compare(app, terminal_size=size, run_before=steady(search)))
 
 
-def test_supervisor(snap_compare: Any, tui_world: World) -> None:
-    build(tui_world)
+def _supervisor(snap_compare: Any, world: World, size: tuple[int, int]) -> bool:
+    build(world)
 
     async def technical(pilot: Pilot[Any]) -> None:
         await pilot.press("down", "down")
 
-    app = make_app(tui_world, "maria", start_mode="supervisor")
-    assert snap_compare(app, terminal_size=SIZE, run_before=steady(technical))
+    app = make_app(world, "maria", start_mode="supervisor")
+    return bool(snap_compare(app, terminal_size=size, run_before=steady(technical)))
+
+
+def test_inbox(snap_compare: Any, tui_world: World) -> None:
+    assert _inbox(snap_compare, tui_world, SIZE)
+
+
+def test_wip_bin(snap_compare: Any, tui_world: World) -> None:
+    assert _wip(snap_compare, tui_world, SIZE)
+
+
+def test_case_detail(snap_compare: Any, tui_world: World) -> None:
+    assert _case(snap_compare, tui_world, SIZE)
+
+
+def test_interaction_log(snap_compare: Any, tui_world: World) -> None:
+    assert _log(snap_compare, tui_world, SIZE)
+
+
+def test_knowledge(snap_compare: Any, tui_world: World) -> None:
+    assert _knowledge(snap_compare, tui_world, SIZE)
+
+
+def test_supervisor(snap_compare: Any, tui_world: World) -> None:
+    assert _supervisor(snap_compare, tui_world, SIZE)
+
+
+# --- the same screens on a small terminal (80×24) ---------------------------------------
+
+
+def test_inbox_small(snap_compare: Any, tui_world: World) -> None:
+    assert _inbox(snap_compare, tui_world, SMALL)
+
+
+def test_wip_bin_small(snap_compare: Any, tui_world: World) -> None:
+    assert _wip(snap_compare, tui_world, SMALL)
+
+
+def test_case_detail_small(snap_compare: Any, tui_world: World) -> None:
+    assert _case(snap_compare, tui_world, SMALL)
+
+
+def test_interaction_log_small(snap_compare: Any, tui_world: World) -> None:
+    assert _log(snap_compare, tui_world, SMALL)
+
+
+def test_knowledge_small(snap_compare: Any, tui_world: World) -> None:
+    assert _knowledge(snap_compare, tui_world, SMALL)
+
+
+def test_supervisor_small(snap_compare: Any, tui_world: World) -> None:
+    assert _supervisor(snap_compare, tui_world, SMALL)
+
+
+def test_database_unreachable_small(
+    snap_compare: Any, tui_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status line above the footer while the database does not answer."""
+    build(tui_world)
+
+    def down(desk: Any) -> Any:
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    async def unplug(pilot: Pilot[Any]) -> None:
+        await _technical_queue(pilot)
+        monkeypatch.setattr(live, "change_token", down)
+        pilot.app.data_changed()  # type: ignore[attr-defined]
+        await settle(pilot)
+
+    app = make_app(tui_world, "ana", start_mode="inbox")
+    assert snap_compare(app, terminal_size=SMALL, run_before=steady(unplug))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import DataTable, Select
+from textual.widgets import DataTable, Select, Static, TextArea
 
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.history import HistoryModal
+from casedesk.screens.modals import ResolveForm
 from casedesk.screens.wip import WipScreen
 from casedesk.services import cases, queries, tasks, workflow
 from casedesk.widgets.sla import SlaPanel
@@ -145,7 +146,13 @@ async def test_case_screen_shows_everything_and_runs_every_action(tui_world: Wor
         await press(pilot, "v")
         await type_text(pilot, "nada")
         await press(pilot, "ctrl+s")
-        assert errors(app)[-1].startswith(f"{case.label} is cancelled: cannot resolve it")
+        form = app.screen
+        assert isinstance(form, ResolveForm), "a refused resolve keeps its dialog open"
+        said = str(form.query_one("#form-error", Static).content)
+        assert said.startswith(f"{case.label} is cancelled: cannot resolve it")
+        assert form.query_one("#resolve-notes", TextArea).text == "nada"
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, ResolveForm)
 
 
 async def test_refused_operation_is_a_notification(tui_world: World) -> None:
