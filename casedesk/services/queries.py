@@ -413,11 +413,11 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
                 parts.append(f"status {ev.from_status or '—'} → {ev.to_status}")
             if ev.note:
                 parts.append(ev.note)
-            entries.append(
-                TimelineEntry(
-                    ev.at, ev.kind, agents.get(ev.actor_id), " · ".join(parts), dict(ev.data or {})
-                )
-            )
+            data = dict(ev.data or {})
+            actor = agents.get(ev.actor_id)
+            if actor is None and data.get("by") == "customer":
+                actor = "customer"  # a customer's e-mail resumed or reopened the case
+            entries.append(TimelineEntry(ev.at, ev.kind, actor, " · ".join(parts), data))
         for i, contact, agent, _number in session.execute(
             interaction_select().where(Interaction.case_id == case.id)
         ).all():

@@ -63,4 +63,4 @@ def test_other_arguments_go_to_the_typer_cli(tmp_path: Path) -> None:
     done = _casedesk("--db", f"sqlite:///{tmp_path / 'x.db'}", "db", "upgrade", tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr
     again = _casedesk("--db", f"sqlite:///{tmp_path / 'x.db'}", "db", "info", tmp_path=tmp_path)
-    assert again.returncode == 0 and "0002" in again.stdout
+    assert again.returncode == 0 and "0003" in again.stdout

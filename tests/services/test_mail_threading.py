@@ -159,7 +159,7 @@ def test_a_stranger_cannot_reopen_but_the_customer_does_and_is_named(world: Worl
     assert event.data["contact"] == "juan.perez@example.com"
     assert event.data["contact_id"] == world.contact_id
     line = next(e for e in queries.timeline(world.desk, 1) if e.kind == "reopen")
-    assert line.actor is None  # printed as "system" by the CLI and the case screen
+    assert line.actor == "customer"  # not the supervisor who ran the import, nor "system"
     assert "reopened by the customer's e-mail from juan.perez@example.com" in line.text
     assert "María" not in line.text
     assert [c.number for c in _cases(world)] == [1, 2]  # the troll's mail: a case of its own

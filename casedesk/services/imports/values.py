@@ -20,8 +20,9 @@ from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
 from typing import Any
 
+from casedesk.services.addresses import is_email
+
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE = re.compile(r"^[0-9+()\-./\s]+(?:\s*(?:x|ext\.?)\s*\d+)?$", re.IGNORECASE)
 _DMY = re.compile(
     r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})"
@@ -215,7 +216,7 @@ def _bounded(total: int, value: Any) -> int:
 
 def email_address(value: Any) -> str:
     text = as_text(value).strip()
-    if not _EMAIL.match(text):
+    if not is_email(text):
         raise ValueError(f"{quoted(value)} is not an e-mail address")
     return text.lower()
 
