@@ -5,14 +5,19 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError
 
 from casedesk.errors import CaseDeskError
+from casedesk.textsafe import one_line
 
 
 def failure_line(exc: BaseException) -> tuple[str, int] | None:
-    """``("casedesk: …", exit code)`` for casedesk and database errors, else None."""
+    """``("casedesk: …", exit code)`` for casedesk and database errors, else None.
+
+    The line quotes input (names, titles, paths): it is one line with every terminal
+    control shown visibly; print it with ``markup=False``.
+    """
     if isinstance(exc, CaseDeskError):
-        return f"casedesk: {exc}", exc.exit_code
+        return one_line(f"casedesk: {exc}"), exc.exit_code
     if isinstance(exc, DBAPIError):
         orig = getattr(exc, "orig", None) or exc
         first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-        return f"casedesk: database error: {first}", 2
+        return one_line(f"casedesk: database error: {first}"), 2
     return None

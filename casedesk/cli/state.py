@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,10 +32,15 @@ class CliState:
     def database_url(self) -> str:
         return resolve_database_url(self.db_flag)
 
-    def desk(self, *, check: bool = True) -> Desk:
-        """The service handle, on a database verified to be at this program's schema."""
+    def desk(self, *, check: bool = True, create: bool = False) -> Desk:
+        """The service handle, on a database verified sound and at this program's schema.
+
+        A SQLite file that does not exist is an error ("no database at …") unless
+        ``create``: only ``db upgrade`` and ``demo`` make new databases.
+        """
         if self._desk is None:
-            self._desk = Desk(open_database(self.database_url, check=check), self.clock)
+            engine = open_database(self.database_url, check=check, create=create)
+            self._desk = Desk(engine, self.clock)
         return self._desk
 
     def actor(self) -> Actor:
@@ -53,10 +59,22 @@ class CliState:
             self._desk = None
 
 
+#: Characters JSON leaves raw that would act on a terminal (C1 controls, DEL, bidi
+#: overrides) or cannot be encoded (lone surrogates). They only occur inside strings.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def safe_json(value: Any) -> str:
+    """``value`` as one line of JSON that is safe on a terminal and still the same data:
+    what :data:`_JSON_UNSAFE` matches is written as a ``\\uXXXX`` escape."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
 def print_json(value: Any) -> None:
     """One JSON document on stdout (read models know how to serialise themselves)."""
     if hasattr(value, "to_json"):
         value = value.to_json()
     elif isinstance(value, list):
         value = [v.to_json() if hasattr(v, "to_json") else v for v in value]
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(safe_json(value) + "\n")

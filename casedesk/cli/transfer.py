@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from casedesk.cli import params
+from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, err_console, print_json
 from casedesk.errors import ConfigError
 from casedesk.services.imports import (
@@ -21,6 +22,7 @@ from casedesk.services.imports import (
     export_records,
     run_import,
 )
+from casedesk.services.imports.export import check_export, export_to_file
 from casedesk.services.imports.run import check_options
 
 #: Show a progress bar only for inputs at least this large (bytes, rows or messages).
@@ -68,7 +70,8 @@ class _Bar:
 def import_command(
     ctx: typer.Context,
     kind: str = typer.Argument(
-        ..., metavar="KIND", help=f"What the files hold: {', '.join(KIND_NAMES)}."
+        ..., metavar="KIND", help=f"What the files hold: {', '.join(KIND_NAMES)}.",
+        parser=params.choice("KIND", KIND_NAMES),
     ),
     files: list[Path] = typer.Argument(
         ..., metavar="FILE...", help="CSV, JSON Lines or XLSX files; for emails mbox files, "
@@ -77,7 +80,8 @@ def import_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     on_error: str = typer.Option(
         "skip", "--on-error", help="skip: import the good rows and write the bad ones to a "
-        "rejects file; abort: import nothing if any row is bad."
+        "rejects file; abort: import nothing if any row is bad.",
+        parser=params.choice("--on-error", ("skip", "abort")),
     ),
     maps: list[str] = typer.Option(
         [], "--map", metavar='"COLUMN=FIELD"', help="Map a column to a field (repeatable); "
@@ -100,7 +104,10 @@ def import_command(
     queue: str | None = typer.Option(
         None, "--queue", "-q", help="Queue for new cases that name none (cases, emails)."
     ),
-    batch_size: int = typer.Option(5000, "--batch-size", min=1, help="Rows per transaction."),
+    batch_size: int = typer.Option(
+        5000, "--batch-size", help="Rows per transaction (1 to 1,000,000).",
+        parser=params.integer("--batch-size", 1, 1_000_000),
+    ),
     parallel: bool | None = typer.Option(
         None, "--parallel/--one-process", help="Check rows in a second process while this "
         "one writes (contacts, accounts, interactions; default: for files of 8 MB or more)."
@@ -148,44 +155,47 @@ def _print_summary(summary: ImportSummary) -> None:
                     ("read", "created", "updated", "unchanged", "rejected")))
     console.print(table)
     if summary.details:
-        console.print(", ".join(f"{k}: {v:,}" for k, v in sorted(summary.details.items())))
+        say(console, ", ".join(f"{k}: {v:,}" for k, v in sorted(summary.details.items())))
     for path in summary.rejects:
-        console.print(f"rejected rows and their reasons: {path}")
+        say(console, f"rejected rows and their reasons: {path}")
     for warning in summary.warnings:
-        err_console.print(f"casedesk: warning: {warning}", markup=False)
+        say(err_console, f"casedesk: warning: {warning}")
     for error in summary.errors:
-        err_console.print(error, markup=False)
+        say(err_console, error)
     hidden = summary.rejected - len(summary.errors)
     if hidden > 0:
-        err_console.print(f"… and {hidden:,} more", markup=False)
+        say(err_console, f"… and {hidden:,} more")
 
 
 def export_command(
     ctx: typer.Context,
     kind: str = typer.Argument(
-        ..., metavar="KIND", help=f"What to export: {', '.join(KIND_NAMES)}."
+        ..., metavar="KIND", help=f"What to export: {', '.join(KIND_NAMES)}.",
+        parser=params.choice("KIND", KIND_NAMES),
     ),
-    fmt: str = typer.Option("csv", "--format", "-f", help=f"{' or '.join(FORMATS)}."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+    fmt: str = typer.Option(
+        "csv", "--format", "-f", help="csv (for people and spreadsheets) or jsonl (for "
+        "programs: always written exactly as stored).", parser=params.choice("--format", FORMATS),
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File (default: stdout), written to a temporary file "
+        "beside it and moved into place only when complete."
+    ),
+    raw_formulas: bool = typer.Option(
+        False, "--raw-formulas", help="CSV: keep text that starts with = + - @ as it is "
+        "(by default such cells get a leading ' so a spreadsheet does not run them)."
+    ),
 ) -> None:
     """Export every record of a kind as CSV or JSON Lines (importable back)."""
     state: CliState = ctx.obj
-    if kind not in KIND_NAMES:
-        raise ConfigError(f"unknown kind {kind!r}: choose one of {', '.join(KIND_NAMES)}")
-    if fmt not in FORMATS:
-        raise ConfigError(f"--format {fmt!r}: use csv or jsonl")
     desk = state.desk()
     actor = state.actor()
+    check_export(actor, kind, fmt)  # refused before anything is opened or written
     if output is None:
-        export_records(desk, actor, kind, sys.stdout, fmt)
+        export_records(desk, actor, kind, sys.stdout, fmt, raw_formulas=raw_formulas)
         return
-    try:
-        handle: Any = output.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {output}: {exc.strerror}") from None
-    with handle:
-        count = export_records(desk, actor, kind, handle, fmt)
+    count = export_to_file(desk, actor, kind, output, fmt, raw_formulas=raw_formulas)
     if state.json:
         print_json({"kind": kind, "count": count, "file": str(output)})
     else:
-        err_console.print(f"exported {count:,} {kind} to {output}", markup=False)
+        say(err_console, f"exported {count:,} {kind} to {output}")

@@ -7,15 +7,26 @@ name. Records created in casedesk have no external id; they are written as
 ``casedesk:TABLE:ID``, which the import resolves back to the same record. ``emails``
 exports the e-mail interactions (import such a file back as ``interactions``). Rows are
 read by keyset pages of 5,000 (``WHERE id > :last ORDER BY id``), never all at once.
+
+CSV is for spreadsheets too: a text cell a spreadsheet would run as a formula (``=``,
+``+``, ``-``, ``@``, a leading tab or CR) gets a leading ``'`` (the OWASP rule,
+:func:`casedesk.textsafe.spreadsheet_safe`) unless ``raw_formulas``. JSON Lines is for
+programs and is always written as stored. :func:`export_to_file` checks the permission
+first, writes a temporary file beside the target and moves it into place only when
+everything was written, so a refused or failed export leaves the old file untouched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import Select, select
@@ -34,6 +45,7 @@ from casedesk.models import (
     QueueMember,
 )
 from casedesk.services.context import Actor, Desk, case_label, require_supervisor
+from casedesk.textsafe import spreadsheet_safe
 
 PAGE = 5000
 FORMATS = ("csv", "jsonl")
@@ -260,20 +272,41 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def export_records(desk: Desk, actor: Actor, kind: str, out: TextIO, fmt: str = "csv") -> int:
-    """Write every record of ``kind`` to ``out``; returns how many."""
+def _csv_cell(value: Any, raw_formulas: bool) -> str:
+    """A CSV cell; text (and lists of text) a spreadsheet would run gets a leading ``'``.
+    Numbers, booleans, times and JSON objects are never formulas and stay as they are."""
+    text = _csv_value(value)
+    if raw_formulas or not isinstance(value, str | list):
+        return text
+    return spreadsheet_safe(text)
+
+
+def check_export(actor: Actor, kind: str, fmt: str) -> None:
+    """Refuse an export before anything is opened or written."""
     if kind not in SHAPES:
         raise ConfigError(f"unknown kind {kind!r}: choose one of {', '.join(SHAPES)}")
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: use csv or jsonl")
     require_supervisor(actor, "export records")
+
+
+def export_records(
+    desk: Desk, actor: Actor, kind: str, out: TextIO, fmt: str = "csv", *,
+    raw_formulas: bool = False,
+) -> int:
+    """Write every record of ``kind`` to ``out``; returns how many.
+
+    CSV cells that a spreadsheet would read as a formula get a leading ``'`` unless
+    ``raw_formulas`` (for programs that read the CSV); JSON Lines is always raw.
+    """
+    check_export(actor, kind, fmt)
     shape = SHAPES[kind]()
     count = 0
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(shape.columns)
         for record in _pages(desk, kind, shape):
-            writer.writerow([_csv_value(record[c]) for c in shape.columns])
+            writer.writerow([_csv_cell(record[c], raw_formulas) for c in shape.columns])
             count += 1
     else:
         for record in _pages(desk, kind, shape):
@@ -286,3 +319,49 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
+
+
+def export_to_file(
+    desk: Desk, actor: Actor, kind: str, path: Path, fmt: str = "csv", *,
+    raw_formulas: bool = False,
+) -> int:
+    """Export to ``path`` atomically: permission and flags checked first, then a temporary
+    file beside ``path`` (same folder, so the final rename never crosses file systems) is
+    written, flushed to disk and renamed over ``path``. On any failure the temporary file
+    is removed and ``path`` is left as it was. Returns how many records were written."""
+    check_export(actor, kind, fmt)
+    target = Path(path)
+    if target.is_dir():
+        raise ConfigError(f"cannot write {target}: it is a folder")
+    try:
+        mode = target.stat().st_mode & 0o777 if target.exists() else _default_mode()
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path(".")
+        )
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"cannot write {target}: {reason}") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            count = export_records(desk, actor, kind, handle, fmt, raw_formulas=raw_formulas)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return count
+
+
+def _default_mode() -> int:
+    """The mode a new file gets here (0666 less the umask), read without changing it."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
