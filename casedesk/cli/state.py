@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
 
+from casedesk import jsonsafe
 from casedesk.clock import Clock, system_clock
 from casedesk.config import resolve_agent_login, resolve_database_url
 from casedesk.db import open_database
@@ -59,22 +58,10 @@ class CliState:
             self._desk = None
 
 
-#: Characters JSON leaves raw that would act on a terminal (C1 controls, DEL, bidi
-#: overrides) or cannot be encoded (lone surrogates). They only occur inside strings.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def safe_json(value: Any) -> str:
-    """``value`` as one line of JSON that is safe on a terminal and still the same data:
-    what :data:`_JSON_UNSAFE` matches is written as a ``\\uXXXX`` escape."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
-
-
 def print_json(value: Any) -> None:
     """One JSON document on stdout (read models know how to serialise themselves)."""
     if hasattr(value, "to_json"):
         value = value.to_json()
     elif isinstance(value, list):
         value = [v.to_json() if hasattr(v, "to_json") else v for v in value]
-    sys.stdout.write(safe_json(value) + "\n")
+    sys.stdout.write(jsonsafe.dumps(value) + "\n")

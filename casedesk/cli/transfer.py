@@ -182,8 +182,10 @@ def export_command(
         "beside it and moved into place only when complete."
     ),
     raw_formulas: bool = typer.Option(
-        False, "--raw-formulas", help="CSV: keep text that starts with = + - @ as it is "
-        "(by default such cells get a leading ' so a spreadsheet does not run them)."
+        False, "--raw-formulas", "--raw", help="CSV for programs: every cell exactly as "
+        "stored. By default text starting with = + - @ gets a leading ' (so a spreadsheet "
+        "does not run it) and terminal controls are shown visibly. JSON Lines is always "
+        "the stored data."
     ),
 ) -> None:
     """Export every record of a kind as CSV or JSON Lines (importable back)."""

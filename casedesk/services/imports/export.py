@@ -8,12 +8,16 @@ name. Records created in casedesk have no external id; they are written as
 exports the e-mail interactions (import such a file back as ``interactions``). Rows are
 read by keyset pages of 5,000 (``WHERE id > :last ORDER BY id``), never all at once.
 
-CSV is for spreadsheets too: a text cell a spreadsheet would run as a formula (``=``,
-``+``, ``-``, ``@``, a leading tab or CR) gets a leading ``'`` (the OWASP rule,
-:func:`casedesk.textsafe.spreadsheet_safe`) unless ``raw_formulas``. JSON Lines is for
-programs and is always written as stored. :func:`export_to_file` checks the permission
-first, writes a temporary file beside the target and moves it into place only when
-everything was written, so a refused or failed export leaves the old file untouched.
+CSV is for people and spreadsheets: a text cell a spreadsheet would run as a formula
+(``=``, ``+``, ``-``, ``@``, a leading tab or CR) gets a leading ``'`` (the OWASP rule,
+:func:`casedesk.textsafe.spreadsheet_safe`), and terminal controls (ESC, C1, bidi
+overrides, a lone CR; tabs and line breaks kept) are shown as visible stand-ins (``␛``), unless
+``raw_formulas``: then every cell is exactly as stored, for programs. JSON Lines is for
+programs and always holds the stored data; controls beyond ASCII are written as
+JSON escapes (:mod:`casedesk.jsonsafe`), which decode to the same text.
+:func:`export_to_file` checks the permission first, writes a temporary file beside the
+target and moves it into place only when everything was written, so a refused or failed
+export leaves the old file untouched.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import contextlib
 import csv
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +37,7 @@ from typing import Any, TextIO
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
+from casedesk import jsonsafe
 from casedesk.db import read_session
 from casedesk.errors import ConfigError
 from casedesk.models import (
@@ -272,11 +278,26 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
+#: Characters that act on a terminal (a carriage return too, unless it ends a line).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                       "\u202a-\u202e\u2066-\u2069]")
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else f"<U+{code:04X}>"
+
+
 def _csv_cell(value: Any, raw_formulas: bool) -> str:
-    """A CSV cell; text (and lists of text) a spreadsheet would run gets a leading ``'``.
-    Numbers, booleans, times and JSON objects are never formulas and stay as they are."""
+    """A CSV cell: controls visible and, for text (and lists of text) a spreadsheet would
+    run, a leading ``'``. Numbers, booleans, times and JSON objects are never formulas."""
     text = _csv_value(value)
-    if raw_formulas or not isinstance(value, str | list):
+    if raw_formulas:
+        return text
+    text = _CONTROLS.sub(_stand_in, text.replace("\r\n", "\n"))
+    if not isinstance(value, str | list):
         return text
     return spreadsheet_safe(text)
 
@@ -296,21 +317,26 @@ def export_records(
 ) -> int:
     """Write every record of ``kind`` to ``out``; returns how many.
 
-    CSV cells that a spreadsheet would read as a formula get a leading ``'`` unless
-    ``raw_formulas`` (for programs that read the CSV); JSON Lines is always raw.
+    CSV cells that a spreadsheet would read as a formula get a leading ``'`` and controls
+    are shown visibly, unless ``raw_formulas`` (cells exactly as stored, for programs);
+    JSON Lines always holds the stored data.
     """
     check_export(actor, kind, fmt)
     shape = SHAPES[kind]()
     count = 0
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
+        # csv quotes a field holding the line terminator ("\n") but not a lone "\r",
+        # which readers take as a line break: such rows are written fully quoted.
+        quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(shape.columns)
         for record in _pages(desk, kind, shape):
-            writer.writerow([_csv_cell(record[c], raw_formulas) for c in shape.columns])
+            row = [_csv_cell(record[c], raw_formulas) for c in shape.columns]
+            (quoted if any("\r" in c for c in row) else writer).writerow(row)
             count += 1
     else:
         for record in _pages(desk, kind, shape):
-            out.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+            out.write(jsonsafe.dumps(record, default=_json_default) + "\n")
             count += 1
     return count
 
