@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from casedesk.errors import CaseDeskError
 from casedesk.textsafe import one_line
@@ -19,5 +19,7 @@ def failure_line(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, DBAPIError):
         orig = getattr(exc, "orig", None) or exc
         first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+        if isinstance(exc, DataError):  # SQLSTATE 22: a value the database cannot take
+            return one_line(f"casedesk: the database refused a value: {first}"), 1
         return one_line(f"casedesk: database error: {first}"), 2
     return None

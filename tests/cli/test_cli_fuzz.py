@@ -1,0 +1,129 @@
+"""A fuzz test over the CLI's argument space (issue 10, point 8).
+
+Hypothesis picks a command from the real typer tree and fills its arguments and options
+with hostile values: numbers beyond 64 bits and beyond PostgreSQL's integer range,
+negatives, non-numbers, the hostile corpus, odd dates and durations, empty strings. Whatever
+it picks, the CLI must answer with an exit code in {0, 1, 2} and never a traceback.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import typer.main
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from casedesk.cli import app
+from tests.hostile import CORPUS
+
+runner = CliRunner()
+
+NUMBERS = ["0", "-1", "1", "3", "2147483647", "2147483648", "-2147483649",
+           "9223372036854775807", "9223372036854775808", "99999999999999999999",
+           "1e3", "0x10", "١٢", "12abc", "CS-000001", "cs-99999999999999999999", "KB-000001"]
+DATES = ["0001-01-01", "9999-12-31", "2026-13-45", "2026-03-02T16:00", "2026-03-02T25:00",
+         "2999-01-01T00:00+14:00", "1969-12-31T23:59:59-12:00", "now", "2026-02-30"]
+DURATIONS = ["99999999999d", "0m", "-5h", "1h30m", "4h", "1d", "3661d", "m", "10000000000m"]
+URLS = ["", " ", "sqlite:////proc/nope/x.db", "postgresql://u@h:abc/db", "postgresql://u@[::1/db",
+        "postgresql://u@h:99999/db", "mysql://x@y/z", "sqlite://", "nonsense", "sqlite:///"]
+WORDS = ["", " ", "-", "--", "technical", "maria", "new", "bogus", "csv", "jsonl", "cases",
+         "contacts", "skip", "abort", "high", "critical", "admin", "general"]
+#: Short hostile strings (the 100 kB word is in, once, as a value).
+HOSTILE = [s for s in CORPUS if len(s) < 200] + ["x" * 100_000]
+VALUES = st.sampled_from(NUMBERS + DATES + DURATIONS + URLS + WORDS + HOSTILE)
+
+
+@dataclass(frozen=True)
+class Param:
+    opts: tuple[str, ...]  # empty for an argument
+    flag: bool
+    required: bool
+    many: bool  # a variadic argument
+
+
+@dataclass(frozen=True)
+class Command:
+    path: tuple[str, ...]
+    params: tuple[Param, ...]
+
+
+def _commands(group, path: tuple[str, ...] = ()) -> Iterator[Command]:  # type: ignore[no-untyped-def]
+    for name, command in sorted(group.commands.items()):
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*path, name))
+            continue
+        params = []
+        for p in command.params:
+            if p.param_type_name == "option":
+                if "--help" in p.opts:
+                    continue
+                params.append(Param(tuple(p.opts), bool(p.is_flag), bool(p.required), False))
+            else:
+                params.append(Param((), False, bool(p.required), p.nargs == -1))
+        yield Command((*path, name), tuple(params))
+
+
+COMMANDS = list(_commands(typer.main.get_command(app)))
+
+
+@st.composite
+def invocations(draw: st.DrawFn) -> list[str]:
+    """A command path and hostile arguments for it, sometimes with a hostile --db too."""
+    command = draw(st.sampled_from(COMMANDS))
+    argv = list(command.path)
+    for param in command.params:
+        if param.opts:
+            if not draw(st.booleans()) and not (param.required and draw(st.booleans())):
+                continue
+            flag = draw(st.sampled_from(param.opts))
+            argv += [flag] if param.flag else [flag, draw(VALUES)]
+        else:
+            if not param.required and draw(st.booleans()):
+                continue
+            count = draw(st.integers(1, 3)) if param.many else 1
+            if param.required and draw(st.integers(0, 9)) == 0:
+                count = 0  # a missing argument is a usage error
+            argv += [draw(VALUES) for _ in range(count)]
+    if draw(st.integers(0, 19)) == 0:
+        argv.insert(draw(st.integers(0, len(argv))), draw(st.sampled_from(["--bogus", "-z"])))
+    return argv
+
+
+@pytest.fixture
+def fuzz_db(sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A seeded SQLite file; the test runs in tmp_path (exports and rejects land there)."""
+    path = tmp_path / "fuzz.db"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    result = runner.invoke(app, ["--db", url, "demo", "--cases", "10"])
+    assert result.exit_code == 0, result.output
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EDITOR", "true")
+    monkeypatch.setenv("VISUAL", "true")
+    return url
+
+
+def test_the_command_tree_is_walked() -> None:
+    paths = {" ".join(c.path) for c in COMMANDS}
+    assert {"case show", "case list", "kb add", "sla policy load", "export", "db info"} <= paths
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(argv=invocations(), root=st.sampled_from([None] * 9 + URLS),
+       who=st.sampled_from(["maria", "sofia", "admin", "nobody", "[/]"]))
+def test_no_argument_makes_a_traceback(fuzz_db: str, argv: list[str], root: str | None,
+                                       who: str) -> None:
+    url = fuzz_db if root is None else root
+    result = runner.invoke(app, ["--db", url, "--as", who, *argv])
+    output = result.stdout + result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        argv, repr(result.exception))
+    assert "Traceback" not in output, argv
+    assert result.exit_code in (0, 1, 2), (argv, result.exit_code, output[-500:])
