@@ -167,6 +167,43 @@ def choice(flag: str, values: Iterable[str]) -> Callable[[Any], str | None]:
     return parse
 
 
+def time_zone(value: Any) -> str | None:
+    """An IANA time zone name (``Europe/Madrid``); anything else is a usage error."""
+    if value is None:
+        return None
+    import zoneinfo
+
+    name = str(value).strip()
+    try:
+        if not name or len(name) > 64:
+            raise ValueError(name)
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        raise typer.BadParameter(
+            f"unknown time zone {_shown(value)}: use a name like Europe/Madrid or UTC"
+        ) from None
+    return name
+
+
+def text_encoding(value: Any) -> str | None:
+    """A text encoding Python knows (``utf-8``, ``cp1252`` …); codecs that are not text
+    encodings (``rot13``, ``zlib``) and unknown names are usage errors."""
+    if value is None:
+        return None
+    import codecs
+
+    name = str(value).strip()
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise typer.BadParameter(
+            f"unknown text encoding {_shown(value)}: try utf-8, cp1252 or latin-1"
+        )
+    return name
+
+
 def argv_problem(argv: list[str]) -> str | None:
     """A one-line usage error when an argument cannot be text for the database: a lone
     surrogate (bytes the terminal's encoding could not decode) or a NUL."""

@@ -24,6 +24,7 @@ from casedesk.services.imports import (
 )
 from casedesk.services.imports.export import check_export, export_to_file
 from casedesk.services.imports.run import check_options
+from casedesk.textsafe import one_line
 
 #: Show a progress bar only for inputs at least this large (bytes, rows or messages).
 PROGRESS_MIN = 1_000_000
@@ -34,7 +35,7 @@ class _Bar:
 
     def __init__(self) -> None:
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
+            TextColumn("{task.description}", style="bold", markup=False),
             BarColumn(),
             TextColumn("{task.percentage:>3.0f}%"),
             TextColumn("{task.fields[rows]:>12,} rows"),
@@ -54,7 +55,9 @@ class _Bar:
             if not self.started:
                 self.progress.start()
                 self.started = True
-            task = self.progress.add_task(name, total=max(total, 1), rows=0, rate=0.0)
+            task = self.progress.add_task(  # a file name is outside text: literal
+                one_line(name), total=max(total, 1), rows=0, rate=0.0
+            )
             self.tasks[name] = (task, *self.last)
         task, began, first = self.tasks[name]
         now = time.monotonic()
@@ -88,7 +91,8 @@ def import_command(
         "FIELD '-' ignores the column, 'extras' keeps it in extras."
     ),
     encoding: str | None = typer.Option(
-        None, "--encoding", help="Force the file encoding (default: UTF-8, else cp1252)."
+        None, "--encoding", help="Force the file encoding (default: UTF-8, else cp1252).",
+        parser=params.text_encoding,
     ),
     delimiter: str | None = typer.Option(
         None, "--delimiter", help="Force the CSV delimiter (default: sniffed; \\t for tab)."
@@ -99,7 +103,8 @@ def import_command(
         "(default, Spanish/European) or as March 4."
     ),
     timezone: str = typer.Option(
-        "Europe/Madrid", "--timezone", help="Zone of times written without an offset."
+        "Europe/Madrid", "--timezone", help="Zone of times written without an offset.",
+        parser=params.time_zone,
     ),
     queue: str | None = typer.Option(
         None, "--queue", "-q", help="Queue for new cases that name none (cases, emails)."
