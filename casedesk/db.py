@@ -128,7 +128,8 @@ def make_engine(
                 path.parent.mkdir(parents=True, exist_ok=True)
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
-            raise ConfigError(f"cannot create the database {path}: {reason}") from None
+            verb = "create" if create else "open"
+            raise ConfigError(f"cannot {verb} the database {path}: {reason}") from None
         if not create and not exists:
             what = "is a folder, not a database" if path.is_dir() else "no database at"
             where = f"{path} {what}" if path.is_dir() else f"{what} {path}"

@@ -131,7 +131,12 @@ def import_command(
     )
     check_options(kind, options)
     for path in files:
-        if not path.exists():
+        try:
+            found = path.exists()
+        except (OSError, ValueError) as exc:  # a name too long for the file system …
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ConfigError(f"cannot read {path}: {reason}") from None
+        if not found:
             raise ConfigError(f"no such file: {path}")
     desk = state.desk()
     actor = state.optional_actor()

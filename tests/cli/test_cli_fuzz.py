@@ -36,11 +36,39 @@ WORDS = ["", " ", "-", "--", "technical", "maria", "new", "bogus", "csv", "jsonl
          "contacts", "skip", "abort", "high", "critical", "admin", "general"]
 #: Short hostile strings (the 100 kB word is in, once, as a value).
 HOSTILE = [s for s in CORPUS if len(s) < 200] + ["x" * 100_000]
-VALUES = st.sampled_from(NUMBERS + DATES + DURATIONS + URLS + WORDS + HOSTILE)
+LONG_PATH = "x" * 5000  # longer than any file name may be
+#: Files the fuzz DB's folder holds (made by the fixture): a good CSV, a binary, a folder.
+FILES = ["good.csv", "logo.png", "folder", "missing.csv", LONG_PATH, "-", ".", "/proc/nope/x"]
+#: Values of the right kind for a parameter (by its name), so that hypothesis gets past the
+#: first check of a command and reaches its deeper ones.
+GOOD: dict[str, list[str]] = {
+    "kind": ["contacts", "cases", "agents", "queues", "articles", "emails", "interactions"],
+    "files": FILES, "path": FILES, "file": FILES, "output": FILES + ["out.csv", "nodir/x.csv"],
+    "number": ["CS-000001", "1", "KB-000001", "2", "CS-000003"],
+    "case": ["CS-000001", "CS-000002", "4"], "parent": ["CS-000001"],
+    "queue": ["technical", "billing"], "fmt": ["csv", "jsonl"], "task_id": ["1", "2"],
+    "status": ["new", "in_progress", "resolved"], "priority": ["high"], "severity": ["major"],
+    "on_error": ["skip", "abort"], "role": ["agent", "admin"], "area": ["billing"],
+    "timezone": ["UTC", "Europe/Madrid"], "encoding": ["utf-8", "cp1252", "utf-16"],
+    "due": DATES, "within": DURATIONS, "limit": ["1", "5"], "type_": ["solved"],
+    "contact": ["1", "2"], "version": ["1"], "capacity": ["5"], "login": ["zed", "maria"],
+}
+ANY = NUMBERS + DATES + DURATIONS + URLS + WORDS + HOSTILE + FILES
+
+
+def values(name: str) -> st.SearchStrategy[str]:
+    """Mostly a value of the right kind (when known), else anything hostile."""
+    anything = st.sampled_from(ANY)
+    good = GOOD.get(name)
+    if not good:
+        return anything
+    return st.integers(0, 9).flatmap(
+        lambda n: st.sampled_from(good) if n < 6 else anything)
 
 
 @dataclass(frozen=True)
 class Param:
+    name: str
     opts: tuple[str, ...]  # empty for an argument
     flag: bool
     required: bool
@@ -63,9 +91,10 @@ def _commands(group, path: tuple[str, ...] = ()) -> Iterator[Command]:  # type: 
             if p.param_type_name == "option":
                 if "--help" in p.opts:
                     continue
-                params.append(Param(tuple(p.opts), bool(p.is_flag), bool(p.required), False))
+                params.append(Param(p.name, tuple(p.opts), bool(p.is_flag), bool(p.required),
+                                    False))
             else:
-                params.append(Param((), False, bool(p.required), p.nargs == -1))
+                params.append(Param(p.name, (), False, bool(p.required), p.nargs == -1))
         yield Command((*path, name), tuple(params))
 
 
@@ -82,14 +111,14 @@ def invocations(draw: st.DrawFn) -> list[str]:
             if not draw(st.booleans()) and not (param.required and draw(st.booleans())):
                 continue
             flag = draw(st.sampled_from(param.opts))
-            argv += [flag] if param.flag else [flag, draw(VALUES)]
+            argv += [flag] if param.flag else [flag, draw(values(param.name))]
         else:
             if not param.required and draw(st.booleans()):
                 continue
             count = draw(st.integers(1, 3)) if param.many else 1
             if param.required and draw(st.integers(0, 9)) == 0:
                 count = 0  # a missing argument is a usage error
-            argv += [draw(VALUES) for _ in range(count)]
+            argv += [draw(values(param.name)) for _ in range(count)]
     if draw(st.integers(0, 19)) == 0:
         argv.insert(draw(st.integers(0, len(argv))), draw(st.sampled_from(["--bogus", "-z"])))
     return argv
@@ -104,6 +133,9 @@ def fuzz_db(sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     result = runner.invoke(app, ["--db", url, "demo", "--cases", "10"])
     assert result.exit_code == 0, result.output
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "good.csv").write_text("name,email\nAna [/],ana@example.com\n=1+1,\n")
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)))
+    (tmp_path / "folder").mkdir()
     monkeypatch.setenv("EDITOR", "true")
     monkeypatch.setenv("VISUAL", "true")
     return url

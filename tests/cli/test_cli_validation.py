@@ -214,6 +214,21 @@ def test_binary_files_are_one_line(seeded: str, tmp_path: Path) -> None:
         assert "is not UTF-8 text" in line or "binary" in line or "cannot read" in line
 
 
+def test_paths_too_long_for_the_file_system(seeded: str, tmp_path: Path) -> None:
+    long = str(tmp_path / ("x" * 5000))
+    for args, words in ((["import", "contacts", long], "cannot read"),
+                        (["import", "emails", long], "cannot read"),
+                        (["export", "cases", "-o", long], "cannot write"),
+                        (["export", "cases", "-o", long + "/x.csv"], "cannot write"),
+                        (["kb", "add", "-t", "x", "-f", long], "cannot read"),
+                        (["sla", "policy", "load", long], "cannot read")):
+        code, _, err = cli(seeded, *args, who="sofia")
+        assert code in (1, 2), args
+        assert words in one_line(err) and "File name too long" in err, args
+    code, _, err = cli(f"sqlite:///{long}", "case", "list")
+    assert code == 2 and "cannot open the database" in one_line(err)
+
+
 def test_arguments_that_are_not_text(seeded: str) -> None:
     code, _, err = cli(seeded, "case", "list", "--search", "caf\udce9")
     assert code == 2 and "is not valid text" in one_line(err)

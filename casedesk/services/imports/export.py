@@ -357,9 +357,9 @@ def export_to_file(
     is removed and ``path`` is left as it was. Returns how many records were written."""
     check_export(actor, kind, fmt)
     target = Path(path)
-    if target.is_dir():
-        raise ConfigError(f"cannot write {target}: it is a folder")
     try:
+        if target.is_dir():
+            raise ConfigError(f"cannot write {target}: it is a folder")
         mode = target.stat().st_mode & 0o777 if target.exists() else _default_mode()
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path(".")
