@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -115,7 +114,7 @@ def scan(
     report = sla_scan.scan(state.desk())
     if json_ or state.json:
         data = report.to_json() | {"counts": report.counts(), "total": report.total}
-        print(json.dumps(data, ensure_ascii=False))
+        print_json(data)
         return
     done = {k: v for k, v in report.counts().items() if v}
     if not done:
