@@ -138,6 +138,9 @@ def test_raw_csv_cells_are_as_stored() -> None:
     assert _csv_cell("=1+1", raw_formulas=True) == "=1+1"
     assert _csv_cell("=1+1", raw_formulas=False) == "'=1+1"
     assert _csv_cell(-5, raw_formulas=False) == "-5"  # numbers are never formulas
+    assert _csv_cell("+34 600 111 222", False, "phone") == "+34 600 111 222"
+    assert _csv_cell("+34 600 111 222", False, "title") == "'+34 600 111 222"
+    assert _csv_cell("+1+cmd|' /C calc'!A0", False, "phone") == "'+1+cmd|' /C calc'!A0"
 
 
 def test_argv_problems() -> None:

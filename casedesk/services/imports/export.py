@@ -10,7 +10,8 @@ read by keyset pages of 5,000 (``WHERE id > :last ORDER BY id``), never all at o
 
 CSV is for people and spreadsheets: a text cell a spreadsheet would run as a formula
 (``=``, ``+``, ``-``, ``@``, a leading tab or CR) gets a leading ``'`` (the OWASP rule,
-:func:`casedesk.textsafe.spreadsheet_safe`), and terminal controls (ESC, C1, bidi
+:func:`casedesk.textsafe.spreadsheet_safe`; phone numbers like ``+34 600 111 222`` excepted,
+they can run nothing), and terminal controls (ESC, C1, bidi
 overrides, a lone CR; tabs and line breaks kept) are shown as visible stand-ins (``␛``), unless
 ``raw_formulas``: then every cell is exactly as stored, for programs. JSON Lines is for
 programs and always holds the stored data; controls beyond ASCII are written as
@@ -290,14 +291,20 @@ def _stand_in(match: re.Match[str]) -> str:
     return "\u2421" if code == 0x7F else f"<U+{code:04X}>"
 
 
-def _csv_cell(value: Any, raw_formulas: bool) -> str:
+#: An international phone number: a spreadsheet may read it as arithmetic, but it can call
+#: no function, link or program; guarding it would break the export's re-import.
+_PHONE = re.compile(r"^\+[0-9][0-9 ()./-]*$")
+
+
+def _csv_cell(value: Any, raw_formulas: bool, column: str = "") -> str:
     """A CSV cell: controls visible and, for text (and lists of text) a spreadsheet would
-    run, a leading ``'``. Numbers, booleans, times and JSON objects are never formulas."""
+    run, a leading ``'``. Numbers, booleans, times and JSON objects are never formulas;
+    nor is a ``phone`` made only of digits and phone punctuation after its ``+``."""
     text = _csv_value(value)
     if raw_formulas:
         return text
     text = _CONTROLS.sub(_stand_in, text.replace("\r\n", "\n"))
-    if not isinstance(value, str | list):
+    if not isinstance(value, str | list) or (column == "phone" and _PHONE.match(text)):
         return text
     return spreadsheet_safe(text)
 
@@ -331,7 +338,7 @@ def export_records(
         quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(shape.columns)
         for record in _pages(desk, kind, shape):
-            row = [_csv_cell(record[c], raw_formulas) for c in shape.columns]
+            row = [_csv_cell(record[c], raw_formulas, c) for c in shape.columns]
             (quoted if any("\r" in c for c in row) else writer).writerow(row)
             count += 1
     else:
