@@ -236,7 +236,7 @@ def connect(engine: Engine) -> Iterator[Any]:
     try:
         conn = engine.connect()
     except (OperationalError, DBAPIError) as exc:
-        if is_sqlite(engine) and _is_damage(exc):
+        if is_sqlite(engine) and is_damage(exc):
             raise DatabaseDamaged(
                 f"the database file {engine.url.database} is damaged: {_first_line(exc)}"
             ) from None
@@ -254,7 +254,8 @@ def connect(engine: Engine) -> Iterator[Any]:
 _DAMAGE_WORDS = ("not a database", "malformed", "corrupt", "disk image")
 
 
-def _is_damage(exc: BaseException) -> bool:
+def is_damage(exc: BaseException) -> bool:
+    """Whether a database error says the SQLite file is damaged."""
     text = str(getattr(exc, "orig", None) or exc).lower()
     return any(word in text for word in _DAMAGE_WORDS)
 
@@ -346,7 +347,7 @@ def integrity_check(engine: Engine, *, full: bool = False) -> None:
                         break
                 rows = rows or ["ok"]
     except DBAPIError as exc:
-        if _is_damage(exc):
+        if is_damage(exc):
             raise DatabaseDamaged(f"{where}: {_first_line(exc)}") from None
         raise
     if rows != ["ok"]:

@@ -292,3 +292,31 @@ def test_a_value_the_database_refuses_is_bad_input(seeded: str) -> None:
 def test_empty_as_is_refused(seeded: str) -> None:
     code, _, err = cli(seeded, "case", "list", "--mine", who="")
     assert code == 2 and "--as is empty" in one_line(err)
+
+
+def test_damage_the_open_check_does_not_read_is_still_named(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """Above FULL_CHECK_MAX_BYTES the open checks only the small tables; a damaged case
+    page met later is still reported as damage (exit 2), never as done."""
+    import sqlite3
+
+    from casedesk import db
+
+    path = tmp_path / "big.db"
+    assert cli(f"sqlite:///{path}", "demo", "--cases", "300", who=None)[0] == 0
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages = [r[0] for r in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'case' AND pagetype = 'leaf'")]
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    data = bytearray(path.read_bytes())
+    victim = pages[len(pages) // 2]
+    data[(victim - 1) * page_size:victim * page_size] = b"\x5a" * page_size
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(db, "FULL_CHECK_MAX_BYTES", 0)
+    code, _, err = cli(f"sqlite:///{path}", "export", "cases", who="sofia")
+    assert code == 2
+    assert "the database file is damaged" in one_line(err)
+    code, _, err = cli(f"sqlite:///{path}", "db", "check")
+    assert code == 2 and "is damaged" in one_line(err)
