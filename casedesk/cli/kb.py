@@ -21,7 +21,7 @@ from casedesk.errors import ValidationError
 from casedesk.plain import cell, plain
 from casedesk.services import knowledge
 from casedesk.services.knowledge import MARK_END, MARK_START, ArticleView
-from casedesk.services.sla_config import read_text_file
+from casedesk.services.sla_config import decode_text, read_text_file
 from casedesk.textsafe import one_line, visible
 
 app = typer.Typer(
@@ -67,10 +67,9 @@ def _read_body(body: str | None, file: Path | None) -> str | None:
     if file is None:
         return body
     if str(file) == "-":
-        text = sys.stdin.read()
-        if "\x00" in text:
-            raise ValidationError("standard input looks binary (it holds a NUL byte)")
-        return text
+        stream = getattr(sys.stdin, "buffer", None)
+        data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+        return decode_text(data, "standard input")
     return read_text_file(file)
 
 

@@ -99,16 +99,22 @@ def read_text_file(path: Path) -> str:
         raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from None
     except ValueError as exc:  # a NUL in the path
         raise ValidationError(f"cannot read {str(path)!r}: {exc}") from None
+    return decode_text(data, str(path))
+
+
+def decode_text(data: bytes, where: str) -> str:
+    """UTF-8 ``data`` as text (a BOM dropped); binary or non-UTF-8 data is one clear
+    :class:`ValidationError` naming ``where`` and the offset of the first bad byte."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationError(
-            f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}):"
+            f"{where} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}):"
             " give a text file"
         ) from None
     if "\x00" in text:
         raise ValidationError(
-            f"{path} looks like a binary file (a NUL byte at offset {text.index(chr(0))}):"
+            f"{where} looks like a binary file (a NUL byte at offset {text.index(chr(0))}):"
             " give a text file"
         )
     return text.removeprefix("\ufeff")

@@ -229,6 +229,18 @@ def test_paths_too_long_for_the_file_system(seeded: str, tmp_path: Path) -> None
     assert code == 2 and "cannot open the database" in one_line(err)
 
 
+def test_binary_standard_input_is_one_line(seeded: str) -> None:
+    for data in (b"\xff\xfe\x00binary", b"text\x00nul"):
+        result = runner.invoke(app, ["--db", seeded, "--as", "sofia", "kb", "add", "-t", "x",
+                                     "-f", "-"], input=data)
+        assert result.exit_code == 1
+        assert isinstance(result.exception, SystemExit)
+        assert "standard input" in one_line(result.stderr)
+    result = runner.invoke(app, ["--db", seeded, "--as", "sofia", "kb", "add", "-t", "Stdin",
+                                 "-f", "-"], input="# Título\n\nCuerpo ñ\n".encode())
+    assert result.exit_code == 0, result.stderr
+
+
 def test_arguments_that_are_not_text(seeded: str) -> None:
     code, _, err = cli(seeded, "case", "list", "--search", "caf\udce9")
     assert code == 2 and "is not valid text" in one_line(err)
