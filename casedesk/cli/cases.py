@@ -112,7 +112,9 @@ def list_(
         None, "--status", help=f"Only this status: {', '.join(Status)}.",
         parser=params.choice("--status", Status),
     ),
-    search: str | None = typer.Option(None, "--search", help="Number, title or customer."),
+    search: str | None = typer.Option(
+        None, "--search", help="Number, title or customer.", parser=params.search_text
+    ),
     limit: int = typer.Option(
         50, "--limit", help="At most this many (1 to 10,000).",
         parser=params.integer("--limit", 1, 10_000),

@@ -167,6 +167,25 @@ def choice(flag: str, values: Iterable[str]) -> Callable[[Any], str | None]:
     return parse
 
 
+_NUMBERISH = re.compile(r"^\s*(?:cs-?|kb-?)?[0-9][0-9 ]*\s*$", re.IGNORECASE)
+
+
+def search_text(value: Any) -> str | None:
+    """Search words as typed; a bare number beyond 64 bits (no case number or phone is that
+    long) is refused, as the search would compare it with the numbers it stores."""
+    if value is None:
+        return None
+    text = str(value)
+    if _NUMBERISH.match(text):
+        digits = re.sub(r"[^0-9]", "", text)
+        if int(digits) > 2**63 - 1:
+            raise ValidationError(
+                f"{_shown(value)} is too long a number to search for: case numbers and "
+                "phone numbers have at most 15 digits"
+            )
+    return text
+
+
 def time_zone(value: Any) -> str | None:
     """An IANA time zone name (``Europe/Madrid``); anything else is a usage error."""
     if value is None:

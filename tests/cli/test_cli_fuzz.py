@@ -159,3 +159,35 @@ def test_no_argument_makes_a_traceback(fuzz_db: str, argv: list[str], root: str 
         argv, repr(result.exception))
     assert "Traceback" not in output, argv
     assert result.exit_code in (0, 1, 2), (argv, result.exit_code, output[-500:])
+
+
+#: The values every parameter of every command gets once, the others being of the right kind.
+NASTY = ["99999999999999999999", LONG_PATH, "[/]\x1b]0;x\x07", "", "-", "0"]
+
+
+def _good(param: Param) -> list[str]:
+    """A value of the right kind for a required parameter (or something plausible)."""
+    value = (GOOD.get(param.name) or ["x"])[0]
+    return [value] if not param.opts else [param.opts[0], value]
+
+
+def test_every_parameter_of_every_command_takes_every_nasty_value(fuzz_db: str) -> None:
+    """Deterministic companion of the fuzz: one hostile value at a time, everywhere."""
+    failures = []
+    for command in COMMANDS:
+        for target in command.params:
+            if target.flag:
+                continue
+            for nasty in NASTY:
+                argv = list(command.path)
+                for param in command.params:
+                    if param is target:
+                        argv += [nasty] if not param.opts else [param.opts[0], nasty]
+                    elif param.required:
+                        argv += _good(param)
+                result = runner.invoke(app, ["--db", fuzz_db, "--as", "sofia", *argv])
+                output = result.stdout + result.stderr
+                if not (result.exception is None or isinstance(result.exception, SystemExit)) \
+                        or "Traceback" in output or result.exit_code not in (0, 1, 2):
+                    failures.append((argv[:8], result.exit_code, repr(result.exception)[:200]))
+    assert failures == []
