@@ -91,8 +91,17 @@ def default_database_url() -> str:
 
 
 def resolve_database_url(flag: str | None = None) -> str:
-    """``--db`` > ``CASEDESK_DATABASE_URL`` > config file > the default SQLite file."""
-    if flag:
+    """``--db`` > ``CASEDESK_DATABASE_URL`` > config file > the default SQLite file.
+
+    An empty ``--db ''`` is a mistake (a shell variable that was not set), not a request
+    for the default: it is refused. An empty environment variable counts as unset.
+    """
+    if flag is not None:
+        if not flag.strip():
+            raise ConfigError(
+                "--db is empty: give a database URL, e.g. sqlite:///casedesk.db or "
+                "postgresql://USER@HOST/DB (or leave --db out for the default)"
+            )
         return flag
     env = os.environ.get(ENV_DATABASE_URL)
     if env:
@@ -104,8 +113,13 @@ def resolve_database_url(flag: str | None = None) -> str:
 
 
 def resolve_agent_login(flag: str | None = None, *, fallback_to_os_user: bool = True) -> str | None:
-    """``--as`` > ``CASEDESK_AGENT`` > config file > the OS user name (as a last resort)."""
-    if flag:
+    """``--as`` > ``CASEDESK_AGENT`` > config file > the OS user name (as a last resort).
+
+    An empty ``--as ''`` is refused rather than read as "whoever the OS says".
+    """
+    if flag is not None:
+        if not flag.strip():
+            raise ConfigError("--as is empty: give an agent's login (or leave --as out)")
         return flag
     env = os.environ.get(ENV_AGENT)
     if env:

@@ -7,6 +7,7 @@ processes never deadlock upgrading a read lock; PostgreSQL goes through psycopg 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,14 +34,34 @@ SCHEMA_HEAD = "0003"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+class DatabaseDamaged(ConfigError):
+    """The SQLite file is not a sound database (``PRAGMA quick_check`` failed)."""
+
+
+_URL_HINT = "use sqlite:///PATH or postgresql://USER@HOST[:PORT]/DB"
+
+
 def normalise_url(raw: str) -> URL:
-    """Parse a database URL; ``postgres://`` and ``postgresql://`` go through psycopg 3."""
+    """Parse a database URL; ``postgres://`` and ``postgresql://`` go through psycopg 3.
+
+    Everything a person can get wrong in the URL — nothing at all, a port that is not a
+    number (or not 1–65535), an unclosed ``[`` around an IPv6 address, a NUL — is a
+    :class:`ConfigError` naming the URL (password masked), never a traceback.
+    """
+    if not raw or not raw.strip():
+        raise ConfigError(f"the database URL is empty: {_URL_HINT}")
+    if "\x00" in raw:
+        raise ConfigError(f"bad database URL (it holds a NUL character): {_URL_HINT}")
     try:
         url = make_url(raw.strip())
-    except ArgumentError:
+    except (ArgumentError, ValueError) as exc:
         raise ConfigError(
-            f"bad database URL {raw!r}: use sqlite:///PATH or postgresql://USER@HOST/DB"
+            f"bad database URL {_shown(raw)}: {_url_problem(raw, exc)}; {_URL_HINT}"
         ) from None
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ConfigError(
+            f"bad database URL {_shown(raw)}: port {url.port} is not between 1 and 65535"
+        )
     backend = url.get_backend_name()
     if backend in ("postgres", "postgresql"):
         url = url.set(drivername="postgresql+psycopg")
@@ -52,27 +73,67 @@ def normalise_url(raw: str) -> URL:
     return url
 
 
+def _shown(raw: str) -> str:
+    """A URL for an error message: password masked where it parses, else as typed."""
+    masked = re.sub(r"(://[^:/@\[]*:)[^@/]*@", r"\1***@", raw.strip())
+    return repr(masked)
+
+
+def _url_problem(raw: str, exc: Exception) -> str:
+    """What is wrong with an unparseable URL, in words."""
+    host_part = raw.partition("://")[2].rpartition("@")[2].partition("/")[0]
+    if host_part.startswith("[") and "]" not in host_part:
+        return "an IPv6 address opened with [ is not closed with ]"
+    if isinstance(exc, ValueError):
+        return "the port is not a number"
+    return "not a database URL"
+
+
 def mask_url(url: str | URL) -> str:
     """The URL with its password hidden, for messages and ``db info``."""
     try:
         parsed = url if isinstance(url, URL) else make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "<unparseable URL>"
     return parsed.render_as_string(hide_password=True)
 
 
-def make_engine(raw_url: str, *, pool: bool = True, echo: bool = False) -> Engine:
-    """An engine for the URL. SQLite files get their directory created and the pragmas."""
+def sqlite_path(url: URL) -> Path:
+    """The file of a SQLite URL (in-memory databases refused)."""
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file::memory:"):
+        raise ConfigError(
+            "in-memory SQLite is not supported (each connection would see an empty "
+            "database): give a file, e.g. sqlite:///casedesk.db"
+        )
+    return Path(database).expanduser()
+
+
+def make_engine(
+    raw_url: str, *, pool: bool = True, echo: bool = False, create: bool = True
+) -> Engine:
+    """An engine for the URL, with the SQLite pragmas.
+
+    ``create``: a SQLite file that does not exist yet is created (with its folders) on
+    first connect; without it a missing file is a :class:`ConfigError` saying to run
+    ``casedesk db upgrade`` — read-only commands never leave an empty database behind.
+    """
     url = normalise_url(raw_url)
     kwargs: dict[str, Any] = {"echo": echo}
     if url.get_backend_name() == "sqlite":
-        database = url.database or ""
-        if database in ("", ":memory:"):
-            raise ConfigError(
-                "in-memory SQLite is not supported (each connection would see an empty "
-                "database): give a file, e.g. sqlite:///casedesk.db"
-            )
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        try:
+            exists = path.is_file()
+            if create and not exists:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            verb = "create" if create else "open"
+            raise ConfigError(f"cannot {verb} the database {path}: {reason}") from None
+        if not create and not exists:
+            what = "is a folder, not a database" if path.is_dir() else "no database at"
+            where = f"{path} {what}" if path.is_dir() else f"{what} {path}"
+            raise ConfigError(f"{where} — run `casedesk db upgrade` to create one")
         kwargs["connect_args"] = {
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
             "check_same_thread": False,
@@ -175,6 +236,10 @@ def connect(engine: Engine) -> Iterator[Any]:
     try:
         conn = engine.connect()
     except (OperationalError, DBAPIError) as exc:
+        if is_sqlite(engine) and is_damage(exc):
+            raise DatabaseDamaged(
+                f"the database file {engine.url.database} is damaged: {_first_line(exc)}"
+            ) from None
         raise ConfigError(
             f"cannot open database {mask_url(engine.url)}: {_first_line(exc)}; check the URL "
             "(--db or CASEDESK_DATABASE_URL) and that the server is running"
@@ -183,6 +248,113 @@ def connect(engine: Engine) -> Iterator[Any]:
         yield conn
     finally:
         conn.close()
+
+
+#: What SQLite says about a file that is not (or no longer) a sound database.
+_DAMAGE_WORDS = ("not a database", "malformed", "corrupt", "disk image")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a database error says the SQLite file is damaged."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(word in text for word in _DAMAGE_WORDS)
+
+
+#: Files up to this size get a full ``PRAGMA quick_check(1)`` on every open. Measured
+#: (2-core machine): 81 MB / 100k cases 122 ms warm, 281 ms cold; 820 MB / 1M cases
+#: 1.0–2.5 s — so ≈ 1.5–3.5 ms per MB, and 16 MiB stays within ~50 ms. Larger files get
+#: the partial check below: under 1 ms warm (4–7 ms cold) on the 1M-case file.
+FULL_CHECK_MAX_BYTES = 16 * 1024 * 1024
+#: Above that, tables that grow with the floor's work are left to ``casedesk db check``;
+#: every other table (agents, queues, policies, calendars, counters, the schema …) and
+#: any table this list does not know is still checked on open.
+GROWING_TABLES = frozenset({
+    "case", "case_event", "interaction", "task", "time_entry", "article_link", "contact",
+    "account", "account_product", "contract", "contract_line",
+})
+
+
+def _header_problem(path: Path) -> str | None:
+    """What is wrong with a SQLite file's 100-byte header, or None (microseconds)."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(100)
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if size == 0:
+        return None  # a new, empty file: SQLite makes it a database on first write
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+        return "it is not a SQLite database (the file does not start with the SQLite header)"
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if not 512 <= page_size <= 65536 or page_size & (page_size - 1):
+        return f"its header gives an impossible page size ({page_size})"
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return None  # pages may still live in the WAL; the checks below would be unsound
+    pages = int.from_bytes(head[28:32], "big")
+    if pages and head[24:28] == head[92:96] and pages * page_size > size:
+        return (
+            f"it was cut off: its header counts {pages:,} pages of {page_size} bytes, "
+            f"the file holds {size // page_size:,}"
+        )
+    return None
+
+
+def _check_line(rows: list[str]) -> str:
+    """quick_check's first complaint, without SQLite's ``*** in database main ***``."""
+    if not rows:
+        return "the check returned nothing"
+    return " ".join(rows[0].replace("*** in database main ***", " ").split())
+
+
+def integrity_check(engine: Engine, *, full: bool = False) -> None:
+    """Refuse a damaged SQLite file up front (:class:`DatabaseDamaged`), cheaply.
+
+    Run once per open (:func:`open_database`), so a write into a corrupt file is never
+    reported as done: the header is read (magic string, page size, a cut-off file); then
+    ``PRAGMA quick_check(1)`` runs on the whole file when it is at most
+    :data:`FULL_CHECK_MAX_BYTES` (or ``full``), else on every table but the
+    :data:`GROWING_TABLES` (a full check of an 800 MB, million-case file takes about a
+    second or two; that is ``casedesk db check``). ``quick_check`` skips ``integrity_check``'s
+    index-content cross-check; ``(1)`` stops at the first problem.
+    """
+    if not is_sqlite(engine):
+        return
+    path = sqlite_path(engine.url)
+    where = f"the database file {path} is damaged"
+    problem = _header_problem(path)
+    if problem is not None:
+        raise DatabaseDamaged(f"{where}: {problem}; restore it from a backup")
+    try:
+        with connect(engine) as conn:
+            if full or path.stat().st_size <= FULL_CHECK_MAX_BYTES:
+                rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check(1)")]
+            else:
+                rows = []
+                names = conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_schema WHERE type = 'table'"
+                ).scalars().all()
+                for name in ["sqlite_schema", *names]:
+                    if name in GROWING_TABLES or "_fts" in name:
+                        continue
+                    quoted = name.replace('"', '""')
+                    rows = [
+                        r[0] for r in conn.exec_driver_sql(f'PRAGMA quick_check("{quoted}")')
+                    ]
+                    if rows != ["ok"]:
+                        break
+                rows = rows or ["ok"]
+    except DBAPIError as exc:
+        if is_damage(exc):
+            raise DatabaseDamaged(f"{where}: {_first_line(exc)}") from None
+        raise
+    if rows != ["ok"]:
+        raise DatabaseDamaged(
+            f"{where}: {_check_line(rows)}; "
+            "restore it from a backup"
+        )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -196,6 +368,8 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     from alembic import command
 
     before = current_revision(engine)
+    if before is not None and before != SCHEMA_HEAD and before not in known_revisions():
+        raise SchemaOutdated(_newer_message(engine, before))
     command.upgrade(alembic_config(engine), revision)
     return before, current_revision(engine) or ""
 
@@ -210,18 +384,25 @@ def check_schema(engine: Engine) -> None:
         raise SchemaOutdated(
             f"database {mask_url(engine.url)} has no casedesk schema: run `casedesk db upgrade`"
         )
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory(str(MIGRATIONS_DIR))
-    known = {rev.revision for rev in script.walk_revisions()}
-    if current not in known:
-        raise SchemaOutdated(
-            f"database {mask_url(engine.url)} is at revision {current}, newer than this casedesk "
-            f"({head}): upgrade casedesk"
-        )
+    if current not in known_revisions():
+        raise SchemaOutdated(_newer_message(engine, current))
     raise SchemaOutdated(
         f"database {mask_url(engine.url)} is at revision {current}, this casedesk needs {head}: "
         "run `casedesk db upgrade`"
+    )
+
+
+def known_revisions() -> set[str]:
+    """Every revision this program's migrations know."""
+    from alembic.script import ScriptDirectory
+
+    return {rev.revision for rev in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+
+
+def _newer_message(engine: Engine, current: str) -> str:
+    return (
+        f"database {mask_url(engine.url)} is at revision {current!r}, newer than this casedesk "
+        f"({head_revision()}): this program is older than the database — upgrade casedesk"
     )
 
 
@@ -246,12 +427,19 @@ def info(engine: Engine) -> DbInfo:
     return DbInfo(mask_url(engine.url), engine.dialect.name, revision, head_revision(), counts)
 
 
-def open_database(raw_url: str, *, check: bool = True) -> Engine:
-    """The engine for a URL, verified reachable and (optionally) at the current schema."""
-    engine = make_engine(raw_url)
-    if check:
-        check_schema(engine)
-    else:
-        with connect(engine):
-            pass
+def open_database(raw_url: str, *, check: bool = True, create: bool = False) -> Engine:
+    """The engine for a URL, verified reachable, sound (SQLite: ``quick_check``) and
+    (optionally) at the current schema. A missing SQLite file is an error unless
+    ``create`` (see :func:`make_engine`)."""
+    engine = make_engine(raw_url, create=create)
+    try:
+        integrity_check(engine)
+        if check:
+            check_schema(engine)
+        else:
+            with connect(engine):
+                pass
+    except BaseException:
+        engine.dispose()
+        raise
     return engine

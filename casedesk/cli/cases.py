@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import typer
 
-from casedesk.cli.format import case_panel, cases_table, timeline_table
+from casedesk.cli import params
+from casedesk.cli.format import case_panel, cases_table, say, timeline_table
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.models.base import Area, Priority, Severity, Status
 from casedesk.services import cases as case_service
 from casedesk.services import queries, workflow
 from casedesk.services.views import CaseDetail
@@ -16,14 +18,20 @@ app = typer.Typer(
     help="Cases: create, show, list, and move them through their life.", no_args_is_help=True
 )
 
-NUMBER = typer.Argument(..., metavar="CASE", help="Case number, e.g. CS-000123 or 123.")
+NUMBER = typer.Argument(
+    ..., metavar="CASE", help="Case number, e.g. CS-000123 or 123.", parser=params.case_number
+)
+VERSION = typer.Option(
+    None, "--version", help="Fail if the case changed since.",
+    parser=params.integer("--version", 0, params.MAX_ID),
+)
 
 
 def _done(state: CliState, case: CaseDetail, message: str) -> None:
     if state.json:
         print_json(case)
     else:
-        console.print(f"{case.label}: {message}")
+        say(console, case.label, ": ", message)
 
 
 @app.command("create")
@@ -34,13 +42,27 @@ def create(
     queue: str | None = typer.Option(
         None, "--queue", "-q", help="Queue to put it in (default: your WIP bin)."
     ),
-    priority: str = typer.Option("medium", "--priority", "-p", help="high, medium or low."),
-    severity: str = typer.Option("minor", "--severity", "-s", help="critical, major or minor."),
-    area: str = typer.Option("general", "--area"),
-    contact: int | None = typer.Option(None, "--contact", help="Contact id."),
-    parent: str | None = typer.Option(None, "--parent", help="Parent (major) case number."),
+    priority: str = typer.Option(
+        "medium", "--priority", "-p", help="high, medium or low.",
+        parser=params.choice("--priority", Priority),
+    ),
+    severity: str = typer.Option(
+        "minor", "--severity", "-s", help="critical, major or minor.",
+        parser=params.choice("--severity", Severity),
+    ),
+    area: str = typer.Option(
+        "general", "--area", help="technical, billing, commercial or general.",
+        parser=params.choice("--area", Area),
+    ),
+    contact: int | None = typer.Option(
+        None, "--contact", help="Contact id.", parser=params.record_id("--contact")
+    ),
+    parent: str | None = typer.Option(
+        None, "--parent", help="Parent (major) case number.", parser=params.case_number
+    ),
     interaction: int | None = typer.Option(
-        None, "--interaction", help="Open it from this interaction id."
+        None, "--interaction", help="Open it from this interaction id.",
+        parser=params.record_id("--interaction"),
     ),
 ) -> None:
     """Open a case."""
@@ -86,16 +108,24 @@ def list_(
     ctx: typer.Context,
     queue: str | None = typer.Option(None, "--queue", "-q", help="A queue's waiting cases."),
     mine: bool = typer.Option(False, "--mine", help="My WIP bin."),
-    status: str | None = typer.Option(None, "--status"),
-    search: str | None = typer.Option(None, "--search", help="Number, title or customer."),
-    limit: int = typer.Option(50, "--limit", min=1, max=10_000),
+    status: str | None = typer.Option(
+        None, "--status", help=f"Only this status: {', '.join(Status)}.",
+        parser=params.choice("--status", Status),
+    ),
+    search: str | None = typer.Option(
+        None, "--search", help="Number, title or customer.", parser=params.search_text
+    ),
+    limit: int = typer.Option(
+        50, "--limit", help="At most this many (1 to 10,000).",
+        parser=params.integer("--limit", 1, 10_000),
+    ),
 ) -> None:
     """List cases: a queue's inbox, my bin, a search, or everything most urgent first."""
     state: CliState = ctx.obj
     desk = state.desk()
     if search:
         rows = queries.search_cases(desk, search, limit=limit)
-        title = f"search {search!r}"
+        title = f"search {search!r}"  # repr: quotes, escapes; cells show it literally
     elif queue:
         rows = queries.inbox(desk, queue, limit=limit, status=status).rows
         title = f"queue {queue}"
@@ -115,9 +145,7 @@ def _simple(name: str, fn: Callable[..., CaseDetail], message: str, doc: str) ->
     def command(
         ctx: typer.Context,
         number: str = NUMBER,
-        version: int | None = typer.Option(
-            None, "--version", help="Fail if the case changed since."
-        ),
+        version: int | None = VERSION,
     ) -> None:
         state: CliState = ctx.obj
         case = fn(state.desk(), state.actor(), number, version=version)
@@ -148,7 +176,7 @@ def next_(ctx: typer.Context, queue: str = typer.Argument(..., help="Queue name.
     """Take the most urgent waiting case of a queue."""
     state: CliState = ctx.obj
     case = workflow.next_case(state.desk(), state.actor(), queue)
-    _done(state, case, f"taken from {queue}: {case.title}")
+    _done(state, case, f"taken from {queue}: {case.title}")  # say(): literal, never raises
 
 
 @app.command("dispatch")

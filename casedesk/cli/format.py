@@ -1,11 +1,18 @@
-"""Rich renderings of the read models for the terminal."""
+"""Rich renderings of the read models for the terminal.
+
+Every value that came from outside (titles, names, descriptions, notes, queue names …)
+goes into a table as :func:`casedesk.plain.cell` / :func:`plain`: Rich parses ``str``
+cells as markup, so one ``[/]`` in a title would crash the listing for everybody.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from rich.console import Console
 from rich.table import Table
 
+from casedesk.plain import cell, plain
 from casedesk.services.sla import FAR_FUTURE
 from casedesk.services.views import AgentView, CaseDetail, CaseRow, QueueView, TimelineEntry
 
@@ -16,8 +23,13 @@ def when(value: datetime | None) -> str:
     return value.astimezone().strftime("%a %d %b %H:%M")
 
 
+def say(console: Console, *parts: object) -> None:
+    """Print one line made of program text and outside values, all literal."""
+    console.print(cell("".join("" if p is None else str(p) for p in parts)))
+
+
 def cases_table(rows: list[CaseRow], title: str | None = None) -> Table:
-    table = Table(title=title, show_lines=False)
+    table = Table(title=None if title is None else cell(title), show_lines=False)
     for col in ("number", "title", "status", "prio", "sev", "queue", "owner", "due"):
         if col == "title":
             table.add_column(col, ratio=1, min_width=24, overflow="ellipsis", no_wrap=True)
@@ -25,13 +37,13 @@ def cases_table(rows: list[CaseRow], title: str | None = None) -> Table:
             table.add_column(col, no_wrap=True)
     for r in rows:
         table.add_row(
-            r.label,
-            r.title,
-            r.status,
-            r.priority,
-            r.severity,
-            r.queue or "—",
-            r.owner or "—",
+            cell(r.label),
+            cell(r.title),
+            cell(r.status),
+            cell(r.priority),
+            cell(r.severity),
+            cell(r.queue or "—"),
+            cell(r.owner or "—"),
             when(r.due_at),
         )
     return table
@@ -69,7 +81,7 @@ def case_panel(c: CaseDetail) -> Table:
     if c.description:
         rows.append(("description", c.description))
     for k, v in rows:
-        table.add_row(k, v)
+        table.add_row(k, cell(v) if k != "description" and k != "resolution" else plain(v))
     return table
 
 
@@ -79,7 +91,7 @@ def timeline_table(entries: list[TimelineEntry]) -> Table:
     table.add_column("who", no_wrap=True)
     table.add_column("what")
     for e in entries:
-        table.add_row(when(e.at), e.actor or "system", e.text)
+        table.add_row(when(e.at), cell(e.actor or "system"), plain(e.text))
     return table
 
 
@@ -89,14 +101,14 @@ def agents_table(agents: list[AgentView]) -> Table:
         table.add_column(col)
     for a in agents:
         table.add_row(
-            a.login,
-            a.name,
-            a.role,
-            a.status if a.active else "deactivated",
+            cell(a.login),
+            cell(a.name),
+            cell(a.role),
+            cell(a.status if a.active else "deactivated"),
             str(a.wip),
             str(a.capacity),
-            ", ".join(a.skills),
-            ", ".join(a.queues),
+            cell(", ".join(a.skills)),
+            cell(", ".join(a.queues)),
         )
     return table
 
@@ -106,5 +118,5 @@ def queues_table(queues: list[QueueView]) -> Table:
     for col in ("queue", "area", "waiting", "members"):
         table.add_column(col)
     for q in queues:
-        table.add_row(q.name, q.area, str(q.waiting), ", ".join(q.members))
+        table.add_row(cell(q.name), cell(q.area), str(q.waiting), cell(", ".join(q.members)))
     return table

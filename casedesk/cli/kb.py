@@ -11,42 +11,53 @@ from pathlib import Path
 
 import typer
 from rich.markdown import Markdown
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from casedesk.cli.format import when
+from casedesk.cli import params
+from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.errors import ValidationError
+from casedesk.plain import cell, plain
 from casedesk.services import knowledge
 from casedesk.services.knowledge import MARK_END, MARK_START, ArticleView
+from casedesk.services.sla_config import decode_text, read_text_file
+from casedesk.textsafe import one_line, visible
 
 app = typer.Typer(
     help="Knowledge base: write, publish, search, use and send articles.", no_args_is_help=True
 )
 
-NUMBER = typer.Argument(..., metavar="ARTICLE", help="Article number, e.g. KB-000042 or 42.")
-CASE = typer.Argument(..., metavar="CASE", help="Case number, e.g. CS-000123.")
-VERSION = typer.Option(None, "--version", help="Fail if the article changed since this version.")
+NUMBER = typer.Argument(
+    ..., metavar="ARTICLE", help="Article number, e.g. KB-000042 or 42.",
+    parser=params.article_number,
+)
+CASE = typer.Argument(
+    ..., metavar="CASE", help="Case number, e.g. CS-000123.", parser=params.case_number
+)
+VERSION = typer.Option(
+    None, "--version", help="Fail if the article changed since this version.",
+    parser=params.integer("--version", 0, params.MAX_ID),
+)
 
 
 def _done(state: CliState, article: ArticleView, message: str) -> None:
     if state.json:
         print_json(article)
     else:
-        console.print(f"{article.label}: {message}", markup=False)
+        say(console, article.label, ": ", message)
 
 
 def marked(snippet: str) -> Text:
-    """A snippet with its matched words in bold."""
+    """A snippet with its matched words in bold (the text itself literal, one line)."""
     text = Text()
     rest = snippet
     while MARK_START in rest:
         before, _, after = rest.partition(MARK_START)
         word, _, rest = after.partition(MARK_END)
-        text.append(before)
-        text.append(word, style="bold")
-    text.append(rest)
+        text.append(one_line(before))
+        text.append(one_line(word), style="bold")
+    text.append(one_line(rest))
     return text
 
 
@@ -56,11 +67,10 @@ def _read_body(body: str | None, file: Path | None) -> str | None:
     if file is None:
         return body
     if str(file) == "-":
-        return sys.stdin.read()
-    try:
-        return file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"cannot read {file}: {exc.strerror}") from None
+        stream = getattr(sys.stdin, "buffer", None)
+        data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+        return decode_text(data, "standard input")
+    return read_text_file(file)
 
 
 # --- the editor document: two header lines, a blank line, the Markdown body -------------
@@ -153,7 +163,7 @@ def edit(
             version = current.version
         edited = edit_text(to_document(current))
         if edited is None:
-            console.print(f"{current.label}: no changes", markup=False)
+            say(console, current.label, ": no changes")
             return
         title, keywords, text = from_document(edited)
         if text.strip() == current.body.strip():
@@ -179,28 +189,28 @@ def show(
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    grid.add_row("article", escape(f"{article.label}  {article.title}"))
-    grid.add_row("status", f"{article.status} · version {article.version}")
-    grid.add_row("keywords", escape(article.keywords) or "—")
-    grid.add_row("author", escape(article.author_name or "—"))
-    grid.add_row("from case", article.source_case or "—")
+    grid.add_row("article", cell(f"{article.label}  {article.title}"))
+    grid.add_row("status", cell(f"{article.status} · version {article.version}"))
+    grid.add_row("keywords", cell(article.keywords or "—"))
+    grid.add_row("author", cell(article.author_name or "—"))
+    grid.add_row("from case", cell(article.source_case or "—"))
     grid.add_row("updated", when(article.updated_at))
     grid.add_row("used", str(article.used_count))
     console.print(grid)
     console.print()
     if raw:
-        console.print(article.body, markup=False)
-    else:
-        console.print(Markdown(article.body))
+        console.print(plain(article.body))
+    else:  # Markdown never parses Rich markup; controls shown, links not made clickable
+        console.print(Markdown(visible(article.body), hyperlinks=False))
     if article.links:
         console.print()
         console.print("[bold]links[/bold] (latest first)")
         for link in article.links:
             whom = f" → {link.contact}" if link.contact else ""
-            console.print(
+            say(
+                console,
                 f"  {when(link.at)}  {link.kind:<4}  {link.case} {link.case_title}{whom}"
                 f" · {link.agent or 'system'}",
-                markup=False,
             )
 
 
@@ -226,7 +236,7 @@ def delete(ctx: typer.Context, number: str = NUMBER) -> None:
     if state.json:
         print_json({"deleted": label})
     else:
-        console.print(f"{label}: deleted", markup=False)
+        say(console, label, ": deleted")
 
 
 @app.command("search")
@@ -234,7 +244,10 @@ def search(
     ctx: typer.Context,
     words: list[str] = typer.Argument(..., metavar="TEXT...", help="Number or words."),
     all_: bool = typer.Option(False, "--all", help="Drafts and retired articles too."),
-    limit: int = typer.Option(20, "--limit", min=1, max=200),
+    limit: int = typer.Option(
+        20, "--limit", help="At most this many (1 to 200).",
+        parser=params.integer("--limit", 1, 200),
+    ),
 ) -> None:
     """Search articles by number, title, keywords and text (last word as a prefix)."""
     state: CliState = ctx.obj
@@ -245,7 +258,7 @@ def search(
     if state.json:
         print_json(hits)
         return
-    table = Table(title=escape(f"search {text!r} ({len(hits)})"))
+    table = Table(title=cell(f"search {text!r} ({len(hits)})"))
     table.add_column("article", no_wrap=True)
     table.add_column("title", ratio=1, min_width=20)
     if all_:
@@ -253,9 +266,9 @@ def search(
     table.add_column("used", justify="right")
     table.add_column("excerpt", ratio=2)
     for hit in hits:
-        cells = [hit.label, escape(hit.title)]
+        cells: list[str | Text] = [cell(hit.label), cell(hit.title)]
         if all_:
-            cells.append(hit.status)
+            cells.append(cell(hit.status))
         table.add_row(*cells, str(hit.used_count), marked(hit.snippet))
     console.print(table)
 
@@ -265,7 +278,7 @@ def use(ctx: typer.Context, number: str = NUMBER, case: str = CASE) -> None:
     """Record that an article helped on a case."""
     state: CliState = ctx.obj
     article = knowledge.link_case(state.desk(), state.actor(), number, case)
-    _done(state, article, f"used on {case.upper()}")
+    _done(state, article, f"used on {case}")
 
 
 @app.command("send")
@@ -273,7 +286,10 @@ def send(
     ctx: typer.Context,
     number: str = NUMBER,
     case: str = CASE,
-    contact: int | None = typer.Option(None, "--contact", help="Contact id (default: the case's)."),
+    contact: int | None = typer.Option(
+        None, "--contact", help="Contact id (default: the case's).",
+        parser=params.record_id("--contact"),
+    ),
     note: str = typer.Option("", "--note", help="A line before the article."),
 ) -> None:
     """E-mail an article to the case's customer (logged as an outbound e-mail on the case)."""
@@ -284,7 +300,7 @@ def send(
     if state.json:
         print_json(sent)
     else:
-        console.print(f"{sent.subject}: sent to {sent.contact} on {sent.case}", markup=False)
+        say(console, f"{sent.subject}: sent to {sent.contact} on {sent.case}")
 
 
 @app.command("from-case")
@@ -297,7 +313,11 @@ def from_case(ctx: typer.Context, case: str = CASE) -> None:
 
 @app.command("guide")
 def guide(
-    ctx: typer.Context, case: str = CASE, limit: int = typer.Option(5, "--limit", min=1, max=50)
+    ctx: typer.Context,
+    case: str = CASE,
+    limit: int = typer.Option(
+        5, "--limit", help="At most this many (1 to 50).", parser=params.integer("--limit", 1, 50)
+    ),
 ) -> None:
     """Articles and solved cases that match a case."""
     state: CliState = ctx.obj
@@ -305,17 +325,21 @@ def guide(
     if state.json:
         print_json(result)
         return
-    articles = Table(title=f"articles for {result.case}")
+    articles = Table(title=cell(f"articles for {result.case}"))
     for col in ("article", "title", "why", "excerpt"):
         articles.add_column(col)
     for a in result.articles:
-        articles.add_row(a.label, escape(a.title), escape("; ".join(a.reasons)), marked(a.snippet))
+        articles.add_row(
+            cell(a.label), cell(a.title), cell("; ".join(a.reasons)), marked(a.snippet)
+        )
     cases = Table(title="similar solved cases")
     for col in ("case", "title", "resolution", "articles"):
         cases.add_column(col)
     for c in result.cases:
         resolution = f"{c.resolution_type or '—'}: {c.resolution_notes or ''}"
-        cases.add_row(c.label, escape(c.title), escape(resolution), ", ".join(c.articles) or "—")
+        cases.add_row(
+            cell(c.label), cell(c.title), cell(resolution), cell(", ".join(c.articles) or "—")
+        )
     console.print(articles)
     console.print(cases)
 
@@ -328,7 +352,8 @@ def reindex(ctx: typer.Context) -> None:
     if state.json:
         print_json(report)
     else:
-        console.print(
+        say(
+            console,
             f"search index rebuilt on {report.backend}: {report.articles:,} articles, "
-            f"{report.cases:,} cases in {report.seconds:.2f} s"
+            f"{report.cases:,} cases in {report.seconds:.2f} s",
         )

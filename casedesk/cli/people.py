@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from casedesk.cli.format import agents_table, queues_table
+from casedesk.cli import params
+from casedesk.cli.format import agents_table, queues_table, say
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.models.base import Area, Role
 from casedesk.services import directory
 
 agent_app = typer.Typer(help="Agents: add and list.", no_args_is_help=True)
@@ -21,10 +23,15 @@ def agent_add(
     ctx: typer.Context,
     login: str = typer.Argument(..., help="Short login, e.g. mlopez."),
     name: str = typer.Option(..., "--name", help="Full name."),
-    role: str = typer.Option("agent", "--role", help="agent, supervisor or admin."),
+    role: str = typer.Option(
+        "agent", "--role", help="agent, supervisor or admin.", parser=params.choice("--role", Role)
+    ),
     email: str | None = typer.Option(None, "--email"),
     skills: str | None = typer.Option(None, "--skills", help="Comma-separated skills."),
-    capacity: int = typer.Option(10, "--capacity", help="Open cases the agent can hold."),
+    capacity: int = typer.Option(
+        10, "--capacity", help="Open cases the agent can hold (0 to 1,000).",
+        parser=params.integer("--capacity", 0, 1000),
+    ),
     queues: str | None = typer.Option(None, "--queues", help="Comma-separated queue names."),
 ) -> None:
     """Add an agent (admins and supervisors; anyone may add the very first one)."""
@@ -44,7 +51,7 @@ def agent_add(
     if state.json:
         print_json(agent)
     else:
-        console.print(f"agent {agent.login} ({agent.name}, {agent.role}) added")
+        say(console, f"agent {agent.login} ({agent.name}, {agent.role}) added")
 
 
 @agent_app.command("list")
@@ -63,7 +70,8 @@ def queue_add(
     ctx: typer.Context,
     name: str = typer.Argument(...),
     area: str = typer.Option(
-        "general", "--area", help="technical, billing, commercial or general."
+        "general", "--area", help="technical, billing, commercial or general.",
+        parser=params.choice("--area", Area),
     ),
     description: str | None = typer.Option(None, "--description"),
     members: str | None = typer.Option(None, "--members", help="Comma-separated logins."),
@@ -81,7 +89,7 @@ def queue_add(
     if state.json:
         print_json(queue)
     else:
-        console.print(f"queue {queue.name} ({queue.area}) added")
+        say(console, f"queue {queue.name} ({queue.area}) added")
 
 
 @queue_app.command("list")
@@ -116,4 +124,4 @@ def queue_members(
         print_json(queue)
     else:
         for login in queue.members:
-            console.print(login)
+            say(console, login)

@@ -2,17 +2,53 @@
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import typer
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
 from casedesk.cli.failures import failure_line
+from casedesk.cli.params import argv_problem, usage_line
 from casedesk.cli.state import CliState, err_console
 from casedesk.errors import CaseDeskError
 
 
+def _is_usage_error(exc: BaseException) -> bool:
+    """A click usage error (bad flag, missing argument, bad choice), except the "no
+    arguments: show the help" one, which prints the help as it should."""
+    return (
+        isinstance(exc, typer.TyperException)
+        and hasattr(exc, "format_message")
+        and type(exc).__name__ != "NoArgsIsHelpError"
+    )
+
+
 class CaseDeskGroup(TyperGroup):
-    """Turns every casedesk error into one line on stderr and a meaningful exit code."""
+    """Turns every casedesk error into one line on stderr and a meaningful exit code.
+
+    Usage errors too: click's own report (usage, a hint, a boxed message) becomes one
+    line, ``casedesk: Invalid value for '--status': … (see `casedesk case list --help`)``,
+    exit 2. Arguments that cannot be text (a lone surrogate, a NUL) are refused first.
+    """
+
+    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:  # type: ignore[override]
+        argv = list(sys.argv[1:] if args is None else args)
+        problem = argv_problem(argv)
+        if problem is not None:
+            err_console.print(problem, markup=False)
+            sys.exit(2)
+        return super().main(argv, *rest, **extra)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            return super().make_context(*args, **kwargs)
+        except Exception as exc:
+            if not _is_usage_error(exc):
+                raise
+            err_console.print(usage_line(exc), markup=False)
+            raise typer.Exit(2) from None
 
     def invoke(self, ctx: typer.Context):  # type: ignore[no-untyped-def, override]
         try:
@@ -21,6 +57,11 @@ class CaseDeskGroup(TyperGroup):
             line, code = failure_line(exc) or (f"casedesk: {exc}", 1)
             err_console.print(line, markup=False)
             raise typer.Exit(code) from None
+        except Exception as exc:
+            if not _is_usage_error(exc):
+                raise
+            err_console.print(usage_line(exc), markup=False)
+            raise typer.Exit(2) from None
         finally:
             state = ctx.obj
             if isinstance(state, CliState) and ctx.parent is None:
@@ -52,8 +93,8 @@ def root(
     """With no command, open the agent workstation."""
     if not isinstance(ctx.obj, CliState):
         ctx.obj = CliState()
-    ctx.obj.db_flag = db or ctx.obj.db_flag
-    ctx.obj.as_flag = as_ or ctx.obj.as_flag
+    ctx.obj.db_flag = db if db is not None else ctx.obj.db_flag
+    ctx.obj.as_flag = as_ if as_ is not None else ctx.obj.as_flag
     ctx.obj.json = json_ or ctx.obj.json
     if ctx.invoked_subcommand is None:
         from casedesk.cli.workstation import launch

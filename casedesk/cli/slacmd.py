@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from casedesk.cli import params
+from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.plain import cell, plain
 from casedesk.services import sla_config, sla_explain, sla_scan
+from casedesk.textsafe import one_line
 
 app = typer.Typer(help="SLA policies, business calendars, the SLA scan.", no_args_is_help=True)
 policy_app = typer.Typer(help="SLA policies: list and load.", no_args_is_help=True)
@@ -27,8 +30,9 @@ def _load(ctx: typer.Context, path: Path, require: str) -> None:
     if state.json:
         print_json(counts)
     else:
-        console.print(
-            f"loaded {counts['policies']} policies and {counts['calendars']} calendars from {path}"
+        say(
+            console,
+            f"loaded {counts['policies']} policies and {counts['calendars']} calendars from {path}",
         )
 
 
@@ -53,11 +57,14 @@ def policy_list(ctx: typer.Context) -> None:
             f"warn at {p.warning_percent} % · autoclose {p.autoclose}"
         )
         table.add_row(
-            f"{p.position} {p.name}" + ("" if p.active else " (inactive)"),
-            "\n".join(f"{k}={v}" for k, v in p.match.items()) or "any",
-            p.calendar or "24x7",
+            cell(f"{p.position} {p.name}" + ("" if p.active else " (inactive)")),
+            plain("\n".join(one_line(f"{k}={v}") for k, v in p.match.items()) or "any"),
+            cell(p.calendar or "24x7"),
             targets,
-            "\n".join(k if v is True else f"{k}={v}" for k, v in p.escalation.items()) or "—",
+            plain(
+                "\n".join(one_line(k if v is True else f"{k}={v}")
+                          for k, v in p.escalation.items()) or "—"
+            ),
         )
     console.print(table)
 
@@ -87,7 +94,7 @@ def calendar_list(ctx: typer.Context) -> None:
             [f"{c.country}{'-' + c.subdivision if c.subdivision else ''}"] if c.country else []
         )
         holidays += [f"{m:02d}-{d:02d} yearly" for m, d in c.recurring] + c.holidays
-        table.add_row(c.name, c.timezone, hours, ", ".join(holidays) or "—")
+        table.add_row(cell(c.name), cell(c.timezone), cell(hours), cell(", ".join(holidays) or "—"))
     console.print(table)
 
 
@@ -107,7 +114,7 @@ def scan(
     report = sla_scan.scan(state.desk())
     if json_ or state.json:
         data = report.to_json() | {"counts": report.counts(), "total": report.total}
-        print(json.dumps(data, ensure_ascii=False))
+        print_json(data)
         return
     done = {k: v for k, v in report.counts().items() if v}
     if not done:
@@ -123,7 +130,9 @@ def scan(
 @app.command("explain")
 def explain(
     ctx: typer.Context,
-    number: str = typer.Argument(..., metavar="CASE", help="Case number, e.g. CS-000123."),
+    number: str = typer.Argument(
+        ..., metavar="CASE", help="Case number, e.g. CS-000123.", parser=params.case_number
+    ),
 ) -> None:
     """Say where each SLA clock of a case stands, with business time left."""
     state: CliState = ctx.obj
@@ -131,10 +140,11 @@ def explain(
     if state.json:
         print_json(result)
         return
-    console.print(
+    say(
+        console,
         f"{result.case} · {result.status} · policy {result.policy or '—'}"
-        f" · calendar {result.calendar or '24x7'} ({result.timezone})"
+        f" · calendar {result.calendar or '24x7'} ({result.timezone})",
     )
     for line in result.clocks:
-        console.print(f"  {line.text}")
-    console.print(result.sentence)
+        say(console, "  ", line.text)
+    say(console, result.sentence)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
 
+from casedesk import jsonsafe
 from casedesk.clock import Clock, system_clock
 from casedesk.config import resolve_agent_login, resolve_database_url
 from casedesk.db import open_database
@@ -31,10 +31,15 @@ class CliState:
     def database_url(self) -> str:
         return resolve_database_url(self.db_flag)
 
-    def desk(self, *, check: bool = True) -> Desk:
-        """The service handle, on a database verified to be at this program's schema."""
+    def desk(self, *, check: bool = True, create: bool = False) -> Desk:
+        """The service handle, on a database verified sound and at this program's schema.
+
+        A SQLite file that does not exist is an error ("no database at …") unless
+        ``create``: only ``db upgrade`` and ``demo`` make new databases.
+        """
         if self._desk is None:
-            self._desk = Desk(open_database(self.database_url, check=check), self.clock)
+            engine = open_database(self.database_url, check=check, create=create)
+            self._desk = Desk(engine, self.clock)
         return self._desk
 
     def actor(self) -> Actor:
@@ -59,4 +64,4 @@ def print_json(value: Any) -> None:
         value = value.to_json()
     elif isinstance(value, list):
         value = [v.to_json() if hasattr(v, "to_json") else v for v in value]
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(jsonsafe.dumps(value) + "\n")

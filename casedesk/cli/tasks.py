@@ -7,25 +7,16 @@ from datetime import datetime
 import typer
 from rich.table import Table
 
-from casedesk.cli.format import when
+from casedesk.cli import params
+from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
-from casedesk.errors import ValidationError
+from casedesk.plain import cell
 from casedesk.services import tasks as task_service
 from casedesk.services.tasks import TaskView
 
 app = typer.Typer(
     help="Tasks: steps on a case, or standalone, with due times.", no_args_is_help=True
 )
-
-
-def _parse_due(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(f"--due {text!r} is not a time like 2026-03-02T16:00") from None
-    return value if value.tzinfo else value.astimezone()  # local time when no zone is given
 
 
 def _table(rows: list[TaskView]) -> Table:
@@ -36,11 +27,11 @@ def _table(rows: list[TaskView]) -> Table:
     for t in rows:
         table.add_row(
             str(t.id),
-            t.case or "—",
-            t.title,
-            t.assignee or "—",
-            t.status,
-            t.state or "—",
+            cell(t.case or "—"),
+            cell(t.title),
+            cell(t.assignee or "—"),
+            cell(t.status),
+            cell(t.state or "—"),
             when(t.due_at),
         )
     return table
@@ -50,23 +41,29 @@ def _table(rows: list[TaskView]) -> Table:
 def add(
     ctx: typer.Context,
     title: str = typer.Argument(..., help="What has to be done."),
-    case: str | None = typer.Option(None, "--case", "-c", help="Case number (else standalone)."),
+    case: str | None = typer.Option(
+        None, "--case", "-c", help="Case number (else standalone).", parser=params.case_number
+    ),
     assignee: str | None = typer.Option(None, "--assignee", "-a", help="Login (default: you)."),
-    due: str | None = typer.Option(None, "--due", help="Due time, ISO 8601 (local if no zone)."),
+    due: datetime | None = typer.Option(
+        None, "--due", help="Due time, ISO 8601 (local if no zone).", parser=params.due_time
+    ),
     within: str | None = typer.Option(
-        None, "--in", help="Due in business time on the case's calendar, e.g. 4h, 1d, 1h30m."
+        None, "--in", help="Due in business time on the case's calendar, e.g. 4h, 1d, 1h30m.",
+        parser=params.duration("--in"),
     ),
     description: str = typer.Option("", "--description", "-d"),
 ) -> None:
     """Add a task."""
     state: CliState = ctx.obj
+    params.check_ahead("--due", due, state.clock.now())
     task = task_service.add_task(
         state.desk(),
         state.actor(),
         title=title,
         case=case,
         assignee=assignee,
-        due_at=_parse_due(due),
+        due_at=due,
         due_in=within,
         description=description,
     )
@@ -74,12 +71,15 @@ def add(
         print_json(task)
     else:
         where = f" on {task.case}" if task.case else ""
-        console.print(f"task {task.id} added{where}, due {when(task.due_at)}")
+        say(console, f"task {task.id} added{where}, due {when(task.due_at)}")
 
 
 @app.command("done")
 def done(
-    ctx: typer.Context, task_id: int = typer.Argument(..., metavar="ID", help="Task id.")
+    ctx: typer.Context,
+    task_id: int = typer.Argument(
+        ..., metavar="ID", help="Task id.", parser=params.record_id("task")
+    ),
 ) -> None:
     """Mark a task done (met, or breached when late)."""
     state: CliState = ctx.obj
@@ -87,13 +87,15 @@ def done(
     if state.json:
         print_json(task)
     else:
-        console.print(f"task {task.id} done ({task.state or 'no deadline'})")
+        say(console, f"task {task.id} done ({task.state or 'no deadline'})")
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    case: str | None = typer.Option(None, "--case", "-c", help="Only this case's tasks."),
+    case: str | None = typer.Option(
+        None, "--case", "-c", help="Only this case's tasks.", parser=params.case_number
+    ),
     assignee: str | None = typer.Option(None, "--assignee", "-a", help="Only this agent's."),
     mine: bool = typer.Option(False, "--mine", help="Only mine."),
     all_: bool = typer.Option(False, "--all", help="Include done tasks."),

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from casedesk.cli import params
+from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, err_console, print_json
 from casedesk.errors import ConfigError
 from casedesk.services.imports import (
@@ -21,7 +22,9 @@ from casedesk.services.imports import (
     export_records,
     run_import,
 )
+from casedesk.services.imports.export import check_export, export_to_file
 from casedesk.services.imports.run import check_options
+from casedesk.textsafe import one_line
 
 #: Show a progress bar only for inputs at least this large (bytes, rows or messages).
 PROGRESS_MIN = 1_000_000
@@ -32,7 +35,7 @@ class _Bar:
 
     def __init__(self) -> None:
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
+            TextColumn("{task.description}", style="bold", markup=False),
             BarColumn(),
             TextColumn("{task.percentage:>3.0f}%"),
             TextColumn("{task.fields[rows]:>12,} rows"),
@@ -52,7 +55,9 @@ class _Bar:
             if not self.started:
                 self.progress.start()
                 self.started = True
-            task = self.progress.add_task(name, total=max(total, 1), rows=0, rate=0.0)
+            task = self.progress.add_task(  # a file name is outside text: literal
+                one_line(name), total=max(total, 1), rows=0, rate=0.0
+            )
             self.tasks[name] = (task, *self.last)
         task, began, first = self.tasks[name]
         now = time.monotonic()
@@ -68,7 +73,8 @@ class _Bar:
 def import_command(
     ctx: typer.Context,
     kind: str = typer.Argument(
-        ..., metavar="KIND", help=f"What the files hold: {', '.join(KIND_NAMES)}."
+        ..., metavar="KIND", help=f"What the files hold: {', '.join(KIND_NAMES)}.",
+        parser=params.choice("KIND", KIND_NAMES),
     ),
     files: list[Path] = typer.Argument(
         ..., metavar="FILE...", help="CSV, JSON Lines or XLSX files; for emails mbox files, "
@@ -77,14 +83,16 @@ def import_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     on_error: str = typer.Option(
         "skip", "--on-error", help="skip: import the good rows and write the bad ones to a "
-        "rejects file; abort: import nothing if any row is bad."
+        "rejects file; abort: import nothing if any row is bad.",
+        parser=params.choice("--on-error", ("skip", "abort")),
     ),
     maps: list[str] = typer.Option(
         [], "--map", metavar='"COLUMN=FIELD"', help="Map a column to a field (repeatable); "
         "FIELD '-' ignores the column, 'extras' keeps it in extras."
     ),
     encoding: str | None = typer.Option(
-        None, "--encoding", help="Force the file encoding (default: UTF-8, else cp1252)."
+        None, "--encoding", help="Force the file encoding (default: UTF-8, else cp1252).",
+        parser=params.text_encoding,
     ),
     delimiter: str | None = typer.Option(
         None, "--delimiter", help="Force the CSV delimiter (default: sniffed; \\t for tab)."
@@ -95,12 +103,16 @@ def import_command(
         "(default, Spanish/European) or as March 4."
     ),
     timezone: str = typer.Option(
-        "Europe/Madrid", "--timezone", help="Zone of times written without an offset."
+        "Europe/Madrid", "--timezone", help="Zone of times written without an offset.",
+        parser=params.time_zone,
     ),
     queue: str | None = typer.Option(
         None, "--queue", "-q", help="Queue for new cases that name none (cases, emails)."
     ),
-    batch_size: int = typer.Option(5000, "--batch-size", min=1, help="Rows per transaction."),
+    batch_size: int = typer.Option(
+        5000, "--batch-size", help="Rows per transaction (1 to 1,000,000).",
+        parser=params.integer("--batch-size", 1, 1_000_000),
+    ),
     parallel: bool | None = typer.Option(
         None, "--parallel/--one-process", help="Check rows in a second process while this "
         "one writes (contacts, accounts, interactions; default: for files of 8 MB or more)."
@@ -119,7 +131,12 @@ def import_command(
     )
     check_options(kind, options)
     for path in files:
-        if not path.exists():
+        try:
+            found = path.exists()
+        except (OSError, ValueError) as exc:  # a name too long for the file system …
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise ConfigError(f"cannot read {path}: {reason}") from None
+        if not found:
             raise ConfigError(f"no such file: {path}")
     desk = state.desk()
     actor = state.optional_actor()
@@ -148,44 +165,49 @@ def _print_summary(summary: ImportSummary) -> None:
                     ("read", "created", "updated", "unchanged", "rejected")))
     console.print(table)
     if summary.details:
-        console.print(", ".join(f"{k}: {v:,}" for k, v in sorted(summary.details.items())))
+        say(console, ", ".join(f"{k}: {v:,}" for k, v in sorted(summary.details.items())))
     for path in summary.rejects:
-        console.print(f"rejected rows and their reasons: {path}")
+        say(console, f"rejected rows and their reasons: {path}")
     for warning in summary.warnings:
-        err_console.print(f"casedesk: warning: {warning}", markup=False)
+        say(err_console, f"casedesk: warning: {warning}")
     for error in summary.errors:
-        err_console.print(error, markup=False)
+        say(err_console, error)
     hidden = summary.rejected - len(summary.errors)
     if hidden > 0:
-        err_console.print(f"… and {hidden:,} more", markup=False)
+        say(err_console, f"… and {hidden:,} more")
 
 
 def export_command(
     ctx: typer.Context,
     kind: str = typer.Argument(
-        ..., metavar="KIND", help=f"What to export: {', '.join(KIND_NAMES)}."
+        ..., metavar="KIND", help=f"What to export: {', '.join(KIND_NAMES)}.",
+        parser=params.choice("KIND", KIND_NAMES),
     ),
-    fmt: str = typer.Option("csv", "--format", "-f", help=f"{' or '.join(FORMATS)}."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+    fmt: str = typer.Option(
+        "csv", "--format", "-f", help="csv (for people and spreadsheets) or jsonl (for "
+        "programs: always written exactly as stored).", parser=params.choice("--format", FORMATS),
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File (default: stdout), written to a temporary file "
+        "beside it and moved into place only when complete."
+    ),
+    raw_formulas: bool = typer.Option(
+        False, "--raw-formulas", "--raw", help="CSV for programs: every cell exactly as "
+        "stored. By default text starting with = + - @ gets a leading ' (so a spreadsheet "
+        "does not run it) and terminal controls are shown visibly. JSON Lines is always "
+        "the stored data."
+    ),
 ) -> None:
     """Export every record of a kind as CSV or JSON Lines (importable back)."""
     state: CliState = ctx.obj
-    if kind not in KIND_NAMES:
-        raise ConfigError(f"unknown kind {kind!r}: choose one of {', '.join(KIND_NAMES)}")
-    if fmt not in FORMATS:
-        raise ConfigError(f"--format {fmt!r}: use csv or jsonl")
     desk = state.desk()
     actor = state.actor()
+    check_export(actor, kind, fmt)  # refused before anything is opened or written
     if output is None:
-        export_records(desk, actor, kind, sys.stdout, fmt)
+        export_records(desk, actor, kind, sys.stdout, fmt, raw_formulas=raw_formulas)
         return
-    try:
-        handle: Any = output.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {output}: {exc.strerror}") from None
-    with handle:
-        count = export_records(desk, actor, kind, handle, fmt)
+    count = export_to_file(desk, actor, kind, output, fmt, raw_formulas=raw_formulas)
     if state.json:
         print_json({"kind": kind, "count": count, "file": str(output)})
     else:
-        err_console.print(f"exported {count:,} {kind} to {output}", markup=False)
+        say(err_console, f"exported {count:,} {kind} to {output}")

@@ -29,17 +29,33 @@ _MATCH_KEYS = {"priority", "severity", "tier", "queue", "contract"}
 _ESCALATION_KEYS = {"raise_priority", "queue", "flag_supervisor"}
 
 
+#: The longest duration a policy, a calendar or a typed ``--in`` may give (about ten
+#: years): longer ones are typing mistakes, and would overflow ``timedelta``.
+MAX_DURATION = timedelta(days=3660)
+
+
 def parse_duration(text: str | int, where: str) -> timedelta:
-    """``"1h30m"``, ``"2d"``, ``"45m"`` or a number of minutes."""
+    """``"1h30m"``, ``"2d"``, ``"45m"`` or a number of minutes; at most MAX_DURATION."""
+    if isinstance(text, bool):
+        raise ValidationError(f"{where}: {text!r} is not a duration like 30m, 4h, 2d or 1h30m")
     if isinstance(text, int):
         if text < 0:
             raise ValidationError(f"{where}: duration cannot be negative")
-        return timedelta(minutes=text)
-    match = _DURATION.match(str(text))
-    if not match or not any(match.groups()):
-        raise ValidationError(f"{where}: {text!r} is not a duration like 30m, 4h, 2d or 1h30m")
-    d, h, m = (int(g) if g else 0 for g in match.groups())
-    return timedelta(days=d, hours=h, minutes=m)
+        minutes = text
+    else:
+        match = _DURATION.match(str(text))
+        if not match or not any(match.groups()):
+            shown = str(text) if len(str(text)) <= 60 else str(text)[:57] + "…"
+            raise ValidationError(
+                f"{where}: {shown!r} is not a duration like 30m, 4h, 2d or 1h30m"
+            )
+        d, h, m = (int(g) if g else 0 for g in match.groups())
+        minutes = d * 1440 + h * 60 + m
+    if minutes > MAX_DURATION.total_seconds() // 60:
+        raise ValidationError(
+            f"{where}: {text!r} is too long: at most {MAX_DURATION.days} days"
+        )
+    return timedelta(minutes=minutes)
 
 
 def format_duration(delta: timedelta | None) -> str:
@@ -56,10 +72,7 @@ def format_duration(delta: timedelta | None) -> str:
 
 def read_file(path: Path) -> dict[str, Any]:
     """Parse a TOML or YAML file into a dict, with one clear error line when it is bad."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
+    text = read_text_file(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
@@ -75,6 +88,36 @@ def read_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationError(f"{path}: expected [[calendar]] and/or [[policy]] entries")
     return data
+
+
+def read_text_file(path: Path) -> str:
+    """A UTF-8 text file's content; unreadable, binary or non-UTF-8 files are one clear
+    :class:`ValidationError` (the byte offset of the first bad byte, or the NUL)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL in the path
+        raise ValidationError(f"cannot read {str(path)!r}: {exc}") from None
+    return decode_text(data, str(path))
+
+
+def decode_text(data: bytes, where: str) -> str:
+    """UTF-8 ``data`` as text (a BOM dropped); binary or non-UTF-8 data is one clear
+    :class:`ValidationError` naming ``where`` and the offset of the first bad byte."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"{where} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}):"
+            " give a text file"
+        ) from None
+    if "\x00" in text:
+        raise ValidationError(
+            f"{where} looks like a binary file (a NUL byte at offset {text.index(chr(0))}):"
+            " give a text file"
+        )
+    return text.removeprefix("\ufeff")
 
 
 def _calendar_values(entry: dict[str, Any], where: str) -> dict[str, Any]:

@@ -64,3 +64,44 @@ def test_other_arguments_go_to_the_typer_cli(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     again = _casedesk("--db", f"sqlite:///{tmp_path / 'x.db'}", "db", "info", tmp_path=tmp_path)
     assert again.returncode == 0 and "0003" in again.stdout
+
+
+def test_the_workstation_on_a_missing_file_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "casedesk.db"
+    done = _casedesk(f"--db=sqlite:///{missing}", "--as", "maria", tmp_path=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"casedesk: no database at {missing} — run `casedesk db upgrade` to create one")
+    assert not (tmp_path / "typo").exists()
+
+
+def test_real_argv_bytes_that_are_not_utf8_are_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "casedesk", "case", "list", "--search", b"caf\xe9"],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        env={**os.environ, "CASEDESK_CONFIG_DIR": str(tmp_path), "LC_ALL": "C.UTF-8"},
+    )
+    assert done.returncode == 2
+    assert "is not valid text" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_unexpected_error_is_one_line_unless_debugging(monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
+    import casedesk.cli as cli_module
+    import casedesk.cli.root as root
+
+    def broken() -> None:
+        raise TypeError("a bug \x1b[2J")
+
+    monkeypatch.setattr(root, "app", broken)
+    monkeypatch.setattr(sys, "argv", ["casedesk", "case", "list"])
+    with pytest.raises(SystemExit) as stopped:
+        cli_module.main()
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("casedesk: unexpected error (TypeError: a bug ␛[2J)")
+    assert len(err.splitlines()) == 1
+    monkeypatch.setenv("CASEDESK_DEBUG", "1")
+    with pytest.raises(TypeError):
+        cli_module.main()

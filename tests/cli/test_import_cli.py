@@ -48,14 +48,15 @@ def test_import_exit_codes_summary_and_rejects(db: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["import", "people", "x.csv"], "unknown kind 'people'"),
+        (["import", "people", "x.csv"], "'people' is not one of: contacts, accounts"),
         (["import", "contacts", "missing.csv"], "no such file: missing.csv"),
         (["import", "contacts", "{path}", "--map", "Nombre"], 'write it as "COLUMN=FIELD"'),
         (["import", "contacts", "{path}", "--map", "Nombre=nope"], "have no field 'nope'"),
         (["import", "contacts", "{path}", "--encoding", "utf-8"], "cannot read contacts.csv"),
-        (["import", "contacts", "{path}", "--on-error", "maybe"], "use skip or abort"),
-        (["export", "people"], "unknown kind 'people'"),
-        (["export", "contacts", "--format", "xml"], "use csv or jsonl"),
+        (["import", "contacts", "{path}", "--on-error", "maybe"],
+         "'maybe' is not one of: skip, abort"),
+        (["export", "people"], "'people' is not one of: contacts"),
+        (["export", "contacts", "--format", "xml"], "'xml' is not one of: csv, jsonl"),
     ],
 )
 def test_unusable_input_is_exit_2_with_one_line(db: str, tmp_path: Path, args: list[str],

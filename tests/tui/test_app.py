@@ -72,6 +72,8 @@ def test_run_workstation_signs_in_the_configured_agent(
 
 
 def test_database_without_schema_exits_2_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "empty.db").touch()  # an existing file without the schema (a missing one
+    # is "no database at …", see tests/cli/test_entry.py)
     result = CliRunner().invoke(cli_app, ["--db", f"sqlite:///{tmp_path / 'empty.db'}"])
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0

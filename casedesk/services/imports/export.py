@@ -7,20 +7,38 @@ name. Records created in casedesk have no external id; they are written as
 ``casedesk:TABLE:ID``, which the import resolves back to the same record. ``emails``
 exports the e-mail interactions (import such a file back as ``interactions``). Rows are
 read by keyset pages of 5,000 (``WHERE id > :last ORDER BY id``), never all at once.
+
+CSV is for people and spreadsheets: a text cell a spreadsheet would run as a formula
+(``=``, ``+``, ``-``, ``@``, a leading tab or CR) gets a leading ``'`` (the OWASP rule,
+:func:`casedesk.textsafe.spreadsheet_safe`; phone numbers like ``+34 600 111 222`` excepted,
+they can run nothing), and terminal controls (ESC, C1, bidi
+overrides, a lone CR; tabs and line breaks kept) are shown as visible stand-ins (``␛``), unless
+``raw_formulas``: then every cell is exactly as stored, for programs. JSON Lines is for
+programs and always holds the stored data; controls beyond ASCII are written as
+JSON escapes (:mod:`casedesk.jsonsafe`), which decode to the same text.
+:func:`export_to_file` checks the permission first, writes a temporary file beside the
+target and moves it into place only when everything was written, so a refused or failed
+export leaves the old file untouched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
+import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
+from casedesk import jsonsafe
 from casedesk.db import read_session
 from casedesk.errors import ConfigError
 from casedesk.models import (
@@ -34,6 +52,7 @@ from casedesk.models import (
     QueueMember,
 )
 from casedesk.services.context import Actor, Desk, case_label, require_supervisor
+from casedesk.textsafe import spreadsheet_safe
 
 PAGE = 5000
 FORMATS = ("csv", "jsonl")
@@ -260,24 +279,71 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
-def export_records(desk: Desk, actor: Actor, kind: str, out: TextIO, fmt: str = "csv") -> int:
-    """Write every record of ``kind`` to ``out``; returns how many."""
+#: Characters that act on a terminal (a carriage return too, unless it ends a line).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                       "\u202a-\u202e\u2066-\u2069]")
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else f"<U+{code:04X}>"
+
+
+#: An international phone number: a spreadsheet may read it as arithmetic, but it can call
+#: no function, link or program; guarding it would break the export's re-import.
+_PHONE = re.compile(r"^\+[0-9][0-9 ()./-]*$")
+
+
+def _csv_cell(value: Any, raw_formulas: bool, column: str = "") -> str:
+    """A CSV cell: controls visible and, for text (and lists of text) a spreadsheet would
+    run, a leading ``'``. Numbers, booleans, times and JSON objects are never formulas;
+    nor is a ``phone`` made only of digits and phone punctuation after its ``+``."""
+    text = _csv_value(value)
+    if raw_formulas:
+        return text
+    text = _CONTROLS.sub(_stand_in, text.replace("\r\n", "\n"))
+    if not isinstance(value, str | list) or (column == "phone" and _PHONE.match(text)):
+        return text
+    return spreadsheet_safe(text)
+
+
+def check_export(actor: Actor, kind: str, fmt: str) -> None:
+    """Refuse an export before anything is opened or written."""
     if kind not in SHAPES:
         raise ConfigError(f"unknown kind {kind!r}: choose one of {', '.join(SHAPES)}")
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r}: use csv or jsonl")
     require_supervisor(actor, "export records")
+
+
+def export_records(
+    desk: Desk, actor: Actor, kind: str, out: TextIO, fmt: str = "csv", *,
+    raw_formulas: bool = False,
+) -> int:
+    """Write every record of ``kind`` to ``out``; returns how many.
+
+    CSV cells that a spreadsheet would read as a formula get a leading ``'`` and controls
+    are shown visibly, unless ``raw_formulas`` (cells exactly as stored, for programs);
+    JSON Lines always holds the stored data.
+    """
+    check_export(actor, kind, fmt)
     shape = SHAPES[kind]()
     count = 0
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
+        # csv quotes a field holding the line terminator ("\n") but not a lone "\r",
+        # which readers take as a line break: such rows are written fully quoted.
+        quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(shape.columns)
         for record in _pages(desk, kind, shape):
-            writer.writerow([_csv_value(record[c]) for c in shape.columns])
+            row = [_csv_cell(record[c], raw_formulas, c) for c in shape.columns]
+            (quoted if any("\r" in c for c in row) else writer).writerow(row)
             count += 1
     else:
         for record in _pages(desk, kind, shape):
-            out.write(json.dumps(record, ensure_ascii=False, default=_json_default) + "\n")
+            out.write(jsonsafe.dumps(record, default=_json_default) + "\n")
             count += 1
     return count
 
@@ -286,3 +352,49 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
+
+
+def export_to_file(
+    desk: Desk, actor: Actor, kind: str, path: Path, fmt: str = "csv", *,
+    raw_formulas: bool = False,
+) -> int:
+    """Export to ``path`` atomically: permission and flags checked first, then a temporary
+    file beside ``path`` (same folder, so the final rename never crosses file systems) is
+    written, flushed to disk and renamed over ``path``. On any failure the temporary file
+    is removed and ``path`` is left as it was. Returns how many records were written."""
+    check_export(actor, kind, fmt)
+    target = Path(path)
+    try:
+        if target.is_dir():
+            raise ConfigError(f"cannot write {target}: it is a folder")
+        mode = target.stat().st_mode & 0o777 if target.exists() else _default_mode()
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path(".")
+        )
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"cannot write {target}: {reason}") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            count = export_records(desk, actor, kind, handle, fmt, raw_formulas=raw_formulas)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return count
+
+
+def _default_mode() -> int:
+    """The mode a new file gets here (0666 less the umask), read without changing it."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
