@@ -70,3 +70,11 @@ def spreadsheet_safe(value: str) -> str:
     if value and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def spreadsheet_unguarded(value: str) -> str:
+    """The inverse of :func:`spreadsheet_safe`: a CSV cell the desk exported reads back as
+    it was stored (``'=1+1`` → ``=1+1``); any other cell is returned unchanged."""
+    if value[:1] == "'" and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value

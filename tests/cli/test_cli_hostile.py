@@ -16,12 +16,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from casedesk.cli import app
 from casedesk.cli import state as cli_state
+from casedesk.db import write_session
 from casedesk.errors import CaseDeskError
+from casedesk.models import Agent
 from casedesk.services import cases as case_service
 from casedesk.services import directory, knowledge
 from casedesk.services import tasks as task_service
@@ -77,6 +80,8 @@ def hostile(world: World, db_url: str) -> dict[str, list[str]]:
         _try(task_service.add_task, desk, world.sup, title=text,
              case=case.label if case else None)
     assert len(numbers) >= len(STORABLE) - 3, "the services refused most hostile titles"
+    with write_session(desk.engine) as session:  # room in María's bin for every `case next`
+        session.execute(update(Agent).where(Agent.login == "maria").values(capacity=1000))
     return {"cases": numbers, "articles": articles}
 
 

@@ -345,7 +345,9 @@ def test_export_imports_back_unchanged(world: World, tmp_path: Path, fmt: str) -
     imp(world, "contacts", write(tmp_path / "contacts.csv", CONTACTS))
     imp(world, "cases", write(tmp_path / "cases.csv",
                               "id,title,description,priority,queue,contact,Origen\n"
-                              'T1,Uno,"dos\nlíneas",high,technical,C1,web\n'))
+                              'T1,Uno,"dos\nlíneas",high,technical,C1,web\n'
+                              # formula-looking text: guarded in the CSV, read back as stored
+                              "T2,=SUM(A1:A2),@mención,low,technical,C1,-web\n"))
     imp(world, "interactions", write(tmp_path / "calls.csv",
                                      "id,channel,started_at,case,contact,agent\n"
                                      "I1,phone,2026-03-01 10:00,CS-000001,C1,ana\n"))
@@ -357,8 +359,12 @@ def test_export_imports_back_unchanged(world: World, tmp_path: Path, fmt: str) -
                                   "queues": Queue}[kind])
         path = tmp_path / f"export-{kind}.{fmt}"
         path.write_text(out.getvalue(), encoding="utf-8")
+        if fmt == "csv" and kind == "cases":
+            assert "'=SUM(A1:A2)" in out.getvalue() and "'@mención" in out.getvalue()
         summary = imp(world, kind, path)
         assert (summary.read, summary.unchanged) == (n, n), (kind, summary)
+    titles = {c.title for c in rows(world, Case)}
+    assert "=SUM(A1:A2)" in titles
 
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"

@@ -25,6 +25,7 @@ from casedesk.errors import ConfigError
 from casedesk.services.imports.mapping import REASON_COLUMN
 from casedesk.services.imports.rejectfile import open_replacing
 from casedesk.services.imports.values import as_text
+from casedesk.textsafe import spreadsheet_unguarded
 
 CANDIDATE_DELIMITERS = ",;\t|"
 MAX_DEPTH = 64  # JSON nesting a record may have
@@ -139,6 +140,9 @@ def _decode_problem(path: Path, encoding: str) -> str | None:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             return f"byte 0x{exc.object[exc.start]:02x} at offset {offset + exc.start}"
+        except UnicodeError as exc:  # e.g. "UTF-16 stream does not start with BOM"
+            hint = " (name the byte order: utf-16-le or utf-16-be)" if "BOM" in str(exc) else ""
+            return f"{exc}{hint}"
     return None
 
 
@@ -221,6 +225,8 @@ class CsvSource:
                 continue
             end = reader.line_num
             if cells and (cells[0] or any(cells)):
+                if any(c[:1] == "'" for c in cells):  # a formula guard of our own export
+                    cells = [spreadsheet_unguarded(c) for c in cells]
                 yield prev + 1, end, cells, None
             prev = end
 
