@@ -154,7 +154,7 @@ def test_models_and_migrations_agree_on_column_types(desk) -> None:  # type: ign
                                  {"due_at": datetime(9999, 12, 31, tzinfo=UTC)}])
 def test_far_task_deadlines_are_refused_quickly(world: World, due: dict) -> None:
     c = cases.create_case(world.desk, world.ana, title="x")
-    with pytest.raises(ValidationError, match="more than"):
+    with pytest.raises(ValidationError, match="more than|too long"):
         tasks.add_task(world.desk, world.ana, title="t", case=c.number, **due)
     assert tasks.add_task(world.desk, world.ana, title="t", case=c.number,
                           due_in="30d").due_at is not None
