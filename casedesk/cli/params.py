@@ -56,7 +56,8 @@ def _label(pattern: re.Pattern[str], prefix: str, what: str, value: Any) -> str:
         number = int(match.group(1))
     if not 0 < number <= MAX_ID:
         raise ValidationError(
-            f"{_shown(value)}: no such {what.split()[-1]} ({what} numbers go from 1 to {MAX_ID})"
+            f"{_shown(value)}: no such {what.split()[-1]} ({what.split()[-1]} numbers go from 1 "
+            f"to {MAX_ID:,})"
         )
     return f"{prefix}-{number:06d}"
 
