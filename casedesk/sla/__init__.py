@@ -1,5 +1,0 @@
-"""SLA time arithmetic."""
-
-from casedesk.sla.calendar import BusinessCalendar
-
-__all__ = ["BusinessCalendar"]
