@@ -17,8 +17,8 @@ from common import databases, fresh_desk, summary  # type: ignore[import-not-fou
 def worker(url: str, login: str, queue: str) -> list[float]:
     from casedesk.db import make_engine
     from casedesk.errors import QueueEmpty
-    from casedesk.services import workflow
     from casedesk.services.context import Desk
+    from casedesk.services.workflow import transitions
 
     engine = make_engine(url)
     desk = Desk(engine)
@@ -27,7 +27,7 @@ def worker(url: str, login: str, queue: str) -> list[float]:
     while True:
         started = time.perf_counter()
         try:
-            workflow.next_case(desk, actor, queue)
+            transitions.next_case(desk, actor, queue)
         except QueueEmpty:
             break
         latencies.append((time.perf_counter() - started) * 1000)
@@ -46,13 +46,13 @@ def main() -> None:
 
 
 def run(name: str, url: str, cases: int, workers: int) -> None:
-    from casedesk.services import directory
+    from casedesk.services.directory import staff
 
     desk = fresh_desk(url, cases=cases)
     admin = desk.actor("admin")
     logins = [f"bench{i}" for i in range(workers)]
     for login in logins:
-        directory.add_agent(desk, admin, login=login, name=login, queues=["technical"])
+        staff.add_agent(desk, admin, login=login, name=login, queues=["technical"])
     desk.engine.dispose()
     ctx = multiprocessing.get_context("spawn")
     started = time.perf_counter()

@@ -43,7 +43,8 @@ from casedesk.db import make_engine, read_session, upgrade  # noqa: E402
 from casedesk.models import Contact, Interaction  # noqa: E402
 from casedesk.services import demo  # noqa: E402
 from casedesk.services.context import Desk  # noqa: E402
-from casedesk.services.imports import ImportOptions, run_import  # noqa: E402
+from casedesk.services.imports.run import run_import  # noqa: E402
+from casedesk.services.imports.summary import ImportOptions  # noqa: E402
 
 HEADER = ["ID Llamada", "Fecha", "Canal", "Sentido", "Tipo", "Cliente", "Agente", "Duración",
           "Asunto", "Notas", "Campaña"]

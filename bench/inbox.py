@@ -4,7 +4,7 @@
 
 "Database time" is the query alone: on SQLite the compiled SQL run on the raw sqlite3
 cursor; on PostgreSQL the server's own ``EXPLAIN (ANALYZE)`` execution time. "Service
-time" is the whole ``queries.inbox`` call (session, query, read models).
+time" is the whole ``reads.inbox`` call (session, query, read models).
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from common import databases, fresh_desk  # type: ignore[import-not-found]
 from sqlalchemy import text
 
 from casedesk.db import make_engine
-from casedesk.services import queries
 from casedesk.services.context import Desk
+from casedesk.services.directory import queue_setup
+from casedesk.services.queries import reads
 
 
 def db_time_ms(desk: Desk, queue_id: int, after, limit: int) -> float:  # type: ignore[no-untyped-def]
-    stmt = queries.inbox_statement(queue_id, after=after, limit=limit)
+    stmt = reads.inbox_statement(queue_id, after=after, limit=limit)
     with desk.engine.connect() as conn:
         compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
         sql = str(compiled)
@@ -55,31 +56,30 @@ def main() -> None:
 
 
 def _queue_id(desk: Desk) -> int:
-    from casedesk.services import directory
 
-    return directory.get_queue(desk, "technical").id
+    return queue_setup.get_queue(desk, "technical").id
 
 
 def measure(name: str, desk: Desk, queue_id: int, limit: int) -> None:
     for _ in range(3):  # warm the cache
-        queries.inbox(desk, "technical", limit=limit)
+        reads.inbox(desk, "technical", limit=limit)
     first_service = []
     for _ in range(20):
         started = time.perf_counter()
-        page = queries.inbox(desk, "technical", limit=limit)
+        page = reads.inbox(desk, "technical", limit=limit)
         first_service.append((time.perf_counter() - started) * 1000)
     first_db = [db_time_ms(desk, queue_id, None, limit) for _ in range(20)]
     after = page.next_after
     walk = []
     for _ in range(498):
         started = time.perf_counter()
-        page = queries.inbox(desk, "technical", after=after, limit=limit)
+        page = reads.inbox(desk, "technical", after=after, limit=limit)
         walk.append((time.perf_counter() - started) * 1000)
         after = page.next_after
     p500_service = []
     for _ in range(20):
         started = time.perf_counter()
-        queries.inbox(desk, "technical", after=after, limit=limit)
+        reads.inbox(desk, "technical", after=after, limit=limit)
         p500_service.append((time.perf_counter() - started) * 1000)
     p500_db = [db_time_ms(desk, queue_id, after, limit) for _ in range(20)]
     med = statistics.median

@@ -4,8 +4,8 @@ Run from the repository root: ``python -m bench.kb`` (``--articles``, ``--cases`
 ``--db sqlite|postgresql|both``). It generates a Spanish/English knowledge base with a
 Zipf word distribution, bulk-inserts it (the migration's triggers / generated columns index
 it), then times, in the same run, the raw FTS5 / tsvector query (plain bm25 / ts_rank over
-every match) and casedesk's ``knowledge.search`` for two-word queries (very common words
-included) and three-letter prefixes, and ``knowledge.guidance`` as a case opens.
+every match) and casedesk's ``library.search`` for two-word queries (very common words
+included) and three-letter prefixes, and ``library.guidance`` as a case opens.
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ from casedesk.bulk import bulk_insert  # noqa: E402
 from casedesk.clock import FrozenClock  # noqa: E402
 from casedesk.db import make_engine, upgrade, write_session  # noqa: E402
 from casedesk.models import Article, ArticleLink, Case  # noqa: E402
-from casedesk.services import directory, knowledge  # noqa: E402
 from casedesk.services.context import Desk  # noqa: E402
-from casedesk.services.kb_search import fts_expression, ts_expression  # noqa: E402
-from casedesk.services.kb_text import STOP_WORDS, fold, parse_query  # noqa: E402
+from casedesk.services.directory import staff  # noqa: E402
+from casedesk.services.knowledge import library  # noqa: E402
+from casedesk.services.knowledge.folding import STOP_WORDS, fold, parse_query  # noqa: E402
+from casedesk.services.knowledge.search import fts_expression, ts_expression  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -375,7 +376,7 @@ def run(
     engine = make_engine(url)
     upgrade(engine)
     desk = Desk(engine, FrozenClock(NOW))
-    directory.add_agent(desk, None, login="admin", name="Admin", role="admin")
+    staff.add_agent(desk, None, login="admin", name="Admin", role="admin")
     admin = desk.actor("admin")
     loaded = load(desk, articles, cases)
     print(
@@ -383,12 +384,12 @@ def run(
         f"({len(articles) / loaded['articles']:,.0f}/s, indexed as inserted); "
         f"{len(cases):,} cases + links in {loaded['cases']:.1f} s"
     )
-    report = knowledge.reindex(desk, admin)
+    report = library.reindex(desk, admin)
     print(f"  kb reindex (rebuild + statistics): {report.seconds:.1f} s; {size(engine)}")
     ranking = "bm25" if engine.dialect.name == "sqlite" else "ts_rank"
     print(
         f"  two-word queries (raw: plain {ranking} over every match, top 20; casedesk: "
-        "knowledge.search, two tiers, bounded, snippets included):"
+        "library.search, two tiers, bounded, snippets included):"
     )
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
@@ -397,16 +398,16 @@ def run(
         every: list[float] = []
         for group, queries in work.two_words.items():
             print(line(f"raw      {group}", timed(raw, queries)))
-            ours = timed(lambda q: knowledge.search(desk, q), queries)
+            ours = timed(lambda q: library.search(desk, q), queries)
             every += ours
             print(line(f"casedesk {group}", ours))
         print(line("casedesk, all two-word queries", every))
         print("  three-letter prefixes (search as you type):")
         print(line("raw      prefix", timed(raw, work.prefixes)))
-        print(line("casedesk prefix", timed(lambda q: knowledge.search(desk, q), work.prefixes)))
+        print(line("casedesk prefix", timed(lambda q: library.search(desk, q), work.prefixes)))
         numbers = conn.execute(select(Case.number).where(Case.status == "new")).scalars().all()
     opened = [str(n) for n in numbers[:guide_cases]]
-    print(line("guidance as a case opens", timed(lambda n: knowledge.guidance(desk, n), opened)))
+    print(line("guidance as a case opens", timed(lambda n: library.guidance(desk, n), opened)))
     engine.dispose()
 
 

@@ -37,8 +37,9 @@ from sqlalchemy import func, select, text  # noqa: E402
 from casedesk.clock import FrozenClock  # noqa: E402
 from casedesk.db import make_engine, read_session, upgrade  # noqa: E402
 from casedesk.models import Case, CaseEvent  # noqa: E402
-from casedesk.services import demo, sla_scan  # noqa: E402
+from casedesk.services import demo  # noqa: E402
 from casedesk.services.context import Desk  # noqa: E402
+from casedesk.services.sla import scanner  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 LATER = timedelta(days=1)
@@ -92,19 +93,19 @@ def measure(url: str, label: str, n: int) -> dict[str, float]:
             select(func.count()).select_from(Case).where(Case.status.in_(("new", "in_progress")))
         ).scalar_one()
         events_before = session.execute(select(func.count()).select_from(CaseEvent)).scalar_one()
-    first = sla_scan.scan(desk)
+    first = scanner.scan(desk)
     stale = None
     if engine.dialect.name == "postgresql":
         # The first scan rewrote most rows and added millions of events. Until autovacuum
         # has run, the warn indexes hold entries for dead row versions and the planner's
         # statistics still see full warn ranges: measure that once, then vacuum the whole
         # database as autovacuum would (so it does not compete with the measurements).
-        stale = sla_scan.scan(desk)
+        stale = scanner.scan(desk)
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-    again = min((sla_scan.scan(desk) for _ in range(3)), key=lambda r: r.seconds)
+    again = min((scanner.scan(desk) for _ in range(3)), key=lambda r: r.seconds)
     clock.advance(timedelta(minutes=1))
-    tick = sla_scan.scan(desk)
+    tick = scanner.scan(desk)
     with read_session(engine) as session:
         events = session.execute(select(func.count()).select_from(CaseEvent)).scalar_one()
     print(f"  {label}: {open_cases:,} open cases")
@@ -120,7 +121,7 @@ def measure(url: str, label: str, n: int) -> dict[str, float]:
     return {"first": first.seconds, "rescan": again.seconds, "tick": tick.seconds}
 
 
-def _brief(report: sla_scan.ScanReport) -> str:
+def _brief(report: scanner.ScanReport) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in report.counts().items() if v)
 
 

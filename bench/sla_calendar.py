@@ -1,4 +1,4 @@
-"""Micro-benchmark for casedesk.sla.BusinessCalendar.
+"""Micro-benchmark for casedesk.services.sla.calendar.BusinessCalendar.
 
 Run: ``python bench/sla_calendar.py`` (from the repository root). Plain perf_counter timing.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from casedesk.sla import BusinessCalendar  # noqa: E402
+from casedesk.services.sla.calendar import BusinessCalendar  # noqa: E402
 
 N_CALLS = 50_000
 N_YEAR = 1_000

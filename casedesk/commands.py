@@ -3,7 +3,7 @@
 * "Go to …" for each screen;
 * every key binding of the current screen and of the app, by its description;
 * a case number (``CS-000123``, ``cs-123``, ``123``) opens that case; three or more
-  letters also offer the cases whose title or customer matches (``queries.search_cases``,
+  letters also offer the cases whose title or customer matches (``reads.search_cases``,
   run off the event loop), shown as plain text (a title is never markup).
 """
 
@@ -19,8 +19,8 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from casedesk.services import queries
-from casedesk.services.context import case_label
+from casedesk.services.numbers import case_label
+from casedesk.services.queries import reads
 from casedesk.textsafe import one_line
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class CaseDeskCommands(Provider):
                 yield Hit(score, matcher.highlight(text), command, text=text, help=f"key: {key}")
         if len(query.strip()) >= 3 and not match:
             try:
-                rows = await asyncio.to_thread(queries.search_cases, app.desk, query, limit=8)
+                rows = await asyncio.to_thread(reads.search_cases, app.desk, query, limit=8)
             except Exception:  # noqa: BLE001 - the palette simply offers no cases
                 rows = []
             for row in rows:

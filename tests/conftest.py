@@ -20,8 +20,8 @@ import pytest
 
 from casedesk.clock import FrozenClock
 from casedesk.db import make_engine, upgrade
-from casedesk.services import directory
 from casedesk.services.context import Actor, Desk
+from casedesk.services.directory import customers, queue_setup, staff
 from tests.pgserver import PgServer, PgServerError, pg_required, start_postgres
 
 #: A Monday morning in Madrid (09:00 local), the fixed "now" of the service tests.
@@ -113,18 +113,18 @@ class World:
 
 
 def build_world(desk: Desk) -> World:
-    directory.add_agent(desk, None, login="admin", name="Admin", role="admin")
+    staff.add_agent(desk, None, login="admin", name="Admin", role="admin")
     admin = desk.actor("admin")
-    directory.add_agent(desk, admin, login="maria", name="María López", role="supervisor")
-    directory.add_agent(desk, admin, login="ana", name="Ana García", skills=["billing"])
-    directory.add_agent(desk, admin, login="luis", name="Luis Romero", skills=["network"])
-    directory.add_agent(desk, admin, login="carmen", name="Carmen Ruiz")
-    directory.add_queue(desk, admin, name="technical", area="technical",
+    staff.add_agent(desk, admin, login="maria", name="María López", role="supervisor")
+    staff.add_agent(desk, admin, login="ana", name="Ana García", skills=["billing"])
+    staff.add_agent(desk, admin, login="luis", name="Luis Romero", skills=["network"])
+    staff.add_agent(desk, admin, login="carmen", name="Carmen Ruiz")
+    queue_setup.add_queue(desk, admin, name="technical", area="technical",
                         members=["ana", "luis", "maria"])
-    directory.add_queue(desk, admin, name="billing", area="billing", members=["ana", "maria"])
-    directory.add_queue(desk, admin, name="commercial", area="commercial", members=["carmen"])
-    account = directory.add_account(desk, name="Pérez Hogar", tier="gold")
-    contact = directory.add_contact(desk, name="Juan Pérez", email="juan.perez@example.com",
+    queue_setup.add_queue(desk, admin, name="billing", area="billing", members=["ana", "maria"])
+    queue_setup.add_queue(desk, admin, name="commercial", area="commercial", members=["carmen"])
+    account = customers.add_account(desk, name="Pérez Hogar", tier="gold")
+    contact = customers.add_contact(desk, name="Juan Pérez", email="juan.perez@example.com",
                                     phone="+34 600 111 222", account_id=account)
     return World(desk, admin, desk.actor("maria"), desk.actor("ana"), desk.actor("luis"),
                  desk.actor("carmen"), contact)

@@ -10,9 +10,10 @@ from casedesk.cli import params
 from casedesk.cli.format import case_panel, cases_table, say, timeline_table
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.models.base import Area, Priority, Severity, Status
-from casedesk.services import cases as case_service
-from casedesk.services import queries, workflow
-from casedesk.services.views import CaseDetail
+from casedesk.services.queries import reads
+from casedesk.services.queries.views import CaseDetail
+from casedesk.services.workflow import cases as case_service
+from casedesk.services.workflow import transitions
 
 app = typer.Typer(
     help="Cases: create, show, list, and move them through their life.", no_args_is_help=True
@@ -93,8 +94,8 @@ def show(
     """Show a case and its timeline."""
     state: CliState = ctx.obj
     desk = state.desk()
-    case = queries.get_case(desk, number)
-    entries = queries.timeline(desk, number) if history else []
+    case = reads.get_case(desk, number)
+    entries = reads.timeline(desk, number) if history else []
     if state.json:
         print_json({**case.to_json(), "timeline": [e.to_json() for e in entries]})
         return
@@ -124,16 +125,16 @@ def list_(
     state: CliState = ctx.obj
     desk = state.desk()
     if search:
-        rows = queries.search_cases(desk, search, limit=limit)
+        rows = reads.search_cases(desk, search, limit=limit)
         title = f"search {search!r}"  # repr: quotes, escapes; cells show it literally
     elif queue:
-        rows = queries.inbox(desk, queue, limit=limit, status=status).rows
+        rows = reads.inbox(desk, queue, limit=limit, status=status).rows
         title = f"queue {queue}"
     elif mine:
-        rows = queries.wip_bin(desk, state.actor().id, limit=limit)
+        rows = reads.wip_bin(desk, state.actor().id, limit=limit)
         title = "my WIP bin"
     else:
-        rows = queries.list_cases(desk, status=status, limit=limit)
+        rows = reads.list_cases(desk, status=status, limit=limit)
         title = "cases"
     if state.json:
         print_json(rows)
@@ -157,25 +158,25 @@ def _simple(name: str, fn: Callable[..., CaseDetail], message: str, doc: str) ->
 
 _simple(
     "accept",
-    workflow.accept,
+    transitions.accept,
     "accepted into your WIP bin",
     "Take a case from its queue into your WIP bin.",
 )
-_simple("start", workflow.start, "in progress", "new → in_progress.")
+_simple("start", transitions.start, "in progress", "new → in_progress.")
 _simple(
     "yank",
-    workflow.yank,
+    transitions.yank,
     "yanked back to queue {case.queue}",
     "Supervisors: pull a case from an agent's bin back to its home queue.",
 )
-_simple("close", workflow.close, "closed", "resolved → closed (the customer confirmed).")
+_simple("close", transitions.close, "closed", "resolved → closed (the customer confirmed).")
 
 
 @app.command("next")
 def next_(ctx: typer.Context, queue: str = typer.Argument(..., help="Queue name.")) -> None:
     """Take the most urgent waiting case of a queue."""
     state: CliState = ctx.obj
-    case = workflow.next_case(state.desk(), state.actor(), queue)
+    case = transitions.next_case(state.desk(), state.actor(), queue)
     _done(state, case, f"taken from {queue}: {case.title}")  # say(): literal, never raises
 
 
@@ -190,7 +191,7 @@ def dispatch(
 ) -> None:
     """Send a case from your bin to a queue."""
     state: CliState = ctx.obj
-    case = workflow.dispatch(state.desk(), state.actor(), number, queue, note=note)
+    case = transitions.dispatch(state.desk(), state.actor(), number, queue, note=note)
     _done(state, case, f"dispatched to {case.queue}")
 
 
@@ -200,7 +201,7 @@ def reject(
 ) -> None:
     """Send a queued case back to its creator's bin, with a reason."""
     state: CliState = ctx.obj
-    case = workflow.reject(state.desk(), state.actor(), number, reason)
+    case = transitions.reject(state.desk(), state.actor(), number, reason)
     _done(state, case, f"rejected back to {case.owner_name}")
 
 
@@ -213,7 +214,7 @@ def transfer(
 ) -> None:
     """Move a queued case to another queue."""
     state: CliState = ctx.obj
-    case = workflow.transfer(state.desk(), state.actor(), number, queue, note=note)
+    case = transitions.transfer(state.desk(), state.actor(), number, queue, note=note)
     _done(state, case, f"transferred to {case.queue}")
 
 
@@ -225,7 +226,7 @@ def assign(
 ) -> None:
     """Supervisors: put a case into a named agent's bin."""
     state: CliState = ctx.obj
-    case = workflow.assign(state.desk(), state.actor(), number, agent)
+    case = transitions.assign(state.desk(), state.actor(), number, agent)
     _done(state, case, f"assigned to {case.owner_name}")
 
 
@@ -237,7 +238,7 @@ def wait(
     state: CliState = ctx.obj
     _done(
         state,
-        workflow.wait(state.desk(), state.actor(), number, note=note),
+        transitions.wait(state.desk(), state.actor(), number, note=note),
         "awaiting customer (SLA paused)",
     )
 
@@ -248,7 +249,7 @@ def resume(
 ) -> None:
     """Resume work after the customer answered."""
     state: CliState = ctx.obj
-    _done(state, workflow.resume(state.desk(), state.actor(), number, note=note), "in progress")
+    _done(state, transitions.resume(state.desk(), state.actor(), number, note=note), "in progress")
 
 
 @app.command("resolve")
@@ -261,7 +262,7 @@ def resolve(
 ) -> None:
     """Resolve a case with a resolution type and notes."""
     state: CliState = ctx.obj
-    case = workflow.resolve(
+    case = transitions.resolve(
         state.desk(), state.actor(), number, type_, notes, resolve_children=children
     )
     _done(state, case, "resolved")
@@ -273,7 +274,7 @@ def reopen(
 ) -> None:
     """Reopen a resolved or closed case."""
     state: CliState = ctx.obj
-    _done(state, workflow.reopen(state.desk(), state.actor(), number, note=note), "reopened")
+    _done(state, transitions.reopen(state.desk(), state.actor(), number, note=note), "reopened")
 
 
 @app.command("cancel")
@@ -282,7 +283,7 @@ def cancel(
 ) -> None:
     """Cancel an open case (duplicate, withdrawn)."""
     state: CliState = ctx.obj
-    _done(state, workflow.cancel(state.desk(), state.actor(), number, reason), "cancelled")
+    _done(state, transitions.cancel(state.desk(), state.actor(), number, reason), "cancelled")
 
 
 @app.command("note")

@@ -1,4 +1,4 @@
-"""``casedesk db upgrade|info`` and ``casedesk demo``."""
+"""``casedesk db upgrade|info|check``: create, upgrade and inspect the database."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import time
 import typer
 from rich.table import Table
 
-from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.db import (
-    current_revision,
     head_revision,
     info,
     integrity_check,
@@ -92,44 +90,3 @@ def check_cmd(ctx: typer.Context) -> None:
         print_json({"ok": True, "seconds": round(elapsed, 3)})
     else:
         say(console, f"database sound ({engine.dialect.name}, checked in {elapsed:.2f} s)")
-
-
-def demo(
-    ctx: typer.Context,
-    cases: int = typer.Option(
-        200, "--cases", help="Generated cases besides the seeds (0 to 10,000,000).",
-        parser=params.integer("--cases", 0, 10_000_000),
-    ),
-    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing if agents exist."),
-    seed: int = typer.Option(
-        7, "--seed", help="Random seed for generated data.",
-        parser=params.integer("--seed", 0, 2**63 - 1),
-    ),
-) -> None:
-    """Fill the database with the seed documents' people and cases plus generated ones.
-
-    A database that does not exist yet is created at this program's schema first.
-    """
-    from casedesk.services import demo as demo_service
-
-    state: CliState = ctx.obj
-    engine = make_engine(state.database_url, create=True)
-    try:
-        if current_revision(engine) is None:
-            upgrade(engine)
-    finally:
-        engine.dispose()
-    desk = state.desk()
-    if if_empty and not demo_service.is_empty(desk):
-        return
-    started = time.perf_counter()
-    report = demo_service.seed(desk, cases=cases, seed=seed)
-    elapsed = time.perf_counter() - started
-    if state.json:
-        print_json({**report, "seconds": round(elapsed, 2)})
-        return
-    console.print(
-        f"demo data: {report['agents']} agents, {report['queues']} queues, "
-        f"{report['contacts']} contacts, {report['cases']:,} cases in {elapsed:.1f} s"
-    )
-    console.print("try: casedesk --as maria case list   ·   casedesk --as carlos (workstation)")

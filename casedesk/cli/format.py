@@ -13,8 +13,14 @@ from rich.console import Console
 from rich.table import Table
 
 from casedesk.plain import cell, plain
-from casedesk.services.sla import FAR_FUTURE
-from casedesk.services.views import AgentView, CaseDetail, CaseRow, QueueView, TimelineEntry
+from casedesk.services.queries.views import (
+    AgentView,
+    CaseDetail,
+    CaseRow,
+    QueueView,
+    TimelineEntry,
+)
+from casedesk.services.sla.clocks import FAR_FUTURE
 
 
 def when(value: datetime | None) -> str:

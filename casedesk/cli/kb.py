@@ -19,9 +19,10 @@ from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.errors import ValidationError
 from casedesk.plain import cell, plain
-from casedesk.services import knowledge
-from casedesk.services.knowledge import MARK_END, MARK_START, ArticleView
-from casedesk.services.sla_config import decode_text, read_text_file
+from casedesk.services.knowledge import library
+from casedesk.services.knowledge.folding import MARK_END, MARK_START
+from casedesk.services.knowledge.library import ArticleView
+from casedesk.services.sla.policy_files import decode_text, read_text_file
 from casedesk.textsafe import one_line, visible
 
 app = typer.Typer(
@@ -132,7 +133,7 @@ def add(
 ) -> None:
     """Draft an article."""
     state: CliState = ctx.obj
-    article = knowledge.add_article(
+    article = library.add_article(
         state.desk(),
         state.actor(),
         title=title,
@@ -158,7 +159,7 @@ def edit(
     desk, actor = state.desk(), state.actor()
     text = _read_body(body, file)
     if title is None and keywords is None and text is None:
-        current = knowledge.get_article(desk, number)
+        current = library.get_article(desk, number)
         if version is None:  # saving fails if somebody else saves while the editor is open
             version = current.version
         edited = edit_text(to_document(current))
@@ -168,7 +169,7 @@ def edit(
         title, keywords, text = from_document(edited)
         if text.strip() == current.body.strip():
             text = None
-    article = knowledge.edit_article(
+    article = library.edit_article(
         desk, actor, number, version=version, title=title, keywords=keywords, body=text
     )
     _done(state, article, f"saved (version {article.version})")
@@ -182,7 +183,7 @@ def show(
 ) -> None:
     """Show an article, its body rendered, and where it was used."""
     state: CliState = ctx.obj
-    article = knowledge.get_article(state.desk(), number)
+    article = library.get_article(state.desk(), number)
     if state.json:
         print_json(article)
         return
@@ -224,15 +225,15 @@ def _transition(name: str, fn: Callable[..., ArticleView], message: str, doc: st
     app.command(name)(command)
 
 
-_transition("publish", knowledge.publish, "published", "Supervisors: publish an article.")
-_transition("retire", knowledge.retire, "retired", "Supervisors: retire an article.")
+_transition("publish", library.publish, "published", "Supervisors: publish an article.")
+_transition("retire", library.retire, "retired", "Supervisors: retire an article.")
 
 
 @app.command("delete")
 def delete(ctx: typer.Context, number: str = NUMBER) -> None:
     """Delete an article (authors: their drafts; supervisors: any)."""
     state: CliState = ctx.obj
-    label = knowledge.delete_article(state.desk(), state.actor(), number)
+    label = library.delete_article(state.desk(), state.actor(), number)
     if state.json:
         print_json({"deleted": label})
     else:
@@ -252,7 +253,7 @@ def search(
     """Search articles by number, title, keywords and text (last word as a prefix)."""
     state: CliState = ctx.obj
     text = " ".join(words)
-    hits = knowledge.search(
+    hits = library.search(
         state.desk(), text, statuses=None if all_ else ("published",), limit=limit
     )
     if state.json:
@@ -277,7 +278,7 @@ def search(
 def use(ctx: typer.Context, number: str = NUMBER, case: str = CASE) -> None:
     """Record that an article helped on a case."""
     state: CliState = ctx.obj
-    article = knowledge.link_case(state.desk(), state.actor(), number, case)
+    article = library.link_case(state.desk(), state.actor(), number, case)
     _done(state, article, f"used on {case}")
 
 
@@ -294,7 +295,7 @@ def send(
 ) -> None:
     """E-mail an article to the case's customer (logged as an outbound e-mail on the case)."""
     state: CliState = ctx.obj
-    sent = knowledge.send_to_customer(
+    sent = library.send_to_customer(
         state.desk(), state.actor(), number, case, contact_id=contact, note=note
     )
     if state.json:
@@ -307,7 +308,7 @@ def send(
 def from_case(ctx: typer.Context, case: str = CASE) -> None:
     """Draft an article from a resolved case's problem and solution."""
     state: CliState = ctx.obj
-    article = knowledge.draft_from_case(state.desk(), state.actor(), case)
+    article = library.draft_from_case(state.desk(), state.actor(), case)
     _done(state, article, f"drafted from {article.source_case}")
 
 
@@ -321,7 +322,7 @@ def guide(
 ) -> None:
     """Articles and solved cases that match a case."""
     state: CliState = ctx.obj
-    result = knowledge.guidance(state.desk(), case, limit=limit)
+    result = library.guidance(state.desk(), case, limit=limit)
     if state.json:
         print_json(result)
         return
@@ -348,7 +349,7 @@ def guide(
 def reindex(ctx: typer.Context) -> None:
     """Supervisors: rebuild the search index from the articles and cases."""
     state: CliState = ctx.obj
-    report = knowledge.reindex(state.desk(), state.actor())
+    report = library.reindex(state.desk(), state.actor())
     if state.json:
         print_json(report)
     else:

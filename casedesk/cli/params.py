@@ -137,7 +137,7 @@ def check_ahead(flag: str, due: datetime | None, now: datetime) -> None:
 def duration(flag: str) -> Callable[[Any], str | None]:
     """A parser for a business-time duration (``4h``, ``1d``, ``1h30m``): positive and at
     most :data:`MAX_AHEAD`. Returns the text unchanged for the service to read."""
-    from casedesk.services.sla_config import parse_duration
+    from casedesk.services.sla.policy_files import parse_duration
 
     def parse(value: Any) -> str | None:
         if value is None:
@@ -244,3 +244,8 @@ def usage_line(exc: Any) -> str:
     ctx = getattr(exc, "ctx", None)
     path = getattr(ctx, "command_path", "") or "casedesk"
     return one_line(f"casedesk: {message} (see `{path} --help`)")
+
+
+def comma_list(value: str | None) -> list[str]:
+    """``"a, b,,c"`` → ``["a", "b", "c"]`` (``--queues``, ``--skills``, ``--members`` …)."""
+    return [v.strip() for v in (value or "").split(",") if v.strip()]

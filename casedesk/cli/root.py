@@ -103,19 +103,18 @@ def root(
 
 
 def register() -> None:
-    from casedesk.cli import cases, dbcmd, kb, people, slacmd, transfer
-    from casedesk.cli import tasks as task_cli
+    from casedesk.cli import agent, case, db, demo, export, imports, kb, queue, sla, task
 
-    app.add_typer(dbcmd.app, name="db")
-    app.command("demo")(dbcmd.demo)
-    app.add_typer(people.agent_app, name="agent")
-    app.add_typer(people.queue_app, name="queue")
-    app.add_typer(cases.app, name="case")
-    app.add_typer(slacmd.app, name="sla")
-    app.add_typer(task_cli.app, name="task")
+    app.add_typer(db.app, name="db")
+    app.command("demo")(demo.demo)
+    app.add_typer(agent.agent_app, name="agent")
+    app.add_typer(queue.queue_app, name="queue")
+    app.add_typer(case.app, name="case")
+    app.add_typer(sla.app, name="sla")
+    app.add_typer(task.app, name="task")
     app.add_typer(kb.app, name="kb")
-    app.command("import")(transfer.import_command)
-    app.command("export")(transfer.export_command)
+    app.command("import")(imports.import_command)
+    app.command("export")(export.export_command)
 
 
 register()

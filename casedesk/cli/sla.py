@@ -11,7 +11,7 @@ from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.plain import cell, plain
-from casedesk.services import sla_config, sla_explain, sla_scan
+from casedesk.services.sla import explanations, policy_files, scanner
 from casedesk.textsafe import one_line
 
 app = typer.Typer(help="SLA policies, business calendars, the SLA scan.", no_args_is_help=True)
@@ -26,7 +26,7 @@ FILE = typer.Argument(..., metavar="FILE", help="A TOML or YAML file (see data/)
 def _load(ctx: typer.Context, path: Path, require: str) -> None:
     state: CliState = ctx.obj
     desk = state.desk()
-    counts = sla_config.load_file(desk, state.optional_actor(), path, require=require)
+    counts = policy_files.load_file(desk, state.optional_actor(), path, require=require)
     if state.json:
         print_json(counts)
     else:
@@ -40,7 +40,7 @@ def _load(ctx: typer.Context, path: Path, require: str) -> None:
 def policy_list(ctx: typer.Context) -> None:
     """List SLA policies in the order they are tried."""
     state: CliState = ctx.obj
-    policies = sla_config.list_policies(state.desk())
+    policies = policy_files.list_policies(state.desk())
     if state.json:
         print_json(policies)
         return
@@ -79,7 +79,7 @@ def policy_load(ctx: typer.Context, path: Path = FILE) -> None:
 def calendar_list(ctx: typer.Context) -> None:
     """List business calendars."""
     state: CliState = ctx.obj
-    calendars = sla_config.list_calendars(state.desk())
+    calendars = policy_files.list_calendars(state.desk())
     if state.json:
         print_json(calendars)
         return
@@ -111,7 +111,7 @@ def scan(
 ) -> None:
     """Record warnings and breaches, escalate, flag inactivity, auto-close: once, now."""
     state: CliState = ctx.obj
-    report = sla_scan.scan(state.desk())
+    report = scanner.scan(state.desk())
     if json_ or state.json:
         data = report.to_json() | {"counts": report.counts(), "total": report.total}
         print_json(data)
@@ -136,7 +136,7 @@ def explain(
 ) -> None:
     """Say where each SLA clock of a case stands, with business time left."""
     state: CliState = ctx.obj
-    result = sla_explain.explain(state.desk(), number)
+    result = explanations.explain(state.desk(), number)
     if state.json:
         print_json(result)
         return

@@ -10,7 +10,7 @@ from casedesk.models.base import BIG_ID, json_column
 
 
 class BusinessCalendarRow(SQLModel, table=True):
-    """A stored business calendar (see :class:`casedesk.sla.BusinessCalendar`)."""
+    """A stored business calendar (see :class:`casedesk.services.sla.calendar.BusinessCalendar`)."""
 
     __tablename__ = "business_calendar"
 

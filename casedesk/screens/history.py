@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer
 
 from casedesk.screens.base import ServiceCalls
-from casedesk.services import queries
+from casedesk.services.queries import reads
 from casedesk.widgets.history import CustomerHistoryView
 
 
@@ -42,7 +42,7 @@ class HistoryModal(ServiceCalls, ModalScreen[str | None]):
         view = self.query_one(CustomerHistoryView)
         self.load(
             "history-modal",
-            queries.customer_history,
+            reads.customer_history,
             self.desk,
             self.contact_id,
             then=view.show,

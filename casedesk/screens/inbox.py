@@ -20,9 +20,10 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen, error_message
-from casedesk.services import board, workflow
-from casedesk.services.board import QueueLoad
-from casedesk.services.views import CaseRow, Page
+from casedesk.services.queries import board, reads
+from casedesk.services.queries.board import QueueLoad
+from casedesk.services.queries.views import CaseRow, Page
+from casedesk.services.workflow import transitions
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.filters import FilterBar
 
@@ -225,7 +226,7 @@ class InboxScreen(DeskScreen):
         filters: dict[str, str | None],
     ) -> tuple[Page, dict]:
         """Runs in a worker: one keyset page and its rows' warning times."""
-        page = board.queue_cases(self.desk, queue, after=after, limit=limit, **filters)
+        page = reads.inbox(self.desk, queue, after=after, limit=limit, **filters)
         warns = board.warn_times(self.desk, [r.id for r in page.rows])
         return page, {cid: w.nearest() for cid, w in warns.items()}
 
@@ -317,7 +318,7 @@ class InboxScreen(DeskScreen):
         if row is None:
             return
         self.operate(
-            workflow.accept,
+            transitions.accept,
             self.desk,
             self.actor,
             row.label,
@@ -329,7 +330,7 @@ class InboxScreen(DeskScreen):
         if self.queue is None:
             return
         self.operate(
-            workflow.next_case,
+            transitions.next_case,
             self.desk,
             self.actor,
             self.queue,
@@ -349,7 +350,7 @@ class InboxScreen(DeskScreen):
             choices = [(n, n) for n in names if n != row.queue]
             self.write_from(
                 ChoicePrompt(f"Transfer {row.label} to queue", choices),
-                lambda queue: workflow.transfer(self.desk, self.actor, row.label, queue),
+                lambda queue: transitions.transfer(self.desk, self.actor, row.label, queue),
                 done=lambda c: f"{row.label} transferred to {c.queue}",
             )
 
@@ -364,7 +365,7 @@ class InboxScreen(DeskScreen):
 
         self.write_from(
             TextPrompt(f"Reject {row.label}: why?", placeholder="reason the creator can act on"),
-            lambda reason: workflow.reject(self.desk, self.actor, row.label, reason),
+            lambda reason: transitions.reject(self.desk, self.actor, row.label, reason),
             done=lambda c: f"{c.label} returned to {c.owner_name or c.owner}",
         )
 

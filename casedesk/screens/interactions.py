@@ -25,8 +25,10 @@ from textual.widgets.option_list import Option
 from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import CaseForm, ContactForm, TextPrompt
-from casedesk.services import board, cases, directory, interactions, queries
-from casedesk.services.views import CaseDetail, CustomerHistory, InteractionView
+from casedesk.services.directory import customers
+from casedesk.services.queries import board, reads
+from casedesk.services.queries.views import CaseDetail, CustomerHistory, InteractionView
+from casedesk.services.workflow import cases, interactions
 from casedesk.textsafe import one_line
 from casedesk.widgets.call_timer import CallTimer
 from casedesk.widgets.history import CustomerHistoryView
@@ -137,7 +139,7 @@ class InteractionLogScreen(DeskScreen):
         since = datetime.combine(self.now().astimezone(self.tz()).date(), time(0), self.tz())
         self.load(
             "log-today",
-            queries.interactions_today,
+            reads.interactions_today,
             self.desk,
             self.actor.id,
             since,
@@ -165,7 +167,7 @@ class InteractionLogScreen(DeskScreen):
         view = self.query_one(CustomerHistoryView)
         self.load(
             "log-history",
-            queries.customer_history,
+            reads.customer_history,
             self.desk,
             int(self.contact["id"]),
             then=self._show_history,
@@ -197,7 +199,7 @@ class InteractionLogScreen(DeskScreen):
             self._show_matches([])
             return
         self.load(
-            "log-contacts", directory.find_contacts, self.desk, text, limit=8,
+            "log-contacts", customers.find_contacts, self.desk, text, limit=8,
             then=self._show_matches,
         )
 
@@ -269,7 +271,7 @@ class InteractionLogScreen(DeskScreen):
 
     def _add_contact(self, values: dict[str, str]) -> dict[str, Any]:
         """Runs in a worker: create the contact and read it back as a lookup row."""
-        contact_id = directory.add_contact(
+        contact_id = customers.add_contact(
             self.desk,
             name=values["name"],
             email=values["email"] or None,

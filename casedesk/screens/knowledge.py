@@ -2,7 +2,7 @@
 link the article to the current case or send it to the case's customer.
 
 With a case open and nothing typed, the list shows the articles suggested for that case
-(``knowledge.guidance``): the usual way in is ``k`` on the case screen.
+(``library.guidance``): the usual way in is ``k`` on the case screen.
 
 Keys: type to search (a number ``KB-42``, title words, keywords or text), Down/Enter to the
 results, ctrl+l link to the current case, ctrl+s send to the customer, ``/`` back to the
@@ -24,16 +24,11 @@ from textual.widgets.option_list import Option
 
 from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen
-from casedesk.services import knowledge, queries
-from casedesk.services.knowledge import (
-    MARK_END,
-    MARK_START,
-    ArticleHit,
-    ArticleView,
-    Guidance,
-    GuidanceArticle,
-)
-from casedesk.services.views import CaseDetail
+from casedesk.services.knowledge import library
+from casedesk.services.knowledge.folding import MARK_END, MARK_START
+from casedesk.services.knowledge.library import ArticleHit, ArticleView, Guidance, GuidanceArticle
+from casedesk.services.queries import reads
+from casedesk.services.queries.views import CaseDetail
 from casedesk.textsafe import one_line, visible
 
 DEBOUNCE = 0.2
@@ -94,13 +89,13 @@ class KnowledgeScreen(DeskScreen):
             self.case = None
             self._show_case_line()
             return
-        self.load("kb-case", queries.get_case, self.desk, number, then=self._set_case)
+        self.load("kb-case", reads.get_case, self.desk, number, then=self._set_case)
 
     def _set_case(self, case: CaseDetail) -> None:
         self.case = case
         self._show_case_line()
         if not self.query_one("#kb-search", Input).value.strip():
-            self.load("kb-guidance", knowledge.guidance, self.desk, case.label,
+            self.load("kb-guidance", library.guidance, self.desk, case.label,
                       then=self._show_guidance)
 
     def _show_guidance(self, guidance: Guidance) -> None:
@@ -146,7 +141,7 @@ class KnowledgeScreen(DeskScreen):
             return
         self.load(
             "kb-search",
-            knowledge.search,
+            library.search,
             self.desk,
             text,
             limit=50,
@@ -191,7 +186,7 @@ class KnowledgeScreen(DeskScreen):
 
     def show_article(self, label: str) -> None:
         """Preview an article (Markdown)."""
-        self.load("kb-article", knowledge.get_article, self.desk, label, then=self._preview)
+        self.load("kb-article", library.get_article, self.desk, label, then=self._preview)
 
     def _preview(self, article: ArticleView) -> None:
         """The article as Markdown: its text is never Textual markup (Markdown's inline text
@@ -236,7 +231,7 @@ class KnowledgeScreen(DeskScreen):
             return
         article, case = ready
         self.operate(
-            knowledge.link_case, self.desk, self.actor, article, case,
+            library.link_case, self.desk, self.actor, article, case,
             done=f"{article} linked to {case}",
         )
 
@@ -248,7 +243,7 @@ class KnowledgeScreen(DeskScreen):
         article, case = ready
         who = self.case.contact if self.case and self.case.contact else "the customer"
         self.operate(
-            knowledge.send_to_customer, self.desk, self.actor, article, case,
+            library.send_to_customer, self.desk, self.actor, article, case,
             done=f"{article} sent to {who}",
         )
 

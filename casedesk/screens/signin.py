@@ -14,8 +14,8 @@ from textual.widgets.option_list import Option
 
 from casedesk.plain import cell
 from casedesk.screens.base import ServiceCalls
-from casedesk.services import directory
-from casedesk.services.views import AgentView
+from casedesk.services.directory import staff
+from casedesk.services.queries.views import AgentView
 
 
 class SignInScreen(ServiceCalls, Screen[str | None]):
@@ -38,7 +38,7 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
     def on_mount(self) -> None:
         self.sub_title = "Sign in"
         agents = self.query_one("#signin-agents", OptionList)
-        self.load("signin", directory.list_agents, self.desk, then=self._show, busy=agents)
+        self.load("signin", staff.list_agents, self.desk, then=self._show, busy=agents)
 
     def _show(self, agents: list[AgentView]) -> None:
         options = self.query_one("#signin-agents", OptionList)

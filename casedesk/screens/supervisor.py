@@ -20,9 +20,10 @@ from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.inbox import PAGE, count_text
 from casedesk.screens.modals import ChoicePrompt
-from casedesk.services import board, workflow
-from casedesk.services.board import AgentLoad, QueueLoad
-from casedesk.services.views import CaseRow, Page
+from casedesk.services.queries import board, reads
+from casedesk.services.queries.board import AgentLoad, QueueLoad
+from casedesk.services.queries.views import CaseRow, Page
+from casedesk.services.workflow import transitions
 from casedesk.widgets.case_table import CaseTable
 
 _STATUS_STYLE = {"available": "green", "busy": "yellow", "away": "dim", "offline": "dim"}
@@ -188,7 +189,7 @@ class SupervisorScreen(DeskScreen):
         """Runs in a worker: a queue page or an agent's bin, with warning times."""
         rows: Page | list[CaseRow]
         if kind == "queue":
-            rows = board.queue_cases(self.desk, name, after=after, limit=limit)
+            rows = reads.inbox(self.desk, name, after=after, limit=limit)
             ids = [r.id for r in rows.rows]
         else:
             rows = board.agent_cases(self.desk, name)
@@ -280,7 +281,7 @@ class SupervisorScreen(DeskScreen):
 
         self.write_from(
             ChoicePrompt(f"Assign {row.label} to", choices),
-            lambda login: workflow.assign(self.desk, self.actor, row.label, login),
+            lambda login: transitions.assign(self.desk, self.actor, row.label, login),
             done=lambda c: f"{c.label} assigned to {c.owner_name}",
         )
 
@@ -290,7 +291,7 @@ class SupervisorScreen(DeskScreen):
         if row is None:
             return
         self.operate(
-            workflow.yank,
+            transitions.yank,
             self.desk,
             self.actor,
             row.label,
@@ -306,7 +307,7 @@ class SupervisorScreen(DeskScreen):
 
         self.write_from(
             ChoicePrompt(f"Transfer {row.label} to queue", choices),
-            lambda queue: workflow.transfer(self.desk, self.actor, row.label, queue),
+            lambda queue: transitions.transfer(self.desk, self.actor, row.label, queue),
             done=lambda c: f"{row.label} transferred to {c.queue}",
         )
 

@@ -10,9 +10,9 @@ from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
 from casedesk.screens.actions import CaseActions, status_bindings
-from casedesk.services import board, queries
-from casedesk.services.sla import ClockState
-from casedesk.services.views import CaseRow
+from casedesk.services.queries import board, reads
+from casedesk.services.queries.views import CaseRow
+from casedesk.services.sla.clocks import ClockState
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.sla import row_state
 
@@ -54,7 +54,7 @@ class WipScreen(CaseActions):
         )
 
     def _fetch(self) -> tuple[list[CaseRow], dict]:
-        rows = queries.wip_bin(self.desk, self.actor.id)
+        rows = reads.wip_bin(self.desk, self.actor.id)
         warns = board.warn_times(self.desk, [r.id for r in rows])
         return rows, {cid: w.nearest() for cid, w in warns.items()}
 

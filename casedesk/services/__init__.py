@@ -1,9 +1,9 @@
-"""The domain: UI-free functions over a :class:`Desk` (engine + clock) and an acting agent.
+"""The domain: UI-free functions over a :class:`~casedesk.services.context.Desk` (engine +
+clock) and an acting agent. The TUI, the CLI and the tests all call these; they raise
+``casedesk.errors`` and return plain read models (``services/queries/views.py``).
 
-The TUI, the CLI and the tests all call these; they raise ``casedesk.errors`` and
-return plain read models from :mod:`casedesk.services.views`.
+One package per domain area: ``sla/``, ``knowledge/``, ``workflow/``, ``queries/``,
+``directory/``, ``imports/``; at the top only what they all share: ``context`` (Desk,
+Actor, id-range and text helpers), ``numbers`` (CS-/KB- numbers), ``routing`` and
+``demo``. Services never import the UI (textual, rich, typer) nor the CLI.
 """
-
-from casedesk.services.context import Actor, Desk, case_label, parse_case_number
-
-__all__ = ["Actor", "Desk", "case_label", "parse_case_number"]

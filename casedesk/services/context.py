@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session
@@ -14,6 +13,7 @@ from casedesk.db import read_session
 from casedesk.errors import NotFound, PermissionDenied, ValidationError
 from casedesk.models import Agent, Case, Queue, QueueMember, Role
 from casedesk.models.base import MAX_ID
+from casedesk.services.numbers import case_label, parse_case_number, shown_number
 
 
 @dataclass(frozen=True)
@@ -57,39 +57,7 @@ class Desk:
         return Actor(agent.id, agent.login, agent.name, agent.role)  # type: ignore[arg-type]
 
 
-# --- numbers ----------------------------------------------------------------------
-
-_CASE_NUMBER = re.compile(r"^\s*(?:cs-?)?0*(\d+)\s*$", re.IGNORECASE)
-
-
-def case_label(number: int) -> str:
-    """``CS-000123``: the number people see and say."""
-    return f"CS-{number:06d}"
-
-
-def parse_case_number(text: str | int) -> int:
-    """Accept ``CS-000123``, ``cs-123``, ``123`` or an int (1 … 2**63 - 1)."""
-    if isinstance(text, bool) or not isinstance(text, int | str):
-        raise ValidationError(f"{text!r} is not a case number (expected e.g. CS-000123)")
-    if isinstance(text, int):
-        number = text
-    else:
-        match = _CASE_NUMBER.match(text)
-        if not match:
-            raise ValidationError(f"{text!r} is not a case number (expected e.g. CS-000123)")
-        digits = match.group(1)
-        if len(digits) > 19:  # int() of a huge digit string is slow and pointless
-            shown = text.strip() if len(text.strip()) <= 30 else text.strip()[:30] + "…"
-            raise NotFound(f"no case {shown}: case numbers stop at {MAX_ID}")
-        number = int(digits)
-    if not 0 < number <= MAX_ID:
-        raise NotFound(f"no case {shown_number(number)}: case numbers run from 1 to {MAX_ID}")
-    return number
-
-
-def shown_number(value: int) -> str:
-    """An int for a message (Python refuses to print ints of over 4 300 digits)."""
-    return str(value) if abs(value) < 10**30 else "with a number of over 30 digits"
+# --- ids ---------------------------------------------------------------------------
 
 
 def storable_id(value: int, what: str) -> int:
@@ -214,17 +182,3 @@ def is_member(session: Session, agent_id: int, queue_id: int | None) -> bool:
 def require_supervisor(actor: Actor, what: str) -> None:
     if not actor.is_supervisor:
         raise PermissionDenied(f"only supervisors may {what}; {actor.login} is an {actor.role}")
-
-
-def ago(then: datetime | None, now: datetime) -> str:
-    """``3 s ago``, ``5 min ago``, ``2 h ago``, ``4 d ago``."""
-    if then is None:
-        return ""
-    seconds = max(0, int((now - then) / timedelta(seconds=1)))
-    if seconds < 60:
-        return f"{seconds} s ago"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"

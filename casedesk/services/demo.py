@@ -29,9 +29,11 @@ from casedesk.models import (
     Queue,
     SlaPolicy,
 )
-from casedesk.services import cases, directory, interactions, sla, sla_config, workflow
 from casedesk.services.context import Desk
+from casedesk.services.directory import queue_setup, staff
 from casedesk.services.numbers import claim_numbers
+from casedesk.services.sla import clocks, policy_files
+from casedesk.services.workflow import cases, interactions, transitions
 
 AGENTS = [
     # login, name, role, skills, queues
@@ -158,7 +160,7 @@ def is_empty(desk: Desk) -> bool:
 def seed(desk: Desk, *, cases: int = 200, seed: int = 7) -> dict[str, int]:
     """Seed people, queues, SLA configuration, the seed documents' cases, then ``cases`` more."""
     rng = random.Random(seed)
-    sla_config.load_defaults(desk)
+    policy_files.load_defaults(desk)
     _people(desk)
     contact_ids = _customers(desk, rng, 300)
     _seed_cases(desk)
@@ -179,16 +181,16 @@ def seed(desk: Desk, *, cases: int = 200, seed: int = 7) -> dict[str, int]:
 
 def _people(desk: Desk) -> None:
     first = AGENTS[0]
-    directory.add_agent(desk, None, login=first[0], name=first[1], role=first[2])
+    staff.add_agent(desk, None, login=first[0], name=first[1], role=first[2])
     admin = desk.actor("admin")
     for name, area, description in QUEUES:
-        directory.add_queue(desk, admin, name=name, area=area, description=description)
+        queue_setup.add_queue(desk, admin, name=name, area=area, description=description)
     for login, name, role, skills, queues in AGENTS:
         if login == "admin":
             for q in queues:
-                directory.set_membership(desk, admin, q, "admin", True)
+                queue_setup.set_membership(desk, admin, q, "admin", True)
             continue
-        directory.add_agent(
+        staff.add_agent(
             desk,
             admin,
             login=login,
@@ -351,8 +353,8 @@ def _seed_cases(desk: Desk) -> None:
         contract_line_id=line,
         from_interaction=call.id,
     )
-    workflow.start(desk, maria, c1.number)
-    workflow.resolve(
+    transitions.start(desk, maria, c1.number)
+    transitions.resolve(
         desk,
         maria,
         c1.number,
@@ -371,8 +373,8 @@ def _seed_cases(desk: Desk) -> None:
         contact_id=ana,
         queue="technical",
     )
-    workflow.accept(desk, carlos, c2.number)
-    workflow.start(desk, carlos, c2.number)
+    transitions.accept(desk, carlos, c2.number)
+    transitions.start(desk, carlos, c2.number)
     interactions.log_interaction(
         desk,
         carlos,
@@ -428,7 +430,7 @@ def generate_cases(
                 .order_by(SlaPolicy.position, SlaPolicy.id)
             ).scalars()
         )
-        targets = {p.id: sla.targets_of(session, p) for p in policies}
+        targets = {p.id: clocks.targets_of(session, p) for p in policies}
     contact_pool = list(contact_accounts) or [None]
 
     @lru_cache(maxsize=4096)
@@ -442,15 +444,15 @@ def generate_cases(
         }
         for p in policies:
             cond = p.match or {}
-            if all(sla._matches(cond.get(k), facts.get(k)) for k in facts):
+            if all(clocks._matches(cond.get(k), facts.get(k)) for k in facts):
                 return p.id
         return None
 
     @lru_cache(maxsize=200_000)
     def due_for(policy_id: int | None, created_minute: datetime) -> tuple:
-        t = targets.get(policy_id, sla.NO_POLICY)
-        probe = sla.ClockFacts(created_at=created_minute, status="new")
-        v = sla.deadlines(probe, t, created_minute)
+        t = targets.get(policy_id, clocks.NO_POLICY)
+        probe = clocks.ClockFacts(created_at=created_minute, status="new")
+        v = clocks.deadlines(probe, t, created_minute)
         return (
             v["first_response_due"],
             v["first_response_warn"],

@@ -9,7 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
-from casedesk.widgets.history import duration_text
+from casedesk.durations import stopwatch
 
 
 class CallTimer(Static):
@@ -57,6 +57,6 @@ class CallTimer(Static):
         if self.started_at is None:
             self.update(Text("○ timer stopped (ctrl+t starts)", style="dim"))
         elif self.running:
-            self.update(Text(f"● {duration_text(self.elapsed())} on the call", style="bold red"))
+            self.update(Text(f"● {stopwatch(self.elapsed())} on the call", style="bold red"))
         else:
-            self.update(Text(f"■ {duration_text(self.elapsed())} call ended", style="green"))
+            self.update(Text(f"■ {stopwatch(self.elapsed())} call ended", style="green"))

@@ -31,10 +31,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from casedesk.durations import countdown
 from casedesk.plain import cell
-from casedesk.services.sla import ClockState
-from casedesk.services.views import CaseRow, Page
-from casedesk.widgets.sla import STATE_STYLE, countdown, local, row_state
+from casedesk.services.queries.views import CaseRow, Page
+from casedesk.services.sla.clocks import ClockState
+from casedesk.widgets.sla import STATE_STYLE, local, row_state
 
 #: Column id → (header, width).
 COLUMNS: dict[str, tuple[str, int]] = {

@@ -14,16 +14,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from casedesk.plain import cell
-from casedesk.services.views import CustomerHistory
+from casedesk.services.queries.views import CustomerHistory
 from casedesk.textsafe import one_line
 from casedesk.widgets.sla import local
-
-
-def duration_text(seconds: int) -> str:
-    """``4:05`` (minutes:seconds), or ``1:02:03`` past an hour."""
-    hours, rest = divmod(max(0, seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class CustomerHistoryView(Vertical):

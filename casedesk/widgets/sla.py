@@ -3,26 +3,27 @@
 Everything here is computed from rows already held and the app's clock: the countdowns
 tick every second without touching the database.
 
-Lists hold :class:`~casedesk.services.views.CaseRow`, which carries each case's nearest
+Lists hold :class:`~casedesk.services.queries.views.CaseRow`, which carries each case's nearest
 running deadline (``due_at``) but not its warning time: the list screens fetch those with
-:func:`casedesk.services.board.warn_times`; until they arrive a row shows ``warning`` once
+:func:`casedesk.services.queries.board.warn_times`; until they arrive a row shows ``warning`` once
 80 % of the span from creation to that deadline has gone (the default threshold). The case
-screen shows the exact state of every clock (:mod:`casedesk.services.sla_explain`).
+screen shows the exact state of every clock (:mod:`casedesk.services.sla.explanations`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual.widgets import Static
 
-from casedesk.services.sla import FAR_FUTURE, ClockState, PolicyTargets
-from casedesk.services.sla_explain import clock_infos
-from casedesk.services.views import CaseDetail, CaseRow
+from casedesk.durations import countdown
+from casedesk.services.queries.views import CaseDetail, CaseRow
+from casedesk.services.sla.clocks import FAR_FUTURE, LIST_WARNING_SHARE, ClockState, PolicyTargets
+from casedesk.services.sla.explanations import clock_infos
 from casedesk.textsafe import one_line
 
 #: Rich styles of the five states agents see.
@@ -33,22 +34,6 @@ STATE_STYLE: dict[str, str] = {
     ClockState.paused: "cyan",
     ClockState.met: "dim green",
 }
-LIST_WARNING_SHARE = 0.8
-
-
-def countdown(delta: timedelta) -> str:
-    """``12m 05s``, ``3h 20m``, ``2d 4h``; negative (overdue) deltas get a minus sign."""
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d {hours:02d}h"
-    if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
-    return f"{sign}{minutes}m {secs:02d}s"
 
 
 def local(at: datetime | None, tz: ZoneInfo, fmt: str = "%d/%m %H:%M") -> str:
@@ -89,7 +74,7 @@ _NAMES = {
 class SlaPanel(Static):
     """The case screen's SLA panel: one line per clock with a live countdown.
 
-    States come from :func:`casedesk.services.sla_explain.clock_infos` with the case's
+    States come from :func:`casedesk.services.sla.explanations.clock_infos` with the case's
     policy targets, so warnings are exact and "left" is business time on the policy's
     calendar (a countdown that stands still outside working hours).
     """

@@ -25,9 +25,10 @@ from casedesk.cli import state as cli_state
 from casedesk.db import write_session
 from casedesk.errors import CaseDeskError
 from casedesk.models import Agent
-from casedesk.services import cases as case_service
-from casedesk.services import directory, knowledge
-from casedesk.services import tasks as task_service
+from casedesk.services.directory import customers, queue_setup, staff
+from casedesk.services.knowledge import library
+from casedesk.services.workflow import cases as case_service
+from casedesk.services.workflow import tasks as task_service
 from casedesk.textsafe import FORMULA_PREFIXES
 from tests.conftest import World
 from tests.hostile import STORABLE, has_raw_control
@@ -67,16 +68,16 @@ def hostile(world: World, db_url: str) -> dict[str, list[str]]:
         if case is not None:
             numbers.append(case.label)
             _try(case_service.add_note, desk, world.sup, case.label, text)
-        _try(directory.add_agent, desk, world.admin, login=f"h{i}", name=text,
+        _try(staff.add_agent, desk, world.admin, login=f"h{i}", name=text,
              queues=["technical"])
-        _try(directory.add_queue, desk, world.sup, name=text, description=text,
+        _try(queue_setup.add_queue, desk, world.sup, name=text, description=text,
              members=["maria"])
-        _try(directory.add_contact, desk, name=text)
-        article = _try(knowledge.add_article, desk, world.sup, title=text, keywords=text,
+        _try(customers.add_contact, desk, name=text)
+        article = _try(library.add_article, desk, world.sup, title=text, keywords=text,
                        body=text)
         if article is not None:
             articles.append(article.label)
-            _try(knowledge.publish, desk, world.sup, article.label)
+            _try(library.publish, desk, world.sup, article.label)
         _try(task_service.add_task, desk, world.sup, title=text,
              case=case.label if case else None)
     assert len(numbers) >= len(STORABLE) - 3, "the services refused most hostile titles"

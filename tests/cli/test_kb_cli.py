@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from casedesk.cli import app
 from casedesk.cli.kb import from_document
 from casedesk.db import make_engine
-from casedesk.services import cases, workflow
 from casedesk.services.context import Desk
+from casedesk.services.workflow import cases, transitions
 from tests.conftest import build_world
 
 runner = CliRunner()
@@ -29,8 +29,8 @@ def kb_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     c = cases.create_case(
         world.desk, world.ana, title="Sin conexión tras el corte", contact_id=world.contact_id
     )
-    workflow.start(world.desk, world.ana, c.number)
-    workflow.resolve(world.desk, world.ana, c.number, "solved", "Reset de la ONT.")
+    transitions.start(world.desk, world.ana, c.number)
+    transitions.resolve(world.desk, world.ana, c.number, "solved", "Reset de la ONT.")
     cases.create_case(
         world.desk, world.ana, title="Sin conexión otra vez", contact_id=world.contact_id
     )

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from casedesk.cli import app
-from casedesk.services.sla_config import DATA_DIR
+from casedesk.services.sla.policy_files import DATA_DIR
 
 runner = CliRunner()
 

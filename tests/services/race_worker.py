@@ -6,8 +6,8 @@ import random
 
 from casedesk.db import make_engine
 from casedesk.errors import CaseTaken, QueueEmpty
-from casedesk.services import workflow
 from casedesk.services.context import Desk
+from casedesk.services.workflow import transitions
 
 
 def take_until_empty(url: str, login: str, queue: str) -> dict[str, list]:
@@ -20,7 +20,7 @@ def take_until_empty(url: str, login: str, queue: str) -> dict[str, list]:
     try:
         while True:
             try:
-                claimed.append(workflow.next_case(desk, actor, queue).number)
+                claimed.append(transitions.next_case(desk, actor, queue).number)
             except QueueEmpty as exc:
                 refused.append(f"empty: {exc}")
                 break
@@ -41,7 +41,7 @@ def accept_all(url: str, login: str, numbers: list[int], seed: int) -> dict[str,
     try:
         for number in order:
             try:
-                claimed.append(workflow.accept(desk, actor, number).number)
+                claimed.append(transitions.accept(desk, actor, number).number)
             except CaseTaken as exc:
                 refused.append(str(exc))
     finally:
@@ -52,7 +52,7 @@ def accept_all(url: str, login: str, numbers: list[int], seed: int) -> dict[str,
 def add_notes(url: str, login: str, number: int, count: int) -> list[str]:
     """Add ``count`` notes to one case; report every refusal (there should be none)."""
     from casedesk.errors import CaseDeskError
-    from casedesk.services import cases
+    from casedesk.services.workflow import cases
 
     engine = make_engine(url)
     desk = Desk(engine)

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from casedesk.errors import ValidationError
-from casedesk.services.addresses import check_email, is_email, split_address
+from casedesk.services.directory.addresses import check_email, is_email, split_address
 
 GOOD = [
     "ana@example.com",

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from casedesk.db import read_session
 from casedesk.errors import CaseTaken, StaleVersion
 from casedesk.models import Case, CaseEvent, TimeEntry
-from casedesk.services import cases, interactions, queries, tasks, workflow
-from casedesk.services.changes import explain_conflict
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases, interactions, tasks, transitions
+from casedesk.services.workflow.changes import explain_conflict
 from tests.conftest import World
 
 THREADS = 10
@@ -74,18 +75,18 @@ def test_concurrent_appends_all_succeed(world: World) -> None:
 
 def test_a_note_needs_no_fresh_version(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x")
-    workflow.start(world.desk, world.ana, c.number)
+    transitions.start(world.desk, world.ana, c.number)
     cases.add_note(world.desk, world.ana, c.number, "seen at version 1, still added")
     tasks.add_task(world.desk, world.ana, title="llamar", case=c.number)
-    got = queries.get_case(world.desk, c.number)
+    got = reads.get_case(world.desk, c.number)
     assert got.version == 4 and _events_and_version(world, c.id) == (4, 4)
 
 
 def test_stale_update_says_who_changed_what(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x")
-    workflow.start(world.desk, world.ana, c.number)
+    transitions.start(world.desk, world.ana, c.number)
     world.desk.clock.advance(timedelta(seconds=2))  # type: ignore[attr-defined]
-    workflow.resolve(world.desk, world.sup, c.number, "solved", "done")
+    transitions.resolve(world.desk, world.sup, c.number, "solved", "done")
     world.desk.clock.advance(timedelta(seconds=2))  # type: ignore[attr-defined]
     with pytest.raises(StaleVersion) as err:
         cases.update_case(world.desk, world.ana, c.number, version=2, title="late edit")
@@ -109,13 +110,13 @@ def test_status_change_on_owned_case_is_not_taken(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x")  # in ana's bin
     with read_session(world.desk.engine) as s:
         seen = s.execute(select(Case).where(Case.id == c.id)).scalar_one()
-    workflow.start(world.desk, world.sup, c.number)
+    transitions.start(world.desk, world.sup, c.number)
     with read_session(world.desk.engine) as s:
         error = explain_conflict(s, c.id, world.sup, world.desk.now(), seen.version,
                                  seen_owner_id=seen.owner_id)
     assert isinstance(error, StaleVersion) and not isinstance(error, CaseTaken)
     assert "status new → in_progress" in str(error) and "taken" not in str(error)
-    workflow.assign(world.desk, world.sup, c.number, "luis")
+    transitions.assign(world.desk, world.sup, c.number, "luis")
     with read_session(world.desk.engine) as s:
         error = explain_conflict(s, c.id, world.ana, world.desk.now(), seen.version,
                                  seen_owner_id=seen.owner_id)
@@ -124,18 +125,18 @@ def test_status_change_on_owned_case_is_not_taken(world: World) -> None:
 
 def test_lost_stale_status_change_explains_the_status(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x")
-    workflow.start(world.desk, world.ana, c.number)
-    workflow.wait(world.desk, world.sup, c.number, version=2)
+    transitions.start(world.desk, world.ana, c.number)
+    transitions.wait(world.desk, world.sup, c.number, version=2)
     with pytest.raises(StaleVersion, match="status in_progress → awaiting_customer"):
-        workflow.resolve(world.desk, world.ana, c.number, "solved", "x", version=2)
+        transitions.resolve(world.desk, world.ana, c.number, "solved", "x", version=2)
 
 
 def test_stale_changes_name_the_owner_and_queue_moves(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x", queue="technical")
-    workflow.accept(world.desk, world.ana, c.number)
-    workflow.yank(world.desk, world.sup, c.number)
+    transitions.accept(world.desk, world.ana, c.number)
+    transitions.yank(world.desk, world.sup, c.number)
     with pytest.raises(StaleVersion, match="by María López 0 s ago: owner Ana García → none; "):
-        workflow.start(world.desk, world.sup, c.number, version=2)
-    workflow.transfer(world.desk, world.sup, c.number, "billing")
+        transitions.start(world.desk, world.sup, c.number, version=2)
+    transitions.transfer(world.desk, world.sup, c.number, "billing")
     with pytest.raises(StaleVersion, match="queue technical → billing"):
-        workflow.start(world.desk, world.sup, c.number, version=3)
+        transitions.start(world.desk, world.sup, c.number, version=3)

@@ -6,28 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from casedesk.services import (
-    board,
-    cases,
-    directory,
-    interactions,
-    knowledge,
-    live,
-    sla_config,
-    tasks,
-    workflow,
-)
 from casedesk.services.context import Desk
+from casedesk.services.directory import staff
+from casedesk.services.knowledge import library
+from casedesk.services.queries import board, live, reads
+from casedesk.services.sla import policy_files
+from casedesk.services.workflow import cases, interactions, tasks, transitions
 from tests.conftest import World
 
 
 def test_queue_and_agent_load(world: World) -> None:
     desk = world.desk
-    sla_config.load_defaults(desk)
+    policy_files.load_defaults(desk)
     for priority in ("high", "high", "low"):
         cases.create_case(desk, world.luis, title="x", queue="technical", priority=priority)
     mine = cases.create_case(desk, world.luis, title="y", queue="technical")
-    workflow.accept(desk, world.ana, mine.label)
+    transitions.accept(desk, world.ana, mine.label)
     desk.clock.advance(timedelta(minutes=50))  # type: ignore[attr-defined]
     tech = {q.name: q for q in board.queue_loads(desk)}["technical"]
     # "high": 1 h first response, warning at 80 % (48 min)
@@ -44,7 +38,7 @@ def test_queue_and_agent_load(world: World) -> None:
     assert [q.name for q in board.queue_loads(desk, member=world.carmen.id)] == ["commercial"]
     assert board.member_queues(desk, world.ana.id) == [("billing", False), ("technical", True)]
     assert [r.label for r in board.agent_cases(desk, "ana")] == [mine.label]
-    page = board.queue_cases(desk, "technical", limit=2)
+    page = reads.inbox(desk, "technical", limit=2)
     assert len(page.rows) == 2 and page.next_after is not None
     warns = board.warn_times(desk, [r.id for r in page.rows])
     assert all(w.nearest() is not None for w in warns.values())
@@ -72,16 +66,16 @@ def test_change_token_follows_every_kind_of_change(world: World) -> None:
     assert not changed()
     case = cases.create_case(desk, world.ana, title="x", queue="technical")
     assert changed()
-    workflow.accept(desk, world.ana, case.label)
+    transitions.accept(desk, world.ana, case.label)
     assert changed()
     interactions.log_interaction(desk, world.ana, channel="phone", subject="sin caso")
     assert changed()
-    directory.set_agent_status(desk, world.ana, "busy")
+    staff.set_agent_status(desk, world.ana, "busy")
     assert changed()
     tasks.add_task(desk, world.ana, title="llamar", case=case.label)
     assert changed()
-    article = knowledge.add_article(desk, world.sup, title="Router", body="reinicia")
-    knowledge.publish(desk, world.sup, article.label)
-    knowledge.link_case(desk, world.ana, article.label, case.label)
+    article = library.add_article(desk, world.sup, title="Router", body="reinicia")
+    library.publish(desk, world.sup, article.label)
+    library.link_case(desk, world.ana, article.label, case.label)
     assert changed()
     assert not changed()

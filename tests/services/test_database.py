@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from casedesk.db import is_sqlite, make_engine, read_session, write_session
 from casedesk.models import Case, Interaction
-from casedesk.services import cases, interactions
+from casedesk.services.directory import customers
+from casedesk.services.workflow import cases, interactions
 from tests.conftest import World
 
 
@@ -58,12 +59,12 @@ def test_interaction_on_a_case_meets_first_response(world: World) -> None:
     assert c.first_response_at is None
     interactions.log_interaction(world.desk, world.ana, channel="email", direction="outbound",
                                  subject="Re: consulta", case=c.label)
-    from casedesk.services import queries
+    from casedesk.services.queries import reads
 
-    after = queries.get_case(world.desk, c.number)
+    after = reads.get_case(world.desk, c.number)
     assert after.first_response_at == world.desk.now()
     assert after.version == c.version + 1
-    timeline = [e.text for e in queries.timeline(world.desk, c.number)]
+    timeline = [e.text for e in reads.timeline(world.desk, c.number)]
     assert any(t.startswith("outbound email: Re: consulta") for t in timeline)
 
 
@@ -77,19 +78,18 @@ def test_interaction_validation(world: World) -> None:
 
 
 def test_contact_lookup_by_spaced_phone(world: World) -> None:
-    from casedesk.services import directory
 
-    found = directory.find_contacts(world.desk, "600 111")
+    found = customers.find_contacts(world.desk, "600 111")
     assert [c["name"] for c in found] == ["Juan Pérez"]
 
 
 def test_timeline_lists_each_interaction_once(world: World) -> None:
-    from casedesk.services import queries
+    from casedesk.services.queries import reads
 
     c = cases.create_case(world.desk, world.ana, title="x")
     interactions.log_interaction(world.desk, world.ana, channel="phone", direction="outbound",
                                  subject="llamada", case=c.number)
     cases.log_time(world.desk, world.ana, c.number, 5)
-    texts = [e.text for e in queries.timeline(world.desk, c.number)]
+    texts = [e.text for e in reads.timeline(world.desk, c.number)]
     assert sum("llamada" in t for t in texts) == 1
     assert sum(t.startswith("5 min") for t in texts) == 1

@@ -24,8 +24,10 @@ from casedesk.models import (
     Queue,
     QueueMember,
 )
-from casedesk.services import sla_config
-from casedesk.services.imports import ImportOptions, export_records, run_import
+from casedesk.services.imports.export import export_records
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions
+from casedesk.services.sla import policy_files
 from tests.conftest import World
 
 CONTACTS = (
@@ -269,7 +271,7 @@ def test_duplicate_id_in_one_file_updates_the_first(world: World, tmp_path: Path
 
 
 def test_cases_get_numbers_sla_and_events(world: World, tmp_path: Path) -> None:
-    sla_config.load_defaults(world.desk)
+    policy_files.load_defaults(world.desk)
     text = ("ID Ticket,Asunto,Prioridad,Severidad,Estado,Cliente,Cola,Asignado,Fecha apertura\n"
             "T1,Sin conexión,alta,mayor,nuevo,juan.perez@example.com,technical,,"
             "02/03/2026 08:00\n"

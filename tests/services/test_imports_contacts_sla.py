@@ -12,13 +12,16 @@ from sqlmodel import Session
 
 from casedesk.db import read_session, write_session
 from casedesk.models import Case, Contact, Interaction
-from casedesk.services import directory, interactions, sla, sla_config
-from casedesk.services.imports import ImportOptions, run_import
+from casedesk.services.directory import customers
 from casedesk.services.imports.mail import MailImport
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions
+from casedesk.services.sla import clocks, policy_files
+from casedesk.services.workflow import interactions
 from tests.conftest import World
 from tests.services.test_imports_mail import mbox, message
 
-Flag = sla.Flag
+Flag = clocks.Flag
 NR_BITS = Flag.NEXT_RESPONSE_WARNED | Flag.NEXT_RESPONSE_BREACHED
 
 
@@ -37,7 +40,7 @@ def _set_bits(session: Session, case_id: int, bits: int) -> None:
     session.execute(
         update(Case)
         .where(Case.id == case_id)
-        .values(sla_flags=sla.flags_expr(bits))
+        .values(sla_flags=clocks.flags_expr(bits))
         .execution_options(synchronize_session=False)  # rows already read stay as read
     )
 
@@ -45,7 +48,7 @@ def _set_bits(session: Session, case_id: int, bits: int) -> None:
 def _customer_writes(world: World, tmp_path: Path) -> None:
     """Monday 09:00 Madrid: the customer writes; CS-000001 gets the "standard" policy
     (madrid-office calendar, next response 8 h, warning at 80 %)."""
-    sla_config.load_defaults(world.desk)
+    policy_files.load_defaults(world.desk)
     run_import(world.desk, world.sup, "emails",
                [mbox(tmp_path / "a.mbox", message("<m1@cliente>", "No tengo internet"))],
                ImportOptions())
@@ -114,11 +117,11 @@ def test_mail_reply_restarts_next_response_and_keeps_other_bits(
     assert after.next_response_due == datetime(2026, 3, 3, 17, 30, tzinfo=UTC)
     assert after.next_response_warn == datetime(2026, 3, 3, 15, 54, tzinfo=UTC)
     with read_session(desk.engine) as s:
-        t = sla.load_targets(s, after.sla_policy_id)
+        t = clocks.load_targets(s, after.sla_policy_id)
     mail_at = datetime(2026, 3, 3, 8, 30, tzinfo=UTC)
     assert t.name == "standard"
     assert after.next_response_due == t.calendar.add(mail_at, t.next_response)
-    assert after.due_at == sla.urgency(after)
+    assert after.due_at == clocks.urgency(after)
     assert after.version == before.version + 1
 
 
@@ -162,7 +165,7 @@ def test_mail_on_a_running_next_response_keeps_its_cycle_and_bits(
 
 
 def test_interactions_csv_finds_contacts_by_email_in_any_case(world: World, tmp_path: Path) -> None:
-    mixed = directory.add_contact(world.desk, name="Marta Gil", email="Marta.Gil@Example.ES")
+    mixed = customers.add_contact(world.desk, name="Marta Gil", email="Marta.Gil@Example.ES")
     path = tmp_path / "calls.csv"
     path.write_text(
         "id,canal,sentido,contacto,asunto,fecha\n"
@@ -184,7 +187,7 @@ def test_interactions_csv_finds_contacts_by_email_in_any_case(world: World, tmp_
 
 
 def test_mail_sender_matches_contact_email_in_any_case(world: World, tmp_path: Path) -> None:
-    mixed = directory.add_contact(world.desk, name="Marta Gil", email="Marta.Gil@Example.ES")
+    mixed = customers.add_contact(world.desk, name="Marta Gil", email="Marta.Gil@Example.ES")
     summary = run_import(
         world.desk,
         world.sup,

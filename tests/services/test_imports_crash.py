@@ -14,7 +14,8 @@ from sqlalchemy import distinct, func, select
 
 from casedesk.db import read_session
 from casedesk.models import Interaction
-from casedesk.services.imports import ImportOptions, run_import
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions
 from tests.conftest import World
 
 ROWS = 40_000

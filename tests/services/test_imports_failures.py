@@ -22,7 +22,8 @@ from sqlalchemy.exc import StatementError
 from casedesk.db import read_session
 from casedesk.errors import CaseDeskError, ConfigError, ValidationError
 from casedesk.models import Contact, Interaction
-from casedesk.services.imports import ImportOptions, run_import
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions
 from tests.conftest import World
 
 

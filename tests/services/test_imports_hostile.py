@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from casedesk.errors import CaseDeskError
-from casedesk.services.imports import ImportOptions, run_import
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions
 from tests.conftest import World
 
 _counter = itertools.count()

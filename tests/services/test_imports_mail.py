@@ -13,9 +13,11 @@ from sqlalchemy import insert, select
 from casedesk.db import read_session, write_session
 from casedesk.errors import ConfigError
 from casedesk.models import Case, CaseEvent, Contact, Interaction, Queue, RoutingRule
-from casedesk.services import interactions, sla_config
-from casedesk.services.imports import ImportOptions, run_import
 from casedesk.services.imports.mailread import html_to_text
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions
+from casedesk.services.sla import policy_files
+from casedesk.services.workflow import interactions
 from tests.conftest import World
 
 
@@ -62,7 +64,7 @@ def all_rows(world: World, model: type, *where: object) -> list:
 
 
 def test_mbox_threads_replies_and_tags_into_cases(world: World, tmp_path: Path) -> None:
-    sla_config.load_defaults(world.desk)
+    policy_files.load_defaults(world.desk)
     with read_session(world.desk.engine) as s:
         billing = s.execute(select(Queue.id).where(Queue.name == "billing")).scalar_one()
     with write_session(world.desk.engine) as s:

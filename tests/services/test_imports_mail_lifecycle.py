@@ -13,12 +13,14 @@ from sqlalchemy import select
 
 from casedesk.db import read_session
 from casedesk.models import Case, CaseEvent, Interaction
-from casedesk.services import interactions, sla, sla_config, workflow
-from casedesk.services.imports import ImportOptions, run_import
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions
+from casedesk.services.sla import clocks, policy_files
+from casedesk.services.workflow import interactions, transitions
 from tests.conftest import World
 from tests.services.test_imports_mail import mbox, message
 
-Flag = sla.Flag
+Flag = clocks.Flag
 
 
 def _case(world: World, number: int) -> Case:
@@ -41,10 +43,10 @@ def _mail(world: World, path: Path, mid: str, subject: str, date: str, **kw: str
 
 def _worked_case(world: World, tmp_path: Path) -> None:
     """Mon 09:00 Madrid a customer writes (CS-000001); Ana takes it and answers."""
-    sla_config.load_defaults(world.desk)
+    policy_files.load_defaults(world.desk)
     _mail(world, tmp_path / "first.mbox", "<m1@cliente>", "No tengo internet",
           "Mon, 02 Mar 2026 09:00:00 +0100")
-    workflow.accept(world.desk, world.ana, 1)
+    transitions.accept(world.desk, world.ana, 1)
     interactions.log_interaction(world.desk, world.ana, channel="email", direction="outbound",
                                  case=1, subject="Lo miramos")
 
@@ -53,7 +55,7 @@ def test_an_answer_resumes_a_case_waiting_for_the_customer(world: World, tmp_pat
                                                             ) -> None:
     _worked_case(world, tmp_path)
     world.desk.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
-    workflow.wait(world.desk, world.ana, 1, note="¿Qué luces tiene el router?")
+    transitions.wait(world.desk, world.ana, 1, note="¿Qué luces tiene el router?")
     waiting = _case(world, 1)
     assert waiting.paused_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     world.desk.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
@@ -87,7 +89,7 @@ def test_an_answer_reopens_a_resolved_case_but_an_older_mail_does_not(
 ) -> None:
     _worked_case(world, tmp_path)
     world.desk.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
-    workflow.resolve(world.desk, world.ana, 1, "solved", "Router reiniciado")
+    transitions.resolve(world.desk, world.ana, 1, "solved", "Router reiniciado")
     resolved = _case(world, 1)
     assert resolved.sla_flags & Flag.RESOLUTION_MET and resolved.autoclose_due is not None
     world.desk.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
@@ -118,8 +120,8 @@ def test_an_answer_reopens_a_resolved_case_but_an_older_mail_does_not(
 def test_an_answer_to_a_closed_case_opens_a_case_that_follows_it(world: World, tmp_path: Path
                                                                   ) -> None:
     _worked_case(world, tmp_path)
-    workflow.resolve(world.desk, world.ana, 1, "solved", "Router reiniciado")
-    workflow.close(world.desk, world.ana, 1)
+    transitions.resolve(world.desk, world.ana, 1, "solved", "Router reiniciado")
+    transitions.close(world.desk, world.ana, 1)
     closed = _case(world, 1)
     world.desk.clock.advance(timedelta(hours=3))  # type: ignore[attr-defined]
 

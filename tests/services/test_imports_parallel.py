@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 
 from casedesk.db import read_session, write_session
 from casedesk.models import Contact, Interaction
-from casedesk.services.imports import ImportOptions, run_import
 from casedesk.services.imports import parallel as par
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions
 from tests.conftest import World
 
 ROWS = 1_000

@@ -17,8 +17,9 @@ from casedesk.errors import (
     ValidationError,
 )
 from casedesk.models import ArticleLink, Case, CaseEvent, Interaction
-from casedesk.services import cases, directory, kb_search, knowledge, queries, workflow
-from casedesk.services.kb_text import (
+from casedesk.services.directory import customers
+from casedesk.services.knowledge import folding, library, search
+from casedesk.services.knowledge.folding import (
     FOLD_LETTERS_FROM,
     FOLD_PUNCTUATION,
     fold,
@@ -26,21 +27,23 @@ from casedesk.services.kb_text import (
     snippet,
     tokens,
 )
-from casedesk.services.knowledge import ArticleView
+from casedesk.services.knowledge.library import ArticleView
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
 
 BODY = "Pasos para resolverlo."
 
 
 def published(world: World, title: str, body: str = BODY, keywords: str = "") -> ArticleView:
-    article = knowledge.add_article(
+    article = library.add_article(
         world.desk, world.ana, title=title, keywords=keywords, body=body
     )
-    return knowledge.publish(world.desk, world.sup, article.number)
+    return library.publish(world.desk, world.sup, article.number)
 
 
 def labels(world: World, query: str, **kw: object) -> list[str]:
-    return [hit.label for hit in knowledge.search(world.desk, query, **kw)]  # type: ignore[arg-type]
+    return [hit.label for hit in library.search(world.desk, query, **kw)]  # type: ignore[arg-type]
 
 
 def index_is_consistent(world: World) -> bool:
@@ -65,7 +68,7 @@ def index_is_consistent(world: World) -> bool:
 
 
 def test_add_numbers_and_show(world: World) -> None:
-    a = knowledge.add_article(
+    a = library.add_article(
         world.desk,
         world.ana,
         title="  Router  sin conexión ",
@@ -75,74 +78,74 @@ def test_add_numbers_and_show(world: World) -> None:
     assert a.label == "KB-000001" and a.status == "draft" and a.version == 1
     assert a.title == "Router sin conexión" and a.keywords == "wifi, Router"
     assert a.author == "ana" and a.used_count == 0 and a.created_at == world.desk.now()
-    b = knowledge.add_article(world.desk, world.luis, title="Segundo")
+    b = library.add_article(world.desk, world.luis, title="Segundo")
     assert b.number == 2
     for ref in ("KB-000001", "kb-1", "kb 1", "1", 1):
-        assert knowledge.get_article(world.desk, ref).id == a.id
+        assert library.get_article(world.desk, ref).id == a.id
     with pytest.raises(NotFound, match="no article KB-000099"):
-        knowledge.get_article(world.desk, "KB-99")
+        library.get_article(world.desk, "KB-99")
     with pytest.raises(ValidationError, match="not an article number"):
-        knowledge.get_article(world.desk, "CS-000001")
+        library.get_article(world.desk, "CS-000001")
     with pytest.raises(ValidationError, match="needs a title"):
-        knowledge.add_article(world.desk, world.ana, title="  ")
+        library.add_article(world.desk, world.ana, title="  ")
 
 
 def test_external_id_is_unique(world: World) -> None:
-    knowledge.add_article(world.desk, world.ana, title="Importado", external_id="zendesk-7")
+    library.add_article(world.desk, world.ana, title="Importado", external_id="zendesk-7")
     with pytest.raises(ConflictError, match="zendesk-7"):
-        knowledge.add_article(world.desk, world.ana, title="Otra vez", external_id="zendesk-7")
+        library.add_article(world.desk, world.ana, title="Otra vez", external_id="zendesk-7")
 
 
 def test_edit_with_version_check(world: World) -> None:
-    a = knowledge.add_article(world.desk, world.ana, title="Borrador", body="uno")
+    a = library.add_article(world.desk, world.ana, title="Borrador", body="uno")
     world.desk.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
-    e = knowledge.edit_article(world.desk, world.luis, a.number, version=1, body="dos")
+    e = library.edit_article(world.desk, world.luis, a.number, version=1, body="dos")
     assert e.body == "dos" and e.version == 2 and e.updated_at > a.updated_at
     with pytest.raises(StaleVersion, match="version 2, you had 1"):
-        knowledge.edit_article(world.desk, world.ana, a.number, version=1, title="Perdida")
-    assert knowledge.get_article(world.desk, a.number).title == "Borrador"
-    same = knowledge.edit_article(world.desk, world.ana, a.number, version=2, body="dos")
+        library.edit_article(world.desk, world.ana, a.number, version=1, title="Perdida")
+    assert library.get_article(world.desk, a.number).title == "Borrador"
+    same = library.edit_article(world.desk, world.ana, a.number, version=2, body="dos")
     assert same.version == 2  # nothing changed, nothing written
 
 
 def test_publish_retire_and_permissions(world: World) -> None:
-    a = knowledge.add_article(world.desk, world.ana, title="Sin cuerpo")
+    a = library.add_article(world.desk, world.ana, title="Sin cuerpo")
     with pytest.raises(PermissionDenied, match="only supervisors may publish"):
-        knowledge.publish(world.desk, world.ana, a.number)
+        library.publish(world.desk, world.ana, a.number)
     with pytest.raises(ValidationError, match="no body"):
-        knowledge.publish(world.desk, world.sup, a.number)
-    knowledge.edit_article(world.desk, world.luis, a.number, body="Texto")  # any agent: drafts
-    p = knowledge.publish(world.desk, world.admin, a.number)
+        library.publish(world.desk, world.sup, a.number)
+    library.edit_article(world.desk, world.luis, a.number, body="Texto")  # any agent: drafts
+    p = library.publish(world.desk, world.admin, a.number)
     assert p.status == "published"
     with pytest.raises(InvalidTransition, match="already published"):
-        knowledge.publish(world.desk, world.sup, a.number)
+        library.publish(world.desk, world.sup, a.number)
     with pytest.raises(PermissionDenied, match="only supervisors may edit"):
-        knowledge.edit_article(world.desk, world.ana, a.number, body="cambio")
-    assert knowledge.edit_article(world.desk, world.sup, a.number, body="cambio").body == "cambio"
+        library.edit_article(world.desk, world.ana, a.number, body="cambio")
+    assert library.edit_article(world.desk, world.sup, a.number, body="cambio").body == "cambio"
     with pytest.raises(PermissionDenied, match="only supervisors may retire"):
-        knowledge.retire(world.desk, world.ana, a.number)
-    r = knowledge.retire(world.desk, world.sup, a.number)
+        library.retire(world.desk, world.ana, a.number)
+    r = library.retire(world.desk, world.sup, a.number)
     assert r.status == "retired"
     with pytest.raises(StaleVersion):
-        knowledge.publish(world.desk, world.sup, a.number, version=r.version - 1)
-    assert knowledge.publish(world.desk, world.sup, a.number).status == "published"
+        library.publish(world.desk, world.sup, a.number, version=r.version - 1)
+    assert library.publish(world.desk, world.sup, a.number).status == "published"
 
 
 def test_delete_permissions_and_links(world: World) -> None:
-    mine = knowledge.add_article(world.desk, world.ana, title="Mío", body="x")
+    mine = library.add_article(world.desk, world.ana, title="Mío", body="x")
     with pytest.raises(PermissionDenied, match="own drafts"):
-        knowledge.delete_article(world.desk, world.luis, mine.number)
-    assert knowledge.delete_article(world.desk, world.ana, mine.number) == "KB-000001"
+        library.delete_article(world.desk, world.luis, mine.number)
+    assert library.delete_article(world.desk, world.ana, mine.number) == "KB-000001"
     pub = published(world, "Publicado")
     c = cases.create_case(world.desk, world.ana, title="Caso")
-    knowledge.link_case(world.desk, world.ana, pub.number, c.number)
+    library.link_case(world.desk, world.ana, pub.number, c.number)
     with pytest.raises(PermissionDenied):
-        knowledge.delete_article(world.desk, world.ana, pub.number)
-    knowledge.delete_article(world.desk, world.sup, pub.number)
+        library.delete_article(world.desk, world.ana, pub.number)
+    library.delete_article(world.desk, world.sup, pub.number)
     with read_session(world.desk.engine) as s:
         assert s.execute(select(func.count()).select_from(ArticleLink)).scalar_one() == 0
     with pytest.raises(NotFound):
-        knowledge.get_article(world.desk, pub.number)
+        library.get_article(world.desk, pub.number)
 
 
 # --- search -------------------------------------------------------------------------------
@@ -162,7 +165,7 @@ def test_accents_and_case_are_ignored_both_ways(world: World) -> None:
     assert set(labels(world, "facturacion")) == {a.label, b.label}
     assert set(labels(world, "FACTURACIÓN")) == {a.label, b.label}
     assert labels(world, "como descargar pdf") == [a.label]
-    hit = knowledge.search(world.desk, "facturacion electronica")[0]
+    hit = library.search(world.desk, "facturacion electronica")[0]
     assert hit.label == a.label and hit.title == "Facturación electrónica"
 
 
@@ -190,7 +193,7 @@ def test_stop_words_are_ignored_unless_alone(world: World) -> None:
 def test_number_lookup(world: World) -> None:
     first = published(world, "Uno", "Código 2 en pantalla.")
     second = published(world, "Dos")
-    draft = knowledge.add_article(world.desk, world.ana, title="Tres")
+    draft = library.add_article(world.desk, world.ana, title="Tres")
     for query in ("KB-000002", "kb-2", "KB 2", "kb2"):
         assert labels(world, query) == [second.label]
     assert labels(world, "2") == [second.label, first.label]  # the number, then the text
@@ -201,9 +204,9 @@ def test_number_lookup(world: World) -> None:
 
 def test_drafts_and_retired_are_hidden_by_default(world: World) -> None:
     p = published(world, "Contraseña olvidada")
-    d = knowledge.add_article(world.desk, world.ana, title="Contraseña caducada")
+    d = library.add_article(world.desk, world.ana, title="Contraseña caducada")
     r = published(world, "Contraseña antigua")
-    knowledge.retire(world.desk, world.sup, r.number)
+    library.retire(world.desk, world.sup, r.number)
     assert labels(world, "contraseña") == [p.label]
     assert set(labels(world, "contraseña", statuses=None)) == {p.label, d.label, r.label}
     assert labels(world, "contraseña", statuses=["draft"]) == [d.label]
@@ -215,11 +218,11 @@ def test_snippet_marks_matches_in_the_original_text(world: World) -> None:
         + "Para la facturación electrónica, active la [opción](https://x.es/pdf) en su área."
     )
     published(world, "Área de cliente", body)
-    hit = knowledge.search(world.desk, "facturacion")[0]
+    hit = library.search(world.desk, "facturacion")[0]
     assert hit.snippet.startswith("…")
     assert "la [b]facturación[/b] electrónica, active la [opción](https://x.es/pdf)" in hit.snippet
-    bits = hit.snippet.split(knowledge.MARK_START)
-    assert [b.split(knowledge.MARK_END)[0] for b in bits[1:]] == ["facturación"]
+    bits = hit.snippet.split(folding.MARK_START)
+    assert [b.split(folding.MARK_END)[0] for b in bits[1:]] == ["facturación"]
     plain = snippet("sin coincidencias aquí", ["factura"])
     assert plain == "sin coincidencias aquí"
 
@@ -227,13 +230,13 @@ def test_snippet_marks_matches_in_the_original_text(world: World) -> None:
 def test_index_follows_edits_and_deletes(world: World) -> None:
     a = published(world, "Zanahoria en el router", "Texto con pepino.")
     assert labels(world, "zanahoria") == [a.label] and labels(world, "pepino") == [a.label]
-    knowledge.edit_article(world.desk, world.sup, a.number, title="Router", body="Con tomate.")
+    library.edit_article(world.desk, world.sup, a.number, title="Router", body="Con tomate.")
     assert labels(world, "zanahoria") == [] and labels(world, "pepino") == []
     assert labels(world, "tomate") == [a.label]
-    knowledge.edit_article(world.desk, world.sup, a.number, keywords="lechuga")
+    library.edit_article(world.desk, world.sup, a.number, keywords="lechuga")
     assert labels(world, "lechuga") == [a.label]
     assert index_is_consistent(world)
-    knowledge.delete_article(world.desk, world.sup, a.number)
+    library.delete_article(world.desk, world.sup, a.number)
     assert labels(world, "tomate") == [] and labels(world, "router") == []
     assert index_is_consistent(world)
 
@@ -244,7 +247,7 @@ def test_old_title_match_survives_the_candidate_bound(
     """Tier 1 (title/keywords) is bounded separately from tier 2 (any match)."""
     old = published(world, "Portabilidad rechazada")
     newer = [published(world, f"Caso {i}", f"La portabilidad número {i}.") for i in range(6)]
-    monkeypatch.setattr(kb_search, "CANDIDATES", 3)
+    monkeypatch.setattr(search, "CANDIDATES", 3)
     got = labels(world, "portabilidad")
     assert got[0] == old.label
     assert got[1:] == [a.label for a in reversed(newer)][:3]  # the 3 newest body matches
@@ -252,7 +255,7 @@ def test_old_title_match_survives_the_candidate_bound(
 
 def test_fold_is_the_same_in_python_and_in_the_database(world: World) -> None:
     sample = FOLD_LETTERS_FROM + " " + FOLD_PUNCTUATION + " ÑANDÚ ¿Qué? «Sí» wi-fi Łódź øıđ"
-    knowledge.add_article(world.desk, world.ana, title="x", body=sample)
+    library.add_article(world.desk, world.ana, title="x", body=sample)
     with read_session(world.desk.engine) as s:
         if world.desk.engine.dialect.name == "postgresql":
             folded = s.execute(text("SELECT casedesk_fold(:t)"), {"t": sample}).scalar()
@@ -271,15 +274,15 @@ def test_fold_is_the_same_in_python_and_in_the_database(world: World) -> None:
 def test_link_case_is_idempotent_and_recorded(world: World) -> None:
     a = published(world, "Router")
     c = cases.create_case(world.desk, world.ana, title="Sin internet")
-    knowledge.link_case(world.desk, world.ana, a.label, c.label)
-    again = knowledge.link_case(world.desk, world.luis, a.label, c.label)
+    library.link_case(world.desk, world.ana, a.label, c.label)
+    again = library.link_case(world.desk, world.luis, a.label, c.label)
     assert again.used_count == 1 and [(k.kind, k.case) for k in again.links] == [("used", c.label)]
-    timeline = queries.timeline(world.desk, c.number)
+    timeline = reads.timeline(world.desk, c.number)
     assert any(e.kind == "article" and "used KB-000001" in e.text for e in timeline)
-    knowledge.retire(world.desk, world.sup, a.number)
+    library.retire(world.desk, world.sup, a.number)
     other = cases.create_case(world.desk, world.ana, title="Otro")
     with pytest.raises(InvalidTransition, match="retired"):
-        knowledge.link_case(world.desk, world.ana, a.number, other.number)
+        library.link_case(world.desk, world.ana, a.number, other.number)
 
 
 def test_send_to_customer_logs_email_links_and_counts(world: World) -> None:
@@ -289,40 +292,40 @@ def test_send_to_customer_logs_email_links_and_counts(world: World) -> None:
     )
     assert c.first_response_at is None
     world.desk.clock.advance(timedelta(minutes=10))  # type: ignore[attr-defined]
-    sent = knowledge.send_to_customer(world.desk, world.ana, a.number, c.number, note="Hola Juan:")
+    sent = library.send_to_customer(world.desk, world.ana, a.number, c.number, note="Hola Juan:")
     assert (sent.channel, sent.direction, sent.case) == ("email", "outbound", c.label)
     assert sent.subject == "KB-000001: Reiniciar el router" and sent.contact == "Juan Pérez"
     assert sent.notes.startswith("Hola Juan:\n\n1. Apague el router.")
-    after = queries.get_case(world.desk, c.number)
+    after = reads.get_case(world.desk, c.number)
     assert after.first_response_at == world.desk.now()  # the SLA response was met
-    article = knowledge.get_article(world.desk, a.number)
+    article = library.get_article(world.desk, a.number)
     assert article.used_count == 1
     assert [(k.kind, k.contact, k.agent) for k in article.links] == [("sent", "Juan Pérez", "ana")]
-    kinds = [e.kind for e in queries.timeline(world.desk, c.number)]
+    kinds = [e.kind for e in reads.timeline(world.desk, c.number)]
     assert "interaction" in kinds
 
 
 def test_send_refuses_drafts_and_contactless_cases_atomically(world: World) -> None:
-    draft = knowledge.add_article(world.desk, world.ana, title="Borrador", body="x")
+    draft = library.add_article(world.desk, world.ana, title="Borrador", body="x")
     a = published(world, "Publicado")
     c = cases.create_case(world.desk, world.ana, title="Sin cliente")
     with pytest.raises(InvalidTransition, match="only published"):
-        knowledge.send_to_customer(world.desk, world.ana, draft.number, c.number)
+        library.send_to_customer(world.desk, world.ana, draft.number, c.number)
     with pytest.raises(ValidationError, match="no customer contact"):
-        knowledge.send_to_customer(world.desk, world.ana, a.number, c.number)
-    nomail = directory.add_contact(world.desk, name="Sin Correo", phone="+34 600 000 000")
+        library.send_to_customer(world.desk, world.ana, a.number, c.number)
+    nomail = customers.add_contact(world.desk, name="Sin Correo", phone="+34 600 000 000")
     with pytest.raises(ValidationError, match="no e-mail"):
-        knowledge.send_to_customer(world.desk, world.ana, a.number, c.number, contact_id=nomail)
+        library.send_to_customer(world.desk, world.ana, a.number, c.number, contact_id=nomail)
     with read_session(world.desk.engine) as s:
         assert s.execute(select(func.count()).select_from(Interaction)).scalar_one() == 0
         assert s.execute(select(func.count()).select_from(ArticleLink)).scalar_one() == 0
-    assert knowledge.get_article(world.desk, a.number).used_count == 0
+    assert library.get_article(world.desk, a.number).used_count == 0
 
 
 def _solved(world: World, title: str, description: str, notes: str) -> Case:
     c = cases.create_case(world.desk, world.ana, title=title, description=description)
-    workflow.start(world.desk, world.ana, c.number)
-    workflow.resolve(world.desk, world.ana, c.number, "solved", notes)
+    transitions.start(world.desk, world.ana, c.number)
+    transitions.resolve(world.desk, world.ana, c.number, "solved", notes)
     with read_session(world.desk.engine) as s:
         return s.execute(select(Case).where(Case.id == c.id)).scalar_one()
 
@@ -330,16 +333,16 @@ def _solved(world: World, title: str, description: str, notes: str) -> Case:
 def test_draft_from_resolved_case(world: World) -> None:
     open_case = cases.create_case(world.desk, world.ana, title="Abierto")
     with pytest.raises(InvalidTransition, match="resolve it"):
-        knowledge.draft_from_case(world.desk, world.ana, open_case.number)
+        library.draft_from_case(world.desk, world.ana, open_case.number)
     c = _solved(world, "Wifi se desconecta", "Cada hora se cae el wifi.", "Cambiar el canal a 6.")
-    a = knowledge.draft_from_case(world.desk, world.luis, c.number)
+    a = library.draft_from_case(world.desk, world.luis, c.number)
     assert a.status == "draft" and a.title == "Wifi se desconecta" and a.author == "luis"
     assert a.source_case == "CS-000002" and a.used_count == 1
     assert "## Problem\n\nCada hora se cae el wifi." in a.body
     assert "## Solution\n\nCambiar el canal a 6." in a.body
     assert [(k.kind, k.case) for k in a.links] == [("used", "CS-000002")]
     with pytest.raises(ConflictError, match="already has an article: KB-000001"):
-        knowledge.draft_from_case(world.desk, world.luis, c.number)
+        library.draft_from_case(world.desk, world.luis, c.number)
     with read_session(world.desk.engine) as s:
         note = s.execute(
             select(CaseEvent.note).where(CaseEvent.case_id == c.id, CaseEvent.kind == "article")
@@ -357,7 +360,7 @@ def test_guidance_suggests_the_article_that_solved_a_similar_case(world: World) 
         "El router no sincroniza después del apagón.",
         "Reset de la ONT y volvió la conexión.",
     )
-    knowledge.link_case(world.desk, world.ana, fix.number, solved.number)
+    library.link_case(world.desk, world.ana, fix.number, solved.number)
     _solved(world, "Cambio de titular", "Quiere poner la línea a nombre de su hija.", "Hecho.")
     new = cases.create_case(
         world.desk,
@@ -365,7 +368,7 @@ def test_guidance_suggests_the_article_that_solved_a_similar_case(world: World) 
         title="Sin conexión desde el corte de luz",
         description="El router no sincroniza y la luz LOS está roja.",
     )
-    guide = knowledge.guidance(world.desk, new.number, limit=3)
+    guide = library.guidance(world.desk, new.number, limit=3)
     assert guide.case == new.label and "sincroniza" in guide.terms
     assert [c.label for c in guide.cases][:1] == [case_label_of(solved)]
     assert guide.cases[0].articles == [fix.label]
@@ -387,20 +390,20 @@ def test_only_solved_cases_guide_and_the_index_follows_them(world: World) -> Non
     new = cases.create_case(world.desk, world.ana, title="El contestador no graba")
 
     def similar() -> list[str]:
-        return [c.label for c in knowledge.guidance(world.desk, new.number).cases]
+        return [c.label for c in library.guidance(world.desk, new.number).cases]
 
     assert similar() == []  # open cases are not suggested (nor indexed)
-    workflow.start(world.desk, world.ana, old.number)
-    workflow.resolve(world.desk, world.ana, old.number, "solved", "Activar el buzón.")
+    transitions.start(world.desk, world.ana, old.number)
+    transitions.resolve(world.desk, world.ana, old.number, "solved", "Activar el buzón.")
     assert similar() == [old.label]
-    workflow.close(world.desk, world.ana, old.number)
+    transitions.close(world.desk, world.ana, old.number)
     assert similar() == [old.label]
     assert index_is_consistent(world)
-    workflow.reopen(world.desk, world.sup, old.number)
+    transitions.reopen(world.desk, world.sup, old.number)
     assert similar() == []
-    version = queries.get_case(world.desk, old.number).version
+    version = reads.get_case(world.desk, old.number).version
     cases.update_case(world.desk, world.sup, old.number, version=version, title="Sin buzón de voz")
-    workflow.resolve(world.desk, world.sup, old.number, "solved", "Activar el buzón.")
+    transitions.resolve(world.desk, world.sup, old.number, "solved", "Activar el buzón.")
     assert similar() == []  # its words changed: no longer like the new case
     assert index_is_consistent(world)
 
@@ -408,7 +411,7 @@ def test_only_solved_cases_guide_and_the_index_follows_them(world: World) -> Non
 def test_guidance_for_a_case_with_no_words(world: World) -> None:
     published(world, "Algo")
     c = cases.create_case(world.desk, world.ana, title="de la")
-    guide = knowledge.guidance(world.desk, c.number)
+    guide = library.guidance(world.desk, c.number)
     assert guide.articles == [] and guide.cases == [] and guide.terms == []
 
 
@@ -418,13 +421,13 @@ def test_guidance_for_a_case_with_no_words(world: World) -> None:
 def test_reindex_rebuilds_and_needs_a_supervisor(world: World) -> None:
     a = published(world, "Buzón de voz", "Desactivar con ##002#.")
     with pytest.raises(PermissionDenied):
-        knowledge.reindex(world.desk, world.ana)
+        library.reindex(world.desk, world.ana)
     if world.desk.engine.dialect.name == "sqlite":  # simulate drift: empty the FTS tables
         with write_session(world.desk.engine) as s:
             for fts in ("article_fts", "article_title_fts"):
                 s.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('delete-all')"))
         assert labels(world, "buzon") == []
-    report = knowledge.reindex(world.desk, world.sup)
+    report = library.reindex(world.desk, world.sup)
     assert report.backend == world.desk.engine.dialect.name
     assert (report.articles, report.cases) == (1, 0)
     assert labels(world, "buzon") == [a.label]

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from casedesk.db import read_session
 from casedesk.models import Case, Contact, Interaction
-from casedesk.services.imports import ImportOptions, ImportSummary, run_import
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions, ImportSummary
 from tests.conftest import World
 
 MID_DATE = b"Date: Mon, 02 Mar 2026 09:00:00 +0100\n"

@@ -16,8 +16,12 @@ from sqlalchemy import select
 
 from casedesk.db import read_session
 from casedesk.models import Case, CaseEvent, Contact, Interaction
-from casedesk.services import directory, queries, sla_config, workflow
-from casedesk.services.imports import ImportOptions, ImportSummary, run_import
+from casedesk.services.directory import customers
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions, ImportSummary
+from casedesk.services.queries import reads
+from casedesk.services.sla import policy_files
+from casedesk.services.workflow import transitions
 from tests.conftest import World
 from tests.services.test_imports_mail import mbox, message
 
@@ -45,7 +49,7 @@ def _cases(world: World) -> list[Case]:
 
 def _first_case(world: World, tmp_path: Path) -> Case:
     """CS-000001, opened by Juan Pérez's mail <root@juan>."""
-    sla_config.load_defaults(world.desk)
+    policy_files.load_defaults(world.desk)
     path = mbox(tmp_path / "first.mbox",
                 message("<root@juan>", "No tengo internet",
                         date="Mon, 02 Mar 2026 09:00:00 +0100"))
@@ -97,13 +101,13 @@ def test_a_contact_of_the_cases_account_may_join(world: World, tmp_path: Path) -
     with read_session(world.desk.engine) as s:
         account = s.execute(select(Contact.account_id)
                             .where(Contact.id == world.contact_id)).scalar_one()
-    directory.add_contact(world.desk, name="Marta Pérez", email="marta@perez.example",
+    customers.add_contact(world.desk, name="Marta Pérez", email="marta@perez.example",
                           account_id=account)
     summary = _send(world, tmp_path, "[CS-000001] soy su mujer", "marta@perez.example")
     assert summary.details["cases joined"] == 1
     # another account's contact may not
-    other = directory.add_account(world.desk, name="Otra SL")
-    directory.add_contact(world.desk, name="Pedro", email="pedro@otra.example", account_id=other)
+    other = customers.add_account(world.desk, name="Otra SL")
+    customers.add_contact(world.desk, name="Pedro", email="pedro@otra.example", account_id=other)
     summary = _send(world, tmp_path, "[CS-000001] hola", "pedro@otra.example")
     assert "cases joined" not in summary.details
     assert _last_mail_case(world).extras["mentions"] == "CS-000001"
@@ -139,9 +143,9 @@ def test_a_reply_by_message_id_follows_the_same_sender_rule(world: World,
 def test_a_stranger_cannot_reopen_but_the_customer_does_and_is_named(world: World,
                                                                      tmp_path: Path) -> None:
     _first_case(world, tmp_path)
-    workflow.accept(world.desk, world.ana, 1)
+    transitions.accept(world.desk, world.ana, 1)
     world.desk.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
-    workflow.resolve(world.desk, world.ana, 1, "solved", "Router reiniciado")
+    transitions.resolve(world.desk, world.ana, 1, "solved", "Router reiniciado")
     world.desk.clock.advance(timedelta(hours=3))  # type: ignore[attr-defined]
 
     stranger = _send(world, tmp_path, "Re: [CS-000001] reabrid", "troll@evil.example")
@@ -158,7 +162,7 @@ def test_a_stranger_cannot_reopen_but_the_customer_does_and_is_named(world: Worl
     assert event.data["by"] == "customer"
     assert event.data["contact"] == "juan.perez@example.com"
     assert event.data["contact_id"] == world.contact_id
-    line = next(e for e in queries.timeline(world.desk, 1) if e.kind == "reopen")
+    line = next(e for e in reads.timeline(world.desk, 1) if e.kind == "reopen")
     assert line.actor == "customer"  # not the supervisor who ran the import, nor "system"
     assert "reopened by the customer's e-mail from juan.perez@example.com" in line.text
     assert "María" not in line.text

@@ -11,8 +11,12 @@ from sqlalchemy import func, select
 from casedesk.db import read_session
 from casedesk.errors import BinFull, NotFound, PermissionDenied, ValidationError
 from casedesk.models import Agent, ArticleLink, CaseEvent, Contract, ContractLine, Interaction
-from casedesk.services import cases, directory, knowledge, queries, workflow
-from casedesk.services.imports import ImportOptions, run_import
+from casedesk.services.directory import customers, staff
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions
+from casedesk.services.knowledge import library
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
 
 # --- role order -----------------------------------------------------------------------
@@ -20,20 +24,20 @@ from tests.conftest import World
 
 def test_supervisor_cannot_create_or_make_admins(world: World) -> None:
     with pytest.raises(PermissionDenied, match="only an admin may make an admin"):
-        directory.add_agent(world.desk, world.sup, login="boss", name="Boss", role="admin")
+        staff.add_agent(world.desk, world.sup, login="boss", name="Boss", role="admin")
     with pytest.raises(PermissionDenied, match="only an admin may make an admin"):
-        directory.set_agent_role(world.desk, world.sup, "ana", "admin")
+        staff.set_agent_role(world.desk, world.sup, "ana", "admin")
     with pytest.raises(PermissionDenied, match="only an admin may change an admin"):
-        directory.set_agent_role(world.desk, world.sup, "admin", "agent")
+        staff.set_agent_role(world.desk, world.sup, "admin", "agent")
     with pytest.raises(PermissionDenied, match="only an admin may change an admin"):
-        directory.set_agent_active(world.desk, world.sup, "admin", False)
+        staff.set_agent_active(world.desk, world.sup, "admin", False)
     with pytest.raises(PermissionDenied, match="only supervisors"):
-        directory.add_agent(world.desk, world.ana, login="new", name="New")
-    assert directory.add_agent(world.desk, world.sup, login="sup2", name="S",
+        staff.add_agent(world.desk, world.ana, login="new", name="New")
+    assert staff.add_agent(world.desk, world.sup, login="sup2", name="S",
                                role="supervisor").role == "supervisor"
-    assert directory.set_agent_role(world.desk, world.sup, "ana", "supervisor").role == \
+    assert staff.set_agent_role(world.desk, world.sup, "ana", "supervisor").role == \
         "supervisor"
-    assert directory.add_agent(world.desk, world.admin, login="adm2", name="A",
+    assert staff.add_agent(world.desk, world.admin, login="adm2", name="A",
                                role="admin").role == "admin"
     with read_session(world.desk.engine) as s:
         assert s.execute(select(func.count()).select_from(Agent)
@@ -42,14 +46,14 @@ def test_supervisor_cannot_create_or_make_admins(world: World) -> None:
 
 def test_last_active_admin_stays(world: World) -> None:
     with pytest.raises(PermissionDenied, match="last active admin"):
-        directory.set_agent_role(world.desk, world.admin, "admin", "supervisor")
+        staff.set_agent_role(world.desk, world.admin, "admin", "supervisor")
     with pytest.raises(PermissionDenied, match="last active admin"):
-        directory.set_agent_active(world.desk, world.admin, "admin", False)
-    directory.set_agent_role(world.desk, world.admin, "maria", "admin")
-    assert directory.set_agent_active(world.desk, world.admin, "admin", False).active is False
+        staff.set_agent_active(world.desk, world.admin, "admin", False)
+    staff.set_agent_role(world.desk, world.admin, "maria", "admin")
+    assert staff.set_agent_active(world.desk, world.admin, "admin", False).active is False
     maria = world.desk.actor("maria")
     with pytest.raises(PermissionDenied, match="last active admin"):
-        directory.set_agent_role(world.desk, maria, "maria", "agent")
+        staff.set_agent_role(world.desk, maria, "maria", "agent")
 
 
 def _import_agents(world: World, actor, tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
@@ -96,7 +100,7 @@ def test_import_agents_never_removes_the_last_admin(world: World, tmp_path: Path
 
 
 def _small_bin(world: World, capacity: int = 2) -> None:
-    directory.add_agent(world.desk, world.admin, login="eva", name="Eva Mora",
+    staff.add_agent(world.desk, world.admin, login="eva", name="Eva Mora",
                         capacity=capacity, queues=["technical"])
 
 
@@ -105,26 +109,26 @@ def test_accept_and_next_refuse_a_full_bin(world: World) -> None:
     eva = world.desk.actor("eva")
     numbers = [cases.create_case(world.desk, world.ana, title=f"c{i}", queue="technical").number
                for i in range(4)]
-    workflow.accept(world.desk, eva, numbers[0])
-    workflow.next_case(world.desk, eva, "technical")
+    transitions.accept(world.desk, eva, numbers[0])
+    transitions.next_case(world.desk, eva, "technical")
     with pytest.raises(BinFull, match=r"your bin is full \(2 of 2\): resolve"):
-        workflow.accept(world.desk, eva, numbers[3])
+        transitions.accept(world.desk, eva, numbers[3])
     with pytest.raises(BinFull, match=r"your bin is full \(2 of 2"):
-        workflow.next_case(world.desk, eva, "technical")
-    assert len(queries.wip_bin(world.desk, eva.id)) == 2
-    workflow.dispatch(world.desk, eva, numbers[0])  # room again
-    assert workflow.accept(world.desk, eva, numbers[3]).owner == "eva"
+        transitions.next_case(world.desk, eva, "technical")
+    assert len(reads.wip_bin(world.desk, eva.id)) == 2
+    transitions.dispatch(world.desk, eva, numbers[0])  # room again
+    assert transitions.accept(world.desk, eva, numbers[3]).owner == "eva"
 
 
 def test_assign_beyond_capacity_needs_the_override(world: World) -> None:
     _small_bin(world, capacity=1)
     a = cases.create_case(world.desk, world.ana, title="a", queue="technical")
     b = cases.create_case(world.desk, world.ana, title="b", queue="technical")
-    workflow.assign(world.desk, world.sup, a.number, "eva")
+    transitions.assign(world.desk, world.sup, a.number, "eva")
     with pytest.raises(BinFull, match=r"Eva Mora's bin is full \(1 of 1\): override") as err:
-        workflow.assign(world.desk, world.sup, b.number, "eva")
+        transitions.assign(world.desk, world.sup, b.number, "eva")
     assert (err.value.wip, err.value.capacity) == (1, 1)
-    got = workflow.assign(world.desk, world.sup, b.number, "eva", override_capacity=True)
+    got = transitions.assign(world.desk, world.sup, b.number, "eva", override_capacity=True)
     assert got.owner == "eva"
     with read_session(world.desk.engine) as s:
         data = s.execute(select(CaseEvent.data).where(CaseEvent.case_id == got.id,
@@ -137,24 +141,24 @@ def test_assign_beyond_capacity_needs_the_override(world: World) -> None:
 
 def test_addresses_are_validated_on_agents_and_contacts(world: World) -> None:
     with pytest.raises(ValidationError, match="not an e-mail address"):
-        directory.add_agent(world.desk, world.admin, login="x1", name="X", email="no at all")
+        staff.add_agent(world.desk, world.admin, login="x1", name="X", email="no at all")
     with pytest.raises(ValidationError, match="not an e-mail address"):
-        directory.add_contact(world.desk, name="X", email="a..b@example.com")
-    agent = directory.add_agent(world.desk, world.admin, login="x2", name="X",
+        customers.add_contact(world.desk, name="X", email="a..b@example.com")
+    agent = staff.add_agent(world.desk, world.admin, login="x2", name="X",
                                 email=' "Big Bug"@example.com ')
-    contact = directory.add_contact(world.desk, name="Big Bug", email='"Big Bug"@example.com')
+    contact = customers.add_contact(world.desk, name="Big Bug", email='"Big Bug"@example.com')
     with read_session(world.desk.engine) as s:
         assert s.execute(select(Agent.email).where(Agent.id == agent.id)).scalar() == \
             '"Big Bug"@example.com'
-    assert directory.find_contacts(world.desk, "big bug")[0]["id"] == contact
+    assert customers.find_contacts(world.desk, "big bug")[0]["id"] == contact
 
 
 # --- sending and logging time need the case --------------------------------------------------
 
 
 def _published(world: World) -> int:
-    a = knowledge.add_article(world.desk, world.sup, title="Reiniciar el router", body="Paso 1")
-    return knowledge.publish(world.desk, world.sup, a.number).number
+    a = library.add_article(world.desk, world.sup, title="Reiniciar el router", body="Paso 1")
+    return library.publish(world.desk, world.sup, a.number).number
 
 
 def test_send_needs_owner_member_or_supervisor(world: World) -> None:
@@ -162,16 +166,16 @@ def test_send_needs_owner_member_or_supervisor(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x", queue="billing",
                           contact_id=world.contact_id)
     with pytest.raises(PermissionDenied, match="only its owner, a member of its queue"):
-        knowledge.send_to_customer(world.desk, world.carmen, article, c.number)
-    stranger = directory.add_contact(world.desk, name="Otro", email="otro@example.com")
+        library.send_to_customer(world.desk, world.carmen, article, c.number)
+    stranger = customers.add_contact(world.desk, name="Otro", email="otro@example.com")
     with pytest.raises(PermissionDenied, match="not CS-000001's customer"):
-        knowledge.send_to_customer(world.desk, world.ana, article, c.number, contact_id=stranger)
+        library.send_to_customer(world.desk, world.ana, article, c.number, contact_id=stranger)
     with read_session(world.desk.engine) as s:
         assert s.execute(select(func.count()).select_from(Interaction)).scalar_one() == 0
         assert s.execute(select(func.count()).select_from(ArticleLink)).scalar_one() == 0
-    assert queries.get_case(world.desk, c.number).first_response_at is None
-    knowledge.send_to_customer(world.desk, world.ana, article, c.number)  # a member
-    knowledge.send_to_customer(world.desk, world.sup, article, c.number)  # a supervisor
+    assert reads.get_case(world.desk, c.number).first_response_at is None
+    library.send_to_customer(world.desk, world.ana, article, c.number)  # a member
+    library.send_to_customer(world.desk, world.sup, article, c.number)  # a supervisor
 
 
 def test_time_needs_the_case_and_its_own_contract_line(world: World) -> None:
@@ -180,7 +184,7 @@ def test_time_needs_the_case_and_its_own_contract_line(world: World) -> None:
     with pytest.raises(PermissionDenied, match="may log time on it"):
         cases.log_time(world.desk, world.carmen, c.number, 1440)
     cases.log_time(world.desk, world.ana, c.number, 30)
-    other_account = directory.add_account(world.desk, name="Otra Empresa")
+    other_account = customers.add_account(world.desk, name="Otra Empresa")
     with read_session(world.desk.engine) as s:
         s.add(Contract(number="K-1", account_id=other_account, name="Soporte"))
         s.commit()

@@ -13,7 +13,10 @@ from sqlalchemy import func, select
 from casedesk.db import read_session
 from casedesk.errors import BinFull, PermissionDenied, StaleVersion
 from casedesk.models import Case, CaseEvent
-from casedesk.services import cases, demo, directory, queries, workflow
+from casedesk.services import demo
+from casedesk.services.directory import staff
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
 from tests.services import race_worker
 
@@ -24,7 +27,7 @@ CASES = 500
 def _add_workers(world: World) -> list[str]:
     logins = [f"w{i}" for i in range(WORKERS)]
     for login in logins:
-        directory.add_agent(world.desk, world.admin, login=login, name=f"Worker {login}",
+        staff.add_agent(world.desk, world.admin, login=login, name=f"Worker {login}",
                             queues=["technical"], capacity=CASES)
     return logins
 
@@ -95,7 +98,7 @@ def test_two_stale_updates_exactly_one_wins(world: World) -> None:
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["stale", "won"]
-    final = queries.get_case(world.desk, c.number)
+    final = reads.get_case(world.desk, c.number)
     assert final.title in ("first", "second") and final.version == c.version + 1
 
 
@@ -128,11 +131,11 @@ def test_notes_from_many_processes_all_land(world: World) -> None:
         events = s.execute(select(func.count()).select_from(CaseEvent).where(
             CaseEvent.case_id == c.id)).scalar_one()
     assert notes == WORKERS * each
-    assert queries.get_case(world.desk, c.number).version == events == 1 + WORKERS * each
+    assert reads.get_case(world.desk, c.number).version == events == 1 + WORKERS * each
 
 
 def test_a_full_bin_takes_one_case_even_when_claims_race(world: World) -> None:
-    directory.add_agent(world.desk, world.admin, login="eva", name="Eva", capacity=1,
+    staff.add_agent(world.desk, world.admin, login="eva", name="Eva", capacity=1,
                         queues=["technical"])
     eva = world.desk.actor("eva")
     numbers = [cases.create_case(world.desk, world.admin, title=f"c{i}",
@@ -143,7 +146,7 @@ def test_a_full_bin_takes_one_case_even_when_claims_race(world: World) -> None:
     def claim(number: int) -> None:
         barrier.wait()
         try:
-            workflow.accept(world.desk, eva, number)
+            transitions.accept(world.desk, eva, number)
             outcomes.append("won")
         except BinFull:
             outcomes.append("full")
@@ -154,11 +157,11 @@ def test_a_full_bin_takes_one_case_even_when_claims_race(world: World) -> None:
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["full"] * 5 + ["won"]
-    assert len(queries.wip_bin(world.desk, eva.id)) == 1
+    assert len(reads.wip_bin(world.desk, eva.id)) == 1
 
 
 def test_two_admins_demoting_each_other_keep_one(world: World) -> None:
-    directory.set_agent_role(world.desk, world.admin, "maria", "admin")
+    staff.set_agent_role(world.desk, world.admin, "maria", "admin")
     maria = world.desk.actor("maria")
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -166,7 +169,7 @@ def test_two_admins_demoting_each_other_keep_one(world: World) -> None:
     def demote(actor, login: str) -> None:  # type: ignore[no-untyped-def]
         barrier.wait()
         try:
-            directory.set_agent_role(world.desk, actor, login, "supervisor")
+            staff.set_agent_role(world.desk, actor, login, "supervisor")
             outcomes.append("done")
         except PermissionDenied as exc:
             outcomes.append(str(exc))
@@ -179,4 +182,4 @@ def test_two_admins_demoting_each_other_keep_one(world: World) -> None:
         t.join()
     assert outcomes.count("done") == 1
     assert any("last active admin" in o for o in outcomes)
-    assert sum(a.role == "admin" and a.active for a in directory.list_agents(world.desk)) == 1
+    assert sum(a.role == "admin" and a.active for a in staff.list_agents(world.desk)) == 1

@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from casedesk.errors import CaseDeskError
-from casedesk.services.imports import ImportOptions, ImportSummary, run_import
+from casedesk.services.imports.run import run_import
+from casedesk.services.imports.summary import ImportOptions, ImportSummary
 from tests.conftest import World
 from tests.hostile import CORPUS
 

@@ -7,8 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casedesk.services import board, cases, directory, queries
 from casedesk.services.context import contains_pattern
+from casedesk.services.directory import customers
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases
 from tests.conftest import World
 
 TITLES = ["50% descuento", "5000 descuento", "mi_router", "miXrouter", r"ruta C:\temp",
@@ -32,21 +34,21 @@ def titled(world: World) -> dict[str, int]:
 def test_case_search_and_queue_filter_match_wildcards_literally(
     world: World, titled: dict[str, int], typed: str, expected: list[str]
 ) -> None:
-    found = sorted(r.title for r in queries.search_cases(world.desk, typed))
+    found = sorted(r.title for r in reads.search_cases(world.desk, typed))
     assert found == sorted(expected)
-    page = board.queue_cases(world.desk, "technical", text=typed)
+    page = reads.inbox(world.desk, "technical", text=typed)
     assert sorted(r.title for r in page.rows) == sorted(expected)
-    inbox = queries.inbox(world.desk, "technical", text=typed)
+    inbox = reads.inbox(world.desk, "technical", text=typed)
     assert sorted(r.title for r in inbox.rows) == sorted(expected)
 
 
 def test_contact_lookup_matches_wildcards_literally(world: World) -> None:
-    directory.add_contact(world.desk, name="Ana_Gil", email="ana_gil@example.com")
-    directory.add_contact(world.desk, name="AnaXGil", email="anaxgil@example.com")
-    directory.add_contact(world.desk, name="100% Hogar", email="hogar@example.com")
-    assert [c["name"] for c in directory.find_contacts(world.desk, "a_g")] == ["Ana_Gil"]
-    assert [c["name"] for c in directory.find_contacts(world.desk, "%")] == ["100% Hogar"]
-    assert directory.find_contacts(world.desk, "\\") == []
+    customers.add_contact(world.desk, name="Ana_Gil", email="ana_gil@example.com")
+    customers.add_contact(world.desk, name="AnaXGil", email="anaxgil@example.com")
+    customers.add_contact(world.desk, name="100% Hogar", email="hogar@example.com")
+    assert [c["name"] for c in customers.find_contacts(world.desk, "a_g")] == ["Ana_Gil"]
+    assert [c["name"] for c in customers.find_contacts(world.desk, "%")] == ["100% Hogar"]
+    assert customers.find_contacts(world.desk, "\\") == []
 
 
 @given(st.text(max_size=30))
@@ -72,7 +74,7 @@ def test_unknown_filter_values_are_refused(world: World) -> None:
 
     for filters in ({"status": "bogus"}, {"priority": "urgent"}, {"severity": "HIGH"}):
         with pytest.raises(ValidationError, match="is not one of"):
-            queries.inbox(world.desk, "technical", **filters)
+            reads.inbox(world.desk, "technical", **filters)
     with pytest.raises(ValidationError, match="status 'bogus' is not one of new"):
-        queries.list_cases(world.desk, status="bogus")
-    assert queries.list_cases(world.desk, status="new") == []
+        reads.list_cases(world.desk, status="bogus")
+    assert reads.list_cases(world.desk, status="new") == []

@@ -15,10 +15,13 @@ from sqlalchemy import select
 from casedesk.clock import FrozenClock
 from casedesk.db import read_session
 from casedesk.models import Case, CaseEvent
-from casedesk.services import cases, directory, interactions, queries, sla_config, workflow
-from casedesk.services.sla import FAR_FUTURE, ClockState, Flag
-from casedesk.services.sla_explain import clock_states
-from casedesk.services.sla_scan import scan
+from casedesk.services.directory import queue_setup
+from casedesk.services.queries import reads
+from casedesk.services.sla import policy_files
+from casedesk.services.sla.clocks import FAR_FUTURE, ClockState, Flag
+from casedesk.services.sla.explanations import clock_states
+from casedesk.services.sla.scanner import scan
+from casedesk.services.workflow import cases, interactions, transitions
 from tests.conftest import T0, World
 
 OFFICE = """
@@ -49,11 +52,11 @@ def utc(*args: int) -> datetime:
 
 def sla_setup(world: World, tmp_path: Path) -> None:
     """The shipped policies and calendars, the office policy, and an escalations queue."""
-    sla_config.load_defaults(world.desk)
+    policy_files.load_defaults(world.desk)
     path = tmp_path / "office.toml"
     path.write_text(OFFICE, encoding="utf-8")
-    sla_config.load_file(world.desk, world.sup, path)
-    directory.add_queue(world.desk, world.admin, name="escalations", members=["maria"])
+    policy_files.load_file(world.desk, world.sup, path)
+    queue_setup.add_queue(world.desk, world.admin, name="escalations", members=["maria"])
 
 
 def at(world: World, when: datetime) -> None:
@@ -100,9 +103,9 @@ def test_priority_change_reevaluates_policy_keeping_paused_time(
     sla_setup(world, tmp_path)
     c = cases.create_case(world.desk, world.ana, title="x")
     at(world, T0 + timedelta(hours=1))
-    workflow.wait(world.desk, world.ana, c.number)
+    transitions.wait(world.desk, world.ana, c.number)
     at(world, T0 + timedelta(hours=2))
-    resumed = workflow.resume(world.desk, world.ana, c.number)
+    resumed = transitions.resume(world.desk, world.ana, c.number)
     assert resumed.paused_seconds == 3600
     assert resumed.resolution_due == utc(2026, 3, 6, 12)  # 40 h + 1 h paused
     high = cases.update_case(
@@ -121,9 +124,9 @@ def test_policy_change_while_paused_measures_the_pause_on_the_new_calendar(
     sla_setup(world, tmp_path)
     c = cases.create_case(world.desk, world.ana, title="x")
     at(world, T0 + timedelta(hours=1))  # Mon 10:00
-    workflow.wait(world.desk, world.ana, c.number)
+    transitions.wait(world.desk, world.ana, c.number)
     at(world, T0 + timedelta(hours=3))
-    paused = queries.get_case(world.desk, c.number)
+    paused = reads.get_case(world.desk, c.number)
     crit = cases.update_case(
         world.desk, world.ana, c.number, version=paused.version, severity="critical"
     )
@@ -131,7 +134,7 @@ def test_policy_change_while_paused_measures_the_pause_on_the_new_calendar(
     assert crit.paused_at == T0 + timedelta(hours=1)  # the pause goes on
     assert clock_states(crit, T0 + timedelta(hours=3))["resolution"] == ClockState.paused
     at(world, T0 + timedelta(hours=5))  # Mon 14:00: 4 h paused on madrid-extended (08–22)
-    resumed = workflow.resume(world.desk, world.ana, c.number)
+    resumed = transitions.resume(world.desk, world.ana, c.number)
     assert resumed.paused_seconds == 4 * 3600
     assert resumed.resolution_due == utc(2026, 3, 2, 20)  # 8 h + 4 h from 09:00 → 21:00
 
@@ -176,7 +179,7 @@ def test_customer_contact_on_a_resolved_case_starts_no_clock(world: World, tmp_p
         world.desk, world.ana, channel="email", direction="outbound", case=c.number
     )
     at(world, T0 + timedelta(hours=1))
-    workflow.resolve(world.desk, world.ana, c.number, "solved", "hecho")
+    transitions.resolve(world.desk, world.ana, c.number, "solved", "hecho")
     at(world, T0 + timedelta(hours=2))  # the customer calls to say thanks
     interactions.log_interaction(world.desk, world.ana, channel="phone", case=c.number)
     r = row(world, c.number)
@@ -220,11 +223,11 @@ def test_pause_over_a_weekend_moves_resolution_by_business_time_only(
     assert c.sla_policy == "office"
     # 60 h on 09–19 Mon–Fri from Mon 09:00: Fri 19:00 is 50 h, next Mon 19:00 is 60 h.
     assert c.resolution_due == utc(2026, 3, 9, 18)
-    workflow.accept(world.desk, world.ana, c.number)
+    transitions.accept(world.desk, world.ana, c.number)
     at(world, utc(2026, 3, 6, 17))  # Friday 18:00 Madrid
-    workflow.wait(world.desk, world.ana, c.number, note="waiting for the invoice copy")
+    transitions.wait(world.desk, world.ana, c.number, note="waiting for the invoice copy")
     at(world, utc(2026, 3, 9, 9))  # Monday 10:00 Madrid: 1 h Friday + 1 h Monday
-    r = workflow.resume(world.desk, world.ana, c.number)
+    r = transitions.resume(world.desk, world.ana, c.number)
     assert r.paused_seconds == 2 * 3600 and r.paused_at is None
     assert r.resolution_due == utc(2026, 3, 10, 10)  # moved by exactly 2 h: Tue 11:00
 
@@ -232,17 +235,17 @@ def test_pause_over_a_weekend_moves_resolution_by_business_time_only(
 def test_paused_resolution_is_not_breached_by_the_scan(world: World, tmp_path: Path) -> None:
     sla_setup(world, tmp_path)
     c = cases.create_case(world.desk, world.ana, title="x", queue="billing")
-    workflow.accept(world.desk, world.ana, c.number)
+    transitions.accept(world.desk, world.ana, c.number)
     interactions.log_interaction(
         world.desk, world.ana, channel="email", direction="outbound", case=c.number
     )
     at(world, T0 + timedelta(hours=1))
-    workflow.wait(world.desk, world.ana, c.number)
+    transitions.wait(world.desk, world.ana, c.number)
     at(world, utc(2026, 3, 16, 8))  # a week after the stored due
     report = scan(world.desk)
     assert report.breaches["resolution"] == 0 and report.warnings["resolution"] == 0
     assert clock_states(row(world, c.number), utc(2026, 3, 16, 8))["resolution"] == "paused"
-    r = workflow.resume(world.desk, world.ana, c.number)
+    r = transitions.resume(world.desk, world.ana, c.number)
     assert r.resolution_due > utc(2026, 3, 16, 8)
     assert scan(world.desk).breaches["resolution"] == 0
 
@@ -252,7 +255,7 @@ def test_resolve_records_met_or_breached_and_stops_the_clocks(world: World, tmp_
     on_time = cases.create_case(world.desk, world.ana, title="a")
     late = cases.create_case(world.desk, world.ana, title="b")
     at(world, T0 + timedelta(hours=1))
-    r = workflow.resolve(world.desk, world.ana, on_time.number, "solved", "done")
+    r = transitions.resolve(world.desk, world.ana, on_time.number, "solved", "done")
     assert r.sla_flags & Flag.RESOLUTION_MET and r.sla_flags & Flag.FIRST_RESPONSE_MET
     assert r.due_at == FAR_FUTURE and r.inactivity_due is None
     assert r.autoclose_due == T0 + timedelta(hours=1, days=7)
@@ -262,7 +265,7 @@ def test_resolve_records_met_or_breached_and_stops_the_clocks(world: World, tmp_
     }
     assert events(world, on_time.number, "sla_breach") == []
     at(world, utc(2026, 3, 6, 12))  # Fri 13:00 Madrid, an hour after the resolution due
-    r = workflow.resolve(world.desk, world.ana, late.number, "solved", "done")
+    r = transitions.resolve(world.desk, world.ana, late.number, "solved", "done")
     assert r.sla_flags & Flag.RESOLUTION_BREACHED and not r.sla_flags & Flag.RESOLUTION_MET
     assert sorted(e.data["clock"] for e in events(world, late.number, "sla_breach")) == [
         "first_response",
@@ -274,11 +277,11 @@ def test_resolve_records_met_or_breached_and_stops_the_clocks(world: World, tmp_
 def test_resolving_while_paused_counts_the_pause(world: World, tmp_path: Path) -> None:
     sla_setup(world, tmp_path)
     c = cases.create_case(world.desk, world.ana, title="x", queue="billing")
-    workflow.accept(world.desk, world.ana, c.number)
+    transitions.accept(world.desk, world.ana, c.number)
     at(world, T0 + timedelta(hours=1))
-    workflow.wait(world.desk, world.ana, c.number)
+    transitions.wait(world.desk, world.ana, c.number)
     at(world, utc(2026, 3, 11, 8))  # past the stored due, but most of it was paused
-    r = workflow.resolve(world.desk, world.ana, c.number, "solved", "the customer answered")
+    r = transitions.resolve(world.desk, world.ana, c.number, "solved", "the customer answered")
     assert r.sla_flags & Flag.RESOLUTION_MET
     assert r.resolution_due > utc(2026, 3, 11, 8)
 
@@ -289,14 +292,14 @@ def test_close_stops_clocks_and_reopen_does_not_count_the_closed_time(
     sla_setup(world, tmp_path)
     c = cases.create_case(world.desk, world.ana, title="x")
     at(world, T0 + timedelta(hours=1))
-    workflow.resolve(world.desk, world.ana, c.number, "solved", "done")
+    transitions.resolve(world.desk, world.ana, c.number, "solved", "done")
     at(world, T0 + timedelta(hours=2))
-    closed = workflow.close(world.desk, world.ana, c.number)
+    closed = transitions.close(world.desk, world.ana, c.number)
     assert closed.autoclose_due is None and closed.due_at == FAR_FUTURE
     assert closed.paused_at == T0 + timedelta(hours=2) and closed.paused_seconds == 3600
     at(world, T0 + timedelta(hours=5))  # Mon 14:00 Madrid
     assert scan(world.desk).total == 0
-    reopened = workflow.reopen(world.desk, world.sup, c.number)
+    reopened = transitions.reopen(world.desk, world.sup, c.number)
     assert reopened.paused_seconds == 4 * 3600  # resolved and closed: 10:00–14:00
     assert not reopened.sla_flags & Flag.RESOLUTION_MET
     assert reopened.resolution_due == utc(2026, 3, 9, 9)  # Fri 12:00 + 4 h → Mon 10:00

@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 from casedesk.db import read_session
 from casedesk.errors import InvalidTransition, PermissionDenied, ValidationError
 from casedesk.models import Case, CaseEvent, Task
-from casedesk.services import cases, demo, interactions, queries, tasks, workflow
-from casedesk.services.sla import ClockFacts, ClockState, Flag, TaskFlag
-from casedesk.services.sla_explain import clock_states, explain, targets_by_name
-from casedesk.services.sla_scan import ScanReport, run_periodically, scan
+from casedesk.services import demo
+from casedesk.services.queries import reads
+from casedesk.services.sla.clocks import ClockFacts, ClockState, Flag, TaskFlag
+from casedesk.services.sla.explanations import clock_states, explain, targets_by_name
+from casedesk.services.sla.scanner import ScanReport, run_periodically, scan
+from casedesk.services.workflow import cases, interactions, tasks, transitions
 from tests.conftest import T0, World
 from tests.services.test_sla_lifecycle import at, events, row, sla_setup, utc
 
@@ -36,7 +38,7 @@ def test_warning_then_breach_each_recorded_once(sw: World) -> None:
     assert first.warnings == {"first_response": 1, "next_response": 0, "resolution": 0}
     assert first.total == 1 and scan(sw.desk).total == 0
     assert (
-        clock_states(queries.get_case(sw.desk, c.number), sw.desk.now())["first_response"]
+        clock_states(reads.get_case(sw.desk, c.number), sw.desk.now())["first_response"]
         == ClockState.warning
     )
     at(sw, T0 + timedelta(hours=4, minutes=1))
@@ -68,15 +70,15 @@ def test_escalation_raises_priority_moves_waiting_cases_and_flags(sw: World) -> 
     owned = cases.create_case(
         sw.desk, sw.ana, title="Caída 2", queue="technical", severity="critical"
     )
-    workflow.accept(sw.desk, sw.luis, owned.number)
+    transitions.accept(sw.desk, sw.luis, owned.number)
     assert waiting.sla_policy == "critical"
     at(sw, T0 + timedelta(minutes=31))  # first response 30 m on madrid-extended
     report = scan(sw.desk)
     assert report.breaches["first_response"] == 2 and report.escalated == 2
-    w = queries.get_case(sw.desk, waiting.number)
+    w = reads.get_case(sw.desk, waiting.number)
     assert (w.priority, w.queue, w.owner) == ("high", "escalations", None)
     assert w.sla_flags & Flag.ESCALATED and w.version == waiting.version + 1
-    o = queries.get_case(sw.desk, owned.number)
+    o = reads.get_case(sw.desk, owned.number)
     assert (o.priority, o.queue, o.owner) == ("high", "technical", "luis")
     event = events(sw, waiting.number, "escalated")[0]
     assert event.from_queue_id != event.to_queue_id and event.data["priority"] == [
@@ -91,7 +93,7 @@ def test_a_breach_is_never_unbreached(sw: World) -> None:
     c = cases.create_case(sw.desk, sw.ana, title="x")
     at(sw, T0 + timedelta(hours=5))
     assert scan(sw.desk).breaches["first_response"] == 1
-    current = queries.get_case(sw.desk, c.number)
+    current = reads.get_case(sw.desk, c.number)
     # a priority change recomputes the deadlines; the breach stays recorded
     cases.update_case(sw.desk, sw.ana, c.number, version=current.version, priority="low")
     assert scan(sw.desk).total == 0
@@ -103,7 +105,7 @@ def test_a_breach_is_never_unbreached(sw: World) -> None:
 
 def test_inactivity_alert_rearms_on_activity(sw: World) -> None:
     c = cases.create_case(sw.desk, sw.ana, title="x", queue="billing")  # 4 h inactivity
-    workflow.accept(sw.desk, sw.ana, c.number)
+    transitions.accept(sw.desk, sw.ana, c.number)
     at(sw, T0 + timedelta(hours=4, minutes=1))
     assert scan(sw.desk).inactive == 1
     assert scan(sw.desk).inactive == 0
@@ -119,19 +121,19 @@ def test_autoclose_after_the_confirmation_period(sw: World) -> None:
     quiet = cases.create_case(sw.desk, sw.ana, title="quiet")
     answered = cases.create_case(sw.desk, sw.ana, title="answered")
     at(sw, T0 + timedelta(hours=1))
-    workflow.resolve(sw.desk, sw.ana, quiet.number, "solved", "done")
-    workflow.resolve(sw.desk, sw.ana, answered.number, "solved", "done")
+    transitions.resolve(sw.desk, sw.ana, quiet.number, "solved", "done")
+    transitions.resolve(sw.desk, sw.ana, answered.number, "solved", "done")
     at(sw, T0 + timedelta(days=3))
-    workflow.reopen(sw.desk, sw.ana, answered.number, note="still failing")
+    transitions.reopen(sw.desk, sw.ana, answered.number, note="still failing")
     at(sw, T0 + timedelta(days=7, minutes=59))
     assert scan(sw.desk).autoclosed == 0
     at(sw, T0 + timedelta(days=7, hours=1))  # resolved + 7 days
     assert scan(sw.desk).autoclosed == 1
-    q = queries.get_case(sw.desk, quiet.number)
+    q = reads.get_case(sw.desk, quiet.number)
     assert q.status == "closed" and q.closed_at == sw.desk.now() and q.autoclose_due is None
     (event,) = events(sw, quiet.number, "autoclose")
     assert (event.from_status, event.to_status, event.actor_id) == ("resolved", "closed", None)
-    assert queries.get_case(sw.desk, answered.number).status == "in_progress"
+    assert reads.get_case(sw.desk, answered.number).status == "in_progress"
     assert scan(sw.desk).total == 0
 
 
@@ -170,19 +172,19 @@ def test_concurrent_scans_record_each_breach_once(sw: World) -> None:
 
 def test_explain_says_where_each_clock_stands(sw: World) -> None:
     c = cases.create_case(sw.desk, sw.ana, title="Factura", queue="billing")
-    workflow.accept(sw.desk, sw.ana, c.number)
+    transitions.accept(sw.desk, sw.ana, c.number)
     at(sw, T0 + timedelta(minutes=10))
     interactions.log_interaction(
         sw.desk, sw.ana, channel="email", direction="outbound", case=c.number
     )
     at(sw, T0 + timedelta(hours=1))  # Mon 10:00
-    workflow.wait(sw.desk, sw.ana, c.number)
+    transitions.wait(sw.desk, sw.ana, c.number)
     at(sw, T0 + timedelta(hours=1, minutes=30))
     paused = explain(sw.desk, c.number)
     assert paused.sentence.startswith("resolution paused awaiting customer, 59 h 00 m")
     assert paused.sentence.endswith("; paused 30 m awaiting customer")
     at(sw, T0 + timedelta(hours=2, minutes=5))  # Mon 11:05: paused 1 h 05 m
-    workflow.resume(sw.desk, sw.ana, c.number)
+    transitions.resume(sw.desk, sw.ana, c.number)
     at(sw, utc(2026, 3, 9, 16, 55))  # Mon 9 March, 17:55 Madrid
     result = explain(sw.desk, c.number)
     # 60 h + 1 h 05 m from Mon 2 March 09:00 on 09–19 Mon–Fri: Tue 10 March 10:05
@@ -209,7 +211,7 @@ def test_explain_breached_and_stopped(sw: World) -> None:
     assert explain(sw.desk, c.number).sentence == (
         "first response breached: due Mon 13:00, 2 h 00 m business time ago"
     )
-    workflow.resolve(sw.desk, sw.ana, c.number, "solved", "done")
+    transitions.resolve(sw.desk, sw.ana, c.number, "solved", "done")
     done = explain(sw.desk, c.number)
     assert done.sentence == "CS-000001 is resolved: first response breached, resolution met"
     assert [line.kind for line in done.clocks][-1] == "autoclose"
@@ -217,8 +219,8 @@ def test_explain_breached_and_stopped(sw: World) -> None:
 
 def test_clock_states_is_pure_and_uses_targets_for_warnings(sw: World) -> None:
     c = cases.create_case(sw.desk, sw.ana, title="x", queue="technical")
-    detail = queries.get_case(sw.desk, c.number)
-    (row_,) = queries.inbox(sw.desk, "technical").rows
+    detail = reads.get_case(sw.desk, c.number)
+    (row_,) = reads.inbox(sw.desk, "technical").rows
     soon = T0 + timedelta(hours=3, minutes=30)
     # without targets or a scan, a CaseDetail cannot know the warning threshold …
     assert clock_states(detail, soon)["first_response"] == ClockState.ok
@@ -233,7 +235,7 @@ def test_clock_states_is_pure_and_uses_targets_for_warnings(sw: World) -> None:
 
 def test_task_deadlines_warnings_breaches_and_completion(sw: World) -> None:
     c = cases.create_case(sw.desk, sw.ana, title="Factura", queue="billing")
-    workflow.accept(sw.desk, sw.ana, c.number)
+    transitions.accept(sw.desk, sw.ana, c.number)
     at(sw, utc(2026, 3, 2, 17))  # Mon 18:00 Madrid on the 09–19 calendar
     t = tasks.add_task(sw.desk, sw.ana, title="Pedir copia", case=c.number, due_in="2h")
     assert t.due_at == utc(2026, 3, 3, 9)  # 1 h Monday + 1 h Tuesday: Tue 10:00 Madrid

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from casedesk.db import read_session
 from casedesk.errors import CaseDeskError
 from casedesk.models import Case, CaseEvent
-from casedesk.services import cases, workflow
+from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
 
 OPS = ["accept", "next", "dispatch", "reject", "transfer", "assign", "yank", "start", "wait",
@@ -42,20 +42,20 @@ def _run(world: World, op: str, who: str, queue: str, number: int) -> None:
     actor = {"ana": world.ana, "luis": world.luis, "carmen": world.carmen,
              "maria": world.sup}[who]
     calls = {
-        "accept": lambda: workflow.accept(desk, actor, number),
-        "next": lambda: workflow.next_case(desk, actor, queue),
-        "dispatch": lambda: workflow.dispatch(desk, actor, number, queue),
-        "reject": lambda: workflow.reject(desk, actor, number, "no es nuestro"),
-        "transfer": lambda: workflow.transfer(desk, actor, number, queue),
-        "assign": lambda: workflow.assign(desk, actor, number, "luis"),
-        "yank": lambda: workflow.yank(desk, actor, number),
-        "start": lambda: workflow.start(desk, actor, number),
-        "wait": lambda: workflow.wait(desk, actor, number),
-        "resume": lambda: workflow.resume(desk, actor, number),
-        "resolve": lambda: workflow.resolve(desk, actor, number, "solved", "hecho"),
-        "close": lambda: workflow.close(desk, actor, number),
-        "reopen": lambda: workflow.reopen(desk, actor, number),
-        "cancel": lambda: workflow.cancel(desk, actor, number, "duplicado"),
+        "accept": lambda: transitions.accept(desk, actor, number),
+        "next": lambda: transitions.next_case(desk, actor, queue),
+        "dispatch": lambda: transitions.dispatch(desk, actor, number, queue),
+        "reject": lambda: transitions.reject(desk, actor, number, "no es nuestro"),
+        "transfer": lambda: transitions.transfer(desk, actor, number, queue),
+        "assign": lambda: transitions.assign(desk, actor, number, "luis"),
+        "yank": lambda: transitions.yank(desk, actor, number),
+        "start": lambda: transitions.start(desk, actor, number),
+        "wait": lambda: transitions.wait(desk, actor, number),
+        "resume": lambda: transitions.resume(desk, actor, number),
+        "resolve": lambda: transitions.resolve(desk, actor, number, "solved", "hecho"),
+        "close": lambda: transitions.close(desk, actor, number),
+        "reopen": lambda: transitions.reopen(desk, actor, number),
+        "cancel": lambda: transitions.cancel(desk, actor, number, "duplicado"),
         "note": lambda: cases.add_note(desk, actor, number, "nota"),
     }
     calls[op]()

@@ -3,7 +3,8 @@ case show in its timeline."""
 
 from __future__ import annotations
 
-from casedesk.services import cases, queries, tasks
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases, tasks
 from tests.conftest import World
 from tests.services.test_board_live import token_watch
 
@@ -27,7 +28,7 @@ def test_task_changes_move_the_change_token(world: World) -> None:
     assert changed()
     assert not changed()
 
-    timeline = queries.timeline(desk, case.label)
+    timeline = reads.timeline(desk, case.label)
     task_lines = [(e.kind, e.actor, e.text, e.data) for e in timeline if e.kind == "task"]
     assert task_lines == [
         (

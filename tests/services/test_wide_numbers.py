@@ -15,8 +15,12 @@ from casedesk.db import read_session, write_session
 from casedesk.errors import NotFound, ValidationError
 from casedesk.models import Counter
 from casedesk.models.base import MAX_ID
-from casedesk.services import cases, directory, interactions, knowledge, queries, tasks, workflow
-from casedesk.services.context import load_agent, load_queue, parse_case_number
+from casedesk.services.context import load_agent, load_queue
+from casedesk.services.directory import customers, staff
+from casedesk.services.knowledge import library
+from casedesk.services.numbers import parse_case_number
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases, interactions, tasks, transitions
 from tests.conftest import World
 
 BIGINT_COLUMNS = importlib.import_module("casedesk.migrations.versions.0003_bigint_ids").COLUMNS
@@ -55,30 +59,30 @@ def test_case_numbers_beyond_2_31_work(world: World) -> None:
     _set_counter(world, "case", 2**31 + 5)
     c = cases.create_case(world.desk, world.ana, title="big number", queue="technical")
     assert c.number == 2**31 + 6
-    assert queries.get_case(world.desk, c.label).title == "big number"
-    assert workflow.accept(world.desk, world.ana, c.number).owner == "ana"
+    assert reads.get_case(world.desk, c.label).title == "big number"
+    assert transitions.accept(world.desk, world.ana, c.number).owner == "ana"
     cases.add_note(world.desk, world.ana, str(c.number), "still fine")
-    assert [r.number for r in queries.search_cases(world.desk, str(c.number))] == [c.number]
+    assert [r.number for r in reads.search_cases(world.desk, str(c.number))] == [c.number]
 
 
 @pytest.mark.parametrize("number", TOO_BIG)
 def test_unstorable_numbers_are_not_found(world: World, number: int) -> None:
     desk, ana = world.desk, world.ana
     for call in (
-        lambda: queries.get_case(desk, number),
-        lambda: queries.get_case(desk, str(number)),
-        lambda: queries.get_case(desk, f"CS-{number}"),
+        lambda: reads.get_case(desk, number),
+        lambda: reads.get_case(desk, str(number)),
+        lambda: reads.get_case(desk, f"CS-{number}"),
         lambda: cases.add_note(desk, ana, number, "x"),
-        lambda: workflow.accept(desk, ana, str(number)),
+        lambda: transitions.accept(desk, ana, str(number)),
         lambda: tasks.complete_task(desk, ana, number),
-        lambda: knowledge.get_article(desk, number),
-        lambda: knowledge.get_article(desk, str(number)),
-        lambda: queries.customer_history(desk, number),
+        lambda: library.get_article(desk, number),
+        lambda: library.get_article(desk, str(number)),
+        lambda: reads.customer_history(desk, number),
         lambda: interactions.log_interaction(desk, ana, channel="phone", contact_id=number),
         lambda: interactions.attach_interaction(desk, ana, number, 1),
         lambda: cases.create_case(desk, ana, title="x", contact_id=number),
         lambda: cases.create_case(desk, ana, title="x", contract_line_id=number),
-        lambda: directory.add_contact(desk, name="x", account_id=number),
+        lambda: customers.add_contact(desk, name="x", account_id=number),
     ):
         with pytest.raises((NotFound, ValidationError)):
             call()
@@ -89,12 +93,12 @@ def test_unstorable_numbers_are_not_found(world: World, number: int) -> None:
 
 
 def test_ten_digit_phone_finds_the_customers_case(world: World) -> None:
-    contact = directory.add_contact(world.desk, name="Marta Vidal", phone="912 345 678 90")
+    contact = customers.add_contact(world.desk, name="Marta Vidal", phone="912 345 678 90")
     c = cases.create_case(world.desk, world.ana, title="llamada", contact_id=contact)
     for typed in ("91234567890", "912 345 678 90", "9123456789", str(2**40)):
-        found = [r.number for r in queries.search_cases(world.desk, typed)]
+        found = [r.number for r in reads.search_cases(world.desk, typed)]
         assert found == ([c.number] if typed != str(2**40) else [])
-    assert queries.search_cases(world.desk, "9" * 30) == []
+    assert reads.search_cases(world.desk, "9" * 30) == []
 
 
 @given(st.integers())
@@ -110,14 +114,14 @@ def test_parse_case_number_is_total(number: int) -> None:
 
 def test_capacity_and_durations_are_bounded(world: World) -> None:
     with pytest.raises(ValidationError, match="capacity"):
-        directory.add_agent(world.desk, world.admin, login="big", name="Big", capacity=2**40)
+        staff.add_agent(world.desk, world.admin, login="big", name="Big", capacity=2**40)
     with pytest.raises(ValidationError, match="longer than a week"):
         interactions.log_interaction(world.desk, world.ana, channel="phone",
                                      duration_seconds=2**40)
     with pytest.raises(ValidationError, match="between 1 and 1440"):
         cases.log_time(world.desk, world.ana, 1, 2**70)
     for call in (lambda: cases.log_time(world.desk, world.ana, 1, 10**5000),
-                 lambda: directory.add_agent(world.desk, world.admin, login="b", name="B",
+                 lambda: staff.add_agent(world.desk, world.admin, login="b", name="B",
                                              capacity=10**5000),
                  lambda: interactions.log_interaction(world.desk, world.ana, channel="phone",
                                                       duration_seconds=10**5000)):
@@ -162,13 +166,13 @@ def test_far_task_deadlines_are_refused_quickly(world: World, due: dict) -> None
 
 def test_numbers_of_thousands_of_digits_are_not_found(world: World) -> None:
     with pytest.raises(NotFound, match="over 30 digits"):
-        queries.customer_history(world.desk, 10**5000)
+        reads.customer_history(world.desk, 10**5000)
     with pytest.raises(NotFound, match="stop at"):
-        queries.get_case(world.desk, "9" * 5000)
+        reads.get_case(world.desk, "9" * 5000)
     with pytest.raises(NotFound):
-        queries.get_case(world.desk, 10**5000)
+        reads.get_case(world.desk, 10**5000)
     with pytest.raises(NotFound, match="over 30 digits"):
-        knowledge.get_article(world.desk, -(10**5000))
+        library.get_article(world.desk, -(10**5000))
 
 
 @pytest.mark.parametrize("version", [0, -1, 2**31, 2**63, 10**5000],
@@ -178,9 +182,9 @@ def test_impossible_versions_are_refused(world: World, version: int) -> None:
     with pytest.raises(ValidationError, match="has no version"):
         cases.update_case(world.desk, world.ana, c.number, version=version, title="y")
     with pytest.raises(ValidationError, match="has no version"):
-        workflow.start(world.desk, world.ana, c.number, version=version)
-    article = knowledge.add_article(world.desk, world.sup, title="t", body="b")
+        transitions.start(world.desk, world.ana, c.number, version=version)
+    article = library.add_article(world.desk, world.sup, title="t", body="b")
     with pytest.raises(ValidationError, match="has no version"):
-        knowledge.publish(world.desk, world.sup, article.number, version=version)
+        library.publish(world.desk, world.sup, article.number, version=version)
     with pytest.raises(ValidationError, match="has no version"):
-        knowledge.edit_article(world.desk, world.sup, article.number, version=version, title="u")
+        library.edit_article(world.desk, world.sup, article.number, version=version, title="u")

@@ -15,7 +15,8 @@ from casedesk.errors import (
     ValidationError,
 )
 from casedesk.models import CaseEvent
-from casedesk.services import cases, queries, workflow
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
 
 
@@ -30,7 +31,7 @@ def test_create_into_queue_and_accept(world: World) -> None:
                           queue="technical", contact_id=world.contact_id, priority="high")
     assert c.label == "CS-000001" and c.queue == "technical" and c.owner is None
     assert c.account == "Pérez Hogar"
-    got = workflow.accept(world.desk, world.ana, c.number)
+    got = transitions.accept(world.desk, world.ana, c.number)
     assert got.owner == "ana" and got.version == c.version + 1
     kinds = [e.kind for e in _events(world, c.id)]
     assert kinds == ["create", "accept"]
@@ -41,15 +42,15 @@ def test_create_into_queue_and_accept(world: World) -> None:
 def test_create_without_queue_lands_in_creators_bin(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="Duda de factura")
     assert c.owner == "ana" and c.queue is None
-    assert [r.label for r in queries.wip_bin(world.desk, world.ana.id)] == [c.label]
+    assert [r.label for r in reads.wip_bin(world.desk, world.ana.id)] == [c.label]
 
 
 def test_accept_taken_case_names_the_holder(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x", queue="technical")
-    workflow.accept(world.desk, world.luis, c.label)
+    transitions.accept(world.desk, world.luis, c.label)
     world.desk.clock.advance(__import__("datetime").timedelta(seconds=3))  # type: ignore[attr-defined]
     with pytest.raises(CaseTaken) as err:
-        workflow.accept(world.desk, world.ana, c.label)
+        transitions.accept(world.desk, world.ana, c.label)
     assert str(err.value) == "CS-000001 was taken by Luis Romero 3 s ago"
     assert err.value.holder == "luis"
     assert [e.kind for e in _events(world, c.id)] == ["create", "accept"]
@@ -58,7 +59,7 @@ def test_accept_taken_case_names_the_holder(world: World) -> None:
 def test_accept_requires_membership(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x", queue="commercial")
     with pytest.raises(PermissionDenied, match="not a member of queue 'commercial'"):
-        workflow.accept(world.desk, world.ana, c.number)
+        transitions.accept(world.desk, world.ana, c.number)
 
 
 def test_next_takes_most_urgent(world: World) -> None:
@@ -66,29 +67,29 @@ def test_next_takes_most_urgent(world: World) -> None:
                             priority="low")
     world.desk.clock.advance(__import__("datetime").timedelta(minutes=1))  # type: ignore[attr-defined]
     cases.create_case(world.desk, world.ana, title="b", queue="technical")
-    first = workflow.next_case(world.desk, world.luis, "technical")
+    first = transitions.next_case(world.desk, world.luis, "technical")
     # with no SLA policy the oldest case is the most urgent (due_at ties, then id)
     assert first.number == low.number and first.owner == "luis"
-    workflow.next_case(world.desk, world.luis, "technical")
+    transitions.next_case(world.desk, world.luis, "technical")
     with pytest.raises(QueueEmpty):
-        workflow.next_case(world.desk, world.luis, "technical")
+        transitions.next_case(world.desk, world.luis, "technical")
 
 
 def test_dispatch_reject_transfer(world: World) -> None:
     c = cases.create_case(world.desk, world.carmen, title="Alta de línea", queue="technical")
     with pytest.raises(ValidationError):
-        workflow.reject(world.desk, world.ana, c.number, "  ")
-    r = workflow.reject(world.desk, world.ana, c.number, "es comercial, no técnico")
+        transitions.reject(world.desk, world.ana, c.number, "  ")
+    r = transitions.reject(world.desk, world.ana, c.number, "es comercial, no técnico")
     assert r.owner == "carmen"
     with pytest.raises(PermissionDenied):
-        workflow.dispatch(world.desk, world.ana, c.number)
-    d = workflow.dispatch(world.desk, world.carmen, c.number, "commercial")
+        transitions.dispatch(world.desk, world.ana, c.number)
+    d = transitions.dispatch(world.desk, world.carmen, c.number, "commercial")
     assert d.queue == "commercial" and d.owner is None
     with pytest.raises(PermissionDenied):
-        workflow.transfer(world.desk, world.ana, c.number, "billing")
-    t = workflow.transfer(world.desk, world.carmen, c.number, "billing")
+        transitions.transfer(world.desk, world.ana, c.number, "billing")
+    t = transitions.transfer(world.desk, world.carmen, c.number, "billing")
     assert t.queue == "billing"
-    t2 = workflow.transfer(world.desk, world.sup, c.number, "technical")
+    t2 = transitions.transfer(world.desk, world.sup, c.number, "technical")
     assert t2.queue == "technical"
     kinds = [e.kind for e in _events(world, c.id)]
     assert kinds == ["create", "reject", "dispatch", "transfer", "transfer"]
@@ -97,46 +98,46 @@ def test_dispatch_reject_transfer(world: World) -> None:
 def test_assign_and_yank_are_for_supervisors(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x", queue="billing")
     with pytest.raises(PermissionDenied, match="only supervisors"):
-        workflow.assign(world.desk, world.ana, c.number, "luis")
-    a = workflow.assign(world.desk, world.sup, c.number, "luis")
+        transitions.assign(world.desk, world.ana, c.number, "luis")
+    a = transitions.assign(world.desk, world.sup, c.number, "luis")
     assert a.owner == "luis"
     with pytest.raises(PermissionDenied):
-        workflow.yank(world.desk, world.ana, c.number)
-    y = workflow.yank(world.desk, world.sup, c.number)
+        transitions.yank(world.desk, world.ana, c.number)
+    y = transitions.yank(world.desk, world.sup, c.number)
     assert y.owner is None and y.queue == "billing"
     with pytest.raises(InvalidTransition):
-        workflow.yank(world.desk, world.sup, c.number)
+        transitions.yank(world.desk, world.sup, c.number)
 
 
 def test_status_machine(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x")
     with pytest.raises(InvalidTransition):
-        workflow.resume(world.desk, world.ana, c.number)
-    workflow.start(world.desk, world.ana, c.number)
-    w = workflow.wait(world.desk, world.ana, c.number)
+        transitions.resume(world.desk, world.ana, c.number)
+    transitions.start(world.desk, world.ana, c.number)
+    w = transitions.wait(world.desk, world.ana, c.number)
     assert w.status == "awaiting_customer" and w.paused_at is not None
-    workflow.resume(world.desk, world.ana, c.number)
+    transitions.resume(world.desk, world.ana, c.number)
     with pytest.raises(ValidationError):
-        workflow.resolve(world.desk, world.ana, c.number, "solved", "")
-    r = workflow.resolve(world.desk, world.ana, c.number, "solved", "reset the router")
+        transitions.resolve(world.desk, world.ana, c.number, "solved", "")
+    r = transitions.resolve(world.desk, world.ana, c.number, "solved", "reset the router")
     assert r.status == "resolved" and r.resolution_notes == "reset the router"
     with pytest.raises(InvalidTransition):
-        workflow.cancel(world.desk, world.ana, c.number, "dup")
-    workflow.reopen(world.desk, world.ana, c.number)
-    workflow.resolve(world.desk, world.ana, c.number, "solved", "again")
-    cl = workflow.close(world.desk, world.ana, c.number)
+        transitions.cancel(world.desk, world.ana, c.number, "dup")
+    transitions.reopen(world.desk, world.ana, c.number)
+    transitions.resolve(world.desk, world.ana, c.number, "solved", "again")
+    cl = transitions.close(world.desk, world.ana, c.number)
     assert cl.status == "closed" and cl.closed_at is not None
     world.desk.clock.advance(__import__("datetime").timedelta(days=8))  # type: ignore[attr-defined]
     with pytest.raises(PermissionDenied, match="ask a supervisor"):
-        workflow.reopen(world.desk, world.ana, c.number)
-    assert workflow.reopen(world.desk, world.sup, c.number).status == "in_progress"
+        transitions.reopen(world.desk, world.ana, c.number)
+    assert transitions.reopen(world.desk, world.sup, c.number).status == "in_progress"
 
 
 def test_status_change_needs_owner_or_supervisor(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x")
     with pytest.raises(PermissionDenied, match="accept it"):
-        workflow.start(world.desk, world.luis, c.number)
-    assert workflow.start(world.desk, world.sup, c.number).status == "in_progress"
+        transitions.start(world.desk, world.luis, c.number)
+    assert transitions.start(world.desk, world.sup, c.number).status == "in_progress"
 
 
 def test_stale_version_update_loses(world: World) -> None:
@@ -144,36 +145,36 @@ def test_stale_version_update_loses(world: World) -> None:
     cases.update_case(world.desk, world.ana, c.number, version=c.version, title="y")
     with pytest.raises(StaleVersion, match="reload it"):
         cases.update_case(world.desk, world.ana, c.number, version=c.version, title="z")
-    assert queries.get_case(world.desk, c.number).title == "y"
+    assert reads.get_case(world.desk, c.number).title == "y"
 
 
 def test_parent_resolves_children_one_event_each(world: World) -> None:
     parent = cases.create_case(world.desk, world.ana, title="Caída de red en Sevilla")
     kids = [cases.create_case(world.desk, world.ana, title=f"Sin red {i}", parent=parent.label)
             for i in range(3)]
-    workflow.cancel(world.desk, world.ana, kids[2].number, "duplicado")
+    transitions.cancel(world.desk, world.ana, kids[2].number, "duplicado")
     with pytest.raises(ValidationError, match="own ancestor"):
         cases.link_parent(world.desk, world.ana, parent.number, kids[0].number)
-    workflow.resolve(world.desk, world.ana, parent.number, "solved", "fibra reparada",
+    transitions.resolve(world.desk, world.ana, parent.number, "solved", "fibra reparada",
                      resolve_children=True)
-    assert queries.get_case(world.desk, kids[0].number).status == "resolved"
-    assert queries.get_case(world.desk, kids[2].number).status == "cancelled"
+    assert reads.get_case(world.desk, kids[0].number).status == "resolved"
+    assert reads.get_case(world.desk, kids[2].number).status == "cancelled"
     resolves = [e for e in _events(world, kids[0].id) if e.kind == "resolve"]
     assert len(resolves) == 1 and "CS-000001" in (resolves[0].note or "")
-    assert queries.get_case(world.desk, parent.number).children == [k.label for k in kids]
+    assert reads.get_case(world.desk, parent.number).children == [k.label for k in kids]
 
 
 def test_every_change_has_exactly_one_event(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x", queue="technical")
-    workflow.accept(world.desk, world.ana, c.number)
+    transitions.accept(world.desk, world.ana, c.number)
     cases.add_note(world.desk, world.ana, c.number, "llamé al cliente")
     cases.log_time(world.desk, world.ana, c.number, 15, "diagnóstico")
-    final = queries.get_case(world.desk, c.number)
+    final = reads.get_case(world.desk, c.number)
     with read_session(world.desk.engine) as s:
         n = s.execute(select(func.count()).select_from(CaseEvent)
                       .where(CaseEvent.case_id == c.id)).scalar_one()
     assert n == final.version  # create (v1) + one event per later version
-    texts = [e.text for e in queries.timeline(world.desk, c.number)]
+    texts = [e.text for e in reads.timeline(world.desk, c.number)]
     assert any("llamé al cliente" in t for t in texts)
     assert any(t.startswith("15 min") for t in texts)
 
@@ -184,27 +185,27 @@ def test_inbox_is_keyset_paged(world: World) -> None:
     seen: list[int] = []
     after = None
     while True:
-        page = queries.inbox(world.desk, "billing", after=after, limit=3)
+        page = reads.inbox(world.desk, "billing", after=after, limit=3)
         seen += [r.number for r in page.rows]
         if page.next_after is None:
             break
         after = page.next_after
     assert seen == made
-    filtered = queries.inbox(world.desk, "billing", text="c3")
+    filtered = reads.inbox(world.desk, "billing", text="c3")
     assert [r.title for r in filtered.rows] == ["c3"]
 
 
 def test_customer_history_and_search(world: World) -> None:
-    from casedesk.services import interactions
+    from casedesk.services.workflow import interactions
 
     i = interactions.log_interaction(world.desk, world.ana, channel="phone",
                                      contact_id=world.contact_id, subject="No funciona internet",
                                      duration_seconds=120)
     c = cases.create_case(world.desk, world.ana, title="Internet caído", from_interaction=i.id)
     assert c.first_response_at is not None  # the live call was the first response
-    h = queries.customer_history(world.desk, world.contact_id)
+    h = reads.customer_history(world.desk, world.contact_id)
     assert h.account == "Pérez Hogar"
     assert [x.case for x in h.interactions] == [c.label]
     assert [x.label for x in h.cases] == [c.label]
-    assert [r.label for r in queries.search_cases(world.desk, "juan")] == [c.label]
-    assert [r.label for r in queries.search_cases(world.desk, "cs-1")] == [c.label]
+    assert [r.label for r in reads.search_cases(world.desk, "juan")] == [c.label]
+    assert [r.label for r in reads.search_cases(world.desk, "cs-1")] == [c.label]

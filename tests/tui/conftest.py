@@ -22,8 +22,8 @@ from textual.worker import WorkerCancelled
 from casedesk.app import CaseDeskApp
 from casedesk.clock import FrozenClock
 from casedesk.db import make_engine
-from casedesk.services import sla_config
 from casedesk.services.context import Desk
+from casedesk.services.sla import policy_files
 from tests.conftest import T0, World, build_world
 
 
@@ -31,7 +31,7 @@ def new_world(template: Path, path: Path, clock: FrozenClock) -> World:
     """A migrated copy of the template with the default SLA policies and the small centre."""
     shutil.copyfile(template, path)
     desk = Desk(make_engine(f"sqlite:///{path}"), clock)
-    sla_config.load_defaults(desk)
+    policy_files.load_defaults(desk)
     return build_world(desk)
 
 

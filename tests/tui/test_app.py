@@ -116,7 +116,7 @@ async def test_help_lists_the_screen_keys(tui_world: World) -> None:
 
 
 async def test_command_palette_opens_a_case_by_number(tui_world: World) -> None:
-    from casedesk.services import cases
+    from casedesk.services.workflow import cases
 
     case = cases.create_case(tui_world.desk, tui_world.ana, title="Factura duplicada")
     app = make_app(tui_world, "ana")

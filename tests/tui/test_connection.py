@@ -30,7 +30,8 @@ from casedesk.screens import interactions as interactions_module
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.inbox import InboxScreen
 from casedesk.screens.modals import WAITING, CaseForm, Form, ResolveForm, TextPrompt
-from casedesk.services import cases, live, queries, tasks, workflow
+from casedesk.services.queries import live, reads
+from casedesk.services.workflow import cases, tasks, transitions
 from tests.conftest import World
 from tests.tui.conftest import make_app, press, settle, type_text
 
@@ -109,8 +110,8 @@ async def test_a_refused_resolve_keeps_the_typed_notes_and_can_be_retried(
 ) -> None:
     desk = tui_world.desk
     case = cases.create_case(desk, tui_world.ana, title="Factura doble")
-    workflow.start(desk, tui_world.ana, case.label)
-    real = workflow.resolve
+    transitions.start(desk, tui_world.ana, case.label)
+    real = transitions.resolve
     calls: list[int | None] = []
 
     def resolve(*args: Any, **kwargs: Any) -> Any:
@@ -135,12 +136,12 @@ async def test_a_refused_resolve_keeps_the_typed_notes_and_can_be_retried(
         assert app.screen is form, "the dialog stays open"
         assert form_error(form) == f"{case.label} was changed by Luis Romero: reload it"
         assert form.query_one("#resolve-notes", TextArea).text == notes
-        assert queries.get_case(desk, case.label).status == "in_progress"
+        assert reads.get_case(desk, case.label).status == "in_progress"
 
         await press(pilot, "ctrl+s")  # retry
         assert not isinstance(app.screen, ResolveForm)
-        assert queries.get_case(desk, case.label).status == "resolved"
-        assert queries.get_case(desk, case.label).resolution_notes == notes
+        assert reads.get_case(desk, case.label).status == "resolved"
+        assert reads.get_case(desk, case.label).resolution_notes == notes
         assert len(calls) == 2
         assert f"{case.label} resolved" in [m for _, m in app.notices]
 
@@ -206,7 +207,7 @@ async def test_a_note_waiting_for_a_lock_says_so_in_its_dialog(tui_world: World)
             holder.close()
         await until(pilot, lambda: app.screen is not form, seconds=5.0)
         assert not form.writing
-        timeline = queries.timeline(desk, case.label)
+        timeline = reads.timeline(desk, case.label)
         assert any("espera al bloqueo" in e.text for e in timeline), timeline
 
 
@@ -215,7 +216,7 @@ async def test_a_slow_status_change_says_so_on_the_status_line(
 ) -> None:
     desk = tui_world.desk
     case = cases.create_case(desk, tui_world.ana, title="Sin línea")
-    real = workflow.start
+    real = transitions.start
     released = threading.Event()
 
     def slow(*args: Any, **kwargs: Any) -> Any:
@@ -238,7 +239,7 @@ async def test_a_slow_status_change_says_so_on_the_status_line(
         released.set()
         await until(pilot, lambda: shown(line) == "", seconds=5.0)
         await settle(pilot)
-        assert queries.get_case(desk, case.label).status == "in_progress"
+        assert reads.get_case(desk, case.label).status == "in_progress"
 
 
 async def test_task_and_time_dialogs_keep_what_was_typed_when_refused(
@@ -322,7 +323,7 @@ async def test_a_refused_case_from_a_call_logs_the_call_once_and_keeps_the_form(
         assert tries == ["Sin conexión (fibra)"] * 2
         screen = app.screen
         assert isinstance(screen, CaseScreen) and screen.bundle is not None
-        calls = queries.customer_history(tui_world.desk, tui_world.contact_id).interactions
+        calls = reads.customer_history(tui_world.desk, tui_world.contact_id).interactions
         assert [(c.subject, c.case) for c in calls] == [
             ("Sin conexión desde ayer", screen.bundle.case.label)
         ]

@@ -31,15 +31,10 @@ from casedesk.screens.knowledge import KnowledgeScreen
 from casedesk.screens.modals import CaseForm, ChoicePrompt, TextPrompt
 from casedesk.screens.supervisor import SupervisorScreen
 from casedesk.screens.wip import WipScreen
-from casedesk.services import (
-    board,
-    cases,
-    directory,
-    interactions,
-    knowledge,
-    tasks,
-    workflow,
-)
+from casedesk.services.directory import customers, queue_setup, staff
+from casedesk.services.knowledge import library
+from casedesk.services.queries import board
+from casedesk.services.workflow import cases, interactions, tasks, transitions
 from casedesk.textsafe import one_line
 from tests.conftest import World
 from tests.hostile import STORABLE, has_raw_control
@@ -76,18 +71,18 @@ def seed(world: World) -> Hostile:
     desk, admin, ana = world.desk, world.admin, world.ana
     seeded: dict[str, int] = {}
     for i, text in enumerate(STORABLE):
-        _try(seeded, "agent", directory.add_agent, desk, admin, login=f"hostile{i}", name=text)
-        _try(seeded, "queue", directory.add_queue, desk, admin, name=text,
+        _try(seeded, "agent", staff.add_agent, desk, admin, login=f"hostile{i}", name=text)
+        _try(seeded, "queue", queue_setup.add_queue, desk, admin, name=text,
              members=["ana", "maria"])
-    account = directory.add_account(desk, name=CLOSER, tier="vip")
-    contact = directory.add_contact(desk, name=CLOSER, phone="+34 600 999 000",
+    account = customers.add_account(desk, name=CLOSER, tier="vip")
+    contact = customers.add_contact(desk, name=CLOSER, phone="+34 600 999 000",
                                     email="hostile@example.com", account_id=account)
     main = cases.create_case(desk, ana, title=CLICK, description="\n".join(STORABLE[:30]),
                              contact_id=contact, priority="high")
-    workflow.start(desk, ana, main.label)
+    transitions.start(desk, ana, main.label)
     titled: dict[str, str] = {}
     for text in STORABLE:
-        _try(seeded, "contact", directory.add_contact, desk, name=text)
+        _try(seeded, "contact", customers.add_contact, desk, name=text)
         made = _try(seeded, "case", cases.create_case, desk, ana, title=text, description=text,
                     contact_id=contact, queue="technical")
         if made is not None:
@@ -97,13 +92,13 @@ def seed(world: World) -> Hostile:
              due_in="2h")
         _try(seeded, "interaction", interactions.log_interaction, desk, ana, channel="phone",
              contact_id=contact, subject=text, notes=text, case=main.label)
-        article = _try(seeded, "article", knowledge.add_article, desk, world.sup,
+        article = _try(seeded, "article", library.add_article, desk, world.sup,
                        title=f"{text[:200]} router", keywords=text[:500],
                        body=f"{text}\n\n[see this](https://evil.example/{i}) router")
         if article is not None:
-            knowledge.publish(desk, world.sup, article.label)
+            library.publish(desk, world.sup, article.label)
     mine = cases.create_case(desk, ana, title=DISMISS, description=CLICK, contact_id=contact)
-    workflow.start(desk, ana, mine.label)
+    transitions.start(desk, ana, mine.label)
     return Hostile(main.label, contact, seeded, titled)
 
 

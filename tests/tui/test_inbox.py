@@ -12,8 +12,10 @@ from casedesk.clock import FrozenClock
 from casedesk.db import make_engine
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.inbox import InboxScreen
-from casedesk.services import cases, demo, queries
+from casedesk.services import demo
 from casedesk.services.context import Desk
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases
 from tests.conftest import World
 from tests.tui.conftest import errors, infos, make_app, press, settle, type_text
 
@@ -53,12 +55,12 @@ async def test_queues_with_counts_and_cases_most_urgent_first(tui_world: World) 
         assert rows[1][:3] == ["technical", "3", "3"]
         table = screen.cases
         shown = [r.label for r in table.rows_held]
-        expected = [r.label for r in queries.inbox(tui_world.desk, "billing").rows]
+        expected = [r.label for r in reads.inbox(tui_world.desk, "billing").rows]
         assert shown == expected == [labels[3]]
         queues.focus()
         await press(pilot, "down")
         shown = [r.label for r in screen.cases.rows_held]
-        assert shown == [r.label for r in queries.inbox(tui_world.desk, "technical").rows]
+        assert shown == [r.label for r in reads.inbox(tui_world.desk, "technical").rows]
         assert shown[0] == labels[1]  # critical: the nearest deadline first
         due = str(screen.cases.get_cell_at((0, 0)))
         assert due.startswith("-") or "m" in due
@@ -76,7 +78,7 @@ async def test_accept_next_transfer_and_reject(tui_world: World) -> None:
         await settle(pilot)
         screen.cases.focus()
         await press(pilot, "a")
-        assert queries.get_case(tui_world.desk, labels[1]).owner == "ana"
+        assert reads.get_case(tui_world.desk, labels[1]).owner == "ana"
         assert f"{labels[1]} is in your bin (F4)" in infos(app)
         assert labels[1] not in [r.label for r in screen.cases.rows_held]
 
@@ -85,14 +87,14 @@ async def test_accept_next_transfer_and_reject(tui_world: World) -> None:
         ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
         choices.highlighted = ids.index("commercial")
         await press(pilot, "enter")
-        moved = [c for c in labels[:4] if queries.get_case(tui_world.desk, c).queue == "commercial"]
+        moved = [c for c in labels[:4] if reads.get_case(tui_world.desk, c).queue == "commercial"]
         assert len(moved) == 1
 
         await press(pilot, "r")
         await type_text(pilot, "falta el número de contrato")
         await press(pilot, "enter")
         rejected = [
-            c for c in labels[:4] if queries.get_case(tui_world.desk, c).owner == "luis"
+            c for c in labels[:4] if reads.get_case(tui_world.desk, c).owner == "luis"
         ]
         assert len(rejected) == 1
 
@@ -101,7 +103,7 @@ async def test_accept_next_transfer_and_reject(tui_world: World) -> None:
         assert isinstance(app.screen, CaseScreen)
         remaining = set(labels[:4]) - {labels[1], *moved, *rejected}
         (taken,) = remaining
-        assert queries.get_case(tui_world.desk, taken).owner == "ana"
+        assert reads.get_case(tui_world.desk, taken).owner == "ana"
         assert app.screen.number == taken
         await press(pilot, "f3")
         await press(pilot, "n")
@@ -144,10 +146,10 @@ async def test_large_queue_is_paged_by_keyset(tui_world: World) -> None:
         assert table.row_count == 200
         await press(pilot, "ctrl+end")
         await press(pilot, "ctrl+end")
-        waiting = len(queries.list_cases(tui_world.desk, queue="billing", limit=1000))
+        waiting = len(reads.list_cases(tui_world.desk, queue="billing", limit=1000))
         assert table.next_after is None
         expected = [
-            r.label for r in queries.inbox(tui_world.desk, "billing", limit=1000).rows
+            r.label for r in reads.inbox(tui_world.desk, "billing", limit=1000).rows
         ]
         assert [r.label for r in table.rows_held] == expected
         assert table.row_count == len(expected) <= waiting
@@ -172,12 +174,12 @@ async def test_two_workstations_race_for_one_case(tui_world: World) -> None:
                 _inbox(app).cases.focus()
             await press(p1, "a")
             clock.advance(timedelta(seconds=3))
-            events_before = len(queries.timeline(tui_world.desk, case.label))
+            events_before = len(reads.timeline(tui_world.desk, case.label))
             await press(p2, "a")
             assert errors(second) == [f"{case.label} was taken by Ana García 3 s ago"]
-            after = queries.get_case(tui_world.desk, case.label)
+            after = reads.get_case(tui_world.desk, case.label)
             assert after.owner == "ana" and after.version == case.version + 1
-            assert len(queries.timeline(tui_world.desk, case.label)) == events_before
+            assert len(reads.timeline(tui_world.desk, case.label)) == events_before
             # the refused workstation reloads: the case is gone from its inbox
             assert _inbox(second).cases.rows_held == []
     finally:
@@ -195,7 +197,7 @@ async def test_a_first_page_that_fails_is_said_and_stops_the_spinners(
     tui_world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from casedesk.errors import ConfigError
-    from casedesk.services import board
+    from casedesk.services.queries import board
 
     def unreachable(*args: object, **kwargs: object) -> None:
         raise ConfigError("cannot open database: server closed the connection")

@@ -10,15 +10,17 @@ from textual.widgets import DataTable, OptionList, Select
 
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.interactions import InteractionLogScreen, parse_mm_ss
-from casedesk.services import cases, directory, queries
-from casedesk.services.views import CaseDetail
+from casedesk.services.directory import customers
+from casedesk.services.queries import reads
+from casedesk.services.queries.views import CaseDetail
+from casedesk.services.workflow import cases
 from tests.conftest import World
 from tests.tui.conftest import infos, make_app, press, settle, type_text
 
 
 def _today(world: World, login: str) -> list:
     agent = world.desk.actor(login)
-    return queries.interactions_today(world.desk, agent.id, datetime(2026, 3, 1, tzinfo=UTC))
+    return reads.interactions_today(world.desk, agent.id, datetime(2026, 3, 1, tzinfo=UTC))
 
 
 def _log(app: object) -> InteractionLogScreen:
@@ -81,7 +83,7 @@ async def test_new_customer_then_save_and_open_a_case(tui_world: World) -> None:
         await type_text(pilot, "+34 611 222 333")
         await press(pilot, "enter")
         assert screen.contact is not None and screen.contact["name"] == "Marta Gil"
-        found = directory.find_contacts(tui_world.desk, "marta@example.com")
+        found = customers.find_contacts(tui_world.desk, "marta@example.com")
         assert [c["name"] for c in found] == ["Marta Gil"]
         screen.query_one("#log-typification", Select).value = "incident"
         await type_text(pilot, "Sin conexión desde ayer")
@@ -118,7 +120,7 @@ async def test_save_onto_an_existing_case(tui_world: World) -> None:
         await press(pilot, "enter")
         (mail,) = _today(tui_world, "ana")
         assert (mail.channel, mail.direction, mail.case) == ("email", "outbound", case.label)
-        assert queries.get_case(tui_world.desk, case.label).first_response_at is not None
+        assert reads.get_case(tui_world.desk, case.label).first_response_at is not None
 
 
 async def test_log_on_the_case_from_the_case_screen(tui_world: World) -> None:

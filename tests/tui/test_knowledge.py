@@ -7,8 +7,10 @@ from textual.widgets import Input, Markdown, OptionList
 
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.knowledge import KnowledgeScreen, highlighted
-from casedesk.services import cases, knowledge, queries
-from casedesk.services.knowledge import MARK_END, MARK_START
+from casedesk.services.knowledge import library
+from casedesk.services.knowledge.folding import MARK_END, MARK_START
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases
 from tests.conftest import World
 from tests.tui.conftest import infos, make_app, press, settle, type_text
 
@@ -21,9 +23,9 @@ def _articles(world: World) -> list[str]:
         ("Cargo duplicado en la factura", "factura, cargo, devolución",
          "Revisa los movimientos y solicita la devolución del cargo repetido."),
     ):
-        art = knowledge.add_article(world.desk, world.sup, title=title, keywords=keywords,
+        art = library.add_article(world.desk, world.sup, title=title, keywords=keywords,
                                     body=body)
-        knowledge.publish(world.desk, world.sup, art.label)
+        library.publish(world.desk, world.sup, art.label)
         made.append(art.label)
     return made
 
@@ -72,10 +74,10 @@ async def test_search_preview_link_and_send(tui_world: World) -> None:
         await press(pilot, "ctrl+s")
         assert f"{router} linked to {case.label}" in infos(app)
         assert f"{router} sent to Juan Pérez" in infos(app)
-        links = {(link.kind, link.case) for link in knowledge.get_article(tui_world.desk,
+        links = {(link.kind, link.case) for link in library.get_article(tui_world.desk,
                                                                            router).links}
         assert links == {("used", case.label), ("sent", case.label)}
-        timeline = queries.timeline(tui_world.desk, case.label)
+        timeline = reads.timeline(tui_world.desk, case.label)
         assert any(e.kind == "interaction" and "outbound email" in e.text for e in timeline)
 
 

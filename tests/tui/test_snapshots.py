@@ -15,7 +15,9 @@ from sqlalchemy.exc import OperationalError
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, TextArea
 
-from casedesk.services import cases, interactions, knowledge, live, tasks, workflow
+from casedesk.services.knowledge import library
+from casedesk.services.queries import live
+from casedesk.services.workflow import cases, interactions, tasks, transitions
 from tests.conftest import World
 from tests.tui.conftest import make_app, settle, type_text
 
@@ -36,8 +38,8 @@ def build(world: World) -> dict[str, str]:
         ("Cargo duplicado en la factura", "factura, cargo, devolución",
          "Comprueba los movimientos y solicita la devolución del cargo repetido."),
     ):
-        art = knowledge.add_article(desk, sup, title=title, keywords=keywords, body=body)
-        knowledge.publish(desk, sup, art.label)
+        art = library.add_article(desk, sup, title=title, keywords=keywords, body=body)
+        library.publish(desk, sup, art.label)
     juan = world.contact_id
     c1 = cases.create_case(desk, luis, title="Sin conexión a internet", queue="technical",
                            priority="high", severity="critical", contact_id=juan)
@@ -53,11 +55,11 @@ def build(world: World) -> dict[str, str]:
     c5 = cases.create_case(desk, ana, title="No funciona la TV", priority="high",
                            contact_id=juan, from_interaction=call.id,
                            description="La TV no arranca desde la actualización.")
-    workflow.start(desk, ana, c5.label)
+    transitions.start(desk, ana, c5.label)
     cases.add_note(desk, ana, c5.label, "El cliente ya reinició el descodificador")
     tasks.add_task(desk, ana, title="Llamar al cliente por la tarde", case=c5.label, due_in="6h")
     c6 = cases.create_case(desk, ana, title="Cambio de cuenta bancaria", contact_id=juan)
-    workflow.wait(desk, ana, c6.label, note="pendiente del IBAN")
+    transitions.wait(desk, ana, c6.label, note="pendiente del IBAN")
     desk.clock.advance(timedelta(minutes=50))  # type: ignore[attr-defined]
     cases.log_time(desk, ana, c5.label, 20, "diagnóstico remoto")
     interactions.log_interaction(desk, ana, channel="email", direction="outbound",

@@ -6,7 +6,9 @@ from __future__ import annotations
 from textual.widgets import DataTable, OptionList
 
 from casedesk.screens.supervisor import SupervisorScreen, load_bar
-from casedesk.services import cases, directory, queries, workflow
+from casedesk.services.directory import staff
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
 from tests.tui.conftest import make_app, press, settle
 
@@ -29,9 +31,9 @@ def test_load_bar() -> None:
 async def test_yank_assign_and_transfer(tui_world: World) -> None:
     desk = tui_world.desk
     held = cases.create_case(desk, tui_world.luis, title="En el bin de Luis", queue="technical")
-    workflow.accept(desk, tui_world.luis, held.label)
+    transitions.accept(desk, tui_world.luis, held.label)
     waiting = cases.create_case(desk, tui_world.ana, title="Esperando", queue="billing")
-    directory.set_agent_status(desk, tui_world.carmen, "away")
+    staff.set_agent_status(desk, tui_world.carmen, "away")
     app = make_app(tui_world, "maria", start_mode="supervisor")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -52,7 +54,7 @@ async def test_yank_assign_and_transfer(tui_world: World) -> None:
         assert screen.scope == ("agent", "luis")
         assert [r.label for r in screen.cases.rows_held] == [held.label]
         await press(pilot, "c", "y")
-        got = queries.get_case(desk, held.label)
+        got = reads.get_case(desk, held.label)
         assert got.owner is None and got.queue == "technical"
         assert screen.cases.rows_held == []
 
@@ -65,7 +67,7 @@ async def test_yank_assign_and_transfer(tui_world: World) -> None:
         ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
         choices.highlighted = ids.index("carmen")
         await press(pilot, "enter")
-        assert queries.get_case(desk, waiting.label).owner == "carmen"
+        assert reads.get_case(desk, waiting.label).owner == "carmen"
 
         queue_names = [str(queues.coordinate_to_cell_key((i, 0)).row_key.value)
                        for i in range(queues.row_count)]
@@ -78,5 +80,5 @@ async def test_yank_assign_and_transfer(tui_world: World) -> None:
         ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
         choices.highlighted = ids.index("commercial")
         await press(pilot, "enter")
-        assert queries.get_case(desk, held.label).queue == "commercial"
+        assert reads.get_case(desk, held.label).queue == "commercial"
         assert _row(agents, "carmen")[2] == "█░░░░░░░░░ 1/10"

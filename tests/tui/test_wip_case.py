@@ -11,7 +11,8 @@ from casedesk.screens.case import CaseScreen
 from casedesk.screens.history import HistoryModal
 from casedesk.screens.modals import ResolveForm
 from casedesk.screens.wip import WipScreen
-from casedesk.services import cases, queries, tasks, workflow
+from casedesk.services.queries import reads
+from casedesk.services.workflow import cases, tasks, transitions
 from casedesk.widgets.sla import SlaPanel
 from tests.conftest import World
 from tests.tui.conftest import errors, make_app, press, settle, type_text
@@ -56,11 +57,11 @@ async def test_bin_by_nearest_deadline_with_live_countdowns(tui_world: World) ->
 async def test_status_keys_and_dispatch_from_the_bin(tui_world: World) -> None:
     desk = tui_world.desk
     case = cases.create_case(desk, tui_world.luis, title="Router lento", queue="technical")
-    workflow.accept(desk, tui_world.ana, case.label)
+    transitions.accept(desk, tui_world.ana, case.label)
     app = make_app(tui_world, "ana", start_mode="wip")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        status = lambda: queries.get_case(desk, case.label).status  # noqa: E731
+        status = lambda: reads.get_case(desk, case.label).status  # noqa: E731
         await press(pilot, "s")
         assert status() == "in_progress"
         await press(pilot, "w")
@@ -72,7 +73,7 @@ async def test_status_keys_and_dispatch_from_the_bin(tui_world: World) -> None:
         app.screen.query_one("#resolve-type", Select).value = "workaround"
         await type_text(pilot, "reinicio del router")
         await press(pilot, "ctrl+s")
-        got = queries.get_case(desk, case.label)
+        got = reads.get_case(desk, case.label)
         assert (got.status, got.resolution_type, got.resolution_notes) == (
             "resolved", "workaround", "reinicio del router"
         )
@@ -80,7 +81,7 @@ async def test_status_keys_and_dispatch_from_the_bin(tui_world: World) -> None:
         assert status() == "in_progress"
         await press(pilot, "d")
         await press(pilot, "enter")  # "its home queue"
-        got = queries.get_case(desk, case.label)
+        got = reads.get_case(desk, case.label)
         assert got.owner is None and got.queue == "technical"
         assert _wip(app).cases.rows_held == []
 
@@ -130,7 +131,7 @@ async def test_case_screen_shows_everything_and_runs_every_action(tui_world: Wor
         await press(pilot, "p")
         await type_text(pilot, parent.label)
         await press(pilot, "enter")
-        assert queries.get_case(desk, case.label).parent == parent.label
+        assert reads.get_case(desk, case.label).parent == parent.label
 
         timeline = screen.query_one("#case-timeline", DataTable)
         texts = [str(timeline.get_cell_at((i, 3))) for i in range(timeline.row_count)]
@@ -142,7 +143,7 @@ async def test_case_screen_shows_everything_and_runs_every_action(tui_world: Wor
         await press(pilot, "x")
         await type_text(pilot, "duplicado")
         await press(pilot, "enter")
-        assert queries.get_case(desk, case.label).status == "cancelled"
+        assert reads.get_case(desk, case.label).status == "cancelled"
         await press(pilot, "v")
         await type_text(pilot, "nada")
         await press(pilot, "ctrl+s")
@@ -158,7 +159,7 @@ async def test_case_screen_shows_everything_and_runs_every_action(tui_world: Wor
 async def test_refused_operation_is_a_notification(tui_world: World) -> None:
     desk = tui_world.desk
     case = cases.create_case(desk, tui_world.luis, title="Ajeno", queue="technical")
-    workflow.accept(desk, tui_world.luis, case.label)
+    transitions.accept(desk, tui_world.luis, case.label)
     app = make_app(tui_world, "ana")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -166,7 +167,7 @@ async def test_refused_operation_is_a_notification(tui_world: World) -> None:
         await settle(pilot)
         await press(pilot, "w")
         assert errors(app) == [f"{case.label} is not in your bin: accept it before you wait it"]
-        assert queries.get_case(desk, case.label).status == "new"
+        assert reads.get_case(desk, case.label).status == "new"
 
 
 async def test_customer_history_from_the_case(tui_world: World) -> None:

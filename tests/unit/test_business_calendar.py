@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casedesk.sla import BusinessCalendar
+from casedesk.services.sla.calendar import BusinessCalendar
 
 MADRID = ZoneInfo("Europe/Madrid")
 MINUTE = timedelta(minutes=1)

@@ -16,7 +16,7 @@ from casedesk.cli import params
 from casedesk.db import normalise_url
 from casedesk.errors import ConfigError, ValidationError
 from casedesk.services.imports.export import _csv_cell
-from casedesk.services.sla_config import MAX_DURATION, parse_duration
+from casedesk.services.sla.policy_files import MAX_DURATION, parse_duration
 from casedesk.textsafe import FORMULA_PREFIXES
 from tests.hostile import CORPUS, has_raw_control
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-CORE = ["casedesk.models", "casedesk.services", "casedesk.services.workflow",
-        "casedesk.services.queries", "casedesk.services.cases", "casedesk.services.demo",
-        "casedesk.services.sla", "casedesk.db", "casedesk.config", "casedesk.clock",
-        "casedesk.sla", "casedesk.cli.cases"]
+CORE = ["casedesk.models", "casedesk.services", "casedesk.services.workflow.transitions",
+        "casedesk.services.queries.reads", "casedesk.services.workflow.cases",
+        "casedesk.services.demo", "casedesk.services.sla.clocks", "casedesk.db", "casedesk.config",
+        "casedesk.clock", "casedesk.durations", "casedesk.services.sla.calendar",
+        "casedesk.cli.case"]
 
 
 def test_core_modules_import_without_textual() -> None:

@@ -19,7 +19,7 @@ PostgreSQL: ``casedesk_fold(text)`` (lower case, accents and punctuation off, vi
 (title A, keywords / description B, body / resolution notes C; NULL for unsolved cases)
 and GIN indexes;
 ``article`` keeps its big columns out of line (``toast_tuple_target``). The fold map must
-stay equal to ``casedesk.services.kb_text`` (a test checks it).
+stay equal to ``casedesk.services.knowledge.folding`` (a test checks it).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from casedesk.services.imports.kinds import Ctx, Kind, Pending, RowError, merged_extras
+from casedesk.services.imports.kinds.base import Ctx, Kind, Pending, RowError, merged_extras
 from casedesk.services.imports.refs import chunks
 from casedesk.services.imports.values import quoted
 

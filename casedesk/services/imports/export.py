@@ -51,7 +51,8 @@ from casedesk.models import (
     Queue,
     QueueMember,
 )
-from casedesk.services.context import Actor, Desk, case_label, require_supervisor
+from casedesk.services.context import Actor, Desk, require_supervisor
+from casedesk.services.numbers import case_label
 from casedesk.textsafe import spreadsheet_safe
 
 PAGE = 5000

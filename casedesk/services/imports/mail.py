@@ -48,18 +48,10 @@ from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from casedesk.errors import ConfigError, ValidationError
-from casedesk.models import Case, Contact, Interaction, RoutingRule, Status
-from casedesk.services import sla, workflow
-from casedesk.services.changes import apply_change, record_event
-from casedesk.services.context import Actor, Desk, case_label
-from casedesk.services.imports.kinds import (
-    Cases,
-    Ctx,
-    RowError,
-    case_deadlines,
-    pick_policy,
-    prepare_cache,
-)
+from casedesk.models import Case, Contact, Interaction, Status
+from casedesk.services.context import Actor, Desk
+from casedesk.services.imports.kinds.base import Ctx, RowError, prepare_cache
+from casedesk.services.imports.kinds.cases import Cases, case_deadlines, pick_policy
 from casedesk.services.imports.mailread import Mail, MailSource
 from casedesk.services.imports.refs import ContactRef
 from casedesk.services.imports.rejectfile import (
@@ -68,9 +60,12 @@ from casedesk.services.imports.rejectfile import (
     write_failed,
 )
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress, printable
-from casedesk.services.imports.values import fold
 from casedesk.services.imports.writer import Transactions, refusal, refused
-from casedesk.services.numbers import claim_numbers
+from casedesk.services.numbers import case_label, claim_numbers
+from casedesk.services.routing import Rule, email_rules, route
+from casedesk.services.sla import clocks
+from casedesk.services.workflow import transitions
+from casedesk.services.workflow.changes import apply_change, record_event
 
 _CASE_TAG = re.compile(r"\[CS-(\d{6,18})\]")
 DUPLICATE = "duplicate Message-ID with different content"
@@ -80,7 +75,7 @@ MAIL_BATCH = 200
 class MailImport:
     """Threads and stores messages; one instance per import run."""
 
-    def __init__(self, ctx: Ctx, rules: list[tuple[list[str], str | None, int, str | None]],
+    def __init__(self, ctx: Ctx, rules: list[Rule],
                  summary: ImportSummary) -> None:
         self.ctx = ctx
         self.rules = rules
@@ -231,22 +226,22 @@ class MailImport:
     def _join(self, session: Session, case: Case, mail: Mail, iid: int,
               contact_id: int) -> None:
         """The customer writing again on ``case``: an inbound contact, as in
-        :func:`casedesk.services.interactions.log_interaction`, plus what a helpdesk does
+        :func:`casedesk.services.workflow.interactions.log_interaction`, plus what a helpdesk does
         when a customer answers.
 
         * A case awaiting the customer resumes (``resume``: the answer came), a resolved
           case reopens (``reopen``: the customer rejects the solution or brings new
           information) — both to ``in_progress``, with the clocks moved exactly as the
-          workflow moves them (:func:`workflow.status_values`). Only a mail written after
+          workflow moves them (:func:`clocks.status_values`). Only a mail written after
           the case reached that status does this; an older one imported late is history.
         * When the case is then being worked, the first response was made and no next
           response is running, a next-response cycle starts at the mail's date
-          (:func:`sla.next_response`) and the previous cycle's warned/breached bits clear.
+          (:func:`clocks.next_response`) and the previous cycle's warned/breached bits clear.
 
         One guarded update and one event (``resume``/``reopen``/``interaction``, carrying
         the interaction's id), recorded as the customer's doing (no agent; ``data.by``
         ``"customer"``, the sender's address and contact id); bits change through
-        :func:`sla.flags_expr`, relative to the stored value, so a bit a concurrent scan
+        :func:`clocks.flags_expr`, relative to the stored value, so a bit a concurrent scan
         records is never overwritten.
         """
         when = mail.date
@@ -259,22 +254,22 @@ class MailImport:
         breaches: list[tuple[str, Any]] = []
         clear = 0
         if to is not None:
-            values, breaches = workflow.status_values(session, case, to, when)
+            values, breaches = clocks.status_values(session, case, to, when)
             values.pop("sla_flags", None)
             if case.status == Status.resolved:
-                clear |= sla.Flag.RESOLUTION_MET  # as status_values: reopening un-meets it
+                clear |= clocks.Flag.RESOLUTION_MET  # as status_values: reopening un-meets it
         status = values.get("status", case.status)
         running = values.get("next_response_due", case.next_response_due)
         if status in (Status.new, Status.in_progress) and running is None \
                 and case.first_response_at is not None:
-            started = sla.next_response(sla.load_targets(session, case.sla_policy_id), when)
+            started = clocks.next_response(clocks.load_targets(session, case.sla_policy_id), when)
             if started:
                 values.update(started)
-                clear |= sla.Flag.NEXT_RESPONSE_WARNED | sla.Flag.NEXT_RESPONSE_BREACHED
+                clear |= clocks.Flag.NEXT_RESPONSE_WARNED | clocks.Flag.NEXT_RESPONSE_BREACHED
         probe = dict(values)
-        values["due_at"] = sla.urgency(sla.ClockFacts.of(case, **probe), probe)
+        values["due_at"] = clocks.urgency(clocks.ClockFacts.of(case, **probe), probe)
         if clear:
-            values["sla_flags"] = sla.flags_expr(clear_bits=clear)
+            values["sla_flags"] = clocks.flags_expr(clear_bits=clear)
         if kind == "interaction":
             note = f"inbound email: {mail.subject}".rstrip(": ")
         else:
@@ -285,22 +280,15 @@ class MailImport:
                      data={"interaction_id": iid, "message_id": mail.message_id,
                            "by": "customer", "contact": mail.address,
                            "contact_id": contact_id})
-        workflow.record_breaches(session, case, breaches, when)
+        transitions.record_breaches(session, case, breaches, when)
         if to is not None:
             self._bump("cases resumed" if kind == "resume" else "cases reopened")
-
-    def _route(self, subject: str) -> tuple[int, str, str | None] | None:
-        folded = _words(subject)
-        for keywords, area, queue_id, queue_name in self.rules:
-            if any(k and k in folded for k in keywords):
-                return queue_id, queue_name or "", area
-        return None
 
     def _open(self, session: Session, mail: Mail, contact_id: int, account_id: int | None,
               tier: str | None, follows: Case | None = None, mentioned: Case | None = None,
               message_id: str | None = None) -> int:
         ctx = self.ctx
-        routed = self._route(mail.subject)
+        routed = route(self.rules, mail.subject)
         if routed is not None:
             queue_id, queue_name, area = routed
         else:
@@ -353,31 +341,6 @@ def _after(moment: Any, since: Any) -> bool:
     return since is None or moment > since
 
 
-def _words(text: str) -> str:
-    """Folded words (case, accents and punctuation off), for keyword matching."""
-    return " ".join(fold(w) for w in text.split())
-
-
-def _rules(session: Session, ctx: Ctx) -> list[tuple[list[str], str | None, int, str | None]]:
-    out = []
-    rules = session.execute(
-        select(RoutingRule).where(RoutingRule.active.is_(True))
-        .order_by(RoutingRule.position, RoutingRule.id)
-    ).scalars()
-    for rule in rules:
-        cond = rule.conditions or {}
-        channel = cond.get("channel")
-        if channel and "email" not in (channel if isinstance(channel, list) else [channel]):
-            continue
-        keywords = cond.get("keywords") or []
-        if isinstance(keywords, str):
-            keywords = [keywords]
-        area = cond.get("area") if isinstance(cond.get("area"), str) else None
-        out.append(([_words(str(k)) for k in keywords], area, rule.queue_id,
-                    ctx.cache["queue_names"].get(rule.queue_id)))
-    return out
-
-
 def import_mail(
     desk: Desk,
     actor: Actor | None,
@@ -392,7 +355,7 @@ def import_mail(
     ctx = Ctx(actor, desk.now(), "", default_queue=options.queue)
     with Session(desk.engine) as session:
         prepare_cache(session, ctx)
-        rules = _rules(session, ctx)
+        rules = email_rules(session, ctx.cache["queue_names"])
     queues = ctx.cache["queues"]
     if options.queue:
         if options.queue not in queues:

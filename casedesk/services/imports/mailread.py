@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from casedesk.errors import ConfigError
-from casedesk.services.imports.base import RowError
+from casedesk.services.imports.kinds.base import RowError
 from casedesk.services.imports.rejectfile import replacing
 from casedesk.services.imports.values import quoted
 

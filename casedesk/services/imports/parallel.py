@@ -44,7 +44,8 @@ from casedesk.db import make_engine, read_session
 from casedesk.services.context import Actor, Desk
 from casedesk.services.imports.batch import plan_batch
 from casedesk.services.imports.fastdb import PreparedInsert, prepare_insert, run_prepared, select_in
-from casedesk.services.imports.kinds import KINDS, Ctx, Kind, Pending, prepare_cache
+from casedesk.services.imports.kinds.base import Ctx, Kind, Pending, prepare_cache
+from casedesk.services.imports.kinds.registry import KINDS
 from casedesk.services.imports.mapping import parse_overrides
 from casedesk.services.imports.readers import Reject, Source, open_source
 from casedesk.services.imports.refs import chunks

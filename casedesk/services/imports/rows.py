@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from casedesk.services.imports.kinds import Kind, Pending
+from casedesk.services.imports.kinds.base import Kind, Pending
 from casedesk.services.imports.mapping import Mapping, extras_object
 from casedesk.services.imports.values import as_text, quoted
 

@@ -25,7 +25,8 @@ from casedesk.db import read_session
 from casedesk.errors import ConfigError, PermissionDenied, ValidationError
 from casedesk.models import Agent
 from casedesk.services.context import Actor, Desk, require_supervisor
-from casedesk.services.imports.kinds import KINDS, Ctx, Kind, prepare_cache
+from casedesk.services.imports.kinds.base import Ctx, Kind, prepare_cache
+from casedesk.services.imports.kinds.registry import KINDS
 from casedesk.services.imports.mapping import Mapping, Overrides, Parser, parse_overrides
 from casedesk.services.imports.parallel import import_in_two_processes, use_two_processes
 from casedesk.services.imports.readers import Source, open_source

@@ -9,7 +9,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterator
 
-from casedesk.services.imports.kinds import Kind, Pending
+from casedesk.services.imports.kinds.base import Kind, Pending
 from casedesk.services.imports.mapping import Mapping, Overrides, Parser, build_mapping
 from casedesk.services.imports.readers import Source
 from casedesk.services.imports.rows import RowParser, row_parser

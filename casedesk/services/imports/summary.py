@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from casedesk.services.imports.base import Pending
+from casedesk.services.imports.kinds.base import Pending
 from casedesk.textsafe import visible
 
 MAX_ERRORS = 20

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from casedesk.services.addresses import is_email
+from casedesk.services.directory.addresses import is_email
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _PHONE = re.compile(r"^[0-9+()\-./\s]+(?:\s*(?:x|ext\.?)\s*\d+)?$", re.IGNORECASE)

@@ -24,8 +24,8 @@ from sqlmodel import Session
 
 from casedesk.db import is_sqlite, write_session
 from casedesk.errors import ValidationError
-from casedesk.services.imports.base import Ctx, Kind, Pending
 from casedesk.services.imports.batch import process_batch
+from casedesk.services.imports.kinds.base import Ctx, Kind, Pending
 from casedesk.services.imports.mapping import Mapping
 from casedesk.services.imports.readers import Reject
 from casedesk.services.imports.summary import ImportOptions, ImportSummary

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from casedesk.services.numbers import parse_article_number
+
 #: Accented Latin letters (Latin-1 and Latin Extended-A) and their plain lower-case letter.
 #: Letters with no accent to take off (Ø, Ł, Đ …) are only lower-cased, as FTS5 does.
 FOLD_LETTERS_FROM = (
@@ -42,7 +44,6 @@ _FOLD = str.maketrans(
     FOLD_LETTERS_TO + " " * len(FOLD_PUNCTUATION),
 )
 _TOKEN = re.compile(r"[^\W_]+")
-_NUMBER = re.compile(r"^\s*kb\s*-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)
 _DIGITS = re.compile(r"^\s*0*(\d{1,9})\s*$")
 _EDGE_BEFORE = re.compile(r"\S*$")  # what sticks to a snippet's first word
 _EDGE_AFTER = re.compile(r"\S*")  # and to its last
@@ -100,19 +101,6 @@ def content_terms(text: str) -> list[str]:
         if token not in STOP_WORDS and (len(token) > 1 or token.isdigit()):
             seen.setdefault(token, None)
     return list(seen)
-
-
-def article_label(number: int) -> str:
-    """``KB-000042``: the number people see and say."""
-    return f"KB-{number:06d}"
-
-
-def parse_article_number(text: str | int) -> int | None:
-    """``KB-000042``, ``kb-42``, ``KB 42`` → 42; anything else → None."""
-    if isinstance(text, int):
-        return text
-    match = _NUMBER.match(text)
-    return int(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,11 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from casedesk.db import read_session
 from casedesk.models import Agent, Case, Queue, QueueMember
 from casedesk.models.cases import case_is_active
-from casedesk.services import queries, sla
 from casedesk.services.context import Desk, load_agent
-from casedesk.services.sla import Flag
-from casedesk.services.views import CaseRow, JsonMixin, Page
+from casedesk.services.queries import reads
+from casedesk.services.queries.views import CaseRow, JsonMixin
+from casedesk.services.sla import clocks
+from casedesk.services.sla.clocks import Flag
 
 #: How many waiting cases ``new`` and ``warning`` look at per queue.
 SAMPLE = 10_000
@@ -216,23 +217,11 @@ def agent_loads(desk: Desk, *, queue: str | None = None) -> list[AgentLoad]:
         return loads
 
 
-def queue_cases(
-    desk: Desk,
-    queue: str | int,
-    *,
-    after: tuple[datetime, int] | None = None,
-    limit: int = 100,
-    **filters: str | None,
-) -> Page:
-    """A queue's waiting cases, most urgent first, one keyset page at a time."""
-    return queries.inbox(desk, queue, after=after, limit=limit, **filters)  # type: ignore[arg-type]
-
-
 def agent_cases(desk: Desk, login: str) -> list[CaseRow]:
     """An agent's WIP bin, nearest deadline first."""
     with read_session(desk.engine) as session:
         agent_id = load_agent(session, login).id
-    return queries.wip_bin(desk, agent_id)  # type: ignore[arg-type]
+    return reads.wip_bin(desk, agent_id)  # type: ignore[arg-type]
 
 
 def _effective(
@@ -269,13 +258,13 @@ def warn_times(desk: Desk, case_ids: Iterable[int]) -> dict[int, WarnTimes]:
                 ).where(Case.id.in_(chunk))
             ).all():
                 cid, created, status, flags, fr_at, fr, nr, res = row
-                is_open = status in sla.OPEN
+                is_open = status in clocks.OPEN
                 out[cid] = WarnTimes(
                     _effective(fr, created, flags, Flag.FIRST_RESPONSE_WARNED,
                                is_open and fr_at is None),
                     _effective(nr, created, flags, Flag.NEXT_RESPONSE_WARNED, is_open),
                     _effective(res, created, flags, Flag.RESOLUTION_WARNED,
-                               status in sla.RUNNING),
+                               status in clocks.RUNNING),
                 )
     return out
 

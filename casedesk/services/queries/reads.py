@@ -35,7 +35,6 @@ from casedesk.models.cases import case_is_active
 from casedesk.services.context import (
     LIKE_ESCAPE,
     Desk,
-    case_label,
     contains_pattern,
     in_id_range,
     load_case,
@@ -43,7 +42,8 @@ from casedesk.services.context import (
     searchable,
     storable_id,
 )
-from casedesk.services.views import (
+from casedesk.services.numbers import case_label
+from casedesk.services.queries.views import (
     CaseDetail,
     CaseRow,
     CustomerHistory,

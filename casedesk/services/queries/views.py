@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from casedesk.services.context import case_label
+from casedesk.services.numbers import case_label
 
 
 def _iso(value: Any) -> Any:

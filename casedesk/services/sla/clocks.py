@@ -25,7 +25,7 @@ Semantics (DESIGN §SLA), as implemented here:
 * ``*_warn`` columns are the scan's *next check* for each clock: the warning time while
   nothing was recorded, the due time once the warning was recorded, NULL once the clock
   breached or stopped. :func:`deadlines` keeps that invariant, so a rescan finds
-  nothing in the warn-column index ranges (see :mod:`casedesk.services.sla_scan`).
+  nothing in the warn-column index ranges (see :mod:`casedesk.services.sla.scanner`).
 """
 
 from __future__ import annotations
@@ -39,8 +39,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from casedesk.models import Account, BusinessCalendarRow, Case, ContractLine, Queue, SlaPolicy
-from casedesk.sla import BusinessCalendar
+from casedesk.models import (
+    Account,
+    BusinessCalendarRow,
+    Case,
+    ContractLine,
+    Queue,
+    SlaPolicy,
+    Status,
+)
+from casedesk.services.sla.calendar import BusinessCalendar
+
+#: Until a list has fetched a case's warning time, the row shows ``warning`` once this
+#: share of the span from creation to its nearest deadline has gone (the default threshold).
+LIST_WARNING_SHARE = 0.8
 
 #: Sort key for cases with no running deadline (paused, resolved, no policy).
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -394,3 +406,91 @@ def state(
 def load_targets(session: Session, policy_id: int | None) -> PolicyTargets:
     """The targets of a stored policy (:data:`NO_POLICY` for None)."""
     return targets_of(session, session.get(SlaPolicy, policy_id) if policy_id else None)
+
+
+# --- status changes -----------------------------------------------------------------
+
+
+def status_values(
+    session: Session, case: Case, to: str, now: datetime
+) -> tuple[dict, list[tuple[str, datetime]]]:
+    """The SLA consequences of moving ``case`` to status ``to`` at ``now``.
+
+    Returns the column values and the clocks that this change breaches (late when they
+    stop), each to be recorded as one ``sla_breach`` event
+    (``workflow.transitions.record_breaches``).
+
+    * Leaving or entering a paused status (awaiting_customer, resolved, closed) folds the
+      business time since ``paused_at`` into ``paused_seconds``; resolution then moves
+      later by exactly that business time.
+    * Resolving stops every clock: a running first response, next response and the
+      resolution are recorded as met (on time) or breached (late), unless already
+      breached; a breach is never turned into "met".
+    * Reopening (resolved/closed → in_progress) un-meets the resolution clock; its bits
+      recorded as breached stay breached.
+    """
+    targets = load_targets(session, case.sla_policy_id)
+    values: dict = {"status": to}
+    flags = int(case.sla_flags)
+    set_bits = clear_bits = 0
+    breaches: list[tuple[str, datetime]] = []
+    paused_before = case.status in PAUSED
+    paused_after = to in PAUSED
+    paused_seconds = case.paused_seconds
+    if paused_before and case.paused_at is not None:
+        paused_seconds += paused_business_seconds(targets, case.paused_at, now)
+        values["paused_seconds"] = paused_seconds
+        values["paused_at"] = now if paused_after else None
+    elif paused_after:
+        values["paused_at"] = now
+    if to == Status.resolved:
+        values["resolved_at"] = now
+        values["autoclose_due"] = now + targets.autoclose if targets.autoclose else None
+        fr_due = case.first_response_due
+        if case.first_response_at is None and fr_due is not None:
+            if flags & Flag.FIRST_RESPONSE_BREACHED:
+                pass
+            elif now <= fr_due:
+                set_bits |= Flag.FIRST_RESPONSE_MET
+            else:
+                set_bits |= Flag.FIRST_RESPONSE_BREACHED | Flag.FIRST_RESPONSE_WARNED
+                breaches.append(("first_response", fr_due))
+        nr_due = case.next_response_due
+        if nr_due is not None:
+            if now > nr_due and not flags & Flag.NEXT_RESPONSE_BREACHED:
+                set_bits |= Flag.NEXT_RESPONSE_BREACHED | Flag.NEXT_RESPONSE_WARNED
+                breaches.append(("next_response", nr_due))
+            values["next_response_due"] = None
+            values["next_response_warn"] = None
+        res_due = deadlines(
+            ClockFacts.of(case, paused_seconds=paused_seconds), targets, now
+        )["resolution_due"]
+        if res_due is not None and not flags & Flag.RESOLUTION_BREACHED:
+            if now <= res_due:
+                set_bits |= Flag.RESOLUTION_MET
+            else:
+                set_bits |= Flag.RESOLUTION_BREACHED | Flag.RESOLUTION_WARNED
+                breaches.append(("resolution", res_due))
+    if to == Status.closed:
+        values["closed_at"] = now
+        values["autoclose_due"] = None
+    if to == Status.cancelled:
+        values["autoclose_due"] = None
+    if to == Status.in_progress and case.status in (Status.resolved, Status.closed):
+        values["resolved_at"] = None
+        values["closed_at"] = None
+        values["autoclose_due"] = None
+        clear_bits |= Flag.RESOLUTION_MET
+    if set_bits or clear_bits:
+        values["sla_flags"] = flags_expr(set_bits, clear_bits)
+    probe = ClockFacts.of(case, **values)
+    probe.paused_seconds = paused_seconds
+    probe.sla_flags = (flags | set_bits) & ~clear_bits
+    for key, value in deadlines(probe, targets, now).items():
+        if key in ("sla_policy_id",):
+            continue
+        values[key] = value
+    if to not in OPEN:
+        values["due_at"] = FAR_FUTURE
+        values["inactivity_due"] = None
+    return values, breaches

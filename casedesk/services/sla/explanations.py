@@ -1,8 +1,8 @@
 """SLA clocks in words, and their states for a live countdown.
 
 :func:`clock_states` is pure: the workstation calls it every second with a
-:class:`~casedesk.services.views.CaseDetail`, a ``CaseRow``, a ``Case`` row or
-:class:`~casedesk.services.sla.ClockFacts` (it reads attributes by name and treats the
+:class:`~casedesk.services.queries.views.CaseDetail`, a ``CaseRow``, a ``Case`` row or
+:class:`~casedesk.services.sla.clocks.ClockFacts` (it reads attributes by name and treats the
 missing ones as unknown). Without policy targets, "warning" comes from the recorded
 warning bit or a ``*_warn`` column when the object has one; with targets (see
 :func:`targets_by_name`, load once and keep) it is exact: less than ``100 − warning %``
@@ -25,11 +25,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from casedesk.db import read_session
+from casedesk.durations import hours_minutes
 from casedesk.models import BusinessCalendarRow, SlaPolicy
-from casedesk.services import sla
-from casedesk.services.context import Desk, case_label, load_case
-from casedesk.services.sla import ClockState, Flag, PolicyTargets
-from casedesk.services.views import JsonMixin
+from casedesk.services.context import Desk, load_case
+from casedesk.services.numbers import case_label
+from casedesk.services.queries.views import JsonMixin
+from casedesk.services.sla import clocks
+from casedesk.services.sla.clocks import ClockState, Flag, PolicyTargets
 
 #: Clocks in the order they are shown.
 KINDS = ("first_response", "next_response", "resolution", "inactivity")
@@ -94,7 +96,7 @@ def _running(
     now: datetime,
     targets: PolicyTargets | None,
 ) -> ClockInfo:
-    warned, breached = sla.CLOCK_BITS[kind]
+    warned, breached = clocks.CLOCK_BITS[kind]
     left = _left(targets.calendar, now, due) if targets is not None else None
     if flags & breached or now >= due:
         return ClockInfo(kind, ClockState.breached, due, left)
@@ -110,7 +112,7 @@ def clock_infos(obj: Any, now: datetime, targets: PolicyTargets | None = None) -
     """The clocks of ``obj`` (a case-like object) at ``now``; clocks not set are left out."""
     status = _get(obj, "status", "new")
     flags = int(_get(obj, "sla_flags", 0))
-    is_open = status in sla.OPEN
+    is_open = status in clocks.OPEN
     stopped_at = _get(obj, "resolved_at") or _get(obj, "closed_at")
     out: list[ClockInfo] = []
 
@@ -137,7 +139,7 @@ def clock_infos(obj: Any, now: datetime, targets: PolicyTargets | None = None) -
 
     # resolution (paused while awaiting the customer; a breach stays a breach)
     due = _get(obj, "resolution_due")
-    if due is not None and status in sla.RUNNING:
+    if due is not None and status in clocks.RUNNING:
         out.append(_running("resolution", due, _get(obj, "resolution_warn"), flags, now, targets))
     elif due is not None and status == "awaiting_customer":
         paused_at = _get(obj, "paused_at", now)
@@ -172,19 +174,10 @@ def targets_by_name(desk: Desk) -> dict[str, PolicyTargets]:
     """Every policy's targets by name (``CaseDetail.sla_policy``), for :func:`clock_states`."""
     with read_session(desk.engine) as session:
         policies = session.execute(select(SlaPolicy)).scalars().all()
-        return {p.name: sla.targets_of(session, p) for p in policies}
+        return {p.name: clocks.targets_of(session, p) for p in policies}
 
 
 # --- words -------------------------------------------------------------------------
-
-
-def business(delta: timedelta | None) -> str:
-    """``2 h 10 m``, ``1 h 05 m``, ``45 m`` (the absolute value, whole minutes)."""
-    if delta is None:
-        return "—"
-    minutes = int(abs(delta.total_seconds()) // 60)
-    hours, mins = divmod(minutes, 60)
-    return f"{hours} h {mins:02d} m" if hours else f"{mins} m"
 
 
 def when(at: datetime | None, zone: ZoneInfo, now: datetime) -> str:
@@ -205,7 +198,7 @@ def _line(info: ClockInfo, case: Any, cal: Any, zone: ZoneInfo, now: datetime) -
         since = when(_get(case, "last_activity_at"), zone, now)
         if info.state == ClockState.breached:
             return f"{name}: breached — no activity since {since}"
-        return f"{name}: ok — last activity {since}; alert {due} ({business(left)} left)"
+        return f"{name}: ok — last activity {since}; alert {due} ({hours_minutes(left)} left)"
     if info.state == ClockState.met:
         stopped = f" {when(info.stopped_at, zone, now)}" if info.stopped_at else ""
         return f"{name}: met{stopped} (due {due})"
@@ -216,15 +209,15 @@ def _line(info: ClockInfo, case: Any, cal: Any, zone: ZoneInfo, now: datetime) -
         resumed = when(cal.add(now, left), zone, now)
         return (
             f"{name}: paused — awaiting customer since {since}; "
-            f"{business(left)} business time left (due {resumed} if resumed now)"
+            f"{hours_minutes(left)} business time left (due {resumed} if resumed now)"
         )
     if info.state == ClockState.breached:
         if info.stopped_at is not None:
             return f"{name}: breached — due {due}, stopped {when(info.stopped_at, zone, now)}"
         if left is not None and left < timedelta(0):
-            return f"{name}: breached — due {due}, {business(left)} business time ago"
+            return f"{name}: breached — due {due}, {hours_minutes(left)} business time ago"
         return f"{name}: breached — due {due}"
-    return f"{name}: {info.state} — due {due}, {business(left)} business time left"
+    return f"{name}: {info.state} — due {due}, {hours_minutes(left)} business time left"
 
 
 def explain(desk: Desk, number: int | str) -> Explanation:
@@ -233,7 +226,7 @@ def explain(desk: Desk, number: int | str) -> Explanation:
     with read_session(desk.engine) as session:
         case = load_case(session, number)
         policy = session.get(SlaPolicy, case.sla_policy_id) if case.sla_policy_id else None
-        targets = sla.targets_of(session, policy)
+        targets = clocks.targets_of(session, policy)
         cal_row = (
             session.get(BusinessCalendarRow, policy.calendar_id)
             if policy is not None and policy.calendar_id
@@ -284,26 +277,26 @@ def _sentence(
     paused = timedelta(seconds=case.paused_seconds or 0)
     if case.status == "awaiting_customer" and case.paused_at is not None:
         paused += targets.calendar.elapsed(case.paused_at, now)
-    tail = f"; paused {business(paused)} awaiting customer" if paused else ""
+    tail = f"; paused {hours_minutes(paused)} awaiting customer" if paused else ""
     clocks = [i for i in infos if i.kind != "inactivity"]
     live = [i for i in clocks if i.stopped_at is None and i.due is not None]
     running_breach = [i for i in live if i.state == ClockState.breached]
     if running_breach:
         i = min(running_breach, key=lambda x: x.due)
-        over = f", {business(i.left)} business time ago" if i.left is not None else ""
+        over = f", {hours_minutes(i.left)} business time ago" if i.left is not None else ""
         head = f"{_LABEL[i.kind]} breached: due {when(i.due, zone, now)}{over}"
     elif live:
         i = min(live, key=lambda x: (x.state == ClockState.paused, x.due))
         if i.state == ClockState.paused:
             head = (
                 f"{_LABEL[i.kind]} paused awaiting customer, "
-                f"{business(i.left or timedelta(0))} business time left"
+                f"{hours_minutes(i.left or timedelta(0))} business time left"
             )
         else:
             warn = " (warning)" if i.state == ClockState.warning else ""
             head = (
                 f"{_LABEL[i.kind]} due {when(i.due, zone, now)}, "
-                f"{business(i.left or timedelta(0))} business time left{warn}"
+                f"{hours_minutes(i.left or timedelta(0))} business time left{warn}"
             )
     elif clocks:
         head = f"{label} is {case.status.replace('_', ' ')}: " + ", ".join(

@@ -12,7 +12,7 @@ by a bulk insert of one case event per returned row. So:
   serialises writers), so two scans can never record the same breach twice.
 * **Cheap to repeat**: each clock is driven by its ``*_warn`` column, the clock's next
   check (warning time → due time once warned → NULL once breached or stopped, see
-  :mod:`casedesk.services.sla`). A rescan finds nothing in those index ranges, so with a
+  :mod:`casedesk.services.sla.clocks`). A rescan finds nothing in those index ranges, so with a
   million open cases it costs a handful of empty index probes.
 
 Steps, in chunks of at most ``chunk`` rows, each chunk one transaction (so a big backlog
@@ -66,9 +66,9 @@ from sqlmodel import Session
 from casedesk.db import write_session
 from casedesk.models import Case, Queue, SlaPolicy, Task
 from casedesk.models.base import UTCDateTime
-from casedesk.services import sla
 from casedesk.services.context import Desk
-from casedesk.services.views import JsonMixin
+from casedesk.services.queries.views import JsonMixin
+from casedesk.services.sla import clocks
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def _far(column: Any) -> ColumnElement[Any]:
     tempt the planner into the due column's index, whose range holds every case that
     ever breached.
     """
-    return func.coalesce(column, literal(sla.FAR_FUTURE, UTCDateTime()))
+    return func.coalesce(column, literal(clocks.FAR_FUTURE, UTCDateTime()))
 
 
 def _bit_clear(table: Table, bit: int) -> ColumnElement[bool]:
@@ -234,10 +234,10 @@ def _with_bits(table: Table, bits: int) -> Any:
 def _running(clock: str) -> ColumnElement[bool]:
     """The clock runs (may warn or breach) for cases matching this."""
     if clock == "first_response":
-        return and_(_CASE.c.status.in_(sla.OPEN), _CASE.c.first_response_at.is_(None))
+        return and_(_CASE.c.status.in_(clocks.OPEN), _CASE.c.first_response_at.is_(None))
     if clock == "next_response":
-        return _CASE.c.status.in_(sla.OPEN)
-    return _CASE.c.status.in_(sla.RUNNING)
+        return _CASE.c.status.in_(clocks.OPEN)
+    return _CASE.c.status.in_(clocks.RUNNING)
 
 
 def _chunk_update(table: Table, chunk: int, *where: ColumnElement[bool]) -> Any:
@@ -337,7 +337,7 @@ def _update_ids(session: Session, ids: list[int], values: dict[str, Any]) -> Non
 def _breach_chunk(
     session: Session, clock: str, now: datetime, chunk: int, report: ScanReport
 ) -> tuple[int, bool]:
-    warned, bit = sla.CLOCK_BITS[clock]
+    warned, bit = clocks.CLOCK_BITS[clock]
     due, warn = _CASE.c[f"{clock}_due"], _CASE.c[f"{clock}_warn"]
     rows = session.execute(
         _chunk_update(
@@ -387,7 +387,7 @@ def _escalate(session: Session, clock: str, rows: list[Any], events: _Events, no
         )
         target = queues.get(esc["queue"]) if esc.get("queue") else None
         new_queue = target if target is not None and owner_id is None else queue_id
-        flag = bool(esc.get("flag_supervisor")) and not flags & sla.Flag.ESCALATED
+        flag = bool(esc.get("flag_supervisor")) and not flags & clocks.Flag.ESCALATED
         if new_priority == priority and new_queue == queue_id and not flag:
             continue
         groups.setdefault((new_priority, new_queue, flag), []).append(case_id)
@@ -423,13 +423,13 @@ def _escalate(session: Session, clock: str, rows: list[Any], events: _Events, no
             "updated_at": now,
         }
         if flag:
-            values["sla_flags"] = _with_bits(_CASE, sla.Flag.ESCALATED)
+            values["sla_flags"] = _with_bits(_CASE, clocks.Flag.ESCALATED)
         _update_ids(session, ids, values)
     return escalated
 
 
 def _warning_chunk(session: Session, clock: str, now: datetime, chunk: int) -> tuple[int, bool]:
-    bit, _breached = sla.CLOCK_BITS[clock]
+    bit, _breached = clocks.CLOCK_BITS[clock]
     due, warn = _CASE.c[f"{clock}_due"], _CASE.c[f"{clock}_warn"]
     rows = session.execute(
         _chunk_update(
@@ -452,7 +452,7 @@ def _tidy_warn(session: Session, clock: str, now: datetime) -> None:
     They are rare: a clock that stopped, or one whose bit was already set when something
     recomputed its warn column (a priority change after a warning).
     """
-    bit, breached = sla.CLOCK_BITS[clock]
+    bit, breached = clocks.CLOCK_BITS[clock]
     due, warn = _CASE.c[f"{clock}_due"], _CASE.c[f"{clock}_warn"]
     running = _running(clock)
     leftover = or_(
@@ -470,8 +470,8 @@ def _tidy_warn(session: Session, clock: str, now: datetime) -> None:
 
 def _inactive_chunk(session: Session, now: datetime, chunk: int) -> tuple[int, bool]:
     rows = session.execute(
-        _chunk_update(_CASE, chunk, _CASE.c.inactivity_due <= now, _CASE.c.status.in_(sla.OPEN))
-        .values(inactivity_due=None, sla_flags=_with_bits(_CASE, sla.Flag.INACTIVE))
+        _chunk_update(_CASE, chunk, _CASE.c.inactivity_due <= now, _CASE.c.status.in_(clocks.OPEN))
+        .values(inactivity_due=None, sla_flags=_with_bits(_CASE, clocks.Flag.INACTIVE))
         .returning(_CASE.c.id, _CASE.c.last_activity_at)
     ).all()
     events = _Events(session, now)
@@ -501,7 +501,7 @@ def _task_events(session: Session, now: datetime, rows: list[Any], kind: str, te
 
 
 def _task_breach_chunk(session: Session, now: datetime, chunk: int) -> tuple[int, bool]:
-    t, flag = _TASK, sla.TaskFlag
+    t, flag = _TASK, clocks.TaskFlag
     rows = session.execute(
         _chunk_update(
             t,
@@ -519,7 +519,7 @@ def _task_breach_chunk(session: Session, now: datetime, chunk: int) -> tuple[int
 
 
 def _task_warning_chunk(session: Session, now: datetime, chunk: int) -> tuple[int, bool]:
-    t, flag = _TASK, sla.TaskFlag
+    t, flag = _TASK, clocks.TaskFlag
     rows = session.execute(
         _chunk_update(
             t,
@@ -540,7 +540,7 @@ def _task_inactive_chunk(session: Session, now: datetime, chunk: int) -> tuple[i
     t = _TASK
     rows = session.execute(
         _chunk_update(t, chunk, t.c.inactivity_due <= now, t.c.status == "open")
-        .values(inactivity_due=None, sla_flags=_with_bits(t, sla.TaskFlag.INACTIVE))
+        .values(inactivity_due=None, sla_flags=_with_bits(t, clocks.TaskFlag.INACTIVE))
         .returning(t.c.id, t.c.case_id, t.c.title, t.c.last_activity_at)
     ).all()
     _task_events(session, now, rows, "inactive", "inactive")
@@ -554,7 +554,7 @@ def _autoclose_chunk(session: Session, now: datetime, chunk: int) -> tuple[int, 
             status="closed",
             closed_at=now,
             autoclose_due=None,
-            due_at=sla.FAR_FUTURE,
+            due_at=clocks.FAR_FUTURE,
             version=_CASE.c.version + 1,
             updated_at=now,
         )
@@ -591,7 +591,7 @@ def _tidy_rest(session: Session, now: datetime) -> None:
     )
     session.execute(
         update(_CASE)
-        .where(_CASE.c.inactivity_due <= now, _CASE.c.status.not_in(sla.OPEN))
+        .where(_CASE.c.inactivity_due <= now, _CASE.c.status.not_in(clocks.OPEN))
         .values(inactivity_due=None)
     )
     session.execute(

@@ -20,22 +20,20 @@ from casedesk.models import (
     Status,
     TimeEntry,
 )
-from casedesk.services import sla
-from casedesk.services.changes import apply_change, record_event
 from casedesk.services.context import (
     Actor,
     Desk,
-    case_label,
     is_member,
     load_case,
     load_queue,
-    shown_number,
     storable,
     storable_id,
 )
-from casedesk.services.numbers import claim_numbers
-from casedesk.services.queries import case_detail
-from casedesk.services.views import CaseDetail
+from casedesk.services.numbers import case_label, claim_numbers, shown_number
+from casedesk.services.queries.reads import case_detail
+from casedesk.services.queries.views import CaseDetail
+from casedesk.services.sla import clocks
+from casedesk.services.workflow.changes import apply_change, record_event
 
 
 def _check_choice(value: str, allowed: type, field: str) -> str:
@@ -137,7 +135,7 @@ def create_case(
             and interaction.agent_id == actor.id
         )
         number = claim_numbers(session, "case")[0]
-        policy = sla.choose_policy(
+        policy = clocks.choose_policy(
             session,
             priority=priority,
             severity=severity,
@@ -145,7 +143,7 @@ def create_case(
             contract_line_id=contract_line_id,
             queue_id=queue_id,
         )
-        targets = sla.targets_of(session, policy)
+        targets = clocks.targets_of(session, policy)
         case = Case(
             number=number,
             title=title,
@@ -165,11 +163,11 @@ def create_case(
             created_at=now,
             updated_at=now,
             last_activity_at=now,
-            due_at=sla.FAR_FUTURE,
+            due_at=clocks.FAR_FUTURE,
             first_response_at=now if live else None,
-            sla_flags=int(sla.Flag.FIRST_RESPONSE_MET) if live else 0,
+            sla_flags=int(clocks.Flag.FIRST_RESPONSE_MET) if live else 0,
         )
-        values = sla.deadlines(case, targets, now)
+        values = clocks.deadlines(case, targets, now)
         for key, value in values.items():
             setattr(case, key, value)
         session.add(case)
@@ -251,7 +249,7 @@ def update_case(
         data: dict[str, Any] = {k: [getattr(case, k), v] for k, v in values.items()}
         if {"priority", "severity", "contract_line_id"} & set(values):
             merged = {**case.model_dump(), **values}
-            policy = sla.choose_policy(
+            policy = clocks.choose_policy(
                 session,
                 priority=merged["priority"],
                 severity=merged["severity"],
@@ -259,10 +257,10 @@ def update_case(
                 contract_line_id=merged["contract_line_id"],
                 queue_id=case.queue_id,
             )
-            targets = sla.targets_of(session, policy)
+            targets = clocks.targets_of(session, policy)
             # Paused time is kept: completed pauses are in paused_seconds, an ongoing
             # pause is added on resume from paused_at.
-            values.update(sla.deadlines(sla.ClockFacts.of(case), targets, now))
+            values.update(clocks.deadlines(clocks.ClockFacts.of(case), targets, now))
             data["policy"] = targets.name
         apply_change(
             session,

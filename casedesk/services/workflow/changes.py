@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, insert, select, update
 from sqlmodel import Session
 
+from casedesk.durations import ago
 from casedesk.errors import CaseTaken, ConflictError, StaleVersion, ValidationError
 from casedesk.models import Agent, Case, CaseEvent, Queue
-from casedesk.services import sla
-from casedesk.services.context import Actor, ago, case_label, shown_number, storable
+from casedesk.services.context import Actor, storable
+from casedesk.services.numbers import case_label, shown_number
+from casedesk.services.sla import clocks
 
 
 def fresh_case(session: Session, case_id: int) -> Case:
@@ -106,7 +108,7 @@ def apply_change(
     values["updated_at"] = now
     if activity:
         values["last_activity_at"] = now
-        targets = sla.load_targets(session, values.get("sla_policy_id", case.sla_policy_id))
+        targets = clocks.load_targets(session, values.get("sla_policy_id", case.sla_policy_id))
         status = values.get("status", case.status)
         if targets.inactivity and status in ("new", "in_progress", "awaiting_customer"):
             values["inactivity_due"] = targets.calendar.add(now, targets.inactivity)

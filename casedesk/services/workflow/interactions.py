@@ -12,18 +12,12 @@ from sqlmodel import Session
 from casedesk.db import write_session
 from casedesk.errors import NotFound, ValidationError
 from casedesk.models import Case, Channel, Contact, Direction, Interaction, Typification
-from casedesk.services import sla
-from casedesk.services.changes import apply_change, record_event
-from casedesk.services.context import (
-    Actor,
-    Desk,
-    load_case,
-    shown_number,
-    storable,
-    storable_id,
-)
-from casedesk.services.queries import interaction_select, interaction_view
-from casedesk.services.views import InteractionView
+from casedesk.services.context import Actor, Desk, load_case, storable, storable_id
+from casedesk.services.numbers import shown_number
+from casedesk.services.queries.reads import interaction_select, interaction_view
+from casedesk.services.queries.views import InteractionView
+from casedesk.services.sla import clocks
+from casedesk.services.workflow.changes import apply_change, record_event
 
 
 def _choice(value: str, allowed: type, field: str) -> str:
@@ -54,29 +48,29 @@ def _response_values(
             values["first_response_at"] = now
             values["first_response_warn"] = None
             due = case.first_response_due
-            if flags & sla.Flag.FIRST_RESPONSE_BREACHED:
+            if flags & clocks.Flag.FIRST_RESPONSE_BREACHED:
                 pass
             elif due is None or now <= due:
-                set_bits |= sla.Flag.FIRST_RESPONSE_MET
+                set_bits |= clocks.Flag.FIRST_RESPONSE_MET
             else:
-                set_bits |= sla.Flag.FIRST_RESPONSE_BREACHED | sla.Flag.FIRST_RESPONSE_WARNED
+                set_bits |= clocks.Flag.FIRST_RESPONSE_BREACHED | clocks.Flag.FIRST_RESPONSE_WARNED
                 breaches.append(("first_response", due))
         nr_due = case.next_response_due
-        if nr_due is not None and now > nr_due and not flags & sla.Flag.NEXT_RESPONSE_BREACHED:
-            set_bits |= sla.Flag.NEXT_RESPONSE_BREACHED | sla.Flag.NEXT_RESPONSE_WARNED
+        if nr_due is not None and now > nr_due and not flags & clocks.Flag.NEXT_RESPONSE_BREACHED:
+            set_bits |= clocks.Flag.NEXT_RESPONSE_BREACHED | clocks.Flag.NEXT_RESPONSE_WARNED
             breaches.append(("next_response", nr_due))
         values["next_response_due"] = None
         values["next_response_warn"] = None
-    elif (case.status in sla.OPEN and case.next_response_due is None
+    elif (case.status in clocks.OPEN and case.next_response_due is None
           and case.first_response_at is not None):
-        started = sla.next_response(sla.load_targets(session, case.sla_policy_id), now)
+        started = clocks.next_response(clocks.load_targets(session, case.sla_policy_id), now)
         if started:
             values.update(started)
-            clear_bits |= sla.Flag.NEXT_RESPONSE_WARNED | sla.Flag.NEXT_RESPONSE_BREACHED
+            clear_bits |= clocks.Flag.NEXT_RESPONSE_WARNED | clocks.Flag.NEXT_RESPONSE_BREACHED
     if set_bits or clear_bits:
-        values["sla_flags"] = sla.flags_expr(set_bits, clear_bits)
+        values["sla_flags"] = clocks.flags_expr(set_bits, clear_bits)
     probe = {k: v for k, v in values.items() if k != "sla_flags"}
-    values["due_at"] = sla.urgency(sla.ClockFacts.of(case, **probe), probe)
+    values["due_at"] = clocks.urgency(clocks.ClockFacts.of(case, **probe), probe)
     return values, breaches
 
 
@@ -171,7 +165,7 @@ def log_interaction(
                     actor_id=None,
                     kind="sla_breach",
                     note=f"{clock.replace('_', ' ')} breached (answered late)",
-                    data=sla.clock_data(clock, due),
+                    data=clocks.clock_data(clock, due),
                 )
         row = session.execute(interaction_select().where(Interaction.id == interaction_id)).one()
         return interaction_view(*row)

@@ -5,7 +5,7 @@
   tasks or cases without a policy). Neither means no deadline.
 * ``warn_at`` is the policy's warning percent of the business time between creation
   and the due time (80 % without a policy); like the case clocks it is the scan's next
-  check (see :mod:`casedesk.services.sla`). ``inactivity_due`` is the policy's
+  check (see :mod:`casedesk.services.sla.clocks`). ``inactivity_due`` is the policy's
   inactivity limit after creation.
 * States: ``ok``, ``warning``, ``breached``, ``met`` (done on time). Done late is
   breached. Tasks do not pause: a task is internal work, not waiting on the customer.
@@ -27,21 +27,21 @@ from sqlmodel import Session
 from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from casedesk.models import Agent, Case, Task
-from casedesk.services import sla
-from casedesk.services.changes import apply_change, record_event
 from casedesk.services.context import (
     Actor,
     Desk,
-    case_label,
     is_member,
     load_agent,
     load_case,
     storable,
     storable_id,
 )
-from casedesk.services.sla import ClockState, TaskFlag
-from casedesk.services.sla_config import parse_duration
-from casedesk.services.views import JsonMixin
+from casedesk.services.numbers import case_label
+from casedesk.services.queries.views import JsonMixin
+from casedesk.services.sla import clocks
+from casedesk.services.sla.clocks import ClockState, TaskFlag
+from casedesk.services.sla.policy_files import parse_duration
+from casedesk.services.workflow.changes import apply_change, record_event
 
 #: The furthest a task may be due: ``due_in`` counts business time on the calendar,
 #: ``due_at`` wall time (computing warnings over centuries of calendar would take minutes).
@@ -136,7 +136,7 @@ def add_task(
     with write_session(desk.engine) as session:
         case_row = load_case(session, case, lock=True) if case is not None else None
         if case_row is not None:
-            if case_row.status not in sla.OPEN:
+            if case_row.status not in clocks.OPEN:
                 raise InvalidTransition(
                     f"{case_label(case_row.number)} is {case_row.status}: reopen it to add tasks"
                 )
@@ -147,7 +147,7 @@ def add_task(
         assignee_row = load_agent(session, assignee) if assignee else None
         if assignee_row is not None and not assignee_row.active:
             raise ValidationError(f"agent {assignee_row.login!r} is deactivated")
-        targets = sla.load_targets(session, case_row.sla_policy_id if case_row else None)
+        targets = clocks.load_targets(session, case_row.sla_policy_id if case_row else None)
         cal = targets.calendar
         if due_in is not None:
             try:
@@ -258,7 +258,7 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
                     actor_id=None,
                     kind="sla_breach",
                     note=f"task “{task.title}” breached (done late)",
-                    data=sla.clock_data("task", task.due_at, task=task_id, title=task.title),
+                    data=clocks.clock_data("task", task.due_at, task=task_id, title=task.title),
                 )
         return _load_view(session, task_id, now)
 

@@ -35,20 +35,25 @@ from casedesk.errors import (
 )
 from casedesk.models import ACTIVE_STATUSES, OPEN_STATUSES, Agent, Case, Status
 from casedesk.models.cases import case_is_active
-from casedesk.services import sla
-from casedesk.services.changes import apply_change, explain_conflict, fresh_case, record_event
 from casedesk.services.context import (
     Actor,
     Desk,
-    case_label,
     is_member,
     load_agent,
     load_case,
     load_queue,
     require_supervisor,
 )
-from casedesk.services.queries import case_detail
-from casedesk.services.views import CaseDetail
+from casedesk.services.numbers import case_label
+from casedesk.services.queries.reads import case_detail
+from casedesk.services.queries.views import CaseDetail
+from casedesk.services.sla import clocks
+from casedesk.services.workflow.changes import (
+    apply_change,
+    explain_conflict,
+    fresh_case,
+    record_event,
+)
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 
@@ -371,7 +376,7 @@ def _transition(
                 f"{case_label(case.number)} is {case.status}: cannot {kind} it "
                 f"(allowed from {', '.join(allowed_from)})"
             )
-        values, breaches = status_values(session, case, to, now)
+        values, breaches = clocks.status_values(session, case, to, now)
         values.update(extra or {})
         apply_change(
             session,
@@ -388,90 +393,6 @@ def _transition(
         return case_detail(session, case.id)
 
 
-def status_values(
-    session: Session, case: Case, to: str, now: datetime
-) -> tuple[dict, list[tuple[str, datetime]]]:
-    """The SLA consequences of moving ``case`` to status ``to`` at ``now``.
-
-    Returns the column values and the clocks that this change breaches (late when they
-    stop), each to be recorded as one ``sla_breach`` event (:func:`record_breaches`).
-
-    * Leaving or entering a paused status (awaiting_customer, resolved, closed) folds the
-      business time since ``paused_at`` into ``paused_seconds``; resolution then moves
-      later by exactly that business time.
-    * Resolving stops every clock: a running first response, next response and the
-      resolution are recorded as met (on time) or breached (late), unless already
-      breached; a breach is never turned into "met".
-    * Reopening (resolved/closed → in_progress) un-meets the resolution clock; its bits
-      recorded as breached stay breached.
-    """
-    targets = sla.load_targets(session, case.sla_policy_id)
-    values: dict = {"status": to}
-    flags = int(case.sla_flags)
-    set_bits = clear_bits = 0
-    breaches: list[tuple[str, datetime]] = []
-    paused_before = case.status in sla.PAUSED
-    paused_after = to in sla.PAUSED
-    paused_seconds = case.paused_seconds
-    if paused_before and case.paused_at is not None:
-        paused_seconds += sla.paused_business_seconds(targets, case.paused_at, now)
-        values["paused_seconds"] = paused_seconds
-        values["paused_at"] = now if paused_after else None
-    elif paused_after:
-        values["paused_at"] = now
-    if to == Status.resolved:
-        values["resolved_at"] = now
-        values["autoclose_due"] = now + targets.autoclose if targets.autoclose else None
-        fr_due = case.first_response_due
-        if case.first_response_at is None and fr_due is not None:
-            if flags & sla.Flag.FIRST_RESPONSE_BREACHED:
-                pass
-            elif now <= fr_due:
-                set_bits |= sla.Flag.FIRST_RESPONSE_MET
-            else:
-                set_bits |= sla.Flag.FIRST_RESPONSE_BREACHED | sla.Flag.FIRST_RESPONSE_WARNED
-                breaches.append(("first_response", fr_due))
-        nr_due = case.next_response_due
-        if nr_due is not None:
-            if now > nr_due and not flags & sla.Flag.NEXT_RESPONSE_BREACHED:
-                set_bits |= sla.Flag.NEXT_RESPONSE_BREACHED | sla.Flag.NEXT_RESPONSE_WARNED
-                breaches.append(("next_response", nr_due))
-            values["next_response_due"] = None
-            values["next_response_warn"] = None
-        res_due = sla.deadlines(
-            sla.ClockFacts.of(case, paused_seconds=paused_seconds), targets, now
-        )["resolution_due"]
-        if res_due is not None and not flags & sla.Flag.RESOLUTION_BREACHED:
-            if now <= res_due:
-                set_bits |= sla.Flag.RESOLUTION_MET
-            else:
-                set_bits |= sla.Flag.RESOLUTION_BREACHED | sla.Flag.RESOLUTION_WARNED
-                breaches.append(("resolution", res_due))
-    if to == Status.closed:
-        values["closed_at"] = now
-        values["autoclose_due"] = None
-    if to == Status.cancelled:
-        values["autoclose_due"] = None
-    if to == Status.in_progress and case.status in (Status.resolved, Status.closed):
-        values["resolved_at"] = None
-        values["closed_at"] = None
-        values["autoclose_due"] = None
-        clear_bits |= sla.Flag.RESOLUTION_MET
-    if set_bits or clear_bits:
-        values["sla_flags"] = sla.flags_expr(set_bits, clear_bits)
-    probe = sla.ClockFacts.of(case, **values)
-    probe.paused_seconds = paused_seconds
-    probe.sla_flags = (flags | set_bits) & ~clear_bits
-    for key, value in sla.deadlines(probe, targets, now).items():
-        if key in ("sla_policy_id",):
-            continue
-        values[key] = value
-    if to not in sla.OPEN:
-        values["due_at"] = sla.FAR_FUTURE
-        values["inactivity_due"] = None
-    return values, breaches
-
-
 def record_breaches(
     session: Session, case: Case, breaches: list[tuple[str, datetime]], now: datetime
 ) -> None:
@@ -484,7 +405,7 @@ def record_breaches(
             actor_id=None,
             kind="sla_breach",
             note=f"{clock.replace('_', ' ')} breached",
-            data=sla.clock_data(clock, due),
+            data=clocks.clock_data(clock, due),
         )
 
 
@@ -578,7 +499,7 @@ def resolve(
                 f"{case_label(case.number)} is {case.status}: cannot resolve it"
             )
         extra = {"resolution_type": resolution_type.strip(), "resolution_notes": notes.strip()}
-        values, breaches = status_values(session, case, Status.resolved, now)
+        values, breaches = clocks.status_values(session, case, Status.resolved, now)
         values |= extra
         apply_change(
             session,
@@ -604,7 +525,9 @@ def resolve(
                 .all()
             )
             for child in children:
-                child_values, child_breaches = status_values(session, child, Status.resolved, now)
+                child_values, child_breaches = clocks.status_values(
+                    session, child, Status.resolved, now
+                )
                 child_values |= extra
                 apply_change(
                     session,

@@ -18,7 +18,6 @@ from casedesk.models import (
     Queue,
     SlaPolicy,
 )
-from casedesk.services import sla
 from casedesk.services.context import Actor
 from casedesk.services.imports import values as v
 from casedesk.services.imports.fastdb import fast_insert, select_in
@@ -28,6 +27,7 @@ from casedesk.services.imports.refs import (
     chunks,
     internal_id,
 )
+from casedesk.services.sla import clocks
 
 
 class RowError(Exception):
@@ -259,6 +259,6 @@ def prepare_cache(session: Session, ctx: Ctx) -> None:
         session.expunge(policy)
     ctx.cache["policies"] = policies
     ctx.cache["policy_names"] = {p.id: p.name for p in policies}
-    ctx.cache["targets"] = {p.id: sla.targets_of(session, p) for p in policies}
+    ctx.cache["targets"] = {p.id: clocks.targets_of(session, p) for p in policies}
     ctx.cache["deadlines"] = {}
     ctx.cache["picks"] = {}

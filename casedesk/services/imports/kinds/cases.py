@@ -13,18 +13,9 @@ from casedesk.models import (
     Case,
     CaseEvent,
 )
-from casedesk.services import sla
-from casedesk.services.changes import record_event
 from casedesk.services.imports import values as v
-from casedesk.services.imports.base import (
-    CREATED,
-    EXT,
-    Ctx,
-    Kind,
-    Pending,
-    RowError,
-)
 from casedesk.services.imports.fastdb import fast_insert
+from casedesk.services.imports.kinds.base import CREATED, EXT, Ctx, Kind, Pending, RowError
 from casedesk.services.imports.mapping import FieldSpec
 from casedesk.services.imports.refs import (
     AccountRef,
@@ -33,6 +24,8 @@ from casedesk.services.imports.refs import (
     QueueRef,
 )
 from casedesk.services.numbers import claim_numbers
+from casedesk.services.sla import clocks
+from casedesk.services.workflow.changes import record_event
 
 
 class Cases(Kind):
@@ -88,7 +81,7 @@ class Cases(Kind):
             "contact_id": None, "account_id": None, "contract_line_id": None,
             "parent_id": None, "queue_id": None, "owner_id": None, "creator_id": actor_id,
             "sla_policy_id": None, "created_at": ctx.now, "updated_at": ctx.now,
-            "last_activity_at": None, "due_at": sla.FAR_FUTURE, "first_response_due": None,
+            "last_activity_at": None, "due_at": clocks.FAR_FUTURE, "first_response_due": None,
             "first_response_warn": None, "first_response_at": None, "next_response_due": None,
             "next_response_warn": None, "resolution_due": None, "resolution_warn": None,
             "inactivity_due": None, "autoclose_due": None, "paused_at": None,
@@ -173,8 +166,8 @@ class Cases(Kind):
                 queue_name = ctx.cache["queue_names"].get(case.queue_id)
                 policy = pick_policy(ctx, values.get("priority", case.priority),
                                      values.get("severity", case.severity), tier, queue_name)
-                targets = ctx.cache["targets"].get(policy, sla.NO_POLICY)
-                values.update(sla.deadlines(sla.ClockFacts.of(case), targets, ctx.now))
+                targets = ctx.cache["targets"].get(policy, clocks.NO_POLICY)
+                values.update(clocks.deadlines(clocks.ClockFacts.of(case), targets, ctx.now))
                 data["policy"] = targets.name
             values.update(version=case.version + 1, updated_at=ctx.now)
             done = session.execute(
@@ -215,7 +208,7 @@ def pick_policy(ctx: Ctx, priority: str, severity: str, tier: str | None,
         picks[key] = None
         for policy in ctx.cache["policies"]:
             cond = policy.match or {}
-            if all(sla._matches(cond.get(k), facts.get(k)) for k in facts):
+            if all(clocks._matches(cond.get(k), facts.get(k)) for k in facts):
                 picks[key] = policy.id
                 break
     return picks[key]
@@ -227,11 +220,11 @@ def case_deadlines(ctx: Ctx, policy: int | None, created: datetime, status: str)
     key = (policy, created, status)
     hit = cache.get(key)
     if hit is None:
-        targets = ctx.cache["targets"].get(policy, sla.NO_POLICY)
-        facts = sla.ClockFacts(created_at=created, status=status, last_activity_at=created)
-        hit = sla.deadlines(facts, targets, ctx.now)
+        targets = ctx.cache["targets"].get(policy, clocks.NO_POLICY)
+        facts = clocks.ClockFacts(created_at=created, status=status, last_activity_at=created)
+        hit = clocks.deadlines(facts, targets, ctx.now)
         if status in ("resolved", "closed", "cancelled"):
-            hit["due_at"] = sla.FAR_FUTURE
+            hit["due_at"] = clocks.FAR_FUTURE
             hit["inactivity_due"] = None
         if len(cache) > 100_000:
             cache.clear()

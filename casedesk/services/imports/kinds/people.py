@@ -15,9 +15,9 @@ from casedesk.models import (
     QueueMember,
     Role,
 )
-from casedesk.services.directory import active_admins, role_refusal
+from casedesk.services.directory.staff import active_admins, role_refusal
 from casedesk.services.imports import values as v
-from casedesk.services.imports.base import (
+from casedesk.services.imports.kinds.base import (
     CREATED,
     EXT,
     Ctx,

@@ -12,15 +12,8 @@ from casedesk.models import (
     Interaction,
 )
 from casedesk.services.imports import values as v
-from casedesk.services.imports.base import (
-    CREATED,
-    EXT,
-    Ctx,
-    Kind,
-    Pending,
-    json_list,
-)
 from casedesk.services.imports.fastdb import fast_insert
+from casedesk.services.imports.kinds.base import CREATED, EXT, Ctx, Kind, Pending, json_list
 from casedesk.services.imports.mapping import FieldSpec
 from casedesk.services.imports.refs import (
     AgentRef,

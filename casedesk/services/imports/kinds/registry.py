@@ -1,4 +1,6 @@
-"""What each kind of record is: its fields, its key, its references and how it is written.
+"""Every kind of record an import reads, by the name the CLI takes (``KINDS``).
+
+What each kind of record is: its fields, its key, its references and how it is written.
 
 Keys: contacts, accounts, cases and interactions are keyed by ``external_id`` (an id
 column, or ``h-`` + the SHA-1 of the normalised row when the file has none); agents by
@@ -16,45 +18,11 @@ imports do, see :mod:`casedesk.services.imports.mail`).
 
 from __future__ import annotations
 
-from casedesk.services.imports.base import (
-    CREATED,
-    EXT,
-    Ctx,
-    Kind,
-    Pending,
-    RowError,
-    merged_extras,
-    prepare_cache,
-    row_hash,
-)
-from casedesk.services.imports.casekind import Cases, case_deadlines, default_queue, pick_policy
-from casedesk.services.imports.people import Accounts, Agents, Contacts, Queues
-from casedesk.services.imports.records import Articles, Interactions
+from casedesk.services.imports.kinds.base import Kind
+from casedesk.services.imports.kinds.cases import Cases
+from casedesk.services.imports.kinds.people import Accounts, Agents, Contacts, Queues
+from casedesk.services.imports.kinds.records import Articles, Interactions
 
 KINDS: dict[str, type[Kind]] = {
     k.name: k for k in (Contacts, Accounts, Agents, Queues, Cases, Interactions, Articles)
 }
-
-
-__all__ = [
-    "CREATED",
-    "EXT",
-    "KINDS",
-    "Accounts",
-    "Agents",
-    "Articles",
-    "Cases",
-    "Contacts",
-    "Ctx",
-    "Interactions",
-    "Kind",
-    "Pending",
-    "Queues",
-    "RowError",
-    "case_deadlines",
-    "default_queue",
-    "merged_extras",
-    "pick_policy",
-    "prepare_cache",
-    "row_hash",
-]

@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from casedesk.db import read_session, write_session
+from casedesk.durations import policy_target
 from casedesk.errors import ValidationError
 from casedesk.models import Agent, BusinessCalendarRow, SlaPolicy
 from casedesk.services.context import Actor, Desk, require_supervisor
-from casedesk.services.views import JsonMixin
-from casedesk.sla import BusinessCalendar
+from casedesk.services.queries.views import JsonMixin
+from casedesk.services.sla.calendar import BusinessCalendar
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+DATA_DIR = Path(__file__).resolve().parents[3] / "data"
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
 _MATCH_KEYS = {"priority", "severity", "tier", "queue", "contract"}
@@ -56,18 +57,6 @@ def parse_duration(text: str | int, where: str) -> timedelta:
             f"{where}: {text!r} is too long: at most {MAX_DURATION.days} days"
         )
     return timedelta(minutes=minutes)
-
-
-def format_duration(delta: timedelta | None) -> str:
-    """``40h``, ``1h30m``, ``45m``; whole days as ``7d``. Targets are business time, so
-    40 hours is not shown as ``1d16h``: a "day" would read as a working day."""
-    if delta is None:
-        return "—"
-    minutes = int(delta.total_seconds() // 60)
-    if minutes and minutes % 1440 == 0:
-        return f"{minutes // 1440}d"
-    hours, mins = divmod(minutes, 60)
-    return (f"{hours}h" if hours else "") + (f"{mins}m" if mins else "") or "0m"
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -288,7 +277,7 @@ class CalendarView(JsonMixin):
 
 
 def _fmt(minutes: int | None) -> str:
-    return format_duration(timedelta(minutes=minutes) if minutes else None)
+    return policy_target(timedelta(minutes=minutes) if minutes else None)
 
 
 def list_policies(desk: Desk) -> list[PolicyView]:

@@ -1,43 +1,35 @@
-"""People and places: agents, queues and membership, contacts and accounts."""
+"""Agents: who they are, their roles (and the rule that keeps an admin), status and capacity."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from casedesk.db import is_sqlite, read_session, write_session
-from casedesk.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from casedesk.errors import ConflictError, PermissionDenied, ValidationError
 from casedesk.models import (
-    Account,
     Agent,
     AgentStatus,
-    Area,
     Case,
-    Contact,
     Queue,
     QueueMember,
     Role,
-    Tier,
 )
 from casedesk.models.cases import case_is_active
-from casedesk.services.addresses import check_email
 from casedesk.services.context import (
-    LIKE_ESCAPE,
     Actor,
     Desk,
-    contains_pattern,
     load_agent,
     load_queue,
     require_supervisor,
-    searchable,
-    shown_number,
     storable,
-    storable_id,
 )
-from casedesk.services.views import AgentView, QueueView
+from casedesk.services.directory.addresses import check_email
+from casedesk.services.numbers import shown_number
+from casedesk.services.queries.views import AgentView
 
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 #: The most open cases one bin may be given as its capacity.
@@ -114,7 +106,7 @@ def add_agent(
     """Create an agent (supervisors and admins; anybody for the first one).
 
     The role order holds: only admins create admins (:func:`role_refusal`). The e-mail,
-    when given, must be an address (:func:`casedesk.services.addresses.check_email`).
+    when given, must be an address (:func:`casedesk.services.directory.addresses.check_email`).
     """
     _bootstrap_or_supervisor(desk, actor)
     login = login.strip().lower()
@@ -238,186 +230,3 @@ def list_agents(desk: Desk) -> list[AgentView]:
     with read_session(desk.engine) as session:
         agents = session.execute(select(Agent).order_by(Agent.login)).scalars().all()
         return [_agent_view(session, a) for a in agents]
-
-
-def add_queue(
-    desk: Desk,
-    actor: Actor,
-    *,
-    name: str,
-    area: str = "general",
-    description: str | None = None,
-    members: list[str] | None = None,
-) -> QueueView:
-    """Create a queue (supervisors)."""
-    require_supervisor(actor, "add queues")
-    name = storable(name.strip(), "the name", 100)
-    if description is not None:
-        storable(description, "the description", 500)
-    if not name:
-        raise ValidationError("a queue needs a name")
-    if area not in [a.value for a in Area]:
-        raise ValidationError(f"area {area!r} is not one of {', '.join(a.value for a in Area)}")
-    try:
-        with write_session(desk.engine) as session:
-            queue_id = session.execute(
-                insert(Queue)
-                .values(name=name, area=area, description=description, created_at=desk.now())
-                .returning(Queue.id)
-            ).scalar_one()
-            for login in members or []:
-                agent = load_agent(session, login)
-                session.execute(insert(QueueMember).values(queue_id=queue_id, agent_id=agent.id))
-    except IntegrityError:
-        raise ConflictError(f"a queue named {name!r} already exists") from None
-    return get_queue(desk, name)
-
-
-def set_membership(desk: Desk, actor: Actor, queue: str, login: str, member: bool) -> QueueView:
-    """Add an agent to a queue or remove them (supervisors)."""
-    require_supervisor(actor, "change queue membership")
-    with write_session(desk.engine) as session:
-        q = load_queue(session, queue)
-        agent = load_agent(session, login)
-        exists = session.execute(
-            select(QueueMember).where(
-                QueueMember.queue_id == q.id, QueueMember.agent_id == agent.id
-            )
-        ).first()
-        if member and not exists:
-            session.execute(insert(QueueMember).values(queue_id=q.id, agent_id=agent.id))
-        elif not member and exists:
-            session.execute(
-                QueueMember.__table__.delete().where(  # type: ignore[attr-defined]
-                    QueueMember.queue_id == q.id, QueueMember.agent_id == agent.id
-                )
-            )
-    return get_queue(desk, queue)
-
-
-def _queue_view(session, queue: Queue) -> QueueView:
-    members = (
-        session.execute(
-            select(Agent.login)
-            .join(QueueMember, QueueMember.agent_id == Agent.id)
-            .where(QueueMember.queue_id == queue.id)
-            .order_by(Agent.login)
-        )
-        .scalars()
-        .all()
-    )
-    waiting = session.execute(
-        select(func.count())
-        .select_from(Case)
-        .where(
-            Case.queue_id == queue.id,
-            Case.owner_id.is_(None),
-            case_is_active(),
-        )
-    ).scalar_one()
-    return QueueView(queue.id, queue.name, queue.area, queue.description, list(members), waiting)  # type: ignore[arg-type]
-
-
-def get_queue(desk: Desk, name: str) -> QueueView:
-    with read_session(desk.engine) as session:
-        return _queue_view(session, load_queue(session, name))
-
-
-def list_queues(desk: Desk, *, member: int | None = None) -> list[QueueView]:
-    """All queues, or only those ``member`` (an agent id) belongs to."""
-    with read_session(desk.engine) as session:
-        stmt = select(Queue).order_by(Queue.name)
-        if member is not None:
-            stmt = stmt.join(QueueMember, QueueMember.queue_id == Queue.id).where(
-                QueueMember.agent_id == member
-            )
-        return [_queue_view(session, q) for q in session.execute(stmt).scalars().all()]
-
-
-# --- customers --------------------------------------------------------------------
-
-
-def add_account(desk: Desk, *, name: str, tier: str = "standard") -> int:
-    """Create a customer account; returns its id."""
-    if tier not in [t.value for t in Tier]:
-        raise ValidationError(f"tier {tier!r} is not one of standard, gold, vip")
-    name = storable(name.strip(), "the name", 200)
-    if not name:
-        raise ValidationError("an account needs a name")
-    with write_session(desk.engine) as session:
-        return session.execute(
-            insert(Account)
-            .values(name=name.strip(), tier=tier, created_at=desk.now())
-            .returning(Account.id)
-        ).scalar_one()
-
-
-def add_contact(
-    desk: Desk,
-    *,
-    name: str,
-    email: str | None = None,
-    phone: str | None = None,
-    account_id: int | None = None,
-    marketing_consent: bool = False,
-) -> int:
-    """Create a contact; the e-mail, when given, must be an address (quoted local parts too)."""
-    name = storable(name.strip(), "the name", 200)
-    if not name:
-        raise ValidationError("a contact needs a name")
-    email = check_email(email)
-    phone = storable((phone or "").strip(), "the phone", 40) or None
-    with write_session(desk.engine) as session:
-        if account_id is not None and session.get(
-            Account, storable_id(account_id, "account")
-        ) is None:
-            raise NotFound(f"no account {account_id}")
-        return session.execute(
-            insert(Contact)
-            .values(
-                name=name,
-                email=email,
-                phone=phone,
-                account_id=account_id,
-                marketing_consent=marketing_consent,
-                created_at=desk.now(),
-            )
-            .returning(Contact.id)
-        ).scalar_one()
-
-
-def find_contacts(desk: Desk, text: str, *, limit: int = 20) -> list[dict[str, object]]:
-    """Contacts whose name, e-mail or phone contains ``text`` (lookup as you type)."""
-    text = searchable(text).strip()
-    if not text:
-        return []
-    pattern = contains_pattern(text)
-    digits = re.sub(r"\D", "", text)
-    with read_session(desk.engine) as session:
-        conditions = [
-            Contact.name.ilike(pattern, escape=LIKE_ESCAPE),
-            Contact.email.ilike(pattern, escape=LIKE_ESCAPE),
-        ]
-        if len(digits) >= 3:
-            phone_digits = Contact.phone
-            for separator in (" ", "-", ".", "(", ")", "/"):
-                phone_digits = func.replace(phone_digits, separator, "")
-            conditions.append(phone_digits.like(f"%{digits}%"))
-        rows = session.execute(
-            select(Contact, Account.name, Account.tier)
-            .outerjoin(Account, Account.id == Contact.account_id)
-            .where(or_(*conditions))
-            .order_by(Contact.name)
-            .limit(limit)
-        ).all()
-    return [
-        {
-            "id": c.id,
-            "name": c.name,
-            "email": c.email,
-            "phone": c.phone,
-            "account": acc,
-            "tier": tier,
-        }
-        for c, acc, tier in rows
-    ]

@@ -11,8 +11,8 @@ Rules:
   outbound e-mail on the case (which meets the SLA response), a "sent" link with the
   contact, and one more use — all in one transaction. ``used_count`` counts the links.
 * Search (:func:`search`) and guidance (:func:`guidance`) are described in
-  :mod:`casedesk.services.kb_text` (text rules) and :mod:`casedesk.services.kb_search`
-  (ranking on each database).
+  :mod:`casedesk.services.knowledge.folding` (text rules) and
+  :mod:`casedesk.services.knowledge.search` (ranking on each database).
 """
 
 from __future__ import annotations
@@ -38,33 +38,35 @@ from casedesk.errors import (
     ValidationError,
 )
 from casedesk.models import Agent, Article, ArticleLink, ArticleStatus, Case, Contact, Status
-from casedesk.services.cases import require_work_on
-from casedesk.services.changes import record_event
 from casedesk.services.context import (
     Actor,
     Desk,
-    case_label,
     in_id_range,
     load_case,
     require_supervisor,
     searchable,
-    shown_number,
     storable,
     storable_id,
 )
-from casedesk.services.interactions import log_interaction
-from casedesk.services.kb_search import index_for
-from casedesk.services.kb_text import (
+from casedesk.services.knowledge.folding import (
     MARK_END,
     MARK_START,
-    article_label,
     content_terms,
-    parse_article_number,
     parse_query,
     snippet,
 )
-from casedesk.services.numbers import claim_numbers
-from casedesk.services.views import InteractionView, JsonMixin
+from casedesk.services.knowledge.search import index_for
+from casedesk.services.numbers import (
+    article_label,
+    case_label,
+    claim_numbers,
+    parse_article_number,
+    shown_number,
+)
+from casedesk.services.queries.views import InteractionView, JsonMixin
+from casedesk.services.workflow.cases import require_work_on
+from casedesk.services.workflow.changes import record_event
+from casedesk.services.workflow.interactions import log_interaction
 
 __all__ = [
     "MARK_END",

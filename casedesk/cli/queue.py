@@ -1,0 +1,75 @@
+"""``casedesk queue …``: add and list queues, change who is a member."""
+
+from __future__ import annotations
+
+import typer
+
+from casedesk.cli import params
+from casedesk.cli.format import queues_table, say
+from casedesk.cli.state import CliState, console, print_json
+from casedesk.models.base import Area
+from casedesk.services.directory import queue_setup
+
+queue_app = typer.Typer(help="Queues: add, list and membership.", no_args_is_help=True)
+
+
+@queue_app.command("add")
+def queue_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    area: str = typer.Option(
+        "general", "--area", help="technical, billing, commercial or general.",
+        parser=params.choice("--area", Area),
+    ),
+    description: str | None = typer.Option(None, "--description"),
+    members: str | None = typer.Option(None, "--members", help="Comma-separated logins."),
+) -> None:
+    """Add a queue (supervisors)."""
+    state: CliState = ctx.obj
+    queue = queue_setup.add_queue(
+        state.desk(),
+        state.actor(),
+        name=name,
+        area=area,
+        description=description,
+        members=params.comma_list(members),
+    )
+    if state.json:
+        print_json(queue)
+    else:
+        say(console, f"queue {queue.name} ({queue.area}) added")
+
+
+@queue_app.command("list")
+def queue_list(ctx: typer.Context) -> None:
+    """List queues with waiting cases and members."""
+    state: CliState = ctx.obj
+    queues = queue_setup.list_queues(state.desk())
+    if state.json:
+        print_json(queues)
+    else:
+        console.print(queues_table(queues))
+
+
+@queue_app.command("members")
+def queue_members(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    add: str | None = typer.Option(None, "--add", help="Comma-separated logins to add."),
+    remove: str | None = typer.Option(None, "--remove", help="Comma-separated logins."),
+) -> None:
+    """Show a queue's members; with --add/--remove, change them (supervisors)."""
+    state: CliState = ctx.obj
+    desk = state.desk()
+    if add or remove:
+        actor = state.actor()
+        for login in params.comma_list(add):
+            queue_setup.set_membership(desk, actor, name, login, True)
+        for login in params.comma_list(remove):
+            queue_setup.set_membership(desk, actor, name, login, False)
+    queue = queue_setup.get_queue(desk, name)
+    if state.json:
+        print_json(queue)
+    else:
+        for login in queue.members:
+            say(console, login)

@@ -1,0 +1,110 @@
+"""Customers: accounts and their contacts."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, insert, or_, select
+
+from casedesk.db import read_session, write_session
+from casedesk.errors import NotFound, ValidationError
+from casedesk.models import (
+    Account,
+    Contact,
+    Tier,
+)
+from casedesk.services.context import (
+    LIKE_ESCAPE,
+    Desk,
+    contains_pattern,
+    searchable,
+    storable,
+    storable_id,
+)
+from casedesk.services.directory.addresses import check_email
+
+
+def add_account(desk: Desk, *, name: str, tier: str = "standard") -> int:
+    """Create a customer account; returns its id."""
+    if tier not in [t.value for t in Tier]:
+        raise ValidationError(f"tier {tier!r} is not one of standard, gold, vip")
+    name = storable(name.strip(), "the name", 200)
+    if not name:
+        raise ValidationError("an account needs a name")
+    with write_session(desk.engine) as session:
+        return session.execute(
+            insert(Account)
+            .values(name=name.strip(), tier=tier, created_at=desk.now())
+            .returning(Account.id)
+        ).scalar_one()
+
+
+def add_contact(
+    desk: Desk,
+    *,
+    name: str,
+    email: str | None = None,
+    phone: str | None = None,
+    account_id: int | None = None,
+    marketing_consent: bool = False,
+) -> int:
+    """Create a contact; the e-mail, when given, must be an address (quoted local parts too)."""
+    name = storable(name.strip(), "the name", 200)
+    if not name:
+        raise ValidationError("a contact needs a name")
+    email = check_email(email)
+    phone = storable((phone or "").strip(), "the phone", 40) or None
+    with write_session(desk.engine) as session:
+        if account_id is not None and session.get(
+            Account, storable_id(account_id, "account")
+        ) is None:
+            raise NotFound(f"no account {account_id}")
+        return session.execute(
+            insert(Contact)
+            .values(
+                name=name,
+                email=email,
+                phone=phone,
+                account_id=account_id,
+                marketing_consent=marketing_consent,
+                created_at=desk.now(),
+            )
+            .returning(Contact.id)
+        ).scalar_one()
+
+
+def find_contacts(desk: Desk, text: str, *, limit: int = 20) -> list[dict[str, object]]:
+    """Contacts whose name, e-mail or phone contains ``text`` (lookup as you type)."""
+    text = searchable(text).strip()
+    if not text:
+        return []
+    pattern = contains_pattern(text)
+    digits = re.sub(r"\D", "", text)
+    with read_session(desk.engine) as session:
+        conditions = [
+            Contact.name.ilike(pattern, escape=LIKE_ESCAPE),
+            Contact.email.ilike(pattern, escape=LIKE_ESCAPE),
+        ]
+        if len(digits) >= 3:
+            phone_digits = Contact.phone
+            for separator in (" ", "-", ".", "(", ")", "/"):
+                phone_digits = func.replace(phone_digits, separator, "")
+            conditions.append(phone_digits.like(f"%{digits}%"))
+        rows = session.execute(
+            select(Contact, Account.name, Account.tier)
+            .outerjoin(Account, Account.id == Contact.account_id)
+            .where(or_(*conditions))
+            .order_by(Contact.name)
+            .limit(limit)
+        ).all()
+    return [
+        {
+            "id": c.id,
+            "name": c.name,
+            "email": c.email,
+            "phone": c.phone,
+            "account": acc,
+            "tier": tier,
+        }
+        for c, acc, tier in rows
+    ]

@@ -1,0 +1,120 @@
+"""Queues and who is a member of them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from casedesk.db import read_session, write_session
+from casedesk.errors import ConflictError, ValidationError
+from casedesk.models import (
+    Agent,
+    Area,
+    Case,
+    Queue,
+    QueueMember,
+)
+from casedesk.models.cases import case_is_active
+from casedesk.services.context import (
+    Actor,
+    Desk,
+    load_agent,
+    load_queue,
+    require_supervisor,
+    storable,
+)
+from casedesk.services.queries.views import QueueView
+
+
+def add_queue(
+    desk: Desk,
+    actor: Actor,
+    *,
+    name: str,
+    area: str = "general",
+    description: str | None = None,
+    members: list[str] | None = None,
+) -> QueueView:
+    """Create a queue (supervisors)."""
+    require_supervisor(actor, "add queues")
+    name = storable(name.strip(), "the name", 100)
+    if description is not None:
+        storable(description, "the description", 500)
+    if not name:
+        raise ValidationError("a queue needs a name")
+    if area not in [a.value for a in Area]:
+        raise ValidationError(f"area {area!r} is not one of {', '.join(a.value for a in Area)}")
+    try:
+        with write_session(desk.engine) as session:
+            queue_id = session.execute(
+                insert(Queue)
+                .values(name=name, area=area, description=description, created_at=desk.now())
+                .returning(Queue.id)
+            ).scalar_one()
+            for login in members or []:
+                agent = load_agent(session, login)
+                session.execute(insert(QueueMember).values(queue_id=queue_id, agent_id=agent.id))
+    except IntegrityError:
+        raise ConflictError(f"a queue named {name!r} already exists") from None
+    return get_queue(desk, name)
+
+
+def set_membership(desk: Desk, actor: Actor, queue: str, login: str, member: bool) -> QueueView:
+    """Add an agent to a queue or remove them (supervisors)."""
+    require_supervisor(actor, "change queue membership")
+    with write_session(desk.engine) as session:
+        q = load_queue(session, queue)
+        agent = load_agent(session, login)
+        exists = session.execute(
+            select(QueueMember).where(
+                QueueMember.queue_id == q.id, QueueMember.agent_id == agent.id
+            )
+        ).first()
+        if member and not exists:
+            session.execute(insert(QueueMember).values(queue_id=q.id, agent_id=agent.id))
+        elif not member and exists:
+            session.execute(
+                QueueMember.__table__.delete().where(  # type: ignore[attr-defined]
+                    QueueMember.queue_id == q.id, QueueMember.agent_id == agent.id
+                )
+            )
+    return get_queue(desk, queue)
+
+
+def _queue_view(session, queue: Queue) -> QueueView:
+    members = (
+        session.execute(
+            select(Agent.login)
+            .join(QueueMember, QueueMember.agent_id == Agent.id)
+            .where(QueueMember.queue_id == queue.id)
+            .order_by(Agent.login)
+        )
+        .scalars()
+        .all()
+    )
+    waiting = session.execute(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.queue_id == queue.id,
+            Case.owner_id.is_(None),
+            case_is_active(),
+        )
+    ).scalar_one()
+    return QueueView(queue.id, queue.name, queue.area, queue.description, list(members), waiting)  # type: ignore[arg-type]
+
+
+def get_queue(desk: Desk, name: str) -> QueueView:
+    with read_session(desk.engine) as session:
+        return _queue_view(session, load_queue(session, name))
+
+
+def list_queues(desk: Desk, *, member: int | None = None) -> list[QueueView]:
+    """All queues, or only those ``member`` (an agent id) belongs to."""
+    with read_session(desk.engine) as session:
+        stmt = select(Queue).order_by(Queue.name)
+        if member is not None:
+            stmt = stmt.join(QueueMember, QueueMember.queue_id == Queue.id).where(
+                QueueMember.agent_id == member
+            )
+        return [_queue_view(session, q) for q in session.execute(stmt).scalars().all()]
