@@ -5,7 +5,7 @@ Run from the repository root: ``python -m bench.kb`` (``--articles``, ``--cases`
 Zipf word distribution, bulk-inserts it (the migration's triggers / generated columns index
 it), then times, in the same run, the raw FTS5 / tsvector query (plain bm25 / ts_rank over
 every match) and casedesk's ``library.search`` for two-word queries (very common words
-included) and three-letter prefixes, and ``library.guidance`` as a case opens.
+included) and three-letter prefixes, and ``guidance.guidance`` as a case opens.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from casedesk.db import make_engine, upgrade, write_session  # noqa: E402
 from casedesk.models import Article, ArticleLink, Case  # noqa: E402
 from casedesk.services.context import Desk  # noqa: E402
 from casedesk.services.directory import staff  # noqa: E402
-from casedesk.services.knowledge import library  # noqa: E402
+from casedesk.services.knowledge import guidance, library  # noqa: E402
 from casedesk.services.knowledge.folding import STOP_WORDS, fold, parse_query  # noqa: E402
 from casedesk.services.knowledge.search import fts_expression, ts_expression  # noqa: E402
 
@@ -407,7 +407,7 @@ def run(
         print(line("casedesk prefix", timed(lambda q: library.search(desk, q), work.prefixes)))
         numbers = conn.execute(select(Case.number).where(Case.status == "new")).scalars().all()
     opened = [str(n) for n in numbers[:guide_cases]]
-    print(line("guidance as a case opens", timed(lambda n: library.guidance(desk, n), opened)))
+    print(line("guidance as a case opens", timed(lambda n: guidance.guidance(desk, n), opened)))
     engine.dispose()
 
 

@@ -39,6 +39,7 @@ from casedesk.db import make_engine, read_session, upgrade  # noqa: E402
 from casedesk.models import Case, CaseEvent  # noqa: E402
 from casedesk.services import demo  # noqa: E402
 from casedesk.services.context import Desk  # noqa: E402
+from casedesk.services.queries.views import ScanReport  # noqa: E402
 from casedesk.services.sla import scanner  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -121,7 +122,7 @@ def measure(url: str, label: str, n: int) -> dict[str, float]:
     return {"first": first.seconds, "rescan": again.seconds, "tick": tick.seconds}
 
 
-def _brief(report: scanner.ScanReport) -> str:
+def _brief(report: ScanReport) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in report.counts().items() if v)
 
 

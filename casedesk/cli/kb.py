@@ -19,9 +19,9 @@ from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.errors import ValidationError
 from casedesk.plain import cell, plain
-from casedesk.services.knowledge import library
+from casedesk.services.knowledge import guidance, library
 from casedesk.services.knowledge.folding import MARK_END, MARK_START
-from casedesk.services.knowledge.library import ArticleView
+from casedesk.services.queries.views import ArticleView
 from casedesk.services.sla.policy_files import decode_text, read_text_file
 from casedesk.textsafe import one_line, visible
 
@@ -322,7 +322,7 @@ def guide(
 ) -> None:
     """Articles and solved cases that match a case."""
     state: CliState = ctx.obj
-    result = library.guidance(state.desk(), case, limit=limit)
+    result = guidance.guidance(state.desk(), case, limit=limit)
     if state.json:
         print_json(result)
         return

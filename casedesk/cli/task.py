@@ -11,8 +11,8 @@ from casedesk.cli import params
 from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.plain import cell
+from casedesk.services.queries.views import TaskView
 from casedesk.services.workflow import tasks as task_service
-from casedesk.services.workflow.tasks import TaskView
 
 app = typer.Typer(
     help="Tasks: steps on a case, or standalone, with due times.", no_args_is_help=True

@@ -27,13 +27,12 @@ from casedesk.screens.actions import CaseActions, status_bindings
 from casedesk.screens.base import error_message
 from casedesk.screens.history import HistoryModal
 from casedesk.screens.modals import TaskForm, TextPrompt
-from casedesk.services.knowledge import library
+from casedesk.services.knowledge import guidance
 from casedesk.services.numbers import case_label, parse_case_number
 from casedesk.services.queries import reads
-from casedesk.services.queries.views import CaseDetail, TimelineEntry
+from casedesk.services.queries.views import CaseDetail, TaskView, TimelineEntry
 from casedesk.services.sla.clocks import ClockState
 from casedesk.services.workflow import cases, tasks, transitions
-from casedesk.services.workflow.tasks import TaskView
 from casedesk.textsafe import one_line, visible
 from casedesk.widgets.sla import STATE_STYLE, SlaPanel, local
 
@@ -189,7 +188,7 @@ class CaseScreen(CaseActions):
 
     def _fetch_guidance(self, number: str) -> Guidance:
         """Runs in a worker: suggested articles and similar cases."""
-        found = library.guidance(self.desk, number)
+        found = guidance.guidance(self.desk, number)
         articles = [(a.label, a.title) for a in found.articles]
         similar = [
             (c.label, f"{c.title} ({c.resolution_type or c.status})") for c in found.cases

@@ -21,8 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen, error_message
 from casedesk.services.queries import board, reads
-from casedesk.services.queries.board import QueueLoad
-from casedesk.services.queries.views import CaseRow, Page
+from casedesk.services.queries.views import CaseRow, Page, QueueLoad
 from casedesk.services.workflow import transitions
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.filters import FilterBar

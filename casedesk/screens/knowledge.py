@@ -2,7 +2,7 @@
 link the article to the current case or send it to the case's customer.
 
 With a case open and nothing typed, the list shows the articles suggested for that case
-(``library.guidance``): the usual way in is ``k`` on the case screen.
+(``guidance.guidance``): the usual way in is ``k`` on the case screen.
 
 Keys: type to search (a number ``KB-42``, title words, keywords or text), Down/Enter to the
 results, ctrl+l link to the current case, ctrl+s send to the customer, ``/`` back to the
@@ -24,11 +24,16 @@ from textual.widgets.option_list import Option
 
 from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen
-from casedesk.services.knowledge import library
+from casedesk.services.knowledge import guidance, library
 from casedesk.services.knowledge.folding import MARK_END, MARK_START
-from casedesk.services.knowledge.library import ArticleHit, ArticleView, Guidance, GuidanceArticle
 from casedesk.services.queries import reads
-from casedesk.services.queries.views import CaseDetail
+from casedesk.services.queries.views import (
+    ArticleHit,
+    ArticleView,
+    CaseDetail,
+    Guidance,
+    GuidanceArticle,
+)
 from casedesk.textsafe import one_line, visible
 
 DEBOUNCE = 0.2
@@ -95,7 +100,7 @@ class KnowledgeScreen(DeskScreen):
         self.case = case
         self._show_case_line()
         if not self.query_one("#kb-search", Input).value.strip():
-            self.load("kb-guidance", library.guidance, self.desk, case.label,
+            self.load("kb-guidance", guidance.guidance, self.desk, case.label,
                       then=self._show_guidance)
 
     def _show_guidance(self, guidance: Guidance) -> None:

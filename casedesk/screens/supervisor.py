@@ -21,8 +21,7 @@ from casedesk.screens.base import DeskScreen
 from casedesk.screens.inbox import PAGE, count_text
 from casedesk.screens.modals import ChoicePrompt
 from casedesk.services.queries import board, reads
-from casedesk.services.queries.board import AgentLoad, QueueLoad
-from casedesk.services.queries.views import CaseRow, Page
+from casedesk.services.queries.views import AgentLoad, CaseRow, Page, QueueLoad
 from casedesk.services.workflow import transitions
 from casedesk.widgets.case_table import CaseTable
 

@@ -18,7 +18,7 @@ from casedesk.errors import (
 )
 from casedesk.models import ArticleLink, Case, CaseEvent, Interaction
 from casedesk.services.directory import customers
-from casedesk.services.knowledge import folding, library, search
+from casedesk.services.knowledge import folding, guidance, library, search
 from casedesk.services.knowledge.folding import (
     FOLD_LETTERS_FROM,
     FOLD_PUNCTUATION,
@@ -27,8 +27,8 @@ from casedesk.services.knowledge.folding import (
     snippet,
     tokens,
 )
-from casedesk.services.knowledge.library import ArticleView
 from casedesk.services.queries import reads
+from casedesk.services.queries.views import ArticleView
 from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
 
@@ -368,7 +368,7 @@ def test_guidance_suggests_the_article_that_solved_a_similar_case(world: World) 
         title="Sin conexión desde el corte de luz",
         description="El router no sincroniza y la luz LOS está roja.",
     )
-    guide = library.guidance(world.desk, new.number, limit=3)
+    guide = guidance.guidance(world.desk, new.number, limit=3)
     assert guide.case == new.label and "sincroniza" in guide.terms
     assert [c.label for c in guide.cases][:1] == [case_label_of(solved)]
     assert guide.cases[0].articles == [fix.label]
@@ -390,7 +390,7 @@ def test_only_solved_cases_guide_and_the_index_follows_them(world: World) -> Non
     new = cases.create_case(world.desk, world.ana, title="El contestador no graba")
 
     def similar() -> list[str]:
-        return [c.label for c in library.guidance(world.desk, new.number).cases]
+        return [c.label for c in guidance.guidance(world.desk, new.number).cases]
 
     assert similar() == []  # open cases are not suggested (nor indexed)
     transitions.start(world.desk, world.ana, old.number)
@@ -411,7 +411,7 @@ def test_only_solved_cases_guide_and_the_index_follows_them(world: World) -> Non
 def test_guidance_for_a_case_with_no_words(world: World) -> None:
     published(world, "Algo")
     c = cases.create_case(world.desk, world.ana, title="de la")
-    guide = library.guidance(world.desk, c.number)
+    guide = guidance.guidance(world.desk, c.number)
     assert guide.articles == [] and guide.cases == [] and guide.terms == []
 
 

@@ -16,9 +16,10 @@ from casedesk.errors import InvalidTransition, PermissionDenied, ValidationError
 from casedesk.models import Case, CaseEvent, Task
 from casedesk.services import demo
 from casedesk.services.queries import reads
+from casedesk.services.queries.views import ScanReport
 from casedesk.services.sla.clocks import ClockFacts, ClockState, Flag, TaskFlag
 from casedesk.services.sla.explanations import clock_states, explain, targets_by_name
-from casedesk.services.sla.scanner import ScanReport, run_periodically, scan
+from casedesk.services.sla.scanner import run_periodically, scan
 from casedesk.services.workflow import cases, interactions, tasks, transitions
 from tests.conftest import T0, World
 from tests.services.test_sla_lifecycle import at, events, row, sla_setup, utc

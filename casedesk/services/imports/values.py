@@ -234,10 +234,6 @@ def word_list(value: Any) -> list[str]:
     return sorted({as_text(i).strip() for i in items if as_text(i).strip()})
 
 
-def text_value(value: Any) -> str:
-    return as_text(value)
-
-
 def datetime_parser(zone: tzinfo, *, dayfirst: bool = True) -> Callable[[Any], datetime]:
     """A parser for instants; naive values are wall-clock times in ``zone``."""
 

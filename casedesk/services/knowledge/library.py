@@ -10,7 +10,8 @@ Rules:
 * Linking an article to a case as "used" is idempotent; sending it to the customer is an
   outbound e-mail on the case (which meets the SLA response), a "sent" link with the
   contact, and one more use — all in one transaction. ``used_count`` counts the links.
-* Search (:func:`search`) and guidance (:func:`guidance`) are described in
+* Search (:func:`search`) and guidance (:mod:`casedesk.services.knowledge.guidance`) are
+  described in
   :mod:`casedesk.services.knowledge.folding` (text rules) and
   :mod:`casedesk.services.knowledge.search` (ranking on each database).
 """
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
 from typing import Any
@@ -49,9 +49,6 @@ from casedesk.services.context import (
     storable_id,
 )
 from casedesk.services.knowledge.folding import (
-    MARK_END,
-    MARK_START,
-    content_terms,
     parse_query,
     snippet,
 )
@@ -63,28 +60,23 @@ from casedesk.services.numbers import (
     parse_article_number,
     shown_number,
 )
-from casedesk.services.queries.views import InteractionView, JsonMixin
+from casedesk.services.queries.views import (
+    ArticleHit,
+    ArticleLinkView,
+    ArticleView,
+    InteractionView,
+    ReindexReport,
+)
 from casedesk.services.workflow.cases import require_work_on
 from casedesk.services.workflow.changes import record_event
 from casedesk.services.workflow.interactions import log_interaction
 
 __all__ = [
-    "MARK_END",
-    "MARK_START",
-    "ArticleHit",
-    "ArticleLinkView",
-    "ArticleView",
-    "Guidance",
-    "GuidanceArticle",
-    "ReindexReport",
-    "SimilarCase",
     "add_article",
-    "article_label",
     "delete_article",
     "draft_from_case",
     "edit_article",
     "get_article",
-    "guidance",
     "link_case",
     "publish",
     "reindex",
@@ -97,111 +89,6 @@ __all__ = [
 PUBLISHED = (ArticleStatus.published.value,)
 #: Case statuses whose solutions guide agents.
 SOLVED = (Status.resolved.value, Status.closed.value)
-#: Reciprocal-rank-fusion constant for guidance (small: the lists are short).
-RRF_K = 10
-#: How many similar cases are looked at for the articles that solved them.
-SIMILAR_CASES = 20
-
-
-# --- read models ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ArticleLinkView(JsonMixin):
-    """An article used on a case, or sent to its customer."""
-
-    kind: str
-    case: str
-    case_title: str
-    agent: str | None
-    contact: str | None
-    at: datetime
-
-
-@dataclass(frozen=True)
-class ArticleView(JsonMixin):
-    """An article with its Markdown body and its latest links."""
-
-    id: int
-    number: int
-    label: str
-    title: str
-    keywords: str
-    body: str
-    status: str
-    author: str | None
-    author_name: str | None
-    source_case: str | None
-    created_at: datetime
-    updated_at: datetime
-    used_count: int
-    version: int
-    external_id: str | None
-    links: list[ArticleLinkView] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ArticleHit(JsonMixin):
-    """One search result. ``snippet``: a line of the body, matches between MARK_START and
-    MARK_END (``[b]``…``[/b]``)."""
-
-    id: int
-    number: int
-    label: str
-    title: str
-    keywords: str
-    status: str
-    snippet: str
-    score: float
-    used_count: int
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class GuidanceArticle(JsonMixin):
-    """A published article suggested for a case, and why."""
-
-    id: int
-    number: int
-    label: str
-    title: str
-    snippet: str
-    score: float
-    used_count: int
-    reasons: list[str]
-
-
-@dataclass(frozen=True)
-class SimilarCase(JsonMixin):
-    """A resolved or closed case like the one at hand, with what solved it."""
-
-    id: int
-    number: int
-    label: str
-    title: str
-    status: str
-    resolution_type: str | None
-    resolution_notes: str | None
-    score: float
-    articles: list[str]
-
-
-@dataclass(frozen=True)
-class Guidance(JsonMixin):
-    """What to read while a case is open: articles, and similar solved cases."""
-
-    case: str
-    terms: list[str]
-    articles: list[GuidanceArticle]
-    cases: list[SimilarCase]
-
-
-@dataclass(frozen=True)
-class ReindexReport(JsonMixin):
-    backend: str
-    articles: int
-    cases: int
-    seconds: float
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -517,7 +404,7 @@ def search(
             first = {i for i, _ in scored}
             scored += [(r.id, r.score) for r in ranked if r.id not in first]
         scored = scored[:limit]
-        rows = _articles_by_id(session, [i for i, _ in scored])
+        rows = articles_by_id(session, [i for i, _ in scored])
         return [
             ArticleHit(
                 id=a.id,  # type: ignore[arg-type]
@@ -536,7 +423,7 @@ def search(
         ]
 
 
-def _articles_by_id(session: Session, ids: list[int]) -> dict[int, Article]:
+def articles_by_id(session: Session, ids: list[int]) -> dict[int, Article]:
     if not ids:
         return {}
     return {
@@ -714,92 +601,6 @@ def draft_from_case(desk: Desk, actor: Actor, case_number: str | int) -> Article
             data={"article": article_label(number), "link": "used"},
         )
         return _view(session, article_id)
-
-
-# --- guidance ---------------------------------------------------------------------------
-
-
-def guidance(desk: Desk, case_number: str | int, limit: int = 5) -> Guidance:
-    """The published articles and solved cases most like a case, as it opens.
-
-    The case's title and description give the words (stop words out, the rarest first);
-    similar resolved/closed cases are ranked on their title, description and resolution
-    notes. Articles come from two lists fused by reciprocal rank: articles matching the
-    words, and articles used on or sent from those similar cases.
-    """
-    with read_session(desk.engine) as session:
-        index = index_for(session)
-        index.prepare(session)
-        case = load_case(session, case_number)
-        words = content_terms(f"{case.title}\n{case.description or ''}")
-        case_terms = index.telling_terms(session, "case", words)
-        article_terms = index.telling_terms(session, "article", words)
-        similar = index.similar_cases(session, case_terms, SOLVED, case.id, SIMILAR_CASES)
-        by_text = index.similar_articles(session, article_terms, PUBLISHED, 2 * limit)
-        case_rows = {
-            c.id: c
-            for c in session.execute(
-                select(Case).where(Case.id.in_([r.id for r in similar]))
-            ).scalars()
-        }
-        used: dict[int, list[int]] = {}
-        if similar:
-            for article_id, case_id in session.execute(
-                select(ArticleLink.article_id, ArticleLink.case_id)
-                .join(Article, Article.id == ArticleLink.article_id)
-                .where(
-                    ArticleLink.case_id.in_([r.id for r in similar]),
-                    Article.status.in_(PUBLISHED),
-                )
-                .distinct()
-            ).all():
-                used.setdefault(case_id, []).append(article_id)
-        scores: dict[int, float] = {}
-        reasons: dict[int, list[str]] = {}
-        for rank, ranked in enumerate(by_text, 1):
-            scores[ranked.id] = scores.get(ranked.id, 0.0) + 1 / (RRF_K + rank)
-            reasons.setdefault(ranked.id, []).append("matches the case's words")
-        for rank, ranked in enumerate(similar, 1):
-            for article_id in used.get(ranked.id, []):
-                scores[article_id] = scores.get(article_id, 0.0) + 1 / (RRF_K + rank)
-                note = f"used on {case_label(case_rows[ranked.id].number)}"
-                reasons.setdefault(article_id, []).append(note)
-        best = sorted(scores, key=lambda i: (-scores[i], -i))[:limit]
-        articles = _articles_by_id(session, best + [a for ids in used.values() for a in ids])
-        labels = {i: article_label(a.number) for i, a in articles.items()}
-        return Guidance(
-            case=case_label(case.number),
-            terms=sorted(set(case_terms) | set(article_terms), key=words.index),
-            articles=[
-                GuidanceArticle(
-                    id=i,
-                    number=articles[i].number,
-                    label=labels[i],
-                    title=articles[i].title,
-                    snippet=snippet(articles[i].body, article_terms),
-                    score=round(scores[i], 6),
-                    used_count=articles[i].used_count,
-                    reasons=reasons[i],
-                )
-                for i in best
-                if i in articles
-            ],
-            cases=[
-                SimilarCase(
-                    id=r.id,
-                    number=case_rows[r.id].number,
-                    label=case_label(case_rows[r.id].number),
-                    title=case_rows[r.id].title,
-                    status=case_rows[r.id].status,
-                    resolution_type=case_rows[r.id].resolution_type,
-                    resolution_notes=case_rows[r.id].resolution_notes,
-                    score=r.score,
-                    articles=[labels[a] for a in used.get(r.id, []) if a in labels],
-                )
-                for r in similar[:limit]
-                if r.id in case_rows
-            ],
-        )
 
 
 # --- maintenance ------------------------------------------------------------------------

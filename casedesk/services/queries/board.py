@@ -17,7 +17,6 @@ Warning means: a running deadline's warning time has passed but the deadline has
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,63 +27,12 @@ from casedesk.models import Agent, Case, Queue, QueueMember
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import Desk, load_agent
 from casedesk.services.queries import reads
-from casedesk.services.queries.views import CaseRow, JsonMixin
+from casedesk.services.queries.views import AgentLoad, CaseRow, QueueLoad, WarnTimes
 from casedesk.services.sla import clocks
 from casedesk.services.sla.clocks import Flag
 
 #: How many waiting cases ``new`` and ``warning`` look at per queue.
 SAMPLE = 10_000
-
-
-
-@dataclass(frozen=True)
-class QueueLoad(JsonMixin):
-    """One queue's load and SLA health."""
-
-    id: int
-    name: str
-    area: str
-    waiting: int
-    new: int
-    new_capped: bool
-    warning: int
-    warning_capped: bool
-    breached: int
-    members: int
-    available: int
-
-
-@dataclass(frozen=True)
-class AgentLoad(JsonMixin):
-    """One agent's availability and WIP against capacity."""
-
-    id: int
-    login: str
-    name: str
-    role: str
-    status: str
-    active: bool
-    capacity: int
-    wip: int
-    breached: int
-    queues: list[str]
-
-    @property
-    def load_percent(self) -> int:
-        return round(100 * self.wip / self.capacity) if self.capacity else 0
-
-
-@dataclass(frozen=True)
-class WarnTimes(JsonMixin):
-    """The warning times of a case's clocks (lists carry only the deadlines)."""
-
-    first_response: datetime | None
-    next_response: datetime | None
-    resolution: datetime | None
-
-    def nearest(self) -> datetime | None:
-        times = [t for t in (self.first_response, self.next_response, self.resolution) if t]
-        return min(times) if times else None
 
 
 def _warning_condition(now: datetime) -> Any:

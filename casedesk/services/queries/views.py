@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from casedesk.services.numbers import case_label
+from casedesk.services.sla.clocks import CLOCKS
 
 
 def _iso(value: Any) -> Any:
@@ -171,3 +172,276 @@ class CustomerHistory(JsonMixin):
 
 def label_of(number: int | None) -> str | None:
     return case_label(number) if number is not None else None
+
+
+# --- knowledge base -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleLinkView(JsonMixin):
+    """An article used on a case, or sent to its customer."""
+
+    kind: str
+    case: str
+    case_title: str
+    agent: str | None
+    contact: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ArticleView(JsonMixin):
+    """An article with its Markdown body and its latest links."""
+
+    id: int
+    number: int
+    label: str
+    title: str
+    keywords: str
+    body: str
+    status: str
+    author: str | None
+    author_name: str | None
+    source_case: str | None
+    created_at: datetime
+    updated_at: datetime
+    used_count: int
+    version: int
+    external_id: str | None
+    links: list[ArticleLinkView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ArticleHit(JsonMixin):
+    """One search result. ``snippet``: a line of the body, matches between MARK_START and
+    MARK_END (``[b]``…``[/b]``)."""
+
+    id: int
+    number: int
+    label: str
+    title: str
+    keywords: str
+    status: str
+    snippet: str
+    score: float
+    used_count: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class GuidanceArticle(JsonMixin):
+    """A published article suggested for a case, and why."""
+
+    id: int
+    number: int
+    label: str
+    title: str
+    snippet: str
+    score: float
+    used_count: int
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class SimilarCase(JsonMixin):
+    """A resolved or closed case like the one at hand, with what solved it."""
+
+    id: int
+    number: int
+    label: str
+    title: str
+    status: str
+    resolution_type: str | None
+    resolution_notes: str | None
+    score: float
+    articles: list[str]
+
+
+@dataclass(frozen=True)
+class Guidance(JsonMixin):
+    """What to read while a case is open: articles, and similar solved cases."""
+
+    case: str
+    terms: list[str]
+    articles: list[GuidanceArticle]
+    cases: list[SimilarCase]
+
+
+@dataclass(frozen=True)
+class ReindexReport(JsonMixin):
+    backend: str
+    articles: int
+    cases: int
+    seconds: float
+
+
+# --- supervisor board ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueLoad(JsonMixin):
+    """One queue's load and SLA health."""
+
+    id: int
+    name: str
+    area: str
+    waiting: int
+    new: int
+    new_capped: bool
+    warning: int
+    warning_capped: bool
+    breached: int
+    members: int
+    available: int
+
+
+@dataclass(frozen=True)
+class AgentLoad(JsonMixin):
+    """One agent's availability and WIP against capacity."""
+
+    id: int
+    login: str
+    name: str
+    role: str
+    status: str
+    active: bool
+    capacity: int
+    wip: int
+    breached: int
+    queues: list[str]
+
+    @property
+    def load_percent(self) -> int:
+        return round(100 * self.wip / self.capacity) if self.capacity else 0
+
+
+@dataclass(frozen=True)
+class WarnTimes(JsonMixin):
+    """The warning times of a case's clocks (lists carry only the deadlines)."""
+
+    first_response: datetime | None
+    next_response: datetime | None
+    resolution: datetime | None
+
+    def nearest(self) -> datetime | None:
+        times = [t for t in (self.first_response, self.next_response, self.resolution) if t]
+        return min(times) if times else None
+
+
+# --- sla explanations ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockLine(JsonMixin):
+    kind: str
+    state: str | None
+    due: datetime | None
+    left_seconds: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Explanation(JsonMixin):
+    """Every clock of one case in words, and the one sentence that matters most."""
+
+    case: str
+    status: str
+    policy: str | None
+    calendar: str | None
+    timezone: str
+    clocks: list[ClockLine]
+    sentence: str
+
+
+# --- sla policies and calendars -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyView(JsonMixin):
+    name: str
+    position: int
+    active: bool
+    match: dict[str, Any]
+    calendar: str | None
+    first_response: str
+    next_response: str
+    resolution: str
+    inactivity: str
+    warning_percent: int
+    autoclose: str
+    escalation: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CalendarView(JsonMixin):
+    name: str
+    timezone: str
+    hours: dict[str, Any]
+    holidays: list[str]
+    recurring: list[list[int]]
+    country: str | None
+    subdivision: str | None
+
+
+# --- sla scan -----------------------------------------------------------------
+
+
+@dataclass
+class ScanReport(JsonMixin):
+    """What one scan recorded, by kind. All zero when there was nothing to do."""
+
+    at: datetime
+    warnings: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLOCKS, 0))
+    breaches: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLOCKS, 0))
+    task_warnings: int = 0
+    task_breaches: int = 0
+    inactive: int = 0
+    inactive_tasks: int = 0
+    escalated: int = 0
+    autoclosed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        """Everything recorded or changed."""
+        return (
+            sum(self.warnings.values())
+            + sum(self.breaches.values())
+            + self.task_warnings
+            + self.task_breaches
+            + self.inactive
+            + self.inactive_tasks
+            + self.escalated
+            + self.autoclosed
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Flat counts, e.g. ``{"resolution_breach": 3, …, "autoclosed": 1}``."""
+        flat = {f"{k}_warning": v for k, v in self.warnings.items()}
+        flat |= {f"{k}_breach": v for k, v in self.breaches.items()}
+        flat |= {
+            "task_warning": self.task_warnings,
+            "task_breach": self.task_breaches,
+            "inactive": self.inactive,
+            "inactive_task": self.inactive_tasks,
+            "escalated": self.escalated,
+            "autoclosed": self.autoclosed,
+        }
+        return flat
+
+
+# --- tasks --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskView(JsonMixin):
+    id: int
+    case: str | None
+    title: str
+    description: str
+    assignee: str | None
+    status: str
+    state: str | None
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None

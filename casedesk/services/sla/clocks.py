@@ -50,6 +50,9 @@ from casedesk.models import (
 )
 from casedesk.services.sla.calendar import BusinessCalendar
 
+#: The three clocks of a case, in the order people read them.
+CLOCKS = ("first_response", "next_response", "resolution")
+
 #: Until a list has fetched a case's warning time, the row shows ``warning`` once this
 #: share of the span from creation to its nearest deadline has gone (the default threshold).
 LIST_WARNING_SHARE = 0.8

@@ -29,7 +29,7 @@ from casedesk.durations import hours_minutes
 from casedesk.models import BusinessCalendarRow, SlaPolicy
 from casedesk.services.context import Desk, load_case
 from casedesk.services.numbers import case_label
-from casedesk.services.queries.views import JsonMixin
+from casedesk.services.queries.views import ClockLine, Explanation
 from casedesk.services.sla import clocks
 from casedesk.services.sla.clocks import ClockState, Flag, PolicyTargets
 
@@ -55,28 +55,6 @@ class ClockInfo:
     left: timedelta | None = None
     #: When the clock stopped: met, answered, resolved (None while running).
     stopped_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ClockLine(JsonMixin):
-    kind: str
-    state: str | None
-    due: datetime | None
-    left_seconds: int | None
-    text: str
-
-
-@dataclass(frozen=True)
-class Explanation(JsonMixin):
-    """Every clock of one case in words, and the one sentence that matters most."""
-
-    case: str
-    status: str
-    policy: str | None
-    calendar: str | None
-    timezone: str
-    clocks: list[ClockLine]
-    sentence: str
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from casedesk.durations import policy_target
 from casedesk.errors import ValidationError
 from casedesk.models import Agent, BusinessCalendarRow, SlaPolicy
 from casedesk.services.context import Actor, Desk, require_supervisor
-from casedesk.services.queries.views import JsonMixin
+from casedesk.services.queries.views import CalendarView, PolicyView
 from casedesk.services.sla.calendar import BusinessCalendar
 
 DATA_DIR = Path(__file__).resolve().parents[3] / "data"
@@ -247,33 +246,6 @@ def load_defaults(desk: Desk) -> dict[str, int]:
     a = _load(desk, DATA_DIR / "calendars.toml")
     b = _load(desk, DATA_DIR / "sla_policies.toml")
     return {"calendars": a["calendars"], "policies": b["policies"]}
-
-
-@dataclass(frozen=True)
-class PolicyView(JsonMixin):
-    name: str
-    position: int
-    active: bool
-    match: dict[str, Any]
-    calendar: str | None
-    first_response: str
-    next_response: str
-    resolution: str
-    inactivity: str
-    warning_percent: int
-    autoclose: str
-    escalation: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class CalendarView(JsonMixin):
-    name: str
-    timezone: str
-    hours: dict[str, Any]
-    holidays: list[str]
-    recurring: list[list[int]]
-    country: str | None
-    subdivision: str | None
 
 
 def _fmt(minutes: int | None) -> str:

@@ -41,7 +41,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -67,12 +66,11 @@ from casedesk.db import write_session
 from casedesk.models import Case, Queue, SlaPolicy, Task
 from casedesk.models.base import UTCDateTime
 from casedesk.services.context import Desk
-from casedesk.services.queries.views import JsonMixin
+from casedesk.services.queries.views import ScanReport
 from casedesk.services.sla import clocks
 
 log = logging.getLogger(__name__)
 
-CLOCKS = ("first_response", "next_response", "resolution")
 _CASE: Table = Case.__table__  # type: ignore[attr-defined]
 _TASK: Table = Task.__table__  # type: ignore[attr-defined]
 _PRIORITY_UP = {"low": "medium", "medium": "high", "high": "high"}
@@ -85,59 +83,15 @@ _RETRY_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failur
 T = TypeVar("T")
 
 
-@dataclass
-class ScanReport(JsonMixin):
-    """What one scan recorded, by kind. All zero when there was nothing to do."""
-
-    at: datetime
-    warnings: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLOCKS, 0))
-    breaches: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLOCKS, 0))
-    task_warnings: int = 0
-    task_breaches: int = 0
-    inactive: int = 0
-    inactive_tasks: int = 0
-    escalated: int = 0
-    autoclosed: int = 0
-    seconds: float = 0.0
-
-    @property
-    def total(self) -> int:
-        """Everything recorded or changed."""
-        return (
-            sum(self.warnings.values())
-            + sum(self.breaches.values())
-            + self.task_warnings
-            + self.task_breaches
-            + self.inactive
-            + self.inactive_tasks
-            + self.escalated
-            + self.autoclosed
-        )
-
-    def counts(self) -> dict[str, int]:
-        """Flat counts, e.g. ``{"resolution_breach": 3, …, "autoclosed": 1}``."""
-        flat = {f"{k}_warning": v for k, v in self.warnings.items()}
-        flat |= {f"{k}_breach": v for k, v in self.breaches.items()}
-        flat |= {
-            "task_warning": self.task_warnings,
-            "task_breach": self.task_breaches,
-            "inactive": self.inactive,
-            "inactive_task": self.inactive_tasks,
-            "escalated": self.escalated,
-            "autoclosed": self.autoclosed,
-        }
-        return flat
-
-
 def scan(desk: Desk, now: datetime | None = None, *, chunk: int = CHUNK) -> ScanReport:
     """Run every SLA step once at ``now`` (the desk's clock by default)."""
     now = now or desk.now()
     started = time.perf_counter()
     report = ScanReport(at=now)
-    for clock in CLOCKS:
+    for clock in clocks.CLOCKS:
         n = _drain(desk, lambda s, c=clock: _breach_chunk(s, c, now, chunk, report))
         report.breaches[clock] = n
-    for clock in CLOCKS:
+    for clock in clocks.CLOCKS:
         n = _drain(desk, lambda s, c=clock: _warning_chunk(s, c, now, chunk))
         report.warnings[clock] = n
         _retrying(desk, lambda s, c=clock: _tidy_warn(s, c, now))

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,7 +36,7 @@ from casedesk.services.context import (
     storable_id,
 )
 from casedesk.services.numbers import case_label
-from casedesk.services.queries.views import JsonMixin
+from casedesk.services.queries.views import TaskView
 from casedesk.services.sla import clocks
 from casedesk.services.sla.clocks import ClockState, TaskFlag
 from casedesk.services.sla.policy_files import parse_duration
@@ -47,20 +46,6 @@ from casedesk.services.workflow.changes import apply_change, record_event
 #: ``due_at`` wall time (computing warnings over centuries of calendar would take minutes).
 MAX_DUE_IN = timedelta(days=366)
 MAX_DUE_AHEAD = timedelta(days=3653)
-
-
-@dataclass(frozen=True)
-class TaskView(JsonMixin):
-    id: int
-    case: str | None
-    title: str
-    description: str
-    assignee: str | None
-    status: str
-    state: str | None
-    created_at: datetime
-    due_at: datetime | None
-    completed_at: datetime | None
 
 
 def task_state(task: Any, now: datetime) -> ClockState | None:

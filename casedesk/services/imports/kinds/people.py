@@ -128,7 +128,7 @@ class Agents(Kind):
         if "queues" in p.fields:
             p.links = _named_ids(p.fields["queues"], ctx.cache["queues"], "queues", "queue")
 
-    # --- the role order (as ``agent add`` and ``directory.set_agent_role`` keep it) ---------
+    # --- the role order (as ``agent add`` and ``staff.set_agent_role`` keep it) ---------
     def existing(self, session: Session, keys: list[str], cols: tuple[str, ...]) -> dict:
         """As the base class, and always the current role and active flag (the rules)."""
         return super().existing(session, keys, tuple(dict.fromkeys((*cols, "role", "active"))))
