@@ -120,7 +120,7 @@ async def test_a_refused_resolve_keeps_the_typed_notes_and_can_be_retried(
             raise StaleVersion(f"{case.label} was changed by Luis Romero: reload it")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(actions_module.workflow, "resolve", resolve)
+    monkeypatch.setattr(actions_module.transitions, "resolve", resolve)
     app = make_app(tui_world, "ana")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -223,7 +223,7 @@ async def test_a_slow_status_change_says_so_on_the_status_line(
         released.wait(10)  # in the worker thread: a write held up until the test says
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(actions_module.workflow, "start", slow)
+    monkeypatch.setattr(actions_module.transitions, "start", slow)
     app = make_app(tui_world, "ana")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

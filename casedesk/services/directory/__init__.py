@@ -1,9 +1,9 @@
 """The directory: who works at the desk and who the customers are.
 
-* ``agents`` — agents, their roles (only admins make admins; one admin always stays),
+* ``staff`` — agents, their roles (only admins make admins; one admin always stays),
   status and capacity.
-* ``queues`` — queues and membership.
-* ``contacts`` — customer accounts and their contacts.
+* ``queue_setup`` — queues and membership.
+* ``customers`` — customer accounts and their contacts.
 * ``addresses`` — e-mail address rules.
 
 May import the models, ``casedesk.db``, ``services.context`` and ``services.queries.views``.

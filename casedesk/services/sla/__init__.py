@@ -5,9 +5,10 @@
   change does to them (``status_values``); the list warning threshold.
 * ``scanner`` — the periodic scan that records warnings and breaches.
 * ``explanations`` — each clock in words (``casedesk sla explain``, the case screen).
-* ``policies`` — SLA policies and business calendars as data files (TOML / YAML).
+* ``policy_files`` — SLA policies and business calendars as data files (TOML / YAML).
 
-May import the models, ``casedesk.db``, ``services.context``, ``services.queries.views``
-and pure helpers (``casedesk.durations``); ``scanner`` also records events through
-``services.workflow.changes``. Never the UI or the CLI.
+May import the models, ``casedesk.db``, ``services.context``, ``services.numbers``, the
+read models (``services.queries.views``) and pure helpers (``casedesk.durations``). Never
+the workflow, the other reads, the UI or the CLI: the workflow calls the SLA, not the
+other way round.
 """
