@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -23,6 +24,7 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Select
 from textual.widgets.option_list import Option
 
 from casedesk.plain import cell
+from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import CaseForm, ContactForm, TextPrompt
 from casedesk.services import board, cases, directory, interactions, queries
@@ -126,7 +128,7 @@ class InteractionLogScreen(DeskScreen):
         self.query_one("#log-timer", CallTimer).tick()
         self._show_case_line()
         self.query_one("#log-contact-search", Input).focus()
-        self.load("queue-names", board.queue_names, self.desk, then=self._set_queues)
+        self.load("queue-names", partial(board.queue_names, self.desk), then=self._set_queues)
 
     def _set_queues(self, names: list[str]) -> None:
         self.queue_names = names
@@ -137,10 +139,7 @@ class InteractionLogScreen(DeskScreen):
         since = datetime.combine(self.now().astimezone(self.tz()).date(), time(0), self.tz())
         self.load(
             "log-today",
-            queries.interactions_today,
-            self.desk,
-            self.actor.id,
-            since,
+            partial(queries.interactions_today, self.desk, self.actor.id, since),
             then=self._show_today,
         )
         if self.contact is not None:
@@ -165,9 +164,7 @@ class InteractionLogScreen(DeskScreen):
         view = self.query_one(CustomerHistoryView)
         self.load(
             "log-history",
-            queries.customer_history,
-            self.desk,
-            int(self.contact["id"]),
+            partial(queries.customer_history, self.desk, int(self.contact["id"])),
             then=self._show_history,
             busy=view if view.history is None else None,
         )
@@ -197,7 +194,8 @@ class InteractionLogScreen(DeskScreen):
             self._show_matches([])
             return
         self.load(
-            "log-contacts", directory.find_contacts, self.desk, text, limit=8,
+            "log-contacts",
+            partial(directory.find_contacts, self.desk, text, limit=8),
             then=self._show_matches,
         )
 
@@ -291,8 +289,8 @@ class InteractionLogScreen(DeskScreen):
         timer = self.query_one("#log-timer", CallTimer)
         duration_input = self.query_one("#log-duration", Input)
         if timer.running:
-            seconds = timer.stop()
-            duration_input.value = f"{seconds // 60}:{seconds % 60:02d}"
+            timed = timer.stop()
+            duration_input.value = f"{timed // 60}:{timed % 60:02d}"
         seconds = parse_mm_ss(duration_input.value)
         if seconds is None:
             self.app.notify("duration: mm:ss or minutes", severity="error")
@@ -320,11 +318,7 @@ class InteractionLogScreen(DeskScreen):
             return
         case = self.attach_case
         self.operate(
-            interactions.log_interaction,
-            self.desk,
-            self.actor,
-            case=case,
-            **values,
+            partial(interactions.log_interaction, self.desk, self.actor, case=case, **values),
             done=lambda i: "interaction saved" + (f" on {i.case}" if i.case else ""),
             then=lambda i: self.action_reset(),
         )
@@ -366,7 +360,7 @@ class InteractionLogScreen(DeskScreen):
 
     def _case_opened(self, case: CaseDetail) -> None:
         self.action_reset()
-        self.app.open_case(case.label)
+        self.post_message(messages.OpenCase(case.label))
 
     def action_save_attach(self) -> None:
         """Save the interaction onto an existing case (asked by number; the prompt stays
@@ -420,6 +414,11 @@ class InteractionLogScreen(DeskScreen):
         self.query_one(CustomerHistoryView).show(None)
         self._show_case_line()
         self.query_one("#log-contact-search", Input).focus()
+
+    @on(messages.PrepareLog)
+    def _prepare(self, event: messages.PrepareLog) -> None:
+        """The app switched here to log on a case (once the screen is drawn)."""
+        self.call_after_refresh(self.prepare_for_case, event.case)
 
     def prepare_for_case(self, case: CaseDetail) -> None:
         """Log on ``case``: its customer selected, saved onto it with ctrl+s."""

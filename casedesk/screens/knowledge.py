@@ -11,6 +11,7 @@ search box.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -23,6 +24,7 @@ from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from casedesk.plain import cell
+from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
 from casedesk.services import knowledge, queries
 from casedesk.services.knowledge import (
@@ -89,19 +91,22 @@ class KnowledgeScreen(DeskScreen):
             self._load_case()
 
     def _load_case(self) -> None:
-        number = self.app.current_case
+        number = self.workstation.current_case
         if number is None:
             self.case = None
             self._show_case_line()
             return
-        self.load("kb-case", queries.get_case, self.desk, number, then=self._set_case)
+        self.load("kb-case", partial(queries.get_case, self.desk, number), then=self._set_case)
 
     def _set_case(self, case: CaseDetail) -> None:
         self.case = case
         self._show_case_line()
         if not self.query_one("#kb-search", Input).value.strip():
-            self.load("kb-guidance", knowledge.guidance, self.desk, case.label,
-                      then=self._show_guidance)
+            self.load(
+                "kb-guidance",
+                partial(knowledge.guidance, self.desk, case.label),
+                then=self._show_guidance,
+            )
 
     def _show_guidance(self, guidance: Guidance) -> None:
         if self.case is None or guidance.case != self.case.label:
@@ -146,10 +151,7 @@ class KnowledgeScreen(DeskScreen):
             return
         self.load(
             "kb-search",
-            knowledge.search,
-            self.desk,
-            text,
-            limit=50,
+            partial(knowledge.search, self.desk, text, limit=50),
             then=self._show_results,
             busy=self.query_one("#kb-results", OptionList) if not self.results else None,
         )
@@ -189,9 +191,18 @@ class KnowledgeScreen(DeskScreen):
         if event.option.id:
             self.show_article(event.option.id)
 
+    @on(messages.PreviewArticle)
+    def _preview_asked(self, event: messages.PreviewArticle) -> None:
+        """The app switched here to show an article (once the screen is drawn)."""
+        self.call_after_refresh(self.show_article, event.label)
+
     def show_article(self, label: str) -> None:
         """Preview an article (Markdown)."""
-        self.load("kb-article", knowledge.get_article, self.desk, label, then=self._preview)
+        self.load(
+            "kb-article",
+            partial(knowledge.get_article, self.desk, label),
+            then=self._preview,
+        )
 
     def _preview(self, article: ArticleView) -> None:
         """The article as Markdown: its text is never Textual markup (Markdown's inline text
@@ -236,7 +247,7 @@ class KnowledgeScreen(DeskScreen):
             return
         article, case = ready
         self.operate(
-            knowledge.link_case, self.desk, self.actor, article, case,
+            partial(knowledge.link_case, self.desk, self.actor, article, case),
             done=f"{article} linked to {case}",
         )
 
@@ -248,7 +259,7 @@ class KnowledgeScreen(DeskScreen):
         article, case = ready
         who = self.case.contact if self.case and self.case.contact else "the customer"
         self.operate(
-            knowledge.send_to_customer, self.desk, self.actor, article, case,
+            partial(knowledge.send_to_customer, self.desk, self.actor, article, case),
             done=f"{article} sent to {who}",
         )
 

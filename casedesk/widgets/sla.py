@@ -121,7 +121,7 @@ class SlaPanel(Static):
         if case is None:
             return []
         now = self._now()
-        out = []
+        out: list[tuple[str, datetime | None, ClockState | None, str]] = []
         for info in clock_infos(case, now, self._targets(case.sla_policy)):
             if info.state == ClockState.met:
                 at = local(info.stopped_at, self._tz()) if info.stopped_at else ""
