@@ -22,7 +22,6 @@ file's ``[keymap]`` table, e.g. ``go-inbox = "f9"``.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from datetime import datetime
 from typing import Any, ClassVar
@@ -139,29 +138,30 @@ class CaseDeskApp(App[None]):
         else:
             self._start()
 
-    @work(exit_on_error=False, group="sign-in")
-    async def sign_in(self) -> None:
-        """Ask who is at this desk until a known agent is chosen (Escape quits); remember
-        them in the config file."""
-        while True:
-            login: str | None = await self.push_screen_wait(_sign_in_screen())
-            if login is None:
-                self.exit()
-                return
-            try:
-                actor = await asyncio.to_thread(self._resolve_agent, login)
-            except CaseDeskError as exc:
-                self.notify(str(exc), severity="error")
-                continue
-            self._set_actor(actor)
-            return
+    def sign_in(self) -> None:
+        """Ask who is at this desk (Escape quits). A callback rather than
+        ``push_screen_wait``: a worker waiting on an open screen would keep
+        ``workers.wait_for_complete()`` waiting in the tests."""
+        self.push_screen(_sign_in_screen(), self._signed_in)
 
-    def _resolve_agent(self, login: str) -> Actor:
-        """(In a thread) the chosen agent, remembered for next time."""
-        actor = self.desk.actor(login)
-        if self.remember_agent:
-            write_config_value("agent", login)
-        return actor
+    def _signed_in(self, login: str | None) -> None:
+        if login is None:
+            self.exit()
+            return
+        self.operate_sign_in(login)
+
+    @work(thread=True, exit_on_error=False, group="sign-in")
+    def operate_sign_in(self, login: str) -> None:
+        """Resolve the chosen agent and remember them in the config file."""
+        try:
+            actor = self.desk.actor(login)
+            if self.remember_agent:
+                write_config_value("agent", login)
+        except CaseDeskError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error")
+            self.call_from_thread(self.sign_in)
+            return
+        self.call_from_thread(self._set_actor, actor)
 
     def _set_actor(self, actor: Actor) -> None:
         self.actor = actor

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -418,14 +418,16 @@ class CaseScreen(CaseActions):
             then=self.after_change,
         )
 
-    @work(group="ask", exit_on_error=False)
-    async def action_history(self) -> None:
+    def action_history(self) -> None:
         """The customer's interactions, cases, products and contracts; a case chosen
-        there opens here."""
+        there opens here. (A callback, not ``push_screen_wait``: a worker waiting on an
+        open modal would keep ``workers.wait_for_complete()`` waiting in the tests.)"""
         if self.bundle is None or self.bundle.case.contact_id is None:
             self.app.notify("this case has no customer", severity="warning")
             return
-        label = await self.app.push_screen_wait(HistoryModal(self.bundle.case.contact_id))
+        self.app.push_screen(HistoryModal(self.bundle.case.contact_id), self._history_chosen)
+
+    def _history_chosen(self, label: str | None) -> None:
         if label:
             self.show_case(label)
 
