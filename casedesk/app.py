@@ -16,6 +16,12 @@ until a poll succeeds again, which also reloads them. A change that has not retu
 two seconds is said there too ("waiting for the database…"); a form that writes says it
 inside itself (:mod:`casedesk.screens.modals`).
 
+Screens never import this module: they read the shared state through the
+:class:`~casedesk.screens.workstation.Workstation` protocol (which this App satisfies) and
+ask for things by posting :mod:`casedesk.screens.messages` (open a case, log for a case,
+show an article, go back, data changed …), handled here with ``@on``; the screen table is
+:mod:`casedesk.screens.registry`.
+
 Key bindings carry ids (``go-inbox``, ``case-resolve`` …) and can be remapped in the config
 file's ``[keymap]`` table, e.g. ``go-inbox = "f9"``.
 """

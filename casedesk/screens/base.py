@@ -2,12 +2,19 @@
 
 Screens never touch the database. They call a service function through :meth:`DeskScreen.load`
 (a read; a newer load of the same key cancels the older) or :meth:`DeskScreen.operate` (a
-change), both thread workers. The result comes back to the screen on the main thread; a
+change), both thread workers, given as ``partial(service_fn, desk, ...)`` so that mypy checks
+the arguments against the service and carries its return type to ``then``. Flows that read
+something before asking in a modal are ``@work`` coroutines using :meth:`ServiceCalls.fetch`.
+The result comes back to the screen on the main thread; a
 refused operation (any ``CaseDeskError``) becomes an error notification with the service's
 message, and nothing else happens. A change asked for in a form goes through
 :meth:`ServiceCalls.write_from`: the form stays open until the write succeeds and shows a
 refusal itself, with what was typed. A change that has not returned after two seconds is
 said on the app's status line (``waiting for the database…``) until it returns.
+
+Screens never import the app: what they share with it they read through
+:class:`~casedesk.screens.workstation.Workstation`; what they want they post as a message
+(:mod:`casedesk.screens.messages`).
 """
 
 from __future__ import annotations
