@@ -5,7 +5,7 @@ Textual mode, one function key away from anywhere (F2 log … F7 supervisor); F1
 shows the current screen's keys; ctrl+p opens the command palette (every action, and
 "open a case by number").
 
-Live: the app polls :func:`casedesk.services.live.change_token` once a second in a thread
+Live: the app polls :func:`casedesk.services.queries.live.change_token` once a second in a thread
 worker and bumps :attr:`CaseDeskApp.generation` when it changes; the visible screen reloads
 its lists, the others when they are shown again. Countdowns tick once a second from the
 rows already held and the desk's clock (frozen in tests and snapshots).
@@ -45,10 +45,11 @@ from casedesk.errors import CaseDeskError
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen, desk_screen, error_message
 from casedesk.screens.registry import SCREENS, SUPERVISOR_ONLY, screen_factory
-from casedesk.services import board, live, sla_explain
+from casedesk.services.queries import board, live
+from casedesk.services.sla import explanations
 from casedesk.services.context import Actor, Desk
-from casedesk.services.sla import PolicyTargets
-from casedesk.services.views import CaseDetail
+from casedesk.services.sla.clocks import PolicyTargets
+from casedesk.services.queries.views import CaseDetail
 from casedesk.textsafe import one_line, visible
 
 __all__ = ["SCREENS", "CaseDeskApp", "run_workstation"]
@@ -202,7 +203,7 @@ class CaseDeskApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="targets")
     def _load_targets(self) -> None:
-        targets = sla_explain.targets_by_name(self.desk)
+        targets = explanations.targets_by_name(self.desk)
         self.call_from_thread(self._set_targets, targets)
 
     def _set_targets(self, targets: dict[str, PolicyTargets]) -> None:

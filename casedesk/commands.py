@@ -3,7 +3,7 @@
 * "Go to …" for each screen;
 * every key binding of the current screen and of the app, by its description;
 * a case number (``CS-000123``, ``cs-123``, ``123``) opens that case; three or more
-  letters also offer the cases whose title or customer matches (``queries.search_cases``,
+  letters also offer the cases whose title or customer matches (``reads.search_cases``,
   run off the event loop), shown as plain text (a title is never markup).
 """
 
@@ -24,8 +24,8 @@ from casedesk.screens import messages
 from casedesk.screens.base import desk_screen
 from casedesk.screens.registry import SCREENS, SUPERVISOR_ONLY
 from casedesk.screens.workstation import Workstation
-from casedesk.services import queries
-from casedesk.services.context import case_label
+from casedesk.services.queries import reads
+from casedesk.services.numbers import case_label
 from casedesk.textsafe import one_line
 
 _NUMBER = re.compile(r"^\s*(?:cs-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
@@ -92,7 +92,7 @@ class CaseDeskCommands(Provider):
         if len(query.strip()) >= 3 and not match:
             try:
                 rows = await asyncio.to_thread(
-                    queries.search_cases, workstation.desk, query, limit=8
+                    reads.search_cases, workstation.desk, query, limit=8
                 )
             except Exception:  # noqa: BLE001 - the palette simply offers no cases
                 rows = []

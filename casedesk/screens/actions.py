@@ -20,8 +20,9 @@ from casedesk.screens.modals import (
     TimeForm,
     TimeSpent,
 )
-from casedesk.services import board, cases, workflow
-from casedesk.services.views import CaseDetail
+from casedesk.services.queries import board
+from casedesk.services.workflow import cases, transitions
+from casedesk.services.queries.views import CaseDetail
 
 #: Status keys, the same on the WIP bin and on the case screen: (key, action, label, id).
 _STATUS_KEYS = [
@@ -97,23 +98,23 @@ class CaseActions(DeskScreen):
 
     def action_start(self) -> None:
         """new → in progress."""
-        self._run(workflow.start, done="in progress")
+        self._run(transitions.start, done="in progress")
 
     def action_wait(self) -> None:
         """Wait for the customer: the resolution clock pauses."""
-        self._run(workflow.wait, done="waiting for the customer (clock paused)")
+        self._run(transitions.wait, done="waiting for the customer (clock paused)")
 
     def action_resume(self) -> None:
         """Back to work: the resolution deadline moves by the paused time."""
-        self._run(workflow.resume, done="resumed")
+        self._run(transitions.resume, done="resumed")
 
     def action_close_case(self) -> None:
         """resolved → closed (the customer confirmed)."""
-        self._run(workflow.close, done="closed")
+        self._run(transitions.close, done="closed")
 
     def action_reopen(self) -> None:
         """resolved or closed → in progress."""
-        self._run(workflow.reopen, done="reopened")
+        self._run(transitions.reopen, done="reopened")
 
     def action_resolve(self) -> None:
         """Resolve with a type and notes (asked in a modal)."""
@@ -121,8 +122,8 @@ class CaseActions(DeskScreen):
         if target is None:
             return
         self._ask(
-            ResolveForm(target[0], workflow.RESOLUTION_TYPES),
-            lambda value: (workflow.resolve, (value.type, value.notes)),
+            ResolveForm(target[0], transitions.RESOLUTION_TYPES),
+            lambda value: (transitions.resolve, (value.type, value.notes)),
             done="resolved",
         )
 
@@ -133,7 +134,7 @@ class CaseActions(DeskScreen):
             return
         self._ask(
             TextPrompt(f"Cancel {target[0]}: why?", placeholder="duplicate of …, withdrawn …"),
-            lambda reason: (workflow.cancel, (reason,)),
+            lambda reason: (transitions.cancel, (reason,)),
             done="cancelled",
         )
 
@@ -150,7 +151,7 @@ class CaseActions(DeskScreen):
         choices = [("its home queue", "")] + [(n, n) for n in names]
         self.write_from(
             ChoicePrompt(f"Dispatch {label} to", choices),
-            lambda queue: workflow.dispatch(
+            lambda queue: transitions.dispatch(
                 self.desk, self.actor, label, queue or None, version=version
             ),
             done=lambda c: f"{c.label} dispatched to {c.queue}",

@@ -28,13 +28,17 @@ from casedesk.screens.actions import CaseActions, status_bindings
 from casedesk.screens.base import error_message
 from casedesk.screens.history import HistoryModal
 from casedesk.screens.modals import TaskForm, TextPrompt
-from casedesk.services import cases, knowledge, queries, tasks, workflow
-from casedesk.services.context import case_label, parse_case_number
-from casedesk.services.sla import ClockState
-from casedesk.services.tasks import TaskView
-from casedesk.services.views import CaseDetail, TimelineEntry
+from casedesk.services.workflow import cases, tasks, transitions
+from casedesk.services.knowledge import library
+from casedesk.services.queries import reads
+from casedesk.services.numbers import case_label, parse_case_number
+from casedesk.services.sla.clocks import ClockState
+from casedesk.services.queries.views import TaskView
+from casedesk.services.queries.views import CaseDetail, TimelineEntry
 from casedesk.textsafe import one_line, visible
-from casedesk.widgets.sla import STATE_STYLE, SlaPanel, countdown, local
+from casedesk.widgets.sla import STATE_STYLE, SlaPanel, local
+from casedesk.durations import countdown
+from casedesk.services.knowledge import guidance
 
 _KIND_STYLE = {
     "create": "bold",
@@ -185,16 +189,16 @@ class CaseScreen(CaseActions):
 
     def _fetch(self, number: str) -> CaseBundle:
         """Runs in a worker: the case, its timeline and its tasks."""
-        detail = queries.get_case(self.desk, number)
+        detail = reads.get_case(self.desk, number)
         return CaseBundle(
             detail,
-            queries.timeline(self.desk, number),
+            reads.timeline(self.desk, number),
             tasks.list_tasks(self.desk, case=number, include_done=True),
         )
 
     def _fetch_guidance(self, number: str) -> Guidance:
         """Runs in a worker: suggested articles and similar cases."""
-        found = knowledge.guidance(self.desk, number)
+        found = guidance.guidance(self.desk, number)
         articles = [(a.label, a.title) for a in found.articles]
         similar = [
             (c.label, f"{c.title} ({c.resolution_type or c.status})") for c in found.cases
@@ -309,7 +313,7 @@ class CaseScreen(CaseActions):
 
     @staticmethod
     def shown_entries(entries: list[TimelineEntry]) -> list[TimelineEntry]:
-        """Newest first (``queries.timeline`` lists each interaction and time entry once)."""
+        """Newest first (``reads.timeline`` lists each interaction and time entry once)."""
         return list(reversed(entries))
 
     def _render_timeline(self, entries: list[TimelineEntry]) -> None:
@@ -369,7 +373,7 @@ class CaseScreen(CaseActions):
         if self.bundle is None:
             return
         self.operate(
-            partial(workflow.accept, self.desk, self.actor, self.bundle.case.label),
+            partial(transitions.accept, self.desk, self.actor, self.bundle.case.label),
             done=lambda c: f"{c.label} is in your bin",
             then=self.after_change,
         )

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer
 
 from casedesk.screens.base import ServiceCalls
-from casedesk.services import queries
+from casedesk.services.queries import reads
 from casedesk.widgets.history import CustomerHistoryView
 
 
@@ -43,7 +43,7 @@ class HistoryModal(ServiceCalls, ModalScreen[str | None]):
         view = self.query_one(CustomerHistoryView)
         self.load(
             "history-modal",
-            partial(queries.customer_history, self.desk, self.contact_id),
+            partial(reads.customer_history, self.desk, self.contact_id),
             then=view.show,
             busy=view,
         )

@@ -23,11 +23,13 @@ from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import error_message
 from casedesk.screens.moves import CaseMoves
-from casedesk.services import board, workflow
-from casedesk.services.board import QueueLoad
-from casedesk.services.views import Page
+from casedesk.services.queries import board
+from casedesk.services.workflow import transitions
+from casedesk.services.queries.views import QueueLoad
+from casedesk.services.queries.views import Page
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.filters import FilterBar
+from casedesk.services.queries import reads
 
 PAGE = 100
 #: A refresh re-reads at most this many rows (the pages the agent has scrolled through).
@@ -227,7 +229,7 @@ class InboxScreen(CaseMoves):
         filters: dict[str, str | None],
     ) -> tuple[Page, dict]:
         """Runs in a worker: one keyset page and its rows' warning times."""
-        page = board.queue_cases(self.desk, queue, after=after, limit=limit, **filters)
+        page = reads.inbox(self.desk, queue, after=after, limit=limit, **filters)
         warns = board.warn_times(self.desk, [r.id for r in page.rows])
         return page, {cid: w.nearest() for cid, w in warns.items()}
 
@@ -305,14 +307,14 @@ class InboxScreen(CaseMoves):
 
     def action_accept(self) -> None:
         """Take the selected case into my WIP bin."""
-        self.move_case(workflow.accept, done=lambda c: f"{c.label} is in your bin (F4)")
+        self.move_case(transitions.accept, done=lambda c: f"{c.label} is in your bin (F4)")
 
     def action_next(self) -> None:
         """Take the most urgent case of the queue and open it."""
         if self.queue is None:
             return
         self.operate(
-            partial(workflow.next_case, self.desk, self.actor, self.queue),
+            partial(transitions.next_case, self.desk, self.actor, self.queue),
             done=lambda c: f"{c.label} is in your bin",
             then=lambda c: self.post_message(messages.OpenCase(c.label)),
         )
@@ -336,7 +338,7 @@ class InboxScreen(CaseMoves):
 
         self.write_from(
             TextPrompt(f"Reject {row.label}: why?", placeholder="reason the creator can act on"),
-            lambda reason: workflow.reject(self.desk, self.actor, row.label, reason),
+            lambda reason: transitions.reject(self.desk, self.actor, row.label, reason),
             done=lambda c: f"{c.label} returned to {c.owner_name or c.owner}",
         )
 

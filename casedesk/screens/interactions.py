@@ -27,12 +27,15 @@ from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import CaseForm, ContactForm, TextPrompt
-from casedesk.services import board, cases, directory, interactions, queries
-from casedesk.services.views import CaseDetail, CustomerHistory, InteractionView
+from casedesk.services.queries import board, reads
+from casedesk.services.workflow import cases, interactions
+from casedesk.services.directory import staff
+from casedesk.services.queries.views import CaseDetail, CustomerHistory, InteractionView
 from casedesk.textsafe import one_line
 from casedesk.widgets.call_timer import CallTimer
 from casedesk.widgets.history import CustomerHistoryView
 from casedesk.widgets.sla import local
+from casedesk.services.directory import customers
 
 CHANNELS = ("phone", "email", "visit", "letter", "chat", "web")
 LIVE_CHANNELS = ("phone", "visit", "chat")
@@ -139,7 +142,7 @@ class InteractionLogScreen(DeskScreen):
         since = datetime.combine(self.now().astimezone(self.tz()).date(), time(0), self.tz())
         self.load(
             "log-today",
-            partial(queries.interactions_today, self.desk, self.actor.id, since),
+            partial(reads.interactions_today, self.desk, self.actor.id, since),
             then=self._show_today,
         )
         if self.contact is not None:
@@ -164,7 +167,7 @@ class InteractionLogScreen(DeskScreen):
         view = self.query_one(CustomerHistoryView)
         self.load(
             "log-history",
-            partial(queries.customer_history, self.desk, int(self.contact["id"])),
+            partial(reads.customer_history, self.desk, int(self.contact["id"])),
             then=self._show_history,
             busy=view if view.history is None else None,
         )
@@ -195,7 +198,7 @@ class InteractionLogScreen(DeskScreen):
             return
         self.load(
             "log-contacts",
-            partial(directory.find_contacts, self.desk, text, limit=8),
+            partial(customers.find_contacts, self.desk, text, limit=8),
             then=self._show_matches,
         )
 
@@ -267,7 +270,7 @@ class InteractionLogScreen(DeskScreen):
 
     def _add_contact(self, values: dict[str, str]) -> dict[str, Any]:
         """Runs in a worker: create the contact and read it back as a lookup row."""
-        contact_id = directory.add_contact(
+        contact_id = customers.add_contact(
             self.desk,
             name=values["name"],
             email=values["email"] or None,

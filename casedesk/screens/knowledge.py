@@ -2,7 +2,7 @@
 link the article to the current case or send it to the case's customer.
 
 With a case open and nothing typed, the list shows the articles suggested for that case
-(``knowledge.guidance``): the usual way in is ``k`` on the case screen.
+(``guidance.guidance``): the usual way in is ``k`` on the case screen.
 
 Keys: type to search (a number ``KB-42``, title words, keywords or text), Down/Enter to the
 results, ctrl+l link to the current case, ctrl+s send to the customer, ``/`` back to the
@@ -26,17 +26,13 @@ from textual.widgets.option_list import Option
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
-from casedesk.services import knowledge, queries
-from casedesk.services.knowledge import (
-    MARK_END,
-    MARK_START,
-    ArticleHit,
-    ArticleView,
-    Guidance,
-    GuidanceArticle,
-)
-from casedesk.services.views import CaseDetail
+from casedesk.services.knowledge import library
+from casedesk.services.queries import reads
+from casedesk.services.knowledge.folding import MARK_END, MARK_START
+from casedesk.services.queries.views import ArticleHit, ArticleView, Guidance, GuidanceArticle
+from casedesk.services.queries.views import CaseDetail
 from casedesk.textsafe import one_line, visible
+from casedesk.services.knowledge import guidance
 
 DEBOUNCE = 0.2
 
@@ -96,7 +92,7 @@ class KnowledgeScreen(DeskScreen):
             self.case = None
             self._show_case_line()
             return
-        self.load("kb-case", partial(queries.get_case, self.desk, number), then=self._set_case)
+        self.load("kb-case", partial(reads.get_case, self.desk, number), then=self._set_case)
 
     def _set_case(self, case: CaseDetail) -> None:
         self.case = case
@@ -104,7 +100,7 @@ class KnowledgeScreen(DeskScreen):
         if not self.query_one("#kb-search", Input).value.strip():
             self.load(
                 "kb-guidance",
-                partial(knowledge.guidance, self.desk, case.label),
+                partial(guidance.guidance, self.desk, case.label),
                 then=self._show_guidance,
             )
 
@@ -151,7 +147,7 @@ class KnowledgeScreen(DeskScreen):
             return
         self.load(
             "kb-search",
-            partial(knowledge.search, self.desk, text, limit=50),
+            partial(library.search, self.desk, text, limit=50),
             then=self._show_results,
             busy=self.query_one("#kb-results", OptionList) if not self.results else None,
         )
@@ -200,7 +196,7 @@ class KnowledgeScreen(DeskScreen):
         """Preview an article (Markdown)."""
         self.load(
             "kb-article",
-            partial(knowledge.get_article, self.desk, label),
+            partial(library.get_article, self.desk, label),
             then=self._preview,
         )
 
@@ -247,7 +243,7 @@ class KnowledgeScreen(DeskScreen):
             return
         article, case = ready
         self.operate(
-            partial(knowledge.link_case, self.desk, self.actor, article, case),
+            partial(library.link_case, self.desk, self.actor, article, case),
             done=f"{article} linked to {case}",
         )
 
@@ -259,7 +255,7 @@ class KnowledgeScreen(DeskScreen):
         article, case = ready
         who = self.case.contact if self.case and self.case.contact else "the customer"
         self.operate(
-            partial(knowledge.send_to_customer, self.desk, self.actor, article, case),
+            partial(library.send_to_customer, self.desk, self.actor, article, case),
             done=f"{article} sent to {who}",
         )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from casedesk.services.views import CaseDetail
+from casedesk.services.queries.views import CaseDetail
 
 # --- upward: what the agent wants ------------------------------------------------------
 

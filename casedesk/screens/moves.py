@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable
 from functools import partial
 
 from casedesk.screens.base import DeskScreen
-from casedesk.services import workflow
+from casedesk.services.workflow import transitions
 from casedesk.services.context import Actor, Desk
-from casedesk.services.views import CaseDetail, CaseRow
+from casedesk.services.queries.views import CaseDetail, CaseRow
 from casedesk.widgets.case_table import CaseTable
 
 
@@ -51,6 +51,6 @@ class CaseMoves(DeskScreen):
         choices = [(name, name) for name in queues if name != row.queue]
         self.write_from(
             ChoicePrompt(f"Transfer {row.label} to queue", choices),
-            lambda queue: workflow.transfer(self.desk, self.actor, row.label, queue),
+            lambda queue: transitions.transfer(self.desk, self.actor, row.label, queue),
             done=lambda c: f"{row.label} transferred to {c.queue}",
         )

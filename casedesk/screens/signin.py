@@ -15,8 +15,8 @@ from textual.widgets.option_list import Option
 
 from casedesk.plain import cell
 from casedesk.screens.base import ServiceCalls
-from casedesk.services import directory
-from casedesk.services.views import AgentView
+from casedesk.services.directory import staff
+from casedesk.services.queries.views import AgentView
 
 
 class SignInScreen(ServiceCalls, Screen[str | None]):
@@ -41,7 +41,7 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
         agents = self.query_one("#signin-agents", OptionList)
         self.load(
             "signin",
-            partial(directory.list_agents, self.desk),
+            partial(staff.list_agents, self.desk),
             then=self._show,
             busy=agents,
         )

@@ -22,10 +22,12 @@ from casedesk.screens import messages
 from casedesk.screens.inbox import PAGE, count_text
 from casedesk.screens.modals import ChoicePrompt
 from casedesk.screens.moves import CaseMoves
-from casedesk.services import board, workflow
-from casedesk.services.board import AgentLoad, QueueLoad
-from casedesk.services.views import CaseRow, Page
+from casedesk.services.queries import board
+from casedesk.services.workflow import transitions
+from casedesk.services.queries.views import AgentLoad, QueueLoad
+from casedesk.services.queries.views import CaseRow, Page
 from casedesk.widgets.case_table import CaseTable
+from casedesk.services.queries import reads
 
 _STATUS_STYLE = {"available": "green", "busy": "yellow", "away": "dim", "offline": "dim"}
 
@@ -193,7 +195,7 @@ class SupervisorScreen(CaseMoves):
         """Runs in a worker: a queue page or an agent's bin, with warning times."""
         rows: Page | list[CaseRow]
         if kind == "queue":
-            rows = board.queue_cases(self.desk, name, after=after, limit=limit)
+            rows = reads.inbox(self.desk, name, after=after, limit=limit)
             ids = [r.id for r in rows.rows]
         else:
             rows = board.agent_cases(self.desk, name)
@@ -282,13 +284,13 @@ class SupervisorScreen(CaseMoves):
 
         self.write_from(
             ChoicePrompt(f"Assign {row.label} to", choices),
-            lambda login: workflow.assign(self.desk, self.actor, row.label, login),
+            lambda login: transitions.assign(self.desk, self.actor, row.label, login),
             done=lambda c: f"{c.label} assigned to {c.owner_name}",
         )
 
     def action_yank(self) -> None:
         """Pull the selected case out of its agent's bin, back to its home queue."""
-        self.move_case(workflow.yank, done=lambda c: f"{c.label} yanked back to queue {c.queue}")
+        self.move_case(transitions.yank, done=lambda c: f"{c.label} yanked back to queue {c.queue}")
 
     def action_transfer(self) -> None:
         """Move the selected waiting case to another queue."""

@@ -11,9 +11,9 @@ from textual.widgets import Footer, Header, Static
 
 from casedesk.screens import messages
 from casedesk.screens.actions import CaseActions, status_bindings
-from casedesk.services import board, queries
-from casedesk.services.sla import ClockState
-from casedesk.services.views import CaseRow
+from casedesk.services.queries import board, reads
+from casedesk.services.sla.clocks import ClockState
+from casedesk.services.queries.views import CaseRow
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.sla import row_state
 
@@ -50,7 +50,7 @@ class WipScreen(CaseActions):
         self.load("wip", self._fetch, then=self._show, busy=None if table.loaded_once else table)
 
     def _fetch(self) -> tuple[list[CaseRow], dict]:
-        rows = queries.wip_bin(self.desk, self.actor.id)
+        rows = reads.wip_bin(self.desk, self.actor.id)
         warns = board.warn_times(self.desk, [r.id for r in rows])
         return rows, {cid: w.nearest() for cid, w in warns.items()}
 

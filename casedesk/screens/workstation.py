@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
     from casedesk.services.context import Actor, Desk
-    from casedesk.services.sla import PolicyTargets
+    from casedesk.services.sla.clocks import PolicyTargets
 
 
 class Workstation(Protocol):

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from casedesk.plain import cell
-from casedesk.services.views import CustomerHistory
+from casedesk.services.queries.views import CustomerHistory
 from casedesk.textsafe import one_line
 from casedesk.widgets.sla import local
 

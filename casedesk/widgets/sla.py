@@ -3,11 +3,11 @@
 Everything here is computed from rows already held and the app's clock: the countdowns
 tick every second without touching the database.
 
-Lists hold :class:`~casedesk.services.views.CaseRow`, which carries each case's nearest
+Lists hold :class:`~casedesk.services.queries.views.CaseRow`, which carries each case's nearest
 running deadline (``due_at``) but not its warning time: the list screens fetch those with
-:func:`casedesk.services.board.warn_times`; until they arrive a row shows ``warning`` once
+:func:`casedesk.services.queries.board.warn_times`; until they arrive a row shows ``warning`` once
 80 % of the span from creation to that deadline has gone (the default threshold). The case
-screen shows the exact state of every clock (:mod:`casedesk.services.sla_explain`).
+screen shows the exact state of every clock (:mod:`casedesk.services.sla.explanations`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 from textual.widgets import Static
 
-from casedesk.services.sla import FAR_FUTURE, ClockState, PolicyTargets
-from casedesk.services.sla_explain import clock_infos
-from casedesk.services.views import CaseDetail, CaseRow
+from casedesk.services.sla.clocks import FAR_FUTURE, ClockState, PolicyTargets
+from casedesk.services.sla.explanations import clock_infos
+from casedesk.services.queries.views import CaseDetail, CaseRow
 from casedesk.textsafe import one_line
 
 #: Rich styles of the five states agents see.
@@ -89,7 +89,7 @@ _NAMES = {
 class SlaPanel(Static):
     """The case screen's SLA panel: one line per clock with a live countdown.
 
-    States come from :func:`casedesk.services.sla_explain.clock_infos` with the case's
+    States come from :func:`casedesk.services.sla.explanations.clock_infos` with the case's
     policy targets, so warnings are exact and "left" is business time on the policy's
     calendar (a countdown that stands still outside working hours).
     """

@@ -14,9 +14,10 @@ from textual.message import Message
 from casedesk.screens import messages
 from casedesk.screens.wip import WipScreen
 from casedesk.screens.workstation import Workstation
-from casedesk.services import cases, queries, workflow
+from casedesk.services.workflow import cases, transitions
+from casedesk.services.queries import reads
 from casedesk.services.context import Actor, Desk
-from casedesk.services.sla import PolicyTargets
+from casedesk.services.sla.clocks import PolicyTargets
 from tests.conftest import World
 from tests.tui.conftest import settle
 
@@ -60,7 +61,7 @@ async def test_the_wip_bin_runs_on_a_stub_workstation_and_asks_by_message(
     desk = tui_world.desk
     case = cases.create_case(desk, tui_world.luis, title="Router lento", queue="technical",
                              contact_id=tui_world.contact_id)
-    workflow.accept(desk, tui_world.ana, case.label)
+    transitions.accept(desk, tui_world.ana, case.label)
     app = StubWorkstation(desk, tui_world.ana)
     _is_workstation(app)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -78,4 +79,4 @@ async def test_the_wip_bin_runs_on_a_stub_workstation_and_asks_by_message(
         await pilot.press("s")  # start: a change through the services, then a refresh asked
         await settle(pilot)
         assert any(isinstance(m, messages.DataChanged) for m in app.posted)
-        assert queries.get_case(desk, case.label).status == "in_progress"
+        assert reads.get_case(desk, case.label).status == "in_progress"
