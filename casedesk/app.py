@@ -16,6 +16,12 @@ until a poll succeeds again, which also reloads them. A change that has not retu
 two seconds is said there too ("waiting for the database…"); a form that writes says it
 inside itself (:mod:`casedesk.screens.modals`).
 
+Screens never import this module: they read the shared state through the
+:class:`~casedesk.screens.workstation.Workstation` protocol (which this App satisfies) and
+ask for things by posting :mod:`casedesk.screens.messages` (open a case, log for a case,
+show an article, go back, data changed …), handled here with ``@on``; the screen table is
+:mod:`casedesk.screens.registry`.
+
 Key bindings carry ids (``go-inbox``, ``case-resolve`` …) and can be remapped in the config
 file's ``[keymap]`` table, e.g. ``go-inbox = "f9"``.
 """
@@ -23,51 +29,30 @@ file's ``[keymap]`` table, e.g. ``go-inbox = "f9"``.
 from __future__ import annotations
 
 import contextlib
-import importlib
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.timer import Timer
 
 from casedesk.commands import CaseDeskCommands
 from casedesk.config import read_config_file, resolve_agent_login, write_config_value
 from casedesk.errors import CaseDeskError
-from casedesk.screens.base import DeskScreen, error_message
-from casedesk.services.context import Actor, Desk
+from casedesk.screens import messages
+from casedesk.screens.base import DeskScreen, desk_screen, error_message
+from casedesk.screens.registry import SCREENS, SUPERVISOR_ONLY, screen_factory
 from casedesk.services.queries import board, live
-from casedesk.services.queries.views import CaseDetail
 from casedesk.services.sla import explanations
+from casedesk.services.context import Actor, Desk
 from casedesk.services.sla.clocks import PolicyTargets
+from casedesk.services.queries.views import CaseDetail
 from casedesk.textsafe import one_line, visible
 
-if TYPE_CHECKING:
-    from casedesk.screens.case import CaseScreen
-    from casedesk.screens.interactions import InteractionLogScreen
-    from casedesk.screens.knowledge import KnowledgeScreen
-
-#: Mode name → ("module:ScreenClass", title, key). A screen's module is imported when the
-#: screen is first shown, so the first screen appears without loading the other five
-#: (the case and knowledge screens pull in Markdown and Pygments).
-SCREENS: dict[str, tuple[str, str, str]] = {
-    "log": ("casedesk.screens.interactions:InteractionLogScreen", "Interaction log", "f2"),
-    "inbox": ("casedesk.screens.inbox:InboxScreen", "Queue inbox", "f3"),
-    "wip": ("casedesk.screens.wip:WipScreen", "My WIP bin", "f4"),
-    "case": ("casedesk.screens.case:CaseScreen", "Case", "f5"),
-    "knowledge": ("casedesk.screens.knowledge:KnowledgeScreen", "Knowledge", "f6"),
-    "supervisor": ("casedesk.screens.supervisor:SupervisorScreen", "Supervisor", "f7"),
-}
-
-
-def screen_class(mode: str) -> type[DeskScreen]:
-    """The screen class of a mode (imports its module the first time)."""
-    module, _, name = SCREENS[mode][0].partition(":")
-    cls = getattr(importlib.import_module(module), name)
-    assert issubclass(cls, DeskScreen)
-    return cls
+__all__ = ["SCREENS", "CaseDeskApp", "run_workstation"]
 
 
 def _sign_in_screen() -> Any:
@@ -76,17 +61,13 @@ def _sign_in_screen() -> Any:
     return SignInScreen()
 
 
-def _screen_factory(mode: str) -> Any:
-    return lambda: screen_class(mode)()
-
-
 class CaseDeskApp(App[None]):
     """The agent workstation."""
 
     TITLE = "casedesk"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {CaseDeskCommands}
-    MODES: ClassVar[dict[str, Any]] = {name: _screen_factory(name) for name in SCREENS}
+    MODES: ClassVar[dict[str, Any]] = {name: screen_factory(name) for name in SCREENS}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "go('log')", "Log", id="go-log", priority=True,
                 tooltip="Interaction log: log a call, e-mail, visit or letter"),
@@ -128,8 +109,7 @@ class CaseDeskApp(App[None]):
         #: When the last poll failed (None: the database answered).
         self.unreachable_since: datetime | None = None
         self._slow_writes = 0
-        self._pending_writes: dict[int, Any] = {}
-        self._write_seq = 0
+        self._pending_writes: dict[int, Timer | None] = {}
         self.current_case: str | None = None
         self.previous_mode: str | None = None
         #: Every SLA policy's targets by name, loaded once (for exact clock states).
@@ -161,9 +141,15 @@ class CaseDeskApp(App[None]):
         if self._startup_notice:
             self.notify(self._startup_notice, severity="warning")
         if self.actor is None:
-            self.push_screen(_sign_in_screen(), self._signed_in)
+            self.sign_in()
         else:
             self._start()
+
+    def sign_in(self) -> None:
+        """Ask who is at this desk (Escape quits). A callback rather than
+        ``push_screen_wait``: a worker waiting on an open screen would keep
+        ``workers.wait_for_complete()`` waiting in the tests."""
+        self.push_screen(_sign_in_screen(), self._signed_in)
 
     def _signed_in(self, login: str | None) -> None:
         if login is None:
@@ -180,7 +166,7 @@ class CaseDeskApp(App[None]):
                 write_config_value("agent", login)
         except CaseDeskError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
-            self.call_from_thread(self.push_screen, _sign_in_screen(), self._signed_in)
+            self.call_from_thread(self.sign_in)
             return
         self.call_from_thread(self._set_actor, actor)
 
@@ -195,7 +181,7 @@ class CaseDeskApp(App[None]):
         if self._timezone_name is None:
             self._load_timezone(self.actor.id)
         mode = self.start_mode
-        if mode == "supervisor" and not self.actor.is_supervisor:
+        if mode in SUPERVISOR_ONLY and not self.actor.is_supervisor:
             mode = "inbox"
         self._switch(mode)
         self.set_interval(1.0, self._tick, name="countdowns")
@@ -238,10 +224,7 @@ class CaseDeskApp(App[None]):
 
     def desk_screen(self) -> DeskScreen | None:
         """The workstation screen at the bottom of the current mode's stack."""
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, DeskScreen):
-                return screen
-        return None
+        return desk_screen(self.screen_stack)
 
     def _poll_tick(self) -> None:
         """Once a second: poll, unless the previous poll is still running (slow database)."""
@@ -303,12 +286,11 @@ class CaseDeskApp(App[None]):
                 if isinstance(screen, DeskScreen) and screen.is_attached:
                     screen.show_db_status(self.db_status)
 
-    def write_started(self) -> int:
+    @on(messages.WriteStarted)
+    def _write_started(self, event: messages.WriteStarted) -> None:
         """A change began: if it has not returned after 2 s, the status line says so."""
-        self._write_seq += 1
-        seq = self._write_seq
+        seq = event.seq
         self._pending_writes[seq] = self.set_timer(2.0, lambda: self._write_slow(seq))
-        return seq
 
     def _write_slow(self, seq: int) -> None:
         if self._pending_writes.get(seq) is not None:
@@ -316,13 +298,16 @@ class CaseDeskApp(App[None]):
             self._slow_writes += 1
             self._db_status_changed()
 
-    def write_finished(self, seq: int) -> None:
-        """The change ``seq`` returned (done or refused)."""
-        timer = self._pending_writes.pop(seq, "gone")
+    @on(messages.WriteFinished)
+    def _write_finished(self, event: messages.WriteFinished) -> None:
+        """The change ``event.seq`` returned (done or refused)."""
+        if event.seq not in self._pending_writes:
+            return
+        timer = self._pending_writes.pop(event.seq)
         if timer is None:
             self._slow_writes -= 1
             self._db_status_changed()
-        elif timer != "gone":
+        else:
             timer.stop()
 
     # --- navigation -------------------------------------------------------------------
@@ -335,7 +320,7 @@ class CaseDeskApp(App[None]):
         """Switch to one of the workstation's screens."""
         if self.actor is None:
             return
-        if mode == "supervisor" and not self.actor.is_supervisor:
+        if mode in SUPERVISOR_ONLY and not self.actor.is_supervisor:
             self.notify(
                 f"only supervisors may open the supervisor view; {self.actor.login} is an "
                 f"{self.actor.role}",
@@ -360,21 +345,49 @@ class CaseDeskApp(App[None]):
 
     def open_case(self, number: str | int) -> None:
         """Show a case on the case screen (from any screen)."""
-        screen: CaseScreen = self._switch("case")  # type: ignore[assignment]
-        if isinstance(screen, screen_class("case")):
-            screen.show_case(str(number))
+        self._switch("case").post_message(messages.ShowCase(str(number)))
 
     def log_for_case(self, case: CaseDetail) -> None:
         """Open the interaction log ready to save onto ``case``."""
-        screen: InteractionLogScreen = self._switch("log")  # type: ignore[assignment]
-        if isinstance(screen, screen_class("log")):
-            screen.call_after_refresh(screen.prepare_for_case, case)
+        self._switch("log").post_message(messages.PrepareLog(case))
 
     def show_article(self, label: str) -> None:
         """Open the knowledge screen on an article."""
-        screen: KnowledgeScreen = self._switch("knowledge")  # type: ignore[assignment]
-        if isinstance(screen, screen_class("knowledge")):
-            screen.call_after_refresh(screen.show_article, label)
+        self._switch("knowledge").post_message(messages.PreviewArticle(label))
+
+    # --- what screens ask for (messages.py) -------------------------------------------
+
+    @on(messages.OpenCase)
+    def _open_case(self, event: messages.OpenCase) -> None:
+        self.open_case(event.number)
+
+    @on(messages.LogForCase)
+    def _log_for_case(self, event: messages.LogForCase) -> None:
+        self.log_for_case(event.case)
+
+    @on(messages.ShowArticle)
+    def _show_article(self, event: messages.ShowArticle) -> None:
+        self.show_article(event.label)
+
+    @on(messages.GoTo)
+    def _go_to(self, event: messages.GoTo) -> None:
+        self.action_go(event.mode)
+
+    @on(messages.GoBack)
+    def _go_back(self, event: messages.GoBack) -> None:
+        self.go_back()
+
+    @on(messages.DataChanged)
+    def _data_changed(self, event: messages.DataChanged) -> None:
+        self.data_changed()
+
+    @on(messages.CaseShown)
+    def _case_shown(self, event: messages.CaseShown) -> None:
+        self.current_case = event.label
+
+    @on(messages.FirstDataShown)
+    def _first_data_shown(self, event: messages.FirstDataShown) -> None:
+        self.first_data_shown()
 
     def action_help(self) -> None:
         """Show or hide the keys of the current screen."""

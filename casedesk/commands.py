@@ -13,41 +13,48 @@ import asyncio
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.message import Message
 
-from casedesk.services.numbers import case_label
+from casedesk.screens import messages
+from casedesk.screens.base import desk_screen
+from casedesk.screens.registry import SCREENS, SUPERVISOR_ONLY
+from casedesk.screens.workstation import Workstation
 from casedesk.services.queries import reads
+from casedesk.services.numbers import case_label
 from casedesk.textsafe import one_line
-
-if TYPE_CHECKING:
-    from casedesk.app import CaseDeskApp
 
 _NUMBER = re.compile(r"^\s*(?:cs-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
 
 
 class CaseDeskCommands(Provider):
-    """The workstation's actions and case jumps."""
+    """The workstation's actions and case jumps. It reads the workstation's state through
+    :class:`Workstation` and asks for things the way screens do: by message."""
 
     @property
-    def desk_app(self) -> CaseDeskApp:
-        return self.app  # type: ignore[return-value]
+    def workstation(self) -> Workstation:
+        return cast("Workstation", self.app)
+
+    def _post(self, message: Message) -> None:
+        self.app.post_message(message)
 
     def _commands(self) -> list[tuple[str, Callable[[], Any], str]]:
-        from casedesk.app import SCREENS
-
-        app = self.desk_app
-        if app.actor is None:
+        actor = self.workstation.actor
+        if actor is None:
             return []
         commands: list[tuple[str, Callable[[], Any], str]] = []
-        for mode, (_where, title, key) in SCREENS.items():
-            if mode == "supervisor" and not app.actor.is_supervisor:
+        for mode, entry in SCREENS.items():
+            if mode in SUPERVISOR_ONLY and not actor.is_supervisor:
                 continue
-            commands.append((f"Go to {title}", partial(app.action_go, mode), key.upper()))
-        screen = app.desk_screen()
+            commands.append(
+                (f"Go to {entry.title}", partial(self._post, messages.GoTo(mode)),
+                 entry.key.upper())
+            )
+        screen = desk_screen(self.app.screen_stack)
         if screen is not None:
             prefix = screen.LABEL or type(screen).__name__
             for binding in type(screen).BINDINGS:
@@ -59,7 +66,9 @@ class CaseDeskCommands(Provider):
                             binding.key.split(",")[0],
                         )
                     )
-        commands.append(("Help: show the keys of this screen", app.action_help, "F1"))
+        commands.append(
+            ("Help: show the keys of this screen", partial(self.app.run_action, "help"), "F1")
+        )
         return commands
 
     async def discover(self) -> Hits:
@@ -67,13 +76,14 @@ class CaseDeskCommands(Provider):
             yield DiscoveryHit(text, command, help=f"key: {key}")
 
     async def search(self, query: str) -> Hits:
-        app = self.desk_app
-        if app.actor is None:
+        workstation = self.workstation
+        if workstation.actor is None:
             return
         match = _NUMBER.match(query)
         if match:
             label = case_label(int(match.group(1)))
-            yield Hit(1.0, f"Open case {label}", partial(app.open_case, label), help="jump")
+            yield Hit(1.0, f"Open case {label}", partial(self._post, messages.OpenCase(label)),
+                      help="jump")
         matcher = self.matcher(query)
         for text, command, key in self._commands():
             score = matcher.match(text)
@@ -81,10 +91,12 @@ class CaseDeskCommands(Provider):
                 yield Hit(score, matcher.highlight(text), command, text=text, help=f"key: {key}")
         if len(query.strip()) >= 3 and not match:
             try:
-                rows = await asyncio.to_thread(reads.search_cases, app.desk, query, limit=8)
+                rows = await asyncio.to_thread(
+                    reads.search_cases, workstation.desk, query, limit=8
+                )
             except Exception:  # noqa: BLE001 - the palette simply offers no cases
                 rows = []
             for row in rows:
                 text = one_line(f"Open {row.label} {row.title} — {row.contact or 'no customer'}")
-                yield Hit(0.5, Content(text), partial(app.open_case, row.label), text=text,
-                          help=row.status)
+                yield Hit(0.5, Content(text), partial(self._post, messages.OpenCase(row.label)),
+                          text=text, help=row.status)

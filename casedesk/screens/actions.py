@@ -5,8 +5,10 @@ until the write has succeeded (a refusal is shown in it, with what was typed).""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from textual import work
 from textual.binding import Binding, BindingType
 
 from casedesk.screens.base import DeskScreen
@@ -19,8 +21,8 @@ from casedesk.screens.modals import (
     TimeSpent,
 )
 from casedesk.services.queries import board
-from casedesk.services.queries.views import CaseDetail
 from casedesk.services.workflow import cases, transitions
+from casedesk.services.queries.views import CaseDetail
 
 #: Status keys, the same on the WIP bin and on the case screen: (key, action, label, id).
 _STATUS_KEYS = [
@@ -64,15 +66,9 @@ class CaseActions(DeskScreen):
             return
         label, version = target
         self.operate(
-            fn,
-            self.desk,
-            self.actor,
-            label,
-            *args,
-            version=version,
+            partial(fn, self.desk, self.actor, label, *args, version=version, **kwargs),
             done=lambda c: f"{c.label} {done}",
             then=self.after_change,
-            **kwargs,
         )
 
     def _ask(
@@ -142,25 +138,25 @@ class CaseActions(DeskScreen):
             done="cancelled",
         )
 
-    def action_dispatch(self) -> None:
+    @work(group="ask", exit_on_error=False)
+    async def action_dispatch(self) -> None:
         """Send the case from my bin to a queue (its home queue first)."""
         target = self.target()
         if target is None:
             return
         label, version = target
-
-        def ask(names: list[str]) -> None:
-            choices = [("its home queue", "")] + [(n, n) for n in names]
-            self.write_from(
-                ChoicePrompt(f"Dispatch {label} to", choices),
-                lambda queue: transitions.dispatch(
-                    self.desk, self.actor, label, queue or None, version=version
-                ),
-                done=lambda c: f"{c.label} dispatched to {c.queue}",
-                then=self.after_change,
-            )
-
-        self.load("queue-names", board.queue_names, self.desk, then=ask)
+        names = await self.fetch(partial(board.queue_names, self.desk))
+        if names is None:
+            return
+        choices = [("its home queue", "")] + [(n, n) for n in names]
+        self.write_from(
+            ChoicePrompt(f"Dispatch {label} to", choices),
+            lambda queue: transitions.dispatch(
+                self.desk, self.actor, label, queue or None, version=version
+            ),
+            done=lambda c: f"{c.label} dispatched to {c.queue}",
+            then=self.after_change,
+        )
 
     def action_note(self) -> None:
         """Add an internal note to the timeline."""

@@ -2,19 +2,28 @@
 
 Screens never touch the database. They call a service function through :meth:`DeskScreen.load`
 (a read; a newer load of the same key cancels the older) or :meth:`DeskScreen.operate` (a
-change), both thread workers. The result comes back to the screen on the main thread; a
+change), both thread workers, given as ``partial(service_fn, desk, ...)`` so that mypy checks
+the arguments against the service and carries its return type to ``then``. Flows that read
+something before asking in a modal are ``@work`` coroutines using :meth:`ServiceCalls.fetch`.
+The result comes back to the screen on the main thread; a
 refused operation (any ``CaseDeskError``) becomes an error notification with the service's
 message, and nothing else happens. A change asked for in a form goes through
 :meth:`ServiceCalls.write_from`: the form stays open until the write succeeds and shows a
 refusal itself, with what was typed. A change that has not returned after two seconds is
 said on the app's status line (``waiting for the database…``) until it returns.
+
+Screens never import the app: what they share with it they read through
+:class:`~casedesk.screens.workstation.Workstation`; what they want they post as a message
+(:mod:`casedesk.screens.messages`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import itertools
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError
@@ -25,14 +34,21 @@ from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from casedesk.errors import CaseDeskError
+from casedesk.screens import messages
 from casedesk.services.context import Actor, Desk
 from casedesk.textsafe import one_line
 
 if TYPE_CHECKING:
-    from casedesk.app import CaseDeskApp
+    from textual.app import App
+    from textual.message import Message
+
     from casedesk.screens.modals import Form
+    from casedesk.screens.workstation import Workstation
 
 T = TypeVar("T")
+
+#: Numbers the changes of every screen (WriteStarted / WriteFinished pairs).
+_write_numbers = itertools.count(1)
 
 
 def error_message(exc: BaseException) -> str:
@@ -46,38 +62,67 @@ def error_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-class ServiceCalls:
-    """Mixin for screens and modals: run service functions off the main thread."""
+def desk_screen(stack: Iterable[Screen[Any]]) -> DeskScreen | None:
+    """The workstation screen at the bottom of a screen stack (under any modals)."""
+    for screen in reversed(list(stack)):
+        if isinstance(screen, DeskScreen):
+            return screen
+    return None
 
-    app: CaseDeskApp
+
+_Pending = tuple[
+    Callable[[], Any], Callable[[Any], None], "Widget | None",
+    "Callable[[BaseException], None] | None",
+]
+
+
+class ServiceCalls:
+    """Mixin for screens and modals: run service functions off the main thread.
+
+    A call is a zero-argument callable, usually ``functools.partial(service_fn, desk,
+    ...)``: mypy checks its arguments against the service function and carries the
+    service's return type ``T`` to ``then: Callable[[T], None]``.
+    """
+
+    if TYPE_CHECKING:
+
+        app: App[Any]
+
+        def post_message(self, message: Message) -> bool: ...
+
+    @property
+    def workstation(self) -> Workstation:
+        """The shared state of the workstation this screen runs in (see :class:`Workstation`)."""
+        return cast("Workstation", self.app)
 
     @property
     def desk(self) -> Desk:
-        return self.app.desk
+        return self.workstation.desk
 
     @property
     def actor(self) -> Actor:
-        assert self.app.actor is not None, "signed in before any screen opens"
-        return self.app.actor
+        actor = self.workstation.actor
+        assert actor is not None, "signed in before any screen opens"
+        return actor
 
     def now(self) -> datetime:
-        return self.app.now()
+        return self.workstation.now()
 
     def tz(self) -> ZoneInfo:
-        return self.app.tz
+        return self.workstation.tz
 
     def load(
         self,
         key: str,
-        fn: Callable[..., T],
-        *args: Any,
+        call: Callable[[], T],
+        *,
         then: Callable[[T], None],
         busy: Widget | None = None,
         coalesce: bool = False,
         failed: Callable[[BaseException], None] | None = None,
-        **kwargs: Any,
     ) -> Worker[None] | None:
-        """Read in a worker; a newer load with the same ``key`` supersedes this one.
+        """Read ``call()`` in a worker and give its result to ``then`` on the main thread;
+        a newer load with the same ``key`` supersedes this one.
 
         With ``coalesce`` a load requested while one with the same key is running waits
         for it and then runs once (for costly counts that must not pile up). A failure is
@@ -86,7 +131,7 @@ class ServiceCalls:
         if coalesce:
             pending = self._pending_loads()
             if key in pending:
-                pending[key] = (fn, args, kwargs, then, busy, failed)
+                pending[key] = (call, then, busy, failed)
                 return None
             pending[key] = None
         if busy is not None:
@@ -95,7 +140,7 @@ class ServiceCalls:
         def body() -> None:
             worker = get_current_worker()
             try:
-                result = fn(*args, **kwargs)
+                result = call()
             except Exception as exc:  # noqa: BLE001 - every failure becomes a notification
                 if not worker.is_cancelled:
                     self.app.call_from_thread(
@@ -111,10 +156,20 @@ class ServiceCalls:
             body, name=key, group=f"load-{key}", thread=True, exclusive=True, exit_on_error=False
         )
 
-    def _pending_loads(self) -> dict[str, Any]:
-        pending = getattr(self, "_coalesced", None)
+    async def fetch(self, call: Callable[[], T]) -> T | None:
+        """Read ``call()`` in a thread and return it, for flows that read top to bottom in
+        an async worker (``@work``): None after an error notification when it fails."""
+        try:
+            return await asyncio.to_thread(call)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a notification
+            self.app.notify(error_message(exc), title="Refused", severity="error")
+            return None
+
+    def _pending_loads(self) -> dict[str, _Pending | None]:
+        pending: dict[str, _Pending | None] | None = getattr(self, "_coalesced", None)
         if pending is None:
-            pending = self._coalesced = {}
+            pending = {}
+            self._coalesced = pending
         return pending
 
     def _finish_coalesced(self, key: str | None) -> None:
@@ -122,13 +177,11 @@ class ServiceCalls:
             return
         again = self._pending_loads().pop(key, None)
         if again is not None:
-            fn, args, kwargs, then, busy, failed = again
-            self.load(
-                key, fn, *args, then=then, busy=busy, coalesce=True, failed=failed, **kwargs
-            )
+            call, then, busy, failed = again
+            self.load(key, call, then=then, busy=busy, coalesce=True, failed=failed)
 
     def _loaded(
-        self, then: Callable[[Any], None], result: Any, busy: Widget | None, key: str | None
+        self, then: Callable[[T], None], result: T, busy: Widget | None, key: str | None
     ) -> None:
         if busy is not None:
             busy.loading = False
@@ -136,7 +189,7 @@ class ServiceCalls:
             then(result)
         finally:
             self._finish_coalesced(key)
-            self.app.first_data_shown()
+            self.post_message(messages.FirstDataShown())
 
     def _failed(
         self,
@@ -153,24 +206,30 @@ class ServiceCalls:
             self.app.notify(error_message(exc), title="Refused", severity="error")
         self._finish_coalesced(key)
 
+    def data_changed(self) -> None:
+        """Say that this workstation changed something: the lists refresh now."""
+        self.post_message(messages.DataChanged())
+
     @work(thread=True, exit_on_error=False, group="operations")
     def operate(
         self,
-        fn: Callable[..., T],
-        *args: Any,
+        call: Callable[[], T],
+        *,
         then: Callable[[T], None] | None = None,
         done: str | Callable[[T], str] | None = None,
-        **kwargs: Any,
     ) -> None:
-        """Change something in a worker; say ``done`` and call ``then`` on success."""
-        seq = self.app.call_from_thread(self.app.write_started)
+        """Change something in a worker: ``call()``; say ``done`` and call ``then`` with
+        its result on success. A change that has not returned after two seconds is said on
+        the status line (the app hears ``WriteStarted``/``WriteFinished``)."""
+        seq = next(_write_numbers)
+        self.app.post_message(messages.WriteStarted(seq))
         try:
-            result = fn(*args, **kwargs)
+            result = call()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a notification
-            self.app.call_from_thread(self.app.write_finished, seq)
+            self.app.post_message(messages.WriteFinished(seq))
             self.app.call_from_thread(self._refused, exc)
             return
-        self.app.call_from_thread(self.app.write_finished, seq)
+        self.app.post_message(messages.WriteFinished(seq))
         self.app.call_from_thread(self._operated, result, then, done)
 
     def write_from(
@@ -185,29 +244,28 @@ class ServiceCalls:
         stays open until that succeeds, showing a refusal inside with the text intact. On
         success: say ``done``, refresh, call ``then`` (as :meth:`operate`)."""
 
-        def refused(exc: BaseException) -> None:
-            self.app.data_changed()  # what the agent saw was probably stale
+        def written(result: T) -> None:
+            self._operated(result, then, done)
 
-        self.app.push_screen(
-            form.writes(
-                write, written=lambda result: self._operated(result, then, done), refused=refused
-            )
-        )
+        def refused(exc: BaseException) -> None:
+            self.data_changed()  # what the agent saw was probably stale
+
+        self.app.push_screen(form.writes(write, written=written, refused=refused))
 
     def _refused(self, exc: BaseException) -> None:
         """A refused change: say why, and reload (what the agent saw was probably stale)."""
         self._failed(exc, None)
-        self.app.data_changed()
+        self.data_changed()
 
     def _operated(
         self,
-        result: Any,
-        then: Callable[[Any], None] | None,
-        done: str | Callable[[Any], str] | None,
+        result: T,
+        then: Callable[[T], None] | None,
+        done: str | Callable[[T], str] | None,
     ) -> None:
         if done is not None:
             self.app.notify(done(result) if callable(done) else done)
-        self.app.data_changed()
+        self.data_changed()
         if then is not None:
             then(result)
 
@@ -227,12 +285,12 @@ class DeskScreen(ServiceCalls, Screen[None]):
     def on_mount(self) -> None:
         self.ready = True
         self.mount(Static("", id="db-status", classes="db-status"))
-        self.show_db_status(self.app.db_status)
+        self.show_db_status(self.workstation.db_status)
         self.refresh_if_stale()
 
     def on_screen_resume(self) -> None:
         self.sub_title = one_line(f"{self.LABEL} · {self.actor.name} ({self.actor.role})")
-        self.show_db_status(self.app.db_status)
+        self.show_db_status(self.workstation.db_status)
         self.refresh_if_stale()
 
     def show_db_status(self, text: str) -> None:
@@ -245,8 +303,9 @@ class DeskScreen(ServiceCalls, Screen[None]):
 
     def refresh_if_stale(self) -> None:
         """Reload what the screen shows if anything changed since it last loaded."""
-        if self.ready and self._generation_seen != self.app.generation:
-            self._generation_seen = self.app.generation
+        generation = self.workstation.generation
+        if self.ready and self._generation_seen != generation:
+            self._generation_seen = generation
             self.refresh_data()
 
     def refresh_data(self) -> None:

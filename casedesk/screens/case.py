@@ -10,6 +10,7 @@ on it, ``g`` go to another case, Escape back to where you came from.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -20,21 +21,24 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from casedesk.durations import countdown
 from casedesk.errors import CaseDeskError
 from casedesk.plain import cell, plain
+from casedesk.screens import messages
 from casedesk.screens.actions import CaseActions, status_bindings
 from casedesk.screens.base import error_message
 from casedesk.screens.history import HistoryModal
 from casedesk.screens.modals import TaskForm, TextPrompt
-from casedesk.services.knowledge import guidance
-from casedesk.services.numbers import case_label, parse_case_number
-from casedesk.services.queries import reads
-from casedesk.services.queries.views import CaseDetail, TaskView, TimelineEntry
-from casedesk.services.sla.clocks import ClockState
 from casedesk.services.workflow import cases, tasks, transitions
+from casedesk.services.knowledge import library
+from casedesk.services.queries import reads
+from casedesk.services.numbers import case_label, parse_case_number
+from casedesk.services.sla.clocks import ClockState
+from casedesk.services.queries.views import TaskView
+from casedesk.services.queries.views import CaseDetail, TimelineEntry
 from casedesk.textsafe import one_line, visible
 from casedesk.widgets.sla import STATE_STYLE, SlaPanel, local
+from casedesk.durations import countdown
+from casedesk.services.knowledge import guidance
 
 _KIND_STYLE = {
     "create": "bold",
@@ -100,7 +104,7 @@ class CaseScreen(CaseActions):
         with Horizontal(id="case-body"):
             with Vertical(id="case-main"):
                 yield Static("SLA", classes="pane-title")
-                yield SlaPanel(self.now, self.tz, self.app.targets_for, id="case-sla")
+                yield SlaPanel(self.now, self.tz, self.workstation.targets_for, id="case-sla")
                 yield Static("Tasks", classes="pane-title")
                 yield DataTable(id="case-tasks", cursor_type="row")
                 yield Static("Timeline (newest first)", classes="pane-title")
@@ -122,13 +126,21 @@ class CaseScreen(CaseActions):
                                  ("left", "Left", 9)):
             task_table.add_column(name, key=key, width=width)
         timeline = self.query_one("#case-timeline", DataTable)
-        for key, name, width in (("when", "When", 11), ("who", "Who", 14), ("what", "What", 11),
-                                 ("details", "Details", None)):
-            timeline.add_column(name, key=key, width=width)
+        columns: tuple[tuple[str, str, int | None], ...] = (
+            ("when", "When", 11), ("who", "Who", 14), ("what", "What", 11),
+            ("details", "Details", None),
+        )
+        for key, name, column_width in columns:
+            timeline.add_column(name, key=key, width=column_width)
         if self.number is None:
             self._show_goto()
 
     # --- loading ------------------------------------------------------------------------
+
+    @on(messages.ShowCase)
+    def _show_asked(self, event: messages.ShowCase) -> None:
+        """The app switched here to show a case."""
+        self.show_case(event.number)
 
     def show_case(self, number: str) -> None:
         """Open ``number`` on this screen (the app switches to it first)."""
@@ -151,8 +163,7 @@ class CaseScreen(CaseActions):
         number = self.number
         self.load(
             "case",
-            self._fetch,
-            number,
+            partial(self._fetch, number),
             then=self._show,
             busy=self.query_one("#case-body") if self.bundle is None else None,
             failed=self._not_loaded,
@@ -160,10 +171,9 @@ class CaseScreen(CaseActions):
         if self.guidance is None or self.guidance.case != number:
             self.load(
                 "case-guidance",
-                self._fetch_guidance,
-                number,
+                partial(self._fetch_guidance, number),
                 then=self._show_guidance,
-                failed=lambda exc: None,  # suggestions are a bonus: no error toasts
+                failed=lambda exc: None,
             )
 
     def _not_loaded(self, exc: BaseException) -> None:
@@ -171,7 +181,7 @@ class CaseScreen(CaseActions):
         self.app.notify(error_message(exc), severity="error")
         if self.bundle is None or self.bundle.case.label != self.number:
             self.number = self._previous
-            self.app.current_case = self._previous
+            self.post_message(messages.CaseShown(self._previous))
             if self.number is None:
                 self._show_goto()
             else:
@@ -199,7 +209,7 @@ class CaseScreen(CaseActions):
         if bundle.case.label != self.number:
             return
         self.bundle = bundle
-        self.app.current_case = bundle.case.label
+        self.post_message(messages.CaseShown(bundle.case.label))
         goto = self.query_one("#case-goto", Input)
         if goto.display:
             goto.display = False
@@ -363,10 +373,7 @@ class CaseScreen(CaseActions):
         if self.bundle is None:
             return
         self.operate(
-            transitions.accept,
-            self.desk,
-            self.actor,
-            self.bundle.case.label,
+            partial(transitions.accept, self.desk, self.actor, self.bundle.case.label),
             done=lambda c: f"{c.label} is in your bin",
             then=self.after_change,
         )
@@ -396,10 +403,7 @@ class CaseScreen(CaseActions):
             return
         task = open_tasks[table.cursor_row]
         self.operate(
-            tasks.complete_task,
-            self.desk,
-            self.actor,
-            task.id,
+            partial(tasks.complete_task, self.desk, self.actor, task.id),
             done=lambda t: f"task done: {t.title} ({t.state})",
         )
 
@@ -419,26 +423,27 @@ class CaseScreen(CaseActions):
         )
 
     def action_history(self) -> None:
-        """The customer's interactions, cases, products and contracts."""
+        """The customer's interactions, cases, products and contracts; a case chosen
+        there opens here. (A callback, not ``push_screen_wait``: a worker waiting on an
+        open modal would keep ``workers.wait_for_complete()`` waiting in the tests.)"""
         if self.bundle is None or self.bundle.case.contact_id is None:
             self.app.notify("this case has no customer", severity="warning")
             return
+        self.app.push_screen(HistoryModal(self.bundle.case.contact_id), self._history_chosen)
 
-        def go(label: str | None) -> None:
-            if label:
-                self.show_case(label)
-
-        self.app.push_screen(HistoryModal(self.bundle.case.contact_id), go)
+    def _history_chosen(self, label: str | None) -> None:
+        if label:
+            self.show_case(label)
 
     def action_knowledge(self) -> None:
         """Search the knowledge base for this case."""
-        self.app.action_go("knowledge")
+        self.post_message(messages.GoTo("knowledge"))
 
     def action_interaction(self) -> None:
         """Log a call or e-mail on this case."""
         if self.bundle is None:
             return
-        self.app.log_for_case(self.bundle.case)
+        self.post_message(messages.LogForCase(self.bundle.case))
 
     def action_goto(self) -> None:
         """Open another case by number."""
@@ -451,7 +456,7 @@ class CaseScreen(CaseActions):
             goto.display = False
             self.query_one("#case-timeline", DataTable).focus()
             return
-        self.app.go_back()
+        self.post_message(messages.GoBack())
 
     @on(Input.Submitted, "#case-goto")
     def _goto(self, event: Input.Submitted) -> None:
@@ -466,4 +471,4 @@ class CaseScreen(CaseActions):
     @on(OptionList.OptionSelected, "#case-articles")
     def _article(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.app.show_article(event.option.id)
+            self.post_message(messages.ShowArticle(event.option.id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -42,9 +43,7 @@ class HistoryModal(ServiceCalls, ModalScreen[str | None]):
         view = self.query_one(CustomerHistoryView)
         self.load(
             "history-modal",
-            reads.customer_history,
-            self.desk,
-            self.contact_id,
+            partial(reads.customer_history, self.desk, self.contact_id),
             then=view.show,
             busy=view,
         )

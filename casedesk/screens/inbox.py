@@ -9,22 +9,27 @@ Keys: ``a`` accept, ``n`` next (take the most urgent), ``t`` transfer, ``r`` rej
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from casedesk.plain import cell
-from casedesk.screens.base import DeskScreen, error_message
-from casedesk.services.queries import board, reads
-from casedesk.services.queries.views import CaseRow, Page, QueueLoad
+from casedesk.screens import messages
+from casedesk.screens.base import error_message
+from casedesk.screens.moves import CaseMoves
+from casedesk.services.queries import board
 from casedesk.services.workflow import transitions
+from casedesk.services.queries.views import QueueLoad
+from casedesk.services.queries.views import Page
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.filters import FilterBar
+from casedesk.services.queries import reads
 
 PAGE = 100
 #: A refresh re-reads at most this many rows (the pages the agent has scrolled through).
@@ -35,7 +40,7 @@ def count_text(value: int, capped: bool = False) -> str:
     return f"{value:,}{'+' if capped else ''}"
 
 
-class InboxScreen(DeskScreen):
+class InboxScreen(CaseMoves):
     """The agent's queues and the waiting cases of the selected one."""
 
     LABEL = "Queue inbox"
@@ -98,8 +103,13 @@ class InboxScreen(DeskScreen):
             # start once it is drawn instead of competing with it
             self.query_one("#inbox-queues", DataTable).loading = True
             self._epoch += 1
-            self.load("inbox-cases", self._first, self._epoch, then=self._show_first,
-                      busy=self.cases, failed=self._first_failed)
+            self.load(
+                "inbox-cases",
+                partial(self._first, self._epoch),
+                then=self._show_first,
+                busy=self.cases,
+                failed=self._first_failed,
+            )
             return
         self.load_counts()
         if self.queue is not None:
@@ -145,9 +155,7 @@ class InboxScreen(DeskScreen):
         table = self.query_one("#inbox-queues", DataTable)
         self.load(
             "inbox-counts",
-            board.queue_loads,
-            self.desk,
-            member=self.actor.id,
+            partial(board.queue_loads, self.desk, member=self.actor.id),
             then=self._show_counts,
             busy=table if not self.loads else None,
             coalesce=True,
@@ -208,11 +216,7 @@ class InboxScreen(DeskScreen):
 
         self.load(
             "inbox-cases",
-            self._fetch,
-            self.queue,
-            None,
-            limit,
-            dict(self.filters),
+            partial(self._fetch, self.queue, None, limit, dict(self.filters)),
             then=show,
             busy=table if not keep or not table.loaded_once else None,
         )
@@ -249,11 +253,7 @@ class InboxScreen(DeskScreen):
 
         self.load(
             "inbox-more",
-            self._fetch,
-            self.queue,
-            table.next_after,
-            PAGE,
-            dict(self.filters),
+            partial(self._fetch, self.queue, table.next_after, PAGE, dict(self.filters)),
             then=show,
         )
 
@@ -296,7 +296,7 @@ class InboxScreen(DeskScreen):
 
     @on(CaseTable.Selected, "#inbox-cases")
     def _case_selected(self, event: CaseTable.Selected) -> None:
-        self.app.open_case(event.row.label)
+        self.post_message(messages.OpenCase(event.row.label))
 
     @on(FilterBar.Changed)
     def _filters_changed(self, event: FilterBar.Changed) -> None:
@@ -305,59 +305,33 @@ class InboxScreen(DeskScreen):
 
     # --- actions ------------------------------------------------------------------------
 
-    def _selected(self) -> CaseRow | None:
-        row = self.cases.current()
-        if row is None:
-            self.app.notify("no case selected", severity="warning")
-        return row
-
     def action_accept(self) -> None:
         """Take the selected case into my WIP bin."""
-        row = self._selected()
-        if row is None:
-            return
-        self.operate(
-            transitions.accept,
-            self.desk,
-            self.actor,
-            row.label,
-            done=lambda c: f"{c.label} is in your bin (F4)",
-        )
+        self.move_case(transitions.accept, done=lambda c: f"{c.label} is in your bin (F4)")
 
     def action_next(self) -> None:
         """Take the most urgent case of the queue and open it."""
         if self.queue is None:
             return
         self.operate(
-            transitions.next_case,
-            self.desk,
-            self.actor,
-            self.queue,
+            partial(transitions.next_case, self.desk, self.actor, self.queue),
             done=lambda c: f"{c.label} is in your bin",
-            then=lambda c: self.app.open_case(c.label),
+            then=lambda c: self.post_message(messages.OpenCase(c.label)),
         )
 
-    def action_transfer(self) -> None:
-        """Move the selected case to another queue."""
-        row = self._selected()
+    @work(group="ask", exit_on_error=False)
+    async def action_transfer(self) -> None:
+        """Move the selected case to another queue (the queues are read first)."""
+        row = self.selected_case()
         if row is None:
             return
-
-        def ask(names: list[str]) -> None:
-            from casedesk.screens.modals import ChoicePrompt  # loaded when first needed
-
-            choices = [(n, n) for n in names if n != row.queue]
-            self.write_from(
-                ChoicePrompt(f"Transfer {row.label} to queue", choices),
-                lambda queue: transitions.transfer(self.desk, self.actor, row.label, queue),
-                done=lambda c: f"{row.label} transferred to {c.queue}",
-            )
-
-        self.load("queue-names", board.queue_names, self.desk, then=ask)
+        names = await self.fetch(partial(board.queue_names, self.desk))
+        if names is not None:
+            self.transfer_case(row, names)
 
     def action_reject(self) -> None:
         """Send the selected case back to its creator, with a reason."""
-        row = self._selected()
+        row = self.selected_case()
         if row is None:
             return
         from casedesk.screens.modals import TextPrompt  # loaded when first needed

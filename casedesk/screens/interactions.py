@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -23,16 +24,18 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Select
 from textual.widgets.option_list import Option
 
 from casedesk.plain import cell
+from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import CaseForm, ContactForm, TextPrompt
-from casedesk.services.directory import customers
 from casedesk.services.queries import board, reads
-from casedesk.services.queries.views import CaseDetail, CustomerHistory, InteractionView
 from casedesk.services.workflow import cases, interactions
+from casedesk.services.directory import staff
+from casedesk.services.queries.views import CaseDetail, CustomerHistory, InteractionView
 from casedesk.textsafe import one_line
 from casedesk.widgets.call_timer import CallTimer
 from casedesk.widgets.history import CustomerHistoryView
 from casedesk.widgets.sla import local
+from casedesk.services.directory import customers
 
 CHANNELS = ("phone", "email", "visit", "letter", "chat", "web")
 LIVE_CHANNELS = ("phone", "visit", "chat")
@@ -128,7 +131,7 @@ class InteractionLogScreen(DeskScreen):
         self.query_one("#log-timer", CallTimer).tick()
         self._show_case_line()
         self.query_one("#log-contact-search", Input).focus()
-        self.load("queue-names", board.queue_names, self.desk, then=self._set_queues)
+        self.load("queue-names", partial(board.queue_names, self.desk), then=self._set_queues)
 
     def _set_queues(self, names: list[str]) -> None:
         self.queue_names = names
@@ -139,10 +142,7 @@ class InteractionLogScreen(DeskScreen):
         since = datetime.combine(self.now().astimezone(self.tz()).date(), time(0), self.tz())
         self.load(
             "log-today",
-            reads.interactions_today,
-            self.desk,
-            self.actor.id,
-            since,
+            partial(reads.interactions_today, self.desk, self.actor.id, since),
             then=self._show_today,
         )
         if self.contact is not None:
@@ -167,9 +167,7 @@ class InteractionLogScreen(DeskScreen):
         view = self.query_one(CustomerHistoryView)
         self.load(
             "log-history",
-            reads.customer_history,
-            self.desk,
-            int(self.contact["id"]),
+            partial(reads.customer_history, self.desk, int(self.contact["id"])),
             then=self._show_history,
             busy=view if view.history is None else None,
         )
@@ -199,7 +197,8 @@ class InteractionLogScreen(DeskScreen):
             self._show_matches([])
             return
         self.load(
-            "log-contacts", customers.find_contacts, self.desk, text, limit=8,
+            "log-contacts",
+            partial(customers.find_contacts, self.desk, text, limit=8),
             then=self._show_matches,
         )
 
@@ -293,8 +292,8 @@ class InteractionLogScreen(DeskScreen):
         timer = self.query_one("#log-timer", CallTimer)
         duration_input = self.query_one("#log-duration", Input)
         if timer.running:
-            seconds = timer.stop()
-            duration_input.value = f"{seconds // 60}:{seconds % 60:02d}"
+            timed = timer.stop()
+            duration_input.value = f"{timed // 60}:{timed % 60:02d}"
         seconds = parse_mm_ss(duration_input.value)
         if seconds is None:
             self.app.notify("duration: mm:ss or minutes", severity="error")
@@ -322,11 +321,7 @@ class InteractionLogScreen(DeskScreen):
             return
         case = self.attach_case
         self.operate(
-            interactions.log_interaction,
-            self.desk,
-            self.actor,
-            case=case,
-            **values,
+            partial(interactions.log_interaction, self.desk, self.actor, case=case, **values),
             done=lambda i: "interaction saved" + (f" on {i.case}" if i.case else ""),
             then=lambda i: self.action_reset(),
         )
@@ -368,7 +363,7 @@ class InteractionLogScreen(DeskScreen):
 
     def _case_opened(self, case: CaseDetail) -> None:
         self.action_reset()
-        self.app.open_case(case.label)
+        self.post_message(messages.OpenCase(case.label))
 
     def action_save_attach(self) -> None:
         """Save the interaction onto an existing case (asked by number; the prompt stays
@@ -422,6 +417,11 @@ class InteractionLogScreen(DeskScreen):
         self.query_one(CustomerHistoryView).show(None)
         self._show_case_line()
         self.query_one("#log-contact-search", Input).focus()
+
+    @on(messages.PrepareLog)
+    def _prepare(self, event: messages.PrepareLog) -> None:
+        """The app switched here to log on a case (once the screen is drawn)."""
+        self.call_after_refresh(self.prepare_for_case, event.case)
 
     def prepare_for_case(self, case: CaseDetail) -> None:
         """Log on ``case``: its customer selected, saved onto it with ctrl+s."""

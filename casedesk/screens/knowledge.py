@@ -11,6 +11,7 @@ search box.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -23,18 +24,15 @@ from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from casedesk.plain import cell
+from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
-from casedesk.services.knowledge import guidance, library
-from casedesk.services.knowledge.folding import MARK_END, MARK_START
+from casedesk.services.knowledge import library
 from casedesk.services.queries import reads
-from casedesk.services.queries.views import (
-    ArticleHit,
-    ArticleView,
-    CaseDetail,
-    Guidance,
-    GuidanceArticle,
-)
+from casedesk.services.knowledge.folding import MARK_END, MARK_START
+from casedesk.services.queries.views import ArticleHit, ArticleView, Guidance, GuidanceArticle
+from casedesk.services.queries.views import CaseDetail
 from casedesk.textsafe import one_line, visible
+from casedesk.services.knowledge import guidance
 
 DEBOUNCE = 0.2
 
@@ -89,19 +87,22 @@ class KnowledgeScreen(DeskScreen):
             self._load_case()
 
     def _load_case(self) -> None:
-        number = self.app.current_case
+        number = self.workstation.current_case
         if number is None:
             self.case = None
             self._show_case_line()
             return
-        self.load("kb-case", reads.get_case, self.desk, number, then=self._set_case)
+        self.load("kb-case", partial(reads.get_case, self.desk, number), then=self._set_case)
 
     def _set_case(self, case: CaseDetail) -> None:
         self.case = case
         self._show_case_line()
         if not self.query_one("#kb-search", Input).value.strip():
-            self.load("kb-guidance", guidance.guidance, self.desk, case.label,
-                      then=self._show_guidance)
+            self.load(
+                "kb-guidance",
+                partial(guidance.guidance, self.desk, case.label),
+                then=self._show_guidance,
+            )
 
     def _show_guidance(self, guidance: Guidance) -> None:
         if self.case is None or guidance.case != self.case.label:
@@ -146,10 +147,7 @@ class KnowledgeScreen(DeskScreen):
             return
         self.load(
             "kb-search",
-            library.search,
-            self.desk,
-            text,
-            limit=50,
+            partial(library.search, self.desk, text, limit=50),
             then=self._show_results,
             busy=self.query_one("#kb-results", OptionList) if not self.results else None,
         )
@@ -189,9 +187,18 @@ class KnowledgeScreen(DeskScreen):
         if event.option.id:
             self.show_article(event.option.id)
 
+    @on(messages.PreviewArticle)
+    def _preview_asked(self, event: messages.PreviewArticle) -> None:
+        """The app switched here to show an article (once the screen is drawn)."""
+        self.call_after_refresh(self.show_article, event.label)
+
     def show_article(self, label: str) -> None:
         """Preview an article (Markdown)."""
-        self.load("kb-article", library.get_article, self.desk, label, then=self._preview)
+        self.load(
+            "kb-article",
+            partial(library.get_article, self.desk, label),
+            then=self._preview,
+        )
 
     def _preview(self, article: ArticleView) -> None:
         """The article as Markdown: its text is never Textual markup (Markdown's inline text
@@ -236,7 +243,7 @@ class KnowledgeScreen(DeskScreen):
             return
         article, case = ready
         self.operate(
-            library.link_case, self.desk, self.actor, article, case,
+            partial(library.link_case, self.desk, self.actor, article, case),
             done=f"{article} linked to {case}",
         )
 
@@ -248,7 +255,7 @@ class KnowledgeScreen(DeskScreen):
         article, case = ready
         who = self.case.contact if self.case and self.case.contact else "the customer"
         self.operate(
-            library.send_to_customer, self.desk, self.actor, article, case,
+            partial(library.send_to_customer, self.desk, self.actor, article, case),
             done=f"{article} sent to {who}",
         )
 

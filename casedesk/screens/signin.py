@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -38,7 +39,12 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
     def on_mount(self) -> None:
         self.sub_title = "Sign in"
         agents = self.query_one("#signin-agents", OptionList)
-        self.load("signin", staff.list_agents, self.desk, then=self._show, busy=agents)
+        self.load(
+            "signin",
+            partial(staff.list_agents, self.desk),
+            then=self._show,
+            busy=agents,
+        )
 
     def _show(self, agents: list[AgentView]) -> None:
         options = self.query_one("#signin-agents", OptionList)

@@ -7,6 +7,7 @@ Keys: ``a`` assign the selected case to an agent, ``y`` yank it back to its home
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,13 +18,16 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
 from casedesk.plain import cell
-from casedesk.screens.base import DeskScreen
+from casedesk.screens import messages
 from casedesk.screens.inbox import PAGE, count_text
 from casedesk.screens.modals import ChoicePrompt
-from casedesk.services.queries import board, reads
-from casedesk.services.queries.views import AgentLoad, CaseRow, Page, QueueLoad
+from casedesk.screens.moves import CaseMoves
+from casedesk.services.queries import board
 from casedesk.services.workflow import transitions
+from casedesk.services.queries.views import AgentLoad, QueueLoad
+from casedesk.services.queries.views import CaseRow, Page
 from casedesk.widgets.case_table import CaseTable
+from casedesk.services.queries import reads
 
 _STATUS_STYLE = {"available": "green", "busy": "yellow", "away": "dim", "offline": "dim"}
 
@@ -37,10 +41,11 @@ def load_bar(wip: int, capacity: int, width: int = 10) -> Text:
                          f" {wip}/{capacity}")
 
 
-class SupervisorScreen(DeskScreen):
+class SupervisorScreen(CaseMoves):
     """Queues and agents at a glance; assign, yank and transfer."""
 
     LABEL = "Supervisor"
+    NO_SELECTION = "no case selected: pick one in the cases list"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "assign", "Assign", id="sup-assign"),
         Binding("y", "yank", "Yank", id="sup-yank"),
@@ -97,16 +102,14 @@ class SupervisorScreen(DeskScreen):
     def refresh_data(self) -> None:
         self.load(
             "sup-queues",
-            board.queue_loads,
-            self.desk,
+            partial(board.queue_loads, self.desk),
             then=self._show_queues,
             busy=None if self.queues else self.query_one("#sup-queues", DataTable),
             coalesce=True,
         )
         self.load(
             "sup-agents",
-            board.agent_loads,
-            self.desk,
+            partial(board.agent_loads, self.desk),
             then=self._show_agents,
             busy=None if self.agents else self.query_one("#sup-agents", DataTable),
         )
@@ -179,8 +182,12 @@ class SupervisorScreen(DeskScreen):
                 rows, warns = result
                 table.set_rows(rows, warn_at=warns)
 
-        self.load("sup-cases", self._fetch, kind, name, None, limit, then=show,
-                  busy=None if keep else table)
+        self.load(
+            "sup-cases",
+            partial(self._fetch, kind, name, None, limit),
+            then=show,
+            busy=None if keep else table,
+        )
 
     def _fetch(
         self, kind: str, name: str, after: tuple | None, limit: int
@@ -211,8 +218,11 @@ class SupervisorScreen(DeskScreen):
                 return
             table.append_page(rows, warn_at=warns)
 
-        self.load("sup-more", self._fetch, "queue", self.scope[1], table.next_after, PAGE,
-                  then=show)
+        self.load(
+            "sup-more",
+            partial(self._fetch, "queue", self.scope[1], table.next_after, PAGE),
+            then=show,
+        )
 
     def tick(self) -> None:
         self.cases.tick()
@@ -257,19 +267,13 @@ class SupervisorScreen(DeskScreen):
 
     @on(CaseTable.Selected, "#sup-cases")
     def _open(self, event: CaseTable.Selected) -> None:
-        self.app.open_case(event.row.label)
+        self.post_message(messages.OpenCase(event.row.label))
 
     # --- actions ------------------------------------------------------------------------
 
-    def _selected(self) -> CaseRow | None:
-        row = self.cases.current()
-        if row is None:
-            self.app.notify("no case selected: pick one in the cases list", severity="warning")
-        return row
-
     def action_assign(self) -> None:
         """Put the selected case into a named agent's bin."""
-        row = self._selected()
+        row = self.selected_case()
         if row is None:
             return
         choices = [
@@ -286,29 +290,13 @@ class SupervisorScreen(DeskScreen):
 
     def action_yank(self) -> None:
         """Pull the selected case out of its agent's bin, back to its home queue."""
-        row = self._selected()
-        if row is None:
-            return
-        self.operate(
-            transitions.yank,
-            self.desk,
-            self.actor,
-            row.label,
-            done=lambda c: f"{c.label} yanked back to queue {c.queue}",
-        )
+        self.move_case(transitions.yank, done=lambda c: f"{c.label} yanked back to queue {c.queue}")
 
     def action_transfer(self) -> None:
         """Move the selected waiting case to another queue."""
-        row = self._selected()
-        if row is None:
-            return
-        choices = [(q.name, q.name) for q in self.queues if q.name != row.queue]
-
-        self.write_from(
-            ChoicePrompt(f"Transfer {row.label} to queue", choices),
-            lambda queue: transitions.transfer(self.desk, self.actor, row.label, queue),
-            done=lambda c: f"{row.label} transferred to {c.queue}",
-        )
+        row = self.selected_case()
+        if row is not None:
+            self.transfer_case(row, [q.name for q in self.queues])
 
     def action_focus_queues(self) -> None:
         self.query_one("#sup-queues", DataTable).focus()

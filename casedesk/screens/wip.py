@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
+from casedesk.screens import messages
 from casedesk.screens.actions import CaseActions, status_bindings
 from casedesk.services.queries import board, reads
-from casedesk.services.queries.views import CaseRow
 from casedesk.services.sla.clocks import ClockState
+from casedesk.services.queries.views import CaseRow
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.sla import row_state
 
@@ -46,12 +47,7 @@ class WipScreen(CaseActions):
 
     def refresh_data(self) -> None:
         table = self.cases
-        self.load(
-            "wip",
-            self._fetch,
-            then=self._show,
-            busy=None if table.loaded_once else table,
-        )
+        self.load("wip", self._fetch, then=self._show, busy=None if table.loaded_once else table)
 
     def _fetch(self) -> tuple[list[CaseRow], dict]:
         rows = reads.wip_bin(self.desk, self.actor.id)
@@ -88,4 +84,4 @@ class WipScreen(CaseActions):
 
     @on(CaseTable.Selected, "#wip-cases")
     def _open(self, event: CaseTable.Selected) -> None:
-        self.app.open_case(event.row.label)
+        self.post_message(messages.OpenCase(event.row.label))

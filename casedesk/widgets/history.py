@@ -100,8 +100,8 @@ class CustomerHistoryView(Vertical):
         for p in history.products or ["none on record"]:
             text.append(f"  • {one_line(p)}\n")
         text.append("Contracts\n", style="bold")
-        for c in history.contracts or ["none on record"]:
-            text.append(f"  • {one_line(c)}\n")
+        for contract in history.contracts or ["none on record"]:
+            text.append(f"  • {one_line(contract)}\n")
         holdings.update(text)
 
     @on(DataTable.RowSelected, "#history-cases")
