@@ -45,11 +45,11 @@ from casedesk.errors import CaseDeskError
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen, desk_screen, error_message
 from casedesk.screens.registry import SCREENS, SUPERVISOR_ONLY, screen_factory
-from casedesk.services.queries import board, live
-from casedesk.services.sla import explanations
 from casedesk.services.context import Actor, Desk
-from casedesk.services.sla.clocks import PolicyTargets
+from casedesk.services.queries import board, live
 from casedesk.services.queries.views import CaseDetail
+from casedesk.services.sla import explanations
+from casedesk.services.sla.clocks import PolicyTargets
 from casedesk.textsafe import one_line, visible
 
 __all__ = ["SCREENS", "CaseDeskApp", "run_workstation"]

@@ -24,8 +24,8 @@ from casedesk.screens import messages
 from casedesk.screens.base import desk_screen
 from casedesk.screens.registry import SCREENS, SUPERVISOR_ONLY
 from casedesk.screens.workstation import Workstation
-from casedesk.services.queries import reads
 from casedesk.services.numbers import case_label
+from casedesk.services.queries import reads
 from casedesk.textsafe import one_line
 
 _NUMBER = re.compile(r"^\s*(?:cs-?)?0*(\d{1,9})\s*$", re.IGNORECASE)

@@ -37,8 +37,8 @@ def workstation_flags(argv: list[str]) -> dict[str, str] | None:
 
 def open_workstation(flags: dict[str, str]) -> int:
     """Open the workstation; an expected error becomes one line and an exit code."""
-    from casedesk.cli.failures import failure_line
     from casedesk.cli.state import CliState, err_console
+    from casedesk.failures import failure_line
 
     state = CliState(db_flag=flags.get("db"), as_flag=flags.get("as"))
     try:

@@ -9,10 +9,10 @@ import typer
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
-from casedesk.cli.failures import failure_line
 from casedesk.cli.params import argv_problem, usage_line
 from casedesk.cli.state import CliState, err_console
 from casedesk.errors import CaseDeskError
+from casedesk.failures import failure_line
 
 
 def _is_usage_error(exc: BaseException) -> bool:

@@ -21,8 +21,8 @@ from casedesk.screens.modals import (
     TimeSpent,
 )
 from casedesk.services.queries import board
-from casedesk.services.workflow import cases, transitions
 from casedesk.services.queries.views import CaseDetail
+from casedesk.services.workflow import cases, transitions
 
 #: Status keys, the same on the WIP bin and on the case screen: (key, action, label, id).
 _STATUS_KEYS = [

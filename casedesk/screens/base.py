@@ -26,14 +26,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import DBAPIError
 from textual import work
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
-from casedesk.errors import CaseDeskError
+from casedesk.failures import describe
 from casedesk.screens import messages
 from casedesk.services.context import Actor, Desk
 from casedesk.textsafe import one_line
@@ -52,14 +51,11 @@ _write_numbers = itertools.count(1)
 
 
 def error_message(exc: BaseException) -> str:
-    """The one line a person sees for a failed call."""
-    if isinstance(exc, CaseDeskError):
-        return str(exc)
-    if isinstance(exc, DBAPIError):
-        orig = getattr(exc, "orig", None) or exc
-        first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-        return f"database error: {first}"
-    return f"{type(exc).__name__}: {exc}"
+    """The one line a person sees for a failed call (the CLI's line, without its prefix)."""
+    failure = describe(exc)
+    if failure is not None:
+        return failure.message
+    return one_line(f"{type(exc).__name__}: {exc}")
 
 
 def desk_screen(stack: Iterable[Screen[Any]]) -> DeskScreen | None:

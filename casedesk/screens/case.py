@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from casedesk.durations import countdown
 from casedesk.errors import CaseDeskError
 from casedesk.plain import cell, plain
 from casedesk.screens import messages
@@ -28,17 +29,14 @@ from casedesk.screens.actions import CaseActions, status_bindings
 from casedesk.screens.base import error_message
 from casedesk.screens.history import HistoryModal
 from casedesk.screens.modals import TaskForm, TextPrompt
-from casedesk.services.workflow import cases, tasks, transitions
-from casedesk.services.knowledge import library
-from casedesk.services.queries import reads
+from casedesk.services.knowledge import guidance
 from casedesk.services.numbers import case_label, parse_case_number
+from casedesk.services.queries import reads
+from casedesk.services.queries.views import CaseDetail, TaskView, TimelineEntry
 from casedesk.services.sla.clocks import ClockState
-from casedesk.services.queries.views import TaskView
-from casedesk.services.queries.views import CaseDetail, TimelineEntry
+from casedesk.services.workflow import cases, tasks, transitions
 from casedesk.textsafe import one_line, visible
 from casedesk.widgets.sla import STATE_STYLE, SlaPanel, local
-from casedesk.durations import countdown
-from casedesk.services.knowledge import guidance
 
 _KIND_STYLE = {
     "create": "bold",

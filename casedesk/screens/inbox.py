@@ -23,13 +23,11 @@ from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import error_message
 from casedesk.screens.moves import CaseMoves
-from casedesk.services.queries import board
+from casedesk.services.queries import board, reads
+from casedesk.services.queries.views import Page, QueueLoad
 from casedesk.services.workflow import transitions
-from casedesk.services.queries.views import QueueLoad
-from casedesk.services.queries.views import Page
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.filters import FilterBar
-from casedesk.services.queries import reads
 
 PAGE = 100
 #: A refresh re-reads at most this many rows (the pages the agent has scrolled through).

@@ -27,15 +27,14 @@ from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import CaseForm, ContactForm, TextPrompt
+from casedesk.services.directory import customers
 from casedesk.services.queries import board, reads
-from casedesk.services.workflow import cases, interactions
-from casedesk.services.directory import staff
 from casedesk.services.queries.views import CaseDetail, CustomerHistory, InteractionView
+from casedesk.services.workflow import cases, interactions
 from casedesk.textsafe import one_line
 from casedesk.widgets.call_timer import CallTimer
 from casedesk.widgets.history import CustomerHistoryView
 from casedesk.widgets.sla import local
-from casedesk.services.directory import customers
 
 CHANNELS = ("phone", "email", "visit", "letter", "chat", "web")
 LIVE_CHANNELS = ("phone", "visit", "chat")

@@ -26,13 +26,17 @@ from textual.widgets.option_list import Option
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
-from casedesk.services.knowledge import library
-from casedesk.services.queries import reads
+from casedesk.services.knowledge import guidance, library
 from casedesk.services.knowledge.folding import MARK_END, MARK_START
-from casedesk.services.queries.views import ArticleHit, ArticleView, Guidance, GuidanceArticle
-from casedesk.services.queries.views import CaseDetail
+from casedesk.services.queries import reads
+from casedesk.services.queries.views import (
+    ArticleHit,
+    ArticleView,
+    CaseDetail,
+    Guidance,
+    GuidanceArticle,
+)
 from casedesk.textsafe import one_line, visible
-from casedesk.services.knowledge import guidance
 
 DEBOUNCE = 0.2
 

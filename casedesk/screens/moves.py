@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable
 from functools import partial
 
 from casedesk.screens.base import DeskScreen
-from casedesk.services.workflow import transitions
 from casedesk.services.context import Actor, Desk
 from casedesk.services.queries.views import CaseDetail, CaseRow
+from casedesk.services.workflow import transitions
 from casedesk.widgets.case_table import CaseTable
 
 

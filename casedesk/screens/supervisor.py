@@ -22,12 +22,10 @@ from casedesk.screens import messages
 from casedesk.screens.inbox import PAGE, count_text
 from casedesk.screens.modals import ChoicePrompt
 from casedesk.screens.moves import CaseMoves
-from casedesk.services.queries import board
+from casedesk.services.queries import board, reads
+from casedesk.services.queries.views import AgentLoad, CaseRow, Page, QueueLoad
 from casedesk.services.workflow import transitions
-from casedesk.services.queries.views import AgentLoad, QueueLoad
-from casedesk.services.queries.views import CaseRow, Page
 from casedesk.widgets.case_table import CaseTable
-from casedesk.services.queries import reads
 
 _STATUS_STYLE = {"available": "green", "busy": "yellow", "away": "dim", "offline": "dim"}
 

@@ -12,8 +12,8 @@ from textual.widgets import Footer, Header, Static
 from casedesk.screens import messages
 from casedesk.screens.actions import CaseActions, status_bindings
 from casedesk.services.queries import board, reads
-from casedesk.services.sla.clocks import ClockState
 from casedesk.services.queries.views import CaseRow
+from casedesk.services.sla.clocks import ClockState
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.sla import row_state
 

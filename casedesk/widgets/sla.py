@@ -13,16 +13,17 @@ screen shows the exact state of every clock (:mod:`casedesk.services.sla.explana
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual.widgets import Static
 
-from casedesk.services.sla.clocks import FAR_FUTURE, ClockState, PolicyTargets
-from casedesk.services.sla.explanations import clock_infos
+from casedesk.durations import countdown
 from casedesk.services.queries.views import CaseDetail, CaseRow
+from casedesk.services.sla.clocks import FAR_FUTURE, LIST_WARNING_SHARE, ClockState, PolicyTargets
+from casedesk.services.sla.explanations import clock_infos
 from casedesk.textsafe import one_line
 
 #: Rich styles of the five states agents see.
@@ -33,22 +34,6 @@ STATE_STYLE: dict[str, str] = {
     ClockState.paused: "cyan",
     ClockState.met: "dim green",
 }
-LIST_WARNING_SHARE = 0.8
-
-
-def countdown(delta: timedelta) -> str:
-    """``12m 05s``, ``3h 20m``, ``2d 4h``; negative (overdue) deltas get a minus sign."""
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d {hours:02d}h"
-    if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
-    return f"{sign}{minutes}m {secs:02d}s"
 
 
 def local(at: datetime | None, tz: ZoneInfo, fmt: str = "%d/%m %H:%M") -> str:

@@ -14,10 +14,10 @@ from textual.message import Message
 from casedesk.screens import messages
 from casedesk.screens.wip import WipScreen
 from casedesk.screens.workstation import Workstation
-from casedesk.services.workflow import cases, transitions
-from casedesk.services.queries import reads
 from casedesk.services.context import Actor, Desk
+from casedesk.services.queries import reads
 from casedesk.services.sla.clocks import PolicyTargets
+from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
 from tests.tui.conftest import settle
 

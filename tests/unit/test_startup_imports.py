@@ -24,7 +24,7 @@ def test_the_workstation_path_loads_only_what_the_first_screen_needs(sqlite_temp
         "import sys\n"
         "from casedesk.cli import workstation_flags\n"
         "assert workstation_flags(['--db', 'x']) == {'db': 'x'}\n"
-        "from casedesk.cli.failures import failure_line\n"
+        "from casedesk.failures import failure_line\n"
         "from casedesk.cli.state import CliState\n"
         f"state = CliState(db_flag='sqlite:///{sqlite_template}')\n"
         "desk = state.desk()\n"

@@ -1,0 +1,49 @@
+"""The one line a person reads for an error the program expects, and its exit code.
+
+Shared by the CLI (which prefixes ``casedesk:`` and exits with the code) and the
+workstation (which shows the line in a notification or inside the dialog). The line quotes
+input (names, titles, paths): it is one line with every terminal control shown visibly.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from sqlalchemy.exc import DataError, DBAPIError
+
+from casedesk.db import is_damage
+from casedesk.errors import CaseDeskError
+from casedesk.textsafe import one_line
+
+
+class Failure(NamedTuple):
+    """What went wrong, in words, and the CLI's exit code for it."""
+
+    message: str
+    exit_code: int
+
+
+def describe(exc: BaseException) -> Failure | None:
+    """The :class:`Failure` for casedesk and database errors; None for anything else."""
+    if isinstance(exc, CaseDeskError):
+        return Failure(one_line(str(exc)), exc.exit_code)
+    if isinstance(exc, DBAPIError):
+        orig = getattr(exc, "orig", None) or exc
+        first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+        if is_damage(exc):  # SQLite met a damaged page the check on open did not read
+            return Failure(one_line(
+                f"the database file is damaged: {first}; nothing was saved — run "
+                "`casedesk db check` and restore it from a backup"
+            ), 2)
+        if isinstance(exc, DataError):  # SQLSTATE 22: a value the database cannot take
+            return Failure(one_line(f"the database refused a value: {first}"), 1)
+        return Failure(one_line(f"database error: {first}"), 2)
+    return None
+
+
+def failure_line(exc: BaseException) -> tuple[str, int] | None:
+    """``("casedesk: …", exit code)`` for the CLI's stderr; None for unexpected errors."""
+    failure = describe(exc)
+    if failure is None:
+        return None
+    return f"casedesk: {failure.message}", failure.exit_code
