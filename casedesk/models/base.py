@@ -21,7 +21,14 @@ BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 MAX_ID = 2**63 - 1
 
 
-class UTCDateTime(types.TypeDecorator):
+def saved_id(value: int | None) -> int:
+    """The id of a row read from (or flushed to) the database, which is never None."""
+    if value is None:
+        raise ValueError("the row has no id yet: it was never flushed")
+    return value
+
+
+class UTCDateTime(types.TypeDecorator[datetime]):
     """An aware-UTC datetime on every backend; naive values are refused."""
 
     impl = DateTime(timezone=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Index, literal_column, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from casedesk.models.base import BIG_ID, json_column, utc_column
 
@@ -165,4 +165,4 @@ def case_is_active() -> ColumnElement[bool]:
     A bound-parameter ``IN (?, ?, …)`` would stop SQLite from proving that a query
     implies the index's WHERE clause, and it would scan the table instead.
     """
-    return Case.status.in_([literal_column(f"'{v}'") for v in _ACTIVE_VALUES])
+    return col(Case.status).in_([literal_column(f"'{v}'") for v in _ACTIVE_VALUES])

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.clock import Clock, system_clock
 from casedesk.db import read_session
 from casedesk.errors import NotFound, PermissionDenied, ValidationError
 from casedesk.models import Agent, Case, Queue, QueueMember, Role
-from casedesk.models.base import MAX_ID
+from casedesk.models.base import MAX_ID, saved_id
 from casedesk.services.numbers import case_label, parse_case_number, shown_number
 
 
@@ -49,12 +49,14 @@ class Desk:
     def actor(self, login: str) -> Actor:
         """Look up the acting agent by login; unknown or inactive logins are refused."""
         with read_session(self.engine) as session:
-            agent = session.execute(select(Agent).where(Agent.login == login)).scalar_one_or_none()
+            agent = session.execute(
+                select(Agent).where(col(Agent.login) == login)
+            ).scalar_one_or_none()
         if agent is None:
             raise NotFound(f"no agent with login {login!r}: see `casedesk agent list`")
         if not agent.active:
             raise PermissionDenied(f"agent {login!r} is deactivated")
-        return Actor(agent.id, agent.login, agent.name, agent.role)  # type: ignore[arg-type]
+        return Actor(saved_id(agent.id), agent.login, agent.name, agent.role)
 
 
 # --- ids ---------------------------------------------------------------------------
@@ -135,12 +137,12 @@ def load_case(session: Session, number: int | str, *, lock: bool = False) -> Cas
     """The case with that number. ``lock`` takes its row lock first (PostgreSQL; SQLite's
     write transactions are serial already), for appends that must see the latest row."""
     num = parse_case_number(number)
-    stmt = select(Case).where(Case.number == num)
+    stmt = select(Case).where(col(Case.number) == num)
     if lock and session.get_bind().dialect.name != "sqlite":
         # NO KEY UPDATE: it does not wait for the KEY SHARE locks that inserts of rows
         # referencing the case (events, interactions, time entries) hold.
         stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
-    case = session.execute(stmt).scalar_one_or_none()
+    case: Case | None = session.execute(stmt).scalar_one_or_none()
     if case is None:
         raise NotFound(f"no case {case_label(num)}")
     return case
@@ -150,7 +152,9 @@ def load_queue(session: Session, name_or_id: str | int) -> Queue:
     if isinstance(name_or_id, int):
         queue = session.get(Queue, storable_id(name_or_id, "queue"))
     else:
-        queue = session.execute(select(Queue).where(Queue.name == name_or_id)).scalar_one_or_none()
+        queue = session.execute(
+            select(Queue).where(col(Queue.name) == name_or_id)
+        ).scalar_one_or_none()
     if queue is None:
         raise NotFound(f"no queue {name_or_id!r}: see `casedesk queue list`")
     return queue
@@ -161,7 +165,7 @@ def load_agent(session: Session, login_or_id: str | int) -> Agent:
         agent = session.get(Agent, storable_id(login_or_id, "agent"))
     else:
         agent = session.execute(
-            select(Agent).where(Agent.login == login_or_id)
+            select(Agent).where(col(Agent.login) == login_or_id)
         ).scalar_one_or_none()
     if agent is None:
         raise NotFound(f"no agent {login_or_id!r}: see `casedesk agent list`")
@@ -172,8 +176,8 @@ def is_member(session: Session, agent_id: int, queue_id: int | None) -> bool:
     if queue_id is None:
         return False
     row = session.execute(
-        select(QueueMember.agent_id).where(
-            QueueMember.queue_id == queue_id, QueueMember.agent_id == agent_id
+        select(col(QueueMember.agent_id)).where(
+            col(QueueMember.queue_id) == queue_id, col(QueueMember.agent_id) == agent_id
         )
     ).first()
     return row is not None

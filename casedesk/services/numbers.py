@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.errors import NotFound, ValidationError
 from casedesk.models import Counter
@@ -18,9 +18,9 @@ def claim_numbers(session: Session, name: str, count: int = 1) -> range:
     """Reserve ``count`` consecutive numbers of sequence ``name`` in this transaction."""
     last = session.execute(
         update(Counter)
-        .where(Counter.name == name)
-        .values(value=Counter.value + count)
-        .returning(Counter.value)
+        .where(col(Counter.name) == name)
+        .values(value=col(Counter.value) + count)
+        .returning(col(Counter.value))
     ).scalar_one()
     return range(last - count + 1, last + 1)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.models import RoutingRule
 from casedesk.services.imports.values import fold
@@ -35,8 +35,8 @@ def email_rules(session: Session, queue_names: dict[int, str]) -> list[Rule]:
     """The active rules that apply to e-mail (no channel condition, or ``email``), in order."""
     out = []
     rules = session.execute(
-        select(RoutingRule).where(RoutingRule.active.is_(True))
-        .order_by(RoutingRule.position, RoutingRule.id)
+        select(RoutingRule).where(col(RoutingRule.active).is_(True))
+        .order_by(col(RoutingRule.position), col(RoutingRule.id))
     ).scalars()
     for rule in rules:
         cond = rule.conditions or {}

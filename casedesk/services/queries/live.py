@@ -25,6 +25,7 @@ from __future__ import annotations
 import zlib
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from casedesk.db import read_session
 from casedesk.models import Agent, ArticleLink, CaseEvent, Interaction, Task
@@ -44,12 +45,14 @@ def change_token(desk: Desk) -> Token:
                 select(func.max(ArticleLink.id)).scalar_subquery(),
                 select(func.count())
                 .select_from(Task)
-                .where(Task.case_id.is_(None), Task.status != "open")
+                .where(col(Task.case_id).is_(None), col(Task.status) != "open")
                 .scalar_subquery(),
             )
         ).one()
         agents = session.execute(
-            select(Agent.id, Agent.status, Agent.capacity, Agent.active).order_by(Agent.id)
+            select(
+                col(Agent.id), col(Agent.status), col(Agent.capacity), col(Agent.active)
+            ).order_by(col(Agent.id))
         ).all()
     digest = zlib.crc32(repr([tuple(a) for a in agents]).encode())
     return (events or 0, interactions or 0, tasks or 0, links or 0, standalone_done or 0, digest)

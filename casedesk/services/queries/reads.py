@@ -7,9 +7,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.db import read_session
 from casedesk.errors import NotFound, ValidationError
@@ -31,6 +31,7 @@ from casedesk.models import (
     Status,
     TimeEntry,
 )
+from casedesk.models.base import saved_id
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import (
     LIKE_ESCAPE,
@@ -55,13 +56,16 @@ from casedesk.services.queries.views import (
 
 _Owner = aliased(Agent)
 
+#: A select of any columns (the row shapes differ; ``_to_row`` and ``interaction_view`` read them).
+AnySelect = Select[*tuple[Any, ...]]
 
-def _row_select() -> Select[Any]:
+
+def _row_select() -> AnySelect:
     return (
-        select(Case, Queue.name, _Owner.login, _Owner.name, Contact.name)
-        .outerjoin(Queue, Queue.id == Case.queue_id)
-        .outerjoin(_Owner, _Owner.id == Case.owner_id)
-        .outerjoin(Contact, Contact.id == Case.contact_id)
+        select(Case, col(Queue.name), col(_Owner.login), col(_Owner.name), col(Contact.name))
+        .outerjoin(Queue, col(Queue.id) == Case.queue_id)
+        .outerjoin(_Owner, col(_Owner.id) == Case.owner_id)
+        .outerjoin(Contact, col(Contact.id) == Case.contact_id)
     )
 
 
@@ -69,10 +73,10 @@ def _to_row(
     case: Case, queue: str | None, owner: str | None, owner_name: str | None, contact: str | None
 ) -> CaseRow:
     return CaseRow(
-        id=case.id,
+        id=saved_id(case.id),
         number=case.number,
         label=case_label(case.number),
-        title=case.title,  # type: ignore[arg-type]
+        title=case.title,
         status=case.status,
         priority=case.priority,
         severity=case.severity,
@@ -101,21 +105,21 @@ def case_detail(session: Session, case_id: int) -> CaseDetail:
             Contact,
             Account,
             _Owner,
-            Queue.name,
-            creator.login,
-            ContractLine.name,
-            SlaPolicy.name,
-            parent.number,
+            col(Queue.name),
+            col(creator.login),
+            col(ContractLine.name),
+            col(SlaPolicy.name),
+            col(parent.number),
         )
-        .outerjoin(Contact, Contact.id == Case.contact_id)
-        .outerjoin(Account, Account.id == Case.account_id)
-        .outerjoin(_Owner, _Owner.id == Case.owner_id)
-        .outerjoin(Queue, Queue.id == Case.queue_id)
-        .outerjoin(creator, creator.id == Case.creator_id)
-        .outerjoin(ContractLine, ContractLine.id == Case.contract_line_id)
-        .outerjoin(SlaPolicy, SlaPolicy.id == Case.sla_policy_id)
-        .outerjoin(parent, parent.id == Case.parent_id)
-        .where(Case.id == case_id)
+        .outerjoin(Contact, col(Contact.id) == Case.contact_id)
+        .outerjoin(Account, col(Account.id) == Case.account_id)
+        .outerjoin(_Owner, col(_Owner.id) == Case.owner_id)
+        .outerjoin(Queue, col(Queue.id) == Case.queue_id)
+        .outerjoin(creator, col(creator.id) == Case.creator_id)
+        .outerjoin(ContractLine, col(ContractLine.id) == Case.contract_line_id)
+        .outerjoin(SlaPolicy, col(SlaPolicy.id) == Case.sla_policy_id)
+        .outerjoin(parent, col(parent.id) == Case.parent_id)
+        .where(col(Case.id) == case_id)
         .execution_options(populate_existing=True)
     ).first()
     if row is None:
@@ -123,15 +127,19 @@ def case_detail(session: Session, case_id: int) -> CaseDetail:
     case, contact, account, owner, queue_name, creator_login, line_name, policy_name = row[:8]
     parent_number = row[8]
     children = (
-        session.execute(select(Case.number).where(Case.parent_id == case.id).order_by(Case.number))
+        session.execute(
+            select(col(Case.number))
+            .where(col(Case.parent_id) == case.id)
+            .order_by(col(Case.number))
+        )
         .scalars()
         .all()
     )
     return CaseDetail(
-        id=case.id,
+        id=saved_id(case.id),
         number=case.number,
         label=case_label(case.number),
-        title=case.title,  # type: ignore[arg-type]
+        title=case.title,
         description=case.description,
         status=case.status,
         priority=case.priority,
@@ -176,7 +184,7 @@ def case_detail(session: Session, case_id: int) -> CaseDetail:
 def get_case(desk: Desk, number: int | str) -> CaseDetail:
     with read_session(desk.engine) as session:
         case = load_case(session, number)
-        return case_detail(session, case.id)  # type: ignore[arg-type]
+        return case_detail(session, saved_id(case.id))
 
 
 def inbox(
@@ -193,7 +201,7 @@ def inbox(
     """A queue's waiting cases, most urgent first, one keyset page at a time."""
     with read_session(desk.engine) as session:
         q = load_queue(session, queue)
-        stmt = inbox_statement(q.id, after=after, limit=limit)  # type: ignore[arg-type]
+        stmt = inbox_statement(saved_id(q.id), after=after, limit=limit)
         stmt = _filters(stmt, priority=priority, severity=severity, status=status, text=text)
         rows = [_to_row(*r) for r in session.execute(stmt).all()]
     more = len(rows) > limit
@@ -203,15 +211,17 @@ def inbox(
 
 def inbox_statement(
     queue_id: int, *, after: tuple[datetime, int] | None = None, limit: int = 50
-) -> Select[Any]:
+) -> AnySelect:
     """The keyset-paged inbox query (one more row than ``limit``, to know if more follow).
 
     It is served by the partial index ``ix_case_inbox (queue_id, due_at, id)``.
     """
-    stmt = _row_select().where(Case.queue_id == queue_id, Case.owner_id.is_(None), case_is_active())
+    stmt = _row_select().where(
+        col(Case.queue_id) == queue_id, col(Case.owner_id).is_(None), case_is_active()
+    )
     if after is not None:
-        stmt = stmt.where(tuple_(Case.due_at, Case.id) > tuple_(after[0], after[1]))
-    return stmt.order_by(Case.due_at, Case.id).limit(limit + 1)
+        stmt = stmt.where(tuple_(col(Case.due_at), col(Case.id)) > tuple_(after[0], after[1]))
+    return stmt.order_by(col(Case.due_at), col(Case.id)).limit(limit + 1)
 
 
 def check_filter(value: str | None, allowed: type, field: str) -> str | None:
@@ -226,29 +236,29 @@ def check_filter(value: str | None, allowed: type, field: str) -> str | None:
 
 
 def _filters(
-    stmt: Select[Any],
+    stmt: AnySelect,
     *,
     priority: str | None,
     severity: str | None,
     status: str | None,
     text: str | None,
-) -> Select[Any]:
+) -> AnySelect:
     priority = check_filter(priority, Priority, "priority")
     severity = check_filter(severity, Severity, "severity")
     status = check_filter(status, Status, "status")
     if priority:
-        stmt = stmt.where(Case.priority == priority)
+        stmt = stmt.where(col(Case.priority) == priority)
     if severity:
-        stmt = stmt.where(Case.severity == severity)
+        stmt = stmt.where(col(Case.severity) == severity)
     if status:
-        stmt = stmt.where(Case.status == status)
+        stmt = stmt.where(col(Case.status) == status)
     text = searchable(text or "")
     if text.strip():
         pattern = contains_pattern(text.strip())
         stmt = stmt.where(
             or_(
-                Case.title.ilike(pattern, escape=LIKE_ESCAPE),
-                Contact.name.ilike(pattern, escape=LIKE_ESCAPE),
+                col(Case.title).ilike(pattern, escape=LIKE_ESCAPE),
+                col(Contact.name).ilike(pattern, escape=LIKE_ESCAPE),
             )
         )
     return stmt
@@ -259,8 +269,8 @@ def wip_bin(desk: Desk, agent_id: int, *, limit: int = 500) -> list[CaseRow]:
     with read_session(desk.engine) as session:
         stmt = (
             _row_select()
-            .where(Case.owner_id == agent_id, case_is_active())
-            .order_by(Case.due_at, Case.id)
+            .where(col(Case.owner_id) == agent_id, case_is_active())
+            .order_by(col(Case.due_at), col(Case.id))
             .limit(limit)
         )
         return [_to_row(*r) for r in session.execute(stmt).all()]
@@ -279,12 +289,12 @@ def list_cases(
     with read_session(desk.engine) as session:
         stmt = _row_select()
         if queue:
-            stmt = stmt.where(Case.queue_id == load_queue(session, queue).id)
+            stmt = stmt.where(col(Case.queue_id) == load_queue(session, queue).id)
         if owner_id is not None:
-            stmt = stmt.where(Case.owner_id == owner_id)
+            stmt = stmt.where(col(Case.owner_id) == owner_id)
         if status:
-            stmt = stmt.where(Case.status == status)
-        stmt = stmt.order_by(Case.due_at, Case.id).limit(limit)
+            stmt = stmt.where(col(Case.status) == status)
+        stmt = stmt.order_by(col(Case.due_at), col(Case.id)).limit(limit)
         return [_to_row(*r) for r in session.execute(stmt).all()]
 
 
@@ -314,18 +324,22 @@ def search_cases(desk: Desk, text: str, *, limit: int = 50) -> list[CaseRow]:
         match = _CASE_NUMBER_TEXT.match(text)
         number = int(match.group(1)) if match else None
         pattern = contains_pattern(text)
-        conditions = [
-            Case.title.ilike(pattern, escape=LIKE_ESCAPE),
-            Contact.name.ilike(pattern, escape=LIKE_ESCAPE),
-            Contact.email.ilike(pattern, escape=LIKE_ESCAPE),
-            Contact.phone.ilike(pattern, escape=LIKE_ESCAPE),
+        conditions: list[ColumnElement[bool]] = [
+            col(Case.title).ilike(pattern, escape=LIKE_ESCAPE),
+            col(Contact.name).ilike(pattern, escape=LIKE_ESCAPE),
+            col(Contact.email).ilike(pattern, escape=LIKE_ESCAPE),
+            col(Contact.phone).ilike(pattern, escape=LIKE_ESCAPE),
         ]
         digits = re.sub(r"\D", "", text)
         if len(digits) >= 6 and re.fullmatch(r"[\d\s().+/-]+", text):
-            conditions.append(digits_only(Contact.phone).like(f"%{digits}%"))
+            conditions.append(digits_only(col(Contact.phone)).like(f"%{digits}%"))
         if number is not None and in_id_range(number):
-            conditions.append(Case.number == number)
-        stmt = stmt.where(or_(*conditions)).order_by(Case.updated_at.desc(), Case.id).limit(limit)
+            conditions.append(col(Case.number) == number)
+        stmt = (
+            stmt.where(or_(*conditions))
+            .order_by(col(Case.updated_at).desc(), col(Case.id))
+            .limit(limit)
+        )
         return [_to_row(*r) for r in session.execute(stmt).all()]
 
 
@@ -333,10 +347,10 @@ def interaction_view(
     i: Interaction, contact: str | None, agent: str | None, case_number: int | None
 ) -> InteractionView:
     return InteractionView(
-        id=i.id,
+        id=saved_id(i.id),
         channel=i.channel,
         direction=i.direction,
-        typification=i.typification,  # type: ignore[arg-type]
+        typification=i.typification,
         contact_id=i.contact_id,
         contact=contact,
         agent=agent,
@@ -348,12 +362,12 @@ def interaction_view(
     )
 
 
-def interaction_select() -> Select[Any]:
+def interaction_select() -> AnySelect:
     return (
-        select(Interaction, Contact.name, Agent.name, Case.number)
-        .outerjoin(Contact, Contact.id == Interaction.contact_id)
-        .outerjoin(Agent, Agent.id == Interaction.agent_id)
-        .outerjoin(Case, Case.id == Interaction.case_id)
+        select(Interaction, col(Contact.name), col(Agent.name), col(Case.number))
+        .outerjoin(Contact, col(Contact.id) == Interaction.contact_id)
+        .outerjoin(Agent, col(Agent.id) == Interaction.agent_id)
+        .outerjoin(Case, col(Case.id) == Interaction.case_id)
     )
 
 
@@ -386,13 +400,17 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
     """A case's whole history, oldest first: events, interactions and time entries."""
     with read_session(desk.engine) as session:
         case = load_case(session, number)
-        queues = dict(session.execute(select(Queue.id, Queue.name)).all())
-        agents = dict(session.execute(select(Agent.id, Agent.name)).all())
+        queues: dict[int | None, str] = {
+            id_: name for id_, name in session.execute(select(col(Queue.id), col(Queue.name)))
+        }
+        agents: dict[int | None, str] = {
+            id_: name for id_, name in session.execute(select(col(Agent.id), col(Agent.name)))
+        }
         entries: list[TimelineEntry] = []
         events = session.execute(
             select(CaseEvent)
-            .where(CaseEvent.case_id == case.id)
-            .order_by(CaseEvent.at, CaseEvent.id)
+            .where(col(CaseEvent.case_id) == case.id)
+            .order_by(col(CaseEvent.at), col(CaseEvent.id))
         ).scalars()
         for ev in events:
             if ev.kind == "time" or (
@@ -419,7 +437,7 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
                 actor = "customer"  # a customer's e-mail resumed or reopened the case
             entries.append(TimelineEntry(ev.at, ev.kind, actor, " · ".join(parts), data))
         for i, contact, agent, _number in session.execute(
-            interaction_select().where(Interaction.case_id == case.id)
+            interaction_select().where(col(Interaction.case_id) == case.id)
         ).all():
             text = f"{i.direction} {i.channel}: {i.subject}" + (f" — {i.notes}" if i.notes else "")
             entries.append(
@@ -432,9 +450,9 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
                 )
             )
         for t, agent in session.execute(
-            select(TimeEntry, Agent.name)
-            .join(Agent, Agent.id == TimeEntry.agent_id)
-            .where(TimeEntry.case_id == case.id)
+            select(TimeEntry, col(Agent.name))
+            .join(Agent, col(Agent.id) == TimeEntry.agent_id)
+            .where(col(TimeEntry.case_id) == case.id)
         ).all():
             entries.append(
                 TimelineEntry(
@@ -461,18 +479,18 @@ def customer_history(desk: Desk, contact_id: int, *, limit: int = 100) -> Custom
             interaction_view(*r)
             for r in session.execute(
                 interaction_select()
-                .where(Interaction.contact_id == contact_id)
-                .order_by(Interaction.started_at.desc())
+                .where(col(Interaction.contact_id) == contact_id)
+                .order_by(col(Interaction.started_at).desc())
                 .limit(limit)
             ).all()
         ]
-        case_filter = Case.contact_id == contact_id
+        case_filter: ColumnElement[bool] = col(Case.contact_id) == contact_id
         if account is not None:
-            case_filter = or_(case_filter, Case.account_id == account.id)
+            case_filter = or_(case_filter, col(Case.account_id) == account.id)
         cases = [
             _to_row(*r)
             for r in session.execute(
-                _row_select().where(case_filter).order_by(Case.created_at.desc()).limit(limit)
+                _row_select().where(case_filter).order_by(col(Case.created_at).desc()).limit(limit)
             ).all()
         ]
         products: list[str] = []
@@ -481,15 +499,15 @@ def customer_history(desk: Desk, contact_id: int, *, limit: int = 100) -> Custom
             products = [
                 name + (f" ({serial})" if serial else "")
                 for name, serial in session.execute(
-                    select(Product.name, AccountProduct.serial)
-                    .join(AccountProduct, AccountProduct.product_id == Product.id)
-                    .where(AccountProduct.account_id == account.id)
+                    select(col(Product.name), col(AccountProduct.serial))
+                    .join(AccountProduct, col(AccountProduct.product_id) == Product.id)
+                    .where(col(AccountProduct.account_id) == account.id)
                 ).all()
             ]
             for contract, line in session.execute(
                 select(Contract, ContractLine)
-                .outerjoin(ContractLine, ContractLine.contract_id == Contract.id)
-                .where(Contract.account_id == account.id)
+                .outerjoin(ContractLine, col(ContractLine.contract_id) == Contract.id)
+                .where(col(Contract.account_id) == account.id)
             ).all():
                 text = f"{contract.number} {contract.name}"
                 if line is not None:
@@ -513,7 +531,11 @@ def interactions_today(desk: Desk, agent_id: int, since: datetime) -> list[Inter
             interaction_view(*r)
             for r in session.execute(
                 interaction_select()
-                .where(and_(Interaction.agent_id == agent_id, Interaction.started_at >= since))
-                .order_by(Interaction.started_at.desc())
+                .where(
+                    and_(
+                        col(Interaction.agent_id) == agent_id, col(Interaction.started_at) >= since
+                    )
+                )
+                .order_by(col(Interaction.started_at).desc())
             ).all()
         ]
