@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlmodel import col
 
 from casedesk.db import read_session
 from casedesk.models import Agent, Case, Queue, QueueMember
+from casedesk.models.base import saved_id
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import Desk, load_agent
 from casedesk.services.queries import reads
@@ -35,42 +36,42 @@ from casedesk.services.sla.clocks import Flag
 SAMPLE = 10_000
 
 
-def _warning_condition(now: datetime) -> Any:
+def _warning_condition(now: datetime) -> ColumnElement[bool]:
     return and_(
-        Case.due_at > now,
+        col(Case.due_at) > now,
         or_(
-            and_(Case.first_response_at.is_(None), Case.first_response_warn <= now),
-            Case.next_response_warn <= now,
-            and_(Case.status != "awaiting_customer", Case.resolution_warn <= now),
+            and_(col(Case.first_response_at).is_(None), col(Case.first_response_warn) <= now),
+            col(Case.next_response_warn) <= now,
+            and_(col(Case.status) != "awaiting_customer", col(Case.resolution_warn) <= now),
         ),
     )
 
 
-def _waiting(queue_id: int) -> Any:
-    return and_(Case.queue_id == queue_id, Case.owner_id.is_(None), case_is_active())
+def _waiting(queue_id: int | None) -> ColumnElement[bool]:
+    return and_(col(Case.queue_id) == queue_id, col(Case.owner_id).is_(None), case_is_active())
 
 
 def queue_loads(desk: Desk, *, member: int | None = None) -> list[QueueLoad]:
     """Every queue (or those agent ``member`` belongs to) with its counts, by name."""
     now = desk.now()
     with read_session(desk.engine) as session:
-        stmt = select(Queue).order_by(Queue.name)
+        stmt = select(Queue).order_by(col(Queue.name))
         if member is not None:
-            stmt = stmt.join(QueueMember, QueueMember.queue_id == Queue.id).where(
-                QueueMember.agent_id == member
+            stmt = stmt.join(QueueMember, col(QueueMember.queue_id) == col(Queue.id)).where(
+                col(QueueMember.agent_id) == member
             )
         queues = session.execute(stmt).scalars().all()
         staffing = dict(
             (qid, (n, avail))
             for qid, n, avail in session.execute(
                 select(
-                    QueueMember.queue_id,
+                    col(QueueMember.queue_id),
                     func.count(),
-                    func.sum(case((Agent.status == "available", 1), else_=0)),
+                    func.sum(case((col(Agent.status) == "available", 1), else_=0)),
                 )
-                .join(Agent, Agent.id == QueueMember.agent_id)
-                .where(Agent.active.is_(True))
-                .group_by(QueueMember.queue_id)
+                .join(Agent, col(Agent.id) == col(QueueMember.agent_id))
+                .where(col(Agent.active).is_(True))
+                .group_by(col(QueueMember.queue_id))
             ).all()
         )
         loads = []
@@ -78,17 +79,17 @@ def queue_loads(desk: Desk, *, member: int | None = None) -> list[QueueLoad]:
             waiting, breached = session.execute(
                 select(
                     func.count(),
-                    func.coalesce(func.sum(case((Case.due_at <= now, 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((col(Case.due_at) <= now, 1), else_=0)), 0),
                 ).where(_waiting(q.id))
             ).one()
             breached = int(breached)
             sample = (
                 select(
-                    Case.status.label("status"),
+                    col(Case.status).label("status"),
                     case((_warning_condition(now), 1), else_=0).label("warn"),
                 )
-                .where(_waiting(q.id), Case.due_at > now)
-                .order_by(Case.due_at, Case.id)
+                .where(_waiting(q.id), col(Case.due_at) > now)
+                .order_by(col(Case.due_at), col(Case.id))
                 .limit(SAMPLE)
                 .subquery()
             )
@@ -97,7 +98,7 @@ def queue_loads(desk: Desk, *, member: int | None = None) -> list[QueueLoad]:
             ).one()
             new_sample = (
                 select(literal(1).label("one"))
-                .where(_waiting(q.id), Case.status == "new")
+                .where(_waiting(q.id), col(Case.status) == "new")
                 .limit(SAMPLE)
                 .subquery()
             )
@@ -105,7 +106,7 @@ def queue_loads(desk: Desk, *, member: int | None = None) -> list[QueueLoad]:
             members, available = staffing.get(q.id, (0, 0))
             loads.append(
                 QueueLoad(
-                    id=q.id,  # type: ignore[arg-type]
+                    id=saved_id(q.id),
                     name=q.name,
                     area=q.area,
                     waiting=waiting,
@@ -125,32 +126,34 @@ def agent_loads(desk: Desk, *, queue: str | None = None) -> list[AgentLoad]:
     """Active agents (or a queue's members) with status and WIP against capacity."""
     now = desk.now()
     with read_session(desk.engine) as session:
-        stmt = select(Agent).where(Agent.active.is_(True)).order_by(Agent.name)
+        stmt = select(Agent).where(col(Agent.active).is_(True)).order_by(col(Agent.name))
         if queue:
-            qid = session.execute(select(Queue.id).where(Queue.name == queue)).scalar_one()
-            stmt = stmt.join(QueueMember, QueueMember.agent_id == Agent.id).where(
-                QueueMember.queue_id == qid
+            qid = session.execute(
+                select(col(Queue.id)).where(col(Queue.name) == queue)
+            ).scalar_one()
+            stmt = stmt.join(QueueMember, col(QueueMember.agent_id) == col(Agent.id)).where(
+                col(QueueMember.queue_id) == qid
             )
         agents = session.execute(stmt).scalars().all()
         memberships: dict[int, list[str]] = {}
         for agent_id, name in session.execute(
-            select(QueueMember.agent_id, Queue.name)
-            .join(Queue, Queue.id == QueueMember.queue_id)
-            .order_by(Queue.name)
+            select(col(QueueMember.agent_id), col(Queue.name))
+            .join(Queue, col(Queue.id) == col(QueueMember.queue_id))
+            .order_by(col(Queue.name))
         ).all():
             memberships.setdefault(agent_id, []).append(name)
         loads = []
         for a in agents:
-            in_bin = and_(Case.owner_id == a.id, case_is_active())
+            in_bin = and_(col(Case.owner_id) == a.id, case_is_active())
             wip, breached = session.execute(
                 select(
                     func.count(),
-                    func.coalesce(func.sum(case((Case.due_at <= now, 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((col(Case.due_at) <= now, 1), else_=0)), 0),
                 ).where(in_bin)
             ).one()
             loads.append(
                 AgentLoad(
-                    id=a.id,  # type: ignore[arg-type]
+                    id=saved_id(a.id),
                     login=a.login,
                     name=a.name,
                     role=a.role,
@@ -159,7 +162,7 @@ def agent_loads(desk: Desk, *, queue: str | None = None) -> list[AgentLoad]:
                     capacity=a.capacity,
                     wip=wip,
                     breached=int(breached),
-                    queues=memberships.get(a.id, []),  # type: ignore[arg-type]
+                    queues=memberships.get(saved_id(a.id), []),
                 )
             )
         return loads
@@ -169,7 +172,7 @@ def agent_cases(desk: Desk, login: str) -> list[CaseRow]:
     """An agent's WIP bin, nearest deadline first."""
     with read_session(desk.engine) as session:
         agent_id = load_agent(session, login).id
-    return reads.wip_bin(desk, agent_id)  # type: ignore[arg-type]
+    return reads.wip_bin(desk, saved_id(agent_id))
 
 
 def _effective(
@@ -195,15 +198,15 @@ def warn_times(desk: Desk, case_ids: Iterable[int]) -> dict[int, WarnTimes]:
             chunk = ids[start : start + 500]
             for row in session.execute(
                 select(
-                    Case.id,
-                    Case.created_at,
-                    Case.status,
-                    Case.sla_flags,
-                    Case.first_response_at,
-                    Case.first_response_warn,
-                    Case.next_response_warn,
-                    Case.resolution_warn,
-                ).where(Case.id.in_(chunk))
+                    col(Case.id),
+                    col(Case.created_at),
+                    col(Case.status),
+                    col(Case.sla_flags),
+                    col(Case.first_response_at),
+                    col(Case.first_response_warn),
+                    col(Case.next_response_warn),
+                    col(Case.resolution_warn),
+                ).where(col(Case.id).in_(chunk))
             ).all():
                 cid, created, status, flags, fr_at, fr, nr, res = row
                 is_open = status in clocks.OPEN
@@ -220,14 +223,14 @@ def warn_times(desk: Desk, case_ids: Iterable[int]) -> dict[int, WarnTimes]:
 def agent_timezone(desk: Desk, agent_id: int) -> str:
     """The IANA time zone the agent's times are shown in."""
     with read_session(desk.engine) as session:
-        tz = session.execute(select(Agent.timezone).where(Agent.id == agent_id)).scalar()
+        tz = session.execute(select(col(Agent.timezone)).where(col(Agent.id) == agent_id)).scalar()
     return tz or "UTC"
 
 
 def queue_names(desk: Desk) -> list[str]:
     """Every queue's name (targets of a transfer or a dispatch)."""
     with read_session(desk.engine) as session:
-        return list(session.execute(select(Queue.name).order_by(Queue.name)).scalars())
+        return list(session.execute(select(col(Queue.name)).order_by(col(Queue.name))).scalars())
 
 
 def member_queues(desk: Desk, agent_id: int) -> list[tuple[str, bool]]:
@@ -235,15 +238,15 @@ def member_queues(desk: Desk, agent_id: int) -> list[tuple[str, bool]]:
     per queue: cheap next to :func:`queue_loads` on a queue of a million cases)."""
     with read_session(desk.engine) as session:
         names = session.execute(
-            select(Queue.id, Queue.name)
-            .join(QueueMember, QueueMember.queue_id == Queue.id)
-            .where(QueueMember.agent_id == agent_id)
-            .order_by(Queue.name)
+            select(col(Queue.id), col(Queue.name))
+            .join(QueueMember, col(QueueMember.queue_id) == col(Queue.id))
+            .where(col(QueueMember.agent_id) == agent_id)
+            .order_by(col(Queue.name))
         ).all()
         out = []
         for queue_id, name in names:
             waiting = session.execute(
-                select(Case.id).where(_waiting(queue_id)).limit(1)
+                select(col(Case.id)).where(_waiting(queue_id)).limit(1)
             ).first()
             out.append((name, waiting is not None))
         return out
