@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, types
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, Table, types
+from sqlalchemy import inspect as sa_inspect
+from sqlmodel import SQLModel
 
 #: Ids, foreign keys and human numbers: BIGINT on PostgreSQL, where INTEGER stops at
 #: 2**31 - 1; plain INTEGER on SQLite, which is 64-bit already and must stay the
@@ -26,6 +28,14 @@ def saved_id(value: int | None) -> int:
     if value is None:
         raise ValueError("the row has no id yet: it was never flushed")
     return value
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The ``Table`` of a table model (its ``__table__``), for Core inserts."""
+    table = sa_inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
 
 
 class UTCDateTime(types.TypeDecorator[datetime]):

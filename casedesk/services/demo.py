@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlmodel import SQLModel, col
 
 from casedesk.bulk import bulk_insert
 from casedesk.db import read_session, write_session
@@ -29,6 +30,7 @@ from casedesk.models import (
     Queue,
     SlaPolicy,
 )
+from casedesk.models.base import table_of
 from casedesk.services.context import Desk
 from casedesk.services.directory import queue_setup, staff
 from casedesk.services.numbers import claim_numbers
@@ -154,7 +156,8 @@ SEVERITIES = ["critical"] * 1 + ["major"] * 3 + ["minor"] * 6
 
 def is_empty(desk: Desk) -> bool:
     with read_session(desk.engine) as session:
-        return session.execute(select(func.count()).select_from(Agent)).scalar_one() == 0
+        agents: int = session.execute(select(func.count()).select_from(Agent)).scalar_one()
+        return agents == 0
 
 
 def seed(desk: Desk, *, cases: int = 200, seed: int = 7) -> dict[str, int]:
@@ -168,8 +171,9 @@ def seed(desk: Desk, *, cases: int = 200, seed: int = 7) -> dict[str, int]:
         generate_cases(desk, cases, rng=rng, contact_ids=contact_ids, days=1)
     with read_session(desk.engine) as session:
 
-        def count(model: Any) -> int:
-            return session.execute(select(func.count()).select_from(model)).scalar_one()
+        def count(model: type[SQLModel]) -> int:
+            n: int = session.execute(select(func.count()).select_from(model)).scalar_one()
+            return n
 
         return {
             "agents": count(Agent),
@@ -206,16 +210,16 @@ def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
     now = desk.now()
     with write_session(desk.engine) as session:
         session.execute(insert(Product), [{"code": c, "name": n} for c, n in PRODUCTS])
-        products = dict(session.execute(select(Product.code, Product.id)).all())
+        products = dict(session.execute(select(col(Product.code), col(Product.id))).all())
         juan_acc = session.execute(
             insert(Account)
             .values(name="Juan Pérez", tier="gold", created_at=now)
-            .returning(Account.id)
+            .returning(col(Account.id))
         ).scalar_one()
         ana_acc = session.execute(
             insert(Account)
             .values(name="Ana García", tier="standard", created_at=now)
-            .returning(Account.id)
+            .returning(col(Account.id))
         ).scalar_one()
         session.execute(
             insert(Contact),
@@ -258,7 +262,7 @@ def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
                 name="Soporte Premium Hogar",
                 status="active",
             )
-            .returning(Contract.id)
+            .returning(col(Contract.id))
         ).scalar_one()
         session.execute(
             insert(ContractLine),
@@ -281,7 +285,7 @@ def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
                 },
             ],
         )
-        accounts = []
+        accounts: list[dict[str, Any]] = []
         for i in range(n):
             tier = rng.choices(["standard", "gold", "vip"], [80, 15, 5])[0]
             accounts.append(
@@ -295,9 +299,9 @@ def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
         session.execute(insert(Account), accounts)
         acc_ids = (
             session.execute(
-                select(Account.id)
-                .where(Account.external_id.like("demo-acc-%"))
-                .order_by(Account.id)
+                select(col(Account.id))
+                .where(col(Account.external_id).like("demo-acc-%"))
+                .order_by(col(Account.id))
             )
             .scalars()
             .all()
@@ -318,17 +322,21 @@ def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
                 }
             )
         session.execute(insert(Contact), contacts)
-        return list(session.execute(select(Contact.id).order_by(Contact.id)).scalars())
+        return list(session.execute(select(col(Contact.id)).order_by(col(Contact.id))).scalars())
 
 
 def _seed_cases(desk: Desk) -> None:
     """The worked examples of the CRM course (seed 000), as live cases."""
     maria, carlos = desk.actor("maria"), desk.actor("carlos")
     with read_session(desk.engine) as session:
-        juan = session.execute(select(Contact.id).where(Contact.name == "Juan Pérez")).scalar_one()
-        ana = session.execute(select(Contact.id).where(Contact.name == "Ana García")).scalar_one()
+        juan = session.execute(
+            select(col(Contact.id)).where(col(Contact.name) == "Juan Pérez")
+        ).scalar_one()
+        ana = session.execute(
+            select(col(Contact.id)).where(col(Contact.name) == "Ana García")
+        ).scalar_one()
         line = session.execute(
-            select(ContractLine.id).where(ContractLine.name == "Incidencias fibra")
+            select(col(ContractLine.id)).where(col(ContractLine.name) == "Incidencias fibra")
         ).scalar_one()
     call = interactions.log_interaction(
         desk,
@@ -397,6 +405,12 @@ def _seed_cases(desk: Desk) -> None:
     )
 
 
+#: first response due and warn, resolution due and warn, inactivity due, due at.
+_Deadlines = tuple[
+    datetime | None, datetime | None, datetime | None, datetime | None, datetime | None, datetime
+]
+
+
 def generate_cases(
     desk: Desk,
     n: int,
@@ -412,29 +426,33 @@ def generate_cases(
     rng = rng or random.Random(1)
     now = desk.now()
     with read_session(desk.engine) as session:
-        queues = dict(session.execute(select(Queue.name, Queue.id)).all())
-        agents = session.execute(select(Agent.id, Agent.role)).all()
+        queues = dict(session.execute(select(col(Queue.name), col(Queue.id))).all())
+        agents = session.execute(select(col(Agent.id), col(Agent.role))).all()
         members = [a for a, role in agents if role == "agent"] or [a for a, _ in agents]
         if contact_ids is None:
-            contact_ids = list(session.execute(select(Contact.id).limit(5000)).scalars())
+            contact_ids = list(session.execute(select(col(Contact.id)).limit(5000)).scalars())
         contact_accounts = dict(
             session.execute(
-                select(Contact.id, Contact.account_id).where(Contact.id.in_(contact_ids[:5000]))
+                select(col(Contact.id), col(Contact.account_id)).where(
+                    col(Contact.id).in_(contact_ids[:5000])
+                )
             ).all()
         )
-        tiers = dict(session.execute(select(Account.id, Account.tier)).all())
-        policies = list(
+        tiers = dict(session.execute(select(col(Account.id), col(Account.tier))).all())
+        policies: list[SlaPolicy] = list(
             session.execute(
                 select(SlaPolicy)
-                .where(SlaPolicy.active.is_(True))
-                .order_by(SlaPolicy.position, SlaPolicy.id)
+                .where(col(SlaPolicy.active).is_(True))
+                .order_by(col(SlaPolicy.position), col(SlaPolicy.id))
             ).scalars()
         )
         targets = {p.id: clocks.targets_of(session, p) for p in policies}
     contact_pool = list(contact_accounts) or [None]
 
     @lru_cache(maxsize=4096)
-    def pick_policy(priority: str, severity: str, tier: str | None, queue_name: str | None):
+    def pick_policy(
+        priority: str, severity: str, tier: str | None, queue_name: str | None
+    ) -> int | None:
         facts = {
             "priority": priority,
             "severity": severity,
@@ -449,7 +467,7 @@ def generate_cases(
         return None
 
     @lru_cache(maxsize=200_000)
-    def due_for(policy_id: int | None, created_minute: datetime) -> tuple:
+    def due_for(policy_id: int | None, created_minute: datetime) -> _Deadlines:
         t = targets.get(policy_id, clocks.NO_POLICY)
         probe = clocks.ClockFacts(created_at=created_minute, status="new")
         v = clocks.deadlines(probe, t, created_minute)
@@ -514,10 +532,10 @@ def generate_cases(
         with write_session(desk.engine) as session:
             if desk.engine.dialect.name == "sqlite":  # room for the indexes being built
                 session.connection().exec_driver_sql("PRAGMA cache_size=-262144")
-            bulk_insert(session.connection(), Case.__table__, rows)
+            bulk_insert(session.connection(), table_of(Case), rows)
             first, last = rows[0]["number"], rows[-1]["number"]
             ids = session.execute(
-                select(Case.id, Case.number).where(Case.number.between(first, last))
+                select(col(Case.id), col(Case.number)).where(col(Case.number).between(first, last))
             ).all()
             by_number = {row["number"]: row for row in rows}
             events = []
@@ -534,6 +552,6 @@ def generate_cases(
                         "to_status": "new",
                     }
                 )
-            bulk_insert(session.connection(), CaseEvent.__table__, events)
+            bulk_insert(session.connection(), table_of(CaseEvent), events)
         done += size
     return n
