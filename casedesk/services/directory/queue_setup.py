@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import ConflictError, ValidationError
@@ -49,7 +50,7 @@ def add_queue(
             queue_id = session.execute(
                 insert(Queue)
                 .values(name=name, area=area, description=description, created_at=desk.now())
-                .returning(Queue.id)
+                .returning(col(Queue.id))
             ).scalar_one()
             for login in members or []:
                 agent = load_agent(session, login)
@@ -67,7 +68,7 @@ def set_membership(desk: Desk, actor: Actor, queue: str, login: str, member: boo
         agent = load_agent(session, login)
         exists = session.execute(
             select(QueueMember).where(
-                QueueMember.queue_id == q.id, QueueMember.agent_id == agent.id
+                col(QueueMember.queue_id) == q.id, col(QueueMember.agent_id) == agent.id
             )
         ).first()
         if member and not exists:
@@ -75,19 +76,19 @@ def set_membership(desk: Desk, actor: Actor, queue: str, login: str, member: boo
         elif not member and exists:
             session.execute(
                 QueueMember.__table__.delete().where(  # type: ignore[attr-defined]
-                    QueueMember.queue_id == q.id, QueueMember.agent_id == agent.id
+                    col(QueueMember.queue_id) == q.id, col(QueueMember.agent_id) == agent.id
                 )
             )
     return get_queue(desk, queue)
 
 
-def _queue_view(session, queue: Queue) -> QueueView:
+def _queue_view(session: Session, queue: Queue) -> QueueView:
     members = (
         session.execute(
-            select(Agent.login)
-            .join(QueueMember, QueueMember.agent_id == Agent.id)
-            .where(QueueMember.queue_id == queue.id)
-            .order_by(Agent.login)
+            select(col(Agent.login))
+            .join(QueueMember, col(QueueMember.agent_id) == col(Agent.id))
+            .where(col(QueueMember.queue_id) == queue.id)
+            .order_by(col(Agent.login))
         )
         .scalars()
         .all()
@@ -96,8 +97,8 @@ def _queue_view(session, queue: Queue) -> QueueView:
         select(func.count())
         .select_from(Case)
         .where(
-            Case.queue_id == queue.id,
-            Case.owner_id.is_(None),
+            col(Case.queue_id) == queue.id,
+            col(Case.owner_id).is_(None),
             case_is_active(),
         )
     ).scalar_one()
@@ -112,9 +113,9 @@ def get_queue(desk: Desk, name: str) -> QueueView:
 def list_queues(desk: Desk, *, member: int | None = None) -> list[QueueView]:
     """All queues, or only those ``member`` (an agent id) belongs to."""
     with read_session(desk.engine) as session:
-        stmt = select(Queue).order_by(Queue.name)
+        stmt = select(Queue).order_by(col(Queue.name))
         if member is not None:
-            stmt = stmt.join(QueueMember, QueueMember.queue_id == Queue.id).where(
-                QueueMember.agent_id == member
+            stmt = stmt.join(QueueMember, col(QueueMember.queue_id) == col(Queue.id)).where(
+                col(QueueMember.agent_id) == member
             )
         return [_queue_view(session, q) for q in session.execute(stmt).scalars().all()]
