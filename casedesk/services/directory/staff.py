@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
 
 from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.errors import ConflictError, PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from casedesk.models import (
     QueueMember,
     Role,
 )
+from casedesk.models.base import saved_id
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import (
     Actor,
@@ -84,7 +86,9 @@ def _check_capacity(capacity: int) -> int:
 def active_admins(session: Any, *, lock: bool = False) -> set[int]:
     """The ids of the active admins (``lock``: their rows, on PostgreSQL, so two
     demotions at once cannot remove the last two)."""
-    stmt = select(Agent.id).where(Agent.role == Role.admin.value, Agent.active.is_(True))
+    stmt = select(col(Agent.id)).where(
+        col(Agent.role) == Role.admin.value, col(Agent.active).is_(True)
+    )
     if lock and not is_sqlite(session.get_bind()):
         stmt = stmt.with_for_update(key_share=True)
     return set(session.execute(stmt).scalars())
@@ -137,7 +141,7 @@ def add_agent(
                     active=True,
                     created_at=now,
                 )
-                .returning(Agent.id)
+                .returning(col(Agent.id))
             ).scalar_one()
             for queue in queues or []:
                 q = load_queue(session, queue)
@@ -156,7 +160,7 @@ def set_agent_role(desk: Desk, actor: Actor, login: str, role: str) -> AgentView
             raise (ValidationError if role not in ROLE_ORDER else PermissionDenied)(refusal)
         if agent.role == Role.admin and role != Role.admin and agent.active:
             _keep_an_admin(session, agent)
-        session.execute(update(Agent).where(Agent.id == agent.id).values(role=role))
+        session.execute(update(Agent).where(col(Agent.id) == agent.id).values(role=role))
     return get_agent(desk, login)
 
 
@@ -169,7 +173,7 @@ def set_agent_active(desk: Desk, actor: Actor, login: str, active: bool) -> Agen
             raise PermissionDenied(refusal)
         if agent.role == Role.admin and agent.active and not active:
             _keep_an_admin(session, agent)
-        session.execute(update(Agent).where(Agent.id == agent.id).values(active=active))
+        session.execute(update(Agent).where(col(Agent.id) == agent.id).values(active=active))
     return get_agent(desk, login)
 
 
@@ -189,30 +193,32 @@ def set_agent_status(desk: Desk, actor: Actor, status: str, login: str | None = 
         require_supervisor(actor, "change another agent's status")
     with write_session(desk.engine) as session:
         agent = load_agent(session, target)
-        session.execute(update(Agent).where(Agent.id == agent.id).values(status=status))
+        session.execute(update(Agent).where(col(Agent.id) == agent.id).values(status=status))
     return get_agent(desk, target)
 
 
-def _agent_view(session, agent: Agent) -> AgentView:
+def _agent_view(session: Session, agent: Agent) -> AgentView:
     queues = (
         session.execute(
-            select(Queue.name)
-            .join(QueueMember, QueueMember.queue_id == Queue.id)
-            .where(QueueMember.agent_id == agent.id)
-            .order_by(Queue.name)
+            select(col(Queue.name))
+            .join(QueueMember, col(QueueMember.queue_id) == col(Queue.id))
+            .where(col(QueueMember.agent_id) == agent.id)
+            .order_by(col(Queue.name))
         )
         .scalars()
         .all()
     )
     wip = session.execute(
-        select(func.count()).select_from(Case).where(Case.owner_id == agent.id, case_is_active())
+        select(func.count())
+        .select_from(Case)
+        .where(col(Case.owner_id) == agent.id, case_is_active())
     ).scalar_one()
     return AgentView(
-        agent.id,
+        saved_id(agent.id),
         agent.login,
         agent.name,
         agent.role,
-        list(agent.skills or []),  # type: ignore[arg-type]
+        list(agent.skills or []),
         agent.capacity,
         agent.status,
         agent.active,
@@ -228,5 +234,5 @@ def get_agent(desk: Desk, login: str) -> AgentView:
 
 def list_agents(desk: Desk) -> list[AgentView]:
     with read_session(desk.engine) as session:
-        agents = session.execute(select(Agent).order_by(Agent.login)).scalars().all()
+        agents = session.execute(select(Agent).order_by(col(Agent.login))).scalars().all()
         return [_agent_view(session, a) for a in agents]
