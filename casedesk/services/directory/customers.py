@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import NotFound, ValidationError
@@ -32,11 +35,12 @@ def add_account(desk: Desk, *, name: str, tier: str = "standard") -> int:
     if not name:
         raise ValidationError("an account needs a name")
     with write_session(desk.engine) as session:
-        return session.execute(
+        account_id: int = session.execute(
             insert(Account)
             .values(name=name.strip(), tier=tier, created_at=desk.now())
-            .returning(Account.id)
+            .returning(col(Account.id))
         ).scalar_one()
+        return account_id
 
 
 def add_contact(
@@ -59,7 +63,7 @@ def add_contact(
             Account, storable_id(account_id, "account")
         ) is None:
             raise NotFound(f"no account {account_id}")
-        return session.execute(
+        contact_id: int = session.execute(
             insert(Contact)
             .values(
                 name=name,
@@ -69,8 +73,9 @@ def add_contact(
                 marketing_consent=marketing_consent,
                 created_at=desk.now(),
             )
-            .returning(Contact.id)
+            .returning(col(Contact.id))
         ).scalar_one()
+        return contact_id
 
 
 def find_contacts(desk: Desk, text: str, *, limit: int = 20) -> list[dict[str, object]]:
@@ -82,19 +87,19 @@ def find_contacts(desk: Desk, text: str, *, limit: int = 20) -> list[dict[str, o
     digits = re.sub(r"\D", "", text)
     with read_session(desk.engine) as session:
         conditions = [
-            Contact.name.ilike(pattern, escape=LIKE_ESCAPE),
-            Contact.email.ilike(pattern, escape=LIKE_ESCAPE),
+            col(Contact.name).ilike(pattern, escape=LIKE_ESCAPE),
+            col(Contact.email).ilike(pattern, escape=LIKE_ESCAPE),
         ]
         if len(digits) >= 3:
-            phone_digits = Contact.phone
+            phone_digits: ColumnElement[Any] | Mapped[str | None] = col(Contact.phone)
             for separator in (" ", "-", ".", "(", ")", "/"):
                 phone_digits = func.replace(phone_digits, separator, "")
             conditions.append(phone_digits.like(f"%{digits}%"))
         rows = session.execute(
-            select(Contact, Account.name, Account.tier)
-            .outerjoin(Account, Account.id == Contact.account_id)
+            select(Contact, col(Account.name), col(Account.tier))
+            .outerjoin(Account, col(Account.id) == col(Contact.account_id))
             .where(or_(*conditions))
-            .order_by(Contact.name)
+            .order_by(col(Contact.name))
             .limit(limit)
         ).all()
     return [
