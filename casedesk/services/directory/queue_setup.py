@@ -15,6 +15,7 @@ from casedesk.models import (
     Queue,
     QueueMember,
 )
+from casedesk.models.base import saved_id, table_of
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import (
     Actor,
@@ -75,7 +76,7 @@ def set_membership(desk: Desk, actor: Actor, queue: str, login: str, member: boo
             session.execute(insert(QueueMember).values(queue_id=q.id, agent_id=agent.id))
         elif not member and exists:
             session.execute(
-                QueueMember.__table__.delete().where(  # type: ignore[attr-defined]
+                table_of(QueueMember).delete().where(
                     col(QueueMember.queue_id) == q.id, col(QueueMember.agent_id) == agent.id
                 )
             )
@@ -102,7 +103,9 @@ def _queue_view(session: Session, queue: Queue) -> QueueView:
             case_is_active(),
         )
     ).scalar_one()
-    return QueueView(queue.id, queue.name, queue.area, queue.description, list(members), waiting)  # type: ignore[arg-type]
+    return QueueView(
+        saved_id(queue.id), queue.name, queue.area, queue.description, list(members), waiting
+    )
 
 
 def get_queue(desk: Desk, name: str) -> QueueView:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
@@ -224,12 +225,12 @@ def inbox_statement(
     return stmt.order_by(col(Case.due_at), col(Case.id)).limit(limit + 1)
 
 
-def check_filter(value: str | None, allowed: type, field: str) -> str | None:
+def check_filter(value: str | None, allowed: type[StrEnum], field: str) -> str | None:
     """A filter value that is one of ``allowed``'s codes, or ValidationError (never an
     empty list for a typo)."""
     if value is None or value == "":
         return None
-    choices = [m.value for m in allowed]  # type: ignore[attr-defined]
+    choices = [m.value for m in allowed]
     if value not in choices:
         raise ValidationError(f"{field} {value!r} is not one of {', '.join(choices)}")
     return value
