@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.models import (
     Account,
@@ -102,7 +102,7 @@ _ALL_BITS = 0x7FFFFFFF
 
 def flags_expr(set_bits: int = 0, clear_bits: int = 0) -> Any:
     """SQL for ``sla_flags`` with bits set and cleared, relative to the stored value."""
-    expr: Any = Case.sla_flags
+    expr: Any = col(Case.sla_flags)
     if clear_bits:
         expr = expr.bitwise_and(_ALL_BITS & ~int(clear_bits)).self_group()
     if set_bits:
@@ -269,8 +269,8 @@ def choose_policy(
     }
     policies = session.execute(
         select(SlaPolicy)
-        .where(SlaPolicy.active.is_(True))
-        .order_by(SlaPolicy.position, SlaPolicy.id)
+        .where(col(SlaPolicy.active).is_(True))
+        .order_by(col(SlaPolicy.position), col(SlaPolicy.id))
     ).scalars()
     for policy in policies:
         conditions = policy.match or {}
