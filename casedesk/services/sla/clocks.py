@@ -416,7 +416,7 @@ def load_targets(session: Session, policy_id: int | None) -> PolicyTargets:
 
 def status_values(
     session: Session, case: Case, to: str, now: datetime
-) -> tuple[dict, list[tuple[str, datetime]]]:
+) -> tuple[dict[str, Any], list[tuple[str, datetime]]]:
     """The SLA consequences of moving ``case`` to status ``to`` at ``now``.
 
     Returns the column values and the clocks that this change breaches (late when they
@@ -433,7 +433,7 @@ def status_values(
       recorded as breached stay breached.
     """
     targets = load_targets(session, case.sla_policy_id)
-    values: dict = {"status": to}
+    values: dict[str, Any] = {"status": to}
     flags = int(case.sla_flags)
     set_bits = clear_bits = 0
     breaches: list[tuple[str, datetime]] = []
