@@ -235,7 +235,7 @@ def _matches(condition: Any, value: Any) -> bool:
         return value in condition
     if isinstance(condition, bool):
         return bool(value) == condition
-    return value == condition
+    return bool(value == condition)
 
 
 def choose_policy(
@@ -267,11 +267,11 @@ def choose_policy(
         "contract": bool(contract),
         "queue": queue_name,
     }
-    policies = session.execute(
+    policies = session.scalars(
         select(SlaPolicy)
         .where(col(SlaPolicy.active).is_(True))
         .order_by(col(SlaPolicy.position), col(SlaPolicy.id))
-    ).scalars()
+    )
     for policy in policies:
         conditions = policy.match or {}
         if all(_matches(conditions.get(key), facts.get(key)) for key in facts):
