@@ -8,6 +8,7 @@ by reciprocal rank.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from casedesk.db import read_session
 from casedesk.models import Article, ArticleLink, Case
@@ -44,17 +45,17 @@ def guidance(desk: Desk, case_number: str | int, limit: int = 5) -> Guidance:
         case_rows = {
             c.id: c
             for c in session.execute(
-                select(Case).where(Case.id.in_([r.id for r in similar]))
+                select(Case).where(col(Case.id).in_([r.id for r in similar]))
             ).scalars()
         }
         used: dict[int, list[int]] = {}
         if similar:
             for article_id, case_id in session.execute(
-                select(ArticleLink.article_id, ArticleLink.case_id)
-                .join(Article, Article.id == ArticleLink.article_id)
+                select(col(ArticleLink.article_id), col(ArticleLink.case_id))
+                .join(Article, col(Article.id) == col(ArticleLink.article_id))
                 .where(
-                    ArticleLink.case_id.in_([r.id for r in similar]),
-                    Article.status.in_(PUBLISHED),
+                    col(ArticleLink.case_id).in_([r.id for r in similar]),
+                    col(Article.status).in_(PUBLISHED),
                 )
                 .distinct()
             ).all():

@@ -22,11 +22,11 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from time import perf_counter
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import CursorResult, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import (
@@ -68,7 +68,7 @@ from casedesk.services.queries.views import (
     ReindexReport,
 )
 from casedesk.services.workflow.cases import require_work_on
-from casedesk.services.workflow.changes import record_event
+from casedesk.services.workflow.changes import record_event, saved_id
 from casedesk.services.workflow.interactions import log_interaction
 
 __all__ = [
@@ -116,7 +116,9 @@ def _number(text: str | int) -> int:
 
 def _load(session: Session, number: str | int) -> Article:
     num = _number(number)
-    article = session.execute(select(Article).where(Article.number == num)).scalar_one_or_none()
+    article = session.scalars(
+        select(Article).where(col(Article.number) == num)
+    ).one_or_none()
     if article is None:
         raise NotFound(f"no article {article_label(num)}: see `casedesk kb search`")
     return article
@@ -148,25 +150,31 @@ def _clean_keywords(keywords: str | Sequence[str] | None) -> str:
 def _view(session: Session, article_id: int, links: int = 50) -> ArticleView:
     author = aliased(Agent)
     row = session.execute(
-        select(Article, author.login, author.name, Case.number)
-        .outerjoin(author, author.id == Article.author_id)
-        .outerjoin(Case, Case.id == Article.source_case_id)
-        .where(Article.id == article_id)
+        select(Article, col(author.login), col(author.name), col(Case.number))
+        .outerjoin(author, col(author.id) == col(Article.author_id))
+        .outerjoin(Case, col(Case.id) == col(Article.source_case_id))
+        .where(col(Article.id) == article_id)
         .execution_options(populate_existing=True)
     ).one()
     article, login, name, source = row
     link_agent = aliased(Agent)
     link_rows = session.execute(
-        select(ArticleLink, Case.number, Case.title, link_agent.login, Contact.name)
-        .join(Case, Case.id == ArticleLink.case_id)
-        .outerjoin(link_agent, link_agent.id == ArticleLink.agent_id)
-        .outerjoin(Contact, Contact.id == ArticleLink.contact_id)
-        .where(ArticleLink.article_id == article_id)
-        .order_by(ArticleLink.at.desc(), ArticleLink.id.desc())
+        select(
+            ArticleLink,
+            col(Case.number),
+            col(Case.title),
+            col(link_agent.login),
+            col(Contact.name),
+        )
+        .join(Case, col(Case.id) == col(ArticleLink.case_id))
+        .outerjoin(link_agent, col(link_agent.id) == col(ArticleLink.agent_id))
+        .outerjoin(Contact, col(Contact.id) == col(ArticleLink.contact_id))
+        .where(col(ArticleLink.article_id) == article_id)
+        .order_by(col(ArticleLink.at).desc(), col(ArticleLink.id).desc())
         .limit(links)
     ).all()
     return ArticleView(
-        id=article.id,  # type: ignore[arg-type]
+        id=saved_id(article),
         number=article.number,
         label=article_label(article.number),
         title=article.title,
@@ -202,15 +210,19 @@ def _change(
             "reload it and try again"
         )
     seen = article.version if version is None else version
-    result = session.execute(
-        update(Article)
-        .where(Article.id == article.id, Article.version == seen)
-        .values(**values, version=seen + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
+    # an UPDATE's result is a CursorResult (it has the rowcount)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Article)
+            .where(col(Article.id) == article.id, col(Article.version) == seen)
+            .values(**values, version=seen + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount != 1:
         current = session.execute(
-            select(Article.version).where(Article.id == article.id)
+            select(col(Article.version)).where(col(Article.id) == article.id)
         ).scalar_one()
         raise StaleVersion(
             f"{article_label(article.number)} was changed by somebody else (version {current}, "
@@ -247,7 +259,7 @@ def add_article(
         if (
             external_id is not None
             and session.execute(
-                select(Article.id).where(Article.external_id == external_id)
+                select(col(Article.id)).where(col(Article.external_id) == external_id)
             ).first()
         ):
             raise ConflictError(f"an article with external id {external_id!r} already exists")
@@ -267,7 +279,7 @@ def add_article(
                 version=1,
                 external_id=external_id,
             )
-            .returning(Article.id)
+            .returning(col(Article.id))
         ).scalar_one()
         return _view(session, article_id)
 
@@ -311,13 +323,13 @@ def edit_article(
         values = {k: v for k, v in values.items() if getattr(article, k) != v}
         if values:
             _change(session, article, values, now, version)
-        return _view(session, article.id)  # type: ignore[arg-type]
+        return _view(session, saved_id(article))
 
 
 def get_article(desk: Desk, number: str | int) -> ArticleView:
     """An article by number (``KB-000042``, ``kb-42``, ``42``), with its latest links."""
     with read_session(desk.engine) as session:
-        return _view(session, _load(session, number).id)  # type: ignore[arg-type]
+        return _view(session, saved_id(_load(session, number)))
 
 
 def publish(
@@ -334,7 +346,7 @@ def publish(
         if not article.body.strip():
             raise ValidationError(f"{label} has no body: write it before publishing")
         _change(session, article, {"status": ArticleStatus.published.value}, now, version)
-        return _view(session, article.id)  # type: ignore[arg-type]
+        return _view(session, saved_id(article))
 
 
 def retire(
@@ -348,7 +360,7 @@ def retire(
         if article.status == ArticleStatus.retired:
             raise InvalidTransition(f"{article_label(article.number)} is already retired")
         _change(session, article, {"status": ArticleStatus.retired.value}, now, version)
-        return _view(session, article.id)  # type: ignore[arg-type]
+        return _view(session, saved_id(article))
 
 
 def delete_article(desk: Desk, actor: Actor, number: str | int) -> str:
@@ -362,8 +374,8 @@ def delete_article(desk: Desk, actor: Actor, number: str | int) -> str:
                 f"only supervisors may delete {label} ({article.status}); authors may delete "
                 "their own drafts"
             )
-        session.execute(delete(ArticleLink).where(ArticleLink.article_id == article.id))
-        session.execute(delete(Article).where(Article.id == article.id))
+        session.execute(delete(ArticleLink).where(col(ArticleLink.article_id) == article.id))
+        session.execute(delete(Article).where(col(Article.id) == article.id))
         return label
 
 
@@ -393,9 +405,9 @@ def search(
         wanted = list(statuses) if statuses is not None else None
         scored: list[tuple[int, float]] = []
         if query.number is not None and in_id_range(query.number):
-            stmt = select(Article.id).where(Article.number == query.number)
+            stmt = select(col(Article.id)).where(col(Article.number) == query.number)
             if wanted is not None:
-                stmt = stmt.where(Article.status.in_(wanted))
+                stmt = stmt.where(col(Article.status).in_(wanted))
             found = session.execute(stmt).scalar_one_or_none()
             if found is not None:
                 scored.append((found, float("inf")))
@@ -407,7 +419,7 @@ def search(
         rows = articles_by_id(session, [i for i, _ in scored])
         return [
             ArticleHit(
-                id=a.id,  # type: ignore[arg-type]
+                id=article_id,
                 number=a.number,
                 label=article_label(a.number),
                 title=a.title,
@@ -427,8 +439,8 @@ def articles_by_id(session: Session, ids: list[int]) -> dict[int, Article]:
     if not ids:
         return {}
     return {
-        a.id: a  # type: ignore[misc]
-        for a in session.execute(select(Article).where(Article.id.in_(ids))).scalars()
+        saved_id(a): a
+        for a in session.scalars(select(Article).where(col(Article.id).in_(ids)))
     }
 
 
@@ -456,8 +468,8 @@ def _link(
     )
     session.execute(
         update(Article)
-        .where(Article.id == article.id)
-        .values(used_count=Article.used_count + 1)
+        .where(col(Article.id) == article.id)
+        .values(used_count=col(Article.used_count) + 1)
         .execution_options(synchronize_session=False)
     )
 
@@ -472,24 +484,24 @@ def link_case(desk: Desk, actor: Actor, number: str | int, case: str | int) -> A
             raise InvalidTransition(f"{label} is retired: find its replacement")
         case_row = load_case(session, case)
         exists = session.execute(
-            select(ArticleLink.id).where(
-                ArticleLink.article_id == article.id,
-                ArticleLink.case_id == case_row.id,
-                ArticleLink.kind == "used",
+            select(col(ArticleLink.id)).where(
+                col(ArticleLink.article_id) == article.id,
+                col(ArticleLink.case_id) == case_row.id,
+                col(ArticleLink.kind) == "used",
             )
         ).first()
         if exists is None:
             _link(session, article, case_row, actor, now, "used")
             record_event(
                 session,
-                case_id=case_row.id,  # type: ignore[arg-type]
+                case_id=saved_id(case_row),
                 at=now,
                 actor_id=actor.id,
                 kind="article",
                 note=f"used {label}: {article.title}",
                 data={"article": label, "link": "used"},
             )
-        return _view(session, article.id)  # type: ignore[arg-type]
+        return _view(session, saved_id(article))
 
 
 def send_to_customer(
@@ -558,16 +570,17 @@ def draft_from_case(desk: Desk, actor: Actor, case_number: str | int) -> Article
     with write_session(desk.engine) as session:
         case = load_case(session, case_number)
         label = case_label(case.number)
-        if case.status not in SOLVED or not (case.resolution_notes or "").strip():
+        solution = (case.resolution_notes or "").strip()
+        if case.status not in SOLVED or not solution:
             raise InvalidTransition(f"{label} is {case.status}: resolve it (with notes) first")
         existing = session.execute(
-            select(Article.number).where(Article.source_case_id == case.id)
+            select(col(Article.number)).where(col(Article.source_case_id) == case.id)
         ).scalar_one_or_none()
         if existing is not None:
             raise ConflictError(f"{label} already has an article: {article_label(existing)}")
         problem = (case.description or "").strip() or case.title
         body = (
-            f"## Problem\n\n{problem}\n\n## Solution\n\n{case.resolution_notes.strip()}\n\n"  # type: ignore[union-attr]
+            f"## Problem\n\n{problem}\n\n## Solution\n\n{solution}\n\n"
             f"_Drafted from {label}._\n"
         )
         number = _claim(session)
@@ -586,14 +599,14 @@ def draft_from_case(desk: Desk, actor: Actor, case_number: str | int) -> Article
                 used_count=0,
                 version=1,
             )
-            .returning(Article.id)
+            .returning(col(Article.id))
         ).scalar_one()
         article = session.get(Article, article_id)
         assert article is not None
         _link(session, article, case, actor, now, "used")
         record_event(
             session,
-            case_id=case.id,  # type: ignore[arg-type]
+            case_id=saved_id(case),
             at=now,
             actor_id=actor.id,
             kind="article",

@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.models import (
     Account,
@@ -102,7 +102,7 @@ _ALL_BITS = 0x7FFFFFFF
 
 def flags_expr(set_bits: int = 0, clear_bits: int = 0) -> Any:
     """SQL for ``sla_flags`` with bits set and cleared, relative to the stored value."""
-    expr: Any = Case.sla_flags
+    expr: Any = col(Case.sla_flags)
     if clear_bits:
         expr = expr.bitwise_and(_ALL_BITS & ~int(clear_bits)).self_group()
     if set_bits:
@@ -235,7 +235,7 @@ def _matches(condition: Any, value: Any) -> bool:
         return value in condition
     if isinstance(condition, bool):
         return bool(value) == condition
-    return value == condition
+    return bool(value == condition)
 
 
 def choose_policy(
@@ -267,11 +267,11 @@ def choose_policy(
         "contract": bool(contract),
         "queue": queue_name,
     }
-    policies = session.execute(
+    policies = session.scalars(
         select(SlaPolicy)
-        .where(SlaPolicy.active.is_(True))
-        .order_by(SlaPolicy.position, SlaPolicy.id)
-    ).scalars()
+        .where(col(SlaPolicy.active).is_(True))
+        .order_by(col(SlaPolicy.position), col(SlaPolicy.id))
+    )
     for policy in policies:
         conditions = policy.match or {}
         if all(_matches(conditions.get(key), facts.get(key)) for key in facts):
@@ -416,7 +416,7 @@ def load_targets(session: Session, policy_id: int | None) -> PolicyTargets:
 
 def status_values(
     session: Session, case: Case, to: str, now: datetime
-) -> tuple[dict, list[tuple[str, datetime]]]:
+) -> tuple[dict[str, Any], list[tuple[str, datetime]]]:
     """The SLA consequences of moving ``case`` to status ``to`` at ``now``.
 
     Returns the column values and the clocks that this change breaches (late when they
@@ -433,7 +433,7 @@ def status_values(
       recorded as breached stay breached.
     """
     targets = load_targets(session, case.sla_policy_id)
-    values: dict = {"status": to}
+    values: dict[str, Any] = {"status": to}
     flags = int(case.sla_flags)
     set_bits = clear_bits = 0
     breaches: list[tuple[str, datetime]] = []

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlmodel import col
 
 from casedesk.db import read_session, write_session
 from casedesk.durations import policy_target
@@ -225,7 +226,9 @@ def _load(desk: Desk, path: Path, require: str | None = None) -> dict[str, int]:
             values = _calendar_values(entry, f"{path.name}: calendar #{i}")
             _upsert(session, BusinessCalendarRow, values)
         calendars = dict(
-            session.execute(select(BusinessCalendarRow.name, BusinessCalendarRow.id)).all()
+            session.execute(
+                select(col(BusinessCalendarRow.name), col(BusinessCalendarRow.id))
+            ).all()
         )
         for i, entry in enumerate(pol_entries, 1):
             values = _policy_values(entry, f"{path.name}: policy #{i}", calendars)
@@ -254,8 +257,14 @@ def _fmt(minutes: int | None) -> str:
 
 def list_policies(desk: Desk) -> list[PolicyView]:
     with read_session(desk.engine) as session:
-        cals = dict(session.execute(select(BusinessCalendarRow.id, BusinessCalendarRow.name)).all())
-        rows = session.execute(select(SlaPolicy).order_by(SlaPolicy.position, SlaPolicy.id))
+        cals = dict(
+            session.execute(
+                select(col(BusinessCalendarRow.id), col(BusinessCalendarRow.name))
+            ).all()
+        )
+        rows = session.execute(
+            select(SlaPolicy).order_by(col(SlaPolicy.position), col(SlaPolicy.id))
+        )
         return [
             PolicyView(
                 p.name,
@@ -278,7 +287,7 @@ def list_policies(desk: Desk) -> list[PolicyView]:
 def list_calendars(desk: Desk) -> list[CalendarView]:
     names = {str(v): k for k, v in _DAYS.items()}
     with read_session(desk.engine) as session:
-        rows = session.execute(select(BusinessCalendarRow).order_by(BusinessCalendarRow.name))
+        rows = session.execute(select(BusinessCalendarRow).order_by(col(BusinessCalendarRow.name)))
         return [
             CalendarView(
                 c.name,

@@ -60,7 +60,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.db import write_session
 from casedesk.models import Case, Queue, SlaPolicy, Task
@@ -323,12 +323,12 @@ def _escalate(session: Session, clock: str, rows: list[Any], events: _Events, no
         return 0
     policies = {
         pid: dict(esc)
-        for pid, esc in session.execute(select(SlaPolicy.id, SlaPolicy.escalation)).all()
+        for pid, esc in session.execute(select(col(SlaPolicy.id), col(SlaPolicy.escalation))).all()
         if esc
     }
     if not policies:
         return 0
-    queues = dict(session.execute(select(Queue.name, Queue.id)).all())
+    queues = dict(session.execute(select(col(Queue.name), col(Queue.id))).all())
     names = {v: k for k, v in queues.items()}
     groups: dict[tuple[str, int | None, bool], list[int]] = {}
     escalated = 0

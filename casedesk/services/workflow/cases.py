@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlmodel import col
 
 from casedesk.db import write_session
 from casedesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
@@ -33,12 +35,12 @@ from casedesk.services.numbers import case_label, claim_numbers, shown_number
 from casedesk.services.queries.reads import case_detail
 from casedesk.services.queries.views import CaseDetail
 from casedesk.services.sla import clocks
-from casedesk.services.workflow.changes import apply_change, record_event
+from casedesk.services.workflow.changes import apply_change, record_event, saved_id
 
 
-def _check_choice(value: str, allowed: type, field: str) -> str:
+def _check_choice(value: str, allowed: type[StrEnum], field: str) -> str:
     value = (value or "").strip().lower()
-    choices = [m.value for m in allowed]  # type: ignore[attr-defined]
+    choices = [m.value for m in allowed]
     if value not in choices:
         raise ValidationError(f"{field} {value!r} is not one of {', '.join(choices)}")
     return value
@@ -47,9 +49,9 @@ def _check_choice(value: str, allowed: type, field: str) -> str:
 def _check_contract_line(session: Any, line_id: int, account_id: int | None) -> None:
     """The line must exist and belong to the case's account (when the case has one)."""
     row = session.execute(
-        select(Contract.account_id)
-        .join(ContractLine, ContractLine.contract_id == Contract.id)
-        .where(ContractLine.id == storable_id(line_id, "contract line"))
+        select(col(Contract.account_id))
+        .join(ContractLine, col(ContractLine.contract_id) == col(Contract.id))
+        .where(col(ContractLine.id) == storable_id(line_id, "contract line"))
     ).first()
     if row is None:
         raise NotFound(f"no contract line {line_id}")
@@ -174,24 +176,29 @@ def create_case(
         session.flush()
         record_event(
             session,
-            case_id=case.id,
+            case_id=saved_id(case),
             at=now,
             actor_id=actor.id,
-            kind="create",  # type: ignore[arg-type]
+            kind="create",
             after={"queue_id": queue_id, "owner_id": case.owner_id, "status": Status.new.value},
             data={"policy": targets.name, "from_interaction": from_interaction},
         )
         if interaction is not None:
             session.execute(
-                update(Interaction).where(Interaction.id == interaction.id).values(case_id=case.id)
+                update(Interaction)
+                .where(col(Interaction.id) == interaction.id)
+                .values(case_id=case.id)
             )
         if contract_line_id is not None:
             session.execute(
                 update(ContractLine)
-                .where(ContractLine.id == contract_line_id, ContractLine.allotment == "cases")
-                .values(used=ContractLine.used + 1)
+                .where(
+                    col(ContractLine.id) == contract_line_id,
+                    col(ContractLine.allotment) == "cases",
+                )
+                .values(used=col(ContractLine.used) + 1)
             )
-        return case_detail(session, case.id)  # type: ignore[arg-type]
+        return case_detail(session, saved_id(case))
 
 
 _EDITABLE = (
@@ -237,7 +244,7 @@ def update_case(
             if getattr(case, key) != value:
                 values[key] = value
         if not values:
-            return case_detail(session, case.id)  # type: ignore[arg-type]
+            return case_detail(session, saved_id(case))
         if "contact_id" in values and values["contact_id"] is not None:
             contact = session.get(Contact, storable_id(values["contact_id"], "contact"))
             if contact is None:
@@ -272,7 +279,7 @@ def update_case(
             expected_version=version,
             data=data,
         )
-        return case_detail(session, case.id)  # type: ignore[arg-type]
+        return case_detail(session, saved_id(case))
 
 
 def add_note(desk: Desk, actor: Actor, number: int | str, text: str) -> CaseDetail:
@@ -285,7 +292,7 @@ def add_note(desk: Desk, actor: Actor, number: int | str, text: str) -> CaseDeta
         apply_change(
             session, case, actor, now, kind="note", values={}, note=text.strip(), append=True
         )
-        return case_detail(session, case.id)  # type: ignore[arg-type]
+        return case_detail(session, saved_id(case))
 
 
 def log_time(
@@ -317,9 +324,10 @@ def log_time(
             session.execute(
                 update(ContractLine)
                 .where(
-                    ContractLine.id == case.contract_line_id, ContractLine.allotment == "minutes"
+                    col(ContractLine.id) == case.contract_line_id,
+                    col(ContractLine.allotment) == "minutes",
                 )
-                .values(used=ContractLine.used + minutes)
+                .values(used=col(ContractLine.used) + minutes)
             )
         apply_change(
             session,
@@ -332,7 +340,7 @@ def log_time(
             data={"minutes": minutes},
             append=True,
         )
-        return case_detail(session, case.id)  # type: ignore[arg-type]
+        return case_detail(session, saved_id(case))
 
 
 def link_parent(
@@ -361,7 +369,7 @@ def link_parent(
                     )
                 seen.add(cursor)
                 cursor = session.execute(
-                    select(Case.parent_id).where(Case.id == cursor)
+                    select(col(Case.parent_id)).where(col(Case.id) == cursor)
                 ).scalar_one_or_none()
         apply_change(
             session,
@@ -373,4 +381,4 @@ def link_parent(
             expected_version=version,
             note=f"parent {case_label(parent_case.number)}" if parent_id else "unlinked",
         )
-        return case_detail(session, case.id)  # type: ignore[arg-type]
+        return case_detail(session, saved_id(case))

@@ -11,10 +11,10 @@ lock the row, bump ``version = version + 1`` in SQL and write their one event.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, insert, select, update
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, CursorResult, insert, select, update
+from sqlmodel import Session, col
 
 from casedesk.durations import ago
 from casedesk.errors import CaseTaken, ConflictError, StaleVersion, ValidationError
@@ -24,11 +24,23 @@ from casedesk.services.numbers import case_label, shown_number
 from casedesk.services.sla import clocks
 
 
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(row: _Stored) -> int:
+    """The id of a row read from (or flushed to) the database, which always has one."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id: it was never flushed")
+    return row.id
+
+
 def fresh_case(session: Session, case_id: int) -> Case:
     """Re-read a case, bypassing the session's identity map."""
-    return session.execute(
-        select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
-    ).scalar_one()
+    return session.scalars(
+        select(Case).where(col(Case.id) == case_id).execution_options(populate_existing=True)
+    ).one()
 
 
 def record_event(
@@ -100,11 +112,11 @@ def apply_change(
     version = expected_version if expected_version is not None else case.version
     values = dict(values)
     if append:
-        values["version"] = Case.version + 1
-        condition: tuple[ColumnElement[bool], ...] = (Case.id == case.id, *guard)
+        values["version"] = col(Case.version) + 1
+        condition: tuple[ColumnElement[bool], ...] = (col(Case.id) == case.id, *guard)
     else:
         values["version"] = version + 1
-        condition = (Case.id == case.id, Case.version == version, *guard)
+        condition = (col(Case.id) == case.id, col(Case.version) == version, *guard)
     values["updated_at"] = now
     if activity:
         values["last_activity_at"] = now
@@ -120,14 +132,15 @@ def apply_change(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    result = session.execute(stmt)
+    # an UPDATE's result is a CursorResult (it has the rowcount)
+    result = cast(CursorResult[Any], session.execute(stmt))
     if result.rowcount != 1:
         raise explain_conflict(
-            session, case.id, actor, now, version, seen_owner_id=case.owner_id
+            session, saved_id(case), actor, now, version, seen_owner_id=case.owner_id
         )
     record_event(
         session,
-        case_id=case.id,
+        case_id=saved_id(case),
         at=now,
         actor_id=actor.id if actor else None,
         kind=kind,
@@ -208,9 +221,9 @@ def explain_conflict(
         holder = session.get(Agent, owner)
         holder_name = holder.name if holder else "another agent"
         taken = session.execute(
-            select(CaseEvent.at)
-            .where(CaseEvent.case_id == case_id, CaseEvent.to_owner_id == owner)
-            .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+            select(col(CaseEvent.at))
+            .where(col(CaseEvent.case_id) == case_id, col(CaseEvent.to_owner_id) == owner)
+            .order_by(col(CaseEvent.at).desc(), col(CaseEvent.id).desc())
             .limit(1)
         ).scalar_one_or_none()
         return CaseTaken(
@@ -221,10 +234,10 @@ def explain_conflict(
     if expected_version is not None and current.version > expected_version:
         missed = current.version - expected_version
     events = session.execute(
-        select(CaseEvent, Agent.name)
-        .outerjoin(Agent, Agent.id == CaseEvent.actor_id)
-        .where(CaseEvent.case_id == case_id, CaseEvent.kind.not_in(_SYSTEM_KINDS))
-        .order_by(CaseEvent.id.desc())
+        select(CaseEvent, col(Agent.name))
+        .outerjoin(Agent, col(Agent.id) == col(CaseEvent.actor_id))
+        .where(col(CaseEvent.case_id) == case_id, col(CaseEvent.kind).not_in(_SYSTEM_KINDS))
+        .order_by(col(CaseEvent.id).desc())
         .limit(min(missed, 3))
     ).all()
     if not events:

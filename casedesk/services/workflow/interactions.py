@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.db import write_session
 from casedesk.errors import NotFound, ValidationError
@@ -17,12 +18,12 @@ from casedesk.services.numbers import shown_number
 from casedesk.services.queries.reads import interaction_select, interaction_view
 from casedesk.services.queries.views import InteractionView
 from casedesk.services.sla import clocks
-from casedesk.services.workflow.changes import apply_change, record_event
+from casedesk.services.workflow.changes import apply_change, record_event, saved_id
 
 
-def _choice(value: str, allowed: type, field: str) -> str:
+def _choice(value: str, allowed: type[StrEnum], field: str) -> str:
     value = (value or "").strip().lower()
-    choices = [m.value for m in allowed]  # type: ignore[attr-defined]
+    choices = [m.value for m in allowed]
     if value not in choices:
         raise ValidationError(f"{field} {value!r} is not one of {', '.join(choices)}")
     return value
@@ -142,7 +143,7 @@ def log_interaction(
                 subject=subject.strip(),
                 notes=notes.strip(),
             )
-            .returning(Interaction.id)
+            .returning(col(Interaction.id))
         ).scalar_one()
         if case_row is not None:
             values, breaches = _response_values(session, case_row, direction, now)
@@ -160,14 +161,16 @@ def log_interaction(
             for clock, due in breaches:
                 record_event(
                     session,
-                    case_id=case_row.id,
+                    case_id=saved_id(case_row),
                     at=now,
                     actor_id=None,
                     kind="sla_breach",
                     note=f"{clock.replace('_', ' ')} breached (answered late)",
                     data=clocks.clock_data(clock, due),
                 )
-        row = session.execute(interaction_select().where(Interaction.id == interaction_id)).one()
+        row = session.execute(
+            interaction_select().where(col(Interaction.id) == interaction_id)
+        ).one()
         return interaction_view(*row)
 
 
@@ -182,7 +185,9 @@ def attach_interaction(
             raise NotFound(f"no interaction {interaction_id}")
         case_row = load_case(session, case, lock=True)
         session.execute(
-            update(Interaction).where(Interaction.id == interaction_id).values(case_id=case_row.id)
+            update(Interaction)
+            .where(col(Interaction.id) == interaction_id)
+            .values(case_id=case_row.id)
         )
         apply_change(
             session,
@@ -195,5 +200,7 @@ def attach_interaction(
             data={"interaction_id": interaction_id},
             append=True,
         )
-        row = session.execute(interaction_select().where(Interaction.id == interaction_id)).one()
+        row = session.execute(
+            interaction_select().where(col(Interaction.id) == interaction_id)
+        ).one()
         return interaction_view(*row)

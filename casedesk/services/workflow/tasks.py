@@ -17,11 +17,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import CursorResult, Select, insert, select, update
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
@@ -40,7 +40,7 @@ from casedesk.services.queries.views import TaskView
 from casedesk.services.sla import clocks
 from casedesk.services.sla.clocks import ClockState, TaskFlag
 from casedesk.services.sla.policy_files import parse_duration
-from casedesk.services.workflow.changes import apply_change, record_event
+from casedesk.services.workflow.changes import apply_change, record_event, saved_id
 
 #: The furthest a task may be due: ``due_in`` counts business time on the calendar,
 #: ``due_at`` wall time (computing warnings over centuries of calendar would take minutes).
@@ -70,7 +70,7 @@ def task_state(task: Any, now: datetime) -> ClockState | None:
 def _view(task: Task, number: int | None, assignee: str | None, now: datetime) -> TaskView:
     state = task_state(task, now)
     return TaskView(
-        id=task.id,  # type: ignore[arg-type]
+        id=saved_id(task),
         case=case_label(number) if number is not None else None,
         title=task.title,
         description=task.description,
@@ -167,7 +167,7 @@ def add_task(
                 last_activity_at=now,
                 sla_flags=0,
             )
-            .returning(Task.id)
+            .returning(col(Task.id))
         ).scalar_one()
         if case_row is not None:
             apply_change(
@@ -193,12 +193,12 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
             raise NotFound(f"no task {task_id}")
         if task.status != "open":
             raise InvalidTransition(f"task {task_id} is already {task.status}")
-        case_row = None
+        case_row: Case | None = None
         if task.case_id:  # locked, as for every append (see changes.apply_change)
-            stmt = select(Case).where(Case.id == task.case_id)
+            stmt = select(Case).where(col(Case.id) == task.case_id)
             if not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
                 stmt = stmt.with_for_update(key_share=True)
-            case_row = session.execute(stmt).scalar_one()
+            case_row = session.scalars(stmt).one()
         allowed = (
             actor.is_supervisor
             or task.assignee_id in (None, actor.id)
@@ -209,17 +209,21 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
         late = task.due_at is not None and now > task.due_at
         newly_breached = late and not task.sla_flags & TaskFlag.BREACHED
         bits = TaskFlag.BREACHED | TaskFlag.WARNED if late else TaskFlag.MET
-        done = session.execute(
-            update(Task)
-            .where(Task.id == task_id, Task.status == "open")
-            .values(
-                status="done",
-                completed_at=now,
-                last_activity_at=now,
-                warn_at=None,
-                inactivity_due=None,
-                sla_flags=Task.sla_flags.bitwise_or(int(bits)).self_group(),
-            )
+        # an UPDATE's result is a CursorResult (it has the rowcount)
+        done = cast(
+            CursorResult[Any],
+            session.execute(
+                update(Task)
+                .where(col(Task.id) == task_id, col(Task.status) == "open")
+                .values(
+                    status="done",
+                    completed_at=now,
+                    last_activity_at=now,
+                    warn_at=None,
+                    inactivity_due=None,
+                    sla_flags=col(Task.sla_flags).bitwise_or(int(bits)).self_group(),
+                )
+            ),
         )
         if done.rowcount != 1:
             raise InvalidTransition(f"task {task_id} was completed by somebody else just now")
@@ -238,7 +242,7 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
             if newly_breached:
                 record_event(
                     session,
-                    case_id=case_row.id,  # type: ignore[arg-type]
+                    case_id=saved_id(case_row),
                     at=now,
                     actor_id=None,
                     kind="sla_breach",
@@ -261,12 +265,14 @@ def list_tasks(
     with read_session(desk.engine) as session:
         stmt = _task_select()
         if case is not None:
-            stmt = stmt.where(Task.case_id == load_case(session, case).id)
+            stmt = stmt.where(col(Task.case_id) == load_case(session, case).id)
         if assignee is not None:
-            stmt = stmt.where(Task.assignee_id == load_agent(session, assignee).id)
+            stmt = stmt.where(col(Task.assignee_id) == load_agent(session, assignee).id)
         if not include_done:
-            stmt = stmt.where(Task.status == "open")
-        stmt = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.position, Task.id)
+            stmt = stmt.where(col(Task.status) == "open")
+        stmt = stmt.order_by(
+            col(Task.due_at).is_(None), col(Task.due_at), col(Task.position), col(Task.id)
+        )
         stmt = stmt.limit(limit)
         return [_view(t, n, a, now) for t, n, a in session.execute(stmt).all()]
 
@@ -274,16 +280,17 @@ def list_tasks(
 _Assignee = aliased(Agent)
 
 
-def _task_select() -> Any:
+def _task_select() -> Select[Task, int, str]:
+    """A task, its case's number and its assignee's login (both None when there is none)."""
     return (
-        select(Task, Case.number, _Assignee.login)
-        .outerjoin(Case, Case.id == Task.case_id)
-        .outerjoin(_Assignee, _Assignee.id == Task.assignee_id)
+        select(Task, col(Case.number), col(_Assignee.login))
+        .outerjoin(Case, col(Case.id) == col(Task.case_id))
+        .outerjoin(_Assignee, col(_Assignee.id) == col(Task.assignee_id))
     )
 
 
 def _load_view(session: Session, task_id: int, now: datetime) -> TaskView:
     row = session.execute(
-        _task_select().where(Task.id == task_id).execution_options(populate_existing=True)
+        _task_select().where(col(Task.id) == task_id).execution_options(populate_existing=True)
     ).one()
     return _view(row[0], row[1], row[2], now)

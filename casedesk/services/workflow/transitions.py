@@ -21,9 +21,10 @@ does too unless the supervisor passes ``override_capacity=True``.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.db import is_sqlite, write_session
 from casedesk.errors import (
@@ -53,6 +54,7 @@ from casedesk.services.workflow.changes import (
     explain_conflict,
     fresh_case,
     record_event,
+    saved_id,
 )
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
@@ -63,11 +65,13 @@ def _require_active(case: Case, what: str) -> None:
         raise InvalidTransition(f"{case_label(case.number)} is {case.status}: cannot {what} it")
 
 
-def _require_in_queue(session: Session, case: Case, actor: Actor, now, what: str) -> None:
+def _require_in_queue(
+    session: Session, case: Case, actor: Actor, now: datetime, what: str
+) -> None:
     if case.owner_id is not None:
         if case.owner_id == actor.id:
             raise InvalidTransition(f"{case_label(case.number)} is already in your bin")
-        raise explain_conflict(session, case.id, actor, now)
+        raise explain_conflict(session, saved_id(case), actor, now)
 
 
 def _require_member(session: Session, actor: Actor, queue_id: int | None, what: str) -> None:
@@ -84,12 +88,14 @@ def bin_load(session: Session, agent_id: int, *, lock: bool = False) -> tuple[in
     for another claim into the same bin), so two claims at once cannot both pass the
     check; SQLite's write transactions are serial already.
     """
-    stmt = select(Agent.capacity).where(Agent.id == agent_id)
+    stmt = select(col(Agent.capacity)).where(col(Agent.id) == agent_id)
     if lock and not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
         stmt = stmt.with_for_update(key_share=True)
     capacity = session.execute(stmt).scalar_one()
     wip = session.execute(
-        select(func.count()).select_from(Case).where(Case.owner_id == agent_id, case_is_active())
+        select(func.count())
+        .select_from(Case)
+        .where(col(Case.owner_id) == agent_id, case_is_active())
     ).scalar_one()
     return wip, capacity
 
@@ -124,10 +130,10 @@ def accept(
             now,
             kind="accept",
             values={"owner_id": actor.id},
-            guard=(Case.owner_id.is_(None), Case.queue_id == case.queue_id),
+            guard=(col(Case.owner_id).is_(None), col(Case.queue_id) == case.queue_id),
             expected_version=version,
         )
-        return case_detail(session, case.id)
+        return case_detail(session, saved_id(case))
 
 
 def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
@@ -139,9 +145,9 @@ def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
             _require_member(session, actor, q.id, "take its cases")
             _require_room(session, actor)
             stmt = (
-                select(Case.id)
-                .where(Case.queue_id == q.id, Case.owner_id.is_(None), case_is_active())
-                .order_by(Case.due_at, Case.id)
+                select(col(Case.id))
+                .where(col(Case.queue_id) == q.id, col(Case.owner_id).is_(None), case_is_active())
+                .order_by(col(Case.due_at), col(Case.id))
                 .limit(1)
             )
             if not is_sqlite(desk.engine):
@@ -159,9 +165,9 @@ def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
                 now,
                 kind="next",
                 values={"owner_id": actor.id},
-                guard=(Case.owner_id.is_(None),),
+                guard=(col(Case.owner_id).is_(None),),
             )
-            return case_detail(session, case.id)
+            return case_detail(session, saved_id(case))
     raise QueueEmpty(f"queue {queue!r}: every waiting case was taken while trying; try again")
 
 
@@ -193,11 +199,11 @@ def dispatch(
             now,
             kind="dispatch",
             values={"owner_id": None, "queue_id": queue_id},
-            guard=(Case.owner_id == actor.id,),
+            guard=(col(Case.owner_id) == actor.id,),
             expected_version=version,
             note=note,
         )
-        return case_detail(session, case.id)
+        return case_detail(session, saved_id(case))
 
 
 def reject(
@@ -223,11 +229,11 @@ def reject(
             now,
             kind="reject",
             values={"owner_id": case.creator_id},
-            guard=(Case.owner_id.is_(None),),
+            guard=(col(Case.owner_id).is_(None),),
             expected_version=version,
             note=reason.strip(),
         )
-        return case_detail(session, case.id)
+        return case_detail(session, saved_id(case))
 
 
 def transfer(
@@ -259,11 +265,11 @@ def transfer(
             now,
             kind="transfer",
             values={"queue_id": target.id},
-            guard=(Case.owner_id.is_(None), Case.queue_id == case.queue_id),
+            guard=(col(Case.owner_id).is_(None), col(Case.queue_id) == case.queue_id),
             expected_version=version,
             note=note,
         )
-        return case_detail(session, case.id)
+        return case_detail(session, saved_id(case))
 
 
 def assign(
@@ -291,7 +297,7 @@ def assign(
             raise ValidationError(f"agent {target.login!r} is deactivated")
         if case.owner_id == target.id:
             raise InvalidTransition(f"{case_label(case.number)} is already in {target.name}'s bin")
-        wip, capacity = bin_load(session, target.id, lock=True)  # type: ignore[arg-type]
+        wip, capacity = bin_load(session, saved_id(target), lock=True)
         over = wip >= capacity
         if over and not override_capacity:
             raise BinFull(
@@ -311,7 +317,7 @@ def assign(
             note=note,
             data={"over_capacity": [wip, capacity]} if over else None,
         )
-        return case_detail(session, case.id)
+        return case_detail(session, saved_id(case))
 
 
 def yank(
@@ -338,11 +344,11 @@ def yank(
             now,
             kind="yank",
             values={"owner_id": None},
-            guard=(Case.owner_id == case.owner_id,),
+            guard=(col(Case.owner_id) == case.owner_id,),
             expected_version=version,
             note=note,
         )
-        return case_detail(session, case.id)
+        return case_detail(session, saved_id(case))
 
 
 # --- status -----------------------------------------------------------------------
@@ -365,7 +371,7 @@ def _transition(
     to: str,
     version: int | None,
     note: str | None = None,
-    extra: dict | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> CaseDetail:
     now = desk.now()
     with write_session(desk.engine) as session:
@@ -385,12 +391,12 @@ def _transition(
             now,
             kind=kind,
             values=values,
-            guard=(Case.status == case.status,),
+            guard=(col(Case.status) == case.status,),
             expected_version=version,
             note=note,
         )
         record_breaches(session, case, breaches, now)
-        return case_detail(session, case.id)
+        return case_detail(session, saved_id(case))
 
 
 def record_breaches(
@@ -400,7 +406,7 @@ def record_breaches(
     for clock, due in breaches:
         record_event(
             session,
-            case_id=case.id,
+            case_id=saved_id(case),
             at=now,
             actor_id=None,
             kind="sla_breach",
@@ -508,7 +514,7 @@ def resolve(
             now,
             kind="resolve",
             values=values,
-            guard=(Case.status == case.status,),
+            guard=(col(Case.status) == case.status,),
             expected_version=version,
             note=notes.strip(),
             data={"type": resolution_type.strip()},
@@ -518,7 +524,8 @@ def resolve(
             children = (
                 session.execute(
                     select(Case).where(
-                        Case.parent_id == case.id, Case.status.in_([s.value for s in OPEN_STATUSES])
+                        col(Case.parent_id) == case.id,
+                        col(Case.status).in_([s.value for s in OPEN_STATUSES]),
                     )
                 )
                 .scalars()
@@ -536,12 +543,12 @@ def resolve(
                     now,
                     kind="resolve",
                     values=child_values,
-                    guard=(Case.status == child.status,),
+                    guard=(col(Case.status) == child.status,),
                     note=f"resolved with parent {case_label(case.number)}",
                     data={"type": resolution_type.strip(), "parent": case_label(case.number)},
                 )
                 record_breaches(session, child, child_breaches, now)
-        return case_detail(session, case.id)
+        return case_detail(session, saved_id(case))
 
 
 def close(
