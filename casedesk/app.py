@@ -400,7 +400,7 @@ class CaseDeskApp(App[None]):
 
     # --- notifications ----------------------------------------------------------------
 
-    def notify(  # type: ignore[override]
+    def notify(
         self,
         message: str,
         *,

@@ -33,7 +33,7 @@ class CaseDeskGroup(TyperGroup):
     exit 2. Arguments that cannot be text (a lone surrogate, a NUL) are refused first.
     """
 
-    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:  # type: ignore[override]
+    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         problem = argv_problem(argv)
         if problem is not None:
@@ -41,7 +41,7 @@ class CaseDeskGroup(TyperGroup):
             sys.exit(2)
         return super().main(argv, *rest, **extra)
 
-    def make_context(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().make_context(*args, **kwargs)
         except Exception as exc:
@@ -50,7 +50,7 @@ class CaseDeskGroup(TyperGroup):
             err_console.print(usage_line(exc), markup=False)
             raise typer.Exit(2) from None
 
-    def invoke(self, ctx: typer.Context):  # type: ignore[no-untyped-def, override]
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except (CaseDeskError, DBAPIError) as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -22,7 +23,7 @@ app = typer.Typer(
 def _table(rows: list[TaskView]) -> Table:
     table = Table()
     for col in ("id", "case", "title", "assignee", "status", "sla", "due"):
-        wide = {"min_width": 20, "ratio": 1} if col == "title" else {}
+        wide: dict[str, Any] = {"min_width": 20, "ratio": 1} if col == "title" else {}
         table.add_column(col, overflow="ellipsis", no_wrap=True, **wide)
     for t in rows:
         table.add_row(

@@ -99,10 +99,11 @@ def apply_plan(session: Session, kind: Kind, plan: Plan, ctx: Ctx) -> None:
                 for rid, key in session.execute(
                     select(table.c.id, table.c[kind.key]).where(table.c[kind.key].in_(part))
                 ):
-                    if keys[key].links is not None:
-                        links[rid] = keys[key].links  # type: ignore[assignment]
+                    new_links = keys[key].links
+                    if new_links is not None:
+                        links[rid] = new_links
         if links:
-            kind.write_links(session, links)  # type: ignore[arg-type]
+            kind.write_links(session, links)
 
 
 def _lookups(session: Session, kind: Kind, live: list[Pending],

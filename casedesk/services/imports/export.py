@@ -35,11 +35,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Result, Row, Select, select
+from sqlalchemy.orm import Session, aliased
+from sqlmodel import col
 
 from casedesk import jsonsafe
-from casedesk.db import read_session
+from casedesk.db import read_session, table_of
 from casedesk.errors import ConfigError
 from casedesk.models import (
     Account,
@@ -56,6 +57,8 @@ from casedesk.services.numbers import case_label
 from casedesk.textsafe import spreadsheet_safe
 
 PAGE = 5000
+# a SELECT of any columns (SQLAlchemy 2.1 types a Select by its column tuple)
+AnySelect = Select[*tuple[Any, ...]]
 FORMATS = ("csv", "jsonl")
 
 
@@ -68,16 +71,18 @@ def _ref(external_id: str | None, table: str, rid: int | None) -> str | None:
 @dataclass(frozen=True)
 class Shape:
     columns: tuple[str, ...]
-    query: Callable[[], Select[Any]]
+    query: Callable[[], AnySelect]
     id_column: Any
     row: Callable[[Any], dict[str, Any]]
 
 
 def _contacts() -> Shape:
-    stmt = lambda: (  # noqa: E731
-        select(Contact, Account.external_id.label("acc_ext"))
-        .outerjoin(Account, Account.id == Contact.account_id)
-    )
+    def stmt() -> AnySelect:
+        return (
+            select(Contact, col(Account.external_id).label("acc_ext"))
+            .outerjoin(Account, col(Account.id) == Contact.account_id)
+        )
+
     cols = ("id", "name", "email", "phone", "account", "marketing_consent", "created_at",
             "extras")
 
@@ -131,14 +136,16 @@ def _cases() -> Shape:
     cols = ("id", "number", "title", "description", "area", "priority", "severity", "status",
             "channel", "contact", "account", "queue", "owner", "created_at", "resolved_at",
             "closed_at", "resolution_type", "resolution_notes", "extras")
-    stmt = lambda: (  # noqa: E731
-        select(Case, Contact.external_id.label("con_ext"), Account.external_id.label("acc_ext"),
-               Queue.name.label("queue_name"), owner.login.label("owner_login"))
-        .outerjoin(Contact, Contact.id == Case.contact_id)
-        .outerjoin(Account, Account.id == Case.account_id)
-        .outerjoin(Queue, Queue.id == Case.queue_id)
-        .outerjoin(owner, owner.id == Case.owner_id)
-    )
+    def stmt() -> AnySelect:
+        return (
+            select(Case, col(Contact.external_id).label("con_ext"),
+                   col(Account.external_id).label("acc_ext"),
+                   col(Queue.name).label("queue_name"), col(owner.login).label("owner_login"))
+            .outerjoin(Contact, col(Contact.id) == Case.contact_id)
+            .outerjoin(Account, col(Account.id) == Case.account_id)
+            .outerjoin(Queue, col(Queue.id) == Case.queue_id)
+            .outerjoin(owner, col(owner.id) == Case.owner_id)
+        )
 
     def row(r: Any) -> dict[str, Any]:
         c = r[0]
@@ -160,15 +167,15 @@ def _interactions(email_only: bool = False) -> Shape:
             "started_at", "duration_seconds", "subject", "notes", "message_id", "in_reply_to",
             "email_from", "email_to", "attachments", "extras")
 
-    def stmt() -> Select[Any]:
-        s = (
-            select(Interaction, Contact.external_id.label("con_ext"),
-                   Agent.login.label("agent_login"), Case.number.label("case_number"))
-            .outerjoin(Contact, Contact.id == Interaction.contact_id)
-            .outerjoin(Agent, Agent.id == Interaction.agent_id)
-            .outerjoin(Case, Case.id == Interaction.case_id)
+    def stmt() -> AnySelect:
+        s: AnySelect = (
+            select(Interaction, col(Contact.external_id).label("con_ext"),
+                   col(Agent.login).label("agent_login"), col(Case.number).label("case_number"))
+            .outerjoin(Contact, col(Contact.id) == Interaction.contact_id)
+            .outerjoin(Agent, col(Agent.id) == Interaction.agent_id)
+            .outerjoin(Case, col(Case.id) == Interaction.case_id)
         )
-        return s.where(Interaction.channel == "email") if email_only else s
+        return s.where(col(Interaction.channel) == "email") if email_only else s
 
     def row(r: Any) -> dict[str, Any]:
         i = r[0]
@@ -185,7 +192,7 @@ def _interactions(email_only: bool = False) -> Shape:
 
 
 def _articles() -> Shape:
-    keyed = "external_id" in Article.__table__.c  # type: ignore[attr-defined]
+    keyed = "external_id" in table_of(Article).c
     cols = (("id",) if keyed else ()) + ("number", "title", "keywords", "body", "status",
                                          "author", "created_at")
 
@@ -198,10 +205,12 @@ def _articles() -> Shape:
             out = {"id": _ref(getattr(a, "external_id", None), "article", a.id), **out}
         return out
 
-    stmt = lambda: (  # noqa: E731
-        select(Article, Agent.login.label("author_login"))
-        .outerjoin(Agent, Agent.id == Article.author_id)
-    )
+    def stmt() -> AnySelect:
+        return (
+            select(Article, col(Agent.login).label("author_login"))
+            .outerjoin(Agent, col(Agent.id) == Article.author_id)
+        )
+
     return Shape(cols, stmt, Article.id, row)
 
 
@@ -224,11 +233,12 @@ def _pages(desk: Desk, kind: str, shape: Shape) -> Iterator[dict[str, Any]]:
             ids = [r[0].id for r in rows]
             links = _links(session, kind, ids)
         for r in rows:
+            item: Row[*tuple[Any, ...]] | _With = r
             if kind == "agents":
-                r = _With(r, queue_names=links.get(r[0].id, []))
+                item = _With(r, queue_names=links.get(r[0].id, []))
             elif kind == "queues":
-                r = _With(r, member_names=links.get(r[0].id, []))
-            yield shape.row(r)
+                item = _With(r, member_names=links.get(r[0].id, []))
+            yield shape.row(item)
         last = ids[-1]
 
 
@@ -243,19 +253,20 @@ class _With:
         return self._row[index]
 
 
-def _links(session: Any, kind: str, ids: list[int]) -> dict[int, list[str]]:
+def _links(session: Session, kind: str, ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
+    rows: Result[int, str]
     if kind == "agents":
         rows = session.execute(
-            select(QueueMember.agent_id, Queue.name)
-            .join(Queue, Queue.id == QueueMember.queue_id)
-            .where(QueueMember.agent_id.in_(ids)).order_by(Queue.name)
+            select(col(QueueMember.agent_id), col(Queue.name))
+            .join(Queue, col(Queue.id) == QueueMember.queue_id)
+            .where(col(QueueMember.agent_id).in_(ids)).order_by(col(Queue.name))
         )
     elif kind == "queues":
         rows = session.execute(
-            select(QueueMember.queue_id, Agent.login)
-            .join(Agent, Agent.id == QueueMember.agent_id)
-            .where(QueueMember.queue_id.in_(ids)).order_by(Agent.login)
+            select(col(QueueMember.queue_id), col(Agent.login))
+            .join(Agent, col(Agent.id) == QueueMember.agent_id)
+            .where(col(QueueMember.queue_id).in_(ids)).order_by(col(Agent.login))
         )
     else:
         return out

@@ -45,8 +45,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from casedesk.db import table_of
 from casedesk.errors import ConfigError, ValidationError
 from casedesk.models import Case, Contact, Interaction, Status
 from casedesk.services.context import Actor, Desk
@@ -89,16 +90,16 @@ class MailImport:
         or "unchanged"."""
         message_id, original = mail.message_id, None
         same = session.execute(
-            select(Interaction.id, Interaction.extras, Interaction.subject, Interaction.notes,
-                   Interaction.email_from)
-            .where(Interaction.message_id == message_id)
+            select(col(Interaction.id), col(Interaction.extras), col(Interaction.subject),
+                   col(Interaction.notes), col(Interaction.email_from))
+            .where(col(Interaction.message_id) == message_id)
         ).first()
         if same is not None:
             if _same_message(same, mail, self._from(mail)):
                 return "unchanged"
             message_id = f"<dup-{mail.content_hash[:40]}@casedesk.invalid>"
             if session.execute(
-                select(Interaction.id).where(Interaction.message_id == message_id)
+                select(col(Interaction.id)).where(col(Interaction.message_id) == message_id)
             ).first():
                 return "unchanged"
             original = mail.message_id
@@ -120,7 +121,7 @@ class MailImport:
                 in_reply_to=(mail.in_reply_to[0][:500] if mail.in_reply_to else None),
                 email_from=self._from(mail), email_to=mail.to,
                 attachments=mail.attachments or None, extras=extras,
-            ).returning(Interaction.id)
+            ).returning(col(Interaction.id))
         ).scalar_one()
         follows = None
         if case is not None and case.status in (Status.closed, Status.cancelled) \
@@ -133,8 +134,8 @@ class MailImport:
             case_id = self._open(session, mail, contact_id, account_id, tier, follows,
                                  mentioned, message_id)
             session.execute(
-                Interaction.__table__.update()  # type: ignore[attr-defined]
-                .where(Interaction.id == iid).values(case_id=case_id)
+                table_of(Interaction).update()
+                .where(col(Interaction.id) == iid).values(case_id=case_id)
             )
             self._bump("cases opened")
         return "created"
@@ -165,7 +166,7 @@ class MailImport:
             cid = session.execute(
                 insert(Contact).values(name=name[:200], email=mail.address[:254],
                                        marketing_consent=False, created_at=self.ctx.now)
-                .returning(Contact.id)
+                .returning(col(Contact.id))
             ).scalar_one()
             self._bump("contacts created")
             hit = self.contacts[mail.address] = (cid, None, None)
@@ -181,23 +182,23 @@ class MailImport:
         for digits in _CASE_TAG.findall(mail.subject):
             if case_label(int(digits)) == f"CS-{digits}":
                 number_case = session.execute(
-                    select(Case.id).where(Case.number == int(digits))
+                    select(col(Case.id)).where(col(Case.number) == int(digits))
                 ).scalar_one_or_none()
                 if number_case is not None:
                     candidates.append(number_case)
         if mail.references:
             case_id = session.execute(
-                select(Interaction.case_id)
-                .where(Interaction.message_id.in_(mail.references),
-                       Interaction.case_id.is_not(None))
-                .order_by(Interaction.id.desc()).limit(1)
+                select(col(Interaction.case_id))
+                .where(col(Interaction.message_id).in_(mail.references),
+                       col(Interaction.case_id).is_not(None))
+                .order_by(col(Interaction.id).desc()).limit(1)
             ).scalar_one_or_none()
             if case_id is not None:
                 candidates.append(case_id)
         mentioned: Case | None = None
         for case_id in dict.fromkeys(candidates):
             case = session.execute(
-                select(Case).where(Case.id == case_id).with_for_update()
+                select(Case).where(col(Case.id) == case_id).with_for_update()
                 .execution_options(populate_existing=True)
             ).scalar_one()
             if self._customer_of(session, case, mail.address, contact_id, account_id):
@@ -215,7 +216,8 @@ class MailImport:
         accounts = {case.account_id}
         if case.contact_id is not None:
             row = session.execute(
-                select(Contact.email, Contact.account_id).where(Contact.id == case.contact_id)
+                select(col(Contact.email), col(Contact.account_id))
+                .where(col(Contact.id) == case.contact_id)
             ).first()
             if row is not None:
                 if row.email and row.email.strip().lower() == address:
@@ -276,7 +278,7 @@ class MailImport:
             word = "resumed" if kind == "resume" else "reopened"
             note = f"{word} by the customer's e-mail from {mail.address}: {mail.subject}"
         apply_change(session, case, None, self.ctx.now, kind=kind, values=values,
-                     guard=(Case.status == case.status,), note=note.rstrip(": ")[:500],
+                     guard=(col(Case.status) == case.status,), note=note.rstrip(": ")[:500],
                      data={"interaction_id": iid, "message_id": mail.message_id,
                            "by": "customer", "contact": mail.address,
                            "contact_id": contact_id})
@@ -309,7 +311,8 @@ class MailImport:
         row.update(case_deadlines(ctx, policy_id, mail.date, "new"))
         if mentioned is not None:
             self._bump("mentions of cases the sender may not join")
-        case_id = session.execute(insert(Case).values(**row).returning(Case.id)).scalar_one()
+        case_id: int = session.execute(
+            insert(Case).values(**row).returning(col(Case.id))).scalar_one()
         record_event(
             session, case_id=case_id, at=mail.date,
             actor_id=ctx.actor.id if ctx.actor else None, kind="create",

@@ -60,7 +60,8 @@ class MailSource:
                 keys = list(self._box.keys())
             except (OSError, mailbox.Error) as exc:
                 raise ConfigError(f"cannot read the messages of {path}: {exc}") from None
-            self._order = sorted(enumerate(keys), key=lambda ik: self._when(ik[1], ik[0]))
+            self._order: list[tuple[int, str | None]] = sorted(
+                enumerate(keys), key=lambda ik: self._when(ik[1], ik[0]))
         else:
             self._order = [(0, None)]
         self.total = len(self._order)
@@ -91,6 +92,7 @@ class MailSource:
                 if self._box is None:
                     yield 1, self.path.read_bytes(), None
                 else:
+                    assert key is not None  # a mailbox's keys are strings
                     yield index + 1, self._box.get_bytes(key), None
             except (OSError, KeyError, mailbox.Error) as exc:
                 yield index + 1, b"", f"unreadable message: {exc.strerror or exc}" \
@@ -167,7 +169,7 @@ class Mail:
     """
 
     def __init__(self, data: bytes, zone: zoneinfo.ZoneInfo, now: datetime) -> None:
-        msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(data)  # type: ignore[assignment]
+        msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(data)
         head = _headers(data)
         raw_id = _header(head, "Message-ID")
         found = _MSGID.search(raw_id)
@@ -209,7 +211,7 @@ def _headers(data: bytes) -> EmailMessage:
             except UnicodeDecodeError:
                 lines.append(line.decode("latin-1"))
     text = "\n".join(lines).replace("\x00", "")
-    return HeaderParser(policy=policy.default).parsestr(text + "\n\n")  # type: ignore[return-value]
+    return HeaderParser(policy=policy.default).parsestr(text + "\n\n")
 
 
 def _header(msg: EmailMessage, name: str) -> str:
@@ -256,7 +258,8 @@ def _sender(msg: EmailMessage) -> tuple[str, str]:
 def _date(msg: EmailMessage, zone: zoneinfo.ZoneInfo, now: datetime) -> datetime:
     try:
         header = msg.get("Date")
-        when = getattr(header, "datetime", None) if header is not None else None
+        when: datetime | None = (getattr(header, "datetime", None) if header is not None
+                                 else None)
         if when is not None:
             if when.tzinfo is None:
                 when = when.replace(tzinfo=zone)

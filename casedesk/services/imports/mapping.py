@@ -114,6 +114,7 @@ def build_mapping(
     lookup = synonym_table(specs)
     by_name = {s.name: s for s in specs}
     folded = [fold(h) for h in headers]
+    target: str | None
     if strict:
         for column, target in overrides.targets.items():
             if column not in folded:

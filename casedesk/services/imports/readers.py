@@ -287,7 +287,7 @@ def _csv_quote(text: str) -> str:
 class JsonlSource:
     """One JSON object per line."""
 
-    headers = None
+    headers: tuple[str, ...] | None = None
     exact_width = False
 
     def __init__(self, path: Path, encoding: str) -> None:

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Table, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from casedesk.db import table_of
 from casedesk.models import Account, Agent, Case, Contact, Queue
 from casedesk.services.imports.values import fold, quoted
 
@@ -101,9 +102,9 @@ class ContactRef(Ref):
     column, noun = "contact_id", "contact with id or e-mail"
 
     def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
-        table = Contact.__table__  # type: ignore[attr-defined]
-        base = select(table.c.id, table.c.account_id, Account.tier).outerjoin(
-            Account, Account.id == table.c.account_id
+        table = table_of(Contact)
+        base = select(table.c.id, table.c.account_id, col(Account.tier)).outerjoin(
+            Account, col(Account.id) == table.c.account_id
         )
         emails = {v for v in values if "@" in v}
         found = _by_external_id(session, table, base, values - emails, "contact")
@@ -126,7 +127,7 @@ def _emails_into(session: Session, base: Any, column: Any, wanted: set[str],
                  out: dict[str, tuple[Any, ...]]) -> None:
     """Add to ``out`` (lower-case address → row of ``base``) the contacts whose ``column``
     is one of ``wanted``; of several with the same address, the oldest."""
-    table = Contact.__table__  # type: ignore[attr-defined]
+    table = table_of(Contact)
     for part in chunks(wanted):
         stmt = base.add_columns(column).where(column.in_(part)).order_by(table.c.id.desc())
         for cid, account, tier, email in session.execute(stmt):
@@ -139,7 +140,7 @@ class AccountRef(Ref):
     column, noun = "account_id", "account with id or name"
 
     def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
-        table = Account.__table__  # type: ignore[attr-defined]
+        table = table_of(Account)
         base = select(table.c.id, table.c.tier)
         found = _by_external_id(session, table, base, values, "account")
         for part in chunks(values - set(found)):
@@ -155,7 +156,7 @@ class CaseRef(Ref):
     column, noun = "case_id", "case"
 
     def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
-        table = Case.__table__  # type: ignore[attr-defined]
+        table = table_of(Case)
         numbers: dict[int, str] = {}
         for value in values:
             match = _CASE_NUMBER.match(value)
@@ -178,7 +179,7 @@ class AgentRef(Ref):
     column, noun = "agent_id", "agent with login"
 
     def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
-        logins = dict(session.execute(select(Agent.login, Agent.id)).all())
+        logins = dict(session.execute(select(col(Agent.login), col(Agent.id))).all())
         return {v: logins[v.lower()] for v in values if v.lower() in logins}
 
 
@@ -188,7 +189,7 @@ class QueueRef(Ref):
     column, noun = "queue_id", "queue"
 
     def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
-        rows = session.execute(select(Queue.name, Queue.id).order_by(Queue.id)).all()
+        rows = session.execute(select(col(Queue.name), col(Queue.id)).order_by(col(Queue.id))).all()
         exact = {name: (qid, name) for name, qid in rows}
         folded: dict[str, tuple[int, str]] = {}
         for name, qid in rows:

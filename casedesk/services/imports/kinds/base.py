@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from casedesk.models import (
     Agent,
@@ -136,7 +136,7 @@ class Kind:
         raise NotImplementedError
 
     def key_of(self, p: Pending) -> str:
-        value = p.fields.get(self.key)
+        value: str | None = p.fields.get(self.key)
         if value is not None:
             return value
         return row_hash(self.name, p.fields, p.extras)
@@ -168,7 +168,8 @@ class Kind:
         return tuple(c for c in self.update_columns if c in cols)
 
     # --- per batch -------------------------------------------------------------
-    def existing(self, session: Session, keys: list[str], cols: tuple[str, ...]) -> dict:
+    def existing(self, session: Session, keys: list[str], cols: tuple[str, ...]
+                 ) -> dict[str, dict[str, Any]]:
         """key → current values (with ``id``) of the records that already exist."""
         t = self.table
         names = ["id", self.key, *cols, *(["extras"] if self.has_extras else [])]
@@ -192,7 +193,7 @@ class Kind:
     def insert(self, session: Session, new: list[Pending], ctx: Ctx) -> None:
         fast_insert(session, self.table, [p.row for p in new])
 
-    def update(self, session: Session, changed: list[tuple[Pending, dict]],
+    def update(self, session: Session, changed: list[tuple[Pending, dict[str, Any]]],
                cols: tuple[str, ...], ctx: Ctx) -> None:
         """Write the compared columns (and merged extras) of changed records."""
         names, params = self.update_params(changed, cols)
@@ -207,7 +208,7 @@ class Kind:
         return (cls.insert is Kind.insert and cls.update is Kind.update
                 and self.links_field is None)
 
-    def update_params(self, changed: list[tuple[Pending, dict]], cols: tuple[str, ...]
+    def update_params(self, changed: list[tuple[Pending, dict[str, Any]]], cols: tuple[str, ...]
                       ) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
         """The columns an update writes and one parameter set per changed record."""
         names = (*cols, *(("extras",) if self.has_extras else ()))
@@ -231,7 +232,8 @@ class Kind:
         """Replace the link sets (memberships) of records by id."""
 
 
-def merged_extras(old: dict | None, new: dict | None) -> dict | None:
+def merged_extras(old: dict[str, Any] | None, new: dict[str, Any] | None
+                  ) -> dict[str, Any] | None:
     merged = {**(old or {}), **(new or {})}
     return merged or None
 
@@ -241,7 +243,9 @@ def merged_extras(old: dict | None, new: dict | None) -> dict | None:
 
 def prepare_cache(session: Session, ctx: Ctx) -> None:
     """Read the small tables once per import: queues, agents, tiers, SLA policies."""
-    queues = session.execute(select(Queue.id, Queue.name, Queue.area).order_by(Queue.id)).all()
+    queues = session.execute(
+        select(col(Queue.id), col(Queue.name), col(Queue.area)).order_by(col(Queue.id))
+    ).all()
     ctx.cache["queues"] = {}
     ctx.cache["queue_by_area"] = {}
     for qid, name, area in queues:
@@ -250,10 +254,10 @@ def prepare_cache(session: Session, ctx: Ctx) -> None:
         ctx.cache["queue_by_area"].setdefault(area, (qid, name))
     ctx.cache["queue_names"] = {qid: name for qid, name, _ in queues}
     ctx.cache["queue_areas"] = {qid: area for qid, _, area in queues}
-    ctx.cache["agents"] = dict(session.execute(select(Agent.login, Agent.id)).all())
+    ctx.cache["agents"] = dict(session.execute(select(col(Agent.login), col(Agent.id))).all())
     policies = list(session.execute(
-        select(SlaPolicy).where(SlaPolicy.active.is_(True))
-        .order_by(SlaPolicy.position, SlaPolicy.id)
+        select(SlaPolicy).where(col(SlaPolicy.active).is_(True))
+        .order_by(col(SlaPolicy.position), col(SlaPolicy.id))
     ).scalars())
     for policy in policies:
         session.expunge(policy)

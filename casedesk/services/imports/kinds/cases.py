@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlalchemy import CursorResult, select, update
+from sqlmodel import Session, col
 
+from casedesk.db import table_of
 from casedesk.models import (
     Account,
     Case,
@@ -32,7 +33,7 @@ class Cases(Kind):
     """Cases keyed by external id; see :mod:`.kinds` for what a changed row updates."""
 
     name = "cases"
-    table = Case.__table__  # type: ignore[attr-defined]
+    table = table_of(Case)
     specs = (
         FieldSpec("external_id", (*EXT.synonyms, "case id", "ticket id", "ticket", "id caso",
                                   "id ticket", "nº ticket", "id incidencia"), max_length=128),
@@ -132,7 +133,8 @@ class Cases(Kind):
             p.row["number"] = number
         fast_insert(session, self.table, [p.row for p in new])
         ids = dict(session.execute(
-            select(Case.number, Case.id).where(Case.number.between(numbers[0], numbers[-1]))
+            select(col(Case.number), col(Case.id))
+            .where(col(Case.number).between(numbers[0], numbers[-1]))
         ).all())
         events = []
         for p in new:
@@ -146,13 +148,14 @@ class Cases(Kind):
                 "data": {"import": ctx.source, "policy": ctx.cache["policy_names"].get(
                     row["sla_policy_id"])},
             })
-        fast_insert(session, CaseEvent.__table__, events)  # type: ignore[attr-defined]
+        fast_insert(session, table_of(CaseEvent), events)
 
-    def update(self, session: Session, changed: list[tuple[Pending, dict]],
+    def update(self, session: Session, changed: list[tuple[Pending, dict[str, Any]]],
                cols: tuple[str, ...], ctx: Ctx) -> None:
         for p, old in changed:
             case = session.execute(
-                select(Case).where(Case.id == old["id"]).execution_options(populate_existing=True)
+                select(Case).where(col(Case.id) == old["id"])
+                .execution_options(populate_existing=True)
             ).scalar_one()
             values = {c: p.row[c] for c in cols if getattr(case, c) != p.row[c]}
             if p.row.get("extras") != case.extras:
@@ -161,7 +164,7 @@ class Cases(Kind):
             if {"priority", "severity"} & set(values):
                 account_id = values.get("account_id", case.account_id)
                 tier = session.execute(
-                    select(Account.tier).where(Account.id == account_id)
+                    select(col(Account.tier)).where(col(Account.id) == account_id)
                 ).scalar_one_or_none()
                 queue_name = ctx.cache["queue_names"].get(case.queue_id)
                 policy = pick_policy(ctx, values.get("priority", case.priority),
@@ -170,10 +173,10 @@ class Cases(Kind):
                 values.update(clocks.deadlines(clocks.ClockFacts.of(case), targets, ctx.now))
                 data["policy"] = targets.name
             values.update(version=case.version + 1, updated_at=ctx.now)
-            done = session.execute(
-                update(Case).where(Case.id == case.id, Case.version == case.version)
+            done = cast(CursorResult[Any], session.execute(
+                update(Case).where(col(Case.id) == case.id, col(Case.version) == case.version)
                 .values(**values).execution_options(synchronize_session=False)
-            )
+            ))
             if done.rowcount != 1:
                 p.reason = "the case changed during the import; run it again"
                 continue
@@ -200,7 +203,7 @@ def default_queue(ctx: Ctx, area: str) -> tuple[int, str] | None:
 def pick_policy(ctx: Ctx, priority: str, severity: str, tier: str | None,
                 queue: str | None) -> int | None:
     """The SLA policy a new case gets (first active by position whose match holds)."""
-    picks: dict[tuple, int | None] = ctx.cache["picks"]
+    picks: dict[tuple[str, str, str | None, str | None], int | None] = ctx.cache["picks"]
     key = (priority, severity, tier, queue)
     if key not in picks:
         facts = {"priority": priority, "severity": severity, "tier": tier, "queue": queue,
@@ -214,9 +217,9 @@ def pick_policy(ctx: Ctx, priority: str, severity: str, tier: str | None,
     return picks[key]
 
 
-def case_deadlines(ctx: Ctx, policy: int | None, created: datetime, status: str) -> dict:
+def case_deadlines(ctx: Ctx, policy: int | None, created: datetime, status: str) -> dict[str, Any]:
     """SLA columns of a new case created at ``created`` (cached per policy and instant)."""
-    cache: dict = ctx.cache["deadlines"]
+    cache: dict[tuple[int | None, datetime, str], dict[str, Any]] = ctx.cache["deadlines"]
     key = (policy, created, status)
     hit = cache.get(key)
     if hit is None:

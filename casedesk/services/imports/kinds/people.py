@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from casedesk.db import table_of
 from casedesk.models import (
     Account,
     Agent,
@@ -38,7 +39,7 @@ class Contacts(Kind):
     """People keyed by external id; ``account`` names an account by id or exact name."""
 
     name = "contacts"
-    table = Contact.__table__  # type: ignore[attr-defined]
+    table = table_of(Contact)
     specs = (
         FieldSpec("external_id", (*EXT.synonyms, "contact id", "id contacto", "customer id",
                                   "id cliente", "código cliente", "nº cliente"), max_length=128),
@@ -71,7 +72,7 @@ class Accounts(Kind):
     """Customer organisations keyed by external id; tier standard/gold/vip (estándar/oro)."""
 
     name = "accounts"
-    table = Account.__table__  # type: ignore[attr-defined]
+    table = table_of(Account)
     specs = (
         FieldSpec("external_id", (*EXT.synonyms, "account id", "id cuenta", "customer id",
                                   "id cliente"), max_length=128),
@@ -96,7 +97,7 @@ class Agents(Kind):
     """Agents keyed by login; a ``queues`` column sets their memberships exactly."""
 
     name = "agents"
-    table = Agent.__table__  # type: ignore[attr-defined]
+    table = table_of(Agent)
     key = "login"
     has_extras = False
     links_field = "queues"
@@ -129,7 +130,8 @@ class Agents(Kind):
             p.links = _named_ids(p.fields["queues"], ctx.cache["queues"], "queues", "queue")
 
     # --- the role order (as ``agent add`` and ``staff.set_agent_role`` keep it) ---------
-    def existing(self, session: Session, keys: list[str], cols: tuple[str, ...]) -> dict:
+    def existing(self, session: Session, keys: list[str], cols: tuple[str, ...]
+                 ) -> dict[str, dict[str, Any]]:
         """As the base class, and always the current role and active flag (the rules)."""
         return super().existing(session, keys, tuple(dict.fromkeys((*cols, "role", "active"))))
 
@@ -146,7 +148,7 @@ class Agents(Kind):
         if new:
             super().insert(session, new, ctx)
 
-    def update(self, session: Session, changed: list[tuple[Pending, dict]],
+    def update(self, session: Session, changed: list[tuple[Pending, dict[str, Any]]],
                cols: tuple[str, ...], ctx: Ctx) -> None:
         """Changed agents, in the role order, and never leaving the desk without an admin.
 
@@ -179,15 +181,15 @@ class Agents(Kind):
         out: dict[int, set[int]] = {i: set() for i in ids}
         for part in chunks(ids):
             for agent, queue in session.execute(
-                select(QueueMember.agent_id, QueueMember.queue_id)
-                .where(QueueMember.agent_id.in_(part))
+                select(col(QueueMember.agent_id), col(QueueMember.queue_id))
+                .where(col(QueueMember.agent_id).in_(part))
             ):
                 out[agent].add(queue)
         return {k: frozenset(s) for k, s in out.items()}
 
     def write_links(self, session: Session, links: dict[int, frozenset[int]]) -> None:
         for part in chunks(links):
-            session.execute(delete(QueueMember).where(QueueMember.agent_id.in_(part)))
+            session.execute(delete(QueueMember).where(col(QueueMember.agent_id).in_(part)))
         rows = [{"queue_id": q, "agent_id": a} for a, qs in links.items() for q in sorted(qs)]
         if rows:
             session.execute(insert(QueueMember), rows)
@@ -197,7 +199,7 @@ class Queues(Kind):
     """Queues keyed by name; a ``members`` column sets their membership exactly."""
 
     name = "queues"
-    table = Queue.__table__  # type: ignore[attr-defined]
+    table = table_of(Queue)
     key = "name"
     has_extras = False
     links_field = "members"
@@ -225,15 +227,15 @@ class Queues(Kind):
         out: dict[int, set[int]] = {i: set() for i in ids}
         for part in chunks(ids):
             for queue, agent in session.execute(
-                select(QueueMember.queue_id, QueueMember.agent_id)
-                .where(QueueMember.queue_id.in_(part))
+                select(col(QueueMember.queue_id), col(QueueMember.agent_id))
+                .where(col(QueueMember.queue_id).in_(part))
             ):
                 out[queue].add(agent)
         return {k: frozenset(s) for k, s in out.items()}
 
     def write_links(self, session: Session, links: dict[int, frozenset[int]]) -> None:
         for part in chunks(links):
-            session.execute(delete(QueueMember).where(QueueMember.queue_id.in_(part)))
+            session.execute(delete(QueueMember).where(col(QueueMember.queue_id).in_(part)))
         rows = [{"queue_id": q, "agent_id": a} for q, ags in links.items() for a in sorted(ags)]
         if rows:
             session.execute(insert(QueueMember), rows)

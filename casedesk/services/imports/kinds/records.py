@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session
 
+from casedesk.db import table_of
 from casedesk.models import (
     Article,
     Interaction,
@@ -28,7 +29,7 @@ class Interactions(Kind):
     """Contact moments keyed by external id; a Message-ID may belong to one only."""
 
     name = "interactions"
-    table = Interaction.__table__  # type: ignore[attr-defined]
+    table = table_of(Interaction)
     unique = ("message_id",)
     specs = (
         FieldSpec("external_id", (*EXT.synonyms, "interaction id", "id interacción",
@@ -82,10 +83,10 @@ class Articles(Kind):
     """Knowledge articles keyed by external id (by title on a schema without one)."""
 
     name = "articles"
-    table = Article.__table__  # type: ignore[attr-defined]
+    table = table_of(Article)
     key = "title"
     has_extras = False
-    specs = (
+    specs: tuple[FieldSpec, ...] = (
         FieldSpec("number", ("número", "numero", "article number", "kb")),
         FieldSpec("title", ("título", "titulo", "subject", "asunto", "name", "nombre"),
                   max_length=300, required=True),
@@ -120,7 +121,8 @@ class Articles(Kind):
 
     def key_of(self, p: Pending) -> str:
         if self.key == "title":
-            return p.fields["title"]
+            title: str = p.fields["title"]
+            return title
         return super().key_of(p)
 
     def insert(self, session: Session, new: list[Pending], ctx: Ctx) -> None:
@@ -129,7 +131,7 @@ class Articles(Kind):
             p.row["number"] = number
         fast_insert(session, self.table, [p.row for p in new])
 
-    def update(self, session: Session, changed: list[tuple[Pending, dict]],
+    def update(self, session: Session, changed: list[tuple[Pending, dict[str, Any]]],
                cols: tuple[str, ...], ctx: Ctx) -> None:
         super().update(session, changed, cols, ctx)
         ids = [old["id"] for _, old in changed]
