@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, Table, create_engine, event, func, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -175,13 +175,6 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
-
-def table_of(model: type[SQLModel]) -> Table:
-    """The :class:`~sqlalchemy.Table` a SQLModel table class maps (its ``__table__``, typed)."""
-    table = inspect(model).local_table
-    if not isinstance(table, Table):
-        raise TypeError(f"{model.__name__} does not map a table")
-    return table
 
 
 @contextmanager

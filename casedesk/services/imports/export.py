@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlmodel import col
 
 from casedesk import jsonsafe
-from casedesk.db import read_session, table_of
+from casedesk.db import read_session
 from casedesk.errors import ConfigError
 from casedesk.models import (
     Account,
@@ -52,6 +52,7 @@ from casedesk.models import (
     Queue,
     QueueMember,
 )
+from casedesk.models.base import table_of
 from casedesk.services.context import Actor, Desk, require_supervisor
 from casedesk.services.numbers import case_label
 from casedesk.textsafe import spreadsheet_safe

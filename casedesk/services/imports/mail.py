@@ -47,9 +47,9 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
-from casedesk.db import table_of
 from casedesk.errors import ConfigError, ValidationError
 from casedesk.models import Case, Contact, Interaction, Status
+from casedesk.models.base import table_of
 from casedesk.services.context import Actor, Desk
 from casedesk.services.imports.kinds.base import Ctx, RowError, prepare_cache
 from casedesk.services.imports.kinds.cases import Cases, case_deadlines, pick_policy

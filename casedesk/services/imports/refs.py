@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Table, func, select
 from sqlmodel import Session, col
 
-from casedesk.db import table_of
 from casedesk.models import Account, Agent, Case, Contact, Queue
+from casedesk.models.base import table_of
 from casedesk.services.imports.values import fold, quoted
 
 _CASE_NUMBER = re.compile(r"^\s*(?:cs-?)?0*(\d{1,9})\s*$", re.IGNORECASE)

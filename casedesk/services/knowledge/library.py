@@ -38,6 +38,7 @@ from casedesk.errors import (
     ValidationError,
 )
 from casedesk.models import Agent, Article, ArticleLink, ArticleStatus, Case, Contact, Status
+from casedesk.models.base import saved_id
 from casedesk.services.context import (
     Actor,
     Desk,
@@ -68,7 +69,7 @@ from casedesk.services.queries.views import (
     ReindexReport,
 )
 from casedesk.services.workflow.cases import require_work_on
-from casedesk.services.workflow.changes import record_event, saved_id
+from casedesk.services.workflow.changes import record_event
 from casedesk.services.workflow.interactions import log_interaction
 
 __all__ = [
@@ -174,7 +175,7 @@ def _view(session: Session, article_id: int, links: int = 50) -> ArticleView:
         .limit(links)
     ).all()
     return ArticleView(
-        id=saved_id(article),
+        id=saved_id(article.id),
         number=article.number,
         label=article_label(article.number),
         title=article.title,
@@ -323,13 +324,13 @@ def edit_article(
         values = {k: v for k, v in values.items() if getattr(article, k) != v}
         if values:
             _change(session, article, values, now, version)
-        return _view(session, saved_id(article))
+        return _view(session, saved_id(article.id))
 
 
 def get_article(desk: Desk, number: str | int) -> ArticleView:
     """An article by number (``KB-000042``, ``kb-42``, ``42``), with its latest links."""
     with read_session(desk.engine) as session:
-        return _view(session, saved_id(_load(session, number)))
+        return _view(session, saved_id(_load(session, number).id))
 
 
 def publish(
@@ -346,7 +347,7 @@ def publish(
         if not article.body.strip():
             raise ValidationError(f"{label} has no body: write it before publishing")
         _change(session, article, {"status": ArticleStatus.published.value}, now, version)
-        return _view(session, saved_id(article))
+        return _view(session, saved_id(article.id))
 
 
 def retire(
@@ -360,7 +361,7 @@ def retire(
         if article.status == ArticleStatus.retired:
             raise InvalidTransition(f"{article_label(article.number)} is already retired")
         _change(session, article, {"status": ArticleStatus.retired.value}, now, version)
-        return _view(session, saved_id(article))
+        return _view(session, saved_id(article.id))
 
 
 def delete_article(desk: Desk, actor: Actor, number: str | int) -> str:
@@ -439,7 +440,7 @@ def articles_by_id(session: Session, ids: list[int]) -> dict[int, Article]:
     if not ids:
         return {}
     return {
-        saved_id(a): a
+        saved_id(a.id): a
         for a in session.scalars(select(Article).where(col(Article.id).in_(ids)))
     }
 
@@ -494,14 +495,14 @@ def link_case(desk: Desk, actor: Actor, number: str | int, case: str | int) -> A
             _link(session, article, case_row, actor, now, "used")
             record_event(
                 session,
-                case_id=saved_id(case_row),
+                case_id=saved_id(case_row.id),
                 at=now,
                 actor_id=actor.id,
                 kind="article",
                 note=f"used {label}: {article.title}",
                 data={"article": label, "link": "used"},
             )
-        return _view(session, saved_id(article))
+        return _view(session, saved_id(article.id))
 
 
 def send_to_customer(
@@ -606,7 +607,7 @@ def draft_from_case(desk: Desk, actor: Actor, case_number: str | int) -> Article
         _link(session, article, case, actor, now, "used")
         record_event(
             session,
-            case_id=saved_id(case),
+            case_id=saved_id(case.id),
             at=now,
             actor_id=actor.id,
             kind="article",

@@ -22,6 +22,7 @@ from casedesk.models import (
     Status,
     TimeEntry,
 )
+from casedesk.models.base import saved_id
 from casedesk.services.context import (
     Actor,
     Desk,
@@ -35,7 +36,7 @@ from casedesk.services.numbers import case_label, claim_numbers, shown_number
 from casedesk.services.queries.reads import case_detail
 from casedesk.services.queries.views import CaseDetail
 from casedesk.services.sla import clocks
-from casedesk.services.workflow.changes import apply_change, record_event, saved_id
+from casedesk.services.workflow.changes import apply_change, record_event
 
 
 def _check_choice(value: str, allowed: type[StrEnum], field: str) -> str:
@@ -176,7 +177,7 @@ def create_case(
         session.flush()
         record_event(
             session,
-            case_id=saved_id(case),
+            case_id=saved_id(case.id),
             at=now,
             actor_id=actor.id,
             kind="create",
@@ -198,7 +199,7 @@ def create_case(
                 )
                 .values(used=col(ContractLine.used) + 1)
             )
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 _EDITABLE = (
@@ -244,7 +245,7 @@ def update_case(
             if getattr(case, key) != value:
                 values[key] = value
         if not values:
-            return case_detail(session, saved_id(case))
+            return case_detail(session, saved_id(case.id))
         if "contact_id" in values and values["contact_id"] is not None:
             contact = session.get(Contact, storable_id(values["contact_id"], "contact"))
             if contact is None:
@@ -279,7 +280,7 @@ def update_case(
             expected_version=version,
             data=data,
         )
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 def add_note(desk: Desk, actor: Actor, number: int | str, text: str) -> CaseDetail:
@@ -292,7 +293,7 @@ def add_note(desk: Desk, actor: Actor, number: int | str, text: str) -> CaseDeta
         apply_change(
             session, case, actor, now, kind="note", values={}, note=text.strip(), append=True
         )
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 def log_time(
@@ -340,7 +341,7 @@ def log_time(
             data={"minutes": minutes},
             append=True,
         )
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 def link_parent(
@@ -381,4 +382,4 @@ def link_parent(
             expected_version=version,
             note=f"parent {case_label(parent_case.number)}" if parent_id else "unlinked",
         )
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))

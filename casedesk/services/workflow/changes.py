@@ -11,7 +11,7 @@ lock the row, bump ``version = version + 1`` in SQL and write their one event.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, insert, select, update
 from sqlmodel import Session, col
@@ -19,21 +19,10 @@ from sqlmodel import Session, col
 from casedesk.durations import ago
 from casedesk.errors import CaseTaken, ConflictError, StaleVersion, ValidationError
 from casedesk.models import Agent, Case, CaseEvent, Queue
+from casedesk.models.base import saved_id
 from casedesk.services.context import Actor, storable
 from casedesk.services.numbers import case_label, shown_number
 from casedesk.services.sla import clocks
-
-
-class _Stored(Protocol):
-    @property
-    def id(self) -> int | None: ...
-
-
-def saved_id(row: _Stored) -> int:
-    """The id of a row read from (or flushed to) the database, which always has one."""
-    if row.id is None:
-        raise RuntimeError(f"{type(row).__name__} has no id: it was never flushed")
-    return row.id
 
 
 def fresh_case(session: Session, case_id: int) -> Case:
@@ -136,11 +125,11 @@ def apply_change(
     result = cast(CursorResult[Any], session.execute(stmt))
     if result.rowcount != 1:
         raise explain_conflict(
-            session, saved_id(case), actor, now, version, seen_owner_id=case.owner_id
+            session, saved_id(case.id), actor, now, version, seen_owner_id=case.owner_id
         )
     record_event(
         session,
-        case_id=saved_id(case),
+        case_id=saved_id(case.id),
         at=now,
         actor_id=actor.id if actor else None,
         kind=kind,

@@ -13,12 +13,13 @@ from sqlmodel import Session, col
 from casedesk.db import write_session
 from casedesk.errors import NotFound, ValidationError
 from casedesk.models import Case, Channel, Contact, Direction, Interaction, Typification
+from casedesk.models.base import saved_id
 from casedesk.services.context import Actor, Desk, load_case, storable, storable_id
 from casedesk.services.numbers import shown_number
 from casedesk.services.queries.reads import interaction_select, interaction_view
 from casedesk.services.queries.views import InteractionView
 from casedesk.services.sla import clocks
-from casedesk.services.workflow.changes import apply_change, record_event, saved_id
+from casedesk.services.workflow.changes import apply_change, record_event
 
 
 def _choice(value: str, allowed: type[StrEnum], field: str) -> str:
@@ -161,7 +162,7 @@ def log_interaction(
             for clock, due in breaches:
                 record_event(
                     session,
-                    case_id=saved_id(case_row),
+                    case_id=saved_id(case_row.id),
                     at=now,
                     actor_id=None,
                     kind="sla_breach",

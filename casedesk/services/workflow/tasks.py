@@ -26,6 +26,7 @@ from sqlmodel import Session, col
 from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from casedesk.models import Agent, Case, Task
+from casedesk.models.base import saved_id
 from casedesk.services.context import (
     Actor,
     Desk,
@@ -40,7 +41,7 @@ from casedesk.services.queries.views import TaskView
 from casedesk.services.sla import clocks
 from casedesk.services.sla.clocks import ClockState, TaskFlag
 from casedesk.services.sla.policy_files import parse_duration
-from casedesk.services.workflow.changes import apply_change, record_event, saved_id
+from casedesk.services.workflow.changes import apply_change, record_event
 
 #: The furthest a task may be due: ``due_in`` counts business time on the calendar,
 #: ``due_at`` wall time (computing warnings over centuries of calendar would take minutes).
@@ -70,7 +71,7 @@ def task_state(task: Any, now: datetime) -> ClockState | None:
 def _view(task: Task, number: int | None, assignee: str | None, now: datetime) -> TaskView:
     state = task_state(task, now)
     return TaskView(
-        id=saved_id(task),
+        id=saved_id(task.id),
         case=case_label(number) if number is not None else None,
         title=task.title,
         description=task.description,
@@ -242,7 +243,7 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
             if newly_breached:
                 record_event(
                     session,
-                    case_id=saved_id(case_row),
+                    case_id=saved_id(case_row.id),
                     at=now,
                     actor_id=None,
                     kind="sla_breach",

@@ -35,6 +35,7 @@ from casedesk.errors import (
     ValidationError,
 )
 from casedesk.models import ACTIVE_STATUSES, OPEN_STATUSES, Agent, Case, Status
+from casedesk.models.base import saved_id
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import (
     Actor,
@@ -54,7 +55,6 @@ from casedesk.services.workflow.changes import (
     explain_conflict,
     fresh_case,
     record_event,
-    saved_id,
 )
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
@@ -71,7 +71,7 @@ def _require_in_queue(
     if case.owner_id is not None:
         if case.owner_id == actor.id:
             raise InvalidTransition(f"{case_label(case.number)} is already in your bin")
-        raise explain_conflict(session, saved_id(case), actor, now)
+        raise explain_conflict(session, saved_id(case.id), actor, now)
 
 
 def _require_member(session: Session, actor: Actor, queue_id: int | None, what: str) -> None:
@@ -133,7 +133,7 @@ def accept(
             guard=(col(Case.owner_id).is_(None), col(Case.queue_id) == case.queue_id),
             expected_version=version,
         )
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
@@ -167,7 +167,7 @@ def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
                 values={"owner_id": actor.id},
                 guard=(col(Case.owner_id).is_(None),),
             )
-            return case_detail(session, saved_id(case))
+            return case_detail(session, saved_id(case.id))
     raise QueueEmpty(f"queue {queue!r}: every waiting case was taken while trying; try again")
 
 
@@ -203,7 +203,7 @@ def dispatch(
             expected_version=version,
             note=note,
         )
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 def reject(
@@ -233,7 +233,7 @@ def reject(
             expected_version=version,
             note=reason.strip(),
         )
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 def transfer(
@@ -269,7 +269,7 @@ def transfer(
             expected_version=version,
             note=note,
         )
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 def assign(
@@ -297,7 +297,7 @@ def assign(
             raise ValidationError(f"agent {target.login!r} is deactivated")
         if case.owner_id == target.id:
             raise InvalidTransition(f"{case_label(case.number)} is already in {target.name}'s bin")
-        wip, capacity = bin_load(session, saved_id(target), lock=True)
+        wip, capacity = bin_load(session, saved_id(target.id), lock=True)
         over = wip >= capacity
         if over and not override_capacity:
             raise BinFull(
@@ -317,7 +317,7 @@ def assign(
             note=note,
             data={"over_capacity": [wip, capacity]} if over else None,
         )
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 def yank(
@@ -348,7 +348,7 @@ def yank(
             expected_version=version,
             note=note,
         )
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 # --- status -----------------------------------------------------------------------
@@ -396,7 +396,7 @@ def _transition(
             note=note,
         )
         record_breaches(session, case, breaches, now)
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 def record_breaches(
@@ -406,7 +406,7 @@ def record_breaches(
     for clock, due in breaches:
         record_event(
             session,
-            case_id=saved_id(case),
+            case_id=saved_id(case.id),
             at=now,
             actor_id=None,
             kind="sla_breach",
@@ -548,7 +548,7 @@ def resolve(
                     data={"type": resolution_type.strip(), "parent": case_label(case.number)},
                 )
                 record_breaches(session, child, child_breaches, now)
-        return case_detail(session, saved_id(case))
+        return case_detail(session, saved_id(case.id))
 
 
 def close(

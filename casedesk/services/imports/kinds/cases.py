@@ -8,12 +8,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlmodel import Session, col
 
-from casedesk.db import table_of
 from casedesk.models import (
     Account,
     Case,
     CaseEvent,
 )
+from casedesk.models.base import table_of
 from casedesk.services.imports import values as v
 from casedesk.services.imports.fastdb import fast_insert
 from casedesk.services.imports.kinds.base import CREATED, EXT, Ctx, Kind, Pending, RowError

@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session, col
 
-from casedesk.db import table_of
 from casedesk.models import (
     Account,
     Agent,
@@ -16,6 +15,7 @@ from casedesk.models import (
     QueueMember,
     Role,
 )
+from casedesk.models.base import table_of
 from casedesk.services.directory.staff import active_admins, role_refusal
 from casedesk.services.imports import values as v
 from casedesk.services.imports.kinds.base import (
