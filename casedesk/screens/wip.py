@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -65,13 +66,13 @@ class WipScreen(CaseActions):
         states = [row_state(r, now) for r in rows]
         breached = states.count(ClockState.breached)
         waiting = sum(1 for r in rows if r.status == "awaiting_customer")
-        text = f"[b]{len(rows)}[/b] cases in your bin"
+        text = Text.assemble((str(len(rows)), "bold"), " cases in your bin")
         if breached:
-            text += f" · [red]{breached} breached[/red]"
+            text.append(" · ").append(f"{breached} breached", style="red")
         if waiting:
-            text += f" · {waiting} waiting for the customer"
+            text.append(f" · {waiting} waiting for the customer")
         if not rows:
-            text = "Your bin is empty: take work from the queue inbox (F3, then n)."
+            text = Text("Your bin is empty: take work from the queue inbox (F3, then n).")
         self.query_one("#wip-status", Static).update(text)
 
     def tick(self) -> None:
