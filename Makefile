@@ -24,11 +24,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check casedesk tests bench
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

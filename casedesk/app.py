@@ -37,6 +37,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
 from casedesk.commands import CaseDeskCommands
@@ -405,7 +406,7 @@ class CaseDeskApp(App[None]):
         message: str,
         *,
         title: str = "",
-        severity: str = "information",
+        severity: SeverityLevel = "information",
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
@@ -416,7 +417,7 @@ class CaseDeskApp(App[None]):
         super().notify(
             message,
             title=title,
-            severity=severity,  # type: ignore[arg-type]
+            severity=severity,
             timeout=timeout,
             markup=markup,
         )

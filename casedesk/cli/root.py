@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 from sqlalchemy.exc import DBAPIError
+from typer import _click  # the click typer vendors (its Context is the one it passes)
 from typer.core import TyperGroup
 
 from casedesk.cli.params import argv_problem, usage_line
@@ -50,7 +51,7 @@ class CaseDeskGroup(TyperGroup):
             err_console.print(usage_line(exc), markup=False)
             raise typer.Exit(2) from None
 
-    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+    def invoke(self, ctx: _click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (CaseDeskError, DBAPIError) as exc:

@@ -40,10 +40,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from casedesk.bulk import PreparedInsert, prepare_insert, run_prepared, select_in
 from casedesk.db import make_engine, read_session
 from casedesk.services.context import Actor, Desk
 from casedesk.services.imports.batch import plan_batch
-from casedesk.services.imports.fastdb import PreparedInsert, prepare_insert, run_prepared, select_in
 from casedesk.services.imports.kinds.base import Ctx, Kind, Pending, prepare_cache
 from casedesk.services.imports.kinds.registry import KINDS
 from casedesk.services.imports.mapping import parse_overrides

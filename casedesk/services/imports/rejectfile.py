@@ -48,9 +48,14 @@ def replacing(path: Path) -> Iterator[Path]:
 
 
 @contextmanager
-def open_replacing(path: Path, **kwargs: object) -> Iterator[IO[str]]:
-    """A text file (``open`` keyword arguments) that becomes ``path`` only when complete."""
-    with replacing(path) as tmp, tmp.open("w", **kwargs) as f:  # type: ignore[call-overload]
+def open_replacing(
+    path: Path, *, encoding: str, errors: str = "strict", newline: str | None = None
+) -> Iterator[IO[str]]:
+    """A text file (``open``'s arguments) that becomes ``path`` only when complete."""
+    with (
+        replacing(path) as tmp,
+        tmp.open("w", encoding=encoding, errors=errors, newline=newline) as f,
+    ):
         yield f
 
 

@@ -67,11 +67,11 @@ def read_batches(
         batch.append(p)
         if error is not None:
             p.reason = error
-        elif parse_fixed is not None:
+        elif parse_fixed is not None and fixed is not None:
             parse_fixed(p)
             if p.reason is None:
                 if not fixed_group:
-                    groups[id(fixed)] = (fixed, fixed_group)  # type: ignore[assignment]
+                    groups[id(fixed)] = (fixed, fixed_group)
                 fixed_group.append(p)
         else:
             keys = tuple(cells)

@@ -48,6 +48,11 @@ _DIGITS = re.compile(r"^\s*0*(\d{1,9})\s*$")
 _EDGE_BEFORE = re.compile(r"\S*$")  # what sticks to a snippet's first word
 _EDGE_AFTER = re.compile(r"\S*")  # and to its last
 
+
+def _edge(match: re.Match[str] | None) -> int:
+    """How many characters an edge pattern took (both always match, perhaps empty)."""
+    return len(match.group()) if match is not None else 0
+
 #: Shortest prefix matched as a prefix (``fa`` finds ``factura``; ``f`` is only ``f``).
 MIN_PREFIX = 2
 
@@ -198,8 +203,8 @@ def snippet(text: str, terms: Sequence[str], prefix: bool = False) -> str:
     if not words:
         return ""
     start, stop = words[0].start(), words[-1].end()
-    start -= len(_EDGE_BEFORE.search(text, max(0, start - 20), start).group())  # "¿Cómo", "**"
-    stop += len(_EDGE_AFTER.match(text, stop, stop + 20).group())  # "router**.", "bien?"
+    start -= _edge(_EDGE_BEFORE.search(text, max(0, start - 20), start))  # "¿Cómo", "**"
+    stop += _edge(_EDGE_AFTER.match(text, stop, stop + 20))  # "router**.", "bien?"
     pieces: list[str] = ["…"] if _TOKEN.search(source, 0, start) else []
     cursor = start
     for match in matches:

@@ -333,7 +333,7 @@ class PostgresIndex(SearchIndex):
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
     def _lexeme_stats(self, session: Session, table: str, column: str) -> _LexemeStats | None:
-        key = (str(session.get_bind().url), table, column)
+        key = (str(session.connection().engine.url), table, column)
         now = time.monotonic()
         with self._lock:
             cached = self._stats.get(key)

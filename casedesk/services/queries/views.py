@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 from casedesk.services.numbers import case_label
 from casedesk.services.sla.clocks import CLOCKS
@@ -22,7 +25,7 @@ def _iso(value: Any) -> Any:
 
 class JsonMixin:
     def to_json(self) -> dict[str, Any]:
-        return {k: _iso(v) for k, v in asdict(self).items()}  # type: ignore[call-overload]
+        return {k: _iso(v) for k, v in asdict(cast("DataclassInstance", self)).items()}
 
 
 @dataclass(frozen=True)

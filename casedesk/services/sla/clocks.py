@@ -131,17 +131,17 @@ ALWAYS_OPEN = BusinessCalendar("UTC", {d: [("00:00", "24:00")] for d in range(7)
 @lru_cache(maxsize=64)
 def _calendar_cached(
     timezone: str,
-    hours: tuple,
-    holidays: tuple,
-    recurring: tuple,
+    hours: tuple[tuple[str, tuple[tuple[str, str], ...]], ...],
+    holidays: tuple[str, ...],
+    recurring: tuple[tuple[int, int], ...],
     country: str | None,
     subdivision: str | None,
 ) -> BusinessCalendar:
     return BusinessCalendar(
         timezone,
-        {int(day): [tuple(iv) for iv in ivs] for day, ivs in hours},
+        {int(day): list(ivs) for day, ivs in hours},
         holidays=[date.fromisoformat(d) for d in holidays],
-        recurring_holidays=[tuple(md) for md in recurring],
+        recurring_holidays=list(recurring),
         country=country,
         subdivision=subdivision,
     )
@@ -151,12 +151,14 @@ def calendar_from_row(row: BusinessCalendarRow | None) -> BusinessCalendar:
     """The :class:`BusinessCalendar` of a stored calendar (cached by content)."""
     if row is None:
         return ALWAYS_OPEN
-    hours = tuple(sorted((str(k), tuple(tuple(iv) for iv in v)) for k, v in row.hours.items()))
+    hours = tuple(
+        sorted((str(k), tuple((str(a), str(b)) for a, b in v)) for k, v in row.hours.items())
+    )
     return _calendar_cached(
         row.timezone,
         hours,
         tuple(row.holidays or ()),
-        tuple(tuple(md) for md in (row.recurring_holidays or ())),
+        tuple((int(m), int(d)) for m, d in (row.recurring_holidays or ())),
         row.country,
         row.subdivision,
     )

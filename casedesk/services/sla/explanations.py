@@ -18,7 +18,7 @@ policy's calendar and times in that calendar's time zone::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ from casedesk.services.context import Desk, load_case
 from casedesk.services.numbers import case_label
 from casedesk.services.queries.views import ClockLine, Explanation
 from casedesk.services.sla import clocks
+from casedesk.services.sla.calendar import BusinessCalendar
 from casedesk.services.sla.clocks import ClockState, Flag, PolicyTargets
 
 #: Clocks in the order they are shown.
@@ -62,7 +63,7 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
-def _left(cal: Any, now: datetime, due: datetime) -> timedelta:
+def _left(cal: BusinessCalendar, now: datetime, due: datetime) -> timedelta:
     return cal.elapsed(now, due) if now < due else -cal.elapsed(due, now)
 
 
@@ -81,9 +82,19 @@ def _running(
     if flags & warned or (warn is not None and now >= warn):
         return ClockInfo(kind, ClockState.warning, due, left)
     target = getattr(targets, kind, None) if targets is not None else None
-    if target and left is not None and left <= target * (1 - targets.warning_percent / 100):
+    if (
+        targets is not None
+        and target
+        and left is not None
+        and left <= target * (1 - targets.warning_percent / 100)
+    ):
         return ClockInfo(kind, ClockState.warning, due, left)
     return ClockInfo(kind, ClockState.ok, due, left)
+
+
+def _due(info: ClockInfo) -> datetime:
+    """Sort key: when a running clock is due (running clocks always have one)."""
+    return info.due or datetime.max.replace(tzinfo=UTC)
 
 
 def clock_infos(obj: Any, now: datetime, targets: PolicyTargets | None = None) -> list[ClockInfo]:
@@ -260,7 +271,7 @@ def _sentence(
     live = [i for i in clocks if i.stopped_at is None and i.due is not None]
     running_breach = [i for i in live if i.state == ClockState.breached]
     if running_breach:
-        i = min(running_breach, key=lambda x: x.due)
+        i = min(running_breach, key=_due)
         over = f", {hours_minutes(i.left)} business time ago" if i.left is not None else ""
         head = f"{_LABEL[i.kind]} breached: due {when(i.due, zone, now)}{over}"
     elif live:

@@ -109,6 +109,10 @@ def decode_text(data: bytes, where: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+def _optional_text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
 def _calendar_values(entry: dict[str, Any], where: str) -> dict[str, Any]:
     name = str(entry.get("name") or "").strip()
     if not name:
@@ -123,23 +127,26 @@ def _calendar_values(entry: dict[str, Any], where: str) -> dict[str, Any]:
         hours[str(index)] = [[str(a), str(b)] for a, b in intervals]
     holidays = [str(date.fromisoformat(str(d))) for d in entry.get("holidays", [])]
     recurring = [[int(m), int(d)] for m, d in entry.get("recurring", [])]
+    timezone = str(entry.get("timezone") or "UTC")
+    country = _optional_text(entry.get("country"))
+    subdivision = _optional_text(entry.get("subdivision"))
     values = {
         "name": name,
-        "timezone": str(entry.get("timezone") or "UTC"),
+        "timezone": timezone,
         "hours": hours,
         "holidays": holidays,
         "recurring_holidays": recurring,
-        "country": entry.get("country"),
-        "subdivision": entry.get("subdivision"),
+        "country": country,
+        "subdivision": subdivision,
     }
     try:  # validate by building it
         BusinessCalendar(
-            values["timezone"],
-            {int(k): [tuple(i) for i in v] for k, v in hours.items()},
+            timezone,
+            {int(k): [(a, b) for a, b in v] for k, v in hours.items()},
             holidays=[date.fromisoformat(d) for d in holidays],
-            recurring_holidays=[tuple(r) for r in recurring],
-            country=values["country"],
-            subdivision=values["subdivision"],
+            recurring_holidays=[(m, d) for m, d in recurring],
+            country=country,
+            subdivision=subdivision,
         )
     except (ValueError, KeyError, NotImplementedError) as exc:
         raise ValidationError(f"{where} {name}: {exc}") from None

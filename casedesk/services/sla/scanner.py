@@ -36,12 +36,12 @@ no field an agent edits, and an agent saving an edit must not lose to a backgrou
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -62,17 +62,19 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
+from casedesk.bulk import fast_insert
 from casedesk.db import write_session
-from casedesk.models import Case, Queue, SlaPolicy, Task
-from casedesk.models.base import UTCDateTime
+from casedesk.models import Case, CaseEvent, Queue, SlaPolicy, Task
+from casedesk.models.base import UTCDateTime, table_of
 from casedesk.services.context import Desk
 from casedesk.services.queries.views import ScanReport
 from casedesk.services.sla import clocks
 
 log = logging.getLogger(__name__)
 
-_CASE: Table = Case.__table__  # type: ignore[attr-defined]
-_TASK: Table = Task.__table__  # type: ignore[attr-defined]
+_CASE = table_of(Case)
+_TASK = table_of(Task)
+_EVENT = table_of(CaseEvent)
 _PRIORITY_UP = {"low": "medium", "medium": "high", "high": "high"}
 #: Rows per transaction. On a big backlog a chunk holds SQLite's write lock for a few
 #: seconds (≤ 3 s at 100k cases, ~5 s at 1M; agents' writes wait, within the 10 s busy
@@ -89,12 +91,12 @@ def scan(desk: Desk, now: datetime | None = None, *, chunk: int = CHUNK) -> Scan
     started = time.perf_counter()
     report = ScanReport(at=now)
     for clock in clocks.CLOCKS:
-        n = _drain(desk, lambda s, c=clock: _breach_chunk(s, c, now, chunk, report))
+        n = _drain(desk, partial(_breach_chunk, clock=clock, now=now, chunk=chunk, report=report))
         report.breaches[clock] = n
     for clock in clocks.CLOCKS:
-        n = _drain(desk, lambda s, c=clock: _warning_chunk(s, c, now, chunk))
+        n = _drain(desk, partial(_warning_chunk, clock=clock, now=now, chunk=chunk))
         report.warnings[clock] = n
-        _retrying(desk, lambda s, c=clock: _tidy_warn(s, c, now))
+        _retrying(desk, partial(_tidy_warn, clock=clock, now=now))
     report.inactive = _drain(desk, lambda s: _inactive_chunk(s, now, chunk))
     report.task_breaches = _drain(desk, lambda s: _task_breach_chunk(s, now, chunk))
     report.task_warnings = _drain(desk, lambda s: _task_warning_chunk(s, now, chunk))
@@ -215,9 +217,10 @@ def _iso(value: datetime | None) -> str | None:
 class _Events:
     """The case events of one transaction, written in one go.
 
-    All are the system's (no actor) at the scan's instant. The rows go to the driver
-    already converted (SQLAlchemy's per-value processing would cost more than the
-    database's own work on a big backlog): executemany on SQLite, COPY on PostgreSQL.
+    All are the system's (no actor) at the scan's instant, written by
+    :func:`casedesk.bulk.fast_insert` (SQLAlchemy's per-value processing would cost more
+    than the database's own work on a big backlog): executemany on SQLite, COPY on
+    PostgreSQL.
     """
 
     _COLUMNS = (
@@ -253,21 +256,12 @@ class _Events:
     def write(self) -> None:
         if not self.rows:
             return
-        conn = self.session.connection()
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
-        columns = "at, actor_id, from_owner_id, to_owner_id, " + ", ".join(self._COLUMNS)
-        if conn.dialect.name == "sqlite":
-            at = self.now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-            marks = ", ".join("?" * (4 + len(self._COLUMNS)))
-            conn.exec_driver_sql(
-                f"INSERT INTO case_event ({columns}) VALUES ({marks})",
-                [(at, None, None, None, *row[:-1], dumps(row[-1])) for row in self.rows],
-            )
-        else:  # PostgreSQL: COPY, an order of magnitude faster than executemany
-            raw = conn.connection.driver_connection
-            with raw.cursor() as cur, cur.copy(f"COPY case_event ({columns}) FROM STDIN") as copy:
-                for row in self.rows:
-                    copy.write_row((self.now, None, None, None, *row[:-1], dumps(row[-1])))
+        fixed = {"at": self.now, "actor_id": None, "from_owner_id": None, "to_owner_id": None}
+        fast_insert(
+            self.session,
+            _EVENT,
+            [{**fixed, **dict(zip(self._COLUMNS, row, strict=True))} for row in self.rows],
+        )
         self.rows = []
 
 
@@ -317,7 +311,9 @@ def _breach_chunk(
     return len(rows), len(rows) >= chunk
 
 
-def _escalate(session: Session, clock: str, rows: list[Any], events: _Events, now: datetime) -> int:
+def _escalate(
+    session: Session, clock: str, rows: Sequence[Sequence[Any]], events: _Events, now: datetime
+) -> int:
     """Apply the escalation of each newly breached case's policy; one event per case."""
     if not rows:
         return 0
@@ -440,7 +436,9 @@ def _inactive_chunk(session: Session, now: datetime, chunk: int) -> tuple[int, b
     return len(rows), len(rows) >= chunk
 
 
-def _task_events(session: Session, now: datetime, rows: list[Any], kind: str, text: str) -> None:
+def _task_events(
+    session: Session, now: datetime, rows: Sequence[Sequence[Any]], kind: str, text: str
+) -> None:
     events = _Events(session, now)
     for task_id, case_id, title, at in rows:
         if case_id is not None:

@@ -197,7 +197,7 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
         case_row: Case | None = None
         if task.case_id:  # locked, as for every append (see changes.apply_change)
             stmt = select(Case).where(col(Case.id) == task.case_id)
-            if not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
+            if not is_sqlite(session.get_bind()):
                 stmt = stmt.with_for_update(key_share=True)
             case_row = session.scalars(stmt).one()
         allowed = (

@@ -89,7 +89,7 @@ def bin_load(session: Session, agent_id: int, *, lock: bool = False) -> tuple[in
     check; SQLite's write transactions are serial already.
     """
     stmt = select(col(Agent.capacity)).where(col(Agent.id) == agent_id)
-    if lock and not is_sqlite(session.get_bind()):  # type: ignore[arg-type]
+    if lock and not is_sqlite(session.get_bind()):
         stmt = stmt.with_for_update(key_share=True)
     capacity = session.execute(stmt).scalar_one()
     wip = session.execute(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, update
 from sqlmodel import Session, col
 
+from casedesk.bulk import fast_insert, select_in
 from casedesk.models import (
     Agent,
     Queue,
@@ -20,7 +21,6 @@ from casedesk.models import (
 )
 from casedesk.services.context import Actor
 from casedesk.services.imports import values as v
-from casedesk.services.imports.fastdb import fast_insert, select_in
 from casedesk.services.imports.mapping import FieldSpec
 from casedesk.services.imports.refs import (
     Ref,

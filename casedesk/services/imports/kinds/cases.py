@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlmodel import Session, col
 
+from casedesk.bulk import fast_insert
 from casedesk.models import (
     Account,
     Case,
@@ -15,7 +16,6 @@ from casedesk.models import (
 )
 from casedesk.models.base import table_of
 from casedesk.services.imports import values as v
-from casedesk.services.imports.fastdb import fast_insert
 from casedesk.services.imports.kinds.base import CREATED, EXT, Ctx, Kind, Pending, RowError
 from casedesk.services.imports.mapping import FieldSpec
 from casedesk.services.imports.refs import (

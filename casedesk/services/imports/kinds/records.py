@@ -7,13 +7,13 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session
 
+from casedesk.bulk import fast_insert
 from casedesk.models import (
     Article,
     Interaction,
 )
 from casedesk.models.base import table_of
 from casedesk.services.imports import values as v
-from casedesk.services.imports.fastdb import fast_insert
 from casedesk.services.imports.kinds.base import CREATED, EXT, Ctx, Kind, Pending, json_list
 from casedesk.services.imports.mapping import FieldSpec
 from casedesk.services.imports.refs import (
