@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from casedesk.services.knowledge.folding import MARK_END, MARK_START
 from casedesk.textsafe import one_line, visible
 
 
@@ -23,3 +24,17 @@ def plain(value: object, style: str = "", *, single_line: bool = False) -> Text:
 def cell(value: object, style: str = "") -> Text:
     """``value`` for a table cell: one line, literal, controls visible."""
     return plain(value, style, single_line=True)
+
+
+def marked(snippet: str, style: str = "bold") -> Text:
+    """A search snippet, one line and literal, with the words the search service marked
+    (between ``MARK_START`` and ``MARK_END``) in ``style``."""
+    text = Text()
+    rest = snippet
+    while MARK_START in rest:
+        before, _, after = rest.partition(MARK_START)
+        word, _, rest = after.partition(MARK_END)
+        text.append(one_line(before))
+        text.append(one_line(word), style=style)
+    text.append(one_line(rest))
+    return text

@@ -18,12 +18,11 @@ from casedesk.cli import params
 from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.errors import ValidationError
-from casedesk.plain import cell, plain
+from casedesk.plain import cell, marked, plain
 from casedesk.services.knowledge import guidance, library
-from casedesk.services.knowledge.folding import MARK_END, MARK_START
 from casedesk.services.queries.views import ArticleView
 from casedesk.services.sla.policy_files import decode_text, read_text_file
-from casedesk.textsafe import one_line, visible
+from casedesk.textsafe import visible
 
 app = typer.Typer(
     help="Knowledge base: write, publish, search, use and send articles.", no_args_is_help=True
@@ -47,19 +46,6 @@ def _done(state: CliState, article: ArticleView, message: str) -> None:
         print_json(article)
     else:
         say(console, article.label, ": ", message)
-
-
-def marked(snippet: str) -> Text:
-    """A snippet with its matched words in bold (the text itself literal, one line)."""
-    text = Text()
-    rest = snippet
-    while MARK_START in rest:
-        before, _, after = rest.partition(MARK_START)
-        word, _, rest = after.partition(MARK_END)
-        text.append(one_line(before))
-        text.append(one_line(word), style="bold")
-    text.append(one_line(rest))
-    return text
 
 
 def _read_body(body: str | None, file: Path | None) -> str | None:

@@ -23,11 +23,10 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from casedesk.plain import cell
+from casedesk.plain import cell, marked
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
 from casedesk.services.knowledge import guidance, library
-from casedesk.services.knowledge.folding import MARK_END, MARK_START
 from casedesk.services.queries import reads
 from casedesk.services.queries.views import (
     ArticleHit,
@@ -39,19 +38,7 @@ from casedesk.services.queries.views import (
 from casedesk.textsafe import one_line, visible
 
 DEBOUNCE = 0.2
-
-
-def highlighted(snippet: str) -> Text:
-    """A search snippet with its matched words (between the service's marks) highlighted."""
-    text = Text()
-    rest = snippet
-    while MARK_START in rest:
-        before, _, after = rest.partition(MARK_START)
-        word, _, rest = after.partition(MARK_END)
-        text.append(one_line(before))
-        text.append(one_line(word), style="bold reverse yellow")
-    text.append(one_line(rest))
-    return text
+HIGHLIGHT = "bold reverse yellow"  # the matched words in a hit's snippet
 
 
 class KnowledgeScreen(DeskScreen):
@@ -171,7 +158,7 @@ class KnowledgeScreen(DeskScreen):
                 (one_line(r.title), "bold"),
                 (f"  [{status}]" if status != "published" else "", "dim"),
                 "\n",
-                highlighted(r.snippet or ""),
+                marked(r.snippet or "", HIGHLIGHT),
             )
             options.add_option(Option(prompt, id=r.label))
         if self.results:

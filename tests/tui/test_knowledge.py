@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from textual.widgets import Input, Markdown, OptionList
 
+from casedesk.plain import marked
 from casedesk.screens.case import CaseScreen
-from casedesk.screens.knowledge import KnowledgeScreen, highlighted
+from casedesk.screens.knowledge import HIGHLIGHT, KnowledgeScreen
 from casedesk.services.knowledge import library
 from casedesk.services.knowledge.folding import MARK_END, MARK_START
 from casedesk.services.queries import reads
@@ -31,9 +32,9 @@ def _articles(world: World) -> list[str]:
 
 
 def test_snippet_marks_become_highlights() -> None:
-    text = highlighted(f"desenchufa el {MARK_START}router{MARK_END} 30 s")
-    assert text.plain == "desenchufa el router 30 s"
-    assert [text.plain[s.start:s.end] for s in text.spans] == ["router"]
+    text = marked(f"desenchufa el {MARK_START}router{MARK_END} 30 s [i]\x1b[2J", HIGHLIGHT)
+    assert text.plain == "desenchufa el router 30 s [i]␛[2J"
+    assert [(text.plain[s.start:s.end], s.style) for s in text.spans] == [("router", HIGHLIGHT)]
 
 
 async def test_search_preview_link_and_send(tui_world: World) -> None:
