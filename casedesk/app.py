@@ -23,7 +23,8 @@ show an article, go back, data changed …), handled here with ``@on``; the scre
 :mod:`casedesk.screens.registry`.
 
 Key bindings carry ids (``go-inbox``, ``case-resolve`` …) and can be remapped in the config
-file's ``[keymap]`` table, e.g. ``go-inbox = "f9"``.
+file's ``[keymap]`` table, e.g. ``go-inbox = "f9"`` (read once, as
+:class:`~casedesk.config.Settings`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
 from casedesk.commands import CaseDeskCommands
-from casedesk.config import read_config_file, resolve_agent_login, write_config_value
+from casedesk.config import Settings, load_settings, write_config_value
 from casedesk.errors import CaseDeskError
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen, desk_screen, error_message
@@ -97,7 +98,9 @@ class CaseDeskApp(App[None]):
         poll_interval: float | None = 1.0,
         remember_agent: bool = True,
         notice: str | None = None,
+        settings: Settings | None = None,
     ) -> None:
+        """``settings`` (keymap …) default to :func:`~casedesk.config.load_settings`."""
         super().__init__()
         self.desk = desk
         self.actor = actor
@@ -121,9 +124,7 @@ class CaseDeskApp(App[None]):
         self._targets_requested = False
         self._timezone_name = timezone
         self.tz = self._zone(timezone or "UTC")
-        keymap = read_config_file().get("keymap")
-        if isinstance(keymap, dict):
-            self.set_keymap({str(k): str(v) for k, v in keymap.items()})
+        self.set_keymap(dict((settings or load_settings()).keymap))
 
     @staticmethod
     def _zone(name: str) -> ZoneInfo:
@@ -431,7 +432,8 @@ def run_workstation(state: Any) -> None:
     one line and exits 2). An unknown or missing agent login opens the sign-in screen.
     """
     desk = state.desk()
-    login = resolve_agent_login(state.as_flag, fallback_to_os_user=False)
+    settings: Settings = state.settings
+    login = settings.agent_login
     actor: Actor | None = None
     notice = None
     if login:
@@ -440,4 +442,4 @@ def run_workstation(state: Any) -> None:
         except CaseDeskError as exc:
             notice = error_message(exc)
     timezone = board.agent_timezone(desk, actor.id) if actor else None
-    CaseDeskApp(desk, actor, timezone=timezone, notice=notice).run()
+    CaseDeskApp(desk, actor, timezone=timezone, notice=notice, settings=settings).run()

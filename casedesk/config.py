@@ -1,8 +1,10 @@
 """Settings from flags, the environment and the config file in platformdirs' config dir.
 
 Precedence, for each setting: command-line flag > environment variable > config file >
-built-in default. The config file is TOML (``config.toml``) with two keys today:
-``database_url`` and ``agent`` (the login the workstation and CLI act as).
+built-in default. The config file is TOML (``config.toml``); its keys are the fields of
+:class:`Settings` (``database_url``, ``agent``, ``reopen_days`` and a ``[keymap]`` table of
+binding id → key). :func:`load_settings` reads and checks everything once, at the edge
+(the CLI's state, the workstation's start); nothing below it reads the file.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import getpass
 import os
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import platformdirs
 
@@ -90,7 +94,7 @@ def default_database_url() -> str:
     return f"sqlite:///{path}"
 
 
-def resolve_database_url(flag: str | None = None) -> str:
+def resolve_database_url(flag: str | None = None, data: dict[str, object] | None = None) -> str:
     """``--db`` > ``CASEDESK_DATABASE_URL`` > config file > the default SQLite file.
 
     An empty ``--db ''`` is a mistake (a shell variable that was not set), not a request
@@ -106,13 +110,20 @@ def resolve_database_url(flag: str | None = None) -> str:
     env = os.environ.get(ENV_DATABASE_URL)
     if env:
         return env
-    configured = read_config_file().get("database_url")
+    configured = (read_config_file() if data is None else data).get("database_url")
     if isinstance(configured, str) and configured:
         return configured
+    if configured is not None and configured != "":
+        raise ConfigError(f"{config_path()}: database_url must be a string, not {configured!r}")
     return default_database_url()
 
 
-def resolve_agent_login(flag: str | None = None, *, fallback_to_os_user: bool = True) -> str | None:
+def resolve_agent_login(
+    flag: str | None = None,
+    *,
+    fallback_to_os_user: bool = True,
+    data: dict[str, object] | None = None,
+) -> str | None:
     """``--as`` > ``CASEDESK_AGENT`` > config file > the OS user name (as a last resort).
 
     An empty ``--as ''`` is refused rather than read as "whoever the OS says".
@@ -124,9 +135,11 @@ def resolve_agent_login(flag: str | None = None, *, fallback_to_os_user: bool = 
     env = os.environ.get(ENV_AGENT)
     if env:
         return env
-    configured = read_config_file().get("agent")
+    configured = (read_config_file() if data is None else data).get("agent")
     if isinstance(configured, str) and configured:
         return configured
+    if configured is not None and configured != "":
+        raise ConfigError(f"{config_path()}: agent must be a login (a string), not {configured!r}")
     if not fallback_to_os_user:
         return None
     try:
@@ -135,7 +148,68 @@ def resolve_agent_login(flag: str | None = None, *, fallback_to_os_user: bool = 
         return None
 
 
+#: Days after closing within which an agent (not only a supervisor) may reopen a case.
+DEFAULT_REOPEN_DAYS = 7
+MAX_REOPEN_DAYS = 3650
+_KEYS = ("database_url", "agent", "reopen_days", "keymap")
+
+
 @dataclass(frozen=True)
 class Settings:
+    """Every setting, typed and checked: what the CLI and the workstation run with."""
+
     database_url: str
-    agent_login: str | None
+    #: The login given by ``--as``, ``CASEDESK_AGENT`` or the config file (no OS fallback).
+    agent_login: str | None = None
+    reopen_days: int = DEFAULT_REOPEN_DAYS
+    #: Textual binding id → key(s), e.g. ``{"go-inbox": "f9"}``.
+    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def login_or_os_user(self) -> str | None:
+        """The configured login, else the OS user name (the CLI's last resort)."""
+        if self.agent_login:
+            return self.agent_login
+        try:
+            return getpass.getuser()
+        except Exception:  # noqa: BLE001 - no user name is a normal situation in containers
+            return None
+
+
+def load_settings(db_flag: str | None = None, as_flag: str | None = None) -> Settings:
+    """Flags, environment and config file → :class:`Settings`; a wrong value in the file is
+    a :class:`ConfigError` naming the key, the file and what it should be."""
+    data = read_config_file()
+    unknown = sorted(k for k in data if k not in _KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{config_path()}: unknown setting {unknown[0]!r} (known: {', '.join(_KEYS)}); "
+            "fix or remove it"
+        )
+    return Settings(
+        database_url=resolve_database_url(db_flag, data),
+        agent_login=resolve_agent_login(as_flag, fallback_to_os_user=False, data=data),
+        reopen_days=_reopen_days(data.get("reopen_days", DEFAULT_REOPEN_DAYS)),
+        keymap=MappingProxyType(_keymap(data.get("keymap", {}))),
+    )
+
+
+def _reopen_days(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+        0 <= value <= MAX_REOPEN_DAYS
+    ):
+        raise ConfigError(
+            f"{config_path()}: reopen_days must be a whole number of days from 0 to "
+            f"{MAX_REOPEN_DAYS}, not {value!r}"
+        )
+    return value
+
+
+def _keymap(value: object) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
+    ):
+        raise ConfigError(
+            f'{config_path()}: [keymap] must be a table of binding = "key", '
+            'e.g. go-inbox = "f9"'
+        )
+    return dict(value)

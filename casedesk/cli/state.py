@@ -10,7 +10,7 @@ from rich.console import Console
 
 from casedesk import jsonsafe
 from casedesk.clock import Clock, system_clock
-from casedesk.config import resolve_agent_login, resolve_database_url
+from casedesk.config import Settings, load_settings
 from casedesk.db import open_database
 from casedesk.errors import ConfigError
 from casedesk.services.context import Actor, Desk
@@ -26,10 +26,18 @@ class CliState:
     json: bool = False
     clock: Clock = system_clock
     _desk: Desk | None = field(default=None, repr=False)
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        """The flags, environment and config file, read and checked once."""
+        if self._settings is None:
+            self._settings = load_settings(self.db_flag, self.as_flag)
+        return self._settings
 
     @property
     def database_url(self) -> str:
-        return resolve_database_url(self.db_flag)
+        return self.settings.database_url
 
     def desk(self, *, check: bool = True, create: bool = False) -> Desk:
         """The service handle, on a database verified sound and at this program's schema.
@@ -39,17 +47,17 @@ class CliState:
         """
         if self._desk is None:
             engine = open_database(self.database_url, check=check, create=create)
-            self._desk = Desk(engine, self.clock)
+            self._desk = Desk(engine, self.clock, reopen_days=self.settings.reopen_days)
         return self._desk
 
     def actor(self) -> Actor:
-        login = resolve_agent_login(self.as_flag)
+        login = self.settings.login_or_os_user()
         if not login:
             raise ConfigError("who is acting? pass --as LOGIN or set CASEDESK_AGENT")
         return self.desk().actor(login)
 
     def optional_actor(self) -> Actor | None:
-        login = resolve_agent_login(self.as_flag, fallback_to_os_user=False)
+        login = self.settings.agent_login
         return self.desk().actor(login) if login else None
 
     def close(self) -> None:

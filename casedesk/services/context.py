@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from casedesk.clock import Clock, system_clock
+from casedesk.config import DEFAULT_REOPEN_DAYS
 from casedesk.db import read_session
 from casedesk.errors import NotFound, PermissionDenied, ValidationError
 from casedesk.models import Agent, Case, Queue, QueueMember, Role
@@ -41,7 +42,7 @@ class Desk:
     engine: Engine
     clock: Clock = field(default=system_clock)
     #: Days after closing within which an agent (not only a supervisor) may reopen a case.
-    reopen_days: int = 7
+    reopen_days: int = DEFAULT_REOPEN_DAYS
 
     def now(self) -> datetime:
         return self.clock.now()

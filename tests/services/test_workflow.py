@@ -209,3 +209,23 @@ def test_customer_history_and_search(world: World) -> None:
     assert [x.label for x in h.cases] == [c.label]
     assert [r.label for r in reads.search_cases(world.desk, "juan")] == [c.label]
     assert [r.label for r in reads.search_cases(world.desk, "cs-1")] == [c.label]
+
+
+def test_the_reopen_window_is_the_desks_setting(world: World) -> None:
+    from datetime import timedelta
+
+    from casedesk.clock import FrozenClock
+
+    clock = world.desk.clock
+    assert isinstance(clock, FrozenClock)
+    world.desk.reopen_days = 2
+    c = cases.create_case(world.desk, world.ana, title="x")
+    transitions.resolve(world.desk, world.ana, c.number, "solved", "done")
+    transitions.close(world.desk, world.ana, c.number)
+    clock.advance(timedelta(days=1, hours=23))
+    transitions.reopen(world.desk, world.ana, c.number)  # within two days: the agent may
+    transitions.resolve(world.desk, world.ana, c.number, "solved", "again")
+    transitions.close(world.desk, world.ana, c.number)
+    clock.advance(timedelta(days=2, minutes=1))
+    with pytest.raises(PermissionDenied, match="closed more than 2 days ago"):
+        transitions.reopen(world.desk, world.ana, c.number)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from casedesk import app as app_module
 from casedesk.cli import app as cli_app
-from casedesk.config import read_config_file, write_config_value
+from casedesk.config import Settings, load_settings, read_config_file, write_config_value
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.signin import SignInScreen
 from tests.conftest import World
@@ -55,8 +55,12 @@ def test_run_workstation_signs_in_the_configured_agent(
 
     monkeypatch.setattr(app_module.CaseDeskApp, "run", fake_run)
 
-    class State:
+    class State:  # the CliState the CLI hands over: its settings and its desk
         as_flag = None
+
+        @property
+        def settings(self) -> Settings:
+            return load_settings()
 
         def desk(self) -> Any:
             return tui_world.desk
