@@ -151,7 +151,11 @@ def resolve_agent_login(
 #: Days after closing within which an agent (not only a supervisor) may reopen a case.
 DEFAULT_REOPEN_DAYS = 7
 MAX_REOPEN_DAYS = 3650
-_KEYS = ("database_url", "agent", "reopen_days", "keymap")
+#: How often the SLA clock ticks (seconds), and the range a config file may set.
+DEFAULT_TICK_SECONDS = 60
+TICK_RANGE = (5, 3600)
+_KEYS = ("database_url", "agent", "reopen_days", "sla_tick_seconds", "offline_returns_cases",
+         "keymap")
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,10 @@ class Settings:
     #: The login given by ``--as``, ``CASEDESK_AGENT`` or the config file (no OS fallback).
     agent_login: str | None = None
     reopen_days: int = DEFAULT_REOPEN_DAYS
+    #: Seconds between two ticks of the SLA clock (the workstation and ``casedesk worker``).
+    sla_tick_seconds: int = DEFAULT_TICK_SECONDS
+    #: Going offline returns the agent's untouched (still ``new``) cases to their queues.
+    offline_returns_cases: bool = True
     #: Textual binding id → key(s), e.g. ``{"go-inbox": "f9"}``.
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -188,19 +196,29 @@ def load_settings(db_flag: str | None = None, as_flag: str | None = None) -> Set
     return Settings(
         database_url=resolve_database_url(db_flag, data),
         agent_login=resolve_agent_login(as_flag, fallback_to_os_user=False, data=data),
-        reopen_days=_reopen_days(data.get("reopen_days", DEFAULT_REOPEN_DAYS)),
+        reopen_days=_whole("reopen_days", data.get("reopen_days", DEFAULT_REOPEN_DAYS),
+                           0, MAX_REOPEN_DAYS, "days"),
+        sla_tick_seconds=_whole("sla_tick_seconds",
+                                data.get("sla_tick_seconds", DEFAULT_TICK_SECONDS),
+                                *TICK_RANGE, "seconds"),
+        offline_returns_cases=_flag("offline_returns_cases",
+                                    data.get("offline_returns_cases", True)),
         keymap=MappingProxyType(_keymap(data.get("keymap", {}))),
     )
 
 
-def _reopen_days(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not (
-        0 <= value <= MAX_REOPEN_DAYS
-    ):
+def _whole(key: str, value: object, low: int, high: int, unit: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ConfigError(
-            f"{config_path()}: reopen_days must be a whole number of days from 0 to "
-            f"{MAX_REOPEN_DAYS}, not {value!r}"
+            f"{config_path()}: {key} must be a whole number of {unit} from {low} to "
+            f"{high}, not {value!r}"
         )
+    return value
+
+
+def _flag(key: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{config_path()}: {key} must be true or false, not {value!r}")
     return value
 
 

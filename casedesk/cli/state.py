@@ -47,7 +47,13 @@ class CliState:
         """
         if self._desk is None:
             engine = open_database(self.database_url, check=check, create=create)
-            self._desk = Desk(engine, self.clock, reopen_days=self.settings.reopen_days)
+            settings = self.settings
+            self._desk = Desk(
+                engine,
+                self.clock,
+                reopen_days=settings.reopen_days,
+                offline_returns_cases=settings.offline_returns_cases,
+            )
         return self._desk
 
     def actor(self) -> Actor:

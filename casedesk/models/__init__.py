@@ -12,13 +12,21 @@ from casedesk.models.base import (
     Role,
     Severity,
     Status,
+    Strategy,
     TaskStatus,
     Tier,
     Typification,
     UTCDateTime,
 )
 from casedesk.models.cases import Case, CaseEvent, Counter, Task, TimeEntry
-from casedesk.models.config import BusinessCalendarRow, CaseTemplate, RoutingRule, SlaPolicy
+from casedesk.models.config import (
+    BusinessCalendarRow,
+    CaseTemplate,
+    CategorySkill,
+    ClockLease,
+    RoutingRule,
+    SlaPolicy,
+)
 from casedesk.models.customers import (
     Account,
     AccountProduct,
@@ -46,6 +54,8 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseTemplate",
+    "CategorySkill",
+    "ClockLease",
     "Channel",
     "Contact",
     "Contract",
@@ -62,6 +72,7 @@ __all__ = [
     "Severity",
     "SlaPolicy",
     "Status",
+    "Strategy",
     "Task",
     "TaskStatus",
     "Tier",

@@ -84,6 +84,16 @@ class Role(StrEnum):
     admin = "admin"
 
 
+class Strategy(StrEnum):
+    """How a queue picks an agent for a routed case (DESIGN §Routing)."""
+
+    manual = "manual"  # the case waits in the queue to be pulled
+    round_robin = "round_robin"
+    least_loaded = "least_loaded"
+    skills = "skills"
+    affinity = "affinity"
+
+
 class AgentStatus(StrEnum):
     available = "available"
     busy = "busy"

@@ -1,12 +1,14 @@
-"""Configuration records: SLA policies, business calendars, routing rules, case templates."""
+"""Configuration records: SLA policies, business calendars, routing rules, category skills,
+case templates, and the lease of the periodic clock."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from casedesk.models.base import BIG_ID, json_column
+from casedesk.models.base import BIG_ID, json_column, utc_column
 
 
 class BusinessCalendarRow(SQLModel, table=True):
@@ -57,8 +59,40 @@ class RoutingRule(SQLModel, table=True):
     active: bool = Field(default=True)
     conditions: dict[str, Any] | None = Field(default=None, sa_column=json_column())
     queue_id: int = Field(sa_type=BIG_ID, foreign_key="queue.id")
-    strategy: str = Field(default="manual", max_length=16)
+    #: "queue" (the queue's own strategy) or a Strategy value that overrides it.
+    strategy: str = Field(default="queue", max_length=16)
     required_skills: list[str] | None = Field(default=None, sa_column=json_column())
+    set_priority: str | None = Field(default=None, max_length=16)
+    set_severity: str | None = Field(default=None, max_length=16)
+
+
+class CategorySkill(SQLModel, table=True):
+    """The skills a category (case area) needs: the ``skills`` strategy's requirement."""
+
+    __tablename__ = "category_skill"
+
+    area: str = Field(max_length=32, primary_key=True)
+    skills: list[str] | None = Field(default=None, sa_column=json_column())
+
+
+class ClockLease(SQLModel, table=True):
+    """Who runs a periodic job (the SLA scan) and which tick ran last: one row per job.
+
+    ``last_tick`` is the number of the last interval that ran (``epoch seconds // tick``);
+    a runner only runs a tick greater than it, in the transaction that records it, so each
+    tick runs exactly once whoever holds the lease.
+    """
+
+    __tablename__ = "clock_lease"
+
+    name: str = Field(max_length=32, primary_key=True)
+    holder: str | None = Field(default=None, max_length=200)
+    holder_until: datetime | None = Field(default=None, sa_column=utc_column())
+    last_tick: int = Field(sa_type=BIG_ID, default=0)
+    last_run_at: datetime | None = Field(default=None, sa_column=utc_column())
+    last_run_by: str | None = Field(default=None, max_length=200)
+    last_seconds: float | None = None
+    last_report: dict[str, Any] | None = Field(default=None, sa_column=json_column())
 
 
 class CaseTemplate(SQLModel, table=True):

@@ -22,6 +22,8 @@ class Agent(SQLModel, table=True):
     skills: list[str] | None = Field(default=None, sa_column=json_column())
     capacity: int = Field(default=10)
     status: str = Field(default="available", max_length=16)
+    #: When ``status`` last changed (presence: "away since 10:42").
+    status_at: datetime | None = Field(default=None, sa_column=utc_column())
     timezone: str = Field(default="Europe/Madrid", max_length=64)
     active: bool = Field(default=True)
     created_at: datetime | None = Field(default=None, sa_column=utc_column())
@@ -37,6 +39,10 @@ class Queue(SQLModel, table=True):
     area: str = Field(default="general", max_length=32)
     description: str | None = Field(default=None, max_length=500)
     created_at: datetime | None = Field(default=None, sa_column=utc_column())
+    #: How a routed case picks an agent: a :class:`~casedesk.models.base.Strategy` value.
+    strategy: str = Field(default="manual", max_length=16)
+    #: Round robin's cursor: the agent the queue last gave a case to.
+    last_assigned_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="agent.id")
 
 
 class QueueMember(SQLModel, table=True):

@@ -3,7 +3,7 @@ clock) and an acting agent. The TUI, the CLI and the tests all call these; they 
 ``casedesk.errors`` and return plain read models (``services/queries/views.py``).
 
 One package per domain area: ``sla/``, ``knowledge/``, ``workflow/``, ``queries/``,
-``directory/``, ``imports/``; at the top only what they all share: ``context`` (Desk,
-Actor, id-range and text helpers), ``numbers`` (CS-/KB- numbers), ``routing`` and
+``directory/``, ``imports/``, ``routing/``; at the top only what they all share:
+``context`` (Desk, Actor, id-range and text helpers), ``numbers`` (CS-/KB- numbers) and
 ``demo``. Services never import the UI (textual, rich, typer) nor the CLI.
 """

@@ -43,6 +43,8 @@ class Desk:
     clock: Clock = field(default=system_clock)
     #: Days after closing within which an agent (not only a supervisor) may reopen a case.
     reopen_days: int = DEFAULT_REOPEN_DAYS
+    #: Going offline returns the agent's untouched cases to their queues.
+    offline_returns_cases: bool = True
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -53,6 +53,8 @@ def test_file_values_and_their_precedence(monkeypatch: pytest.MonkeyPatch) -> No
         ('reopen_days = "7"\n', "not '7'"),
         ("reopen_days = true\n", "not True"),
         ("reopen_days = 99999\n", "from 0 to 3650"),
+        ("sla_tick_seconds = 1\n", "sla_tick_seconds must be a whole number of seconds"),
+        ('offline_returns_cases = "no"\n', "must be true or false"),
         ('keymap = "f9"\n', "[keymap] must be a table"),
         ('[keymap]\ngo-wip = 9\n', "[keymap] must be a table"),
         ("agent = 3\n", "agent must be a login"),

@@ -63,7 +63,7 @@ from casedesk.services.imports.rejectfile import (
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress, printable
 from casedesk.services.imports.writer import Transactions, refusal, refused
 from casedesk.services.numbers import case_label, claim_numbers
-from casedesk.services.routing import Rule, email_rules, route
+from casedesk.services.routing.rules import Rule, email_rules, route
 from casedesk.services.sla import clocks
 from casedesk.services.workflow import transitions
 from casedesk.services.workflow.changes import apply_change, record_event

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from casedesk.db import write_session
 from casedesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
@@ -97,7 +97,47 @@ def create_case(
     from_interaction: int | None = None,
     channel: str | None = None,
 ) -> CaseDetail:
-    """Open a case into a queue, or into the creator's bin when no queue is given.
+    """Open a case into a queue, or into the creator's bin when no queue is given; see
+    :func:`open_case` (this is it, in a transaction of its own)."""
+    with write_session(desk.engine) as session:
+        case = open_case(
+            session,
+            desk,
+            actor,
+            title=title,
+            description=description,
+            area=area,
+            priority=priority,
+            severity=severity,
+            contact_id=contact_id,
+            queue=queue,
+            contract_line_id=contract_line_id,
+            parent=parent,
+            from_interaction=from_interaction,
+            channel=channel,
+        )
+        return case_detail(session, saved_id(case.id))
+
+
+def open_case(
+    session: Session,
+    desk: Desk,
+    actor: Actor,
+    *,
+    title: str,
+    description: str = "",
+    area: str = "general",
+    priority: str = "medium",
+    severity: str = "minor",
+    contact_id: int | None = None,
+    queue: str | None = None,
+    contract_line_id: int | None = None,
+    parent: str | int | None = None,
+    from_interaction: int | None = None,
+    channel: str | None = None,
+) -> Case:
+    """Open a case in ``session`` (the caller's transaction): into a queue, or into the
+    creator's bin when no queue is given; returns the new row (flushed, with its event).
 
     With ``from_interaction`` the case is linked to that interaction; when it is an
     inbound phone call or visit taken by the creator, that live contact is the case's
@@ -111,95 +151,94 @@ def create_case(
     priority = _check_choice(priority, Priority, "priority")
     severity = _check_choice(severity, Severity, "severity")
     now = desk.now()
-    with write_session(desk.engine) as session:
-        account_id = None
-        if contact_id is not None:
-            contact = session.get(Contact, storable_id(contact_id, "contact"))
-            if contact is None:
-                raise NotFound(f"no contact {contact_id}")
-            account_id = contact.account_id
-        queue_id = load_queue(session, queue).id if queue else None
-        if contract_line_id is not None:
-            _check_contract_line(session, contract_line_id, account_id)
-        parent_id = load_case(session, parent).id if parent is not None else None
-        interaction = None
-        if from_interaction is not None:
-            interaction = session.get(Interaction, storable_id(from_interaction, "interaction"))
-            if interaction is None:
-                raise NotFound(f"no interaction {from_interaction}")
-            if interaction.case_id is not None:
-                raise InvalidTransition(f"interaction {from_interaction} is already on a case")
-            contact_id = contact_id or interaction.contact_id
-            channel = channel or interaction.channel
-        live = (
-            interaction is not None
-            and interaction.direction == "inbound"
-            and interaction.channel in ("phone", "visit", "chat")
-            and interaction.agent_id == actor.id
+    account_id = None
+    if contact_id is not None:
+        contact = session.get(Contact, storable_id(contact_id, "contact"))
+        if contact is None:
+            raise NotFound(f"no contact {contact_id}")
+        account_id = contact.account_id
+    queue_id = load_queue(session, queue).id if queue else None
+    if contract_line_id is not None:
+        _check_contract_line(session, contract_line_id, account_id)
+    parent_id = load_case(session, parent).id if parent is not None else None
+    interaction = None
+    if from_interaction is not None:
+        interaction = session.get(Interaction, storable_id(from_interaction, "interaction"))
+        if interaction is None:
+            raise NotFound(f"no interaction {from_interaction}")
+        if interaction.case_id is not None:
+            raise InvalidTransition(f"interaction {from_interaction} is already on a case")
+        contact_id = contact_id or interaction.contact_id
+        channel = channel or interaction.channel
+    live = (
+        interaction is not None
+        and interaction.direction == "inbound"
+        and interaction.channel in ("phone", "visit", "chat")
+        and interaction.agent_id == actor.id
+    )
+    number = claim_numbers(session, "case")[0]
+    policy = clocks.choose_policy(
+        session,
+        priority=priority,
+        severity=severity,
+        account_id=account_id,
+        contract_line_id=contract_line_id,
+        queue_id=queue_id,
+    )
+    targets = clocks.targets_of(session, policy)
+    case = Case(
+        number=number,
+        title=title,
+        description=description or "",
+        area=area,
+        priority=priority,
+        severity=severity,
+        status=Status.new,
+        channel=channel,
+        contact_id=contact_id,
+        account_id=account_id,
+        contract_line_id=contract_line_id,
+        parent_id=parent_id,
+        queue_id=queue_id,
+        owner_id=None if queue_id else actor.id,
+        creator_id=actor.id,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+        due_at=clocks.FAR_FUTURE,
+        first_response_at=now if live else None,
+        sla_flags=int(clocks.Flag.FIRST_RESPONSE_MET) if live else 0,
+    )
+    values = clocks.deadlines(case, targets, now)
+    for key, value in values.items():
+        setattr(case, key, value)
+    session.add(case)
+    session.flush()
+    record_event(
+        session,
+        case_id=saved_id(case.id),
+        at=now,
+        actor_id=actor.id,
+        kind="create",
+        after={"queue_id": queue_id, "owner_id": case.owner_id, "status": Status.new.value},
+        data={"policy": targets.name, "from_interaction": from_interaction},
+    )
+    if interaction is not None:
+        session.execute(
+            update(Interaction)
+            .where(col(Interaction.id) == interaction.id)
+            .values(case_id=case.id)
         )
-        number = claim_numbers(session, "case")[0]
-        policy = clocks.choose_policy(
-            session,
-            priority=priority,
-            severity=severity,
-            account_id=account_id,
-            contract_line_id=contract_line_id,
-            queue_id=queue_id,
-        )
-        targets = clocks.targets_of(session, policy)
-        case = Case(
-            number=number,
-            title=title,
-            description=description or "",
-            area=area,
-            priority=priority,
-            severity=severity,
-            status=Status.new,
-            channel=channel,
-            contact_id=contact_id,
-            account_id=account_id,
-            contract_line_id=contract_line_id,
-            parent_id=parent_id,
-            queue_id=queue_id,
-            owner_id=None if queue_id else actor.id,
-            creator_id=actor.id,
-            created_at=now,
-            updated_at=now,
-            last_activity_at=now,
-            due_at=clocks.FAR_FUTURE,
-            first_response_at=now if live else None,
-            sla_flags=int(clocks.Flag.FIRST_RESPONSE_MET) if live else 0,
-        )
-        values = clocks.deadlines(case, targets, now)
-        for key, value in values.items():
-            setattr(case, key, value)
-        session.add(case)
-        session.flush()
-        record_event(
-            session,
-            case_id=saved_id(case.id),
-            at=now,
-            actor_id=actor.id,
-            kind="create",
-            after={"queue_id": queue_id, "owner_id": case.owner_id, "status": Status.new.value},
-            data={"policy": targets.name, "from_interaction": from_interaction},
-        )
-        if interaction is not None:
-            session.execute(
-                update(Interaction)
-                .where(col(Interaction.id) == interaction.id)
-                .values(case_id=case.id)
+    if contract_line_id is not None:
+        session.execute(
+            update(ContractLine)
+            .where(
+                col(ContractLine.id) == contract_line_id,
+                col(ContractLine.allotment) == "cases",
             )
-        if contract_line_id is not None:
-            session.execute(
-                update(ContractLine)
-                .where(
-                    col(ContractLine.id) == contract_line_id,
-                    col(ContractLine.allotment) == "cases",
-                )
-                .values(used=col(ContractLine.used) + 1)
-            )
-        return case_detail(session, saved_id(case.id))
+            .values(used=col(ContractLine.used) + 1)
+        )
+    return case
 
 
 _EDITABLE = (
