@@ -70,7 +70,7 @@ def test_change_token_follows_every_kind_of_change(world: World) -> None:
     assert changed()
     interactions.log_interaction(desk, world.ana, channel="phone", subject="sin caso")
     assert changed()
-    staff.set_agent_status(desk, world.ana, "busy")
+    staff.set_agent_status(desk, world.ana, "away")
     assert changed()
     tasks.add_task(desk, world.ana, title="llamar", case=case.label)
     assert changed()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -14,6 +14,7 @@ from casedesk.models import (
     Case,
     Queue,
     QueueMember,
+    Strategy,
 )
 from casedesk.models.base import saved_id, table_of
 from casedesk.models.cases import case_is_active
@@ -83,6 +84,26 @@ def set_membership(desk: Desk, actor: Actor, queue: str, login: str, member: boo
     return get_queue(desk, queue)
 
 
+def set_strategy(desk: Desk, actor: Actor, queue: str, strategy: str) -> QueueView:
+    """Choose how the queue's routed cases pick an agent (supervisors): manual,
+    round_robin, least_loaded, skills or affinity (see ``routing.assign``)."""
+    require_supervisor(actor, "change a queue's strategy")
+    choices = [s.value for s in Strategy]
+    value = (strategy or "").strip().lower().replace("-", "_").replace(" ", "_")
+    if value not in choices:
+        raise ValidationError(f"strategy {strategy!r} is not one of {', '.join(choices)}")
+    with write_session(desk.engine) as session:
+        q = load_queue(session, queue)
+        if q.strategy != value:
+            session.execute(
+                update(Queue)
+                .where(col(Queue.id) == q.id)
+                .values(strategy=value)
+                .execution_options(synchronize_session=False)
+            )
+    return get_queue(desk, queue)
+
+
 def _queue_view(session: Session, queue: Queue) -> QueueView:
     members = (
         session.execute(
@@ -104,7 +125,8 @@ def _queue_view(session: Session, queue: Queue) -> QueueView:
         )
     ).scalar_one()
     return QueueView(
-        saved_id(queue.id), queue.name, queue.area, queue.description, list(members), waiting
+        saved_id(queue.id), queue.name, queue.area, queue.description, list(members), waiting,
+        strategy=queue.strategy,
     )
 
 

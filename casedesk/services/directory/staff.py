@@ -29,6 +29,7 @@ from casedesk.services.context import (
     require_supervisor,
     storable,
 )
+from casedesk.services.directory import presence
 from casedesk.services.directory.addresses import check_email
 from casedesk.services.numbers import shown_number
 from casedesk.services.queries.views import AgentView
@@ -185,16 +186,13 @@ def _keep_an_admin(session: Any, agent: Agent) -> None:
 
 
 def set_agent_status(desk: Desk, actor: Actor, status: str, login: str | None = None) -> AgentView:
-    """Set my availability (or, for supervisors, anybody's)."""
-    if status not in [s.value for s in AgentStatus]:
-        raise ValidationError(f"status {status!r} is not one of available, busy, away, offline")
-    target = login or actor.login
-    if target != actor.login:
-        require_supervisor(actor, "change another agent's status")
-    with write_session(desk.engine) as session:
-        agent = load_agent(session, target)
-        session.execute(update(Agent).where(col(Agent.id) == agent.id).values(status=status))
-    return get_agent(desk, target)
+    """Set my availability (or, for supervisors, anybody's): available, away or offline.
+
+    The presence rules (``status_at``, going offline returns untouched cases) are
+    :func:`casedesk.services.directory.presence.set_presence`'s; this answers the agent.
+    """
+    change = presence.set_presence(desk, actor, status, login)
+    return get_agent(desk, change.login)
 
 
 def _agent_view(session: Session, agent: Agent) -> AgentView:
@@ -224,6 +222,7 @@ def _agent_view(session: Session, agent: Agent) -> AgentView:
         agent.active,
         list(queues),
         wip,
+        status_at=agent.status_at,
     )
 
 

@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from casedesk.db import read_session
-from casedesk.models import Agent, Case, Queue, QueueMember
+from casedesk.models import Agent, Case, CaseEvent, Queue, QueueMember, Strategy
 from casedesk.models.base import saved_id
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import Desk, load_agent
@@ -49,6 +49,25 @@ def _warning_condition(now: datetime) -> ColumnElement[bool]:
 
 def _waiting(queue_id: int | None) -> ColumnElement[bool]:
     return and_(col(Case.queue_id) == queue_id, col(Case.owner_id).is_(None), case_is_active())
+
+
+def _wait_reason(session: Session, queue_id: int) -> str | None:
+    """Why the most urgent waiting case was not given to anybody: the routing reason
+    recorded on its create event (two index probes; None when none was recorded)."""
+    first = session.execute(
+        select(col(Case.id)).where(_waiting(queue_id)).order_by(col(Case.due_at), col(Case.id))
+        .limit(1)
+    ).scalar_one_or_none()
+    if first is None:
+        return None
+    data = session.execute(
+        select(col(CaseEvent.data))
+        .where(col(CaseEvent.case_id) == first, col(CaseEvent.kind) == "create")
+        .limit(1)
+    ).scalar_one_or_none()
+    routing = data.get("routing") if isinstance(data, dict) else None
+    reason = routing.get("reason") if isinstance(routing, dict) else None
+    return reason if isinstance(reason, str) else None
 
 
 def queue_loads(desk: Desk, *, member: int | None = None) -> list[QueueLoad]:
@@ -117,6 +136,12 @@ def queue_loads(desk: Desk, *, member: int | None = None) -> list[QueueLoad]:
                     breached=breached,
                     members=int(members),
                     available=int(available or 0),
+                    strategy=q.strategy,
+                    wait_reason=(
+                        _wait_reason(session, saved_id(q.id))
+                        if waiting and q.strategy != Strategy.manual
+                        else None
+                    ),
                 )
             )
         return loads
@@ -163,6 +188,7 @@ def agent_loads(desk: Desk, *, queue: str | None = None) -> list[AgentLoad]:
                     wip=wip,
                     breached=int(breached),
                     queues=memberships.get(saved_id(a.id), []),
+                    status_at=a.status_at,
                 )
             )
         return loads

@@ -140,6 +140,20 @@ class AgentView(JsonMixin):
     active: bool
     queues: list[str]
     wip: int = 0
+    #: When ``status`` last changed (None: never since it was recorded).
+    status_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PresenceView(JsonMixin):
+    """An agent's presence after a change, and the cases going offline returned."""
+
+    login: str
+    name: str
+    status: str
+    since: datetime | None
+    #: The labels of the cases returned to their queues (going offline).
+    returned: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -152,6 +166,8 @@ class QueueView(JsonMixin):
     waiting: int = 0
     warning: int = 0
     breached: int = 0
+    #: How a routed case picks an agent (a ``Strategy`` value).
+    strategy: str = "manual"
 
 
 @dataclass(frozen=True)
@@ -296,6 +312,11 @@ class QueueLoad(JsonMixin):
     breached: int
     members: int
     available: int
+    #: How a routed case picks an agent (a ``Strategy`` value).
+    strategy: str = "manual"
+    #: Why cases wait though the strategy assigns: the routing reason on the create event
+    #: of the latest case that waits (None: manual, nothing waits, or none recorded).
+    wait_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,6 +333,8 @@ class AgentLoad(JsonMixin):
     wip: int
     breached: int
     queues: list[str]
+    #: When ``status`` last changed (presence: "away since 10:42").
+    status_at: datetime | None = None
 
     @property
     def load_percent(self) -> int:

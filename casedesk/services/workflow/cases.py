@@ -20,6 +20,7 @@ from casedesk.models import (
     Priority,
     Severity,
     Status,
+    Strategy,
     TimeEntry,
 )
 from casedesk.models.base import saved_id
@@ -35,6 +36,7 @@ from casedesk.services.context import (
 from casedesk.services.numbers import case_label, claim_numbers, shown_number
 from casedesk.services.queries.reads import case_detail
 from casedesk.services.queries.views import CaseDetail
+from casedesk.services.routing.assign import Pick, pick_agent
 from casedesk.services.sla import clocks
 from casedesk.services.workflow.changes import apply_change, record_event
 
@@ -157,7 +159,8 @@ def open_case(
         if contact is None:
             raise NotFound(f"no contact {contact_id}")
         account_id = contact.account_id
-    queue_id = load_queue(session, queue).id if queue else None
+    home = load_queue(session, queue) if queue else None
+    queue_id = home.id if home else None
     if contract_line_id is not None:
         _check_contract_line(session, contract_line_id, account_id)
     parent_id = load_case(session, parent).id if parent is not None else None
@@ -176,6 +179,16 @@ def open_case(
         and interaction.channel in ("phone", "visit", "chat")
         and interaction.agent_id == actor.id
     )
+    # --- assignment by the queue's strategy (issue 12; reconciled with routing.rules) ---
+    owner_id = None if queue_id else actor.id
+    routing: dict[str, Any] | None = None
+    if home is not None and queue_id is not None and home.strategy != Strategy.manual:
+        pick = pick_agent(session, queue_id, home.strategy, area=area, contact_id=contact_id,
+                          now=now)
+        owner_id = pick.agent_id if isinstance(pick, Pick) else None
+        routing = {"strategy": home.strategy, "reason": pick.reason,
+                   "agent": pick.login if isinstance(pick, Pick) else None}
+    # --- end of assignment ---
     number = claim_numbers(session, "case")[0]
     policy = clocks.choose_policy(
         session,
@@ -200,7 +213,7 @@ def open_case(
         contract_line_id=contract_line_id,
         parent_id=parent_id,
         queue_id=queue_id,
-        owner_id=None if queue_id else actor.id,
+        owner_id=owner_id,
         creator_id=actor.id,
         created_at=now,
         updated_at=now,
@@ -221,7 +234,9 @@ def open_case(
         actor_id=actor.id,
         kind="create",
         after={"queue_id": queue_id, "owner_id": case.owner_id, "status": Status.new.value},
-        data={"policy": targets.name, "from_interaction": from_interaction},
+        note=routing["reason"] if routing else None,
+        data={"policy": targets.name, "from_interaction": from_interaction}
+        | ({"routing": routing} if routing else {}),
     )
     if interaction is not None:
         session.execute(
