@@ -48,8 +48,9 @@ from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen, desk_screen, error_message
 from casedesk.screens.registry import SCREENS, SUPERVISOR_ONLY, screen_factory
 from casedesk.services.context import Actor, Desk
+from casedesk.services.directory import presence
 from casedesk.services.queries import board, live
-from casedesk.services.queries.views import CaseDetail
+from casedesk.services.queries.views import CaseDetail, PresenceView
 from casedesk.services.sla import explanations
 from casedesk.services.sla.clocks import PolicyTargets
 from casedesk.textsafe import one_line, visible
@@ -83,6 +84,8 @@ class CaseDeskApp(App[None]):
                 tooltip="Knowledge search"),
         Binding("f7", "go('supervisor')", "Super", id="go-supervisor", priority=True,
                 tooltip="Supervisor view: queues and agents"),
+        Binding("f8", "presence", "Presence", id="presence", priority=True,
+                tooltip="My presence: available → away → offline → available"),
         Binding("f1,question_mark", "help", "Help", id="help", key_display="F1"),
         Binding("ctrl+p", "command_palette", "Commands", id="commands", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
@@ -115,6 +118,8 @@ class CaseDeskApp(App[None]):
         self._slow_writes = 0
         self._pending_writes: dict[int, Timer | None] = {}
         self.current_case: str | None = None
+        #: The signed-in agent's presence as last read or set (F8), None until read.
+        self.presence: str | None = None
         self.previous_mode: str | None = None
         #: Every SLA policy's targets by name, loaded once (for exact clock states).
         self.policy_targets: dict[str, PolicyTargets] = {}
@@ -180,6 +185,7 @@ class CaseDeskApp(App[None]):
     def _start(self) -> None:
         assert self.actor is not None
         self.sub_title = one_line(f"{self.actor.name} · {self.actor.role}")
+        self._change_presence(self.actor, cycle=False)
         if self._timezone_name is None:
             self._load_timezone(self.actor.id)
         mode = self.start_mode
@@ -312,11 +318,41 @@ class CaseDeskApp(App[None]):
         else:
             timer.stop()
 
+    # --- presence (F8) -------------------------------------------------------------------
+
+    def action_presence(self) -> None:
+        """Move my presence on: available → away → offline → available."""
+        if self.actor is not None:
+            self._change_presence(self.actor, cycle=True)
+
+    @work(thread=True, exit_on_error=False, group="presence")
+    def _change_presence(self, actor: Actor, cycle: bool) -> None:
+        """Change (``cycle``) or just read the signed-in agent's presence, off the main thread."""
+        try:
+            if cycle:
+                change = presence.next_presence(self.desk, actor)
+            else:
+                change = presence.presence_of(self.desk, actor.login)
+        except CaseDeskError as exc:
+            self.call_from_thread(self.notify, error_message(exc), severity="error")
+            return
+        self.call_from_thread(self._show_presence, change, cycle)
+
+    def _show_presence(self, change: PresenceView, changed: bool) -> None:
+        self.presence = change.status
+        assert self.actor is not None
+        self.sub_title = one_line(f"{self.actor.name} · {self.actor.role} · {change.status}")
+        if changed:
+            self.notify(f"you are {change.status} now")
+            if change.returned:
+                self.notify(f"returned to their queues: {', '.join(change.returned)}")
+            self.data_changed()
+
     # --- navigation -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Screen keys are hidden until somebody has signed in."""
-        return not (action == "go" and self.actor is None)
+        return not (action in ("go", "presence") and self.actor is None)
 
     def action_go(self, mode: str) -> None:
         """Switch to one of the workstation's screens."""

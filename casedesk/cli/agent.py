@@ -8,10 +8,9 @@ from casedesk.cli import params
 from casedesk.cli.format import agents_table, say
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.models.base import Role
-from casedesk.services.directory import staff
+from casedesk.services.directory import presence, staff
 
-agent_app = typer.Typer(help="Agents: add and list.", no_args_is_help=True)
-
+agent_app = typer.Typer(help="Agents: add, list and presence.", no_args_is_help=True)
 
 
 @agent_app.command("add")
@@ -59,3 +58,29 @@ def agent_list(ctx: typer.Context) -> None:
         print_json(agents)
     else:
         console.print(agents_table(agents))
+
+
+@agent_app.command("status")
+def agent_status(
+    ctx: typer.Context,
+    status: str = typer.Argument(
+        ..., help="available, away or offline.",
+        parser=params.choice("STATUS", presence.SETTABLE),
+    ),
+    login: str | None = typer.Option(
+        None, "--agent", help="Whose status (supervisors); yourself when left out."
+    ),
+) -> None:
+    """Set your presence (or, for supervisors, an agent's): available, away or offline.
+
+    Going offline returns your untouched cases to their queues (unless the desk's
+    offline_returns_cases setting is off).
+    """
+    state: CliState = ctx.obj
+    change = presence.set_presence(state.desk(), state.actor(), status, login)
+    if state.json:
+        print_json(change)
+        return
+    say(console, f"{change.login} is {change.status}")
+    if change.returned:
+        say(console, f"returned to their queues: {', '.join(change.returned)}")

@@ -121,8 +121,9 @@ def agents_table(agents: list[AgentView]) -> Table:
 
 def queues_table(queues: list[QueueView]) -> Table:
     table = Table()
-    for col in ("queue", "area", "waiting", "members"):
+    for col in ("queue", "area", "strategy", "waiting", "members"):
         table.add_column(col)
     for q in queues:
-        table.add_row(cell(q.name), cell(q.area), str(q.waiting), cell(", ".join(q.members)))
+        table.add_row(cell(q.name), cell(q.area), cell(q.strategy), str(q.waiting),
+                      cell(", ".join(q.members)))
     return table

@@ -7,7 +7,7 @@ import typer
 from casedesk.cli import params
 from casedesk.cli.format import queues_table, say
 from casedesk.cli.state import CliState, console, print_json
-from casedesk.models.base import Area
+from casedesk.models.base import Area, Strategy
 from casedesk.services.directory import queue_setup
 
 queue_app = typer.Typer(help="Queues: add, list and membership.", no_args_is_help=True)
@@ -73,3 +73,21 @@ def queue_members(
     else:
         for login in queue.members:
             say(console, login)
+
+
+@queue_app.command("strategy")
+def queue_strategy(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The queue."),
+    strategy: str = typer.Argument(
+        ..., help="manual, round_robin, least_loaded, skills or affinity.",
+        parser=params.choice("STRATEGY", Strategy),
+    ),
+) -> None:
+    """Choose how the queue's new cases pick an agent (supervisors)."""
+    state: CliState = ctx.obj
+    queue = queue_setup.set_strategy(state.desk(), state.actor(), name, strategy)
+    if state.json:
+        print_json(queue)
+    else:
+        say(console, f"queue {queue.name} now assigns by {queue.strategy}")

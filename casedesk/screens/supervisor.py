@@ -7,6 +7,7 @@ Keys: ``a`` assign the selected case to an agent, ``y`` yank it back to its home
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from functools import partial
 from typing import ClassVar
 
@@ -37,6 +38,16 @@ def load_bar(wip: int, capacity: int, width: int = 10) -> Text:
     style = "red" if share > 1 else "yellow" if share >= 0.8 else "green"
     return Text.assemble(("█" * filled, style), ("░" * (width - filled), "dim"),
                          f" {wip}/{capacity}")
+
+
+def presence_text(status: str, since: datetime | None, now: datetime, tz: tzinfo) -> str:
+    """``away 10:42`` (since when; the day too when it was not today); just the status
+    when nobody recorded when it changed."""
+    if since is None:
+        return status
+    local = since.astimezone(tz)
+    shown = local.strftime("%H:%M" if local.date() == now.astimezone(tz).date() else "%d %b %H:%M")
+    return f"{status} {shown}"
 
 
 class SupervisorScreen(CaseMoves):
@@ -70,6 +81,7 @@ class SupervisorScreen(CaseMoves):
             with Vertical(id="sup-agents-box"):
                 yield Static("Agents", classes="pane-title")
                 yield DataTable(id="sup-agents", cursor_type="row")
+        yield Static("", id="sup-waits")
         yield Static("", id="sup-cases-title", classes="pane-title")
         yield CaseTable(
             id="sup-cases",
@@ -86,7 +98,7 @@ class SupervisorScreen(CaseMoves):
                                  ("breached", "Brch", 7), ("staff", "Avail", 5)):
             queues.add_column(name, key=key, width=width)
         agents = self.query_one("#sup-agents", DataTable)
-        for key, name, width in (("agent", "Agent", 15), ("status", "Status", 9),
+        for key, name, width in (("agent", "Agent", 15), ("status", "Status since", 15),
                                  ("load", "WIP / capacity", 16), ("breached", "Brch", 5)):
             agents.add_column(name, key=key, width=width)
         queues.focus()
@@ -135,6 +147,7 @@ class SupervisorScreen(CaseMoves):
             else:
                 for column, value in cells.items():
                     table.update_cell(q.name, column, value)
+        self._show_waits(loads)
         if self.scope is None and loads:
             self.scope = ("queue", loads[0].name)
             self.load_cases(keep=False)
@@ -148,7 +161,8 @@ class SupervisorScreen(CaseMoves):
         for a in loads:
             cells = {
                 "agent": cell(a.name),
-                "status": Text(a.status, style=_STATUS_STYLE.get(a.status, "")),
+                "status": Text(presence_text(a.status, a.status_at, self.now(), self.tz()),
+                               style=_STATUS_STYLE.get(a.status, "")),
                 "load": load_bar(a.wip, a.capacity),
                 "breached": Text(str(a.breached), style="bold red" if a.breached else "dim"),
             }
@@ -157,6 +171,13 @@ class SupervisorScreen(CaseMoves):
             else:
                 for column, value in cells.items():
                     table.update_cell(a.login, column, value)
+
+    def _show_waits(self, loads: list[QueueLoad]) -> None:
+        """Under the tables: why cases wait in queues whose strategy assigns them."""
+        lines = [f"{q.name} ({q.strategy}): {q.wait_reason}" for q in loads if q.wait_reason]
+        waits = self.query_one("#sup-waits", Static)
+        waits.display = bool(lines)
+        waits.update(cell("Why cases wait: " + " · ".join(lines)) if lines else "")
 
     def load_cases(self, *, keep: bool) -> None:
         """The highlighted queue's waiting cases (paged) or the highlighted agent's bin."""

@@ -42,7 +42,7 @@ async def test_yank_assign_and_transfer(tui_world: World) -> None:
         assert _row(queues, "billing")[:2] == ["billing", "1"]
         agents = screen.query_one("#sup-agents", DataTable)
         assert _row(agents, "luis")[1:3] == ["available", "█░░░░░░░░░ 1/10"]
-        assert _row(agents, "carmen")[1] == "away"
+        assert _row(agents, "carmen")[1] == "away 09:00"  # since T0, in Madrid
         # the billing queue's cases are shown first (the first queue)
         assert [r.label for r in screen.cases.rows_held] == [waiting.label]
 
