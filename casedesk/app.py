@@ -340,8 +340,10 @@ class CaseDeskApp(App[None]):
 
     def _show_presence(self, change: PresenceView, changed: bool) -> None:
         self.presence = change.status
-        assert self.actor is not None
-        self.sub_title = one_line(f"{self.actor.name} · {self.actor.role} · {change.status}")
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                if isinstance(screen, DeskScreen) and screen.is_attached:
+                    screen.show_presence()
         if changed:
             self.notify(f"you are {change.status} now")
             if change.returned:

@@ -285,9 +285,15 @@ class DeskScreen(ServiceCalls, Screen[None]):
         self.refresh_if_stale()
 
     def on_screen_resume(self) -> None:
-        self.sub_title = one_line(f"{self.LABEL} · {self.actor.name} ({self.actor.role})")
+        self.show_presence()
         self.show_db_status(self.workstation.db_status)
         self.refresh_if_stale()
+
+    def show_presence(self) -> None:
+        """The header: this screen, who is signed in, and their presence once known."""
+        title = f"{self.LABEL} · {self.actor.name} ({self.actor.role})"
+        status = self.workstation.presence
+        self.sub_title = one_line(f"{title} · {status}" if status else title)
 
     def show_db_status(self, text: str) -> None:
         """The connection's state on the status line above the footer ("" hides it)."""

@@ -53,6 +53,11 @@ class Workstation(Protocol):
         """What the status line says about the database ("" when all is well)."""
         ...
 
+    @property
+    def presence(self) -> str | None:
+        """The signed-in agent's presence (available, away …), None until it is read."""
+        ...
+
     def now(self) -> datetime:
         """The desk's clock (frozen in tests)."""
         ...

@@ -33,6 +33,7 @@ class StubWorkstation(App[None]):
         self.generation = 0
         self.current_case: str | None = None
         self.db_status = ""
+        self.presence: str | None = None
         self.posted: list[Message] = []
 
     def now(self) -> datetime:
