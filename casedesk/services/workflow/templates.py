@@ -40,6 +40,7 @@ from casedesk.services.sla import clocks
 from casedesk.services.sla.policy_files import parse_duration, read_text_file
 from casedesk.services.workflow import tasks
 from casedesk.services.workflow.cases import open_case
+from casedesk.textsafe import one_line
 
 #: The playbook assignee that means "whoever owns the case once it is created".
 OWNER = "owner"
@@ -198,7 +199,10 @@ def parse_templates(text: str, where: str = "templates", *, yaml_text: bool = Fa
 ]:
     """The templates of a TOML (or YAML) document, checked; one :class:`ValidationError`
     naming the template and the field for anything wrong. Touches no database."""
-    data = _document(text, where, yaml_text=yaml_text)
+    try:
+        data = _document(text, where, yaml_text=yaml_text)
+    except ValidationError as exc:
+        raise ValidationError(one_line(str(exc))) from None
     if not isinstance(data, dict):
         raise ValidationError(f"{where}: expected [[template]] entries")
     entries = data.get("template", data.get("templates"))
