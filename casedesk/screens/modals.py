@@ -460,7 +460,7 @@ class CaseEditForm(Form):
     def body(self) -> ComposeResult:
         start = self._initial
         yield Label("Title")
-        yield Input(start["title"], id="edit-title")
+        yield Input(start["title"], id="edit-title", select_on_focus=False)
         with Horizontal(classes="form-row"):
             yield Select([(a, a) for a in self._areas], value=start["area"],
                          allow_blank=False, id="edit-area")
