@@ -208,59 +208,13 @@ def _people(desk: Desk) -> None:
 
 
 def _templates(desk: Desk) -> None:
-    """Case templates with their playbooks, for the most common kinds of call."""
-    from casedesk.services.workflow.templates import PlaybookTask, TemplateSpec, save_templates
+    """The shipped case templates and their playbooks (``data/templates.toml``)."""
+    from casedesk.services.workflow.templates import parse_templates, save_templates
 
-    specs = [
-        TemplateSpec(
-            name="Avería de fibra",
-            title="Avería de fibra: sin servicio",
-            description=(
-                "Dirección del servicio:\nLuces del router (encendidas / apagadas):\n"
-                "¿Desde cuándo?\nPruebas hechas con el cliente:\n"
-            ),
-            area="technical",
-            priority="high",
-            severity="major",
-            queue="technical",
-            tasks=[
-                PlaybookTask("Diagnóstico remoto de la línea", "1h", "owner"),
-                PlaybookTask("Comprobar incidencias masivas en la zona", "2h", "owner"),
-                PlaybookTask("Concertar cita con el técnico", "4h", "owner"),
-                PlaybookTask("Confirmar con el cliente que el servicio funciona", "16h", "owner"),
-            ],
-        ),
-        TemplateSpec(
-            name="Reclamación de factura",
-            title="Reclamación de factura",
-            description="Número de factura:\nImporte reclamado:\nMotivo de la reclamación:\n",
-            area="billing",
-            priority="medium",
-            severity="minor",
-            queue="billing",
-            tasks=[
-                PlaybookTask("Revisar la factura y los consumos", "4h", "owner"),
-                PlaybookTask("Proponer abono o explicar el cargo al cliente", "8h", "owner"),
-            ],
-        ),
-        TemplateSpec(
-            name="Baja de servicio",
-            title="Solicitud de baja de servicio",
-            description="Servicio a dar de baja:\nMotivo de la baja:\nOferta de retención:\n",
-            area="commercial",
-            priority="medium",
-            severity="minor",
-            queue="commercial",
-            tasks=[
-                PlaybookTask("Llamar al cliente con una oferta de retención", "4h", "owner"),
-                PlaybookTask("Tramitar la baja y enviar la confirmación", "16h", "owner"),
-                PlaybookTask("Recoger el equipo (router, deco)", "40h"),
-            ],
-        ),
-    ]
+    path = policy_files.DATA_DIR / "templates.toml"
+    specs = parse_templates(policy_files.read_text_file(path), path.name)
     with write_session(desk.engine) as session:
         save_templates(session, specs)
-
 
 def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
     now = desk.now()

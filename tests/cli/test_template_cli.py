@@ -159,3 +159,13 @@ def test_case_edit_validates_every_value(
     got, out, err = cli(loaded, "case", "edit", "CS-000001", *args, who="ana")
     assert (got, out) == (code, "")
     assert says in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_the_shipped_file_loads(db: str) -> None:
+    from casedesk.services.sla.policy_files import DATA_DIR
+
+    for name in ("billing", "commercial"):
+        assert cli(db, "queue", "add", name, "--area", name, who="boss")[0] == 0
+    code, out, err = cli(db, "template", "load", str(DATA_DIR / "templates.toml"), who="sup")
+    assert code == 0, err
+    assert "loaded 3 templates" in out
