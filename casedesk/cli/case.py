@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import typer
 from typer._click.exceptions import UsageError  # the vendored click: a one-line usage error
@@ -74,7 +75,7 @@ def create(
 ) -> None:
     """Open a case, from scratch or from a --template (`case new` does the same)."""
     state: CliState = ctx.obj
-    common = {
+    common: dict[str, Any] = {
         "queue": queue,
         "contact_id": contact,
         "parent": parent,
