@@ -147,11 +147,12 @@ def _task(entry: object, where: str) -> PlaybookTask:
     )
 
 
-def _template(entry: object, where: str) -> TemplateSpec:
+def _template(entry: object, source: str, position: int) -> TemplateSpec:
+    where = f"{source}: template #{position}"
     if not isinstance(entry, dict):
         raise ValidationError(f"{where}: a template is a table with a name")
     name = _text(entry.get("name"), f"{where} name", limit=100, required=True)
-    where = f"template {name!r}"
+    where = f"{source}: template {name!r}"
     unknown = sorted(str(k) for k in entry if k not in _TEMPLATE_KEYS)
     if unknown:
         raise ValidationError(
@@ -210,7 +211,7 @@ def parse_templates(text: str, where: str = "templates", *, yaml_text: bool = Fa
         raise ValidationError(f"{where}: no [[template]] entries found")
     if not isinstance(entries, list):
         raise ValidationError(f"{where}: template: give a list of [[template]] tables")
-    specs = [_template(e, f"{where}: template #{i}") for i, e in enumerate(entries, 1)]
+    specs = [_template(e, where, i) for i, e in enumerate(entries, 1)]
     seen: set[str] = set()
     for spec in specs:
         if spec.name.casefold() in seen:
