@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import typer
+from typer._click.exceptions import UsageError  # the vendored click: a one-line usage error
 
 from casedesk.cli import params
 from casedesk.cli.format import case_panel, cases_table, say, timeline_table
@@ -13,7 +15,7 @@ from casedesk.models.base import Area, Priority, Severity, Status
 from casedesk.services.queries import reads
 from casedesk.services.queries.views import CaseDetail
 from casedesk.services.workflow import cases as case_service
-from casedesk.services.workflow import transitions
+from casedesk.services.workflow import templates, transitions
 
 app = typer.Typer(
     help="Cases: create, show, list, and move them through their life.", no_args_is_help=True
@@ -38,21 +40,26 @@ def _done(state: CliState, case: CaseDetail, message: str) -> None:
 @app.command("create")
 def create(
     ctx: typer.Context,
-    title: str = typer.Option(..., "--title", "-t"),
-    description: str = typer.Option("", "--description", "-d"),
-    queue: str | None = typer.Option(
-        None, "--queue", "-q", help="Queue to put it in (default: your WIP bin)."
+    title: str | None = typer.Option(
+        None, "--title", "-t", help="Required, unless a template gives one."
     ),
-    priority: str = typer.Option(
-        "medium", "--priority", "-p", help="high, medium or low.",
+    description: str | None = typer.Option(None, "--description", "-d"),
+    template: str | None = typer.Option(
+        None, "--template", help="Fill it in from this template and add its playbook's tasks."
+    ),
+    queue: str | None = typer.Option(
+        None, "--queue", "-q", help="Queue to put it in (default: the template's, or your WIP bin)."
+    ),
+    priority: str | None = typer.Option(
+        None, "--priority", "-p", help="high, medium or low (default: medium).",
         parser=params.choice("--priority", Priority),
     ),
-    severity: str = typer.Option(
-        "minor", "--severity", "-s", help="critical, major or minor.",
+    severity: str | None = typer.Option(
+        None, "--severity", "-s", help="critical, major or minor (default: minor).",
         parser=params.choice("--severity", Severity),
     ),
-    area: str = typer.Option(
-        "general", "--area", help="technical, billing, commercial or general.",
+    area: str | None = typer.Option(
+        None, "--area", help="technical, billing, commercial or general (default: general).",
         parser=params.choice("--area", Area),
     ),
     contact: int | None = typer.Option(
@@ -66,23 +73,95 @@ def create(
         parser=params.record_id("--interaction"),
     ),
 ) -> None:
-    """Open a case."""
+    """Open a case, from scratch or from a --template (`case new` does the same)."""
     state: CliState = ctx.obj
-    case = case_service.create_case(
-        state.desk(),
-        state.actor(),
-        title=title,
-        description=description,
-        queue=queue,
-        priority=priority,
-        severity=severity,
-        area=area,
-        contact_id=contact,
-        parent=parent,
-        from_interaction=interaction,
-    )
+    common: dict[str, Any] = {
+        "queue": queue,
+        "contact_id": contact,
+        "parent": parent,
+        "from_interaction": interaction,
+    }
+    if template is not None:
+        case = templates.create_from_template(
+            state.desk(), state.actor(), template, title=title, description=description,
+            priority=priority, severity=severity, area=area, **common,
+        )
+    else:
+        if not title or not title.strip():
+            raise UsageError("give the case a --title (or a --template)", ctx=ctx)
+        case = case_service.create_case(
+            state.desk(),
+            state.actor(),
+            title=title,
+            description=description or "",
+            priority=priority or "medium",
+            severity=severity or "minor",
+            area=area or "general",
+            **common,
+        )
     where = f"queue {case.queue}" if case.queue and not case.owner else "your WIP bin"
     _done(state, case, f"created in {where}")
+
+
+app.command("new", hidden=True)(create)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    number: str = NUMBER,
+    title: str | None = typer.Option(None, "--title", "-t", help="A new title."),
+    description: str | None = typer.Option(None, "--description", "-d"),
+    area: str | None = typer.Option(
+        None, "--area", help="technical, billing, commercial or general.",
+        parser=params.choice("--area", Area),
+    ),
+    priority: str | None = typer.Option(
+        None, "--priority", "-p", help="high, medium or low (re-evaluates the SLA policy).",
+        parser=params.choice("--priority", Priority),
+    ),
+    severity: str | None = typer.Option(
+        None, "--severity", "-s", help="critical, major or minor.",
+        parser=params.choice("--severity", Severity),
+    ),
+    contact: int | None = typer.Option(
+        None, "--contact", help="The customer: a contact id.", parser=params.record_id("--contact")
+    ),
+    contract_line: int | None = typer.Option(
+        None, "--contract-line", help="A contract line id of the customer's account.",
+        parser=params.record_id("--contract-line"),
+    ),
+    version: int | None = typer.Option(
+        None, "--version", help="Refuse the edit if the case changed since this version.",
+        parser=params.integer("--version", 1, 2**31 - 1),
+    ),
+) -> None:
+    """Edit a case: title, description, category, priority, severity, customer, contract line.
+
+    Its owner, a member of its queue or a supervisor may; with --version, only if nobody
+    changed it since."""
+    state: CliState = ctx.obj
+    given = {
+        "title": title,
+        "description": description,
+        "area": area,
+        "priority": priority,
+        "severity": severity,
+        "contact_id": contact,
+        "contract_line_id": contract_line,
+    }
+    changes = {k: v for k, v in given.items() if v is not None}
+    if not changes:
+        raise UsageError(
+            "say what to change: --title, --description, --area, --priority, --severity, "
+            "--contact or --contract-line",
+            ctx=ctx,
+        )
+    desk = state.desk()
+    if version is None:
+        version = reads.get_case(desk, number).version
+    case = case_service.update_case(desk, state.actor(), number, version=version, **changes)
+    _done(state, case, f"edited (version {case.version})")
 
 
 @app.command("show")

@@ -105,6 +105,7 @@ def root(
 
 def register() -> None:
     from casedesk.cli import agent, case, db, demo, export, imports, kb, queue, sla, task
+    from casedesk.cli.template import app as template_app
 
     app.add_typer(db.app, name="db")
     app.command("demo")(demo.demo)
@@ -113,6 +114,7 @@ def register() -> None:
     app.add_typer(case.app, name="case")
     app.add_typer(sla.app, name="sla")
     app.add_typer(task.app, name="task")
+    app.add_typer(template_app, name="template")
     app.add_typer(kb.app, name="kb")
     app.command("import")(imports.import_command)
     app.command("export")(export.export_command)

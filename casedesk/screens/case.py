@@ -2,9 +2,9 @@
 
 Keys: the status keys (``s`` start, ``w`` wait for the customer, ``u`` resume, ``v`` resolve,
 ``c`` close, ``o`` reopen, ``x`` cancel), ``d`` dispatch, ``a`` accept, ``n`` note, ``l`` log
-time, ``t`` add a task, ``m`` mark the highlighted task done, ``p`` link to a parent case,
-``h`` the customer's history, ``k`` knowledge search for this case, ``i`` log an interaction
-on it, ``g`` go to another case, Escape back to where you came from.
+time, ``e`` edit its fields, ``t`` add a task, ``m`` mark the highlighted task done, ``p`` link
+to a parent case, ``h`` the customer's history, ``k`` knowledge search for this case, ``i`` log
+an interaction on it, ``g`` go to another case, Escape back to where you came from.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from casedesk.screens import messages
 from casedesk.screens.actions import CaseActions, status_bindings
 from casedesk.screens.base import error_message
 from casedesk.screens.history import HistoryModal
-from casedesk.screens.modals import TaskForm, TextPrompt
+from casedesk.screens.modals import CaseEditForm, TaskForm, TextPrompt
 from casedesk.services.knowledge import guidance
 from casedesk.services.numbers import case_label, parse_case_number
 from casedesk.services.queries import reads
@@ -78,6 +78,7 @@ class CaseScreen(CaseActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         *status_bindings({"wait", "resume", "resolve", "close_case", "note"}),
         Binding("a", "accept", "Accept", id="case-accept", show=False),
+        Binding("e", "edit", "Edit case", id="case-edit", show=False),
         Binding("t", "add_task", "Task", id="case-task"),
         Binding("m", "complete_task", "Task done", id="case-task-done", show=False),
         Binding("p", "link_parent", "Link parent", id="case-parent", show=False),
@@ -373,6 +374,31 @@ class CaseScreen(CaseActions):
         self.operate(
             partial(transitions.accept, self.desk, self.actor, self.bundle.case.label),
             done=lambda c: f"{c.label} is in your bin",
+            then=self.after_change,
+        )
+
+    def action_edit(self) -> None:
+        """Edit the case's fields (refused, with who changed what, if it changed since)."""
+        if self.bundle is None:
+            return
+        c = self.bundle.case
+        label, version = c.label, c.version
+        form = CaseEditForm(
+            label,
+            title=c.title,
+            description=c.description,
+            area=c.area,
+            priority=c.priority,
+            severity=c.severity,
+            contact_id=c.contact_id,
+            contract_line=c.contract_line,
+        )
+        self.write_from(
+            form,
+            lambda changes: cases.update_case(
+                self.desk, self.actor, label, version=version, **changes
+            ),
+            done=lambda case: f"{case.label} edited",
             then=self.after_change,
         )
 

@@ -30,7 +30,8 @@ from casedesk.screens.modals import CaseForm, ContactForm, TextPrompt
 from casedesk.services.directory import customers
 from casedesk.services.queries import board, reads
 from casedesk.services.queries.views import CaseDetail, CustomerHistory, InteractionView
-from casedesk.services.workflow import cases, interactions
+from casedesk.services.workflow import cases, interactions, templates
+from casedesk.services.workflow.templates import TemplateSpec
 from casedesk.textsafe import one_line
 from casedesk.widgets.call_timer import CallTimer
 from casedesk.widgets.history import CustomerHistoryView
@@ -89,6 +90,7 @@ class InteractionLogScreen(DeskScreen):
         self.matches: list[dict[str, Any]] = []
         self.attach_case: str | None = None
         self.queue_names: list[str] = []
+        self.templates: list[TemplateSpec] = []
         self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -131,9 +133,14 @@ class InteractionLogScreen(DeskScreen):
         self._show_case_line()
         self.query_one("#log-contact-search", Input).focus()
         self.load("queue-names", partial(board.queue_names, self.desk), then=self._set_queues)
+        self.load("case-templates", partial(templates.list_templates, self.desk),
+                  then=self._set_templates)
 
     def _set_queues(self, names: list[str]) -> None:
         self.queue_names = names
+
+    def _set_templates(self, found: list[TemplateSpec]) -> None:
+        self.templates = found
 
     # --- live lists ---------------------------------------------------------------------
 
@@ -340,6 +347,16 @@ class InteractionLogScreen(DeskScreen):
             if not logged:
                 logged.append(interactions.log_interaction(self.desk, self.actor, **values))
             interaction = logged[0]
+            template = form.pop("template", None)
+            if template:  # the template's playbook too; no queue chosen is "my bin"
+                return templates.create_from_template(
+                    self.desk,
+                    self.actor,
+                    template,
+                    contact_id=interaction.contact_id,
+                    from_interaction=interaction.id,
+                    **{**form, "queue": form["queue"] or ""},
+                )
             return cases.create_case(
                 self.desk,
                 self.actor,
@@ -354,6 +371,7 @@ class InteractionLogScreen(DeskScreen):
                 description=values["notes"],
                 area=area,
                 queues=self.queue_names,
+                templates=self.templates,
             ),
             write,
             done=lambda c: f"{c.label} opened from the call",

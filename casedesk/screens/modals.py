@@ -27,6 +27,8 @@ from textual.widgets.option_list import Option
 
 from casedesk.plain import cell, plain
 from casedesk.screens.base import error_message
+from casedesk.services.workflow.templates import TemplateSpec
+from casedesk.textsafe import one_line
 
 #: Seconds a write may take before the form says it is waiting for the database.
 WAIT_NOTICE_AFTER = 2.0
@@ -329,10 +331,13 @@ class ContactForm(Form):
 
 
 class CaseForm(Form):
-    """A new case, prefilled from the interaction being logged."""
+    """A new case, prefilled from the interaction being logged; a template chosen at the
+    top fills in category, priority, severity, queue and the description skeleton (all
+    still editable), and its playbook's tasks are added when the case is saved."""
 
     TITLE_TEXT = "Open a case"
     MY_BIN = "__my_bin__"
+    NO_TEMPLATE = "__no_template__"
 
     def __init__(
         self,
@@ -342,6 +347,7 @@ class CaseForm(Form):
         area: str = "general",
         queues: Sequence[str] = (),
         areas: Sequence[str] = ("technical", "billing", "commercial", "general"),
+        templates: Sequence[TemplateSpec] = (),
     ) -> None:
         super().__init__()
         self._title = title
@@ -349,8 +355,18 @@ class CaseForm(Form):
         self._area = area if area in areas else "general"
         self._areas = list(areas)
         self._queues = list(queues)
+        self._templates = {t.name: t for t in templates}
+        self._filled = ""  # the description the last template put in
 
     def body(self) -> ComposeResult:
+        if self._templates:
+            yield Label("Template")
+            yield Select(
+                [("no template", self.NO_TEMPLATE)]
+                + [(cell(f"{name} ({len(t.tasks)} tasks)"), name)
+                   for name, t in self._templates.items()],
+                value=self.NO_TEMPLATE, allow_blank=False, id="case-template",
+            )
         yield Label("Title")
         yield Input(self._title, placeholder="what the customer needs", id="case-title")
         with Horizontal(classes="form-row"):
@@ -366,12 +382,39 @@ class CaseForm(Form):
         yield Label("Description")
         yield TextArea(self._description, id="case-description")
 
+    @on(Select.Changed, "#case-template")
+    def _template_chosen(self, event: Select.Changed) -> None:
+        chosen = self._templates.get(str(event.value))
+        if chosen is None:
+            return
+        title = self.query_one("#case-title", Input)
+        if not title.value.strip():
+            title.value = chosen.title
+        if chosen.area in self._areas:
+            self.query_one("#case-area", Select).value = chosen.area
+        self.query_one("#case-priority", Select).value = chosen.priority
+        self.query_one("#case-severity", Select).value = chosen.severity
+        queue = chosen.queue if chosen.queue in self._queues else self.MY_BIN
+        self.query_one("#case-queue", Select).value = queue
+        box = self.query_one("#case-description", TextArea)
+        typed = box.text
+        if typed.strip() and typed != self._filled:  # keep what was typed, under the skeleton
+            skeleton = chosen.description.rstrip("\n")
+            box.text = f"{skeleton}\n\n{typed}" if skeleton else typed
+        else:
+            box.text = chosen.description
+        self._filled = box.text
+
     def value(self) -> dict[str, Any] | None:
         title = self.query_one("#case-title", Input).value.strip()
         if not title:
             self.error("a case needs a title")
             return None
         queue = self.query_one("#case-queue", Select).value
+        template = None
+        if self._templates:
+            picked = self.query_one("#case-template", Select).value
+            template = None if picked == self.NO_TEMPLATE else str(picked)
         return {
             "title": title,
             "area": str(self.query_one("#case-area", Select).value),
@@ -379,7 +422,99 @@ class CaseForm(Form):
             "severity": str(self.query_one("#case-severity", Select).value),
             "queue": None if queue == self.MY_BIN else str(queue),
             "description": self.query_one("#case-description", TextArea).text.strip(),
+            "template": template,
         }
+
+
+class CaseEditForm(Form):
+    """Edit a case: title, category, priority, severity, customer (a contact id), contract
+    line (an id; empty keeps it) and description, prefilled with what it holds now. Its
+    value is only what was changed (``update_case`` keywords)."""
+
+    def __init__(
+        self,
+        label: str,
+        *,
+        title: str,
+        description: str,
+        area: str,
+        priority: str,
+        severity: str,
+        contact_id: int | None,
+        contract_line: str | None = None,
+        areas: Sequence[str] = ("technical", "billing", "commercial", "general"),
+    ) -> None:
+        super().__init__()
+        self.TITLE_TEXT = f"Edit {label}"
+        self._initial: dict[str, Any] = {
+            "title": title,
+            "description": description,
+            "area": area,
+            "priority": priority,
+            "severity": severity,
+            "contact_id": contact_id,
+        }
+        self._areas = list(areas) if area in areas else [*areas, area]
+        self._contract_line = contract_line
+
+    def body(self) -> ComposeResult:
+        start = self._initial
+        yield Label("Title")
+        yield Input(start["title"], id="edit-title", select_on_focus=False)
+        with Horizontal(classes="form-row"):
+            yield Select([(a, a) for a in self._areas], value=start["area"],
+                         allow_blank=False, id="edit-area")
+            yield Select([(p, p) for p in ("high", "medium", "low")], value=start["priority"],
+                         allow_blank=False, id="edit-priority")
+            yield Select([(s, s) for s in ("critical", "major", "minor")],
+                         value=start["severity"], allow_blank=False, id="edit-severity")
+        yield Label("Customer (contact id; empty: none)")
+        contact = start["contact_id"]
+        yield Input("" if contact is None else str(contact), type="integer", id="edit-contact")
+        yield Label("Contract line id (empty: keep)")
+        yield Input(placeholder=one_line(self._contract_line or "none"), type="integer",
+                    id="edit-contract-line")
+        yield Label("Description")
+        yield TextArea(start["description"], id="edit-description")
+
+    def on_mount(self) -> None:
+        self.query_one("#edit-title", Input).focus()
+
+    def _typed_id(self, widget: str, what: str) -> tuple[bool, int | None]:
+        raw = self.query_one(widget, Input).value.strip()
+        if not raw:
+            return True, None
+        if not raw.isdigit() or not 0 < int(raw) < 2**63:
+            self.error(f"{what}: a whole number above 0")
+            return False, None
+        return True, int(raw)
+
+    def value(self) -> dict[str, Any] | None:
+        title = self.query_one("#edit-title", Input).value.strip()
+        if not title:
+            self.error("a case needs a title")
+            return None
+        ok, contact = self._typed_id("#edit-contact", "customer")
+        if not ok:
+            return None
+        ok, line = self._typed_id("#edit-contract-line", "contract line")
+        if not ok:
+            return None
+        now: dict[str, Any] = {
+            "title": title,
+            "description": self.query_one("#edit-description", TextArea).text,
+            "area": str(self.query_one("#edit-area", Select).value),
+            "priority": str(self.query_one("#edit-priority", Select).value),
+            "severity": str(self.query_one("#edit-severity", Select).value),
+            "contact_id": contact,
+        }
+        changes = {k: v for k, v in now.items() if v != self._initial[k]}
+        if line is not None:
+            changes["contract_line_id"] = line
+        if not changes:
+            self.error("nothing changed: edit a field, or Esc to close")
+            return None
+        return changes
 
 
 @dataclass(frozen=True)

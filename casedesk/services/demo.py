@@ -165,6 +165,7 @@ def seed(desk: Desk, *, cases: int = 200, seed: int = 7) -> dict[str, int]:
     rng = random.Random(seed)
     policy_files.load_defaults(desk)
     _people(desk)
+    _templates(desk)
     contact_ids = _customers(desk, rng, 300)
     _seed_cases(desk)
     if cases:
@@ -205,6 +206,15 @@ def _people(desk: Desk) -> None:
             email=f"{login}@casedesk.example",
         )
 
+
+def _templates(desk: Desk) -> None:
+    """The shipped case templates and their playbooks (``data/templates.toml``)."""
+    from casedesk.services.workflow.templates import parse_templates, save_templates
+
+    path = policy_files.DATA_DIR / "templates.toml"
+    specs = parse_templates(policy_files.read_text_file(path), path.name)
+    with write_session(desk.engine) as session:
+        save_templates(session, specs)
 
 def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
     now = desk.now()

@@ -149,40 +149,73 @@ def add_task(
                     f"due in: {due_in} is more than {MAX_DUE_IN.days} days of business time"
                 )
             due_at = cal.add(now, span)
-        warn_at = None
-        if due_at is not None:
-            warn_at = cal.add(now, cal.elapsed(now, due_at) * (targets.warning_percent / 100))
-        inactivity = cal.add(now, targets.inactivity) if targets.inactivity else None
-        task_id = session.execute(
-            insert(Task)
-            .values(
-                case_id=case_row.id if case_row else None,
-                title=title,
-                description=(description or "").strip(),
-                assignee_id=assignee_row.id if assignee_row else actor.id,
-                status="open",
-                created_at=now,
-                due_at=due_at,
-                warn_at=warn_at,
-                inactivity_due=inactivity,
-                last_activity_at=now,
-                sla_flags=0,
-            )
-            .returning(col(Task.id))
-        ).scalar_one()
-        if case_row is not None:
-            apply_change(
-                session,
-                case_row,
-                actor,
-                now,
-                kind="task",
-                values={},
-                note=f"task added: {title}",
-                data={"task": task_id, "due": due_at.isoformat() if due_at else None},
-                append=True,
-            )
+        task_id = insert_task(
+            session,
+            actor,
+            now,
+            case_row=case_row,
+            targets=targets,
+            title=title,
+            description=description,
+            assignee_id=assignee_row.id if assignee_row else actor.id,
+            due_at=due_at,
+        )
         return _load_view(session, task_id, now)
+
+
+def insert_task(
+    session: Session,
+    actor: Actor,
+    now: datetime,
+    *,
+    case_row: Case | None,
+    targets: clocks.PolicyTargets,
+    title: str,
+    description: str = "",
+    assignee_id: int | None,
+    due_at: datetime | None,
+    position: int = 0,
+    data: dict[str, Any] | None = None,
+) -> int:
+    """Insert one checked task in the caller's transaction; on a case, its one ``task`` event
+    (an append: the version goes up by one). ``warn_at`` and ``inactivity_due`` come from
+    ``targets`` (the case's policy). ``data`` is added to the event's data. Returns its id."""
+    cal = targets.calendar
+    warn_at = None
+    if due_at is not None:
+        warn_at = cal.add(now, cal.elapsed(now, due_at) * (targets.warning_percent / 100))
+    inactivity = cal.add(now, targets.inactivity) if targets.inactivity else None
+    task_id: int = session.execute(
+        insert(Task)
+        .values(
+            case_id=case_row.id if case_row else None,
+            title=title,
+            description=(description or "").strip(),
+            assignee_id=assignee_id,
+            status="open",
+            position=position,
+            created_at=now,
+            due_at=due_at,
+            warn_at=warn_at,
+            inactivity_due=inactivity,
+            last_activity_at=now,
+            sla_flags=0,
+        )
+        .returning(col(Task.id))
+    ).scalar_one()
+    if case_row is not None:
+        apply_change(
+            session,
+            case_row,
+            actor,
+            now,
+            kind="task",
+            values={},
+            note=f"task added: {title}",
+            data={"task": task_id, "due": due_at.isoformat() if due_at else None, **(data or {})},
+            append=True,
+        )
+    return task_id
 
 
 def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:

@@ -1,0 +1,79 @@
+"""``casedesk template …``: case templates and their playbooks (list, show, load)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from casedesk.cli.format import say
+from casedesk.cli.state import CliState, console, print_json
+from casedesk.plain import cell, plain
+from casedesk.services.workflow import templates
+from casedesk.services.workflow.templates import TemplateSpec
+
+app = typer.Typer(help="Case templates and their playbooks of tasks.", no_args_is_help=True)
+
+FILE = typer.Argument(..., metavar="FILE", help="A TOML or YAML file (see docs/templates.md).")
+NAME = typer.Argument(..., metavar="NAME", help="The template's name.")
+
+
+def _fields(t: TemplateSpec) -> str:
+    return f"{t.area} · {t.priority} / {t.severity} · queue {t.queue or '— (your bin)'}"
+
+
+@app.command("list")
+def list_(ctx: typer.Context) -> None:
+    """List the templates, by name."""
+    state: CliState = ctx.obj
+    found = templates.list_templates(state.desk())
+    if state.json:
+        print_json(found)
+        return
+    table = Table(title=f"templates ({len(found)})")
+    table.add_column("template", no_wrap=True)
+    table.add_column("title")
+    table.add_column("category · priority / severity · queue")
+    table.add_column("tasks", justify="right")
+    for t in found:
+        table.add_row(cell(t.name), cell(t.title or "—"), cell(_fields(t)), str(len(t.tasks)))
+    console.print(table)
+
+
+@app.command("show")
+def show(ctx: typer.Context, name: str = NAME) -> None:
+    """Show a template: what it fills in and its playbook."""
+    state: CliState = ctx.obj
+    t = templates.get_template(state.desk(), name)
+    if state.json:
+        print_json(t)
+        return
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("template", cell(t.name))
+    head.add_row("title", cell(t.title or "—"))
+    head.add_row("fills in", cell(_fields(t)))
+    if t.description:
+        head.add_row("description", plain(t.description))
+    console.print(head)
+    steps = Table(title="playbook (due: business time after the case is created)")
+    steps.add_column("#", justify="right")
+    steps.add_column("task")
+    steps.add_column("due", no_wrap=True)
+    steps.add_column("assignee", no_wrap=True)
+    for i, step in enumerate(t.tasks, 1):
+        steps.add_row(str(i), cell(step.title), step.due or "—", cell(step.assignee or "—"))
+    console.print(steps)
+
+
+@app.command("load")
+def load(ctx: typer.Context, path: Path = FILE) -> None:
+    """Load (upsert by name) the templates of a file, all or nothing. Supervisors."""
+    state: CliState = ctx.obj
+    names = templates.load_file(state.desk(), state.actor(), path)
+    if state.json:
+        print_json({"templates": names})
+    else:
+        say(console, f"loaded {len(names)} templates from ", str(path))
