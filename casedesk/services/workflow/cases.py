@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -18,6 +19,7 @@ from casedesk.models import (
     ContractLine,
     Interaction,
     Priority,
+    Queue,
     Severity,
     Status,
     TimeEntry,
@@ -35,6 +37,8 @@ from casedesk.services.context import (
 from casedesk.services.numbers import case_label, claim_numbers, shown_number
 from casedesk.services.queries.reads import case_detail
 from casedesk.services.queries.views import CaseDetail
+from casedesk.services.routing import rules
+from casedesk.services.routing.rules import Decision, NewCase
 from casedesk.services.sla import clocks
 from casedesk.services.workflow.changes import apply_change, record_event
 
@@ -136,8 +140,14 @@ def open_case(
     from_interaction: int | None = None,
     channel: str | None = None,
 ) -> Case:
-    """Open a case in ``session`` (the caller's transaction): into a queue, or into the
-    creator's bin when no queue is given; returns the new row (flushed, with its event).
+    """Open a case in ``session`` (the caller's transaction); returns the new row
+    (flushed, with its event).
+
+    Without ``queue`` the routing rules decide (:func:`casedesk.services.routing.rules.decide`):
+    the queue, maybe a new priority/severity (before the SLA policy is chosen) and maybe an
+    agent; when no rule matches, the case goes into the creator's bin. With ``queue`` no rule
+    moves it, but the queue's own strategy may pick an agent. The decision's reason is the
+    create event's note and ``data["routing"]``.
 
     With ``from_interaction`` the case is linked to that interaction; when it is an
     inbound phone call or visit taken by the creator, that live contact is the case's
@@ -157,7 +167,8 @@ def open_case(
         if contact is None:
             raise NotFound(f"no contact {contact_id}")
         account_id = contact.account_id
-    queue_id = load_queue(session, queue).id if queue else None
+    queue_row = load_queue(session, queue) if queue else None
+    queue_id = queue_row.id if queue_row is not None else None
     if contract_line_id is not None:
         _check_contract_line(session, contract_line_id, account_id)
     parent_id = load_case(session, parent).id if parent is not None else None
@@ -176,6 +187,17 @@ def open_case(
         and interaction.channel in ("phone", "visit", "chat")
         and interaction.agent_id == actor.id
     )
+    decision = _route(session, queue_row, now, NewCase(
+        title=title, description=description, area=area, priority=priority,
+        severity=severity, channel=channel, account_id=account_id, contact_id=contact_id,
+        contract_line_id=contract_line_id))
+    if decision is not None:
+        queue_id = decision.queue_id
+        priority = decision.priority or priority
+        severity = decision.severity or severity
+    owner_id = decision.agent_id if decision is not None else None
+    if queue_id is None:
+        owner_id = actor.id
     number = claim_numbers(session, "case")[0]
     policy = clocks.choose_policy(
         session,
@@ -200,7 +222,7 @@ def open_case(
         contract_line_id=contract_line_id,
         parent_id=parent_id,
         queue_id=queue_id,
-        owner_id=None if queue_id else actor.id,
+        owner_id=owner_id,
         creator_id=actor.id,
         created_at=now,
         updated_at=now,
@@ -221,7 +243,9 @@ def open_case(
         actor_id=actor.id,
         kind="create",
         after={"queue_id": queue_id, "owner_id": case.owner_id, "status": Status.new.value},
-        data={"policy": targets.name, "from_interaction": from_interaction},
+        note=decision.reason if decision is not None else None,
+        data={"policy": targets.name, "from_interaction": from_interaction,
+              **({"routing": decision.event_data()} if decision is not None else {})},
     )
     if interaction is not None:
         session.execute(
@@ -239,6 +263,15 @@ def open_case(
             .values(used=col(ContractLine.used) + 1)
         )
     return case
+
+
+def _route(session: Session, queue: Queue | None, now: datetime,
+           new: NewCase) -> Decision | None:
+    """Where a new case goes: the routing rules when no queue was given (queue, priority,
+    severity and maybe an agent), else the given queue's own strategy (maybe an agent)."""
+    if queue is None:
+        return rules.decide(session, new, now)
+    return rules.assign_in_queue(session, queue, new, now)
 
 
 _EDITABLE = (
