@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -114,6 +115,7 @@ def register() -> None:
     app.add_typer(sla.app, name="sla")
     app.add_typer(task.app, name="task")
     app.add_typer(kb.app, name="kb")
+    app.add_typer(importlib.import_module("casedesk.cli.rules").app, name="rules")
     app.command("import")(imports.import_command)
     app.command("export")(export.export_command)
 

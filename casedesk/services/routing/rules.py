@@ -273,8 +273,10 @@ class Rule:
                 if folded in text:
                     where = "" if key == "keywords" else f" in the {key}"
                     return True, f"keyword {shown!r}{where}"
-            shown_all = _any_of([repr(s) for _, s in self._keywords.get(key, ())])
-            return False, f"no keyword {shown_all} in the {_TEXT_KEYS[key]}"
+            shown = [repr(s) for _, s in self._keywords.get(key, ())]
+            which = (f"no keyword {shown[0]}" if len(shown) == 1
+                     else f"none of the keywords {', '.join(shown)}")
+            return False, f"{which} in the {_TEXT_KEYS[key]}"
         if key == "product":
             products = facts.products()
             for value in as_list(wanted):
