@@ -340,7 +340,7 @@ def store_rules(desk: Desk, parsed: RulesFile, *, upsert: bool = False) -> LoadR
         if upsert:
             for row in existing.values():
                 if row.name not in names:
-                    order.append((row.position, -1, row.name))
+                    order.append((row.position, _MAX_RULES + 1, row.name))  # file first
         else:
             gone = [saved_id(r.id) for r in existing.values() if r.name not in names]
             if gone:
@@ -456,11 +456,13 @@ def try_rules(desk: Desk, new: NewCase) -> list[TestLine]:
     """Which rule would route ``new`` and why, and why each other would not; creates
     nothing (``rules test``)."""
     with read_session(desk.engine) as session:
-        verdicts = explain(session, new)
-    return _lines(verdicts)
+        return explain_lines(session, new)
 
 
-def _lines(verdicts: list[Verdict]) -> list[TestLine]:
+def explain_lines(session: Session, new: NewCase) -> list[TestLine]:
+    """Every rule against ``new`` in ``session``: which one routes it (the first matched
+    active one), which match too late, and why the others do not."""
+    verdicts: list[Verdict] = explain(session, new)
     out = []
     routed = False
     for v in verdicts:

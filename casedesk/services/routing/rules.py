@@ -370,7 +370,7 @@ class Decision:
         }
 
 
-#: What picks an agent (``assign.pick_agent``'s signature): replaced in tests and imports.
+#: What picks an agent (``assign.pick_agent``'s signature; None: that one).
 Picker = Callable[..., Pick | NoPick]
 
 
@@ -381,7 +381,7 @@ def decide(
     *,
     rules: RuleSet | None = None,
     pick: bool = True,
-    picker: Picker = pick_agent,
+    picker: Picker | None = None,
 ) -> Decision | None:
     """Route ``new`` by the first matching active rule, inside the caller's transaction.
 
@@ -404,7 +404,7 @@ def decide(
     strategy = rule.effective_strategy
     agent: Pick | None = None
     if pick:
-        outcome = picker(session, rule.queue_id, strategy, area=new.area,
+        outcome = (picker or pick_agent)(session, rule.queue_id, strategy, area=new.area,
                          contact_id=new.contact_id, required_skills=rule.required_skills,
                          now=now)
         reason += f"; {outcome.reason}"
@@ -426,14 +426,14 @@ def assign_in_queue(
     new: NewCase,
     now: datetime,
     *,
-    picker: Picker = pick_agent,
+    picker: Picker | None = None,
 ) -> Decision | None:
     """A case opened into ``queue`` explicitly: no rule moves it, but the queue's own
     strategy may pick an agent ("queue billing: round robin: …"). None for a manual queue
     (nothing was decided: the case waits to be pulled)."""
     if queue.strategy in (None, "", Strategy.manual):
         return None
-    outcome = picker(session, saved_id(queue.id), queue.strategy, area=new.area,
+    outcome = (picker or pick_agent)(session, saved_id(queue.id), queue.strategy, area=new.area,
                      contact_id=new.contact_id, required_skills=(), now=now)
     agent = outcome if isinstance(outcome, Pick) else None
     return Decision(
