@@ -25,12 +25,13 @@ are read only when some rule asks for them. May import models, ``casedesk.db``,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlmodel import Session, col
 
 from casedesk.models import (
@@ -273,9 +274,9 @@ class Rule:
                 if folded in text:
                     where = "" if key == "keywords" else f" in the {key}"
                     return True, f"keyword {shown!r}{where}"
-            shown = [repr(s) for _, s in self._keywords.get(key, ())]
-            which = (f"no keyword {shown[0]}" if len(shown) == 1
-                     else f"none of the keywords {', '.join(shown)}")
+            listed = [repr(s) for _, s in self._keywords.get(key, ())]
+            which = (f"no keyword {listed[0]}" if len(listed) == 1
+                     else f"none of the keywords {', '.join(listed)}")
             return False, f"{which} in the {_TEXT_KEYS[key]}"
         if key == "product":
             products = facts.products()
@@ -316,13 +317,14 @@ class RuleSet:
 
     @classmethod
     def load(cls, session: Session) -> RuleSet:
-        """Read the rules and their queues: two small queries."""
+        """Read the rules with their queues in one query of plain columns (JSON as text);
+        a rule whose stored values were seen before is not compiled again."""
         rows = session.execute(
-            select(RoutingRule, Queue)
+            select(*_RULE_COLUMNS)
             .join(Queue, col(Queue.id) == col(RoutingRule.queue_id))
             .order_by(col(RoutingRule.position), col(RoutingRule.id))
         ).all()
-        return cls(tuple(Rule.of(rule, queue) for rule, queue in rows))
+        return cls(tuple(_compiled(tuple(row)) for row in rows))
 
     @property
     def active(self) -> tuple[Rule, ...]:
@@ -340,6 +342,34 @@ class RuleSet:
     def verdicts(self, facts: Facts) -> list[Verdict]:
         """Every rule against the case, in order (for ``rules test``)."""
         return [rule.check(facts) for rule in self.rules]
+
+
+_RULE_COLUMNS = (
+    col(RoutingRule.id), col(RoutingRule.name), col(RoutingRule.position),
+    col(RoutingRule.active), cast(col(RoutingRule.conditions), String),
+    col(RoutingRule.queue_id), col(RoutingRule.strategy),
+    cast(col(RoutingRule.required_skills), String), col(RoutingRule.set_priority),
+    col(RoutingRule.set_severity), col(Queue.name), col(Queue.strategy),
+)
+#: Stored rule values → the compiled rule (keywords folded once, not on every new case).
+_COMPILED: dict[tuple[Any, ...], Rule] = {}
+
+
+def _compiled(row: tuple[Any, ...]) -> Rule:
+    rule = _COMPILED.get(row)
+    if rule is None:
+        (id_, name, position, active, conditions, queue_id, strategy, skills, set_priority,
+         set_severity, queue_name, queue_strategy) = row
+        stored = RoutingRule(
+            id=id_, name=name, position=position, active=bool(active),
+            conditions=json.loads(conditions) if conditions else None, queue_id=queue_id,
+            strategy=strategy, required_skills=json.loads(skills) if skills else None,
+            set_priority=set_priority, set_severity=set_severity)
+        rule = Rule.of(stored, Queue(id=queue_id, name=queue_name, strategy=queue_strategy))
+        if len(_COMPILED) > 10_000:
+            _COMPILED.clear()
+        _COMPILED[row] = rule
+    return rule
 
 
 # --- the decision ------------------------------------------------------------------------
