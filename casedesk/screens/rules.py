@@ -40,7 +40,7 @@ class RulesScreen(DeskScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("u", "move(-1)", "Move up", id="rules-up"),
         Binding("d", "move(1)", "Move down", id="rules-down"),
-        Binding("e", "toggle", "Enable/disable", id="rules-toggle"),
+        Binding("e", "switch", "Enable/disable", id="rules-toggle"),
         Binding("escape", "back", "Back", id="rules-back"),
     ]
 
@@ -138,7 +138,7 @@ class RulesScreen(DeskScreen):
             done=f"rule {rule.name!r} is now rule {target + 1}",
         )
 
-    def action_toggle(self) -> None:
+    def action_switch(self) -> None:
         """Enable the selected rule, or disable it."""
         rule = self._selected()
         if rule is None:
