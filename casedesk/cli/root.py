@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -116,6 +117,7 @@ def register() -> None:
     app.add_typer(task.app, name="task")
     app.add_typer(template_app, name="template")
     app.add_typer(kb.app, name="kb")
+    app.add_typer(importlib.import_module("casedesk.cli.rules").app, name="rules")
     app.command("import")(imports.import_command)
     app.command("export")(export.export_command)
 

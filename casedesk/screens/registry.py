@@ -34,10 +34,11 @@ SCREENS: dict[str, ScreenEntry] = {
     "knowledge": ScreenEntry("casedesk.screens.knowledge:KnowledgeScreen", "Knowledge", "f6"),
     "supervisor": ScreenEntry("casedesk.screens.supervisor:SupervisorScreen", "Supervisor",
                               "f7"),
+    "rules": ScreenEntry("casedesk.screens.rules:RulesScreen", "Routing rules", "f7 r"),
 }
 
 #: Modes that only supervisors (and admins) may open.
-SUPERVISOR_ONLY = frozenset({"supervisor"})
+SUPERVISOR_ONLY = frozenset({"supervisor", "rules"})
 
 
 def screen_class(mode: str) -> type[DeskScreen]:

@@ -62,6 +62,7 @@ class SupervisorScreen(CaseMoves):
         Binding("q", "focus_queues", "Queues", id="sup-queues"),
         Binding("g", "focus_agents", "Agents", id="sup-agents"),
         Binding("c", "focus_cases", "Cases", id="sup-cases", show=False),
+        Binding("r", "app.go('rules')", "Routing rules", id="sup-rules", show=False),
     ]
 
     def __init__(self) -> None:

@@ -168,6 +168,7 @@ def seed(desk: Desk, *, cases: int = 200, seed: int = 7) -> dict[str, int]:
     _templates(desk)
     contact_ids = _customers(desk, rng, 300)
     _seed_cases(desk)
+    routing_rules(desk)
     if cases:
         generate_cases(desk, cases, rng=rng, contact_ids=contact_ids, days=1)
     with read_session(desk.engine) as session:
@@ -413,6 +414,33 @@ def _seed_cases(desk: Desk) -> None:
         severity="critical",
         queue="technical",
     )
+
+
+#: The demo's routing rules (a rules file as data: docs/routing.md), in Spanish-floor terms.
+DEMO_RULES: dict[str, Any] = {
+    "rule": [
+        {"name": "vip", "queue": "escalations", "set_priority": "high",
+         "when": {"tier": "vip", "severity": ["critical", "major"]}},
+        {"name": "facturas", "queue": "billing",
+         "when": {"keywords": ["factura", "cobro", "recibo", "reembolso", "pago"]}},
+        {"name": "averías", "queue": "technical",
+         "when": {"keywords": ["avería", "sin servicio", "no funciona", "fibra", "router",
+                               "internet", "wifi"]}},
+        {"name": "bajas y ofertas", "queue": "commercial",
+         "when": {"keywords": ["baja", "cancelar", "portabilidad", "oferta", "tarifa"]}},
+        {"name": "técnico por área", "queue": "technical", "when": {"area": "technical"}},
+    ],
+    "categories": {"billing": {"skills": ["billing"]}, "technical": {"skills": ["network"]},
+                   "commercial": {"skills": ["sales"]}},
+}
+
+
+def routing_rules(desk: Desk) -> None:
+    """The demo's routing rules and category skills, so new demo cases route (loaded after
+    the seed documents' cases, which are placed by hand)."""
+    from casedesk.services.routing import rule_files
+
+    rule_files.store_rules(desk, rule_files.parse_rules(DEMO_RULES, "the demo rules"))
 
 
 #: first response due and warn, resolution due and warn, inactivity due, due at.

@@ -8,9 +8,11 @@ Message-ID of an interaction already stored — and only when the sender is the 
 customer (the contact's e-mail, whatever its case) or another contact of the case's
 account. A message naming a case it may not join opens a new case that *mentions* the
 other (``extras.mentions`` and the creation note), so anybody who can e-mail the centre
-cannot add to, or reopen, somebody else's case. Otherwise it opens a new case in the
-queue of the first active routing rule (by position) whose keywords appear in the
-subject, else ``--queue``, else the first queue of area general, then technical. The
+cannot add to, or reopen, somebody else's case. Otherwise it opens a new case where the
+routing rules send it (:func:`casedesk.services.routing.rules.decide`: channel ``email``,
+the subject and body, the sender's account; the rules are read once per run, the reason
+goes on the create event, and the queue's strategy may pick an agent), else ``--queue``,
+else the first queue of area general, then technical. The
 sender is found among the contacts by e-mail address, whatever its case (one lookup per
 batch of messages), or created with the address in lower case.
 
@@ -63,7 +65,7 @@ from casedesk.services.imports.rejectfile import (
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress, printable
 from casedesk.services.imports.writer import Transactions, refusal, refused
 from casedesk.services.numbers import case_label, claim_numbers
-from casedesk.services.routing.rules import Rule, email_rules, route
+from casedesk.services.routing.rules import NewCase, RuleSet, decide
 from casedesk.services.sla import clocks
 from casedesk.services.workflow import transitions
 from casedesk.services.workflow.changes import apply_change, record_event
@@ -76,7 +78,7 @@ MAIL_BATCH = 200
 class MailImport:
     """Threads and stores messages; one instance per import run."""
 
-    def __init__(self, ctx: Ctx, rules: list[Rule],
+    def __init__(self, ctx: Ctx, rules: RuleSet,
                  summary: ImportSummary) -> None:
         self.ctx = ctx
         self.rules = rules
@@ -290,20 +292,26 @@ class MailImport:
               tier: str | None, follows: Case | None = None, mentioned: Case | None = None,
               message_id: str | None = None) -> int:
         ctx = self.ctx
-        routed = route(self.rules, mail.subject)
+        title = (mail.subject or "(no subject)")[:300]
+        routed = decide(session, NewCase(title=title, description=mail.body, channel="email",
+                                         account_id=account_id, contact_id=contact_id,
+                                         tier=tier), ctx.now, rules=self.rules)
         if routed is not None:
-            queue_id, queue_name, area = routed
+            queue_id, queue_name = routed.queue_id, routed.queue_name
         else:
             queue_id, queue_name = ctx.cache["default_mail_queue"]
-            area = None
-        area = area or ctx.cache["queue_areas"].get(queue_id) or "general"
+        area = ctx.cache["queue_areas"].get(queue_id) or "general"
+        priority = (routed.priority if routed else None) or "medium"
+        severity = (routed.severity if routed else None) or "minor"
+        owner_id = routed.agent_id if routed else None
         row = self.cases.defaults(ctx)
         number = claim_numbers(session, "case")[0]
-        policy_id = pick_policy(ctx, "medium", "minor", tier, queue_name)
+        policy_id = pick_policy(ctx, priority, severity, tier, queue_name)
         row.update(
-            number=number, title=(mail.subject or "(no subject)")[:300], description=mail.body,
-            area=area, channel="email", contact_id=contact_id, account_id=account_id,
-            queue_id=queue_id, created_at=mail.date, last_activity_at=mail.date,
+            number=number, title=title, description=mail.body, area=area,
+            priority=priority, severity=severity, channel="email", contact_id=contact_id,
+            account_id=account_id, queue_id=queue_id, owner_id=owner_id,
+            created_at=mail.date, last_activity_at=mail.date,
             extras={"message_id": mail.message_id,
                     **({"follows": case_label(follows.number)} if follows else {}),
                     **({"mentions": case_label(mentioned.number)} if mentioned else {})},
@@ -316,15 +324,17 @@ class MailImport:
         record_event(
             session, case_id=case_id, at=mail.date,
             actor_id=ctx.actor.id if ctx.actor else None, kind="create",
-            after={"queue_id": queue_id, "owner_id": None, "status": "new"},
+            after={"queue_id": queue_id, "owner_id": owner_id, "status": "new"},
             note=(f"opened from e-mail {message_id or mail.message_id}"
                   + (f"; follows {case_label(follows.number)} ({follows.status})"
                      if follows else "")
                   + (f"; mentions {case_label(mentioned.number)} (the sender {mail.address} "
                      "is not that case's customer nor of its account)" if mentioned else "")
+                  + (f"; {routed.reason}" if routed else "")
                   )[:1000],
             data={"import": ctx.source, "policy": ctx.cache["policy_names"].get(policy_id),
-                  "routed": routed is not None},
+                  "routed": routed is not None,
+                  **({"routing": routed.event_data()} if routed else {})},
         )
         return case_id
 
@@ -358,7 +368,7 @@ def import_mail(
     ctx = Ctx(actor, desk.now(), "", default_queue=options.queue)
     with Session(desk.engine) as session:
         prepare_cache(session, ctx)
-        rules = email_rules(session, ctx.cache["queue_names"])
+        rules = RuleSet.load(session)  # once per run: matched in Python for every mail
     queues = ctx.cache["queues"]
     if options.queue:
         if options.queue not in queues:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -18,9 +19,9 @@ from casedesk.models import (
     ContractLine,
     Interaction,
     Priority,
+    Queue,
     Severity,
     Status,
-    Strategy,
     TimeEntry,
 )
 from casedesk.models.base import saved_id
@@ -36,7 +37,8 @@ from casedesk.services.context import (
 from casedesk.services.numbers import case_label, claim_numbers, shown_number
 from casedesk.services.queries.reads import case_detail
 from casedesk.services.queries.views import CaseDetail
-from casedesk.services.routing.assign import Pick, pick_agent
+from casedesk.services.routing import rules
+from casedesk.services.routing.rules import Decision, NewCase
 from casedesk.services.sla import clocks
 from casedesk.services.workflow.changes import apply_change, record_event
 
@@ -138,8 +140,14 @@ def open_case(
     from_interaction: int | None = None,
     channel: str | None = None,
 ) -> Case:
-    """Open a case in ``session`` (the caller's transaction): into a queue, or into the
-    creator's bin when no queue is given; returns the new row (flushed, with its event).
+    """Open a case in ``session`` (the caller's transaction); returns the new row
+    (flushed, with its event).
+
+    Without ``queue`` the routing rules decide (:func:`casedesk.services.routing.rules.decide`):
+    the queue, maybe a new priority/severity (before the SLA policy is chosen) and maybe an
+    agent; when no rule matches, the case goes into the creator's bin. With ``queue`` no rule
+    moves it, but the queue's own strategy may pick an agent. The decision's reason is the
+    create event's note and ``data["routing"]``.
 
     With ``from_interaction`` the case is linked to that interaction; when it is an
     inbound phone call or visit taken by the creator, that live contact is the case's
@@ -159,8 +167,8 @@ def open_case(
         if contact is None:
             raise NotFound(f"no contact {contact_id}")
         account_id = contact.account_id
-    home = load_queue(session, queue) if queue else None
-    queue_id = home.id if home else None
+    queue_row = load_queue(session, queue) if queue else None
+    queue_id = queue_row.id if queue_row is not None else None
     if contract_line_id is not None:
         _check_contract_line(session, contract_line_id, account_id)
     parent_id = load_case(session, parent).id if parent is not None else None
@@ -179,16 +187,17 @@ def open_case(
         and interaction.channel in ("phone", "visit", "chat")
         and interaction.agent_id == actor.id
     )
-    # --- assignment by the queue's strategy (issue 12; reconciled with routing.rules) ---
-    owner_id = None if queue_id else actor.id
-    routing: dict[str, Any] | None = None
-    if home is not None and queue_id is not None and home.strategy != Strategy.manual:
-        pick = pick_agent(session, queue_id, home.strategy, area=area, contact_id=contact_id,
-                          now=now)
-        owner_id = pick.agent_id if isinstance(pick, Pick) else None
-        routing = {"strategy": home.strategy, "reason": pick.reason,
-                   "agent": pick.login if isinstance(pick, Pick) else None}
-    # --- end of assignment ---
+    decision = _route(session, queue_row, now, NewCase(
+        title=title, description=description, area=area, priority=priority,
+        severity=severity, channel=channel, account_id=account_id, contact_id=contact_id,
+        contract_line_id=contract_line_id))
+    if decision is not None:
+        queue_id = decision.queue_id
+        priority = decision.priority or priority
+        severity = decision.severity or severity
+    owner_id = decision.agent_id if decision is not None else None
+    if queue_id is None:
+        owner_id = actor.id
     number = claim_numbers(session, "case")[0]
     policy = clocks.choose_policy(
         session,
@@ -234,9 +243,9 @@ def open_case(
         actor_id=actor.id,
         kind="create",
         after={"queue_id": queue_id, "owner_id": case.owner_id, "status": Status.new.value},
-        note=routing["reason"] if routing else None,
-        data={"policy": targets.name, "from_interaction": from_interaction}
-        | ({"routing": routing} if routing else {}),
+        note=decision.reason if decision is not None else None,
+        data={"policy": targets.name, "from_interaction": from_interaction,
+              **({"routing": decision.event_data()} if decision is not None else {})},
     )
     if interaction is not None:
         session.execute(
@@ -256,6 +265,15 @@ def open_case(
     return case
 
 
+def _route(session: Session, queue: Queue | None, now: datetime,
+           new: NewCase) -> Decision | None:
+    """Where a new case goes: the routing rules when no queue was given (queue, priority,
+    severity and maybe an agent), else the given queue's own strategy (maybe an agent)."""
+    if queue is None:
+        return rules.decide(session, new, now)
+    return rules.assign_in_queue(session, queue, new, now)
+
+
 _EDITABLE = (
     "title",
     "description",
@@ -272,11 +290,7 @@ def update_case(
 ) -> CaseDetail:
     """Edit a case's fields, only if nobody changed it since ``version``.
 
-    Its owner, a member of its home queue or a supervisor may; closed and cancelled cases
-    are refused. One ``update`` event holds every field's ``[before, after]`` (and a note
-    saying it in words for the timeline). Changing priority, severity, the customer or the
-    contract line re-evaluates the SLA policy; paused time is kept. A changed contract line
-    moves the case's count from the old line to the new one.
+    Changing priority or severity re-evaluates the SLA policy; paused time is kept.
     """
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
@@ -286,7 +300,6 @@ def update_case(
         case = load_case(session, number)
         if case.status in (Status.closed, Status.cancelled):
             raise InvalidTransition(f"{case_label(case.number)} is {case.status}: reopen it first")
-        require_work_on(session, actor, case, "edit it")
         values: dict[str, Any] = {}
         for key, value in changes.items():
             if key == "priority":
@@ -305,21 +318,16 @@ def update_case(
                 values[key] = value
         if not values:
             return case_detail(session, saved_id(case.id))
-        if "contact_id" in values:
-            account_id = None
-            if values["contact_id"] is not None:
-                contact = session.get(Contact, storable_id(values["contact_id"], "contact"))
-                if contact is None:
-                    raise NotFound(f"no contact {values['contact_id']}")
-                account_id = contact.account_id
-            if account_id != case.account_id:
-                values["account_id"] = account_id
+        if "contact_id" in values and values["contact_id"] is not None:
+            contact = session.get(Contact, storable_id(values["contact_id"], "contact"))
+            if contact is None:
+                raise NotFound(f"no contact {values['contact_id']}")
+            values["account_id"] = contact.account_id
         line = values.get("contract_line_id", case.contract_line_id)
         if line is not None and {"contract_line_id", "contact_id"} & set(values):
             _check_contract_line(session, line, values.get("account_id", case.account_id))
         data: dict[str, Any] = {k: [getattr(case, k), v] for k, v in values.items()}
-        note = _edit_note(session, case, values)
-        if {"priority", "severity", "contract_line_id", "account_id"} & set(values):
+        if {"priority", "severity", "contract_line_id"} & set(values):
             merged = {**case.model_dump(), **values}
             policy = clocks.choose_policy(
                 session,
@@ -334,7 +342,6 @@ def update_case(
             # pause is added on resume from paused_at.
             values.update(clocks.deadlines(clocks.ClockFacts.of(case), targets, now))
             data["policy"] = targets.name
-        old_line = case.contract_line_id
         apply_change(
             session,
             case,
@@ -343,63 +350,9 @@ def update_case(
             kind="update",
             values=values,
             expected_version=version,
-            note=note,
             data=data,
         )
-        if "contract_line_id" in values:
-            _move_case_count(session, old_line, values["contract_line_id"])
         return case_detail(session, saved_id(case.id))
-
-
-def _move_case_count(session: Any, old: int | None, new: int | None) -> None:
-    """The case counts against ``new`` instead of ``old`` (lines that allot cases)."""
-    lines = col(ContractLine.id), col(ContractLine.allotment) == "cases"
-    used = col(ContractLine.used)
-    if old is not None:
-        session.execute(
-            update(ContractLine).where(lines[0] == old, lines[1], used > 0).values(used=used - 1)
-        )
-    if new is not None:
-        session.execute(
-            update(ContractLine).where(lines[0] == new, lines[1]).values(used=used + 1)
-        )
-
-
-#: How an edited field is named in the timeline.
-_FIELD_WORDS = {
-    "title": "title",
-    "area": "category",
-    "priority": "priority",
-    "severity": "severity",
-    "contact_id": "customer",
-    "contract_line_id": "contract line",
-}
-
-
-def _edit_note(session: Any, case: Case, values: dict[str, Any]) -> str:
-    """``priority medium → high; title “Router” → “Router sin señal”; description edited``."""
-    parts: list[str] = []
-    for key, word in _FIELD_WORDS.items():
-        if key not in values:
-            continue
-        old, new = getattr(case, key), values[key]
-        if key == "title":
-            parts.append(f"title “{old}” → “{new}”")
-        elif key in ("contact_id", "contract_line_id"):
-            model = Contact if key == "contact_id" else ContractLine
-            parts.append(f"{word} {_name(session, model, old)} → {_name(session, model, new)}")
-        else:
-            parts.append(f"{word} {old} → {new}")
-    if "description" in values:
-        parts.append("description edited")
-    return "; ".join(parts)
-
-
-def _name(session: Any, model: Any, row_id: int | None) -> str:
-    if row_id is None:
-        return "none"
-    row = session.get(model, row_id)
-    return str(row.name) if row is not None else f"#{row_id}"
 
 
 def add_note(desk: Desk, actor: Actor, number: int | str, text: str) -> CaseDetail:

@@ -25,6 +25,7 @@ from casedesk.services.imports.refs import (
     QueueRef,
 )
 from casedesk.services.numbers import claim_numbers
+from casedesk.services.routing.rules import Decision, NewCase, RuleSet, decide
 from casedesk.services.sla import clocks
 from casedesk.services.workflow.changes import record_event
 
@@ -128,6 +129,7 @@ class Cases(Kind):
         return cols
 
     def insert(self, session: Session, new: list[Pending], ctx: Ctx) -> None:
+        routed = self.route(session, new, ctx)
         numbers = claim_numbers(session, "case", len(new))
         for p, number in zip(new, numbers, strict=True):
             p.row["number"] = number
@@ -139,16 +141,58 @@ class Cases(Kind):
         events = []
         for p in new:
             row = p.row
+            decision = routed.get(id(p))
             events.append({
                 "case_id": ids[row["number"]], "at": row["created_at"],
                 "actor_id": ctx.actor.id if ctx.actor else None, "kind": "create",
                 "from_queue_id": None, "to_queue_id": row["queue_id"], "from_owner_id": None,
                 "to_owner_id": row["owner_id"], "from_status": None, "to_status": row["status"],
-                "note": f"imported from {ctx.source}:{p.line}",
+                "note": f"imported from {ctx.source}:{p.line}"
+                        + (f"; {decision.reason}" if decision else ""),
                 "data": {"import": ctx.source, "policy": ctx.cache["policy_names"].get(
-                    row["sla_policy_id"])},
+                    row["sla_policy_id"]),
+                    **({"routing": decision.event_data()} if decision else {})},
             })
         fast_insert(session, table_of(CaseEvent), events)
+
+    def route(self, session: Session, new: list[Pending], ctx: Ctx) -> dict[int, Decision]:
+        """Route the new rows that name neither a queue nor an owner by the routing rules
+        (read once per batch, matched in Python); returns ``id(pending)`` → decision.
+
+        Imports route to queues but do not assign history: only a row still ``new`` asks
+        the queue's strategy for an agent (a manual queue never picks). The SLA policy and
+        deadlines are chosen again when a rule changed the queue, priority or severity.
+        """
+        todo = [p for p in new if p.refs.get("queue") is None and p.row["owner_id"] is None]
+        if not todo:
+            return {}
+        rules = ctx.cache.get("routing_rules")
+        if rules is None:
+            rules = ctx.cache["routing_rules"] = RuleSet.load(session)
+        if not rules.active:
+            return {}
+        out: dict[int, Decision] = {}
+        for p in todo:
+            row = p.row
+            account, contact = p.refs.get("account"), p.refs.get("contact")
+            tier = account[1] if account else (contact[2] if contact else None)
+            decision = decide(session, NewCase(
+                title=row["title"] or "", description=row["description"] or "",
+                area=row["area"], priority=row["priority"], severity=row["severity"],
+                channel=row["channel"], account_id=row["account_id"],
+                contact_id=row["contact_id"], tier=tier,
+            ), ctx.now, rules=rules, pick=row["status"] == "new")
+            if decision is None:
+                continue
+            out[id(p)] = decision
+            row["queue_id"] = decision.queue_id
+            row["owner_id"] = decision.agent_id
+            row["priority"] = decision.priority or row["priority"]
+            row["severity"] = decision.severity or row["severity"]
+            policy = pick_policy(ctx, row["priority"], row["severity"], tier,
+                                 decision.queue_name)
+            row.update(case_deadlines(ctx, policy, row["created_at"], row["status"]))
+        return out
 
     def update(self, session: Session, changed: list[tuple[Pending, dict[str, Any]]],
                cols: tuple[str, ...], ctx: Ctx) -> None:

@@ -1,0 +1,484 @@
+"""Routing rules as files and as a list a supervisor changes: load, list, enable, move, test.
+
+A rules file (TOML or YAML) holds ``[[rule]]`` entries and optionally category skills::
+
+    [[rule]]
+    name = "facturas"
+    queue = "billing"
+    strategy = "queue"            # the queue's own strategy (default), or manual,
+                                  # round_robin, least_loaded, skills, affinity
+    set_priority = "high"         # optional; set_severity too
+    required_skills = ["facturación"]
+    when = { keywords = ["factura", "cobro"], channel = ["email", "phone"] }
+
+    [categories.billing]
+    skills = ["facturación"]
+
+Loading checks everything first (:func:`parse_rules` is pure: any value gives a
+:class:`RulesFile` or one :class:`ValidationError` naming the rule and the field), then, in
+one transaction, *replaces the whole rule set* with the file's (rules not in the file are
+deleted; ``upsert=True`` instead keeps them and updates the named ones). Rules are tried in
+file order unless they give ``position``; positions are stored renumbered 1, 2, 3 … so
+"rule 3" in a reason is the third rule tried. Supervisors and admins only.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlmodel import Session, col
+
+from casedesk.db import read_session, write_session
+from casedesk.errors import NotFound, ValidationError
+from casedesk.models import (
+    Area,
+    CategorySkill,
+    Channel,
+    Priority,
+    Product,
+    Queue,
+    RoutingRule,
+    Severity,
+    Strategy,
+    Tier,
+)
+from casedesk.models.base import saved_id
+from casedesk.services.context import Actor, Desk, require_supervisor, unstorable
+from casedesk.services.queries.views import JsonMixin
+from casedesk.services.routing.rules import (
+    CONDITIONS,
+    STRATEGY_WORDS,
+    NewCase,
+    Rule,
+    RuleSet,
+    Verdict,
+    as_list,
+    conditions_in_words,
+    explain,
+    folded_key,
+)
+from casedesk.services.sla.policy_files import read_text_file
+
+_RULE_KEYS = {"name", "position", "active", "queue", "strategy", "required_skills",
+              "set_priority", "set_severity", "when"}
+_VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "area": tuple(a.value for a in Area),
+    "priority": tuple(p.value for p in Priority),
+    "severity": tuple(s.value for s in Severity),
+    "channel": tuple(c.value for c in Channel),
+    "tier": tuple(t.value for t in Tier),
+}
+_STRATEGIES = ("queue", *(s.value for s in Strategy))
+#: Longest text a condition value, a skill or a keyword may be (they are compared, not stored
+#: as prose).
+_MAX_TEXT = 200
+_MAX_VALUES = 200
+_MAX_RULES = 10_000
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One rule of a file, checked: what is stored (the queue still by name)."""
+
+    name: str
+    position: int | None
+    active: bool
+    queue: str
+    strategy: str
+    required_skills: list[str] | None
+    set_priority: str | None
+    set_severity: str | None
+    conditions: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RulesFile:
+    """A checked rules file: its rules in order, and its category skills."""
+
+    rules: list[RuleSpec]
+    categories: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class RuleView(JsonMixin):
+    """A routing rule as lists and the supervisor screen show it."""
+
+    id: int
+    position: int
+    name: str
+    active: bool
+    conditions: dict[str, Any]
+    when: str
+    queue: str
+    strategy: str
+    required_skills: list[str]
+    set_priority: str | None
+    set_severity: str | None
+
+
+@dataclass(frozen=True)
+class LoadReport(JsonMixin):
+    """What a load did."""
+
+    rules: int
+    removed: int
+    categories: int
+    mode: str
+
+
+@dataclass(frozen=True)
+class TestLine(JsonMixin):
+    """One rule in ``rules test``: matched (the first one routes), not matched, and why."""
+
+    position: int
+    name: str
+    active: bool
+    matched: bool
+    routes: bool
+    queue: str
+    why: str
+    line: str
+
+
+# --- parsing (pure) ------------------------------------------------------------------------
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _text(value: Any, where: str, *, limit: int = _MAX_TEXT) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{where}: expected text, not {_shown(value)}")
+    text = value.strip()
+    if not text:
+        raise ValidationError(f"{where}: cannot be empty")
+    why = unstorable(text)
+    if why:
+        raise ValidationError(f"{where} {why}: remove it and try again")
+    if len(text) > limit:
+        raise ValidationError(f"{where}: {len(text):,} characters long; {limit} at most")
+    return text
+
+
+def _texts(value: Any, where: str) -> list[str]:
+    """One text or a list of texts (any of), each checked."""
+    values = value if isinstance(value, list) else [value]
+    if not values:
+        raise ValidationError(f"{where}: an empty list matches nothing; leave the key out")
+    if len(values) > _MAX_VALUES:
+        raise ValidationError(f"{where}: {len(values):,} values; {_MAX_VALUES} at most")
+    return [_text(v, where) for v in values]
+
+
+def _choice(value: Any, where: str, allowed: tuple[str, ...]) -> str:
+    text = _text(value, where).lower()
+    if text not in allowed:
+        raise ValidationError(f"{where}: {_shown(value)} is not one of {', '.join(allowed)}")
+    return text
+
+
+def _one_or_list(values: list[str]) -> str | list[str]:
+    return values[0] if len(values) == 1 else values
+
+
+def _conditions(when: Any, where: str) -> dict[str, Any]:
+    if when is None:
+        return {}
+    if not isinstance(when, dict):
+        raise ValidationError(f"{where}: when must be a table of conditions, not {_shown(when)}")
+    out: dict[str, Any] = {}
+    for key, value in when.items():
+        if key not in CONDITIONS:
+            raise ValidationError(
+                f"{where}: unknown condition {_shown(key)}; use {', '.join(CONDITIONS)}")
+        here = f"{where}: when.{key}"
+        if key in _VOCABULARIES:
+            values = [_choice(v, here, _VOCABULARIES[key]) for v in _texts(value, here)]
+            out[key] = _one_or_list(values)
+        elif key == "contract" and isinstance(value, bool):
+            out[key] = value
+        else:
+            values = _texts(value, here)
+            if key in ("keywords", "subject", "description"):
+                for v in values:
+                    if not folded_key(v):
+                        raise ValidationError(f"{here}: {_shown(v)} has no letters or digits")
+            out[key] = _one_or_list(values)
+    return out
+
+
+def _rule(entry: Any, where: str) -> RuleSpec:
+    if not isinstance(entry, dict):
+        raise ValidationError(f"{where}: a rule is a table (name, queue, when …), "
+                              f"not {_shown(entry)}")
+    name = _text(entry.get("name"), f"{where}: name", limit=100) if "name" in entry else ""
+    if not name:
+        raise ValidationError(f"{where}: a rule needs a name")
+    where = f"rule {name!r}"
+    unknown = sorted(str(k) for k in set(entry) - _RULE_KEYS)
+    if unknown:
+        raise ValidationError(
+            f"{where}: unknown field {unknown[0]!r}; use {', '.join(sorted(_RULE_KEYS))}")
+    if "queue" not in entry:
+        raise ValidationError(f"{where}: queue: every rule sends cases to a queue")
+    queue = _text(entry["queue"], f"{where}: queue", limit=100)
+    position = entry.get("position")
+    if position is not None and (isinstance(position, bool) or not isinstance(position, int)
+                                 or not 0 <= position <= 1_000_000):
+        raise ValidationError(f"{where}: position: {_shown(position)} is not a whole number "
+                              "from 0 to 1000000")
+    active = entry.get("active", True)
+    if not isinstance(active, bool):
+        raise ValidationError(f"{where}: active: {_shown(active)} is not true or false")
+    strategy = _choice(entry.get("strategy", "queue"), f"{where}: strategy", _STRATEGIES)
+    skills = entry.get("required_skills")
+    required = _texts(skills, f"{where}: required_skills") if skills not in (None, []) else None
+    set_priority = (None if entry.get("set_priority") is None else
+                    _choice(entry["set_priority"], f"{where}: set_priority",
+                            _VOCABULARIES["priority"]))
+    set_severity = (None if entry.get("set_severity") is None else
+                    _choice(entry["set_severity"], f"{where}: set_severity",
+                            _VOCABULARIES["severity"]))
+    return RuleSpec(name, position, active, queue, strategy, required, set_priority,
+                    set_severity, _conditions(entry.get("when"), where))
+
+
+def parse_rules(data: Any, where: str = "the rules file") -> RulesFile:
+    """Check a parsed rules file (a dict from TOML or YAML): every rule and category."""
+    if not isinstance(data, dict):
+        raise ValidationError(f"{where}: expected [[rule]] entries, not {_shown(data)}")
+    unknown = sorted(str(k) for k in set(data) - {"rule", "rules", "categories"})
+    if unknown:
+        raise ValidationError(f"{where}: unknown section {unknown[0]!r}; use rule, categories")
+    entries = data.get("rule", data.get("rules", []))
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list):
+        raise ValidationError(f"{where}: rule must be a list of [[rule]] entries")
+    if len(entries) > _MAX_RULES:
+        raise ValidationError(f"{where}: {len(entries):,} rules; {_MAX_RULES:,} at most")
+    rules = [_rule(entry, f"{where}: rule #{i}") for i, entry in enumerate(entries, 1)]
+    seen: set[str] = set()
+    for spec in rules:
+        if spec.name in seen:
+            raise ValidationError(f"rule {spec.name!r}: name: two rules have this name")
+        seen.add(spec.name)
+    categories: dict[str, list[str]] = {}
+    raw = data.get("categories") or {}
+    if not isinstance(raw, dict):
+        raise ValidationError(f"{where}: categories must be a table ([categories.billing])")
+    for area, entry in raw.items():
+        here = f"category {str(area)[:40]!r}"
+        area_name = _choice(area, here, _VOCABULARIES["area"])
+        if not isinstance(entry, dict) or set(entry) - {"skills"}:
+            raise ValidationError(f"{here}: expected skills = [\"…\"]")
+        skills = entry.get("skills")
+        categories[area_name] = [] if skills in (None, []) else _texts(skills, f"{here}: skills")
+    if not rules and not categories:
+        raise ValidationError(f"{where}: no [[rule]] entries and no [categories.…] found")
+    return RulesFile(rules, categories)
+
+
+def read_rules_file(path: Path) -> RulesFile:
+    """Read and check a TOML or YAML rules file (one clear error line when it is bad)."""
+    text = read_text_file(path)
+    return parse_rules(parse_text(text, yaml=path.suffix.lower() in (".yaml", ".yml"),
+                                  where=str(path)), path.name)
+
+
+def parse_text(text: str, *, yaml: bool, where: str) -> Any:
+    """TOML or YAML text as data; a syntax error is one :class:`ValidationError` line."""
+    if yaml:
+        import yaml as pyyaml
+
+        try:
+            return pyyaml.safe_load(text) or {}
+        except pyyaml.YAMLError as exc:
+            raise ValidationError(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        except RecursionError:
+            raise ValidationError(f"{where}: not valid YAML: nested too deeply") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"{where}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ValidationError(f"{where}: not valid TOML: nested too deeply") from None
+
+
+# --- storing ------------------------------------------------------------------------------
+
+
+def load_rules(desk: Desk, actor: Actor, path: Path, *, upsert: bool = False) -> LoadReport:
+    """Replace the rule set with the file's (or, with ``upsert``, update and add by name);
+    all or nothing. Category skills in the file are set area by area."""
+    require_supervisor(actor, "change routing rules")
+    parsed = read_rules_file(path)
+    return store_rules(desk, parsed, upsert=upsert)
+
+
+def store_rules(desk: Desk, parsed: RulesFile, *, upsert: bool = False) -> LoadReport:
+    """Store a checked rules file in one transaction (no permission check: seeds call it)."""
+    with write_session(desk.engine) as session:
+        queues = {name: qid for qid, name in
+                  session.execute(select(col(Queue.id), col(Queue.name)))}
+        for spec in parsed.rules:
+            if spec.queue not in queues:
+                raise ValidationError(
+                    f"rule {spec.name!r}: queue: no queue {spec.queue!r} (see `casedesk queue "
+                    "list`)")
+        _check_products(session, parsed.rules)
+        existing = {row.name: row for row in session.execute(select(RoutingRule)).scalars()}
+        order: list[tuple[int, int, str]] = []  # (position, tie, name)
+        names = {spec.name for spec in parsed.rules}
+        removed = 0
+        if upsert:
+            for row in existing.values():
+                if row.name not in names:
+                    order.append((row.position, _MAX_RULES + 1, row.name))  # file first
+        else:
+            gone = [saved_id(r.id) for r in existing.values() if r.name not in names]
+            if gone:
+                session.execute(delete(RoutingRule).where(col(RoutingRule.id).in_(gone)))
+            removed = len(gone)
+        for i, spec in enumerate(parsed.rules):
+            position = spec.position if spec.position is not None else (
+                existing[spec.name].position if upsert and spec.name in existing else
+                1_000_000)
+            order.append((position, i, spec.name))
+        ranks = {name: rank for rank, (_, _, name) in enumerate(sorted(order), 1)}
+        for spec in parsed.rules:
+            values = {
+                "name": spec.name, "position": ranks[spec.name], "active": spec.active,
+                "conditions": spec.conditions or None, "queue_id": queues[spec.queue],
+                "strategy": spec.strategy, "required_skills": spec.required_skills,
+                "set_priority": spec.set_priority, "set_severity": spec.set_severity,
+            }
+            if spec.name in existing:
+                session.execute(update(RoutingRule)
+                                .where(col(RoutingRule.id) == existing[spec.name].id)
+                                .values(**values))
+            else:
+                session.execute(insert(RoutingRule).values(**values))
+        if upsert:
+            for name, rank in ranks.items():
+                if name not in names:
+                    session.execute(update(RoutingRule).where(col(RoutingRule.name) == name)
+                                    .values(position=rank))
+        for area, skills in parsed.categories.items():
+            session.execute(delete(CategorySkill).where(col(CategorySkill.area) == area))
+            session.execute(insert(CategorySkill).values(area=area, skills=skills or None))
+    return LoadReport(len(parsed.rules), removed, len(parsed.categories),
+                      "upsert" if upsert else "replace")
+
+
+def _check_products(session: Session, specs: list[RuleSpec]) -> None:
+    """Every product a rule names exists (by code or name)."""
+    wanted = [(spec, str(p)) for spec in specs
+              for p in as_list(spec.conditions.get("product"))]
+    if not wanted:
+        return
+    known: set[str] = set()
+    for code, name in session.execute(select(col(Product.code), col(Product.name))):
+        known.update((folded_key(code), folded_key(name)))
+    for spec, product in wanted:
+        if folded_key(product) not in known:
+            raise ValidationError(f"rule {spec.name!r}: when.product: no product {product!r} "
+                                  "(give its code or name)")
+
+
+# --- the list ----------------------------------------------------------------------------
+
+
+def _view(rule: Rule) -> RuleView:
+    return RuleView(
+        id=rule.id, position=rule.position, name=rule.name, active=rule.active,
+        conditions=dict(rule.conditions), when=conditions_in_words(rule.conditions),
+        queue=rule.queue_name,
+        strategy=(f"queue ({STRATEGY_WORDS.get(rule.queue_strategy, rule.queue_strategy)})"
+                  if rule.strategy == "queue" else STRATEGY_WORDS.get(rule.strategy,
+                                                                        rule.strategy)),
+        required_skills=list(rule.required_skills), set_priority=rule.set_priority,
+        set_severity=rule.set_severity,
+    )
+
+
+def list_rules(desk: Desk) -> list[RuleView]:
+    """Every routing rule in the order they are tried."""
+    with read_session(desk.engine) as session:
+        return [_view(r) for r in RuleSet.load(session).rules]
+
+
+def _find(session: Session, name: str) -> RoutingRule:
+    row: RoutingRule | None = session.execute(
+        select(RoutingRule).where(col(RoutingRule.name) == name)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no routing rule {name!r}: see `casedesk rules list`")
+    return row
+
+
+def set_active(desk: Desk, actor: Actor, name: str, active: bool) -> list[RuleView]:
+    """Enable or disable a rule (supervisors); the list afterwards."""
+    require_supervisor(actor, "change routing rules")
+    with write_session(desk.engine) as session:
+        row = _find(session, name)
+        session.execute(update(RoutingRule).where(col(RoutingRule.id) == row.id)
+                        .values(active=active))
+    return list_rules(desk)
+
+
+def move_rule(desk: Desk, actor: Actor, name: str, position: int) -> list[RuleView]:
+    """Make ``name`` the ``position``-th rule tried (1 = first; beyond the end = last);
+    every rule is renumbered 1, 2, 3 … Supervisors only; the list afterwards."""
+    require_supervisor(actor, "change routing rules")
+    if isinstance(position, bool) or not isinstance(position, int) or position < 1:
+        raise ValidationError(f"position {_shown(position)}: give a whole number from 1")
+    with write_session(desk.engine) as session:
+        row = _find(session, name)
+        ordered = [r for r in session.execute(
+            select(RoutingRule).order_by(col(RoutingRule.position), col(RoutingRule.id))
+            .with_for_update()
+        ).scalars() if r.id != row.id]
+        ordered.insert(min(position, len(ordered) + 1) - 1, row)
+        for rank, rule in enumerate(ordered, 1):
+            if rule.position != rank:
+                session.execute(update(RoutingRule).where(col(RoutingRule.id) == rule.id)
+                                .values(position=rank))
+    return list_rules(desk)
+
+
+def try_rules(desk: Desk, new: NewCase) -> list[TestLine]:
+    """Which rule would route ``new`` and why, and why each other would not; creates
+    nothing (``rules test``)."""
+    with read_session(desk.engine) as session:
+        return explain_lines(session, new)
+
+
+def explain_lines(session: Session, new: NewCase) -> list[TestLine]:
+    """Every rule against ``new`` in ``session``: which one routes it (the first matched
+    active one), which match too late, and why the others do not."""
+    verdicts: list[Verdict] = explain(session, new)
+    out = []
+    routed = False
+    for v in verdicts:
+        routes = v.matched and not routed
+        routed = routed or routes
+        out.append(TestLine(
+            position=v.rule.position, name=v.rule.name, active=v.rule.active,
+            matched=v.matched, routes=routes, queue=v.rule.queue_name, why=v.why,
+            line=v.line(),
+        ))
+    return out
+
+
+def category_skills(desk: Desk) -> dict[str, list[str]]:
+    """The skills each category needs (``CategorySkill``), for lists."""
+    with read_session(desk.engine) as session:
+        return {area: list(skills or []) for area, skills in session.execute(
+            select(col(CategorySkill.area), col(CategorySkill.skills))
+            .order_by(col(CategorySkill.area)))}
