@@ -89,11 +89,13 @@ def test_least_loaded_relative_to_capacity_with_the_reason(world: World) -> None
     case = cases.create_case(desk, world.sup, title="router", queue="technical")
     assert case.owner == "luis"
     event = _create_event(desk, case.label)
-    assert event.note == "least loaded: 0 of 10"
+    assert event.note == "queue technical: least loaded: 0 of 10"
     assert event.to_owner_id is not None
     assert event.data is not None
-    assert event.data["routing"] == {
-        "strategy": "least_loaded", "reason": "least loaded: 0 of 10", "agent": "luis"}
+    routing = event.data["routing"]
+    assert (routing["strategy"], routing["agent"], routing["queue"]) == (
+        "least_loaded", "luis", "technical")
+    assert routing["reason"] == "queue technical: least loaded: 0 of 10"
     _fill_bin(world, "luis", 4)  # luis 5 of 10, ana 2 of 10, maria 3 of 30
     assert _create(world, "technical") == ["maria"]
     _events_match_versions(desk)
@@ -122,7 +124,8 @@ def test_round_robin_goes_round_in_login_order_and_moves_the_cursor(world: World
     staff.set_agent_status(desk, world.sup, "away", "maria")
     assert _create(world, "technical", 2) == ["ana", "luis"]  # maria is skipped
     detail = cases.create_case(desk, world.sup, title="otro", queue="technical")
-    assert _create_event(desk, detail.label).note == "round robin: next after luis, 3 of 10"
+    assert _create_event(desk, detail.label).note == (
+        "queue technical: round robin: next after luis, 3 of 10")
     _events_match_versions(desk)
 
 
@@ -142,7 +145,8 @@ def test_skills_of_the_category_and_of_the_rule(world: World) -> None:
     detail = cases.create_case(desk, world.sup, title="sin línea", queue="technical",
                                area="technical")
     assert detail.owner == "luis"  # the only one with the skill (case ignored)
-    assert _create_event(desk, detail.label).note == "skills network; least loaded: 0 of 10"
+    assert _create_event(desk, detail.label).note == (
+        "queue technical: skills network; least loaded: 0 of 10")
     # no category skills for "general": least loaded among everybody
     assert _create(world, "technical", area="general") == ["ana"]
     with write_session(desk.engine) as s:
@@ -158,7 +162,7 @@ def test_skills_of_the_category_and_of_the_rule(world: World) -> None:
                                 area="technical")
     assert waiting.owner is None
     assert _create_event(desk, waiting.label).note == (
-        "no member of technical with the skills network is available")
+        "queue technical: no member of technical with the skills network is available")
 
 
 def test_affinity_prefers_the_last_agent_of_the_customer(world: World) -> None:
@@ -172,16 +176,18 @@ def test_affinity_prefers_the_last_agent_of_the_customer(world: World) -> None:
                                contact_id=world.contact_id)
     assert detail.owner == "ana"
     assert _create_event(desk, detail.label).note == (
-        "affinity: ana last worked this customer, 4 of 10")
+        "queue technical: affinity: ana last worked this customer, 4 of 10")
     staff.set_agent_status(desk, world.ana, "away")
     again = cases.create_case(desk, world.sup, title="y otra", queue="technical",
                               contact_id=world.contact_id)
     assert again.owner == "luis"
     assert _create_event(desk, again.label).note == (
-        "affinity: ana last worked this customer but is away; least loaded: 0 of 10")
+        "queue technical: affinity: ana last worked this customer but is away; "
+        "least loaded: 0 of 10")
     stranger = cases.create_case(desk, world.sup, title="nuevo", queue="technical")
     assert _create_event(desk, stranger.label).note == (
-        "affinity: no earlier case of this customer had an owner; least loaded: 0 of 10")
+        "queue technical: affinity: no earlier case of this customer had an owner; "
+        "least loaded: 0 of 10")
 
 
 def test_nobody_fits_says_why_and_the_case_waits(world: World) -> None:
@@ -193,21 +199,22 @@ def test_nobody_fits_says_why_and_the_case_waits(world: World) -> None:
     full = cases.create_case(desk, world.sup, title="lleno", queue="billing")
     assert full.owner is None and full.queue == "billing"
     assert _create_event(desk, full.label).note == (
-        "all 2 available members of billing are at capacity")
+        "queue billing: all 2 available members of billing are at capacity")
     staff.set_agent_status(desk, world.sup, "away", "maria")
     assert _create_event(
         desk, cases.create_case(desk, world.sup, title="uno", queue="billing").label
-    ).note == "the only available member of billing is at capacity"
+    ).note == "queue billing: the only available member of billing is at capacity"
     staff.set_agent_status(desk, world.sup, "offline", "ana")
     nobody = cases.create_case(desk, world.sup, title="nadie", queue="billing")
-    assert _create_event(desk, nobody.label).note == "no member of billing is available"
+    assert _create_event(desk, nobody.label).note == (
+        "queue billing: no member of billing is available")
     # the supervisor board says why the most urgent waiting case waits
     loads = {q.name: q for q in board.queue_loads(desk)}
     assert loads["billing"].strategy == "least_loaded"
     assert loads["billing"].wait_reason in {
-        "all 2 available members of billing are at capacity",
-        "the only available member of billing is at capacity",
-        "no member of billing is available",
+        "queue billing: all 2 available members of billing are at capacity",
+        "queue billing: the only available member of billing is at capacity",
+        "queue billing: no member of billing is available",
     }
     assert loads["technical"].wait_reason is None  # manual: nothing to explain
     _events_match_versions(desk)
@@ -218,7 +225,7 @@ def test_inactive_members_and_empty_queues(world: World) -> None:
     queue_setup.add_queue(desk, world.sup, name="vacía")
     queue_setup.set_strategy(desk, world.sup, "vacía", "round_robin")
     lonely = cases.create_case(desk, world.sup, title="sola", queue="vacía")
-    assert _create_event(desk, lonely.label).note == "vacía has no members"
+    assert _create_event(desk, lonely.label).note == "queue vacía: vacía has no members"
     queue_setup.set_strategy(desk, world.sup, "commercial", "least_loaded")
     staff.set_agent_active(desk, world.admin, "carmen", False)
     assert _create(world, "commercial") == [None]

@@ -290,7 +290,11 @@ def update_case(
 ) -> CaseDetail:
     """Edit a case's fields, only if nobody changed it since ``version``.
 
-    Changing priority or severity re-evaluates the SLA policy; paused time is kept.
+    Its owner, a member of its home queue or a supervisor may; closed and cancelled cases
+    are refused. One ``update`` event holds every field's ``[before, after]`` (and a note
+    saying it in words for the timeline). Changing priority, severity, the customer or the
+    contract line re-evaluates the SLA policy; paused time is kept. A changed contract line
+    moves the case's count from the old line to the new one.
     """
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
@@ -300,6 +304,7 @@ def update_case(
         case = load_case(session, number)
         if case.status in (Status.closed, Status.cancelled):
             raise InvalidTransition(f"{case_label(case.number)} is {case.status}: reopen it first")
+        require_work_on(session, actor, case, "edit it")
         values: dict[str, Any] = {}
         for key, value in changes.items():
             if key == "priority":
@@ -318,16 +323,21 @@ def update_case(
                 values[key] = value
         if not values:
             return case_detail(session, saved_id(case.id))
-        if "contact_id" in values and values["contact_id"] is not None:
-            contact = session.get(Contact, storable_id(values["contact_id"], "contact"))
-            if contact is None:
-                raise NotFound(f"no contact {values['contact_id']}")
-            values["account_id"] = contact.account_id
+        if "contact_id" in values:
+            account_id = None
+            if values["contact_id"] is not None:
+                contact = session.get(Contact, storable_id(values["contact_id"], "contact"))
+                if contact is None:
+                    raise NotFound(f"no contact {values['contact_id']}")
+                account_id = contact.account_id
+            if account_id != case.account_id:
+                values["account_id"] = account_id
         line = values.get("contract_line_id", case.contract_line_id)
         if line is not None and {"contract_line_id", "contact_id"} & set(values):
             _check_contract_line(session, line, values.get("account_id", case.account_id))
         data: dict[str, Any] = {k: [getattr(case, k), v] for k, v in values.items()}
-        if {"priority", "severity", "contract_line_id"} & set(values):
+        note = _edit_note(session, case, values)
+        if {"priority", "severity", "contract_line_id", "account_id"} & set(values):
             merged = {**case.model_dump(), **values}
             policy = clocks.choose_policy(
                 session,
@@ -342,6 +352,7 @@ def update_case(
             # pause is added on resume from paused_at.
             values.update(clocks.deadlines(clocks.ClockFacts.of(case), targets, now))
             data["policy"] = targets.name
+        old_line = case.contract_line_id
         apply_change(
             session,
             case,
@@ -350,9 +361,63 @@ def update_case(
             kind="update",
             values=values,
             expected_version=version,
+            note=note,
             data=data,
         )
+        if "contract_line_id" in values:
+            _move_case_count(session, old_line, values["contract_line_id"])
         return case_detail(session, saved_id(case.id))
+
+
+def _move_case_count(session: Any, old: int | None, new: int | None) -> None:
+    """The case counts against ``new`` instead of ``old`` (lines that allot cases)."""
+    lines = col(ContractLine.id), col(ContractLine.allotment) == "cases"
+    used = col(ContractLine.used)
+    if old is not None:
+        session.execute(
+            update(ContractLine).where(lines[0] == old, lines[1], used > 0).values(used=used - 1)
+        )
+    if new is not None:
+        session.execute(
+            update(ContractLine).where(lines[0] == new, lines[1]).values(used=used + 1)
+        )
+
+
+#: How an edited field is named in the timeline.
+_FIELD_WORDS = {
+    "title": "title",
+    "area": "category",
+    "priority": "priority",
+    "severity": "severity",
+    "contact_id": "customer",
+    "contract_line_id": "contract line",
+}
+
+
+def _edit_note(session: Any, case: Case, values: dict[str, Any]) -> str:
+    """``priority medium → high; title “Router” → “Router sin señal”; description edited``."""
+    parts: list[str] = []
+    for key, word in _FIELD_WORDS.items():
+        if key not in values:
+            continue
+        old, new = getattr(case, key), values[key]
+        if key == "title":
+            parts.append(f"title “{old}” → “{new}”")
+        elif key in ("contact_id", "contract_line_id"):
+            model = Contact if key == "contact_id" else ContractLine
+            parts.append(f"{word} {_name(session, model, old)} → {_name(session, model, new)}")
+        else:
+            parts.append(f"{word} {old} → {new}")
+    if "description" in values:
+        parts.append("description edited")
+    return "; ".join(parts)
+
+
+def _name(session: Any, model: Any, row_id: int | None) -> str:
+    if row_id is None:
+        return "none"
+    row = session.get(model, row_id)
+    return str(row.name) if row is not None else f"#{row_id}"
 
 
 def add_note(desk: Desk, actor: Actor, number: int | str, text: str) -> CaseDetail:
