@@ -116,6 +116,8 @@ def register() -> None:
     app.add_typer(kb.app, name="kb")
     app.command("import")(imports.import_command)
     app.command("export")(export.export_command)
+    from casedesk.cli.worker import worker
+    app.command("worker")(worker)
 
 
 register()

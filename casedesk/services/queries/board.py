@@ -17,8 +17,7 @@ Warning means: a running deadline's warning time has passed but the deadline has
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, tzinfo
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import aliased
@@ -267,13 +266,13 @@ def member_queues(desk: Desk, agent_id: int) -> list[tuple[str, bool]]:
 
 
 def clock_status(
-    desk: Desk, *, tick_seconds: float, tz: ZoneInfo | None = None, name: str = lease.SLA_JOB
+    desk: Desk, *, tick_seconds: float, tz: tzinfo | None = None, name: str = lease.SLA_JOB
 ) -> ClockStatus:
     """When the SLA clock last ran, by whom, how long it took, and whether it is late (no
     tick for more than two intervals). ``tick_seconds``: the configured interval, used
-    until a runner has recorded its own."""
+    until a runner has recorded its own; ``tz``: the sentence's time zone (the system's
+    when None)."""
     now = desk.now()
-    zone = tz or ZoneInfo("UTC")
     with read_session(desk.engine) as session:
         row = lease.lease_row(session, name)
     report = (row.last_report if row is not None else None) or {}
@@ -292,7 +291,7 @@ def clock_status(
         late=late,
         tick_seconds=interval,
         now=now,
-        local=lambda at: at.astimezone(zone).strftime("%d/%m %H:%M:%S"),
+        local=lambda at: at.astimezone(tz).strftime("%d/%m %H:%M:%S"),
     )
     return ClockStatus(
         job=name,

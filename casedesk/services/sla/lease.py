@@ -17,7 +17,8 @@ ticks: tick ``n`` is ``floor(epoch seconds / tick seconds)``.
 Both record the holder in the row (the supervisor view reads it).
 
 **Exactly once per tick**: the holder claims tick ``n`` with one guarded
-``UPDATE clock_lease SET last_tick = n, last_run_at, last_run_by … WHERE last_tick < n``;
+``UPDATE clock_lease SET last_tick = n, last_run_at, last_run_by … WHERE last_tick < n``
+(or the last run was before tick ``n`` began: tick numbers of different intervals differ);
 only the process whose UPDATE changed the row runs the scan, so even two holders by mistake
 (a lease taken over from a holder that was only slow) cannot both run a tick. The scan works
 in its own chunked transactions (:func:`casedesk.services.sla.scanner.scan`), so its
@@ -137,13 +138,27 @@ def _ensure_row(session: Session, name: str) -> None:
     )
 
 
-def claim_tick(desk: Desk, name: str, tick: int, by: str, at: datetime) -> bool:
-    """Claim tick ``tick`` for ``by``: True for exactly one caller per tick, whoever asks."""
+def claim_tick(
+    desk: Desk, name: str, tick: int, by: str, at: datetime, tick_seconds: float | None = None
+) -> bool:
+    """Claim tick ``tick`` for ``by``: True for exactly one caller per tick, whoever asks.
+
+    With ``tick_seconds`` a tick also counts as not run when the last run was before it
+    began: tick numbers of different intervals (a worker started with ``--every 5`` beside
+    workstations ticking every minute) are not comparable, run times are.
+    """
+    not_run = _LEASE.c.last_tick < tick
+    if tick_seconds is not None:
+        not_run = or_(
+            not_run,
+            _LEASE.c.last_run_at.is_(None),
+            _LEASE.c.last_run_at < tick_start(tick, tick_seconds),
+        )
     with write_session(desk.engine) as session:
         _ensure_row(session, name)
         result = session.execute(
             update(_LEASE)
-            .where(_LEASE.c.name == name, _LEASE.c.last_tick < tick)
+            .where(_LEASE.c.name == name, not_run)
             .values(last_tick=tick, last_run_at=at, last_run_by=by,
                     last_seconds=None, last_report=None)
         )
@@ -298,7 +313,7 @@ class ClockRunner:
         tick = tick_of(now, self.tick_seconds)
         if not self.lease.hold(tick):
             return None
-        if not claim_tick(self.desk, self.name, tick, self.who, now):
+        if not claim_tick(self.desk, self.name, tick, self.who, now, self.tick_seconds):
             return None
         started = time.perf_counter()
         report = self.job(self.desk, now)
@@ -394,14 +409,11 @@ def clock_sentence(
         return f"The SLA clock has never run ({every}): no workstation or worker has run it yet."
     took = f"in {last_seconds:.2f} s" if last_seconds is not None else "(still running)"
     ran = (
-        f"The SLA clock last ran at {local(last_run_at)} ({ago(last_run_at, now)}) "
-        f"by {last_run_by or 'an unknown process'} {took}: {summary}."
+        f"at {local(last_run_at)} by {last_run_by or 'an unknown process'} {took}: {summary}"
     )
     if late:
-        since = ago(last_run_at, now).removesuffix(" ago")
         return (
-            f"The SLA clock is late: it has not run for {since}, "
-            f"more than two intervals ({every}). {ran} Start a workstation or `casedesk worker`."
+            f"The SLA clock is late: it last ran {ago(last_run_at, now)}, more than two "
+            f"intervals ({every}), {ran}. Start a workstation or `casedesk worker`."
         )
-    return ran + f" It runs {every}."
-
+    return f"The SLA clock last ran {ago(last_run_at, now)}, {ran}. It runs {every}."
