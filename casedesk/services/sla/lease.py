@@ -55,7 +55,6 @@ from casedesk.models import ClockLease
 from casedesk.models.base import table_of
 from casedesk.services.context import Desk
 from casedesk.services.queries.views import ScanReport
-from casedesk.services.sla import scanner
 
 log = logging.getLogger(__name__)
 
@@ -279,6 +278,14 @@ class Lease:
 # --- the runner ----------------------------------------------------------------------
 
 
+def _scan(desk: Desk, now: datetime) -> ScanReport:
+    """The SLA scan (imported when first run: its bulk writes load the PostgreSQL driver,
+    which the workstation's first screen does without)."""
+    from casedesk.services.sla import scanner
+
+    return scanner.scan(desk, now)
+
+
 class ClockRunner:
     """Runs a job every ``tick_seconds`` when this participant holds the lease.
 
@@ -293,16 +300,17 @@ class ClockRunner:
         *,
         tick_seconds: float,
         name: str = SLA_JOB,
-        job: Job = scanner.scan,
+        job: Job | None = None,
         on_tick: Callable[[TickRun], None] | None = None,
     ) -> None:
+        """``job`` defaults to the SLA scan; ``on_tick`` hears of every tick run here."""
         if tick_seconds <= 0:
             raise ValueError("tick_seconds must be positive")
         self.desk = desk
         self.who = participant(who)
         self.tick_seconds = tick_seconds
         self.name = name
-        self.job = job
+        self.job = job or _scan
         self.on_tick = on_tick
         self.lease = Lease(desk, self.who, name=name, tick_seconds=tick_seconds)
 
