@@ -84,6 +84,21 @@ def test_two_holders_by_mistake_cannot_both_run_a_tick(desk: Desk, clock: Frozen
     assert _row(desk).last_run_by == "y"
 
 
+def test_participants_with_different_intervals_never_run_a_tick_twice(
+    desk: Desk, clock: FrozenClock
+) -> None:
+    clock.set(clock.now().replace(second=0, microsecond=0))
+    now = clock.now()
+    assert claim_tick(desk, "sla", tick_of(now, 5), "fast", now, 5)
+    # A minute-long tick began before that run: it has run, although its number is smaller.
+    assert not claim_tick(desk, "sla", tick_of(now, 60), "slow", now, 60)
+    later = clock.advance(timedelta(seconds=60))
+    assert claim_tick(desk, "sla", tick_of(later, 60), "slow", later, 60)
+    assert not claim_tick(desk, "sla", tick_of(later, 60), "slow2", later, 60)
+    assert not claim_tick(desk, "sla", tick_of(later, 5), "fast", later, 5)
+    assert claim_tick(desk, "sla", tick_of(later, 5) + 1, "fast", later + timedelta(seconds=5), 5)
+
+
 def test_a_dead_holder_is_replaced_within_two_ticks(desk: Desk, clock: FrozenClock) -> None:
     holder = ClockRunner(desk, "ana", tick_seconds=TICK)
     other = ClockRunner(desk, "worker", tick_seconds=TICK)

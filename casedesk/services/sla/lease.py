@@ -18,7 +18,8 @@ Both record the holder in the row (the supervisor view reads it).
 
 **Exactly once per tick**: the holder claims tick ``n`` with one guarded
 ``UPDATE clock_lease SET last_tick = n, last_run_at, last_run_by … WHERE last_tick < n``
-(or the last run was before tick ``n`` began: tick numbers of different intervals differ);
+(the runner's form: no run since tick ``n`` began, which also holds for participants with
+different intervals, whose tick numbers differ);
 only the process whose UPDATE changed the row runs the scan, so even two holders by mistake
 (a lease taken over from a holder that was only slow) cannot both run a tick. The scan works
 in its own chunked transactions (:func:`casedesk.services.sla.scanner.scan`), so its
@@ -45,7 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, text, update
+from sqlalchemy import Connection, and_, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -142,16 +143,19 @@ def claim_tick(
 ) -> bool:
     """Claim tick ``tick`` for ``by``: True for exactly one caller per tick, whoever asks.
 
-    With ``tick_seconds`` a tick also counts as not run when the last run was before it
-    began: tick numbers of different intervals (a worker started with ``--every 5`` beside
-    workstations ticking every minute) are not comparable, run times are.
+    The guard is ``last_tick < tick``. With ``tick_seconds`` (what the runner passes) it is
+    "no run since this tick began" instead, the same for participants of one interval but
+    also right for different ones (a worker started with ``--every 5`` beside workstations
+    ticking every minute), whose tick numbers cannot be compared.
     """
-    not_run = _LEASE.c.last_tick < tick
+    not_run: Any = _LEASE.c.last_tick < tick
     if tick_seconds is not None:
-        not_run = or_(
-            not_run,
-            _LEASE.c.last_run_at.is_(None),
-            _LEASE.c.last_run_at < tick_start(tick, tick_seconds),
+        not_run = and_(
+            _LEASE.c.last_tick != tick,
+            or_(
+                _LEASE.c.last_run_at.is_(None),
+                _LEASE.c.last_run_at < tick_start(tick, tick_seconds),
+            ),
         )
     with write_session(desk.engine) as session:
         _ensure_row(session, name)
