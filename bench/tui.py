@@ -110,7 +110,8 @@ async def measure(path: Path, presses: int) -> dict[str, float]:
     imported = time.perf_counter() - t_import
     started = time.perf_counter()
     desk = Desk(open_database(f"sqlite:///{path}"))
-    app = CaseDeskApp(desk, desk.actor("maria"), start_mode="inbox", poll_interval=None)
+    app = CaseDeskApp(desk, desk.actor("maria"), start_mode="inbox", poll_interval=None,
+                      clock_interval=None)
     figures: dict[str, float] = {"import_s": imported}
     async with app.run_test(size=(120, 40)) as pilot:
         table = app.screen.query_one("#inbox-cases", CaseTable)

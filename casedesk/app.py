@@ -10,6 +10,12 @@ worker and bumps :attr:`CaseDeskApp.generation` when it changes; the visible scr
 its lists, the others when they are shown again. Countdowns tick once a second from the
 rows already held and the desk's clock (frozen in tests and snapshots).
 
+The SLA clock: after sign-in the workstation takes part in running the SLA scan every
+``sla_tick_seconds`` (:mod:`casedesk.services.sla.lease`: whichever workstation or
+``casedesk worker`` holds the lease runs each tick, exactly once), in a thread worker that
+stops when the app closes. The breaches and warnings it records reach every workstation
+through the change token.
+
 Connection state: when a poll fails the status line above the footer says
 "database unreachable — retrying" (the lists keep what they hold, and say it may be stale)
 until a poll succeeds again, which also reloads them. A change that has not returned after
@@ -30,8 +36,10 @@ file's ``[keymap]`` table, e.g. ``go-inbox = "f9"`` (read once, as
 from __future__ import annotations
 
 import contextlib
+import threading
 from datetime import datetime
-from typing import Any, ClassVar
+from enum import Enum
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual import on, work
@@ -51,11 +59,17 @@ from casedesk.services.context import Actor, Desk
 from casedesk.services.directory import presence
 from casedesk.services.queries import board, live
 from casedesk.services.queries.views import CaseDetail, PresenceView
-from casedesk.services.sla import explanations
+from casedesk.services.sla import explanations, lease
 from casedesk.services.sla.clocks import PolicyTargets
 from casedesk.textsafe import one_line, visible
 
 __all__ = ["SCREENS", "CaseDeskApp", "run_workstation"]
+
+
+class _Setting(Enum):
+    """``clock_interval`` not given: use the ``sla_tick_seconds`` setting."""
+
+    SLA_TICK = "sla_tick_seconds"
 
 
 def _sign_in_screen() -> Any:
@@ -102,9 +116,17 @@ class CaseDeskApp(App[None]):
         remember_agent: bool = True,
         notice: str | None = None,
         settings: Settings | None = None,
+        clock_interval: float | None | Literal[_Setting.SLA_TICK] = _Setting.SLA_TICK,
     ) -> None:
-        """``settings`` (keymap …) default to :func:`~casedesk.config.load_settings`."""
+        """``settings`` (keymap …) default to :func:`~casedesk.config.load_settings`;
+        ``clock_interval``: seconds between SLA clock ticks (the ``sla_tick_seconds``
+        setting by default; None: this workstation does not run the clock)."""
         super().__init__()
+        settings = settings or load_settings()
+        self.clock_interval = (
+            settings.sla_tick_seconds if clock_interval is _Setting.SLA_TICK else clock_interval
+        )
+        self._clock_stop = threading.Event()
         self.desk = desk
         self.actor = actor
         self.start_mode = start_mode
@@ -129,7 +151,7 @@ class CaseDeskApp(App[None]):
         self._targets_requested = False
         self._timezone_name = timezone
         self.tz = self._zone(timezone or "UTC")
-        self.set_keymap(dict((settings or load_settings()).keymap))
+        self.set_keymap(dict(settings.keymap))
 
     @staticmethod
     def _zone(name: str) -> ZoneInfo:
@@ -196,6 +218,23 @@ class CaseDeskApp(App[None]):
         self.poll_changes()
         if self.poll_interval:
             self.set_interval(self.poll_interval, self._poll_tick, name="live")
+        if self.clock_interval:
+            self._run_clock(self.actor.login, self.clock_interval)
+
+    @work(thread=True, exit_on_error=False, group="sla-clock", exclusive=True)
+    def _run_clock(self, login: str, every: float) -> None:
+        """Take part in the SLA clock until the app closes; a tick that recorded something
+        refreshes this workstation's lists at once."""
+
+        def ran(run: lease.TickRun) -> None:
+            if run.report.total:
+                with contextlib.suppress(RuntimeError):  # the app is closing
+                    self.call_from_thread(self.poll_changes)
+
+        lease.run_clock(self.desk, login, self._clock_stop, every, on_tick=ran)
+
+    def on_unmount(self) -> None:
+        self._clock_stop.set()
 
     def first_data_shown(self) -> None:
         """A screen has drawn its first rows: now load what can wait (the SLA policies'

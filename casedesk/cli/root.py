@@ -120,6 +120,8 @@ def register() -> None:
     app.add_typer(importlib.import_module("casedesk.cli.rules").app, name="rules")
     app.command("import")(imports.import_command)
     app.command("export")(export.export_command)
+    from casedesk.cli.worker import worker
+    app.command("worker")(worker)
 
 
 register()

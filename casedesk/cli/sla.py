@@ -11,6 +11,8 @@ from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.plain import cell, plain
+from casedesk.services.queries import board
+from casedesk.services.queries.views import FlaggedCase
 from casedesk.services.sla import explanations, policy_files, scanner
 from casedesk.textsafe import one_line
 
@@ -125,6 +127,39 @@ def scan(
         + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.items())
         + f" ({report.seconds:.2f} s)"
     )
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    json_: bool = typer.Option(False, "--json", help="Print the clock and the lists as JSON."),
+) -> None:
+    """When the SLA clock last ran and by whom; the open escalated and inactive cases."""
+    state: CliState = ctx.obj
+    desk = state.desk()
+    clock = board.clock_status(desk, tick_seconds=state.settings.sla_tick_seconds)
+    flagged = board.flagged_cases(desk)
+    if json_ or state.json:
+        print_json({"clock": clock.to_json(), "flagged": flagged.to_json()})
+        return
+    say(console, clock.sentence)
+    for title, rows, more in (
+        ("Escalated to the supervisor", flagged.escalated, flagged.escalated_more),
+        ("Inactive", flagged.inactive, flagged.inactive_more),
+    ):
+        if not rows:
+            say(console, f"{title}: none.")
+            continue
+        count = "1 open case" if len(rows) == 1 else f"{len(rows)} open cases"
+        shown = f"the newest {len(rows)} open cases" if more else count
+        say(console, f"{title}: {shown}.")
+        for row in rows:
+            say(console, "  ", _flagged_line(row))
+
+
+def _flagged_line(row: FlaggedCase) -> str:
+    where = f"in {row.owner}'s bin" if row.owner else f"in queue {row.queue or '—'}"
+    return one_line(f"{row.label} · {row.priority} · {row.status} · {where} · {row.title}")
 
 
 @app.command("explain")

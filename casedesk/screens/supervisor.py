@@ -1,5 +1,7 @@
 """Supervisor view: queues with load and SLA health, agents with status and WIP against
-capacity, and the cases of the highlighted queue or agent. Supervisors and admins only.
+capacity, the SLA clock (when it last ran, by whom, whether it is late) with the open
+escalated and inactive cases, and the cases of the highlighted queue or agent. Supervisors
+and admins only.
 
 Keys: ``a`` assign the selected case to an agent, ``y`` yank it back to its home queue,
 ``t`` transfer it to another queue, ``q``/``g`` focus the queues/agents, Enter open the case.
@@ -18,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
+from casedesk.config import DEFAULT_TICK_SECONDS
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.inbox import PAGE, count_text
@@ -27,7 +30,10 @@ from casedesk.services.queries import board, reads
 from casedesk.services.queries.views import AgentLoad, CaseRow, Page, QueueLoad
 from casedesk.services.workflow import transitions
 from casedesk.widgets.case_table import CaseTable
+from casedesk.widgets.clock_panel import ClockPanel
 
+#: Seconds between two reads of the clock's line while nothing changes (to see it late).
+CLOCK_RECHECK = 15
 _STATUS_STYLE = {"available": "green", "busy": "yellow", "away": "dim", "offline": "dim"}
 
 
@@ -72,6 +78,7 @@ class SupervisorScreen(CaseMoves):
         #: ("queue", name) or ("agent", login): whose cases the bottom table shows.
         self.scope: tuple[str, str] | None = None
         self._epoch = 0
+        self._ticks = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -83,6 +90,7 @@ class SupervisorScreen(CaseMoves):
                 yield Static("Agents", classes="pane-title")
                 yield DataTable(id="sup-agents", cursor_type="row")
         yield Static("", id="sup-waits")
+        yield ClockPanel(id="sup-clock")
         yield Static("", id="sup-cases-title", classes="pane-title")
         yield CaseTable(
             id="sup-cases",
@@ -126,6 +134,17 @@ class SupervisorScreen(CaseMoves):
         )
         if self.scope is not None:
             self.load_cases(keep=True)
+        self.load_clock(flagged=True)
+
+    def load_clock(self, *, flagged: bool) -> None:
+        """The SLA clock's line, and (``flagged``) its escalated and inactive lists."""
+        panel = self.query_one("#sup-clock", ClockPanel)
+        self.load("sup-clock", lambda: board.clock_status(
+                      self.desk, tick_seconds=DEFAULT_TICK_SECONDS, tz=self.tz()),
+                  then=panel.show_status)
+        if flagged:
+            self.load("sup-flagged", partial(board.flagged_cases, self.desk, limit=5),
+                      then=panel.show_flagged, coalesce=True)
 
     def _show_queues(self, loads: list[QueueLoad]) -> None:
         rebuild = [q.name for q in loads] != [q.name for q in self.queues]
@@ -246,6 +265,9 @@ class SupervisorScreen(CaseMoves):
 
     def tick(self) -> None:
         self.cases.tick()
+        self._ticks += 1
+        if self._ticks % CLOCK_RECHECK == 0:  # a clock that stopped writes nothing
+            self.load_clock(flagged=False)
 
     # --- selection ----------------------------------------------------------------------
 

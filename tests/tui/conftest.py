@@ -48,8 +48,10 @@ def tui_world(sqlite_template: Path, tmp_path: Path, tui_clock: FrozenClock) -> 
 
 
 def make_app(world: World, login: str | None, **kwargs: Any) -> CaseDeskApp:
-    """The workstation as ``login`` (None: the sign-in screen), without background polling."""
+    """The workstation as ``login`` (None: the sign-in screen), without background polling
+    and without running the SLA clock (a test runs it by hand when it is about the clock)."""
     kwargs.setdefault("poll_interval", None)
+    kwargs.setdefault("clock_interval", None)
     kwargs.setdefault("timezone", "Europe/Madrid")
     kwargs.setdefault("remember_agent", False)
     actor = world.desk.actor(login) if login else None

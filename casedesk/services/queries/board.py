@@ -17,9 +17,10 @@ Warning means: a running deadline's warning time has passed but the deadline has
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from casedesk.db import read_session
@@ -27,9 +28,18 @@ from casedesk.models import Agent, Case, CaseEvent, Queue, QueueMember, Strategy
 from casedesk.models.base import saved_id
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import Desk, load_agent
+from casedesk.services.numbers import case_label
 from casedesk.services.queries import reads
-from casedesk.services.queries.views import AgentLoad, CaseRow, QueueLoad, WarnTimes
-from casedesk.services.sla import clocks
+from casedesk.services.queries.views import (
+    AgentLoad,
+    CaseRow,
+    ClockStatus,
+    FlaggedCase,
+    FlaggedCases,
+    QueueLoad,
+    WarnTimes,
+)
+from casedesk.services.sla import clocks, lease
 from casedesk.services.sla.clocks import Flag
 
 #: How many waiting cases ``new`` and ``warning`` look at per queue.
@@ -276,3 +286,101 @@ def member_queues(desk: Desk, agent_id: int) -> list[tuple[str, bool]]:
             ).first()
             out.append((name, waiting is not None))
         return out
+
+
+# --- the clock and what it flagged (issue 12) ----------------------------------------
+
+
+def clock_status(
+    desk: Desk, *, tick_seconds: float, tz: tzinfo | None = None, name: str = lease.SLA_JOB
+) -> ClockStatus:
+    """When the SLA clock last ran, by whom, how long it took, and whether it is late (no
+    tick for more than two intervals). ``tick_seconds``: the configured interval, used
+    until a runner has recorded its own; ``tz``: the sentence's time zone (the system's
+    when None)."""
+    now = desk.now()
+    with read_session(desk.engine) as session:
+        row = lease.lease_row(session, name)
+    report = (row.last_report if row is not None else None) or {}
+    interval = float(report.get("tick_seconds") or tick_seconds)
+    counts = report.get("counts")
+    summary = lease.scan_summary(counts) if isinstance(counts, dict) else "nothing recorded yet"
+    last_run_at = row.last_run_at if row is not None else None
+    late = last_run_at is None or now - last_run_at > lease.late_after(interval)
+    last_seconds = row.last_seconds if row is not None else None
+    last_run_by = row.last_run_by if row is not None else None
+    sentence = lease.clock_sentence(
+        last_run_at=last_run_at,
+        last_run_by=last_run_by,
+        last_seconds=last_seconds,
+        summary=summary,
+        late=late,
+        tick_seconds=interval,
+        now=now,
+        local=lambda at: at.astimezone(tz).strftime("%d/%m %H:%M:%S"),
+    )
+    return ClockStatus(
+        job=name,
+        holder=row.holder if row is not None else None,
+        holder_until=row.holder_until if row is not None else None,
+        last_tick=row.last_tick if row is not None else 0,
+        last_run_at=last_run_at,
+        last_run_by=last_run_by,
+        last_seconds=last_seconds,
+        tick_seconds=interval,
+        summary=summary,
+        late=late,
+        checked_at=now,
+        sentence=sentence,
+    )
+
+
+def flagged_cases(desk: Desk, *, limit: int = 20) -> FlaggedCases:
+    """The newest open cases the scan escalated to the supervisor (the ``ESCALATED`` bit)
+    and those still inactive (the ``INACTIVE`` bit, not re-armed by new activity).
+
+    Newest first by id, ``limit`` of each: the walk down the primary key stops at the
+    ``limit + 1``-th match, so it is cheap where such cases are common and reads the open
+    cases once where there are none (measured in ``bench/clock.py``).
+    """
+    owner = aliased(Agent, name="owner")
+    base = (
+        select(
+            col(Case.number),
+            col(Case.title),
+            col(Case.status),
+            col(Case.priority),
+            col(Queue.name),
+            col(owner.login),
+            col(Case.last_activity_at),
+            col(Case.updated_at),
+        )
+        .outerjoin(Queue, col(Queue.id) == col(Case.queue_id))
+        .outerjoin(owner, col(owner.id) == col(Case.owner_id))
+        .where(col(Case.status).in_(clocks.OPEN))
+        .order_by(col(Case.id).desc())
+        .limit(limit + 1)
+    )
+    flags = col(Case.sla_flags)
+    escalated_only = flags.bitwise_and(int(Flag.ESCALATED)).self_group() != 0
+    inactive_only = and_(
+        flags.bitwise_and(int(Flag.INACTIVE)).self_group() != 0,
+        col(Case.inactivity_due).is_(None),
+    )
+    with read_session(desk.engine) as session:
+        lists = [
+            [
+                FlaggedCase(case_label(number), title, status, priority, queue, login, act, upd)
+                for number, title, status, priority, queue, login, act, upd in session.execute(
+                    base.where(condition)
+                ).all()
+            ]
+            for condition in (escalated_only, inactive_only)
+        ]
+    escalated, inactive = lists
+    return FlaggedCases(
+        escalated=escalated[:limit],
+        inactive=inactive[:limit],
+        escalated_more=len(escalated) > limit,
+        inactive_more=len(inactive) > limit,
+    )

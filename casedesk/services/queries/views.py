@@ -471,3 +471,53 @@ class TaskView(JsonMixin):
     created_at: datetime
     due_at: datetime | None
     completed_at: datetime | None
+
+
+# --- the clock and what it flagged (issue 12) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockStatus(JsonMixin):
+    """The SLA clock's lease row, read for the supervisor view and ``sla status``."""
+
+    job: str
+    #: Who holds the lease (``host:pid:who``) and until when (the SQLite row's time limit).
+    holder: str | None
+    holder_until: datetime | None
+    last_tick: int
+    last_run_at: datetime | None
+    last_run_by: str | None
+    last_seconds: float | None
+    #: The interval the last runner used (the configured one before any run).
+    tick_seconds: float
+    #: What the last tick recorded, in words ("2 breaches, 1 warning" …).
+    summary: str
+    #: No tick for more than two intervals (or never run).
+    late: bool
+    checked_at: datetime
+    #: The clock in one plain sentence.
+    sentence: str
+
+
+@dataclass(frozen=True)
+class FlaggedCase(JsonMixin):
+    """An open case the scan flagged for the supervisor (escalated) or as inactive."""
+
+    label: str
+    title: str
+    status: str
+    priority: str
+    queue: str | None
+    owner: str | None
+    last_activity_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class FlaggedCases(JsonMixin):
+    """The newest open escalated and inactive cases; ``*_more``: more than listed."""
+
+    escalated: list[FlaggedCase]
+    inactive: list[FlaggedCase]
+    escalated_more: bool
+    inactive_more: bool

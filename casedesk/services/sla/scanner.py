@@ -1,7 +1,8 @@
 """The SLA scan: record warnings and breaches, escalate, flag inactivity, auto-close.
 
-``casedesk sla scan`` runs it once; the workstation runs it every minute
-(:func:`run_periodically`). Every step is one set-based ``UPDATE … RETURNING`` whose
+``casedesk sla scan`` runs it once; every workstation and ``casedesk worker`` take part
+in running it every minute, each tick once, from whichever holds the clock's lease
+(:mod:`casedesk.services.sla.lease`). Every step is one set-based ``UPDATE … RETURNING`` whose
 WHERE clause carries the guard (a flag bit still clear, a column still set), followed
 by a bulk insert of one case event per returned row. So:
 
@@ -114,7 +115,8 @@ def run_periodically(
     every: float = 60.0,
     on_report: Callable[[ScanReport], None] | None = None,
 ) -> None:
-    """Scan every ``every`` seconds until ``stop`` is set (for a worker thread).
+    """Scan every ``every`` seconds until ``stop`` is set, with no lease (a single-process
+    loop; the workstations and ``casedesk worker`` use :mod:`casedesk.services.sla.lease`).
 
     A failing scan is logged and retried at the next tick; it never stops the loop.
     """
