@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Any
 
@@ -105,8 +104,21 @@ def root(
 
 
 def register() -> None:
-    from casedesk.cli import agent, case, db, demo, export, imports, kb, queue, sla, task
-    from casedesk.cli.template import app as template_app
+    from casedesk.cli import (
+        agent,
+        case,
+        db,
+        demo,
+        export,
+        imports,
+        kb,
+        queue,
+        rules,
+        sla,
+        task,
+        template,
+        worker,
+    )
 
     app.add_typer(db.app, name="db")
     app.command("demo")(demo.demo)
@@ -115,13 +127,12 @@ def register() -> None:
     app.add_typer(case.app, name="case")
     app.add_typer(sla.app, name="sla")
     app.add_typer(task.app, name="task")
-    app.add_typer(template_app, name="template")
+    app.add_typer(template.app, name="template")
     app.add_typer(kb.app, name="kb")
-    app.add_typer(importlib.import_module("casedesk.cli.rules").app, name="rules")
+    app.add_typer(rules.app, name="rules")
     app.command("import")(imports.import_command)
     app.command("export")(export.export_command)
-    from casedesk.cli.worker import worker
-    app.command("worker")(worker)
+    app.command("worker")(worker.worker)
 
 
 register()
