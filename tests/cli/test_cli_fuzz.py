@@ -119,6 +119,8 @@ def invocations(draw: st.DrawFn) -> list[str]:
             if param.required and draw(st.integers(0, 9)) == 0:
                 count = 0  # a missing argument is a usage error
             argv += [draw(values(param.name)) for _ in range(count)]
+    if command.path == ("worker",) and "--once" not in argv:
+        argv.append("--once")  # it runs until stopped otherwise: one tick is its whole work
     if draw(st.integers(0, 19)) == 0:
         argv.insert(draw(st.integers(0, len(argv))), draw(st.sampled_from(["--bogus", "-z"])))
     return argv
