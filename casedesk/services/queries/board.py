@@ -77,7 +77,10 @@ def _wait_reason(session: Session, queue_id: int) -> str | None:
     ).scalar_one_or_none()
     routing = data.get("routing") if isinstance(data, dict) else None
     reason = routing.get("reason") if isinstance(routing, dict) else None
-    return reason if isinstance(reason, str) else None
+    if not isinstance(reason, str):
+        return None
+    queue = routing.get("queue") if isinstance(routing, dict) else None
+    return reason.removeprefix(f"queue {queue}: ")  # the line names the queue already
 
 
 def queue_loads(desk: Desk, *, member: int | None = None) -> list[QueueLoad]:
