@@ -47,7 +47,7 @@ def rules_file(count: int) -> dict[str, Any]:
     return {"rule": rules}
 
 
-def run(name: str, url: str, n: int, count: int) -> dict[str, float]:
+def run(name: str, url: str, n: int, count: int, strategy: str = "manual") -> dict[str, float]:
     from sqlalchemy import delete, insert, select, text
 
     from casedesk.db import make_engine, read_session, upgrade, write_session
@@ -81,6 +81,10 @@ def run(name: str, url: str, n: int, count: int) -> dict[str, float]:
         create(i)  # warm caches and the connection pool
     plain = [create(i) for i in range(n)]
     rule_files.store_rules(desk, rule_files.parse_rules(rules_file(count)))
+    if strategy != "manual":  # the matched rule's queue also picks an agent
+        from casedesk.services.directory import queue_setup
+
+        queue_setup.set_strategy(desk, desk.actor("sofia"), "technical", strategy)
     for i in range(20):
         create(i)
     routed = [create(i) for i in range(n)]
@@ -136,9 +140,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--rules", type=int, default=50)
     parser.add_argument("--db", default="both")
+    parser.add_argument("--strategy", default="manual",
+                        help="the matched queue's strategy (least_loaded: rules + an agent pick)")
     args = parser.parse_args()
     for name, url in databases(args.db, Path("/tmp/casedesk-bench-routing.db")):
-        run(name, url, args.n, args.rules)
+        run(name, url, args.n, args.rules, args.strategy)
 
 
 if __name__ == "__main__":
