@@ -425,6 +425,8 @@ class ScanReport(JsonMixin):
     inactive_tasks: int = 0
     escalated: int = 0
     autoclosed: int = 0
+    #: Waiting cases the clock then gave to an agent (``workflow.backlog``).
+    assigned: int = 0
     seconds: float = 0.0
 
     @property
@@ -439,6 +441,7 @@ class ScanReport(JsonMixin):
             + self.inactive_tasks
             + self.escalated
             + self.autoclosed
+            + self.assigned
         )
 
     def counts(self) -> dict[str, int]:
@@ -452,6 +455,7 @@ class ScanReport(JsonMixin):
             "inactive_task": self.inactive_tasks,
             "escalated": self.escalated,
             "autoclosed": self.autoclosed,
+            "assigned": self.assigned,
         }
         return flat
 

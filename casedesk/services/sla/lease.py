@@ -124,6 +124,8 @@ def scan_summary(counts: Mapping[str, int]) -> str:
         parts.append(f"{counts['escalated']} escalated")
     if counts.get("autoclosed"):
         parts.append(f"{counts['autoclosed']} closed automatically")
+    if counts.get("assigned"):
+        parts.append(f"{counts['assigned']} waiting assigned")
     return ", ".join(parts) or "nothing to record"
 
 
@@ -283,11 +285,16 @@ class Lease:
 
 
 def _scan(desk: Desk, now: datetime) -> ScanReport:
-    """The SLA scan (imported when first run: its bulk writes load the PostgreSQL driver,
-    which the workstation's first screen does without)."""
+    """The clock's work: the SLA scan, then the waiting cases of assigning queues offered
+    again (``workflow.backlog``). Imported when first run: the scan's bulk writes load the
+    PostgreSQL driver, which the workstation's first screen does without. (The one place
+    the SLA side calls the workflow: the clock is the floor's, not only the SLA's.)"""
     from casedesk.services.sla import scanner
+    from casedesk.services.workflow import backlog
 
-    return scanner.scan(desk, now)
+    report = scanner.scan(desk, now)
+    report.assigned = len(backlog.offer_waiting(desk, now))
+    return report
 
 
 class ClockRunner:
