@@ -17,11 +17,11 @@ from rich.text import Text
 from casedesk.cli import params
 from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.datafiles import decode_text, read_text_file
 from casedesk.errors import ValidationError
 from casedesk.plain import cell, marked, plain
 from casedesk.services.knowledge import guidance, library
 from casedesk.services.queries.views import ArticleView
-from casedesk.services.sla.policy_files import decode_text, read_text_file
 from casedesk.textsafe import visible
 
 app = typer.Typer(

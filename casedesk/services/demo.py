@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlmodel import SQLModel, col
 
 from casedesk.bulk import bulk_insert
+from casedesk.datafiles import read_text_file
 from casedesk.db import read_session, write_session
 from casedesk.models import (
     Account,
@@ -213,7 +214,7 @@ def _templates(desk: Desk) -> None:
     from casedesk.services.workflow.templates import parse_templates, save_templates
 
     path = policy_files.DATA_DIR / "templates.toml"
-    specs = parse_templates(policy_files.read_text_file(path), path.name)
+    specs = parse_templates(read_text_file(path), path.name)
     with write_session(desk.engine) as session:
         save_templates(session, specs)
 

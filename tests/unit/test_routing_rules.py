@@ -12,8 +12,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from casedesk.datafiles import parse_document
 from casedesk.errors import ValidationError
-from casedesk.services.routing.rule_files import parse_rules, parse_text
+from casedesk.services.routing.rule_files import parse_rules
 from casedesk.services.routing.rules import Facts, NewCase, Rule, RuleSet
 
 QUEUES = {"billing": 2, "technical": 1, "commercial": 3}
@@ -191,7 +192,7 @@ def test_bad_files_say_the_rule_and_field(data: Any, message: str) -> None:
 def test_syntax_errors_are_one_line() -> None:
     for text, is_yaml in (("[[rule]\nname=", False), ("rules: [a, {", True)):
         with pytest.raises(ValidationError) as err:
-            parse_text(text, yaml=is_yaml, where="f")
+            parse_document(text, yaml=is_yaml, where="f")
         assert "\n" not in str(err.value)
 
 
@@ -225,6 +226,6 @@ def test_any_value_is_a_rule_set_or_one_validation_error(data: Any) -> None:
 @given(st.text(max_size=200), st.booleans())
 def test_any_text_parses_or_is_one_validation_error(text: str, is_yaml: bool) -> None:
     try:
-        parse_rules(parse_text(text, yaml=is_yaml, where="f"))
+        parse_rules(parse_document(text, yaml=is_yaml, where="f"))
     except ValidationError as exc:
         assert "\n" not in str(exc)

@@ -24,7 +24,6 @@ file order unless they give ``position``; positions are stored renumbered 1, 2, 
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session, col
 
+from casedesk.datafiles import read_document
 from casedesk.db import read_session, write_session
 from casedesk.errors import NotFound, ValidationError
 from casedesk.models import (
@@ -61,7 +61,6 @@ from casedesk.services.routing.rules import (
     explain,
     folded_key,
 )
-from casedesk.services.sla.policy_files import read_text_file
 
 _RULE_KEYS = {"name", "position", "active", "queue", "strategy", "required_skills",
               "set_priority", "set_severity", "when"}
@@ -287,28 +286,7 @@ def parse_rules(data: Any, where: str = "the rules file") -> RulesFile:
 
 def read_rules_file(path: Path) -> RulesFile:
     """Read and check a TOML or YAML rules file (one clear error line when it is bad)."""
-    text = read_text_file(path)
-    return parse_rules(parse_text(text, yaml=path.suffix.lower() in (".yaml", ".yml"),
-                                  where=str(path)), path.name)
-
-
-def parse_text(text: str, *, yaml: bool, where: str) -> Any:
-    """TOML or YAML text as data; a syntax error is one :class:`ValidationError` line."""
-    if yaml:
-        import yaml as pyyaml
-
-        try:
-            return pyyaml.safe_load(text) or {}
-        except pyyaml.YAMLError as exc:
-            raise ValidationError(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
-        except RecursionError:
-            raise ValidationError(f"{where}: not valid YAML: nested too deeply") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"{where}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ValidationError(f"{where}: not valid TOML: nested too deeply") from None
+    return parse_rules(read_document(path), path.name)
 
 
 # --- storing ------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ upserts by name in one transaction, so a bad file changes nothing.
 from __future__ import annotations
 
 import re
-import tomllib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlmodel import col
 
+from casedesk.datafiles import read_document
 from casedesk.db import read_session, write_session
 from casedesk.durations import policy_target
 from casedesk.errors import ValidationError
@@ -61,52 +61,10 @@ def parse_duration(text: str | int, where: str) -> timedelta:
 
 def read_file(path: Path) -> dict[str, Any]:
     """Parse a TOML or YAML file into a dict, with one clear error line when it is bad."""
-    text = read_text_file(path)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            raise ValidationError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    else:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValidationError(f"{path}: not valid TOML: {exc}") from None
+    data = read_document(path)
     if not isinstance(data, dict):
         raise ValidationError(f"{path}: expected [[calendar]] and/or [[policy]] entries")
     return data
-
-
-def read_text_file(path: Path) -> str:
-    """A UTF-8 text file's content; unreadable, binary or non-UTF-8 files are one clear
-    :class:`ValidationError` (the byte offset of the first bad byte, or the NUL)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:  # a NUL in the path
-        raise ValidationError(f"cannot read {str(path)!r}: {exc}") from None
-    return decode_text(data, str(path))
-
-
-def decode_text(data: bytes, where: str) -> str:
-    """UTF-8 ``data`` as text (a BOM dropped); binary or non-UTF-8 data is one clear
-    :class:`ValidationError` naming ``where`` and the offset of the first bad byte."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            f"{where} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}):"
-            " give a text file"
-        ) from None
-    if "\x00" in text:
-        raise ValidationError(
-            f"{where} looks like a binary file (a NUL byte at offset {text.index(chr(0))}):"
-            " give a text file"
-        )
-    return text.removeprefix("\ufeff")
 
 
 def _optional_text(value: object) -> str | None:

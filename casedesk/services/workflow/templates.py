@@ -19,7 +19,6 @@ UTC when it gets none), and assigned to the case's ``owner``, a named agent, or 
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
+from casedesk.datafiles import YAML_SUFFIXES, parse_document, read_text_file
 from casedesk.db import read_session, write_session
 from casedesk.durations import policy_target
 from casedesk.errors import NotFound, ValidationError
@@ -37,7 +37,7 @@ from casedesk.services.context import Actor, Desk, require_supervisor, unstorabl
 from casedesk.services.queries.reads import case_detail
 from casedesk.services.queries.views import CaseDetail, JsonMixin
 from casedesk.services.sla import clocks
-from casedesk.services.sla.policy_files import parse_duration, read_text_file
+from casedesk.services.sla.policy_files import parse_duration
 from casedesk.services.workflow import tasks
 from casedesk.services.workflow.cases import open_case
 from casedesk.textsafe import one_line
@@ -177,31 +177,13 @@ def _template(entry: object, source: str, position: int) -> TemplateSpec:
     )
 
 
-def _document(text: str, where: str, *, yaml_text: bool) -> object:
-    if yaml_text:
-        import yaml
-
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ValidationError(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
-        except (ValueError, TypeError, RecursionError) as exc:  # e.g. a date like 2024-13-45
-            raise ValidationError(f"{where}: not valid YAML: {exc}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"{where}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ValidationError(f"{where}: not valid TOML: nested too deeply") from None
-
-
 def parse_templates(text: str, where: str = "templates", *, yaml_text: bool = False) -> list[
     TemplateSpec
 ]:
     """The templates of a TOML (or YAML) document, checked; one :class:`ValidationError`
     naming the template and the field for anything wrong. Touches no database."""
     try:
-        data = _document(text, where, yaml_text=yaml_text)
+        data = parse_document(text, yaml=yaml_text, where=where)
     except ValidationError as exc:
         raise ValidationError(one_line(str(exc))) from None
     if not isinstance(data, dict):
@@ -284,7 +266,7 @@ def load_file(desk: Desk, actor: Actor, path: Path) -> list[str]:
     require_supervisor(actor, "change case templates")
     text = read_text_file(path)
     specs = parse_templates(
-        text, path.name, yaml_text=path.suffix.lower() in (".yaml", ".yml")
+        text, path.name, yaml_text=path.suffix.lower() in YAML_SUFFIXES
     )
     with write_session(desk.engine) as session:
         save_templates(session, specs)
