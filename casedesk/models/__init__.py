@@ -37,7 +37,7 @@ from casedesk.models.customers import (
 )
 from casedesk.models.interactions import Interaction
 from casedesk.models.knowledge import Article, ArticleLink
-from casedesk.models.people import Agent, Queue, QueueMember
+from casedesk.models.people import Agent, Queue, QueueMember, Team
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -74,6 +74,7 @@ __all__ = [
     "Status",
     "Strategy",
     "Task",
+    "Team",
     "TaskStatus",
     "Tier",
     "TimeEntry",

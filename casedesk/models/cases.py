@@ -39,6 +39,19 @@ class Case(SQLModel, table=True):
             sqlite_where=text(f"owner_id IS NOT NULL AND {_ACTIVE}"),
             postgresql_where=text(f"owner_id IS NOT NULL AND {_ACTIVE}"),
         ),
+        # the supervisor's lists of escalated and inactive cases (clocks.Flag bits 128, 64)
+        Index(
+            "ix_case_escalated",
+            "id",
+            sqlite_where=text("(sla_flags & 128) <> 0"),
+            postgresql_where=text("(sla_flags & 128) <> 0"),
+        ),
+        Index(
+            "ix_case_inactive",
+            "id",
+            sqlite_where=text("(sla_flags & 64) <> 0"),
+            postgresql_where=text("(sla_flags & 64) <> 0"),
+        ),
     )
 
     id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
@@ -110,6 +123,8 @@ class CaseEvent(SQLModel, table=True):
     to_status: str | None = Field(default=None, max_length=20)
     note: str | None = None
     data: dict[str, Any] | None = Field(default=None, sa_column=json_column())
+    #: An admin acting as ``actor_id`` (``--as`` on PostgreSQL): who really did it.
+    via_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="agent.id")
 
 
 class Task(SQLModel, table=True):

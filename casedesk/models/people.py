@@ -24,8 +24,22 @@ class Agent(SQLModel, table=True):
     status: str = Field(default="available", max_length=16)
     #: When ``status`` last changed (presence: "away since 10:42").
     status_at: datetime | None = Field(default=None, sa_column=utc_column())
+    #: The agent's team (None: the desk's own staff).
+    team_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="team.id", index=True)
     timezone: str = Field(default="Europe/Madrid", max_length=64)
     active: bool = Field(default=True)
+    created_at: datetime | None = Field(default=None, sa_column=utc_column())
+
+
+class Team(SQLModel, table=True):
+    """A group of agents and the queues they work (e.g. an outsourced partner). On
+    PostgreSQL a team's agents and supervisors see only what its queues reach."""
+
+    __tablename__ = "team"
+
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    description: str | None = Field(default=None, max_length=500)
     created_at: datetime | None = Field(default=None, sa_column=utc_column())
 
 
@@ -43,6 +57,8 @@ class Queue(SQLModel, table=True):
     strategy: str = Field(default="manual", max_length=16)
     #: Round robin's cursor: the agent the queue last gave a case to.
     last_assigned_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="agent.id")
+    #: The team that owns this queue (None: the desk's own, seen by everyone not in a team).
+    team_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="team.id", index=True)
 
 
 class QueueMember(SQLModel, table=True):

@@ -193,13 +193,13 @@ def test_impossible_versions_are_refused(world: World, version: int) -> None:
 def test_migration_0004_downgrades_and_upgrades_again(desk) -> None:  # type: ignore[no-untyped-def]
     from alembic import command
 
-    from casedesk.db import alembic_config, current_revision, upgrade
+    from casedesk.db import SCHEMA_HEAD, alembic_config, current_revision, upgrade
 
     command.downgrade(alembic_config(desk.engine), "0003")
     assert current_revision(desk.engine) == "0003"
     with desk.engine.connect() as conn:
         assert "clock_lease" not in inspect(conn).get_table_names()
-    assert upgrade(desk.engine) == ("0003", "0004")
+    assert upgrade(desk.engine) == ("0003", SCHEMA_HEAD)
     with desk.engine.connect() as conn:
         queue = {c["name"] for c in inspect(conn).get_columns("queue")}
     assert {"strategy", "last_assigned_id"} <= queue
@@ -215,3 +215,27 @@ def test_every_model_table_and_column_is_made_by_the_migrations(desk) -> None:  
         diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     changes = [d for group in diffs for d in (group if isinstance(group, list) else [group])]
     assert [d for d in changes if d[0] in ("add_table", "add_column")] == []
+
+
+def test_migration_0005_downgrades_and_upgrades_again(desk) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    from casedesk.db import SCHEMA_HEAD, alembic_config, current_revision, upgrade
+
+    command.downgrade(alembic_config(desk.engine), "0004")
+    assert current_revision(desk.engine) == "0004"
+    with desk.engine.connect() as conn:
+        assert "team" not in inspect(conn).get_table_names()
+    assert upgrade(desk.engine) == ("0004", SCHEMA_HEAD)
+    with desk.engine.connect() as conn:
+        names = {i["name"] for i in inspect(conn).get_indexes("case")}
+        assert {"ix_case_escalated", "ix_case_inactive"} <= names
+        if conn.dialect.name == "postgresql":
+            groups = conn.exec_driver_sql(
+                "SELECT rolname FROM pg_roles WHERE rolname IN "
+                "('casedesk_admin', 'casedesk_agent', 'casedesk_supervisor') ORDER BY 1"
+            ).scalars().all()
+            assert groups == ["casedesk_admin", "casedesk_agent", "casedesk_supervisor"]
+            assert conn.exec_driver_sql(
+                "SELECT pg_has_role('casedesk_admin', 'casedesk_agent', 'MEMBER')"
+            ).scalar()
