@@ -43,8 +43,10 @@ def role_row(desk: Desk, login: str) -> dict[str, Any] | None:
 
 def connect_as(desk: Desk, login: str, password: str | None = None) -> None:
     url = make_url(desk.engine.url.render_as_string(hide_password=False))
-    url = url.set(drivername="postgresql", username=login, password=password)
-    with psycopg.connect(url.render_as_string(hide_password=False), connect_timeout=5) as conn:
+    url = url.set(drivername="postgresql", username=None, password=None)
+    extra = {} if password is None else {"password": password}
+    with psycopg.connect(url.render_as_string(hide_password=False), user=login,
+                         connect_timeout=5, **extra) as conn:
         assert conn.execute("SELECT session_user").fetchone() == (login,)
 
 
@@ -194,6 +196,7 @@ def scram_desk(scram_db: tuple[PgServer, str]) -> Iterator[tuple[Desk, PgServer,
     server, name = scram_db
     desk = Desk(make_engine(server.url_for(name)))
     staff.add_agent(desk, None, login="admin", name="Admin", role="admin")
+    _grant_tables(server.url_for(name))
     yield desk, server, name
     desk.engine.dispose()
 
