@@ -219,3 +219,86 @@ def set_login(session: Session, login: str, allowed: bool) -> None:
         return
     attribute = sql.SQL("LOGIN" if allowed else "NOLOGIN")
     _run(session, sql.SQL("ALTER ROLE {} {}").format(sql.Identifier(login), attribute))
+
+
+# --- who am I (``casedesk db info``) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionRights:
+    """The connected role, its group and team, and what the database lets it do."""
+
+    role: str | None
+    #: agent, supervisor or admin (the casedesk group it is in), "owner" or "superuser"
+    #: for the database's own roles, None for a role casedesk does not know.
+    group: str | None
+    agent: str | None
+    team: str | None
+    #: Plain sentences: "read cases", "change cases", "write the configuration" …
+    may: list[str]
+
+
+#: (table, privilege, what it means) for the sentences of :class:`ConnectionRights`.
+_PRIVILEGES = (
+    ("case", "SELECT", "read cases"),
+    ("case", "UPDATE", "change cases (of its queues and its own bin)"),
+    ("sla_policy", "INSERT", "write the configuration (policies, calendars, rules)"),
+    ("queue", "INSERT", "add queues"),
+    ("agent", "INSERT", "add and change agents"),
+    ("case_event", "DELETE", "delete case events (the database owner only)"),
+)
+
+
+def connection_rights(engine: Any) -> ConnectionRights:
+    """What ``db info`` says about who you are. SQLite: nobody logs in; everything."""
+    from sqlalchemy import text
+
+    from casedesk.db import connect, is_sqlite, may_run_clock
+
+    if is_sqlite(engine):
+        return ConnectionRights(None, None, None, None,
+                                ["everything (a SQLite file is one person's desk)"])
+    with connect(engine) as conn:
+        row = conn.execute(text(
+            "SELECT session_user, r.rolsuper, r.rolbypassrls,"
+            " CASE WHEN to_regrole('casedesk_admin') IS NULL THEN NULL"
+            "  WHEN pg_has_role(session_user, 'casedesk_admin', 'MEMBER') THEN 'admin'"
+            "  WHEN pg_has_role(session_user, 'casedesk_supervisor', 'MEMBER') THEN 'supervisor'"
+            "  WHEN pg_has_role(session_user, 'casedesk_agent', 'MEMBER') THEN 'agent' END,"
+            " pg_has_role(session_user, (SELECT relowner FROM pg_class"
+            "   WHERE oid = to_regclass('public.\"case\"')), 'USAGE'),"
+            " r.rolcreaterole"
+            " FROM pg_roles r WHERE r.rolname = session_user"
+        )).one()
+        role, superuser, bypass, group, owner, createrole = row
+        may = []
+        for table, privilege, words in _PRIVILEGES:
+            allowed = conn.execute(
+                text("SELECT to_regclass(:t) IS NOT NULL AND has_table_privilege(:t, :p)"),
+                {"t": f'public."{table}"', "p": privilege},
+            ).scalar()
+            if allowed and (table != "agent" or createrole or superuser):
+                may.append(words)
+        readable = conn.execute(text(
+            "SELECT to_regclass('public.team') IS NOT NULL"
+            " AND has_table_privilege('public.agent', 'SELECT')"
+            " AND has_table_privilege('public.team', 'SELECT')"
+        )).scalar()
+        agent_row = conn.execute(text(
+            "SELECT a.login, t.name FROM agent a LEFT JOIN team t ON t.id = a.team_id"
+            " WHERE a.login = session_user"
+        )).first() if readable else None
+    if superuser:
+        group = "superuser"
+    elif owner and group is None:
+        group = "owner"
+    agent, team = (agent_row[0], agent_row[1]) if agent_row else (None, None)
+    if superuser or bypass or owner or group == "admin":
+        may.append("see every team's cases and customers")
+    elif team:
+        may.append(f"see only what team {team}'s queues reach")
+    elif group is not None:
+        may.append("see the desk's own queues (not the teams')")
+    if may_run_clock(engine):
+        may.append("run the SLA clock")
+    return ConnectionRights(str(role), group, agent, team, may)
