@@ -29,7 +29,7 @@ from casedesk.services.context import (
     require_supervisor,
     storable,
 )
-from casedesk.services.directory import presence, roles
+from casedesk.services.directory import presence, queue_setup, roles
 from casedesk.services.directory.addresses import check_email
 from casedesk.services.numbers import shown_number
 from casedesk.services.queries.views import AgentView
@@ -254,6 +254,7 @@ def _agent_view(session: Session, agent: Agent) -> AgentView:
         list(queues),
         wip,
         status_at=agent.status_at,
+        team=queue_setup.team_name(session, agent.team_id),
     )
 
 
