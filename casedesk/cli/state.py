@@ -40,14 +40,16 @@ class CliState:
     def database_url(self) -> str:
         return self.settings.database_url
 
-    def desk(self, *, check: bool = True, create: bool = False) -> Desk:
+    def desk(self, *, check: bool = True, create: bool = False, ask: bool = True) -> Desk:
         """The service handle, on a database verified sound and at this program's schema.
 
         A SQLite file that does not exist is an error ("no database at …") unless
-        ``create``: only ``db upgrade`` and ``demo`` make new databases.
+        ``create``: only ``db upgrade`` and ``demo`` make new databases. ``ask``: a server
+        that wants a password is asked for it at the terminal (the workstation asks on its
+        sign-in screen instead).
         """
         if self._desk is None:
-            engine = self._open(check=check, create=create)
+            engine = self._open(check=check, create=create, ask=ask)
             settings = self.settings
             self._desk = Desk(
                 engine,
@@ -57,13 +59,13 @@ class CliState:
             )
         return self._desk
 
-    def _open(self, *, check: bool, create: bool) -> Any:
+    def _open(self, *, check: bool, create: bool, ask: bool) -> Any:
         """The engine; a server that wants a password asks for it once, on a terminal
         (libpq's PGPASSWORD, ~/.pgpass and service files are tried first, by libpq)."""
         try:
             return open_database(self.database_url, check=check, create=create)
         except PasswordNeeded:
-            if not sys.stdin.isatty():
+            if not ask or not sys.stdin.isatty():
                 raise
         import typer  # the CLI's prompt; only when a person is at the terminal
 
