@@ -546,8 +546,8 @@ class CaseDeskApp(App[None]):
         )
 
 
-def run_workstation(state: Any) -> None:
-    """Open the workstation on the configured database as the configured agent.
+def build_workstation(state: Any) -> CaseDeskApp:
+    """The workstation on the configured database as the configured agent.
 
     ``state`` is the CLI's :class:`~casedesk.cli.state.CliState`. A database without the
     current schema raises ``SchemaOutdated`` before anything is drawn (the CLI prints its
@@ -577,14 +577,12 @@ def run_workstation(state: Any) -> None:
 
         placeholder = Desk(db.make_engine(state.database_url), state.clock)
         where = f"{url.username or 'you'}@{url.host or 'localhost'}/{url.database or ''}"
-        CaseDeskApp(placeholder, None, settings=settings, reconnect=reconnect,
-                    password_for=where).run()
-        return
+        return CaseDeskApp(placeholder, None, settings=settings, reconnect=reconnect,
+                           password_for=where)
     if desk.shared:
         me: Actor = state.actor()  # the connected role; a refusal is the CLI's one line
-        CaseDeskApp(desk, me, timezone=board.agent_timezone(desk, me.id),
-                    settings=settings).run()
-        return
+        return CaseDeskApp(desk, me, timezone=board.agent_timezone(desk, me.id),
+                           settings=settings)
     login = settings.agent_login
     actor: Actor | None = None
     notice = None
@@ -594,4 +592,9 @@ def run_workstation(state: Any) -> None:
         except CaseDeskError as exc:
             notice = error_message(exc)
     timezone = board.agent_timezone(desk, actor.id) if actor else None
-    CaseDeskApp(desk, actor, timezone=timezone, notice=notice, settings=settings).run()
+    return CaseDeskApp(desk, actor, timezone=timezone, notice=notice, settings=settings)
+
+
+def run_workstation(state: Any) -> None:
+    """Open the workstation (:func:`build_workstation`) and run it until it is closed."""
+    build_workstation(state).run()
