@@ -8,7 +8,7 @@ import typer
 
 from casedesk.cli import params
 from casedesk.cli.format import agents_table, say
-from casedesk.cli.state import CliState, console, print_json
+from casedesk.cli.state import CliState, console, err_console, print_json
 from casedesk.errors import ConfigError, ValidationError
 from casedesk.models.base import Role
 from casedesk.services.directory import presence, staff
@@ -41,13 +41,18 @@ def agent_add(
     """Add an agent (admins and supervisors; anyone may add the very first one).
 
     On PostgreSQL the agent gets a login role of their own (an admin's connection is
-    needed for that), asked for a password twice unless --password-stdin or --no-password.
+    needed for that), asked for a password twice unless --password-stdin or --no-password
+    (off a terminal, without either, the role gets no password and a line says so).
     """
     state: CliState = ctx.obj
     desk = state.desk()
     password = None
     if desk.shared and not no_password:
-        password = _read_password(password_stdin, f"password for {login}")
+        if password_stdin or sys.stdin.isatty():
+            password = _read_password(password_stdin, f"password for {login}")
+        else:
+            say(err_console, f"no terminal to ask for a password on: the role {login} gets "
+                f"none (give one with `casedesk agent passwd {login} --password-stdin`)")
     agent = staff.add_agent(
         desk,
         state.optional_actor(),
