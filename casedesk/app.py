@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 from typing import Any, ClassVar, Literal
@@ -49,9 +50,10 @@ from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.timer import Timer
 
+from casedesk import db
 from casedesk.commands import CaseDeskCommands
 from casedesk.config import Settings, load_settings, write_config_value
-from casedesk.errors import CaseDeskError
+from casedesk.errors import CaseDeskError, PasswordNeeded
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen, desk_screen, error_message
 from casedesk.screens.registry import SCREENS, SUPERVISOR_ONLY, screen_factory
@@ -72,10 +74,10 @@ class _Setting(Enum):
     SLA_TICK = "sla_tick_seconds"
 
 
-def _sign_in_screen() -> Any:
+def _sign_in_screen(password_for: str | None = None) -> Any:
     from casedesk.screens.signin import SignInScreen  # only when nobody is configured
 
-    return SignInScreen()
+    return SignInScreen(password_for)
 
 
 class CaseDeskApp(App[None]):
@@ -117,11 +119,18 @@ class CaseDeskApp(App[None]):
         notice: str | None = None,
         settings: Settings | None = None,
         clock_interval: float | None | Literal[_Setting.SLA_TICK] = _Setting.SLA_TICK,
+        reconnect: Callable[[str], tuple[Desk, Actor]] | None = None,
+        password_for: str = "",
     ) -> None:
         """``settings`` (keymap …) default to :func:`~casedesk.config.load_settings`;
         ``clock_interval``: seconds between SLA clock ticks (the ``sla_tick_seconds``
-        setting by default; None: this workstation does not run the clock)."""
+        setting by default; None: this workstation does not run the clock).
+        ``reconnect`` (PostgreSQL, when the server wants a password): the sign-in screen
+        asks for it (for ``password_for``) and this opens the desk with it and says who
+        the connected role is."""
         super().__init__()
+        self._reconnect = reconnect
+        self._password_for = password_for
         settings = settings or load_settings()
         self.clock_interval = (
             settings.sla_tick_seconds if clock_interval is _Setting.SLA_TICK else clock_interval
@@ -179,6 +188,9 @@ class CaseDeskApp(App[None]):
         """Ask who is at this desk (Escape quits). A callback rather than
         ``push_screen_wait``: a worker waiting on an open screen would keep
         ``workers.wait_for_complete()`` waiting in the tests."""
+        if self._reconnect is not None:
+            self.push_screen(_sign_in_screen(self._password_for), self._password_given)
+            return
         self.push_screen(_sign_in_screen(), self._signed_in)
 
     def _signed_in(self, login: str | None) -> None:
@@ -187,12 +199,37 @@ class CaseDeskApp(App[None]):
             return
         self.operate_sign_in(login)
 
+    def _password_given(self, password: str | None) -> None:
+        if password is None:
+            self.exit()
+            return
+        self.operate_password(password)
+
+    @work(thread=True, exit_on_error=False, group="sign-in")
+    def operate_password(self, password: str) -> None:
+        """Connect with the typed password (held only by the engine's connect arguments)
+        and sign in as the connected role's agent."""
+        assert self._reconnect is not None
+        try:
+            desk, actor = self._reconnect(password)
+        except CaseDeskError as exc:
+            self.call_from_thread(self.notify, error_message(exc), severity="error")
+            self.call_from_thread(self.sign_in)
+            return
+        self.call_from_thread(self._connected, desk, actor)
+
+    def _connected(self, desk: Desk, actor: Actor) -> None:
+        self.desk.engine.dispose()
+        self.desk = desk
+        self._reconnect = None
+        self._set_actor(actor)
+
     @work(thread=True, exit_on_error=False, group="sign-in")
     def operate_sign_in(self, login: str) -> None:
         """Resolve the chosen agent and remember them in the config file."""
         try:
             actor = self.desk.actor(login)
-            if self.remember_agent:
+            if self.remember_agent and not self.desk.shared:
                 write_config_value("agent", login)
         except CaseDeskError as exc:
             self.call_from_thread(self.notify, str(exc), severity="error")
@@ -233,6 +270,8 @@ class CaseDeskApp(App[None]):
                     self.call_from_thread(self.poll_changes)
 
         self._clock_thread = threading.current_thread()
+        if not db.may_run_clock(self.desk.engine):
+            return  # an agent's role on a shared database: `casedesk worker` runs the clock
         lease.run_clock(self.desk, login, self._clock_stop, every, on_tick=ran)
 
     def on_unmount(self) -> None:
@@ -507,15 +546,43 @@ class CaseDeskApp(App[None]):
         )
 
 
-def run_workstation(state: Any) -> None:
-    """Open the workstation on the configured database as the configured agent.
+def build_workstation(state: Any) -> CaseDeskApp:
+    """The workstation on the configured database as the configured agent.
 
     ``state`` is the CLI's :class:`~casedesk.cli.state.CliState`. A database without the
     current schema raises ``SchemaOutdated`` before anything is drawn (the CLI prints its
     one line and exits 2). An unknown or missing agent login opens the sign-in screen.
+
+    On PostgreSQL the connected role is who signs in (``--as`` for admins only, see
+    :meth:`~casedesk.services.context.Desk.identify`); a server that wants a password opens
+    the sign-in screen asking for it.
     """
-    desk = state.desk()
     settings: Settings = state.settings
+    try:
+        desk = state.desk(ask=False)
+    except PasswordNeeded:
+        url = db.normalise_url(state.database_url)
+        if url.get_backend_name() == "sqlite":
+            raise
+
+        def reconnect(password: str) -> tuple[Desk, Actor]:
+            engine = db.open_database(state.database_url, password=password)
+            new = Desk(engine, state.clock, reopen_days=settings.reopen_days,
+                       offline_returns_cases=settings.offline_returns_cases)
+            try:
+                return new, new.identify(state.claimed_login())
+            except BaseException:
+                engine.dispose()
+                raise
+
+        placeholder = Desk(db.make_engine(state.database_url), state.clock)
+        where = f"{url.username or 'you'}@{url.host or 'localhost'}/{url.database or ''}"
+        return CaseDeskApp(placeholder, None, settings=settings, reconnect=reconnect,
+                           password_for=where)
+    if desk.shared:
+        me: Actor = state.actor()  # the connected role; a refusal is the CLI's one line
+        return CaseDeskApp(desk, me, timezone=board.agent_timezone(desk, me.id),
+                           settings=settings)
     login = settings.agent_login
     actor: Actor | None = None
     notice = None
@@ -525,4 +592,9 @@ def run_workstation(state: Any) -> None:
         except CaseDeskError as exc:
             notice = error_message(exc)
     timezone = board.agent_timezone(desk, actor.id) if actor else None
-    CaseDeskApp(desk, actor, timezone=timezone, notice=notice, settings=settings).run()
+    return CaseDeskApp(desk, actor, timezone=timezone, notice=notice, settings=settings)
+
+
+def run_workstation(state: Any) -> None:
+    """Open the workstation (:func:`build_workstation`) and run it until it is closed."""
+    build_workstation(state).run()

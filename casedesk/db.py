@@ -21,7 +21,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
 import casedesk.models  # noqa: F401 - registers every table on SQLModel.metadata
-from casedesk.errors import ConfigError, SchemaOutdated
+from casedesk.errors import ConfigError, PasswordNeeded, SchemaOutdated
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -110,7 +110,12 @@ def sqlite_path(url: URL) -> Path:
 
 
 def make_engine(
-    raw_url: str, *, pool: bool = True, echo: bool = False, create: bool = True
+    raw_url: str,
+    *,
+    pool: bool = True,
+    echo: bool = False,
+    create: bool = True,
+    password: str | None = None,
 ) -> Engine:
     """An engine for the URL, with the SQLite pragmas.
 
@@ -150,6 +155,8 @@ def make_engine(
         kwargs["pool_size"] = 5
         kwargs["max_overflow"] = 10
     kwargs["connect_args"] = {"connect_timeout": 5}
+    if password is not None:
+        kwargs["connect_args"]["password"] = password
     return create_engine(url, **kwargs)
 
 
@@ -242,6 +249,11 @@ def connect(engine: Engine) -> Iterator[Any]:
             raise DatabaseDamaged(
                 f"the database file {engine.url.database} is damaged: {_first_line(exc)}"
             ) from None
+        if needs_password(exc):
+            raise PasswordNeeded(
+                f"cannot open database {mask_url(engine.url)}: {_first_line(exc)}; give the "
+                "password in PGPASSWORD or ~/.pgpass (or type it when asked)"
+            ) from None
         raise ConfigError(
             f"cannot open database {mask_url(engine.url)}: {_first_line(exc)}; check the URL "
             "(--db or CASEDESK_DATABASE_URL) and that the server is running"
@@ -250,6 +262,16 @@ def connect(engine: Engine) -> Iterator[Any]:
         yield conn
     finally:
         conn.close()
+
+
+#: What libpq says when the server wants a password it did not get (or refused).
+_PASSWORD_WORDS = ("no password supplied", "password authentication failed")
+
+
+def needs_password(exc: BaseException) -> bool:
+    """Whether a connection error says a (right) password is needed."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(word in text for word in _PASSWORD_WORDS)
 
 
 #: What SQLite says about a file that is not (or no longer) a sound database.
@@ -429,11 +451,14 @@ def info(engine: Engine) -> DbInfo:
     return DbInfo(mask_url(engine.url), engine.dialect.name, revision, head_revision(), counts)
 
 
-def open_database(raw_url: str, *, check: bool = True, create: bool = False) -> Engine:
+def open_database(
+    raw_url: str, *, check: bool = True, create: bool = False, password: str | None = None
+) -> Engine:
     """The engine for a URL, verified reachable, sound (SQLite: ``quick_check``) and
     (optionally) at the current schema. A missing SQLite file is an error unless
-    ``create`` (see :func:`make_engine`)."""
-    engine = make_engine(raw_url, create=create)
+    ``create`` (see :func:`make_engine`); a server that wants a password raises
+    :class:`~casedesk.errors.PasswordNeeded`."""
+    engine = make_engine(raw_url, create=create, password=password)
     try:
         integrity_check(engine)
         if check:
@@ -445,3 +470,21 @@ def open_database(raw_url: str, *, check: bool = True, create: bool = False) -> 
         engine.dispose()
         raise
     return engine
+
+
+def may_run_clock(engine: Engine) -> bool:
+    """Whether this connection may run the SLA scan: always on SQLite; on PostgreSQL when
+    the connected role is a superuser, owns the ``case`` table or has BYPASSRLS (the scan
+    changes every team's cases; an agent's role sees and may change only some)."""
+    if is_sqlite(engine):
+        return True
+    with connect(engine) as conn:
+        row = conn.execute(
+            text(
+                "SELECT r.rolsuper OR r.rolbypassrls OR EXISTS ("
+                " SELECT 1 FROM pg_class c WHERE c.oid = to_regclass('public.\"case\"')"
+                " AND pg_has_role(current_user, c.relowner, 'USAGE'))"
+                " FROM pg_roles r WHERE r.rolname = current_user"
+            )
+        ).scalar()
+    return bool(row)

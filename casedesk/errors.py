@@ -58,6 +58,10 @@ class ConfigError(CaseDeskError):
     exit_code = 2
 
 
+class PasswordNeeded(ConfigError):
+    """The PostgreSQL server wants a password the connection did not give (or refused it)."""
+
+
 class SchemaOutdated(ConfigError):
     """The database's schema is older than this program."""
 

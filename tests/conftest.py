@@ -50,6 +50,31 @@ def pg_server() -> Iterator[PgServer]:
 
 
 @pytest.fixture(scope="session")
+def pg_scram_server() -> Iterator[PgServer]:
+    """A second server that wants passwords (scram-sha-256), for sign-in and passwd tests."""
+    try:
+        server = start_postgres(auth="scram-sha-256")
+    except PgServerError as exc:
+        if pg_required():
+            pytest.fail(f"PostgreSQL is required here (CI) but did not start: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def scram_db(pg_scram_server: PgServer) -> Iterator[tuple[PgServer, str]]:
+    """A fresh, migrated database on the password server: (server, database name)."""
+    name = f"s_{uuid.uuid4().hex[:16]}"
+    url = pg_scram_server.create_database(name)
+    engine = make_engine(url, pool=False)
+    upgrade(engine)
+    engine.dispose()
+    yield pg_scram_server, name
+    pg_scram_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
 def pg_template(pg_server: PgServer) -> str:
     """A migrated database used as the template of every PostgreSQL test database."""
     name = f"tpl_{uuid.uuid4().hex[:12]}"

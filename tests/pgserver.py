@@ -280,6 +280,11 @@ class PgServer:
         parsed = make_url(self.admin_url).set(database=_check_name(name))
         return parsed.render_as_string(hide_password=False)
 
+    def url_as(self, name: str, user: str, password: str | None = None) -> str:
+        """SQLAlchemy URL for database ``name`` connecting as ``user`` (a test's agent)."""
+        parsed = make_url(self.url_for(name)).set(username=user, password=password)
+        return parsed.render_as_string(hide_password=False)
+
     def create_database(self, name: str) -> str:
         """Create an empty database (from template0) and return its SQLAlchemy URL."""
         with _admin_connect(self.admin_url) as conn:
@@ -359,10 +364,17 @@ def _kill_postmaster(data: Path) -> None:
             time.sleep(0.05)
 
 
-def _initdb(bindir: Path, runner: _Runner, workdir: Path) -> None:
+def _initdb(bindir: Path, runner: _Runner, workdir: Path, auth: str = "trust",
+            password: str | None = None) -> None:
     log = workdir / "initdb.log"
     data = workdir / "data"
-    base = [str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust"]
+    base = [str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, f"--auth={auth}"]
+    if password is not None:
+        pwfile = workdir / "pwfile"
+        pwfile.write_text(password + "\n")
+        if runner.uid != os.geteuid():
+            os.chown(pwfile, runner.uid, runner.gid)
+        base.append(f"--pwfile={pwfile}")
     base += ["-E", "UTF8", "--no-sync"]
     for locale in ("C.UTF-8", "C"):
         if runner.run([*base, f"--locale={locale}"], cwd=workdir, log=log, timeout=120) == 0:
@@ -402,28 +414,33 @@ def _pg_ctl_start(bindir: Path, runner: _Runner, workdir: Path) -> int:
     raise PgServerError(_oneline(f"PostgreSQL did not start in {workdir}: {tail}"))
 
 
-def start_postgres(base_dir: Path | None = None) -> PgServer:
+def start_postgres(base_dir: Path | None = None, *, auth: str = "trust") -> PgServer:
     """Start a throw-away server (in a new dir under ``base_dir`` or /tmp) with ``casedesk_test``.
 
-    Honours ``CASEDESK_TEST_PG_URL``.  Raises :class:`PgServerError` on failure.  The server is
-    stopped by :meth:`PgServer.stop` or, failing that, at interpreter exit.
+    ``auth``: initdb's ``--auth`` for every connection; anything but ``trust`` (e.g.
+    ``scram-sha-256``, for password tests) gives the superuser a random password, held in
+    the server's URLs. Honours ``CASEDESK_TEST_PG_URL`` (trust only).  Raises
+    :class:`PgServerError` on failure.  The server is stopped by :meth:`PgServer.stop` or,
+    failing that, at interpreter exit.
     """
     env_url = os.environ.get(ENV_URL, "").strip()
-    if env_url:
+    if env_url and auth == "trust":
         return PgServer(env_url)
+    password = None if auth == "trust" else os.urandom(12).hex()
 
     bindir = find_bindir()
     runner = _Runner()
     workdir = _make_workdir(base_dir, runner)
     try:
-        _initdb(bindir, runner, workdir)
+        _initdb(bindir, runner, workdir, auth, password)
         port = _pg_ctl_start(bindir, runner, workdir)
     except BaseException:
         _kill_postmaster(workdir / "data")
         shutil.rmtree(workdir, ignore_errors=True)
         raise
+    login = SUPERUSER if password is None else f"{SUPERUSER}:{password}"
     server = PgServer(
-        f"postgresql+psycopg://{SUPERUSER}@{HOST}:{port}/{TEST_DB}",
+        f"postgresql+psycopg://{login}@{HOST}:{port}/{TEST_DB}",
         workdir=workdir,
         runner=runner,
         bindir=bindir,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from casedesk.cli import params
 from casedesk.cli.format import agents_table, say
-from casedesk.cli.state import CliState, console, print_json
+from casedesk.cli.state import CliState, console, err_console, print_json
+from casedesk.errors import ConfigError, ValidationError
 from casedesk.models.base import Role
 from casedesk.services.directory import presence, staff
 
@@ -28,10 +31,28 @@ def agent_add(
         parser=params.integer("--capacity", 0, 1000),
     ),
     queues: str | None = typer.Option(None, "--queues", help="Comma-separated queue names."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="PostgreSQL: read the password from one line of stdin."
+    ),
+    no_password: bool = typer.Option(
+        False, "--no-password", help="PostgreSQL: no password (the server trusts or peers)."
+    ),
 ) -> None:
-    """Add an agent (admins and supervisors; anyone may add the very first one)."""
+    """Add an agent (admins and supervisors; anyone may add the very first one).
+
+    On PostgreSQL the agent gets a login role of their own (an admin's connection is
+    needed for that), asked for a password twice unless --password-stdin or --no-password
+    (off a terminal, without either, the role gets no password and a line says so).
+    """
     state: CliState = ctx.obj
     desk = state.desk()
+    password = None
+    if desk.shared and not no_password:
+        if password_stdin or sys.stdin.isatty():
+            password = _read_password(password_stdin, f"password for {login}")
+        else:
+            say(err_console, f"no terminal to ask for a password on: the role {login} gets "
+                f"none (give one with `casedesk agent passwd {login} --password-stdin`)")
     agent = staff.add_agent(
         desk,
         state.optional_actor(),
@@ -42,11 +63,63 @@ def agent_add(
         skills=params.comma_list(skills),
         capacity=capacity,
         queues=params.comma_list(queues),
+        password=password,
     )
     if state.json:
         print_json(agent)
     else:
         say(console, f"agent {agent.login} ({agent.name}, {agent.role}) added")
+
+
+def _read_password(from_stdin: bool, prompt: str) -> str:
+    """One line of stdin (scripts), or typed twice at a hidden prompt; never echoed, logged
+    or stored."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line.strip("\r\n"):
+            raise ValidationError("--password-stdin read no password (an empty line)")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ConfigError(
+            "no terminal to ask for the password on: use --password-stdin (or --no-password)"
+        )
+    password: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)
+    return password
+
+
+@agent_app.command("passwd")
+def agent_passwd(
+    ctx: typer.Context,
+    login: str = typer.Argument(..., help="Whose password (admins; or your own)."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the new password from one line of stdin."
+    ),
+) -> None:
+    """PostgreSQL: set an agent's password (ALTER ROLE; nothing is stored by casedesk)."""
+    state: CliState = ctx.obj
+    actor = state.actor()
+    if not state.desk().shared:
+        raise ValidationError("a SQLite desk has no passwords: it is one person's file")
+    password = _read_password(password_stdin, f"new password for {login}")
+    agent = staff.set_password(state.desk(), actor, login, password)
+    if state.json:
+        print_json(agent)
+    else:
+        say(console, f"password of {agent.login} changed")
+
+
+@agent_app.command("disable")
+def agent_disable(
+    ctx: typer.Context,
+    login: str = typer.Argument(..., help="The agent who leaves."),
+) -> None:
+    """Deactivate an agent: on PostgreSQL their role may no longer log in. History stays."""
+    state: CliState = ctx.obj
+    agent = staff.set_agent_active(state.desk(), state.actor(), login, False)
+    if state.json:
+        print_json(agent)
+    else:
+        say(console, f"agent {agent.login} disabled (their history stays)")
 
 
 @agent_app.command("list")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 
 import typer
 from rich.table import Table
@@ -17,6 +18,7 @@ from casedesk.db import (
     open_database,
     upgrade,
 )
+from casedesk.services.directory import roles
 
 app = typer.Typer(help="Create, upgrade and inspect the database.", no_args_is_help=True)
 
@@ -45,11 +47,9 @@ def upgrade_cmd(
 def info_cmd(ctx: typer.Context) -> None:
     """Show the URL (password masked), the schema revision and the row counts."""
     state: CliState = ctx.obj
-    engine = open_database(state.database_url, check=False)
-    try:
-        result = info(engine)
-    finally:
-        engine.dispose()
+    engine = state.desk(check=False).engine
+    result = info(engine)
+    rights = roles.connection_rights(engine)
     if state.json:
         print_json(
             {
@@ -58,6 +58,7 @@ def info_cmd(ctx: typer.Context) -> None:
                 "revision": result.revision,
                 "head": result.head,
                 "counts": result.counts,
+                "connected_as": asdict(rights),
             }
         )
         return
@@ -68,6 +69,11 @@ def info_cmd(ctx: typer.Context) -> None:
         console,
         f"revision:  {result.revision or 'none'} (this casedesk: {head_revision()}; {status})",
     )
+    if rights.role is not None:
+        group = rights.group or "no casedesk group"
+        agent = f"agent {rights.agent}" if rights.agent else "no casedesk agent"
+        say(console, f"role:      {rights.role} ({group}; {agent}; team {rights.team or 'none'})")
+    say(console, f"may:       {'; '.join(rights.may)}")
     if result.counts:
         table = Table("table", "rows")
         for name, count in result.counts.items():

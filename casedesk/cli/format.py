@@ -103,7 +103,9 @@ def timeline_table(entries: list[TimelineEntry]) -> Table:
 
 def agents_table(agents: list[AgentView]) -> Table:
     table = Table()
-    for col in ("login", "name", "role", "status", "wip", "capacity", "skills", "queues"):
+    columns = ["login", "name", "role", "status", "wip", "capacity", "skills", "queues"]
+    teams = any(a.team for a in agents)
+    for col in [*columns, "team"] if teams else columns:
         table.add_column(col)
     for a in agents:
         table.add_row(
@@ -115,15 +117,18 @@ def agents_table(agents: list[AgentView]) -> Table:
             str(a.capacity),
             cell(", ".join(a.skills)),
             cell(", ".join(a.queues)),
+            *([cell(a.team or "")] if teams else []),
         )
     return table
 
 
 def queues_table(queues: list[QueueView]) -> Table:
     table = Table()
-    for col in ("queue", "area", "strategy", "waiting", "members"):
+    teams = any(q.team for q in queues)
+    columns = ["queue", "area", "strategy", "waiting", "members"]
+    for col in [*columns, "team"] if teams else columns:
         table.add_column(col)
     for q in queues:
         table.add_row(cell(q.name), cell(q.area), cell(q.strategy), str(q.waiting),
-                      cell(", ".join(q.members)))
+                      cell(", ".join(q.members)), *([cell(q.team or "")] if teams else []))
     return table

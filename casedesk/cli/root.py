@@ -116,6 +116,7 @@ def register() -> None:
         rules,
         sla,
         task,
+        team,
         template,
         worker,
     )
@@ -124,6 +125,7 @@ def register() -> None:
     app.command("demo")(demo.demo)
     app.add_typer(agent.agent_app, name="agent")
     app.add_typer(queue.queue_app, name="queue")
+    app.add_typer(team.team_app, name="team")
     app.add_typer(case.app, name="case")
     app.add_typer(sla.app, name="sla")
     app.add_typer(task.app, name="task")

@@ -1,4 +1,9 @@
-"""Sign-in: pick who you are from the agents list; the choice is remembered in the config."""
+"""Sign-in: pick who you are from the agents list; the choice is remembered in the config.
+
+On a shared PostgreSQL nobody picks a name: the connected role is who you are. There the
+screen only appears when the server wants a password the URL, ``PGPASSWORD`` and
+``~/.pgpass`` did not give: it asks for it (hidden) and the app reconnects with it in the
+connection's arguments; it is never saved."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from casedesk.plain import cell
@@ -26,8 +31,22 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
         Binding("escape", "leave", "Quit", id="signin-quit"),
     ]
 
+    def __init__(self, password_for: str | None = None) -> None:
+        """``password_for``: ask for the password of this connection (e.g.
+        ``maria@db.example/casedesk``) instead of listing agents."""
+        super().__init__()
+        self.password_for = password_for
+
     def compose(self) -> ComposeResult:
         yield Header()
+        if self.password_for is not None:
+            with Vertical(id="signin-box"):
+                yield Static("The database wants your password", id="signin-title")
+                yield Static(cell(f"Password for {self.password_for} (it is not saved):"),
+                             id="signin-hint")
+                yield Input(password=True, id="signin-password", placeholder="password")
+            yield Footer(compact=True)
+            return
         with Vertical(id="signin-box"):
             yield Static("Who is at this desk?", id="signin-title")
             yield Static(
@@ -38,6 +57,9 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Sign in"
+        if self.password_for is not None:
+            self.query_one("#signin-password", Input).focus()
+            return
         agents = self.query_one("#signin-agents", OptionList)
         self.load(
             "signin",
@@ -65,6 +87,11 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
     @on(OptionList.OptionSelected, "#signin-agents")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    @on(Input.Submitted, "#signin-password")
+    def _password_given(self, event: Input.Submitted) -> None:
+        if event.value:
+            self.dismiss(event.value)
 
     def action_leave(self) -> None:
         self.dismiss(None)

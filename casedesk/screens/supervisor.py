@@ -121,14 +121,14 @@ class SupervisorScreen(CaseMoves):
     def refresh_data(self) -> None:
         self.load(
             "sup-queues",
-            partial(board.queue_loads, self.desk),
+            partial(board.queue_loads, self.desk, viewer=self.actor),
             then=self._show_queues,
             busy=None if self.queues else self.query_one("#sup-queues", DataTable),
             coalesce=True,
         )
         self.load(
             "sup-agents",
-            partial(board.agent_loads, self.desk),
+            partial(board.agent_loads, self.desk, viewer=self.actor),
             then=self._show_agents,
             busy=None if self.agents else self.query_one("#sup-agents", DataTable),
         )
@@ -143,7 +143,8 @@ class SupervisorScreen(CaseMoves):
                       self.desk, tick_seconds=DEFAULT_TICK_SECONDS, tz=self.tz()),
                   then=panel.show_status)
         if flagged:
-            self.load("sup-flagged", partial(board.flagged_cases, self.desk, limit=5),
+            self.load("sup-flagged", partial(board.flagged_cases, self.desk, limit=5,
+                                            viewer=self.actor),
                       then=panel.show_flagged, coalesce=True)
 
     def _show_queues(self, loads: list[QueueLoad]) -> None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select, text
 from sqlmodel import Session, col
 
 from casedesk.clock import Clock, system_clock
 from casedesk.config import DEFAULT_REOPEN_DAYS
-from casedesk.db import read_session
-from casedesk.errors import NotFound, PermissionDenied, ValidationError
+from casedesk.db import connect, is_sqlite, read_session
+from casedesk.errors import ConfigError, NotFound, PermissionDenied, ValidationError
 from casedesk.models import Agent, Case, Queue, QueueMember, Role
 from casedesk.models.base import MAX_ID, saved_id
 from casedesk.services.numbers import case_label, parse_case_number, shown_number
@@ -46,8 +47,95 @@ class Desk:
     #: Going offline returns the agent's untouched cases to their queues.
     offline_returns_cases: bool = True
 
+    #: The PostgreSQL role this desk is connected as (``session_user``), once asked.
+    _session_role: str | None = field(default=None, repr=False, compare=False)
+    #: The login an admin acts as (``--as`` on PostgreSQL), set on every connection.
+    acting_as: str | None = field(default=None, repr=False, compare=False)
+
     def now(self) -> datetime:
         return self.clock.now()
+
+    @property
+    def shared(self) -> bool:
+        """A shared database (PostgreSQL): the acting agent is the connected role."""
+        return not is_sqlite(self.engine)
+
+    def session_role(self) -> str | None:
+        """The connected PostgreSQL role (``session_user``: the real login, whoever it acts
+        as); None on SQLite, where nobody logs in."""
+        if not self.shared:
+            return None
+        if self._session_role is None:
+            with connect(self.engine) as conn:
+                self._session_role = str(conn.execute(text("SELECT session_user")).scalar_one())
+        return self._session_role
+
+    def role_is_admin(self) -> bool:
+        """Whether the connected role may act as others (a member of ``casedesk_admin``,
+        or a superuser); False on SQLite."""
+        if not self.shared:
+            return False
+        with connect(self.engine) as conn:
+            return bool(conn.execute(text(
+                "SELECT CASE WHEN to_regrole('casedesk_admin') IS NULL"
+                " THEN (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)"
+                " ELSE pg_has_role(session_user, 'casedesk_admin', 'MEMBER') END"
+            )).scalar())
+
+    def identify(self, claimed: str | None) -> Actor:
+        """Who acts on a shared database: the agent whose login is the connected role.
+
+        ``claimed`` (``--as``, ``CASEDESK_AGENT``) is ignored when it names that role, and
+        otherwise allowed only to an admin's role (impersonation: :meth:`act_as`, recorded
+        on every event as ``via``); anyone else gets one ConfigError line. On SQLite the
+        claim is the identity, as it always was (one person's file).
+        """
+        if not self.shared:
+            if not claimed:
+                raise ConfigError("who is acting? pass --as LOGIN or set CASEDESK_AGENT")
+            return self.actor(claimed)
+        role = self.session_role() or ""
+        if claimed and claimed != role:
+            if not self.role_is_admin():
+                raise ConfigError(
+                    "--as on a shared database is for admins: connect as yourself "
+                    f"(user={claimed} in the database URL)"
+                )
+            actor = self.actor(claimed)
+            self.act_as(claimed)
+            return actor
+        try:
+            return self.actor(role)
+        except NotFound:
+            raise ConfigError(
+                f"you are connected as the PostgreSQL role {role!r}, which is not a casedesk "
+                "agent: connect as your own login (user=LOGIN in the database URL) or ask an "
+                f"admin to run `casedesk agent add {role}`"
+            ) from None
+
+    def act_as(self, login: str) -> None:
+        """Every connection from now on says it acts as ``login`` (``SET casedesk.acting_as``);
+        the database honours it only for an admin's role. Pooled connections are dropped so
+        that none is left without the setting."""
+        if not self.shared or self.acting_as == login:
+            return
+        first = self.acting_as is None
+        self.acting_as = login
+        if first:
+            event.listen(self.engine, "connect", self._set_acting_as)
+        self.engine.dispose()
+
+    def _set_acting_as(self, dbapi_connection: Any, _record: Any) -> None:
+        from psycopg import sql  # PostgreSQL only: the SQLite path never gets here
+
+        cursor = dbapi_connection.cursor()
+        cursor.execute(
+            sql.SQL("SELECT set_config('casedesk.acting_as', {}, false)").format(
+                sql.Literal(self.acting_as or "")
+            )
+        )
+        cursor.close()
+        dbapi_connection.commit()
 
     def actor(self, login: str) -> Actor:
         """Look up the acting agent by login; unknown or inactive logins are refused."""

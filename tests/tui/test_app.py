@@ -62,7 +62,7 @@ def test_run_workstation_signs_in_the_configured_agent(
         def settings(self) -> Settings:
             return load_settings()
 
-        def desk(self) -> Any:
+        def desk(self, **_options: Any) -> Any:
             return tui_world.desk
 
     write_config_value("agent", "luis")

@@ -15,6 +15,7 @@ from casedesk.models import (
     Queue,
     QueueMember,
     Strategy,
+    Team,
 )
 from casedesk.models.base import saved_id, table_of
 from casedesk.models.cases import case_is_active
@@ -126,8 +127,15 @@ def _queue_view(session: Session, queue: Queue) -> QueueView:
     ).scalar_one()
     return QueueView(
         saved_id(queue.id), queue.name, queue.area, queue.description, list(members), waiting,
-        strategy=queue.strategy,
+        strategy=queue.strategy, team=team_name(session, queue.team_id),
     )
+
+
+def team_name(session: Session, team_id: int | None) -> str | None:
+    """The name of team ``team_id`` (None for the desk's own)."""
+    if team_id is None:
+        return None
+    return session.execute(select(col(Team.name)).where(col(Team.id) == team_id)).scalar()
 
 
 def get_queue(desk: Desk, name: str) -> QueueView:

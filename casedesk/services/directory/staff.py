@@ -29,7 +29,7 @@ from casedesk.services.context import (
     require_supervisor,
     storable,
 )
-from casedesk.services.directory import presence
+from casedesk.services.directory import presence, queue_setup, roles
 from casedesk.services.directory.addresses import check_email
 from casedesk.services.numbers import shown_number
 from casedesk.services.queries.views import AgentView
@@ -107,11 +107,15 @@ def add_agent(
     capacity: int = 10,
     queues: list[str] | None = None,
     timezone: str = "Europe/Madrid",
+    password: str | None = None,
 ) -> AgentView:
     """Create an agent (supervisors and admins; anybody for the first one).
 
     The role order holds: only admins create admins (:func:`role_refusal`). The e-mail,
     when given, must be an address (:func:`casedesk.services.directory.addresses.check_email`).
+    On PostgreSQL the agent's login role is created (or adopted) in the same transaction,
+    with ``password`` if given (:func:`casedesk.services.directory.roles.ensure_login_role`);
+    SQLite has no roles and ignores it.
     """
     _bootstrap_or_supervisor(desk, actor)
     login = login.strip().lower()
@@ -125,6 +129,8 @@ def add_agent(
     name = storable(name.strip(), "the name", 200)
     timezone = storable(timezone, "the time zone", 64)
     skills = [storable(skill, "a skill") for skill in skills or []]
+    if password is not None:
+        roles.check_password(password)
     now = desk.now()
     try:
         with write_session(desk.engine) as session:
@@ -147,6 +153,8 @@ def add_agent(
             for queue in queues or []:
                 q = load_queue(session, queue)
                 session.execute(insert(QueueMember).values(queue_id=q.id, agent_id=agent_id))
+            if desk.shared:
+                roles.ensure_login_role(session, login, role, password)
     except IntegrityError:
         raise ConflictError(f"an agent with login {login!r} already exists") from None
     return get_agent(desk, login)
@@ -162,11 +170,16 @@ def set_agent_role(desk: Desk, actor: Actor, login: str, role: str) -> AgentView
         if agent.role == Role.admin and role != Role.admin and agent.active:
             _keep_an_admin(session, agent)
         session.execute(update(Agent).where(col(Agent.id) == agent.id).values(role=role))
+        if desk.shared:
+            roles.set_group(session, agent.login, role)
     return get_agent(desk, login)
 
 
 def set_agent_active(desk: Desk, actor: Actor, login: str, active: bool) -> AgentView:
-    """Deactivate (or reactivate) an agent: supervisors, not on admins; never the last admin."""
+    """Deactivate (or reactivate) an agent: supervisors, not on admins; never the last admin.
+
+    On PostgreSQL the agent's login role loses (or regains) LOGIN: a deactivated agent
+    cannot connect; their history stays as it is."""
     with write_session(desk.engine) as session:
         agent = load_agent(session, login)
         refusal = role_refusal(actor, new_role=agent.role, old_role=agent.role)
@@ -175,6 +188,24 @@ def set_agent_active(desk: Desk, actor: Actor, login: str, active: bool) -> Agen
         if agent.role == Role.admin and agent.active and not active:
             _keep_an_admin(session, agent)
         session.execute(update(Agent).where(col(Agent.id) == agent.id).values(active=active))
+        if desk.shared:
+            roles.set_login(session, agent.login, active)
+    return get_agent(desk, login)
+
+
+def set_password(desk: Desk, actor: Actor, login: str, password: str) -> AgentView:
+    """A new password for an agent's PostgreSQL role (admins, or the agent themself).
+    SQLite has no passwords: refused with one line."""
+    if not desk.shared:
+        raise ValidationError("a SQLite desk has no passwords: it is one person's file")
+    roles.check_password(password)
+    if not actor.is_admin and actor.login != login:
+        raise PermissionDenied(
+            f"only admins may set another agent's password; {actor.login} is an {actor.role}"
+        )
+    with write_session(desk.engine) as session:
+        agent = load_agent(session, login)
+        roles.set_role_password(session, agent.login, password)
     return get_agent(desk, login)
 
 
@@ -223,6 +254,7 @@ def _agent_view(session: Session, agent: Agent) -> AgentView:
         list(queues),
         wip,
         status_at=agent.status_at,
+        team=queue_setup.team_name(session, agent.team_id),
     )
 
 

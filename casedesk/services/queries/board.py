@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, literal_column, or_, select
 from sqlalchemy.orm import aliased
@@ -27,7 +28,7 @@ from casedesk.db import read_session
 from casedesk.models import Agent, Case, CaseEvent, Queue, QueueMember, Strategy
 from casedesk.models.base import saved_id
 from casedesk.models.cases import case_is_active
-from casedesk.services.context import Desk, load_agent
+from casedesk.services.context import Actor, Desk, load_agent
 from casedesk.services.numbers import case_label
 from casedesk.services.queries import reads
 from casedesk.services.queries.views import (
@@ -83,11 +84,34 @@ def _wait_reason(session: Session, queue_id: int) -> str | None:
     return reason.removeprefix(f"queue {queue}: ")  # the line names the queue already
 
 
-def queue_loads(desk: Desk, *, member: int | None = None) -> list[QueueLoad]:
-    """Every queue (or those agent ``member`` belongs to) with its counts, by name."""
+def _team_of(session: Session, viewer: Actor | None) -> tuple[bool, int | None]:
+    """(filter by team?, the viewer's team): a supervisor sees only their team's queues,
+    agents and cases (None: the desk's own); admins and callers without a viewer see all.
+    On PostgreSQL row-level security hides the other teams' cases anyway; this keeps the
+    board's lists (queues, agents) the same on both databases."""
+    if viewer is None or viewer.is_admin:
+        return False, None
+    team = session.execute(
+        select(col(Agent.team_id)).where(col(Agent.id) == viewer.id)
+    ).scalar_one_or_none()
+    return True, team
+
+
+def _same_team(column: Any, team: int | None) -> ColumnElement[bool]:
+    return col(column).is_(None) if team is None else col(column) == team
+
+
+def queue_loads(
+    desk: Desk, *, member: int | None = None, viewer: Actor | None = None
+) -> list[QueueLoad]:
+    """Every queue (or those agent ``member`` belongs to) with its counts, by name;
+    ``viewer``: only their team's (:func:`_team_of`)."""
     now = desk.now()
     with read_session(desk.engine) as session:
         stmt = select(Queue).order_by(col(Queue.name))
+        by_team, team = _team_of(session, viewer)
+        if by_team:
+            stmt = stmt.where(_same_team(Queue.team_id, team))
         if member is not None:
             stmt = stmt.join(QueueMember, col(QueueMember.queue_id) == col(Queue.id)).where(
                 col(QueueMember.agent_id) == member
@@ -160,11 +184,17 @@ def queue_loads(desk: Desk, *, member: int | None = None) -> list[QueueLoad]:
         return loads
 
 
-def agent_loads(desk: Desk, *, queue: str | None = None) -> list[AgentLoad]:
-    """Active agents (or a queue's members) with status and WIP against capacity."""
+def agent_loads(
+    desk: Desk, *, queue: str | None = None, viewer: Actor | None = None
+) -> list[AgentLoad]:
+    """Active agents (or a queue's members) with status and WIP against capacity;
+    ``viewer``: only their team's (:func:`_team_of`)."""
     now = desk.now()
     with read_session(desk.engine) as session:
         stmt = select(Agent).where(col(Agent.active).is_(True)).order_by(col(Agent.name))
+        by_team, team = _team_of(session, viewer)
+        if by_team:
+            stmt = stmt.where(_same_team(Agent.team_id, team))
         if queue:
             qid = session.execute(
                 select(col(Queue.id)).where(col(Queue.name) == queue)
@@ -344,7 +374,9 @@ def _bit_set(bit: int) -> ColumnElement[bool]:
     return masked != literal_column("0")
 
 
-def flagged_cases(desk: Desk, *, limit: int = 20) -> FlaggedCases:
+def flagged_cases(
+    desk: Desk, *, limit: int = 20, viewer: Actor | None = None
+) -> FlaggedCases:
     """The newest open cases the scan escalated to the supervisor (the ``ESCALATED`` bit)
     and those still inactive (the ``INACTIVE`` bit, not re-armed by new activity).
 
@@ -378,6 +410,9 @@ def flagged_cases(desk: Desk, *, limit: int = 20) -> FlaggedCases:
         col(Case.inactivity_due).is_(None),
     )
     with read_session(desk.engine) as session:
+        by_team, team = _team_of(session, viewer)
+        if by_team:
+            base = base.where(_same_team(Queue.team_id, team))
         lists = [
             [
                 FlaggedCase(case_label(number), title, status, priority, queue, login, act, upd)

@@ -142,6 +142,8 @@ class AgentView(JsonMixin):
     wip: int = 0
     #: When ``status`` last changed (None: never since it was recorded).
     status_at: datetime | None = None
+    #: The agent's team (None: the desk's own staff).
+    team: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,19 @@ class QueueView(JsonMixin):
     breached: int = 0
     #: How a routed case picks an agent (a ``Strategy`` value).
     strategy: str = "manual"
+    #: The team that owns the queue (None: the desk's own).
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamView(JsonMixin):
+    """A team: its agents and the queues it owns."""
+
+    id: int
+    name: str
+    description: str | None
+    members: list[str]
+    queues: list[str]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,96 @@
+"""``casedesk team …``: teams (an outsourced partner, a site) own agents and queues."""
+
+from __future__ import annotations
+
+import typer
+
+from casedesk.cli import params
+from casedesk.cli.format import say
+from casedesk.cli.state import CliState, console, print_json
+from casedesk.plain import cell
+from casedesk.services.directory import teams
+from casedesk.services.queries.views import TeamView
+
+team_app = typer.Typer(help="Teams: add, list, members and queues (admins).",
+                       no_args_is_help=True)
+
+
+def _show(state: CliState, team: TeamView) -> None:
+    if state.json:
+        print_json(team)
+        return
+    say(console, f"team {team.name}")
+    say(console, f"members: {', '.join(team.members) or 'none'}")
+    say(console, f"queues:  {', '.join(team.queues) or 'none'}")
+
+
+@team_app.command("add")
+def team_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The team's name, e.g. 'Partner North'."),
+    description: str | None = typer.Option(None, "--description"),
+) -> None:
+    """Add a team (admins)."""
+    state: CliState = ctx.obj
+    team = teams.add_team(state.desk(), state.actor(), name, description)
+    if state.json:
+        print_json(team)
+    else:
+        say(console, f"team {team.name} added")
+
+
+@team_app.command("list")
+def team_list(ctx: typer.Context) -> None:
+    """List the teams with their agents and queues."""
+    from rich.table import Table
+
+    state: CliState = ctx.obj
+    found = teams.list_teams(state.desk())
+    if state.json:
+        print_json(found)
+        return
+    table = Table()
+    for column in ("team", "description", "members", "queues"):
+        table.add_column(column)
+    for t in found:
+        table.add_row(cell(t.name), cell(t.description or ""), cell(", ".join(t.members)),
+                      cell(", ".join(t.queues)))
+    console.print(table)
+
+
+@team_app.command("members")
+def team_members(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    add: str | None = typer.Option(None, "--add", help="Comma-separated logins to add."),
+    remove: str | None = typer.Option(None, "--remove", help="Comma-separated logins."),
+) -> None:
+    """Show a team's agents; with --add/--remove, change them (admins)."""
+    state: CliState = ctx.obj
+    desk = state.desk()
+    if add or remove:
+        actor = state.actor()
+        for login in params.comma_list(add):
+            teams.set_member(desk, actor, name, login, True)
+        for login in params.comma_list(remove):
+            teams.set_member(desk, actor, name, login, False)
+    _show(state, teams.get_team(desk, name))
+
+
+@team_app.command("queues")
+def team_queues(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    add: str | None = typer.Option(None, "--add", help="Comma-separated queues to give it."),
+    remove: str | None = typer.Option(None, "--remove", help="Comma-separated queues."),
+) -> None:
+    """Show a team's queues; with --add/--remove, change them (admins)."""
+    state: CliState = ctx.obj
+    desk = state.desk()
+    if add or remove:
+        actor = state.actor()
+        for queue in params.comma_list(add):
+            teams.set_queue(desk, actor, name, queue, True)
+        for queue in params.comma_list(remove):
+            teams.set_queue(desk, actor, name, queue, False)
+    _show(state, teams.get_team(desk, name))
