@@ -30,7 +30,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: The newest migration's revision. Opening a database compares its ``alembic_version``
 #: with this constant, so the workstation starts without loading Alembic (~120 ms);
 #: ``tests/unit/test_schema_head.py`` keeps it equal to Alembic's own head.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -254,6 +254,24 @@ def connect(engine: Engine) -> Iterator[Any]:
 
 #: What SQLite says about a file that is not (or no longer) a sound database.
 _DAMAGE_WORDS = ("not a database", "malformed", "corrupt", "disk image")
+
+
+_MAY_RUN_CLOCK = text(
+    "SELECT r.rolsuper OR r.rolbypassrls OR coalesce(pg_has_role(current_user, c.relowner, "
+    "'USAGE'), false) FROM pg_roles r LEFT JOIN pg_class c ON c.oid = to_regclass('public.case') "
+    "WHERE r.rolname = current_user"
+)
+
+
+def may_run_clock(engine: Engine) -> bool:
+    """True when this connection may run the SLA scan, which changes every team's cases:
+    always on SQLite; on PostgreSQL when the connected role is a superuser, owns the
+    tables (the role that ran the migrations) or has BYPASSRLS. Row-level security hides
+    other teams' cases from everyone else, so their scan would miss them."""
+    if is_sqlite(engine):
+        return True
+    with engine.connect() as conn:
+        return bool(conn.execute(_MAY_RUN_CLOCK).scalar())
 
 
 def is_damage(exc: BaseException) -> bool:
