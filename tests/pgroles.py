@@ -8,6 +8,7 @@ without a password.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import psycopg
@@ -34,14 +35,11 @@ def ensure_login_role(admin_url: str, login: str, role: str) -> None:
     group = GROUPS[role]
     with psycopg.connect(admin_url.replace("+psycopg", ""), autocommit=True) as conn:
         name = sql.Identifier(login)
-        try:
+        with contextlib.suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(name))
-        except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
-            pass
-        try:
+        # a concurrent GRANT of the same membership loses with one of these
+        with contextlib.suppress(psycopg.errors.UniqueViolation, psycopg.errors.InternalError):
             conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), name))
-        except (psycopg.errors.UniqueViolation, psycopg.errors.InternalError):
-            pass  # a concurrent GRANT of the same membership
         if role == "admin":
             conn.execute(sql.SQL("ALTER ROLE {} CREATEROLE").format(name))
 

@@ -174,7 +174,7 @@ _POLICIES: dict[str, list[tuple[str, str, str | None, str | None]]] = {
     ],
     "agent": [
         ("agent_read", "SELECT", "true", None),
-        ("agent_admin", "ALL", _ADMIN, "true"),
+        ("agent_admin", "ALL", _ADMIN, _ADMIN),  # (permissive checks are OR-ed)
         # presence (column grants keep it to status/status_at): your own row; supervisors
         # their team's. USING true: routing locks candidates' rows (FOR KEY SHARE).
         ("agent_presence", "UPDATE", "true",
