@@ -22,6 +22,7 @@ from casedesk.clock import FrozenClock
 from casedesk.db import make_engine, upgrade
 from casedesk.services.context import Actor, Desk
 from casedesk.services.directory import customers, queue_setup, staff
+from tests.pgroles import as_role, ensure_login_role, suite_role
 from tests.pgserver import PgServer, PgServerError, pg_required, start_postgres
 
 #: A Monday morning in Madrid (09:00 local), the fixed "now" of the service tests.
@@ -108,7 +109,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     name = f"t_{uuid.uuid4().hex[:16]}"
     with psycopg.connect(server.admin_url.replace("+psycopg", ""), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
-    yield server.url_for(name)
+    role = suite_role()  # CASEDESK_TEST_PG_ROLE=admin: as a plain admin login, not superuser
+    if role is not None:
+        ensure_login_role(server.admin_url, role, role)
+    yield server.url_for(name) if role is None else as_role(server.url_for(name), role)
     server.drop_database(name)
 
 
