@@ -37,6 +37,11 @@ def describe(exc: BaseException) -> Failure | None:
             ), 2)
         if isinstance(exc, DataError):  # SQLSTATE 22: a value the database cannot take
             return Failure(one_line(f"the database refused a value: {first}"), 1)
+        if getattr(orig, "sqlstate", None) == "42501":  # row security, a grant, a trigger
+            return Failure(one_line(
+                f"not allowed: {first.removeprefix('ERROR:').strip()} (the database refused it "
+                "for your role; nothing was saved)"
+            ), 1)
         return Failure(one_line(f"database error: {first}"), 2)
     return None
 
