@@ -65,9 +65,8 @@ def test_teams_through_the_cli(floor: str) -> None:
         assert code == 1 and "only admins may add teams" in err
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_sqlite_keeps_as_and_has_no_passwords(floor: str) -> None:
-    if not floor.startswith("sqlite"):
-        pytest.skip("SQLite only")
     code, out, _ = cli(floor, "agent", "status", "away", who="maria")
     assert code == 0 and "maria is away" in out
     code, _, err = cli(floor, "agent", "passwd", "ana", who="admin")
@@ -78,12 +77,15 @@ def test_sqlite_keeps_as_and_has_no_passwords(floor: str) -> None:
     assert code == 0 and "disabled" in out, err
 
 
+ONLY_PG = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+
+
 def _pg(floor: str) -> str:
-    if not floor.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
+    assert floor.startswith("postgresql")
     return floor
 
 
+@ONLY_PG
 def test_as_by_a_non_admin_is_refused_and_an_admins_works(floor: str) -> None:
     url = _pg(floor)
     code, _, err = cli(as_role(url, "ana"), "agent", "status", "away", who="maria")
@@ -98,6 +100,7 @@ def test_as_by_a_non_admin_is_refused_and_an_admins_works(floor: str) -> None:
     assert code == 0 and "maria is away" in out, err
 
 
+@ONLY_PG
 def test_the_config_files_agent_is_not_used_on_postgresql(floor: str) -> None:
     url = _pg(floor)
     from casedesk.config import write_config_value
@@ -107,6 +110,7 @@ def test_the_config_files_agent_is_not_used_on_postgresql(floor: str) -> None:
     assert code == 0 and "ana is away" in out, err
 
 
+@ONLY_PG
 def test_a_role_that_is_no_agent_is_told_so(floor: str, pg_server: PgServer) -> None:
     url = _pg(floor)
     stranger = f"x{uuid.uuid4().hex[:10]}"
@@ -116,6 +120,7 @@ def test_a_role_that_is_no_agent_is_told_so(floor: str, pg_server: PgServer) -> 
     assert code == 2 and "which is not a casedesk agent" in err and "\n" not in err.strip()
 
 
+@ONLY_PG
 def test_agent_add_passwd_disable_on_postgresql(floor: str) -> None:
     url = _pg(floor)
     login = f"n{uuid.uuid4().hex[:10]}"
@@ -149,6 +154,7 @@ def role_row_for(url: str, login: str) -> dict[str, object] | None:
         desk.engine.dispose()
 
 
+@ONLY_PG
 def test_db_info_says_who_you_are(floor: str) -> None:
     url = _pg(floor)
     code, out, err = cli(as_role(url, "ana"), "--json", "db", "info")

@@ -52,20 +52,24 @@ def connect_as(desk: Desk, login: str, password: str | None = None) -> None:
 
 @pytest.fixture
 def pg_world(world: World) -> World:
-    if world.desk.engine.dialect.name == "sqlite":
-        pytest.skip("PostgreSQL roles")
+    """The world on PostgreSQL (tests using it select that database with ONLY_PG)."""
+    assert world.desk.engine.dialect.name == "postgresql"
     return world
 
 
+ONLY_PG = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+ONLY_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@ONLY_SQLITE
 def test_sqlite_keeps_no_roles_and_no_passwords(world: World) -> None:
-    if world.desk.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only")
     agent = staff.add_agent(world.desk, world.admin, login="nopw", name="N", password="secret")
     assert agent.login == "nopw"
     with pytest.raises(Exception, match="SQLite desk has no passwords"):
         staff.set_password(world.desk, world.admin, "nopw", "other")
 
 
+@ONLY_PG
 def test_add_agent_creates_a_login_role_in_its_group(pg_world: World) -> None:
     login = unique()
     staff.add_agent(pg_world.desk, pg_world.admin, login=login, name="Role Test")
@@ -75,6 +79,7 @@ def test_add_agent_creates_a_login_role_in_its_group(pg_world: World) -> None:
     connect_as(pg_world.desk, login)  # trust server: no password needed
 
 
+@ONLY_PG
 def test_admin_roles_may_create_roles_and_role_changes_regrant(pg_world: World) -> None:
     login = unique()
     staff.add_agent(pg_world.desk, pg_world.admin, login=login, name="A", role="admin")
@@ -87,6 +92,7 @@ def test_admin_roles_may_create_roles_and_role_changes_regrant(pg_world: World) 
     assert (row["groups"], row["createrole"]) == (["casedesk_supervisor"], False)
 
 
+@ONLY_PG
 def test_an_existing_role_is_adopted(pg_world: World, pg_server: PgServer) -> None:
     """Another database of the server made the role already: adding the agent here is fine."""
     login = unique()
@@ -97,6 +103,7 @@ def test_an_existing_role_is_adopted(pg_world: World, pg_server: PgServer) -> No
     assert row is not None and row["groups"] == ["casedesk_supervisor"]
 
 
+@ONLY_PG
 @pytest.mark.parametrize("login", ["postgres", "casedesk_admin", "pg_monitor"])
 def test_a_role_with_another_meaning_is_refused(pg_world: World, login: str) -> None:
     with pytest.raises(ConflictError, match="already exists as"):
@@ -105,6 +112,7 @@ def test_a_role_with_another_meaning_is_refused(pg_world: World, login: str) -> 
         staff.get_agent(pg_world.desk, login)  # the agent row rolled back with it
 
 
+@ONLY_PG
 def test_disable_revokes_login_and_keeps_the_agent(pg_world: World) -> None:
     login = unique()
     staff.add_agent(pg_world.desk, pg_world.admin, login=login, name="Leaving")
@@ -126,6 +134,7 @@ def _grant_tables(desk_url: str) -> None:
         conn.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO casedesk_agent")
 
 
+@ONLY_PG
 def test_an_admin_role_adds_agents_and_a_supervisor_role_may_not(
     pg_world: World, pg_server: PgServer
 ) -> None:
@@ -151,6 +160,7 @@ def test_an_admin_role_adds_agents_and_a_supervisor_role_may_not(
 # --- identity from the connection ------------------------------------------------------
 
 
+@ONLY_PG
 def test_the_connected_role_is_the_actor_and_as_is_for_admins(
     pg_world: World, pg_server: PgServer
 ) -> None:
@@ -174,6 +184,7 @@ def test_the_connected_role_is_the_actor_and_as_is_for_admins(
             "maria"
 
 
+@ONLY_PG
 def test_a_role_without_an_agent_is_told_so(pg_world: World, pg_server: PgServer) -> None:
     stranger = unique("x")
     with psycopg.connect(_plain(pg_server.admin_url), autocommit=True) as conn:

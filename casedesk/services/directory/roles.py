@@ -40,7 +40,7 @@ GROUPS: dict[str, str] = {
 #: pasted key file is a mistake).
 MAX_PASSWORD = 1000
 
-_NO_CREATEROLE = "only an admin's role may add agents: connect as an admin"
+NO_CREATEROLE = "only an admin's role may add agents: connect as an admin"
 _NO_ALTER = "only an admin's role may change agents' database roles: connect as an admin"
 
 
@@ -162,7 +162,7 @@ def ensure_login_role(
             statement = sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
                 name, sql.Literal(_hashed(session, login, password).decode())
             )
-        if _run(session, statement, savepoint=True, refused=_NO_CREATEROLE):
+        if _run(session, statement, savepoint=True, refused=NO_CREATEROLE):
             password = None  # set with the role
         state = role_state(session, login)
         assert state is not None, "the role was just created"

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlmodel import Session, col
 
 from casedesk.db import is_sqlite, read_session, write_session
@@ -157,6 +157,10 @@ def add_agent(
                 roles.ensure_login_role(session, login, role, password)
     except IntegrityError:
         raise ConflictError(f"an agent with login {login!r} already exists") from None
+    except ProgrammingError as exc:  # row security: only admins' roles write agents
+        if desk.shared and getattr(exc.orig, "sqlstate", None) == "42501":
+            raise PermissionDenied(roles.NO_CREATEROLE) from None
+        raise
     return get_agent(desk, login)
 
 
