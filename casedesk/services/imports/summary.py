@@ -37,6 +37,12 @@ class ImportOptions:
     batch_size: int = 5000
     #: plan batches in a second process while this one writes: None = for large files
     parallel: bool | None = None
+    #: value maps: (field, source value, casedesk value, where it was given), later wins
+    values: tuple[tuple[str, str, str, str], ...] = ()
+    #: (field, value, where it was given): the value of rows that leave the field empty
+    defaults: tuple[tuple[str, str, str], ...] = ()
+    #: only ISO dates (2026-03-01) are accepted (a profile's ``date_order = "iso"``)
+    iso_dates: bool = False
 
 
 @dataclass
@@ -54,6 +60,16 @@ class ImportSummary:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     details: dict[str, int] = field(default_factory=dict)
+    #: field → folded value → [the value as first seen, rows]: coded values no map knows
+    unmapped: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+
+    def add_unmapped(self, found: dict[str, dict[str, list[Any]]]) -> None:
+        """Merge another tally of unmapped values (a batch planned in another process)."""
+        for name, seen in found.items():
+            mine = self.unmapped.setdefault(name, {})
+            for key, (shown, count) in seen.items():
+                entry = mine.setdefault(key, [shown, 0])
+                entry[1] += count
 
     def reject(self, p: Pending, source: str) -> None:
         self.reject_line(p.line, p.reason or "", source)
