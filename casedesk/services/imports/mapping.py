@@ -67,14 +67,29 @@ class Overrides:
     columns: dict[str, str] = field(default_factory=dict)  # folded → as the user wrote it
     #: field → (value as written, where it was given): see :func:`parse_defaults`
     defaults: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: folded columns that may be missing from a file (a profile's)
+    optional: set[str] = field(default_factory=set)
 
 
 def parse_overrides(kind: str, specs: Sequence[FieldSpec], options: Sequence[str],
-                    defaults: Sequence[tuple[str, str, str]] = ()) -> Overrides:
+                    defaults: Sequence[tuple[str, str, str]] = (),
+                    optional: Sequence[str] = ()) -> Overrides:
     """Check every ``--map "COLUMN=FIELD"`` (and every default's field) against the kind's
-    fields; ConfigError if bad."""
+    fields; ConfigError if bad. ``optional`` maps (a profile's columns) come first, so the
+    flags win over them (by column and by field), and may name columns a file lacks."""
     lookup = synonym_table(specs)
     out = Overrides()
+    if optional:
+        out = parse_overrides(kind, specs, optional)
+        out.optional = set(out.targets)
+        flags = parse_overrides(kind, specs, options)
+        named = {t for t in flags.targets.values() if t not in (IGNORE, EXTRAS)}
+        for column in [c for c, t in out.targets.items() if t in named]:
+            del out.targets[column]
+        out.targets.update(flags.targets)
+        out.columns.update(flags.columns)
+        out.optional -= set(flags.targets)
+        options = ()
     for name, value, origin in defaults:
         resolved = lookup.get(fold(name))
         if resolved is None:
@@ -130,7 +145,7 @@ def build_mapping(
     target: str | None
     if strict:
         for column, target in overrides.targets.items():
-            if column not in folded:
+            if column not in folded and column not in overrides.optional:
                 raise ConfigError(
                     f"bad --map {overrides.columns[column]!r}={target}: {source} has no column "
                     f"{overrides.columns[column]!r} (columns: {', '.join(headers)})"

@@ -53,7 +53,8 @@ def options_parsers(spec: Kind, options: ImportOptions, zone: zoneinfo.ZoneInfo
     maps = value_maps(spec.name, spec.specs, options.values)
     parsers = parsers_for(spec, zone, options.dayfirst, iso_dates=options.iso_dates,
                           values=maps)
-    overrides = parse_overrides(spec.name, spec.specs, options.mappings, options.defaults)
+    overrides = parse_overrides(spec.name, spec.specs, options.mappings, options.defaults,
+                                options.profile_maps)
     parse_defaults(overrides, parsers, {s.name: s for s in spec.specs})
     return overrides, parsers
 

@@ -31,6 +31,9 @@ class ImportOptions:
     delimiter: str | None = None
     sheet: str | None = None
     mappings: tuple[str, ...] = ()
+    #: a profile's ``[columns]`` as "COLUMN=FIELD": like ``mappings`` (which win over them),
+    #: but a column the file lacks is no error
+    profile_maps: tuple[str, ...] = ()
     dayfirst: bool = True
     timezone: str = "Europe/Madrid"
     queue: str | None = None
@@ -81,5 +84,9 @@ class ImportSummary:
 
     def to_json(self) -> dict[str, Any]:
         rejects: Any = self.rejects[0] if len(self.rejects) == 1 else (self.rejects or None)
-        return {"read": self.read, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "rejected": self.rejected, "rejects": rejects}
+        out = {"read": self.read, "created": self.created, "updated": self.updated,
+               "unchanged": self.unchanged, "rejected": self.rejected, "rejects": rejects}
+        if self.unmapped:  # field → value as first seen → rows
+            out["unmapped"] = {name: {shown: rows for shown, rows in seen.values()}
+                               for name, seen in sorted(self.unmapped.items())}
+        return out
