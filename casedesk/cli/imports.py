@@ -13,7 +13,6 @@ from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, err_console, print_json
 from casedesk.errors import ConfigError
-from casedesk.plain import cell
 from casedesk.services.imports.guess import UNKNOWN, guess_profile
 from casedesk.services.imports.mapping import parse_value_option
 from casedesk.services.imports.profiles import apply_profile, read_profile, unmapped_snippet
@@ -204,6 +203,12 @@ def check_new_file(path: Path) -> None:
         raise ConfigError(f"--write-profile {path}: no such folder")
 
 
+def shorten(value: str, limit: int = 72) -> str:
+    """A preview value on one line, at most ``limit`` characters."""
+    text = one_line(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _guess(kind: str, path: Path, options: ImportOptions, write_to: Path | None) -> None:
     """Print (or write) the proposed profile and a preview of the first rows."""
     if path.is_dir():
@@ -226,16 +231,15 @@ def _guess(kind: str, path: Path, options: ImportOptions, write_to: Path | None)
     if unknown:
         say(err_console, f"casedesk: {unknown:,} values have no proposal (\"?\"): fill them in "
                          "before importing with this profile")
-    table = Table(title=cell(f"preview: the first {len(guess.preview)} of {guess.sampled:,} "
-                             f"sampled rows of {guess.source} as {kind}"))
-    table.add_column("line", justify="right")
-    for name in guess.preview_fields:
-        table.add_column(cell(name), overflow="fold", max_width=40)
-    table.add_column("would be")
+    say(console, f"Preview: the first {len(guess.preview)} of {guess.sampled:,} sampled rows "
+                 f"of {guess.source} as casedesk would store them ({kind}):")
+    width = max((len(n) for n in guess.preview_fields), default=0)
     for line, fields, reason in guess.preview:
-        table.add_row(str(line), *(cell(fields.get(n, "")) for n in guess.preview_fields),
-                      cell(f"rejected: {reason}" if reason else "imported"))
-    console.print(table)
+        say(console, f"line {line}: " + (f"rejected: {reason}" if reason else "imported"))
+        for name in guess.preview_fields:
+            value = fields.get(name)
+            if value is not None:  # outside text: one line, literal, controls visible
+                say(console, f"  {name.ljust(width)}  {shorten(value)}")
 
 
 def _print_summary(summary: ImportSummary) -> None:

@@ -116,7 +116,7 @@ def guess_profile(kind: str, path: Path, options: ImportOptions = ImportOptions(
     finally:
         source.close()
     given = parse_overrides(kind, specs, options.mappings, (), options.profile_maps)
-    columns = _columns(specs, headers, given.targets, spec.has_extras)
+    columns = _columns(specs, headers, given.targets, spec.has_extras, spec.refs)
     maps = [f"{c.header}={c.target}" for c in columns]
     overrides = parse_overrides(kind, specs, maps)
     user_maps = value_maps(kind, specs, options.values)
@@ -190,7 +190,7 @@ def _sample(source: Any, limit: int) -> tuple[tuple[str, ...], list[list[Any]]]:
 
 
 def _columns(specs: Sequence[Any], headers: Sequence[str], given: dict[str, str],
-             has_extras: bool) -> list[ColumnGuess]:
+             has_extras: bool, refs: Any = ()) -> list[ColumnGuess]:
     lookup = synonym_table(specs)
     taken = {t for t in given.values() if t not in (IGNORE, EXTRAS)}
     out = []
@@ -207,6 +207,8 @@ def _columns(specs: Sequence[Any], headers: Sequence[str], given: dict[str, str]
                     break
         if target is not None and target not in taken:
             taken.add(target)
+            if target in refs:
+                how += f"; names an existing {target} (rows naming none are rejected)"
             out.append(ColumnGuess(header, target, how))
         elif header == "_reason":
             out.append(ColumnGuess(header, IGNORE, "a rejects file's reason"))
