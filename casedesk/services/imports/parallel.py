@@ -309,7 +309,8 @@ def plan_file(request: PlanRequest, out: Any) -> None:
         for batch, groups in read_batches(source, fixed, spec, overrides, parsers,
                                           options.batch_size, unmapped=unmapped):
             planned = _plan(engine, spec, batch, groups, ctx, first, source)
-            planned.unmapped, unmapped = unmapped, {}
+            planned.unmapped = dict(unmapped)  # read_batches keeps adding to this one
+            unmapped.clear()
             out.send(planned)
             first += len(batch)
         out.send(DONE)
