@@ -14,6 +14,7 @@ Nothing here touches the database.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +94,8 @@ class Guess:
         for c in self.columns:
             out.append(f"{toml_string(c.header)} = {toml_string(c.target)}  # {c.how}")
         for name, seen in self.values.items():
-            out += ["", f"[values.{name}]  # {', '.join(self.choices.get(name, ()))}"]
+            choices = ", ".join(self.choices.get(name, ())) or "free text, up to 40 characters"
+            out += ["", f"[values.{name}]  # {choices}"]
             for g in seen:
                 rows = f"{g.rows:,} row" + ("" if g.rows == 1 else "s")
                 out.append(f"{toml_string(g.value)} = {toml_string(g.proposal)}  # {rows}, "
@@ -124,6 +126,7 @@ def guess_profile(kind: str, path: Path, options: ImportOptions = ImportOptions(
     mapping = build_mapping(specs, headers, overrides, base, source=source.name, strict=False,
                             has_extras=spec.has_extras)
     coded = mappable(specs)
+    date_fields = {s.name for s in specs if s.parse == "datetime"}
     values: dict[str, list[ValueGuess]] = {}
     proposed: dict[str, dict[str, str]] = {}
     dates: list[str] = []
@@ -134,7 +137,7 @@ def guess_profile(kind: str, path: Path, options: ImportOptions = ImportOptions(
             values[name] = _values(cells, coded[name], user_maps.get(name, {}))
             proposed[name] = {fold(g.value): g.proposal for g in values[name]
                               if g.proposal != UNKNOWN}
-        elif base.get(name) is not None and spec_kind(specs, name) == "datetime":
+        elif name in date_fields:
             dates += [c for c in cells[:500] if c]
     order, note = _date_order(dates, options)
     guess = Guess(kind, source.name, len(rows), columns, values,
@@ -154,16 +157,7 @@ def guess_profile(kind: str, path: Path, options: ImportOptions = ImportOptions(
     return guess
 
 
-def spec_kind(specs: Sequence[Any], name: str) -> str:
-    for s in specs:
-        if s.name == name:
-            return "datetime" if s.parse == "datetime" else "other"
-    return "other"
-
-
-def _zone(name: str) -> Any:
-    import zoneinfo
-
+def _zone(name: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
