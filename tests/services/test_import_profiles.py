@@ -355,3 +355,14 @@ def test_any_text_gives_a_profile_or_one_error_line(text: str) -> None:
         load_profile(text, "profile x.toml", "cases")
     except ConfigError as exc:
         assert "\n" not in str(exc)
+
+
+def test_resolution_types_are_relabelled_and_others_kept(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("id,title,status,resolution code\nR1,One,closed,FIXED\nR2,Two,closed,"
+                    "by phone\n", encoding="utf-8")
+    summary = run(world, "cases", path, queue="technical",
+                  values=(flag("resolution type:fixed=solved"),))
+    assert summary.created == 2 and summary.unmapped == {}
+    stored = {c.external_id: c.resolution_type for c in cases(world)}
+    assert stored == {"R1": "solved", "R2": "by phone"}
