@@ -13,8 +13,12 @@ from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, err_console, print_json
 from casedesk.errors import ConfigError
+from casedesk.services.imports.guess import UNKNOWN, guess_profile
+from casedesk.services.imports.mapping import parse_value_option
+from casedesk.services.imports.profiles import apply_profile, read_profile, unmapped_snippet
 from casedesk.services.imports.run import KIND_NAMES, check_options, run_import
 from casedesk.services.imports.summary import ImportOptions, ImportSummary
+from casedesk.services.imports.values import quoted
 from casedesk.textsafe import one_line
 
 #: Show a progress bar only for inputs at least this large (bytes, rows or messages).
@@ -64,8 +68,9 @@ class _Bar:
 def import_command(
     ctx: typer.Context,
     kind: str = typer.Argument(
-        ..., metavar="KIND", help=f"What the files hold: {', '.join(KIND_NAMES)}.",
-        parser=params.choice("KIND", KIND_NAMES),
+        ..., metavar="KIND", help=f"What the files hold: {', '.join(KIND_NAMES)}; or guess "
+        "(`import guess KIND FILE`: propose a mapping profile).",
+        parser=params.choice("KIND", (*KIND_NAMES, "guess")),
     ),
     files: list[Path] = typer.Argument(
         ..., metavar="FILE...", help="CSV, JSON Lines or XLSX files; for emails mbox files, "
@@ -81,6 +86,18 @@ def import_command(
         [], "--map", metavar='"COLUMN=FIELD"', help="Map a column to a field (repeatable); "
         "FIELD '-' ignores the column, 'extras' keeps it in extras."
     ),
+    values: list[str] = typer.Option(
+        [], "--value", metavar='"FIELD:VALUE=CASEDESK VALUE"', help="Map a value of a coded "
+        "field (repeatable), e.g. \"priority:Critical=high\"; case and accents do not matter."
+    ),
+    profile: str | None = typer.Option(
+        None, "--profile", metavar="FILE.toml|NAME", help="A mapping profile: columns, value "
+        "maps, time zone, date order and defaults (NAME: a shipped one). Flags win over it."
+    ),
+    write_profile: Path | None = typer.Option(
+        None, "--write-profile", metavar="FILE.toml", help="With guess or --dry-run: write "
+        "the proposed profile to FILE.toml (a new file)."
+    ),
     encoding: str | None = typer.Option(
         None, "--encoding", help="Force the file encoding (default: UTF-8, else cp1252).",
         parser=params.text_encoding,
@@ -89,13 +106,13 @@ def import_command(
         None, "--delimiter", help="Force the CSV delimiter (default: sniffed; \\t for tab)."
     ),
     sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet (default: the first)."),
-    dayfirst: bool = typer.Option(
-        True, "--dayfirst/--monthfirst", help="Read ambiguous 03/04/2026 as 3 April "
-        "(default, Spanish/European) or as March 4."
+    dayfirst: bool | None = typer.Option(
+        None, "--dayfirst/--monthfirst", help="Read ambiguous 03/04/2026 as 3 April "
+        "(default, Spanish/European) or as March 4.", show_default=False,
     ),
-    timezone: str = typer.Option(
-        "Europe/Madrid", "--timezone", help="Zone of times written without an offset.",
-        parser=params.time_zone,
+    timezone: str | None = typer.Option(
+        None, "--timezone", help="Zone of times written without an offset (default: the "
+        "profile's, else Europe/Madrid).", parser=params.time_zone,
     ),
     queue: str | None = typer.Option(
         None, "--queue", "-q", help="Queue for new cases that name none (cases, emails)."
@@ -112,14 +129,34 @@ def import_command(
 ) -> None:
     """Import records from files; bad rows go to a rejects file beside each input.
 
+    `casedesk import guess KIND FILE` proposes a mapping profile for FILE (printed, or
+    written with --write-profile) and previews its first rows; it writes nothing else.
+
     Exit status: 0 all rows imported, 1 some rows rejected, 2 unusable file or flags.
     """
     state: CliState = ctx.obj
+    guessing = kind == "guess"
+    if guessing:
+        if len(files) != 2 or str(files[0]) not in KIND_NAMES or str(files[0]) == "emails":
+            raise ConfigError("usage: casedesk import guess KIND FILE (KIND: "
+                              f"{', '.join(k for k in KIND_NAMES if k != 'emails')})")
+        kind, files = str(files[0]), files[1:]
+    if write_profile is not None and not (guessing or dry_run):
+        raise ConfigError("--write-profile goes with --dry-run (or use `casedesk import guess "
+                          "KIND FILE --write-profile FILE.toml`)")
+    if write_profile is not None:
+        check_new_file(write_profile)
     options = ImportOptions(
         dry_run=dry_run, on_error=on_error, encoding=encoding, delimiter=delimiter,
-        sheet=sheet, mappings=tuple(maps), dayfirst=dayfirst, timezone=timezone, queue=queue,
-        batch_size=batch_size, parallel=parallel,
+        sheet=sheet, mappings=tuple(maps), dayfirst=True if dayfirst is None else dayfirst,
+        timezone=timezone or "Europe/Madrid", queue=queue, batch_size=batch_size,
+        parallel=parallel, values=tuple(parse_value_option(v) for v in values),
     )
+    if profile is not None:
+        if kind == "emails":
+            raise ConfigError("--profile is for table-shaped files, not emails")
+        options = apply_profile(read_profile(profile, kind), options, maps=tuple(maps),
+                                values=options.values, timezone=timezone, dayfirst=dayfirst)
     check_options(kind, options)
     for path in files:
         try:
@@ -129,6 +166,10 @@ def import_command(
             raise ConfigError(f"cannot read {path}: {reason}") from None
         if not found:
             raise ConfigError(f"no such file: {path}")
+    if guessing or write_profile is not None:
+        _guess(kind, files[0], options, write_profile)
+        if guessing:
+            return
     desk = state.desk()
     actor = state.optional_actor()
     if actor is None and kind != "agents":
@@ -145,6 +186,60 @@ def import_command(
         _print_summary(summary)
     if summary.rejected:
         raise typer.Exit(1)
+
+
+def check_new_file(path: Path) -> None:
+    """A profile is written as a new file: an existing one is never replaced."""
+    try:
+        exists = path.exists() or path.is_symlink()
+        folder = path.parent.is_dir()
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ConfigError(f"--write-profile {path}: {reason}") from None
+    if exists:
+        raise ConfigError(f"--write-profile {path}: the file exists; remove it or name "
+                          "another")
+    if not folder:
+        raise ConfigError(f"--write-profile {path}: no such folder")
+
+
+def shorten(value: str, limit: int = 72) -> str:
+    """A preview value on one line, at most ``limit`` characters."""
+    text = one_line(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _guess(kind: str, path: Path, options: ImportOptions, write_to: Path | None) -> None:
+    """Print (or write) the proposed profile and a preview of the first rows."""
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a file")
+    guess = guess_profile(kind, path, options)
+    command = f"casedesk import guess {kind} {path.name}"
+    text = guess.to_toml(one_line(command))
+    if write_to is None:
+        typer.echo(text, nl=False)  # escaped TOML: no control reaches the terminal
+    else:
+        try:
+            with write_to.open("x", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as exc:
+            raise ConfigError(f"--write-profile {write_to}: "
+                              f"{exc.strerror or exc}") from None
+        say(console, f"profile written to {write_to}: check it, then import with "
+                     f"--profile {write_to}")
+    unknown = sum(1 for seen in guess.values.values() for g in seen if g.proposal == UNKNOWN)
+    if unknown:
+        say(err_console, f"casedesk: {unknown:,} values have no proposal (\"?\"): fill them in "
+                         "before importing with this profile")
+    say(console, f"Preview: the first {len(guess.preview)} of {guess.sampled:,} sampled rows "
+                 f"of {guess.source} as casedesk would store them ({kind}):")
+    width = max((len(n) for n in guess.preview_fields), default=0)
+    for line, fields, reason in guess.preview:
+        say(console, f"line {line}: " + (f"rejected: {reason}" if reason else "imported"))
+        for name in guess.preview_fields:
+            value = fields.get(name)
+            if value is not None:  # outside text: one line, literal, controls visible
+                say(console, f"  {name.ljust(width)}  {shorten(value)}")
 
 
 def _print_summary(summary: ImportSummary) -> None:
@@ -166,3 +261,14 @@ def _print_summary(summary: ImportSummary) -> None:
     hidden = summary.rejected - len(summary.errors)
     if hidden > 0:
         say(err_console, f"… and {hidden:,} more")
+    if summary.unmapped:
+        for name, seen in sorted(summary.unmapped.items()):
+            listed = sorted(seen.values(), key=lambda e: (-e[1], e[0]))
+            shown = ", ".join(f"{quoted(value)} ({rows:,})" for value, rows in listed[:10])
+            more = f" and {len(listed) - 10:,} more" if len(listed) > 10 else ""
+            say(console, f"{name}: values with no mapping (rows): {shown}{more}")
+        say(console, "Map them in a profile (--profile FILE.toml) with these lines, each "
+                     "\"?\" replaced by a casedesk value, or with --value \"FIELD:VALUE=CASEDESK "
+                     "VALUE\":")
+        for line in unmapped_snippet(summary.kind, summary.unmapped).splitlines():
+            say(console, line)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casedesk.errors import ConfigError
-from casedesk.services.imports.values import fold
+from casedesk.services.imports.values import Coded, Relabel, fold, quoted
 
 IGNORE = "-"
 EXTRAS = "extras"
@@ -50,10 +50,13 @@ class Mapping:
     ignored: tuple[str, ...]
     missing: tuple[str, ...]
     required: tuple[str, ...]
+    #: (field, parsed value) for rows that leave the field empty (a profile's [defaults])
+    defaults: tuple[tuple[str, Any], ...] = ()
 
     @property
     def provided(self) -> frozenset[str]:
-        return frozenset(name for _, name, _, _ in self.fields)
+        return frozenset([*(name for _, name, _, _ in self.fields),
+                          *(name for name, _ in self.defaults)])
 
 
 @dataclass
@@ -62,12 +65,37 @@ class Overrides:
 
     targets: dict[str, str] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)  # folded → as the user wrote it
+    #: field → (value as written, where it was given): see :func:`parse_defaults`
+    defaults: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: folded columns that may be missing from a file (a profile's)
+    optional: set[str] = field(default_factory=set)
 
 
-def parse_overrides(kind: str, specs: Sequence[FieldSpec], options: Sequence[str]) -> Overrides:
-    """Check every ``--map "COLUMN=FIELD"`` against the kind's fields; ConfigError if bad."""
+def parse_overrides(kind: str, specs: Sequence[FieldSpec], options: Sequence[str],
+                    defaults: Sequence[tuple[str, str, str]] = (),
+                    optional: Sequence[str] = ()) -> Overrides:
+    """Check every ``--map "COLUMN=FIELD"`` (and every default's field) against the kind's
+    fields; ConfigError if bad. ``optional`` maps (a profile's columns) come first, so the
+    flags win over them (by column and by field), and may name columns a file lacks."""
     lookup = synonym_table(specs)
     out = Overrides()
+    if optional:
+        out = parse_overrides(kind, specs, optional)
+        out.optional = set(out.targets)
+        flags = parse_overrides(kind, specs, options)
+        named = {t for t in flags.targets.values() if t not in (IGNORE, EXTRAS)}
+        for column in [c for c, t in out.targets.items() if t in named]:
+            del out.targets[column]
+        out.targets.update(flags.targets)
+        out.columns.update(flags.columns)
+        out.optional -= set(flags.targets)
+        options = ()
+    for name, value, origin in defaults:
+        resolved = lookup.get(fold(name))
+        if resolved is None:
+            names = ", ".join(s.name for s in specs)
+            raise ConfigError(f"{origin}: {kind} have no field {name!r} (fields: {names})")
+        out.defaults[resolved] = (value, origin)
     for option in options:
         column, sep, target = option.rpartition("=")
         column, target = column.strip(), target.strip()
@@ -117,7 +145,7 @@ def build_mapping(
     target: str | None
     if strict:
         for column, target in overrides.targets.items():
-            if column not in folded:
+            if column not in folded and column not in overrides.optional:
                 raise ConfigError(
                     f"bad --map {overrides.columns[column]!r}={target}: {source} has no column "
                     f"{overrides.columns[column]!r} (columns: {', '.join(headers)})"
@@ -155,7 +183,9 @@ def build_mapping(
             extras.append((index, header))
         else:
             ignored.append(header)
-    missing = tuple(s.name for s in specs if s.required and s.name not in chosen)
+    defaults = parse_defaults(overrides, parsers, by_name)
+    missing = tuple(s.name for s in specs if s.required and s.name not in chosen
+                    and s.name not in overrides.defaults)
     if strict and missing:
         names = " and ".join(missing)
         raise ConfigError(
@@ -170,7 +200,132 @@ def build_mapping(
         tuple(ignored),
         missing,
         tuple(s.name for s in specs if s.required),
+        defaults,
     )
+
+
+def parse_defaults(overrides: Overrides, parsers: dict[str, Parser],
+                   by_name: dict[str, FieldSpec]) -> tuple[tuple[str, Any], ...]:
+    """Each default value parsed as a cell of its field would be; ConfigError if bad."""
+    out = []
+    for name, (text, origin) in overrides.defaults.items():
+        value: Any = text.strip()
+        if not value:
+            continue
+        parse = parsers.get(name)
+        try:
+            if parse is not None:
+                value = parse(value)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{origin}: {name}: {exc}") from None
+        limit = by_name[name].max_length
+        if limit is not None and isinstance(value, str) and len(value) > limit:
+            raise ConfigError(f"{origin}: {name}: longer than {limit:,} characters")
+        out.append((name, value))
+    return tuple(out)
+
+
+# --- value maps -----------------------------------------------------------------------
+
+#: free-text fields that take a value map too (their unmapped values are kept as they are)
+RELABELLED = ("resolution_type",)
+
+
+def mappable(specs: Sequence[FieldSpec]) -> dict[str, Coded | None]:
+    """The fields a value map can name: coded ones (their parser), and free-text ones
+    that may be relabelled (None)."""
+    out: dict[str, Coded | None] = {}
+    for spec in specs:
+        if isinstance(spec.parse, Coded):
+            out[spec.name] = spec.parse
+        elif spec.name in RELABELLED:
+            out[spec.name] = None
+    return out
+
+
+def value_maps(kind: str, specs: Sequence[FieldSpec],
+               entries: Sequence[tuple[str, str, str, str]]) -> dict[str, dict[str, str]]:
+    """``(field, source, target, origin)`` entries → field → folded source → value.
+
+    The field may be any of its synonyms; a coded field's target must be one of its
+    values (in any language: ``alta`` is ``high``). Later entries win. ConfigError (one
+    line naming ``origin``) for anything else."""
+    fields = mappable(specs)
+    lookup = synonym_table(specs)
+    out: dict[str, dict[str, str]] = {}
+    for name, source, target, origin in entries:
+        resolved = lookup.get(fold(name))
+        if resolved is None or resolved not in fields:
+            choices = ", ".join(fields) or "none"
+            raise ConfigError(f"{origin}: {kind} have no coded field {name!r} "
+                              f"(value maps are for: {choices})")
+        key = fold(source)
+        if not key:
+            raise ConfigError(f"{origin}: the value to map is empty")
+        coded = fields[resolved]
+        if coded is None:
+            value = target.strip()
+            if not value or len(value) > 40:
+                raise ConfigError(f"{origin}: {resolved} must be 1 to 40 characters")
+        else:
+            found = coded.target(target.strip())
+            if found is None:
+                raise ConfigError(f"{origin}: {quoted(target)} is not a {coded.what} "
+                                  f"({', '.join(coded.canonical)})")
+            value = found
+        out.setdefault(resolved, {})[key] = value
+    return out
+
+
+def with_value_maps(parsers: dict[str, Parser], maps: dict[str, dict[str, str]]
+                    ) -> dict[str, Parser]:
+    """``parsers`` with each mapped field's parser given its value map."""
+    out = dict(parsers)
+    for name, table in maps.items():
+        parse = out.get(name)
+        out[name] = parse.with_map(table) if isinstance(parse, Coded) else Relabel(table)
+    return out
+
+
+def parse_value_option(option: str) -> tuple[str, str, str, str]:
+    """``--value "FIELD:SOURCE=VALUE"`` → (field, source, value, origin); ConfigError."""
+    name, colon, rest = option.partition(":")
+    source, equals, target = rest.rpartition("=")
+    if not colon or not equals or not name.strip() or not source.strip() or not target.strip():
+        raise ConfigError(f'bad --value {option!r}: write it as "FIELD:VALUE IN THE FILE='
+                          'CASEDESK VALUE", e.g. "priority:Critical=high"')
+    return name.strip(), source.strip(), target.strip(), f"bad --value {option!r}"
+
+
+Unmapped = dict[str, dict[str, list[Any]]]
+
+
+class UnmappedAudit:
+    """Tallies, for a rejected row, every coded cell that no map knows (all of them, not
+    only the first that rejected the row): field → folded value → [as seen, rows]."""
+
+    def __init__(self, mapping: Mapping) -> None:
+        self.coded = tuple((index, name, parse) for index, name, parse, _ in mapping.fields
+                           if isinstance(parse, Coded))
+
+    def __call__(self, cells: Sequence[Any], tally: Unmapped) -> None:
+        n = len(cells)
+        for index, name, parse in self.coded:
+            if index >= n:
+                continue
+            value = cells[index]
+            if value.__class__ is str:
+                value = value.strip()
+            if value is None or value == "" or not isinstance(value, str | int | float):
+                continue
+            if parse.lookup(value) is None:
+                seen = tally.setdefault(name, {})
+                key = fold(str(value))
+                entry = seen.get(key)
+                if entry is None:
+                    seen[key] = [str(value), 1]
+                else:
+                    entry[1] += 1
 
 
 def extras_object(value: Any) -> dict[str, Any]:

@@ -46,10 +46,9 @@ from casedesk.services.context import Actor, Desk
 from casedesk.services.imports.batch import plan_batch
 from casedesk.services.imports.kinds.base import Ctx, Kind, Pending, prepare_cache
 from casedesk.services.imports.kinds.registry import KINDS
-from casedesk.services.imports.mapping import parse_overrides
 from casedesk.services.imports.readers import Reject, Source, open_source
 from casedesk.services.imports.refs import chunks
-from casedesk.services.imports.stream import Groups, header_mapping, parsers_for, read_batches
+from casedesk.services.imports.stream import Groups, header_mapping, options_parsers, read_batches
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress
 from casedesk.services.imports.writer import Transactions, refused, tune_session
 
@@ -97,6 +96,8 @@ class Planned:
     writes: list[Write]
     position: int
     total: int
+    #: coded values of this batch's rejected rows that no map knows (ImportSummary.unmapped)
+    unmapped: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,7 @@ def _tally(summary: ImportSummary, message: Planned, rejects: list[Reject],
     summary.created += message.created
     summary.updated += message.updated
     summary.unchanged += message.unchanged
+    summary.add_unmapped(message.unmapped)
     for line, end, reason, cells in message.rejects:
         summary.reject_line(line, reason, name)
         rejects.append((line, end, reason, cells))
@@ -294,8 +296,7 @@ def plan_file(request: PlanRequest, out: Any) -> None:
     try:
         options = request.options
         spec = KINDS[request.kind]()
-        overrides = parse_overrides(spec.name, spec.specs, options.mappings)
-        parsers = parsers_for(spec, zoneinfo.ZoneInfo(options.timezone), options.dayfirst)
+        overrides, parsers = options_parsers(spec, options, zoneinfo.ZoneInfo(options.timezone))
         ctx = Ctx(request.actor, request.now, request.source_name,
                   default_queue=options.queue)
         engine = make_engine(request.url)
@@ -304,9 +305,13 @@ def plan_file(request: PlanRequest, out: Any) -> None:
         source = open_source(Path(request.path), encoding=options.encoding,
                              delimiter=options.delimiter, sheet=options.sheet)
         fixed = header_mapping(source, spec, overrides, parsers)
+        unmapped: dict[str, dict[str, list[Any]]] = {}
         for batch, groups in read_batches(source, fixed, spec, overrides, parsers,
-                                          options.batch_size):
-            out.send(_plan(engine, spec, batch, groups, ctx, first, source))
+                                          options.batch_size, unmapped=unmapped):
+            planned = _plan(engine, spec, batch, groups, ctx, first, source)
+            planned.unmapped = dict(unmapped)  # read_batches keeps adding to this one
+            unmapped.clear()
+            out.send(planned)
             first += len(batch)
         out.send(DONE)
     except (BrokenPipeError, EOFError):

@@ -72,6 +72,9 @@ def parse_row(p: Pending, spec: Kind, mapping: Mapping, width: int | None) -> No
         # a typed JSON/XLSX cell of a shape no parser expects (a list for a date, ...)
         p.reason = f"{name}: {quoted(cells[index])} is not a valid value"
         return
+    for name, value in mapping.defaults:
+        if name not in fields:
+            fields[name] = value
     for name in mapping.required:
         if name not in fields:
             p.reason = f"{name}: missing"
@@ -150,6 +153,9 @@ def _compiled(spec: Kind, mapping: Mapping, width: int, nul_possible: bool) -> R
     lines += ["    except ValueError as exc:",
               "        p.reason = name + ': ' + str(exc)",
               "        return"]
+    for k, (name, value) in enumerate(mapping.defaults):
+        env[f"D{k}"] = value
+        lines += [f"    if {name!r} not in f:", f"        f[{name!r}] = D{k}"]
     for name in mapping.required:
         lines += [f"    if {name!r} not in f:", f"        p.reason = {name + ': missing'!r}",
                   "        return"]

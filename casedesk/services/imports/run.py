@@ -27,7 +27,7 @@ from casedesk.models import Agent
 from casedesk.services.context import Actor, Desk, require_supervisor
 from casedesk.services.imports.kinds.base import Ctx, Kind, prepare_cache
 from casedesk.services.imports.kinds.registry import KINDS
-from casedesk.services.imports.mapping import Mapping, Overrides, Parser, parse_overrides
+from casedesk.services.imports.mapping import Mapping, Overrides, Parser
 from casedesk.services.imports.parallel import import_in_two_processes, use_two_processes
 from casedesk.services.imports.readers import Source, open_source
 from casedesk.services.imports.rejectfile import (
@@ -35,7 +35,7 @@ from casedesk.services.imports.rejectfile import (
     check_rejects_path,
     write_failed,
 )
-from casedesk.services.imports.stream import header_mapping, parsers_for, read_batches
+from casedesk.services.imports.stream import header_mapping, options_parsers, read_batches
 from casedesk.services.imports.summary import ImportOptions, ImportSummary, Progress, printable
 from casedesk.services.imports.writer import BatchWriter, Transactions
 
@@ -50,6 +50,8 @@ def check_options(kind: str, options: ImportOptions) -> zoneinfo.ZoneInfo:
         raise ConfigError(f"--on-error {options.on_error!r}: use skip or abort")
     if options.batch_size < 1:
         raise ConfigError("--batch-size must be at least 1")
+    if kind == "emails" and (options.values or options.defaults):
+        raise ConfigError("value maps and defaults are for table-shaped files, not emails")
     try:
         return zoneinfo.ZoneInfo(options.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -131,14 +133,13 @@ def _run(
         import_mail(desk, actor, [Path(p) for p in paths], options, zone, tx, summary, progress)
     else:
         spec = KINDS[kind]()
-        overrides = parse_overrides(kind, spec.specs, options.mappings)
+        overrides, parsers = options_parsers(spec, options, zone)
         ctx = Ctx(actor, desk.now(), "", default_queue=options.queue)
         with read_session(desk.engine) as session:
             prepare_cache(session, ctx)
         if options.queue and options.queue not in ctx.cache["queues"]:
             raise ConfigError(f"--queue {options.queue!r}: no such queue (see `casedesk queue "
                               "list`)")
-        parsers = parsers_for(spec, zone, options.dayfirst)
         sources: list[Source] = []
         try:
             # every file is opened and its header mapped before anything is written, so an
@@ -197,7 +198,8 @@ def _import_file(
                                                      summary, writer.rejects, progress, tx)
         if not complete:
             for batch, groups in read_batches(source, fixed, spec, overrides, parsers,
-                                              options.batch_size, skip=done):
+                                              options.batch_size, skip=done,
+                                              unmapped=summary.unmapped):
                 summary.read += len(batch)
                 writer.submit(batch, groups)
                 if progress is not None:

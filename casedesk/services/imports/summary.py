@@ -31,12 +31,21 @@ class ImportOptions:
     delimiter: str | None = None
     sheet: str | None = None
     mappings: tuple[str, ...] = ()
+    #: a profile's ``[columns]`` as "COLUMN=FIELD": like ``mappings`` (which win over them),
+    #: but a column the file lacks is no error
+    profile_maps: tuple[str, ...] = ()
     dayfirst: bool = True
     timezone: str = "Europe/Madrid"
     queue: str | None = None
     batch_size: int = 5000
     #: plan batches in a second process while this one writes: None = for large files
     parallel: bool | None = None
+    #: value maps: (field, source value, casedesk value, where it was given), later wins
+    values: tuple[tuple[str, str, str, str], ...] = ()
+    #: (field, value, where it was given): the value of rows that leave the field empty
+    defaults: tuple[tuple[str, str, str], ...] = ()
+    #: only ISO dates (2026-03-01) are accepted (a profile's ``date_order = "iso"``)
+    iso_dates: bool = False
 
 
 @dataclass
@@ -54,6 +63,16 @@ class ImportSummary:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     details: dict[str, int] = field(default_factory=dict)
+    #: field → folded value → [the value as first seen, rows]: coded values no map knows
+    unmapped: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+
+    def add_unmapped(self, found: dict[str, dict[str, list[Any]]]) -> None:
+        """Merge another tally of unmapped values (a batch planned in another process)."""
+        for name, seen in found.items():
+            mine = self.unmapped.setdefault(name, {})
+            for key, (shown, count) in seen.items():
+                entry = mine.setdefault(key, [shown, 0])
+                entry[1] += count
 
     def reject(self, p: Pending, source: str) -> None:
         self.reject_line(p.line, p.reason or "", source)
@@ -65,5 +84,9 @@ class ImportSummary:
 
     def to_json(self) -> dict[str, Any]:
         rejects: Any = self.rejects[0] if len(self.rejects) == 1 else (self.rejects or None)
-        return {"read": self.read, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "rejected": self.rejected, "rejects": rejects}
+        out = {"read": self.read, "created": self.created, "updated": self.updated,
+               "unchanged": self.unchanged, "rejected": self.rejected, "rejects": rejects}
+        if self.unmapped:  # field → value as first seen → rows
+            out["unmapped"] = {name: {shown: rows for shown, rows in seen.values()}
+                               for name, seen in sorted(self.unmapped.items())}
+        return out

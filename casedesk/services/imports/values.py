@@ -140,23 +140,68 @@ BOOLEAN = {
 }
 
 
-def choice(vocabulary: dict[str, str], what: str) -> Callable[[Any], str]:
-    """A parser accepting any word of ``vocabulary`` (English or Spanish, any case/accents)."""
-    canonical = sorted(set(vocabulary.values()))
-    seen: dict[Any, str] = {}
+class Coded:
+    """A parser for a coded field: any word of its vocabulary (English or Spanish, any
+    case/accents), plus the user's value map (``--value``, a profile's ``[values.FIELD]``),
+    which is consulted first. Each distinct cell text is resolved once and remembered, so
+    a column costs one dict lookup per cell."""
 
-    def parse(value: Any) -> str:
-        found = seen.get(value) if value.__class__ is str else None
-        if found is not None:
-            return found
-        found = vocabulary.get(fold(as_text(value)))
+    __slots__ = ("vocabulary", "what", "value_map", "canonical", "seen")
+
+    def __init__(self, vocabulary: dict[str, str], what: str,
+                 value_map: dict[str, str] | None = None) -> None:
+        self.vocabulary = vocabulary
+        self.what = what
+        self.value_map = value_map or {}  # folded source → canonical value
+        self.canonical = tuple(sorted(set(vocabulary.values())))
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, value: Any) -> str:
+        if value.__class__ is str:
+            found = self.seen.get(value)
+            if found is not None:
+                return found
+        found = self.lookup(value)
         if found is None:
-            raise ValueError(f"{quoted(value)} is not a {what} ({', '.join(canonical)})")
-        if isinstance(value, str) and len(seen) < 10_000:
-            seen[value] = found
+            raise ValueError(f"{quoted(value)} is not a {self.what} "
+                             f"({', '.join(self.canonical)})")
+        if isinstance(value, str) and len(self.seen) < 10_000:
+            self.seen[value] = found
         return found
 
-    return parse
+    def lookup(self, value: Any) -> str | None:
+        """The canonical value of a cell, or None when neither map knows it."""
+        key = fold(as_text(value))
+        return self.value_map.get(key) or self.vocabulary.get(key)
+
+    def target(self, value: str) -> str | None:
+        """The canonical value a value map's target names (``alta`` → ``high``)."""
+        if value in self.canonical:
+            return value
+        return self.vocabulary.get(fold(value))
+
+    def with_map(self, value_map: dict[str, str]) -> Coded:
+        """This parser with ``value_map`` (folded source → canonical) on top."""
+        return Coded(self.vocabulary, self.what, {**self.value_map, **value_map})
+
+
+def choice(vocabulary: dict[str, str], what: str) -> Coded:
+    """A parser accepting any word of ``vocabulary`` (see :class:`Coded`)."""
+    return Coded(vocabulary, what)
+
+
+class Relabel:
+    """A free-text field with a value map (``resolution_type``): mapped cells take the
+    map's value, the others are kept as they are."""
+
+    __slots__ = ("value_map",)
+
+    def __init__(self, value_map: dict[str, str]) -> None:
+        self.value_map = value_map
+
+    def __call__(self, value: Any) -> str:
+        text = as_text(value)
+        return self.value_map.get(fold(text), text)
 
 
 def boolean(value: Any) -> bool:
@@ -234,8 +279,10 @@ def word_list(value: Any) -> list[str]:
     return sorted({as_text(i).strip() for i in items if as_text(i).strip()})
 
 
-def datetime_parser(zone: tzinfo, *, dayfirst: bool = True) -> Callable[[Any], datetime]:
-    """A parser for instants; naive values are wall-clock times in ``zone``."""
+def datetime_parser(zone: tzinfo, *, dayfirst: bool = True,
+                    iso_only: bool = False) -> Callable[[Any], datetime]:
+    """A parser for instants; naive values are wall-clock times in ``zone``. With
+    ``iso_only`` (a profile's ``date_order = "iso"``) day/month dates are refused."""
 
     def localise(moment: datetime, original: Any) -> datetime:
         if not MIN_YEAR <= moment.year <= MAX_YEAR:
@@ -278,6 +325,9 @@ def datetime_parser(zone: tzinfo, *, dayfirst: bool = True) -> Callable[[Any], d
             if "plausible" in str(exc):
                 raise
         match = _DMY.match(text)
+        if match and iso_only and len(match.group(1)) != 4:
+            raise ValueError(f"{quoted(value)} is not an ISO date (2026-03-01), and the "
+                             "profile's date_order is iso")
         if match:
             return localise(_from_parts(match.groups(), dayfirst, value), value)
         raise ValueError(f"{quoted(value)} is not a date (use ISO 2026-03-01 or dd/mm/yyyy)")

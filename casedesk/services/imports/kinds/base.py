@@ -105,7 +105,8 @@ EXT = FieldSpec("external_id", ("id", "external id", "external ref", "ref", "ref
                                 "referencia", "código", "code", "key", "clave",
                                 "identificador"), max_length=128)
 CREATED = FieldSpec("created_at", ("created", "creation date", "fecha creación",
-                                   "fecha de creación", "fecha alta", "alta", "creado"),
+                                   "fecha de creación", "fecha alta", "alta", "creado",
+                                   "created at", "created time", "date created"),
                     "datetime")
 
 
