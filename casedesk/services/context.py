@@ -235,6 +235,15 @@ def load_case(session: Session, number: int | str, *, lock: bool = False) -> Cas
         stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
     case: Case | None = session.execute(stmt).scalar_one_or_none()
     if case is None:
+        if lock and session.get_bind().dialect.name != "sqlite" and session.execute(
+            select(col(Case.id)).where(col(Case.number) == num)
+        ).first() is not None:
+            # Row security lets this role see the case but not change it (a locking read
+            # is filtered by the update policy): say so rather than "no case".
+            raise PermissionDenied(
+                f"{case_label(num)} is not yours to change: only its owner, a member of its "
+                "queue or a supervisor of its team may"
+            )
         raise NotFound(f"no case {case_label(num)}")
     return case
 

@@ -357,3 +357,22 @@ def test_0006_gives_existing_agents_a_login_role_and_downgrades(pg_server: PgSer
 
 def make_url_db(url: str) -> str:
     return str(make_url(url).database)
+
+
+def test_seeing_a_case_is_not_being_allowed_to_change_it(floor: Floor, pg_server: PgServer) -> None:
+    """A desk agent outside the case's queue sees it (desk staff see the desk's cases) but
+    may not change it: the refusal says so instead of "no case"."""
+    from casedesk.errors import PermissionDenied
+
+    ensure_login_role(pg_server.admin_url, "rls_eva", "agent")
+    owner = Desk(make_engine(floor.url), FrozenClock(T0))
+    staff.add_agent(owner, owner.actor("rls_admin"), login="rls_eva", name="Eva", role="agent")
+    owner.engine.dispose()
+    desk = floor.desk_as("rls_eva")
+    eva = desk.actor("rls_eva")
+    assert reads.get_case(desk, floor.desk_open).number == floor.desk_open
+    with pytest.raises(PermissionDenied, match="is not yours to change"):
+        cases.add_note(desk, eva, floor.desk_open, "hola")
+    with pytest.raises(NotFound):  # the partner's case stays out of sight altogether
+        cases.add_note(desk, eva, floor.partner_open, "hola")
+    desk.engine.dispose()
