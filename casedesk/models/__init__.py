@@ -15,6 +15,7 @@ from casedesk.models.base import (
     Strategy,
     TaskStatus,
     Tier,
+    TimeKind,
     Typification,
     UTCDateTime,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "Task",
     "Team",
     "TaskStatus",
+    "TimeKind",
     "Tier",
     "TimeEntry",
     "Typification",

@@ -164,6 +164,14 @@ class ArticleStatus(StrEnum):
     retired = "retired"
 
 
+class TimeKind(StrEnum):
+    """What a time entry counts: logged by hand, time on the line, or after-call work."""
+
+    work = "work"
+    handle = "handle"
+    after_call = "after_call"
+
+
 class TaskStatus(StrEnum):
     open = "open"
     done = "done"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Index, literal_column, text
+from sqlalchemy import ColumnElement, Index, SmallInteger, literal_column, text
 from sqlmodel import Field, SQLModel, col
 
 from casedesk.models.base import BIG_ID, json_column, utc_column
@@ -97,6 +97,8 @@ class Case(SQLModel, table=True):
     sla_flags: int = Field(default=0)
     resolution_type: str | None = Field(default=None, max_length=40)
     resolution_notes: str | None = None
+    #: the customer's rating, 1–5, when known (imported or from a survey)
+    satisfaction: int | None = Field(default=None, sa_type=SmallInteger)
     resolved_at: datetime | None = Field(default=None, sa_column=utc_column())
     closed_at: datetime | None = Field(default=None, sa_column=utc_column())
     version: int = Field(default=1)
@@ -163,6 +165,11 @@ class TimeEntry(SQLModel, table=True):
     minutes: int
     at: datetime = Field(sa_column=utc_column(nullable=False))
     note: str | None = None
+    #: ``work`` (logged by hand), ``handle`` (on the line), ``after_call`` (wrap-up)
+    kind: str = Field(default="work", max_length=16, sa_column_kwargs={"server_default": "work"})
+    interaction_id: int | None = Field(
+        sa_type=BIG_ID, default=None, foreign_key="interaction.id", ondelete="SET NULL"
+    )
 
 
 class Counter(SQLModel, table=True):

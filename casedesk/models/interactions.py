@@ -30,6 +30,8 @@ class Interaction(SQLModel, table=True):
     case_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="case.id")
     started_at: datetime = Field(sa_column=utc_column(nullable=False))
     duration_seconds: int = Field(default=0)
+    #: after-call work: from "end call" until the interaction was saved
+    wrap_seconds: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     subject: str = Field(default="", max_length=500)
     notes: str = Field(default="")
     message_id: str | None = Field(default=None, max_length=500, unique=True)
