@@ -63,10 +63,8 @@ def queue_members(
     desk = state.desk()
     if add or remove:
         actor = state.actor()
-        for login in params.comma_list(add):
-            queue_setup.set_membership(desk, actor, name, login, True)
-        for login in params.comma_list(remove):
-            queue_setup.set_membership(desk, actor, name, login, False)
+        queue_setup.change_members(desk, actor, name, add=params.comma_list(add),
+                                   remove=params.comma_list(remove))
     queue = queue_setup.get_queue(desk, name)
     if state.json:
         print_json(queue)

@@ -70,10 +70,8 @@ def team_members(
     desk = state.desk()
     if add or remove:
         actor = state.actor()
-        for login in params.comma_list(add):
-            teams.set_member(desk, actor, name, login, True)
-        for login in params.comma_list(remove):
-            teams.set_member(desk, actor, name, login, False)
+        teams.change_members(desk, actor, name, add=params.comma_list(add),
+                             remove=params.comma_list(remove))
     _show(state, teams.get_team(desk, name))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from casedesk.errors import ConflictError, PermissionDenied, ValidationError
+from casedesk.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from casedesk.services.directory import queue_setup, staff, teams
 from casedesk.services.queries import board
 from tests.conftest import World
@@ -52,3 +52,25 @@ def test_a_team_supervisor_sees_only_their_team_on_the_board(world: World) -> No
     everything = [q.name for q in board.queue_loads(world.desk, viewer=world.admin)]
     assert everything == ["billing", "commercial", "technical"]
     assert board.flagged_cases(world.desk, viewer=tsup).escalated == []
+
+
+def test_team_members_change_in_one_transaction(world: World) -> None:
+    teams.add_team(world.desk, world.admin, "Floor B")
+    with pytest.raises(NotFound):
+        teams.change_members(world.desk, world.admin, "Floor B", add=["ana", "nobody-here"])
+    assert teams.get_team(world.desk, "Floor B").members == []
+    team = teams.change_members(world.desk, world.admin, "Floor B", add=["ana", "luis"])
+    assert sorted(team.members) == ["ana", "luis"]
+    with pytest.raises(ValidationError, match="not in team"):
+        teams.change_members(world.desk, world.admin, "Floor B", remove=["ana", "maria"])
+    assert sorted(teams.get_team(world.desk, "Floor B").members) == ["ana", "luis"]
+
+
+def test_queue_members_change_in_one_transaction(world: World) -> None:
+    with pytest.raises(NotFound):
+        queue_setup.change_members(world.desk, world.sup, "billing",
+                                   add=["luis", "nobody-here"])
+    assert sorted(queue_setup.get_queue(world.desk, "billing").members) == ["ana", "maria"]
+    after = queue_setup.change_members(world.desk, world.sup, "billing",
+                                       add=["luis", "carmen", "luis"], remove=["ana"])
+    assert sorted(after.members) == ["carmen", "luis", "maria"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -65,23 +67,38 @@ def add_queue(
 
 def set_membership(desk: Desk, actor: Actor, queue: str, login: str, member: bool) -> QueueView:
     """Add an agent to a queue or remove them (supervisors)."""
+    if member:
+        return change_members(desk, actor, queue, add=[login])
+    return change_members(desk, actor, queue, remove=[login])
+
+
+def change_members(
+    desk: Desk, actor: Actor, queue: str, *,
+    add: Sequence[str] = (), remove: Sequence[str] = (),
+) -> QueueView:
+    """Add and remove several agents in one transaction (supervisors): an unknown login
+    anywhere in the lists changes nobody."""
     require_supervisor(actor, "change queue membership")
     with write_session(desk.engine) as session:
         q = load_queue(session, queue)
-        agent = load_agent(session, login)
-        exists = session.execute(
-            select(QueueMember).where(
-                col(QueueMember.queue_id) == q.id, col(QueueMember.agent_id) == agent.id
-            )
-        ).first()
-        if member and not exists:
-            session.execute(insert(QueueMember).values(queue_id=q.id, agent_id=agent.id))
-        elif not member and exists:
-            session.execute(
-                table_of(QueueMember).delete().where(
-                    col(QueueMember.queue_id) == q.id, col(QueueMember.agent_id) == agent.id
+        current = set(session.execute(
+            select(col(QueueMember.agent_id)).where(col(QueueMember.queue_id) == q.id)
+        ).scalars())
+        for login in add:
+            agent = load_agent(session, login)
+            if agent.id not in current:
+                session.execute(insert(QueueMember).values(queue_id=q.id, agent_id=agent.id))
+                current.add(agent.id)
+        for login in remove:
+            agent = load_agent(session, login)
+            if agent.id in current:
+                session.execute(
+                    table_of(QueueMember).delete().where(
+                        col(QueueMember.queue_id) == q.id,
+                        col(QueueMember.agent_id) == agent.id,
+                    )
                 )
-            )
+                current.discard(agent.id)
     return get_queue(desk, queue)
 
 

@@ -10,6 +10,8 @@ queue to at most one (``queue.team_id``); None is the desk's own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -77,16 +79,28 @@ def list_teams(desk: Desk) -> list[TeamView]:
 
 def set_member(desk: Desk, actor: Actor, team: str, login: str, member: bool) -> TeamView:
     """Put an agent in the team (moving them out of any other) or take them out (admins)."""
+    if member:
+        return change_members(desk, actor, team, add=[login])
+    return change_members(desk, actor, team, remove=[login])
+
+
+def change_members(
+    desk: Desk, actor: Actor, team: str, *,
+    add: Sequence[str] = (), remove: Sequence[str] = (),
+) -> TeamView:
+    """Put several agents in the team and take others out, in one transaction (admins):
+    one unknown login or one agent not in the team changes nobody."""
     _require_admin(actor, "change teams")
     with write_session(desk.engine) as session:
         t = load_team(session, team)
-        agent = load_agent(session, login)
-        if member:
+        for login in add:
+            agent = load_agent(session, login)
             session.execute(update(Agent).where(col(Agent.id) == agent.id).values(team_id=t.id))
-        elif agent.team_id == t.id:
+        for login in remove:
+            agent = load_agent(session, login)
+            if agent.team_id != t.id:
+                raise ValidationError(f"{agent.login} is not in team {t.name!r}")
             session.execute(update(Agent).where(col(Agent.id) == agent.id).values(team_id=None))
-        else:
-            raise ValidationError(f"{agent.login} is not in team {t.name!r}")
     return get_team(desk, team)
 
 
