@@ -1,21 +1,40 @@
-"""Human numbers (``CS-000123``, ``KB-000042``): claimed atomically from the counter table,
-written (``case_label``, ``article_label``) and read back (``parse_case_number``,
-``parse_article_number``). The one home for them."""
+"""Human numbers (``CS-000123``, ``KB-000042``): claimed atomically — case numbers from the
+``case_number_seq`` sequence on PostgreSQL (no lock held until commit), everything else from
+the counter table —, written (``case_label``, ``article_label``) and read back
+(``parse_case_number``, ``parse_article_number``). The one home for them."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, text, update
 from sqlmodel import Session, col
 
 from casedesk.errors import NotFound, ValidationError
 from casedesk.models import Counter
 from casedesk.models.base import MAX_ID
 
+#: sequences that live in a PostgreSQL SEQUENCE rather than a counter row (migration 0011)
+_PG_SEQUENCES = {"case": "case_number_seq"}
+_NEXTVALS = {
+    name: text(f"SELECT nextval('{seq}') FROM generate_series(1, :n)").bindparams(
+        bindparam("n")
+    )
+    for name, seq in _PG_SEQUENCES.items()
+}
 
-def claim_numbers(session: Session, name: str, count: int = 1) -> range:
-    """Reserve ``count`` consecutive numbers of sequence ``name`` in this transaction."""
+
+def claim_numbers(session: Session, name: str, count: int = 1) -> Sequence[int]:
+    """Reserve ``count`` numbers of sequence ``name`` in this transaction, ascending.
+
+    From the counter row they are consecutive; from a PostgreSQL sequence they are unique
+    but another transaction's numbers may sit between them (and a rolled-back claim leaves
+    a gap): callers must not assume ``numbers[-1] - numbers[0] == count - 1``.
+    """
+    if name in _NEXTVALS and session.get_bind().dialect.name == "postgresql":
+        got = session.execute(_NEXTVALS[name], {"n": count}).scalars().all()
+        return sorted(int(n) for n in got)
     last = session.execute(
         update(Counter)
         .where(col(Counter.name) == name)
@@ -23,6 +42,14 @@ def claim_numbers(session: Session, name: str, count: int = 1) -> range:
         .returning(col(Counter.value))
     ).scalar_one()
     return range(last - count + 1, last + 1)
+
+
+def set_last_number(session: Session, name: str, value: int) -> None:
+    """Make the next number claimed ``value + 1`` (tests, and moving a desk's numbering)."""
+    session.execute(update(Counter).where(col(Counter.name) == name).values(value=value))
+    if name in _PG_SEQUENCES and session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT setval('{_PG_SEQUENCES[name]}', :v, :called)"),
+                        {"v": max(value, 1), "called": value >= 1})
 
 
 _CASE_NUMBER = re.compile(r"^\s*(?:cs-?)?0*(\d+)\s*$", re.IGNORECASE)

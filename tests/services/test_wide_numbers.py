@@ -9,16 +9,15 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import inspect, text, update
+from sqlalchemy import inspect, text
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import NotFound, ValidationError
-from casedesk.models import Counter
 from casedesk.models.base import MAX_ID
 from casedesk.services.context import load_agent, load_queue
 from casedesk.services.directory import customers, staff
 from casedesk.services.knowledge import library
-from casedesk.services.numbers import parse_case_number
+from casedesk.services.numbers import parse_case_number, set_last_number
 from casedesk.services.queries import reads
 from casedesk.services.workflow import cases, interactions, tasks, transitions
 from tests.conftest import World
@@ -30,7 +29,7 @@ TOO_BIG = [MAX_ID + 1, 10**20, 99999999999999999999, -1, 0]
 
 def _set_counter(world: World, name: str, value: int) -> None:
     with write_session(world.desk.engine) as s:
-        s.execute(update(Counter).where(Counter.name == name).values(value=value))
+        set_last_number(s, name, value)
 
 
 def test_postgres_columns_are_bigint_and_sqlite_ids_still_autoincrement(world: World) -> None:
