@@ -36,7 +36,7 @@ def describe(exc: BaseException) -> Failure | None:
                 f"the database file is damaged: {first}; nothing was saved — run "
                 "`casedesk db check` and restore it from a backup"
             ), 2)
-        if isinstance(exc, sqlalchemy_exc.DataError):  # SQLSTATE 22: a value the database cannot take
+        if isinstance(exc, sqlalchemy_exc.DataError):  # SQLSTATE 22: a value it cannot take
             return Failure(one_line(f"the database refused a value: {first}"), 1)
         if getattr(orig, "sqlstate", None) == "42501":  # row security, a grant, a trigger
             return Failure(one_line(

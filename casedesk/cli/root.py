@@ -176,7 +176,8 @@ def _set_as(ctx: typer.Context, value: str | None) -> None:
 
 def _trailing_flags(
     json_: bool = typer.Option(
-        False, "--json", callback=_set_json, help="Print JSON for scripts (also before the command)."
+        False, "--json", callback=_set_json,
+        help="Print JSON for scripts (also before the command).",
     ),
     db: str | None = typer.Option(None, "--db", metavar="URL", hidden=True, callback=_set_db),
     as_: str | None = typer.Option(None, "--as", metavar="LOGIN", hidden=True, callback=_set_as),
