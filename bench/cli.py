@@ -2,8 +2,8 @@
 
 Run: ``python bench/cli.py`` (from the repository root; ``--runs N``, ``--db PATH``).
 A demo SQLite file is built first (``casedesk demo --cases 200``) plus one queued case per
-``case accept`` (taken by a bench agent of large capacity). Each command runs ``--runs`` times as a fresh process (wall time,
-median and best), beside two baselines of the same run:
+``case accept`` (taken by a bench agent of large capacity). Each command runs ``--runs``
+times as a fresh process (wall time, median and best), beside two baselines of the run:
 
 - ``python -c pass`` — the interpreter starting and stopping, the floor of any process;
 - plain SQL — a Python process that opens the file with ``sqlite3`` and reads the case
