@@ -1,16 +1,19 @@
-"""The global flags after the sub-command (issue 15, point 8): ``casedesk agent list --json``
-is ``casedesk --json agent list``; ``--db`` and ``--as`` likewise. Times carry their zone."""
+"""The CLI's habits (issue 15, point 8): the global flags after the sub-command
+(``casedesk agent list --json`` is ``casedesk --json agent list``; ``--db`` and ``--as``
+likewise), times that name their zone, and a first write that makes a new SQLite file."""
 
 from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from casedesk.cli import app
+from tests.pgserver import PgServer
 
 runner = CliRunner()
 
@@ -143,3 +146,42 @@ def test_when_names_the_zone_or_its_offset(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("TZ")
     time.tzset()
     assert when(None) == "—"
+
+
+def test_the_first_write_on_a_new_sqlite_file_creates_its_schema(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new' / 'desk.db'}"
+    code, out, err = run("--db", url, "agent", "add", "zed", "--name", "Zed", "--role", "admin")
+    assert code == 0, err
+    code, out, err = run("--db", url, "--json", "db", "info")
+    info = json.loads(out)
+    assert info["revision"] == info["head"] and info["counts"]["agent"] == 1
+
+
+def test_demo_on_an_empty_sqlite_file_creates_its_schema(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    code, _, err = run("--db", f"sqlite:///{path}", "demo", "--cases", "3")
+    assert code == 0, err
+    code, out, _ = run("--db", f"sqlite:///{path}", "--json", "case", "list", "--limit", "1")
+    assert code == 0 and len(json.loads(out)) == 1
+
+
+def test_a_read_on_a_new_sqlite_path_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "typo" / "desk.db"
+    code, _, err = run("--db", f"sqlite:///{missing}", "case", "list")
+    assert code == 2 and "no database at" in err
+    assert not missing.parent.exists()
+
+
+def test_postgresql_without_a_schema_still_says_to_upgrade(pg_server: PgServer) -> None:
+    name = f"e_{uuid.uuid4().hex[:12]}"
+    url = pg_server.create_database(name)
+    try:
+        for command in (["demo", "--cases", "1"], ["agent", "add", "zed", "--name", "Zed"]):
+            code, _, err = run("--db", url, *command)
+            assert code == 2, err
+            assert "run `casedesk db upgrade`" in err and len(err.strip().splitlines()) == 1
+        code, out, _ = run("--db", url, "--json", "db", "info")
+        assert json.loads(out)["revision"] is None  # nothing was migrated behind the admin
+    finally:
+        pg_server.drop_database(name)
