@@ -98,6 +98,9 @@ def test_a_case_command_loads_the_database_but_nothing_it_does_not_use(
     loaded, _ = loaded_by(tmp_path, "--db", db, "--as", "maria", *command)
     assert "sqlalchemy" in loaded and "casedesk.cli.case" in loaded  # the test is awake
     assert early(loaded, NEVER + NOT_ON_SQLITE) == []
+    if command[1] in ("show", "accept", "list"):  # opening cases: routing, templates, files
+        assert early(loaded, ["casedesk.services.routing", "casedesk.datafiles",
+                              "casedesk.services.workflow.templates"]) == []
 
 
 @pytest.mark.parametrize("argv", [
