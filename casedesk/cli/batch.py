@@ -162,8 +162,12 @@ def _run(root: Any, argv: list[str], state: CliState) -> tuple[int, str, str]:
 
     out, err = io.StringIO(), io.StringIO()
     saved_stdin, widths = sys.stdin, (console.width, err_console.width)
+    # Colours chosen for the batch's own terminal would come back as escape codes in the
+    # captured text: plain text while capturing (rich has no public switch for it).
+    colours = (console._color_system, err_console._color_system)
     sys.stdin = io.StringIO("")
     console.width = err_console.width = 200  # a table in a result line is not cut at 80
+    console._color_system = err_console._color_system = None
     try:
         with redirect_stdout(out), redirect_stderr(err):
             try:
@@ -180,6 +184,7 @@ def _run(root: Any, argv: list[str], state: CliState) -> tuple[int, str, str]:
     finally:
         sys.stdin = saved_stdin
         console.width, err_console.width = widths
+        console._color_system, err_console._color_system = colours
         state.close()
     return (code if isinstance(code, int) else 0), out.getvalue(), err.getvalue()
 

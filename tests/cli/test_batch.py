@@ -180,3 +180,40 @@ def test_a_real_pipe_gets_each_result_as_soon_as_it_is_done(sqlite_template: Pat
     second = process.stdout.readline()
     assert second.startswith("ok: [{") and '"ana"' in second
     assert process.wait(timeout=60) == 0
+
+
+def test_on_a_terminal_the_result_lines_carry_no_colour_codes(sqlite_template: Path,
+                                                               tmp_path: Path) -> None:
+    """The commands' own colours (chosen for the batch's terminal) never reach a result."""
+    import pty
+
+    db = tmp_path / "tty.db"
+    db.write_bytes(sqlite_template.read_bytes())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
+    env.update(CASEDESK_CONFIG_DIR=str(tmp_path / "config"), TERM="xterm-256color",
+               COLUMNS="120")
+    env.pop("NO_COLOR", None)
+    master, slave = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "casedesk", "--db", f"sqlite:///{db}", "batch"],
+            input=b"agent add ana --name Ana --role admin\nagent list\n", stdout=slave,
+            stderr=subprocess.PIPE, env=env, timeout=60,
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the pty is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(master)
+    text = b"".join(chunks).decode()
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 2 and lines[1].startswith("ok: ") and "ana" in lines[1]
+    assert "\x1b" not in text and "␛" not in text
