@@ -185,3 +185,11 @@ def test_postgresql_without_a_schema_still_says_to_upgrade(pg_server: PgServer) 
         assert json.loads(out)["revision"] is None  # nothing was migrated behind the admin
     finally:
         pg_server.drop_database(name)
+
+
+def test_the_sla_clock_sentence_names_its_zone(seeded: str) -> None:
+    code, _, err = run("--db", seeded, "worker", "--once")
+    assert code == 0, err
+    code, out, _ = run("--db", seeded, "sla", "status")
+    first = out.splitlines()[0]
+    assert re.search(r", at \d\d/\d\d \d\d:\d\d:\d\d [A-Z]{2,5}\b", first), first
