@@ -7,11 +7,9 @@ input (names, titles, paths): it is one line with every terminal control shown v
 
 from __future__ import annotations
 
+import sys
 from typing import NamedTuple
 
-from sqlalchemy.exc import DataError, DBAPIError
-
-from casedesk.db import is_damage
 from casedesk.errors import CaseDeskError
 from casedesk.textsafe import one_line
 
@@ -27,7 +25,10 @@ def describe(exc: BaseException) -> Failure | None:
     """The :class:`Failure` for casedesk and database errors; None for anything else."""
     if isinstance(exc, CaseDeskError):
         return Failure(one_line(str(exc)), exc.exit_code)
-    if isinstance(exc, DBAPIError):
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")  # not loaded: not a database error
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.DBAPIError):
+        from casedesk.db import is_damage
+
         orig = getattr(exc, "orig", None) or exc
         first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
         if is_damage(exc):  # SQLite met a damaged page the check on open did not read
@@ -35,7 +36,7 @@ def describe(exc: BaseException) -> Failure | None:
                 f"the database file is damaged: {first}; nothing was saved — run "
                 "`casedesk db check` and restore it from a backup"
             ), 2)
-        if isinstance(exc, DataError):  # SQLSTATE 22: a value the database cannot take
+        if isinstance(exc, sqlalchemy_exc.DataError):  # SQLSTATE 22: a value it cannot take
             return Failure(one_line(f"the database refused a value: {first}"), 1)
         if getattr(orig, "sqlstate", None) == "42501":  # row security, a grant, a trigger
             return Failure(one_line(

@@ -38,13 +38,12 @@ def workstation_flags(argv: list[str]) -> dict[str, str] | None:
 def open_workstation(flags: dict[str, str]) -> int:
     """Open the workstation; an expected error becomes one line and an exit code."""
     from casedesk.cli.state import CliState, err_console
+    from casedesk.cli.workstation import launch
     from casedesk.failures import failure_line
 
     state = CliState(db_flag=flags.get("db"), as_flag=flags.get("as"))
     try:
-        from casedesk.app import run_workstation
-
-        run_workstation(state)
+        launch(state)
     except Exception as exc:
         failure = failure_line(exc)
         if failure is None:

@@ -45,7 +45,7 @@ def agent_add(
     (off a terminal, without either, the role gets no password and a line says so).
     """
     state: CliState = ctx.obj
-    desk = state.desk()
+    desk = state.desk(create=True)  # the first agent may make a new SQLite file's schema
     password = None
     if desk.shared and not no_password:
         if password_stdin or sys.stdin.isatty():

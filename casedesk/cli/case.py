@@ -14,8 +14,10 @@ from casedesk.cli.state import CliState, console, print_json
 from casedesk.models.base import Area, Priority, Severity, Status
 from casedesk.services.queries import reads
 from casedesk.services.queries.views import CaseDetail
-from casedesk.services.workflow import cases as case_service
-from casedesk.services.workflow import templates, transitions
+from casedesk.services.workflow import transitions
+
+# ``workflow.cases`` and ``templates`` (with routing and the data-file readers) load in the
+# commands that use them: ``case show`` and ``case accept`` start faster without them.
 
 app = typer.Typer(
     help="Cases: create, show, list, and move them through their life.", no_args_is_help=True
@@ -74,6 +76,9 @@ def create(
     ),
 ) -> None:
     """Open a case, from scratch or from a --template (`case new` does the same)."""
+    from casedesk.services.workflow import cases as case_service
+    from casedesk.services.workflow import templates
+
     state: CliState = ctx.obj
     common: dict[str, Any] = {
         "queue": queue,
@@ -140,6 +145,8 @@ def edit(
 
     Its owner, a member of its queue or a supervisor may; with --version, only if nobody
     changed it since."""
+    from casedesk.services.workflow import cases as case_service
+
     state: CliState = ctx.obj
     given = {
         "title": title,
@@ -370,5 +377,7 @@ def note(
     ctx: typer.Context, number: str = NUMBER, text: str = typer.Argument(..., help="The note.")
 ) -> None:
     """Add an internal note."""
+    from casedesk.services.workflow import cases as case_service
+
     state: CliState = ctx.obj
     _done(state, case_service.add_note(state.desk(), state.actor(), number, text), "note added")

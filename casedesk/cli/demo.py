@@ -8,11 +8,6 @@ import typer
 
 from casedesk.cli import params
 from casedesk.cli.state import CliState, console, print_json
-from casedesk.db import (
-    current_revision,
-    make_engine,
-    upgrade,
-)
 
 
 def demo(
@@ -29,18 +24,14 @@ def demo(
 ) -> None:
     """Fill the database with the seed documents' people and cases plus generated ones.
 
-    A database that does not exist yet is created at this program's schema first.
+    A SQLite file that does not exist yet (or has no schema) is created at this
+    program's schema first; a PostgreSQL database must have been upgraded by its admin
+    (`casedesk db upgrade`).
     """
     from casedesk.services import demo as demo_service
 
     state: CliState = ctx.obj
-    engine = make_engine(state.database_url, create=True)
-    try:
-        if current_revision(engine) is None:
-            upgrade(engine)
-    finally:
-        engine.dispose()
-    desk = state.desk()
+    desk = state.desk(create=True)
     if if_empty and not demo_service.is_empty(desk):
         return
     started = time.perf_counter()

@@ -7,7 +7,7 @@ cells as markup, so one ``[/]`` in a title would crash the listing for everybody
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.console import Console
 from rich.table import Table
@@ -23,10 +23,26 @@ from casedesk.services.queries.views import (
 from casedesk.services.sla.clocks import FAR_FUTURE
 
 
+def zone_label(value: datetime) -> str:
+    """The zone of an aware time as people read it: its abbreviation (``CET``, ``UTC``)
+    or, where the zone has none, its offset (``+05:30``)."""
+    name = value.tzname() or ""
+    if name and not name.startswith(("+", "-")) and name.isascii() and name.isalpha():
+        return name
+    offset = value.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def when(value: datetime | None) -> str:
+    """A time for a table or a line: ``2026-12-01 14:05 CET`` — in this machine's zone (the
+    ``TZ`` environment variable chooses another), the zone always named. JSON output keeps
+    ISO 8601 with the offset instead."""
     if value is None or value >= FAR_FUTURE:
         return "—"
-    return value.astimezone().strftime("%a %d %b %H:%M")
+    local = value.astimezone()
+    return f"{local:%Y-%m-%d %H:%M} {zone_label(local)}"
 
 
 def say(console: Console, *parts: object) -> None:

@@ -170,7 +170,7 @@ def import_command(
         _guess(kind, files[0], options, write_profile)
         if guessing:
             return
-    desk = state.desk()
+    desk = state.desk(create=kind == "agents")  # the first agents may make the schema
     actor = state.optional_actor()
     if actor is None and kind != "agents":
         actor = state.actor()

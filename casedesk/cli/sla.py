@@ -27,7 +27,7 @@ FILE = typer.Argument(..., metavar="FILE", help="A TOML or YAML file (see data/)
 
 def _load(ctx: typer.Context, path: Path, require: str) -> None:
     state: CliState = ctx.obj
-    desk = state.desk()
+    desk = state.desk(create=True)  # a first write may make a new SQLite file's schema
     counts = policy_files.load_file(desk, state.optional_actor(), path, require=require)
     if state.json:
         print_json(counts)

@@ -1,20 +1,27 @@
-"""What every CLI command shares: the global flags, the database and the acting agent."""
+"""What every CLI command shares: the global flags, the database and the acting agent.
+
+Nothing here loads the database libraries until a command asks for the desk: the flags,
+the settings and the consoles cost a few milliseconds, SQLAlchemy and the models hundreds.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from casedesk import jsonsafe
 from casedesk.clock import Clock, system_clock
 from casedesk.config import ENV_AGENT, Settings, load_settings
-from casedesk.db import normalise_url, open_database
 from casedesk.errors import ConfigError, NotFound, PasswordNeeded
-from casedesk.services.context import Actor, Desk
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from casedesk.services.context import Actor, Desk
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -26,8 +33,20 @@ class CliState:
     as_flag: str | None = None
     json: bool = False
     clock: Clock = system_clock
+    #: Desks shared by several commands of one process (``casedesk batch``), by URL and
+    #: whether the schema was checked; they outlive this state (the batch disposes them).
+    pool: dict[tuple[str, bool], Desk] | None = field(default=None, repr=False)
     _desk: Desk | None = field(default=None, repr=False)
     _settings: Settings | None = field(default=None, repr=False)
+
+    def set_flags(self, *, db: str | None = None, as_: str | None = None) -> None:
+        """Take ``--db`` / ``--as`` (before or after the command); None leaves a flag as it is."""
+        if db is None and as_ is None:
+            return
+        self.db_flag = db if db is not None else self.db_flag
+        self.as_flag = as_ if as_ is not None else self.as_flag
+        if self._desk is None:
+            self._settings = None  # read again with the new flags
 
     @property
     def settings(self) -> Settings:
@@ -44,24 +63,50 @@ class CliState:
         """The service handle, on a database verified sound and at this program's schema.
 
         A SQLite file that does not exist is an error ("no database at …") unless
-        ``create``: only ``db upgrade`` and ``demo`` make new databases. ``ask``: a server
-        that wants a password is asked for it at the terminal (the workstation asks on its
-        sign-in screen instead).
+        ``create``: the first write (``demo``, ``agent add``, ``import``, ``sla load``) on a
+        new SQLite file — or one without a schema — creates it at this program's schema;
+        PostgreSQL still says to run ``casedesk db upgrade`` (an admin migrates a shared
+        server). ``ask``: a server that wants a password is asked for it at the terminal
+        (the workstation asks on its sign-in screen instead).
         """
+        key = (self.database_url, check)
+        if self._desk is None and self.pool is not None and key in self.pool:
+            self._desk = self.pool[key]
         if self._desk is None:
-            engine = self._open(check=check, create=create, ask=ask)
+            if create:
+                self._create_sqlite_schema()
+            engine = self._open(check=check, create=False, ask=ask)
             settings = self.settings
+            from casedesk.services.context import Desk
+
             self._desk = Desk(
                 engine,
                 self.clock,
                 reopen_days=settings.reopen_days,
                 offline_returns_cases=settings.offline_returns_cases,
             )
+            if self.pool is not None:
+                self.pool[key] = self._desk
         return self._desk
 
-    def _open(self, *, check: bool, create: bool, ask: bool) -> Any:
+    def _create_sqlite_schema(self) -> None:
+        """A SQLite file that is missing, empty or has no casedesk schema gets it."""
+        from casedesk.db import current_revision, make_engine, normalise_url, upgrade
+
+        if normalise_url(self.database_url).get_backend_name() != "sqlite":
+            return
+        engine = make_engine(self.database_url, create=True)
+        try:
+            if current_revision(engine) is None:
+                upgrade(engine)
+        finally:
+            engine.dispose()
+
+    def _open(self, *, check: bool, create: bool, ask: bool) -> Engine:
         """The engine; a server that wants a password asks for it once, on a terminal
         (libpq's PGPASSWORD, ~/.pgpass and service files are tried first, by libpq)."""
+        from casedesk.db import open_database
+
         try:
             return open_database(self.database_url, check=check, create=create)
         except PasswordNeeded:
@@ -82,6 +127,8 @@ class CliState:
     def _shared(self) -> bool:
         if self._desk is not None:
             return self._desk.shared
+        from casedesk.db import normalise_url
+
         return normalise_url(self.database_url).get_backend_name() != "sqlite"
 
     def actor(self) -> Actor:
@@ -113,7 +160,8 @@ class CliState:
 
     def close(self) -> None:
         if self._desk is not None:
-            self._desk.engine.dispose()
+            if self.pool is None:
+                self._desk.engine.dispose()
             self._desk = None
 
 

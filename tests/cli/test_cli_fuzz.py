@@ -82,15 +82,17 @@ class Command:
 
 
 def _commands(group, path: tuple[str, ...] = ()) -> Iterator[Command]:  # type: ignore[no-untyped-def]
-    for name, command in sorted(group.commands.items()):
+    ctx = typer.Context(group)  # the root builds its sub-commands when asked (cli/root.py)
+    for name in sorted(group.list_commands(ctx)):
+        command = group.get_command(ctx, name)
         if hasattr(command, "commands"):
             yield from _commands(command, (*path, name))
             continue
         params = []
         for p in command.params:
             if p.param_type_name == "option":
-                if "--help" in p.opts:
-                    continue
+                if "--help" in p.opts or not p.expose_value:
+                    continue  # the global flags every command takes: fuzzed at the root
                 params.append(Param(p.name, tuple(p.opts), bool(p.is_flag), bool(p.required),
                                     False))
             else:
@@ -121,6 +123,7 @@ def invocations(draw: st.DrawFn) -> list[str]:
             argv += [draw(values(param.name)) for _ in range(count)]
     if command.path == ("worker",) and "--once" not in argv:
         argv.append("--once")  # it runs until stopped otherwise: one tick is its whole work
+    # ``batch`` reads standard input, which the runner leaves empty: it stops at once.
     if draw(st.integers(0, 19)) == 0:
         argv.insert(draw(st.integers(0, len(argv))), draw(st.sampled_from(["--bogus", "-z"])))
     return argv

@@ -350,7 +350,7 @@ def clock_status(
         late=late,
         tick_seconds=interval,
         now=now,
-        local=lambda at: at.astimezone(tz).strftime("%d/%m %H:%M:%S"),
+        local=lambda at: at.astimezone(tz).strftime("%d/%m %H:%M:%S %Z"),
     )
     return ClockStatus(
         job=name,
