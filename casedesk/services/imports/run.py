@@ -192,7 +192,8 @@ def _import_file(
     writer = BatchWriter(spec, tx, ctx, summary, source.name)
     done, complete = 0, False
     try:
-        if use_two_processes(desk, spec, source, tx, options):
+        if not spec.plans_writes(fixed.provided if fixed is not None else None) and \
+                use_two_processes(desk, spec, source, tx, options):
             # planned in a second process; whatever it could not finish continues here
             done, complete = import_in_two_processes(desk, spec, source, options, ctx,
                                                      summary, writer.rejects, progress, tx)

@@ -132,6 +132,18 @@ class Kind:
                                  and s.name != self.key)
         assert all(k == c for k, c in self.columns.items()), "fields are named as columns"
 
+    # --- per batch, before anything else ----------------------------------------
+    def prepare(self, session: Session, live: list[Pending], provided: frozenset[str],
+                ctx: Ctx) -> None:
+        """Work a batch needs before its references are resolved (in its transaction):
+        contacts match their stored records; cases and interactions write the customers
+        their rows name. May set ``p.reason`` and ``p.key``."""
+
+    def plans_writes(self, provided: frozenset[str] | None) -> bool:
+        """Whether :meth:`prepare` writes for a file providing these fields (None: not
+        known before each record), so the file cannot be planned in a second process."""
+        return False
+
     # --- per row ---------------------------------------------------------------
     def defaults(self, ctx: Ctx) -> dict[str, Any]:
         raise NotImplementedError
