@@ -250,6 +250,8 @@ def _print_summary(summary: ImportSummary) -> None:
     table.add_row(*(f"{getattr(summary, c):,}" for c in
                     ("read", "created", "updated", "unchanged", "rejected")))
     console.print(table)
+    for line in summary.customer_lines():
+        say(console, line)
     if summary.details:
         say(console, ", ".join(f"{k}: {v:,}" for k, v in sorted(summary.details.items())))
     for path in summary.rejects:

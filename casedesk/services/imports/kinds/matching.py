@@ -129,14 +129,14 @@ def match_contacts(session: Session, table: Table, live: list[Pending]) -> None:
             continue
         if not (email or phone or name):
             continue  # nothing to match by: keyed by its row, as before
-        who = index.find(email, phone, name)
-        if who is None:
+        found = index.find(email, phone, name)
+        if found is None:
             key = NEW + (f"e:{email}" if email else f"p:{phone}" if phone else f"n:{name}")
-            who = Identity(key, email, phone, name)
-            index.add(who)
-            who.current = dict(p.fields)
+            fresh = Identity(key, email, phone, name, current=dict(p.fields))
+            index.add(fresh)
             p.key = key
             continue
+        who = found
         if not who.key.startswith("casedesk:"):  # the row of an external id: keep apart
             p.reason = (f"email: {p.fields.get('email')} is the e-mail of the contact "
                         f"{who.key} of an earlier row (two contacts never share one)")
