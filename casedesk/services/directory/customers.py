@@ -47,9 +47,10 @@ def phone_key(phone: str | None) -> str | None:
 
 
 def name_key(name: str | None) -> str | None:
-    """A name folded as the workstation's search folds it: accents, case and separators
-    off, words kept apart by one space (``Ana-María  PÉREZ`` → ``ana maria perez``)."""
-    text = " ".join(tokens(name or ""))
+    """A name folded as the workstation's search folds it, then its words joined: accents,
+    case and separators off (``Ana-María  PÉREZ`` and ``ana maria perez`` → ``anamariaperez``,
+    ``Núñez, S.L.`` and ``NUNEZ SL`` → ``nunezsl``)."""
+    text = "".join(tokens(name or ""))
     return text[:200] or None
 
 

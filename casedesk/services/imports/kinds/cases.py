@@ -187,6 +187,8 @@ class Cases(Kind):
 
     def compared(self, provided: frozenset[str]) -> tuple[str, ...]:
         cols = super().compared(provided)
+        if provided & CUSTOMER_FIELDS:
+            cols = (*cols, *(c for c in ("contact_id", "account_id") if c not in cols))
         if "contact" in provided and "account_id" not in cols:
             cols = (*cols, "account_id")
         return cols

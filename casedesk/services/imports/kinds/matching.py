@@ -51,6 +51,8 @@ class Identity:
     id: int | None = None
     #: the stored values (``id`` set) or the accumulated fields of the batch's rows
     current: dict[str, Any] = field(default_factory=dict)
+    #: the stored extras, or those of the batch's rows so far (earlier keys win)
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def conflicts(self, email: str | None, phone: str | None, *, with_phone: bool) -> bool:
         if email and self.email_key and email != self.email_key:
@@ -132,7 +134,8 @@ def match_contacts(session: Session, table: Table, live: list[Pending]) -> None:
         found = index.find(email, phone, name)
         if found is None:
             key = NEW + (f"e:{email}" if email else f"p:{phone}" if phone else f"n:{name}")
-            fresh = Identity(key, email, phone, name, current=dict(p.fields))
+            fresh = Identity(key, email, phone, name, current=dict(p.fields),
+                             extras=dict(p.extras))
             index.add(fresh)
             p.key = key
             continue
@@ -150,6 +153,8 @@ def match_contacts(session: Session, table: Table, live: list[Pending]) -> None:
         if merged.get("account_id") is not None:
             merged.pop("account", None)
         p.fields = merged
+        p.extras = {**p.extras, **who.extras}
+        who.extras = dict(p.extras)
         if who.id is None:
             who.current = dict(merged)
         p.key = who.key
@@ -166,7 +171,7 @@ def _stored(session: Session, table: Table, external_ids: list[str]) -> dict[str
 def _candidates(session: Session, table: Table,
                 rows: list[tuple[Pending, str | None, str | None, str | None]]) -> list[Identity]:
     """The stored contacts sharing a key with a row of the batch, oldest first."""
-    names = ["id", "email_key", "phone_key", "name_key", *CONTACT_FIELDS]
+    names = ["id", "email_key", "phone_key", "name_key", "extras", *CONTACT_FIELDS]
     found: dict[int, Identity] = {}
     for column, position in (("email_key", 1), ("phone_key", 2), ("name_key", 3)):
         wanted = {r[position] for r in rows if r[position]}
@@ -179,7 +184,8 @@ def _candidates(session: Session, table: Table,
                 if rid not in found:
                     found[rid] = Identity(
                         f"casedesk:contact:{rid}", item.pop("email_key"), item.pop("phone_key"),
-                        item.pop("name_key"), rid, item)
+                        item.pop("name_key"), rid, extras=dict(item.pop("extras") or {}),
+                        current=item)
     return [found[rid] for rid in sorted(found)]
 
 
@@ -188,24 +194,29 @@ def match_accounts(session: Session, table: Table, live: list[Pending]) -> None:
     as for contacts, the stored (or earlier) values win over a matched row's."""
     todo = [(p, name_key(p.fields.get("name"))) for p in live
             if p.fields.get("external_id") is None]
-    known: dict[str, tuple[str, dict[str, Any]]] = {}
+    known: dict[str, Identity] = {}
     for part in chunks({k for _, k in todo if k}):
-        for rid, key, name, tier, created in session.execute(
-            select(table.c.id, table.c.name_key, table.c.name, table.c.tier, table.c.created_at)
+        for rid, key, name, tier, created, extras in session.execute(
+            select(table.c.id, table.c.name_key, table.c.name, table.c.tier, table.c.created_at,
+                   table.c.extras)
             .where(table.c.name_key.in_(part)).order_by(table.c.id.desc())
         ):
-            known[key] = (f"casedesk:account:{rid}",
-                          {"name": name, "tier": tier, "created_at": created})
+            known[key] = Identity(f"casedesk:account:{rid}", None, None, key, rid,
+                                  {"name": name, "tier": tier, "created_at": created},
+                                  dict(extras or {}))
     for p, key in todo:
         if not key:
             continue
-        hit = known.get(key)
-        if hit is None:
-            known[key] = (f"{NEW}n:{key}", dict(p.fields))
-            p.key = known[key][0]
+        who = known.get(key)
+        if who is None:
+            known[key] = Identity(f"{NEW}n:{key}", None, None, key, None, dict(p.fields),
+                                  dict(p.extras))
+            p.key = known[key].key
             continue
-        p.key, current = hit
-        p.fields = {**p.fields, **{k: v for k, v in current.items() if v is not None}}
+        p.key = who.key
+        p.fields = {**p.fields, **{k: v for k, v in who.current.items() if v is not None}}
+        p.extras = {**p.extras, **who.extras}
+        who.extras = dict(p.extras)
 
 
 def insert_with_ids(session: Session, table: Table, new: list[Pending]) -> None:
