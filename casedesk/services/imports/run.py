@@ -28,6 +28,7 @@ from casedesk.services.context import Actor, Desk, require_supervisor
 from casedesk.services.imports.kinds.base import Ctx, Kind, prepare_cache
 from casedesk.services.imports.kinds.registry import KINDS
 from casedesk.services.imports.mapping import Mapping, Overrides, Parser
+from casedesk.services.imports.markdown import MarkdownFolder
 from casedesk.services.imports.parallel import import_in_two_processes, use_two_processes
 from casedesk.services.imports.readers import Source, open_source
 from casedesk.services.imports.rejectfile import (
@@ -146,8 +147,10 @@ def _run(
             # unusable second file stops the import before the first one went in
             planned = []
             for path in paths:
-                source = open_source(Path(path), encoding=options.encoding,
-                                     delimiter=options.delimiter, sheet=options.sheet)
+                source = MarkdownFolder(Path(path)) if kind == "articles" and \
+                    Path(path).is_dir() else open_source(
+                        Path(path), encoding=options.encoding, delimiter=options.delimiter,
+                        sheet=options.sheet)
                 sources.append(source)
                 if not options.dry_run:
                     check_rejects_path(source.rejects_file)

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from casedesk.services.imports.kinds.base import Kind
 from casedesk.services.imports.kinds.cases import Cases
+from casedesk.services.imports.kinds.holdings import AccountProducts, ContractLines, Contracts
 from casedesk.services.imports.kinds.people import Accounts, Agents, Contacts, Queues
 from casedesk.services.imports.kinds.records import Articles, Interactions
 
 KINDS: dict[str, type[Kind]] = {
-    k.name: k for k in (Contacts, Accounts, Agents, Queues, Cases, Interactions, Articles)
+    k.name: k for k in (Contacts, Accounts, Agents, Queues, Cases, Interactions, Articles,
+                        AccountProducts, Contracts, ContractLines)
 }
