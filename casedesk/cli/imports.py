@@ -74,7 +74,7 @@ def import_command(
     ),
     files: list[Path] = typer.Argument(
         ..., metavar="FILE...", help="CSV, JSON Lines or XLSX files; for emails mbox files, "
-        "Maildir folders or .eml files."
+        "Maildir folders or .eml files; for articles also folders of Markdown files."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     on_error: str = typer.Option(
