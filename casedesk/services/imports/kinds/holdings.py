@@ -57,7 +57,7 @@ def write_products(session: Session, live: list[Pending], field: str) -> None:
     for part in chunks(codes):
         for code, pid in session.execute(select(table.c.code, table.c.id)
                                          .where(table.c.code.in_(part))):
-            found[codes[code.upper()] if code.upper() in codes else code] = pid
+            found[codes.get(code.upper(), code)] = pid
     rest = wanted - set(found)
     if rest:
         by_name: dict[str, int] = {}
