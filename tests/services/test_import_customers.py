@@ -250,3 +250,17 @@ def test_0008_merges_contacts_sharing_an_email_and_keeps_their_references(desk) 
         pass
     else:
         raise AssertionError("the merged e-mail was taken twice")
+
+
+def test_json_lines_naming_customers_are_written_in_one_process(world: World,
+                                                                tmp_path: Path) -> None:
+    lines = [json.dumps({"id": f"J{i}", "channel": "chat", "date": "2026-02-03T10:00:00Z",
+                         **({"customer email": f"c{i % 3}@example.com"} if i >= 60 else {})})
+             for i in range(120)]
+    path = write(tmp_path / "calls.jsonl", "\n".join(lines) + "\n")
+    summary = run_import(world.desk, world.sup, "interactions", [path],
+                         ImportOptions(batch_size=50, parallel=True))
+    assert (summary.created, summary.rejected) == (120, 0), summary.errors
+    assert summary.customer_lines() == ["contacts: 3 created, 57 matched"]
+    assert any("name customers, written in one process" in w for w in summary.warnings)
+    assert len(contacts(world)) == 4

@@ -46,8 +46,10 @@ TALLY = "tally"
 
 
 def names_customer(provided: frozenset[str] | None) -> bool:
-    """Whether rows of these fields name a customer to write (None: any record may)."""
-    return provided is None or bool(provided & CUSTOMER_FIELDS)
+    """Whether rows of these fields name a customer to write (None: JSON Lines, not known
+    before each record: planned in a second process until a batch does, see
+    :mod:`casedesk.services.imports.parallel`)."""
+    return provided is not None and bool(provided & CUSTOMER_FIELDS)
 
 
 def write_customers(session: Session, live: list[Pending], ctx: Ctx) -> None:
