@@ -123,7 +123,7 @@ def import_command(
     ),
     parallel: bool | None = typer.Option(
         None, "--parallel/--one-process", help="Check rows in a second process while this "
-        "one writes (contacts, accounts, interactions; default: for files of 8 MB or more)."
+        "one writes (interactions naming no customer; default: for files of 8 MB or more)."
     ),
     json_: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:

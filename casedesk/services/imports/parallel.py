@@ -3,7 +3,9 @@ the importing process only writes it.
 
 An import is CPU-bound in Python: reading, mapping, validating and classifying a row costs
 about as much as the database's own insert. For kinds whose writes are plain inserts and
-updates (contacts, accounts, interactions) a large file is split across two processes:
+updates (interactions that name no customer; contacts and accounts are matched against the
+batches before them, so they stay in one process) a large file is split across two
+processes:
 
 * the *planner* (spawned, so no state is shared by accident) reads the file with the same
   code as a one-process import, resolves references and looks up existing keys in a read

@@ -2,10 +2,12 @@
 
 What each kind of record is: its fields, its key, its references and how it is written.
 
-Keys: contacts, accounts, cases and interactions are keyed by ``external_id`` (an id
-column, or ``h-`` + the SHA-1 of the normalised row when the file has none); agents by
-login, queues by name, articles by external id when the article table has one, otherwise
-by title. A row whose key exists is compared with the record on the columns the file
+Keys: cases and interactions are keyed by ``external_id`` (an id column, or ``h-`` + the
+SHA-1 of the normalised row when the file has none); contacts and accounts by external
+id, and without one by their matching keys (e-mail, phone, folded name: :mod:`.matching`);
+agents by login, queues by name, articles by external id when the article table has one,
+otherwise by title; contracts by number, account products and contract lines by what
+they combine (:mod:`.holdings`). A row whose key exists is compared with the record on the columns the file
 provides: equal → unchanged, different → updated (extras are merged, not replaced).
 
 Cases: ``status``, ``queue`` and ``owner`` place a case when it is created; afterwards
