@@ -1,7 +1,9 @@
 """Import speed: casedesk's validated import vs the raw database path, same rows, same run.
 
 Run from the repository root:
-``python bench/import.py [--rows N] [--db sqlite|postgresql|both] [--repeat K]``.
+``python bench/import.py [--rows N] [--db sqlite|postgresql|both] [--repeat K]``
+(``--tickets-export FILE`` only writes a ticket export for the end-to-end run of
+docs/imports.md).
 Generates N interactions as a CSV (Spanish headers, naive Madrid times, contacts by e-mail,
 agents by login, one extra column), then per database:
 
@@ -148,13 +150,85 @@ def count(desk: Desk) -> int:
         return s.execute(select(func.count()).select_from(Interaction)).scalar_one()
 
 
+TICKET_HEADER = ["Ticket ID", "Customer Name", "Customer Email", "Customer Age",
+                 "Customer Gender", "Product Purchased", "Date of Purchase", "Ticket Type",
+                 "Ticket Subject", "Ticket Description", "Ticket Status", "Resolution",
+                 "Ticket Priority", "Ticket Channel", "First Response Time",
+                 "Time to Resolution", "Customer Satisfaction Rating"]
+PEOPLE_FIRST = ["José", "María", "Lucía", "Ángel", "Jessica", "Christopher", "Marisa",
+                "Nicolás", "Inés", "Raúl", "Zoë", "Denise", "William", "Sofía", "Óscar"]
+PEOPLE_LAST = ["Núñez", "Pérez", "Obrien", "Rios", "Gómez", "Muñoz", "Dillon", "Carroll",
+               "Álvarez", "Lee", "Wright", "Fernández", "Walker", "Ibáñez", "Dawson"]
+PRODUCTS = ["GoPro Hero", "LG Smart TV", "Dell XPS", "Microsoft Office", "Fitbit Versa",
+            "Autodesk AutoCAD", "Philips Hue Lights", "Microsoft Surface"]
+TICKET_SUBJECTS = ["Product setup", "Peripheral compatibility", "Network problem",
+                   "Account access", "Data loss", "Payment issue", "Refund request",
+                   "Battery life", "Installation support"]
+
+
+def _variant(rng: random.Random, name: str) -> str:
+    """How one customer's name comes out on another row: case and accents vary."""
+    plain = name.translate(str.maketrans("áéíóúÁÉÍÓÚñÑëË", "aeiouAEIOUnNeE"))
+    return rng.choice([name, name, name.upper(), name.lower(), plain, plain.upper()])
+
+
+def generate_tickets(path: Path, rows: int = 8469, customers: int = 580) -> None:
+    """A ticket export shaped like the public customer-support-tickets dataset: ``rows``
+    tickets of ``customers`` people (each on many rows, their names in accent and case
+    variants, e-mails in mixed case), statuses Open / Pending Customer Response / Closed,
+    quoted multi-line descriptions, first-response and resolution instants in the past."""
+    rng = random.Random(16)
+    people = []
+    for i in range(customers):
+        first, last = rng.choice(PEOPLE_FIRST), rng.choice(PEOPLE_LAST)
+        email = f"{first}.{last}{i}@example.com".lower().translate(
+            str.maketrans("áéíóúñëö", "aeiouneo"))
+        people.append((f"{first} {last}", email))
+    start = datetime(2023, 6, 1, 0, 0)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(TICKET_HEADER)
+        for i in range(rows):
+            name, email = people[i % customers] if i < customers else rng.choice(people)
+            status = rng.choice(["Open", "Pending Customer Response", "Closed"])
+            opened = start + timedelta(minutes=rng.randrange(2 * 24 * 60))
+            first_response = opened + timedelta(minutes=rng.randrange(5, 600))
+            resolved = first_response + timedelta(minutes=rng.randrange(10, 3000))
+            product = rng.choice(PRODUCTS)
+            writer.writerow([
+                i + 1, _variant(rng, name),
+                email.upper() if rng.random() < 0.1 else email,
+                rng.randrange(18, 70), rng.choice(["Male", "Female", "Other"]), product,
+                f"202{rng.randrange(3)}-0{rng.randrange(1, 10)}-1{rng.randrange(10)}",
+                rng.choice(["Technical issue", "Billing inquiry", "Refund request"]),
+                rng.choice(TICKET_SUBJECTS),
+                f"I'm having an issue with the {product}. Please assist.\n\n"
+                f"Ticket {i + 1}: it stopped working.",
+                status, "Case maybe 8." if status == "Closed" else "",
+                rng.choice(["Critical", "High", "Medium", "Low"]),
+                rng.choice(["Email", "Phone", "Chat", "Social media"]),
+                first_response.strftime("%Y-%m-%d %H:%M:%S") if status != "Open" else "",
+                resolved.strftime("%Y-%m-%d %H:%M:%S") if status == "Closed" else "",
+                f"{rng.randrange(1, 6)}.0" if status == "Closed" else "",
+            ])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--tickets-export", type=Path, metavar="FILE",
+                        help="Only write a ticket export of --rows tickets (8,469 by "
+                             "default) of 580 customers to FILE, for `casedesk import cases "
+                             "FILE --profile customer-support-tickets`, and stop.")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=1,
                         help="Runs of each variant (fresh database each); the best is shown.")
     args = parser.parse_args()
+    if args.tickets_export is not None:
+        rows = args.rows if "--rows" in sys.argv else 8469
+        generate_tickets(args.tickets_export, rows)
+        print(f"wrote {rows:,} tickets of 580 customers to {args.tickets_export}")
+        return
     work = Path(tempfile.mkdtemp(prefix="casedesk-bench-import-"))
     csv_path = work / "interactions.csv"
     names = ["sqlite", "postgresql"] if args.db == "both" else [args.db]

@@ -74,7 +74,7 @@ def import_command(
     ),
     files: list[Path] = typer.Argument(
         ..., metavar="FILE...", help="CSV, JSON Lines or XLSX files; for emails mbox files, "
-        "Maildir folders or .eml files."
+        "Maildir folders or .eml files; for articles also folders of Markdown files."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
     on_error: str = typer.Option(
@@ -123,7 +123,7 @@ def import_command(
     ),
     parallel: bool | None = typer.Option(
         None, "--parallel/--one-process", help="Check rows in a second process while this "
-        "one writes (contacts, accounts, interactions; default: for files of 8 MB or more)."
+        "one writes (interactions naming no customer; default: for files of 8 MB or more)."
     ),
     json_: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
@@ -250,6 +250,8 @@ def _print_summary(summary: ImportSummary) -> None:
     table.add_row(*(f"{getattr(summary, c):,}" for c in
                     ("read", "created", "updated", "unchanged", "rejected")))
     console.print(table)
+    for line in summary.customer_lines():
+        say(console, line)
     if summary.details:
         say(console, ", ".join(f"{k}: {v:,}" for k, v in sorted(summary.details.items())))
     for path in summary.rejects:

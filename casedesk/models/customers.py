@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from casedesk.models.base import BIG_ID, json_column, utc_column
@@ -21,12 +22,20 @@ class Account(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=128, unique=True)
     extras: dict[str, Any] | None = Field(default=None, sa_column=json_column())
     created_at: datetime | None = Field(default=None, sa_column=utc_column())
+    #: the name folded (``services.directory.customers.name_key``): imports match by it
+    name_key: str | None = Field(default=None, max_length=200, index=True)
 
 
 class Contact(SQLModel, table=True):
     """A person who calls, writes or visits."""
 
     __tablename__ = "contact"
+    __table_args__ = (
+        # two contacts never share an e-mail (migration 0008 merged those that did)
+        Index("ux_contact_email_key", "email_key", unique=True,
+              sqlite_where=text("email_key IS NOT NULL"),
+              postgresql_where=text("email_key IS NOT NULL")),
+    )
 
     id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     account_id: int | None = Field(
@@ -39,6 +48,11 @@ class Contact(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=128, unique=True)
     extras: dict[str, Any] | None = Field(default=None, sa_column=json_column())
     created_at: datetime | None = Field(default=None, sa_column=utc_column())
+    # matching keys, kept by every writer (``services.directory.customers.contact_keys``):
+    # e-mail trimmed and lower case, the phone's digits, the name folded
+    email_key: str | None = Field(default=None, max_length=254)
+    phone_key: str | None = Field(default=None, max_length=40, index=True)
+    name_key: str | None = Field(default=None, max_length=200, index=True)
 
 
 class Product(SQLModel, table=True):

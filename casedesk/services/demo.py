@@ -34,6 +34,7 @@ from casedesk.models import (
 from casedesk.models.base import table_of
 from casedesk.services.context import Desk
 from casedesk.services.directory import queue_setup, staff
+from casedesk.services.directory.customers import contact_keys, name_key
 from casedesk.services.numbers import claim_numbers
 from casedesk.services.sla import clocks, policy_files
 from casedesk.services.workflow import cases, interactions, transitions
@@ -225,17 +226,19 @@ def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
         products = dict(session.execute(select(col(Product.code), col(Product.id))).all())
         juan_acc = session.execute(
             insert(Account)
-            .values(name="Juan Pérez", tier="gold", created_at=now)
+            .values(name="Juan Pérez", tier="gold", created_at=now, name_key=name_key("Juan Pérez"))
             .returning(col(Account.id))
         ).scalar_one()
         ana_acc = session.execute(
             insert(Account)
-            .values(name="Ana García", tier="standard", created_at=now)
+            .values(name="Ana García", tier="standard", created_at=now,
+                    name_key=name_key("Ana García"))
             .returning(col(Account.id))
         ).scalar_one()
         session.execute(
             insert(Contact),
             [
+                c | contact_keys(c["name"], c["email"], c["phone"]) for c in [
                 {
                     "name": "Juan Pérez",
                     "email": "juan.perez@example.com",
@@ -252,6 +255,7 @@ def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
                     "marketing_consent": False,
                     "created_at": now,
                 },
+                ]
             ],
         )
         session.execute(
@@ -308,7 +312,7 @@ def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
                     "external_id": f"demo-acc-{i}",
                 }
             )
-        session.execute(insert(Account), accounts)
+        session.execute(insert(Account), [a | {"name_key": name_key(a["name"])} for a in accounts])
         acc_ids = (
             session.execute(
                 select(col(Account.id))
@@ -333,7 +337,8 @@ def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
                     "external_id": f"demo-con-{i}",
                 }
             )
-        session.execute(insert(Contact), contacts)
+        session.execute(insert(Contact), [
+            c | contact_keys(c["name"], c["email"], c["phone"]) for c in contacts])
         return list(session.execute(select(col(Contact.id)).order_by(col(Contact.id))).scalars())
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from casedesk.db import read_session
 from casedesk.errors import ConfigError
-from casedesk.models import Case, Interaction, Queue
+from casedesk.models import Case, Contact, Interaction, Queue
 from casedesk.services.imports.profiles import (
     KEYS,
     Profile,
@@ -168,8 +168,12 @@ def test_the_shipped_profile_brings_the_dataset_in(world: World, tmp_path: Path)
     stored = {c.external_id: c for c in cases(world)}
     first = stored["1"]
     assert (first.priority, first.status, first.channel) == ("high", "awaiting_customer", "chat")
-    assert first.extras is not None and first.extras["Customer Email"] == \
-        "carrollallison@example.com"
+    with read_session(world.desk.engine) as session:
+        customer = session.get(Contact, first.contact_id)
+        assert customer is not None and customer.email == "carrollallison@example.com"
+    # clarkeashley@example.com is on rows 2 and 11 (two names): one contact, the first name
+    assert summary.customer_lines() == ["contacts: 11 created, 1 matched"]
+    assert stored["2"].contact_id == stored["11"].contact_id
     assert stored["3"].resolution_notes == "Case maybe 8." and stored["3"].status == "closed"
     assert "[bold]screen[/]" in (stored["3"].description or "")
 

@@ -251,13 +251,24 @@ def test_second_run_is_unchanged_and_an_edited_row_updates(world: World, tmp_pat
     assert count(world, Contact) == 3  # world's contact + 2
 
 
-def test_rows_without_id_get_a_stable_hash(world: World, tmp_path: Path) -> None:
-    path = write(tmp_path / "accounts.csv", "name,tier\nAcme,gold\nAcme,gold\nBeta,\n")
+def test_accounts_without_id_are_matched_by_folded_name(world: World, tmp_path: Path) -> None:
+    path = write(tmp_path / "accounts.csv", "name,tier\nAcme,gold\nACME.,gold\nBeta,\n")
     first = imp(world, "accounts", path)
-    assert (first.created, first.unchanged) == (2, 1)  # the duplicate row is the same record
+    assert (first.created, first.unchanged) == (2, 1)  # "ACME." is the same account
     assert imp(world, "accounts", path).unchanged == 3
-    ids = [a.external_id for a in rows(world, Account, Account.name.in_(["Acme", "Beta"]))]
-    assert all(i.startswith("h-") and len(i) == 42 for i in ids)
+    stored = rows(world, Account, Account.name.in_(["Acme", "Beta"]))
+    assert sorted((a.name, a.name_key, a.external_id) for a in stored) == [
+        ("Acme", "acme", None), ("Beta", "beta", None)]
+
+
+def test_rows_without_id_get_a_stable_hash(world: World, tmp_path: Path) -> None:
+    text = "channel,date,subject\nphone,2025-01-02 10:00,A\nphone,2025-01-02 10:00,A\n"
+    path = write(tmp_path / "calls.csv", text)
+    first = imp(world, "interactions", path)
+    assert (first.created, first.unchanged) == (1, 1)  # the duplicate row is the same record
+    assert imp(world, "interactions", path).unchanged == 2
+    ids = [i.external_id for i in rows(world, Interaction, Interaction.subject == "A")]
+    assert len(ids) == 1 and ids[0].startswith("h-") and len(ids[0]) == 42
 
 
 def test_duplicate_id_in_one_file_updates_the_first(world: World, tmp_path: Path) -> None:

@@ -25,6 +25,40 @@ from casedesk.services.context import (
     storable_id,
 )
 from casedesk.services.directory.addresses import check_email
+from casedesk.services.knowledge.folding import tokens
+
+#: a phone is matched by its digits alone (``+34 600-12.34.56`` → ``34600123456``); one
+#: with fewer digits than this matches nothing
+MIN_PHONE_DIGITS = 6
+_NOT_DIGIT = re.compile(r"\D+")
+
+
+def email_key(email: str | None) -> str | None:
+    """The e-mail as contacts are matched by it: trimmed, lower case (None when empty)."""
+    text = (email or "").strip().lower()
+    return text[:254] or None
+
+
+def phone_key(phone: str | None) -> str | None:
+    """The digits of a phone (the rule :func:`find_contacts` uses for spaced phones);
+    None when it has fewer than :data:`MIN_PHONE_DIGITS`."""
+    digits = _NOT_DIGIT.sub("", phone or "")
+    return digits[:40] if len(digits) >= MIN_PHONE_DIGITS else None
+
+
+def name_key(name: str | None) -> str | None:
+    """A name folded as the workstation's search folds it, then its words joined: accents,
+    case and separators off (``Ana-María  PÉREZ`` and ``ana maria perez`` → ``anamariaperez``,
+    ``Núñez, S.L.`` and ``NUNEZ SL`` → ``nunezsl``)."""
+    text = "".join(tokens(name or ""))
+    return text[:200] or None
+
+
+def contact_keys(name: str | None, email: str | None, phone: str | None) -> dict[str, str | None]:
+    """The matching columns of a contact (``email_key``, ``phone_key``, ``name_key``): the
+    one function every writer of contacts uses."""
+    return {"email_key": email_key(email), "phone_key": phone_key(phone),
+            "name_key": name_key(name)}
 
 
 def add_account(desk: Desk, *, name: str, tier: str = "standard") -> int:
@@ -37,7 +71,8 @@ def add_account(desk: Desk, *, name: str, tier: str = "standard") -> int:
     with write_session(desk.engine) as session:
         account_id: int = session.execute(
             insert(Account)
-            .values(name=name.strip(), tier=tier, created_at=desk.now())
+            .values(name=name.strip(), tier=tier, created_at=desk.now(),
+                    name_key=name_key(name))
             .returning(col(Account.id))
         ).scalar_one()
         return account_id
@@ -59,6 +94,11 @@ def add_contact(
     email = check_email(email)
     phone = storable((phone or "").strip(), "the phone", 40) or None
     with write_session(desk.engine) as session:
+        taken = email_key(email)
+        if taken is not None and session.execute(
+            select(col(Contact.id)).where(col(Contact.email_key) == taken)
+        ).first() is not None:
+            raise ValidationError(f"a contact with the e-mail {email} already exists")
         if account_id is not None and session.get(
             Account, storable_id(account_id, "account")
         ) is None:
@@ -72,6 +112,7 @@ def add_contact(
                 account_id=account_id,
                 marketing_consent=marketing_consent,
                 created_at=desk.now(),
+                **contact_keys(name, email, phone),
             )
             .returning(col(Contact.id))
         ).scalar_one()

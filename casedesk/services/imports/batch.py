@@ -49,11 +49,14 @@ def plan_batch(
 ) -> Plan:
     """Resolve references, shape rows and classify them against the database (reads only);
     sets each row's status or reason."""
-    found = _lookups(session, kind, live, provided)
+    kind.prepare(session, live, provided, ctx)
+    found = _lookups(session, kind, [p for p in live if p.reason is None], provided)
     base = kind.defaults(ctx)
     ok: list[Pending] = []
     to_row = kind.to_row
     for p in live:
+        if p.reason is not None:
+            continue
         if found:
             fields = p.fields
             for name, hits in found:

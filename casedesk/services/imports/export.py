@@ -44,11 +44,15 @@ from casedesk.db import read_session
 from casedesk.errors import ConfigError
 from casedesk.models import (
     Account,
+    AccountProduct,
     Agent,
     Article,
     Case,
     Contact,
+    Contract,
+    ContractLine,
     Interaction,
+    Product,
     Queue,
     QueueMember,
 )
@@ -135,8 +139,9 @@ def _queues() -> Shape:
 def _cases() -> Shape:
     owner = aliased(Agent)
     cols = ("id", "number", "title", "description", "area", "priority", "severity", "status",
-            "channel", "contact", "account", "queue", "owner", "created_at", "resolved_at",
-            "closed_at", "resolution_type", "resolution_notes", "extras")
+            "channel", "contact", "account", "queue", "owner", "created_at",
+            "first_response_at", "resolved_at", "closed_at", "resolution_type",
+            "resolution_notes", "satisfaction", "extras")
     def stmt() -> AnySelect:
         return (
             select(Case, col(Contact.external_id).label("con_ext"),
@@ -156,9 +161,10 @@ def _cases() -> Shape:
                 "channel": c.channel, "contact": _ref(r.con_ext, "contact", c.contact_id),
                 "account": _ref(r.acc_ext, "account", c.account_id), "queue": r.queue_name,
                 "owner": r.owner_login, "created_at": c.created_at,
+                "first_response_at": c.first_response_at,
                 "resolved_at": c.resolved_at, "closed_at": c.closed_at,
                 "resolution_type": c.resolution_type, "resolution_notes": c.resolution_notes,
-                "extras": c.extras}
+                "satisfaction": c.satisfaction, "extras": c.extras}
 
     return Shape(cols, stmt, Case.id, row)
 
@@ -215,10 +221,65 @@ def _articles() -> Shape:
     return Shape(cols, stmt, Article.id, row)
 
 
+def _account_products() -> Shape:
+    cols = ("account", "product", "serial", "since", "until")
+
+    def stmt() -> AnySelect:
+        return (
+            select(AccountProduct, col(Account.external_id).label("acc_ext"),
+                   col(Product.code).label("product_code"))
+            .join(Account, col(Account.id) == AccountProduct.account_id)
+            .join(Product, col(Product.id) == AccountProduct.product_id)
+        )
+
+    def row(r: Any) -> dict[str, Any]:
+        h = r[0]
+        return {"account": _ref(r.acc_ext, "account", h.account_id), "product": r.product_code,
+                "serial": h.serial, "since": h.since, "until": h.until}
+
+    return Shape(cols, stmt, AccountProduct.id, row)
+
+
+def _contracts() -> Shape:
+    cols = ("number", "account", "name", "starts", "ends", "status")
+
+    def stmt() -> AnySelect:
+        return (select(Contract, col(Account.external_id).label("acc_ext"))
+                .join(Account, col(Account.id) == Contract.account_id))
+
+    def row(r: Any) -> dict[str, Any]:
+        c = r[0]
+        return {"number": c.number, "account": _ref(r.acc_ext, "account", c.account_id),
+                "name": c.name, "starts": c.starts, "ends": c.ends, "status": c.status}
+
+    return Shape(cols, stmt, Contract.id, row)
+
+
+def _contract_lines() -> Shape:
+    cols = ("contract", "name", "allotment", "total", "used", "product")
+
+    def stmt() -> AnySelect:
+        return (
+            select(ContractLine, col(Contract.number).label("contract_number"),
+                   col(Product.code).label("product_code"))
+            .join(Contract, col(Contract.id) == ContractLine.contract_id)
+            .outerjoin(Product, col(Product.id) == ContractLine.product_id)
+        )
+
+    def row(r: Any) -> dict[str, Any]:
+        line = r[0]
+        return {"contract": r.contract_number, "name": line.name, "allotment": line.allotment,
+                "total": line.total, "used": line.used, "product": r.product_code}
+
+    return Shape(cols, stmt, ContractLine.id, row)
+
+
 SHAPES: dict[str, Callable[[], Shape]] = {
     "contacts": _contacts, "accounts": _accounts, "agents": _agents, "queues": _queues,
     "cases": _cases, "interactions": _interactions, "articles": _articles,
     "emails": lambda: _interactions(email_only=True),
+    "account-products": _account_products, "contracts": _contracts,
+    "contract-lines": _contract_lines,
 }
 
 

@@ -126,7 +126,7 @@ def guess_profile(kind: str, path: Path, options: ImportOptions = ImportOptions(
     mapping = build_mapping(specs, headers, overrides, base, source=source.name, strict=False,
                             has_extras=spec.has_extras)
     coded = mappable(specs)
-    date_fields = {s.name for s in specs if s.parse == "datetime"}
+    date_fields = {s.name for s in specs if s.parse in ("datetime", "date")}
     values: dict[str, list[ValueGuess]] = {}
     proposed: dict[str, dict[str, str]] = {}
     dates: list[str] = []

@@ -53,6 +53,7 @@ from casedesk.errors import ConfigError, ValidationError
 from casedesk.models import Case, Contact, Interaction, Status
 from casedesk.models.base import table_of
 from casedesk.services.context import Actor, Desk
+from casedesk.services.directory.customers import contact_keys
 from casedesk.services.imports.kinds.base import Ctx, RowError, prepare_cache
 from casedesk.services.imports.kinds.cases import Cases, case_deadlines, pick_policy
 from casedesk.services.imports.mailread import Mail, MailSource
@@ -167,7 +168,8 @@ class MailImport:
             name = mail.display or mail.address.split("@", 1)[0]
             cid = session.execute(
                 insert(Contact).values(name=name[:200], email=mail.address[:254],
-                                       marketing_consent=False, created_at=self.ctx.now)
+                                       marketing_consent=False, created_at=self.ctx.now,
+                                       **contact_keys(name[:200], mail.address[:254], None))
                 .returning(col(Contact.id))
             ).scalar_one()
             self._bump("contacts created")

@@ -3,7 +3,9 @@ the importing process only writes it.
 
 An import is CPU-bound in Python: reading, mapping, validating and classifying a row costs
 about as much as the database's own insert. For kinds whose writes are plain inserts and
-updates (contacts, accounts, interactions) a large file is split across two processes:
+updates (interactions that name no customer; contacts and accounts are matched against the
+batches before them, so they stay in one process) a large file is split across two
+processes:
 
 * the *planner* (spawned, so no state is shared by accident) reads the file with the same
   code as a one-process import, resolves references and looks up existing keys in a read
@@ -327,6 +329,11 @@ def plan_file(request: PlanRequest, out: Any) -> None:
         out.close()
 
 
+class WritesFirst(Exception):
+    """A batch whose planning writes (:meth:`Kind.plans_writes`): the planner stops there
+    and the importing process carries on alone."""
+
+
 def _plan(engine: Engine, spec: Kind, batch: list[Pending], groups: Groups, ctx: Ctx,
           first: int, source: Source) -> Planned:
     writes: list[Write] = []
@@ -334,6 +341,8 @@ def _plan(engine: Engine, spec: Kind, batch: list[Pending], groups: Groups, ctx:
     with read_session(engine) as session:
         tune_session(session)
         for mapping, live in groups.values():
+            if spec.plans_writes(mapping.provided):  # JSON Lines records naming customers
+                raise WritesFirst("its records name customers, written in one process")
             plan = plan_batch(session, spec, live, mapping.provided, ctx)
             insert = prepare_insert(dialect, spec.table, [p.row for p in plan.new],
                                     defer=True) if plan.new else None

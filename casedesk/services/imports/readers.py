@@ -67,7 +67,8 @@ def open_source(
     if not path.exists():
         raise ConfigError(f"no such file: {path}")
     if path.is_dir():
-        raise ConfigError(f"{path} is a folder, not a file (folders are for `import emails`)")
+        raise ConfigError(f"{path} is a folder, not a file (folders are for `import emails` "
+                          "and `import articles`)")
     suffix = path.suffix.lower()
     with path.open("rb") as f:
         head = f.read(4)

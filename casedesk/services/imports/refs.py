@@ -1,7 +1,7 @@
 """References between records, resolved a batch at a time (one query per batch, cached).
 
-A contact is named by its external id or its e-mail address; an account by external id
-or exact name; a case by its number (``CS-000123``) or external id; agents by login and
+A contact is named by its external id or its e-mail address (``email_key``); an account by
+external id, exact name or folded name (``name_key``); a case by its number (``CS-000123``) or external id; agents by login and
 queues by name (those two tables are small and read once per import). Records created
 in casedesk (no external id) are exported as ``casedesk:TABLE:ID`` and found by that.
 """
@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, select
 from sqlmodel import Session, col
 
 from casedesk.models import Account, Agent, Case, Contact, Queue
 from casedesk.models.base import table_of
+from casedesk.services.directory.customers import email_key, name_key
 from casedesk.services.imports.values import fold, quoted
 
 _CASE_NUMBER = re.compile(r"^\s*(?:cs-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
@@ -87,16 +88,10 @@ def _by_external_id(session: Session, table: Table, base: Any, values: set[str],
 class ContactRef(Ref):
     """→ (contact id, its account id, the account's tier).
 
-    E-mail addresses compare case-insensitively: ``Juan@Example.COM`` finds the contact
-    ``juan@example.com`` and the other way round. ``contact.email`` has a plain index
-    (no ``lower(email)`` expression index), so the lookup runs in two steps: first the
-    spellings given and their lower case, through that index (imports and the mail
-    import store addresses in lower case, so this finds nearly all); then
-    ``lower(email) IN (…)`` for the addresses still not found. That second query cannot
-    use the index: it reads the whole contact table, once per batch that names an
-    unknown or differently spelled address. Of several contacts a step finds for one
-    address, the oldest. SQLite's ``lower()`` folds ASCII letters only, so there an
-    address with non-ASCII capitals is found only as stored or in lower case.
+    By external id (or ``casedesk:contact:ID``), or, for a value with an ``@``, by e-mail
+    compared as contacts are matched (``contact.email_key``: trimmed, lower case, unique
+    since migration 0008): ``Juan@Example.COM`` finds ``juan@example.com``. One indexed
+    query per batch each way.
     """
 
     column, noun = "contact_id", "contact with id or e-mail"
@@ -108,34 +103,22 @@ class ContactRef(Ref):
         )
         emails = {v for v in values if "@" in v}
         found = _by_external_id(session, table, base, values - emails, "contact")
-        if not emails:
-            return found
-        lowered = {e.lower() for e in emails}
-        by_lower: dict[str, tuple[Any, ...]] = {}
-        _emails_into(session, base, table.c.email, lowered | emails, by_lower)
-        rest = lowered - set(by_lower)
-        if rest:
-            _emails_into(session, base, func.lower(table.c.email), rest, by_lower)
+        wanted: dict[str, list[str]] = {}
         for email in emails:
-            hit = by_lower.get(email.lower())
-            if hit is not None:
-                found[email] = hit
+            key = email_key(email)
+            if key is not None:
+                wanted.setdefault(key, []).append(email)
+        for part in chunks(wanted):
+            stmt = base.add_columns(table.c.email_key).where(table.c.email_key.in_(part))
+            for cid, account, tier, key in session.execute(stmt):
+                for email in wanted[key]:
+                    found[email] = (cid, account, tier)
         return found
 
 
-def _emails_into(session: Session, base: Any, column: Any, wanted: set[str],
-                 out: dict[str, tuple[Any, ...]]) -> None:
-    """Add to ``out`` (lower-case address → row of ``base``) the contacts whose ``column``
-    is one of ``wanted``; of several with the same address, the oldest."""
-    table = table_of(Contact)
-    for part in chunks(wanted):
-        stmt = base.add_columns(column).where(column.in_(part)).order_by(table.c.id.desc())
-        for cid, account, tier, email in session.execute(stmt):
-            out[email.lower()] = (cid, account, tier)
-
-
 class AccountRef(Ref):
-    """→ (account id, tier)."""
+    """→ (account id, tier): by external id, exact name, else the name folded
+    (``account.name_key``; of several, the oldest)."""
 
     column, noun = "account_id", "account with id or name"
 
@@ -147,11 +130,21 @@ class AccountRef(Ref):
             stmt = base.add_columns(table.c.name).where(table.c.name.in_(part))
             for aid, tier, name in session.execute(stmt.order_by(table.c.id.desc())):
                 found[name] = (aid, tier)
+        folded: dict[str, list[str]] = {}
+        for value in values - set(found):
+            key = name_key(value)
+            if key is not None:
+                folded.setdefault(key, []).append(value)
+        for part in chunks(folded):
+            stmt = base.add_columns(table.c.name_key).where(table.c.name_key.in_(part))
+            for aid, tier, key in session.execute(stmt.order_by(table.c.id.desc())):
+                for value in folded[key]:
+                    found[value] = (aid, tier)
         return found
 
 
 class CaseRef(Ref):
-    """→ case id, from ``CS-000123``, ``123`` or an external id."""
+    """→ case id, from an external id, else ``CS-000123`` / ``123`` (a case number)."""
 
     column, noun = "case_id", "case"
 
@@ -162,14 +155,16 @@ class CaseRef(Ref):
             match = _CASE_NUMBER.match(value)
             if match:
                 numbers[int(match.group(1))] = value
-        found: dict[str, Any] = {}
+        # an external id first: a ticket export's "Ticket ID" 17 is that ticket, not CS-000017
+        found: dict[str, Any] = {
+            k: v[0] for k, v in _by_external_id(session, table, select(table.c.id), values,
+                                               "case").items()}
+        numbers = {n: value for n, value in numbers.items() if value not in found}
         for part in chunks(numbers):
             for number, cid in session.execute(
                 select(table.c.number, table.c.id).where(table.c.number.in_(part))
             ):
                 found[numbers[number]] = cid
-        rest = _by_external_id(session, table, select(table.c.id), values - set(found), "case")
-        found.update({k: v[0] for k, v in rest.items()})
         return found
 
 

@@ -28,6 +28,7 @@ from casedesk.services.context import Actor, Desk, require_supervisor
 from casedesk.services.imports.kinds.base import Ctx, Kind, prepare_cache
 from casedesk.services.imports.kinds.registry import KINDS
 from casedesk.services.imports.mapping import Mapping, Overrides, Parser
+from casedesk.services.imports.markdown import MarkdownFolder
 from casedesk.services.imports.parallel import import_in_two_processes, use_two_processes
 from casedesk.services.imports.readers import Source, open_source
 from casedesk.services.imports.rejectfile import (
@@ -146,8 +147,10 @@ def _run(
             # unusable second file stops the import before the first one went in
             planned = []
             for path in paths:
-                source = open_source(Path(path), encoding=options.encoding,
-                                     delimiter=options.delimiter, sheet=options.sheet)
+                source = MarkdownFolder(Path(path)) if kind == "articles" and \
+                    Path(path).is_dir() else open_source(
+                        Path(path), encoding=options.encoding, delimiter=options.delimiter,
+                        sheet=options.sheet)
                 sources.append(source)
                 if not options.dry_run:
                     check_rejects_path(source.rejects_file)
@@ -192,7 +195,8 @@ def _import_file(
     writer = BatchWriter(spec, tx, ctx, summary, source.name)
     done, complete = 0, False
     try:
-        if use_two_processes(desk, spec, source, tx, options):
+        if not spec.plans_writes(fixed.provided if fixed is not None else None) and \
+                use_two_processes(desk, spec, source, tx, options):
             # planned in a second process; whatever it could not finish continues here
             done, complete = import_in_two_processes(desk, spec, source, options, ctx,
                                                      summary, writer.rejects, progress, tx)

@@ -7,7 +7,9 @@ read, map and validate a file identically.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from typing import Any
 
 from casedesk.services.imports.kinds.base import Kind, Pending
 from casedesk.services.imports.mapping import (
@@ -41,9 +43,20 @@ def parsers_for(spec: Kind, zone: zoneinfo.ZoneInfo, dayfirst: bool, *,
     for s in spec.specs:
         if s.parse == "datetime":
             out[s.name] = when
+        elif s.parse == "date":  # a day: the date part of a time read as above
+            out[s.name] = _day_of(when, zone)
         elif callable(s.parse):
             out[s.name] = s.parse
     return with_value_maps(out, values) if values else out
+
+
+def _day_of(when: Callable[[Any], datetime], zone: zoneinfo.ZoneInfo) -> Parser:
+    """A day: a date cell as it is, else the local date of the time ``when`` reads."""
+    def day(value: Any) -> date:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        return when(value).astimezone(zone).date()
+    return day
 
 
 def options_parsers(spec: Kind, options: ImportOptions, zone: zoneinfo.ZoneInfo

@@ -65,6 +65,23 @@ class ImportSummary:
     details: dict[str, int] = field(default_factory=dict)
     #: field → folded value → [the value as first seen, rows]: coded values no map knows
     unmapped: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    #: "contacts created", "contacts matched", "accounts …": the customers a cases or
+    #: interactions import wrote for its rows
+    customers: dict[str, int] = field(default_factory=dict)
+
+    def count_customers(self, tally: dict[str, int]) -> None:
+        for name, n in tally.items():
+            self.customers[name] = self.customers.get(name, 0) + n
+
+    def customer_lines(self) -> list[str]:
+        """``contacts: 580 created, 7,889 matched`` (and accounts), for the summary."""
+        lines = []
+        for record in ("contacts", "accounts"):
+            created = self.customers.get(f"{record} created", 0)
+            matched = self.customers.get(f"{record} matched", 0)
+            if created or matched:
+                lines.append(f"{record}: {created:,} created, {matched:,} matched")
+        return lines
 
     def add_unmapped(self, found: dict[str, dict[str, list[Any]]]) -> None:
         """Merge another tally of unmapped values (a batch planned in another process)."""
@@ -86,6 +103,12 @@ class ImportSummary:
         rejects: Any = self.rejects[0] if len(self.rejects) == 1 else (self.rejects or None)
         out = {"read": self.read, "created": self.created, "updated": self.updated,
                "unchanged": self.unchanged, "rejected": self.rejected, "rejects": rejects}
+        if self.customers:  # {"contacts": {"created": n, "matched": m}, "accounts": …}
+            out["customers"] = {
+                record: {what: self.customers.get(f"{record} {what}", 0)
+                         for what in ("created", "matched")}
+                for record in ("contacts", "accounts")
+                if any(k.startswith(record) for k in self.customers)}
         if self.unmapped:  # field → value as first seen → rows
             out["unmapped"] = {name: {shown: rows for shown, rows in seen.values()}
                                for name, seen in sorted(self.unmapped.items())}

@@ -230,6 +230,30 @@ def integer(value: Any) -> int:
     return number
 
 
+_FLOAT_ID = re.compile(r"^(-?\d+)\.0+$")
+
+
+def identifier(value: Any) -> str:
+    """An id as text; a whole number a spreadsheet turned into a float (``1234.0``, or a
+    number cell) is the number (``1234``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = as_text(value).strip()
+    whole = _FLOAT_ID.match(text)
+    return whole.group(1) if whole else text
+
+
+def rating(value: Any) -> int:
+    """A satisfaction rating, 1–5 (``4``, ``4.0``)."""
+    try:
+        number = integer(value)
+    except ValueError:
+        raise ValueError(f"{quoted(value)} is not a rating from 1 to 5") from None
+    if not 1 <= number <= 5:
+        raise ValueError(f"{quoted(value)} is not a rating from 1 to 5")
+    return number
+
+
 def seconds(value: Any) -> int:
     """A duration: whole seconds, ``mm:ss``, ``hh:mm:ss`` or ``1h 5m 3s``."""
     if value.__class__ is str and value.isdigit() and len(value) < 10:

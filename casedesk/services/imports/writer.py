@@ -26,6 +26,7 @@ from casedesk.db import is_sqlite, write_session
 from casedesk.errors import ValidationError
 from casedesk.services.imports.batch import process_batch
 from casedesk.services.imports.kinds.base import Ctx, Kind, Pending
+from casedesk.services.imports.kinds.customers import TALLY
 from casedesk.services.imports.mapping import Mapping
 from casedesk.services.imports.readers import Reject
 from casedesk.services.imports.summary import ImportOptions, ImportSummary
@@ -174,6 +175,7 @@ class BatchWriter:
             self._one_by_one(groups)
         tally = {"created": 0, "updated": 0, "unchanged": 0}
         summary = self.summary
+        summary.count_customers(self.ctx.cache.pop(TALLY, {}))
         for p in batch:
             if p.reason is None:
                 tally[p.status] += 1
@@ -194,6 +196,7 @@ class BatchWriter:
             _reset(p)
             try:
                 flush_batch([p], {id(mapping): (mapping, [p])}, self.spec, self.tx, self.ctx)
+                self.summary.count_customers(self.ctx.cache.pop(TALLY, {}))
             except Exception as exc:
                 if not refused(exc):
                     raise
@@ -226,6 +229,7 @@ def flush_batch(batch: list[Pending], groups: dict[int, tuple[Mapping, list[Pend
     if not groups:
         return
     for attempt in (1, 2):
+        ctx.cache[TALLY] = {}  # the customers this attempt writes (counted if it commits)
         try:
             with tx.batch() as session:
                 for mapping, live in groups.values():

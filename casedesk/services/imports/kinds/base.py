@@ -20,6 +20,7 @@ from casedesk.models import (
     SlaPolicy,
 )
 from casedesk.services.context import Actor
+from casedesk.services.directory.customers import name_key
 from casedesk.services.imports import values as v
 from casedesk.services.imports.mapping import FieldSpec
 from casedesk.services.imports.refs import (
@@ -131,6 +132,18 @@ class Kind:
         self.not_columns = tuple(s.name for s in self.specs if s.name not in self.columns
                                  and s.name != self.key)
         assert all(k == c for k, c in self.columns.items()), "fields are named as columns"
+
+    # --- per batch, before anything else ----------------------------------------
+    def prepare(self, session: Session, live: list[Pending], provided: frozenset[str],
+                ctx: Ctx) -> None:
+        """Work a batch needs before its references are resolved (in its transaction):
+        contacts match their stored records; cases and interactions write the customers
+        their rows name. May set ``p.reason`` and ``p.key``."""
+
+    def plans_writes(self, provided: frozenset[str] | None) -> bool:
+        """Whether :meth:`prepare` writes for a file providing these fields (None: not
+        known before each record), so the file cannot be planned in a second process."""
+        return False
 
     # --- per row ---------------------------------------------------------------
     def defaults(self, ctx: Ctx) -> dict[str, Any]:
@@ -255,7 +268,12 @@ def prepare_cache(session: Session, ctx: Ctx) -> None:
         ctx.cache["queue_by_area"].setdefault(area, (qid, name))
     ctx.cache["queue_names"] = {qid: name for qid, name, _ in queues}
     ctx.cache["queue_areas"] = {qid: area for qid, _, area in queues}
-    ctx.cache["agents"] = dict(session.execute(select(col(Agent.login), col(Agent.id))).all())
+    agents = session.execute(
+        select(col(Agent.login), col(Agent.id), col(Agent.name)).order_by(col(Agent.id))).all()
+    ctx.cache["agents"] = {login: aid for login, aid, _ in agents}
+    ctx.cache["agent_names"] = {}
+    for _, aid, name in agents:
+        ctx.cache["agent_names"].setdefault(name_key(name), aid)
     policies = list(session.execute(
         select(SlaPolicy).where(col(SlaPolicy.active).is_(True))
         .order_by(col(SlaPolicy.position), col(SlaPolicy.id))

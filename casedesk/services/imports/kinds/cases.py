@@ -15,12 +15,19 @@ from casedesk.models import (
     CaseEvent,
 )
 from casedesk.models.base import table_of
+from casedesk.services.directory.customers import name_key
 from casedesk.services.imports import values as v
 from casedesk.services.imports.kinds.base import CREATED, EXT, Ctx, Kind, Pending, RowError
+from casedesk.services.imports.kinds.customers import (
+    CUSTOMER_FIELDS,
+    CUSTOMER_SPECS,
+    names_customer,
+    write_customers,
+)
+from casedesk.services.imports.kinds.history import history_clocks
 from casedesk.services.imports.mapping import FieldSpec
 from casedesk.services.imports.refs import (
     AccountRef,
-    AgentRef,
     ContactRef,
     QueueRef,
 )
@@ -28,6 +35,18 @@ from casedesk.services.numbers import claim_numbers
 from casedesk.services.routing.rules import Decision, NewCase, RuleSet, decide
 from casedesk.services.sla import clocks
 from casedesk.services.workflow.changes import record_event
+
+#: the times of a case's past an export may bring (besides its created time)
+HISTORY_TIMES = ("first_response_at", "resolved_at", "closed_at")
+
+
+def agent_named(ctx: Ctx, name: str) -> int | None:
+    """The agent a cell names: by login (any case), else by folded name (None: nobody)."""
+    logins: dict[str, int] = ctx.cache["agents"]
+    hit = logins.get(name.strip().lower())
+    if hit is None:
+        hit = ctx.cache["agent_names"].get(name_key(name))
+    return hit
 
 
 class Cases(Kind):
@@ -37,7 +56,8 @@ class Cases(Kind):
     table = table_of(Case)
     specs = (
         FieldSpec("external_id", (*EXT.synonyms, "case id", "ticket id", "ticket", "id caso",
-                                  "id ticket", "nº ticket", "id incidencia"), max_length=128),
+                                  "id ticket", "nº ticket", "id incidencia"), v.identifier,
+                  max_length=128),
         FieldSpec("number", ("número", "numero", "case number", "número de caso", "cs")),
         FieldSpec("title", ("título", "titulo", "subject", "asunto", "summary", "resumen",
                             "ticket subject", "case subject", "subject line", "tema"),
@@ -58,13 +78,14 @@ class Cases(Kind):
         FieldSpec("channel", ("canal", "medio", "vía", "origen", "source", "ticket channel",
                                 "case origin", "canal de entrada"),
                   v.choice(v.CHANNEL, "channel")),
-        FieldSpec("contact", ("contacto", "customer", "cliente", "contact email",
-                              "email cliente", "correo cliente", "contact id", "id cliente",
-                              "customer email", "requester email", "correo del cliente")),
-        FieldSpec("account", ("cuenta", "company", "empresa", "account id", "id cuenta")),
+        FieldSpec("contact", ("contacto", "customer", "cliente", "contact id", "id cliente",
+                              "customer id", "id contacto")),
+        FieldSpec("account", ("cuenta", "account id", "id cuenta")),
+        *CUSTOMER_SPECS,
         FieldSpec("queue", ("cola", "group", "grupo", "queue name")),
         FieldSpec("owner", ("assignee", "asignado", "asignado a", "propietario", "responsable",
-                            "agent", "agente", "owner login")),
+                            "agent", "agente", "owner login", "agente asignado",
+                            "assigned to", "owner name"), max_length=200),
         FieldSpec("created_at", (*CREATED.synonyms, "fecha", "date", "opened", "apertura",
                                  "fecha apertura", "fecha de apertura"), "datetime"),
         FieldSpec("resolved_at", ("resolved", "fecha resolución", "resuelto el", "resolved at",
@@ -73,18 +94,27 @@ class Cases(Kind):
         FieldSpec("closed_at", ("closed", "fecha cierre", "fecha de cierre", "cerrado el",
                                   "closed at", "closed time"),
                   "datetime"),
+        FieldSpec("first_response_at", ("first response", "first response at",
+                                        "first response time", "first responded at",
+                                        "primera respuesta", "fecha primera respuesta",
+                                        "fecha de primera respuesta"), "datetime"),
+        FieldSpec("satisfaction", ("customer satisfaction rating", "satisfaction rating",
+                                   "satisfaction", "satisfacción", "csat", "rating",
+                                   "valoración", "satisfacción del cliente"), v.rating),
         FieldSpec("resolution_type", ("tipo resolución", "tipo de resolución",
                                       "resolution code"), max_length=40),
         FieldSpec("resolution_notes", ("resolution", "resolución", "solution", "solución",
                                        "notas resolución")),
     )
     refs = {"contact": (ContactRef, "contact_id"), "account": (AccountRef, "account_id"),
-            "queue": (QueueRef, "queue_id"), "owner": (AgentRef, "owner_id")}
+            "queue": (QueueRef, "queue_id")}
     columns = {n: n for n in ("title", "description", "area", "priority", "severity",
                               "status", "channel", "created_at", "resolved_at", "closed_at",
-                              "resolution_type", "resolution_notes")}
+                              "first_response_at", "resolution_type", "resolution_notes",
+                              "satisfaction")}
     update_columns = ("title", "description", "area", "priority", "severity", "channel",
-                      "contact_id", "account_id", "resolution_type", "resolution_notes")
+                      "contact_id", "account_id", "resolution_type", "resolution_notes",
+                      "satisfaction")
 
     def defaults(self, ctx: Ctx) -> dict[str, Any]:
         actor_id = ctx.actor.id if ctx.actor else None
@@ -100,8 +130,17 @@ class Cases(Kind):
             "inactivity_due": None, "autoclose_due": None, "paused_at": None,
             "paused_seconds": 0, "sla_flags": 0, "resolution_type": None,
             "resolution_notes": None, "resolved_at": None, "closed_at": None, "version": 1,
-            "external_id": None, "extras": None,
+            "external_id": None, "extras": None, "satisfaction": None,
         }
+
+    def prepare(self, session: Session, live: list[Pending], provided: frozenset[str],
+                ctx: Ctx) -> None:
+        """The customers the rows name, written first (:mod:`.customers`)."""
+        if provided & CUSTOMER_FIELDS:
+            write_customers(session, live, ctx)
+
+    def plans_writes(self, provided: frozenset[str] | None) -> bool:
+        return names_customer(provided)
 
     def finish(self, p: Pending, row: dict[str, Any], ctx: Ctx) -> None:
         # A "number" column (e.g. from an export) is read but never stored: numbers are
@@ -110,17 +149,27 @@ class Cases(Kind):
         account = p.refs.get("account")
         if account is None and contact is not None and contact[1] is not None:
             row["account_id"] = contact[1]
+        owner = p.fields.get("owner")
+        if owner is not None:
+            row["owner_id"] = agent_named(ctx, owner)
+            if row["owner_id"] is None:  # no such agent: the name is kept, as history
+                row["extras"] = {**(row["extras"] or {}), "owner": owner}
         queue = p.refs.get("queue")
         if queue is None and row["owner_id"] is None:
             queue = default_queue(ctx, row["area"])
             if queue is None:
                 raise RowError("queue: none given and no default queue; pass --queue NAME")
             row["queue_id"] = queue[0]
+        times = [row[t] for t in HISTORY_TIMES if row[t] is not None]
+        if "created_at" not in p.fields and times:
+            row["created_at"] = min(times)  # an export without a created time: its earliest
         created = row["created_at"]
-        if created > ctx.now:
-            raise RowError(f"created_at: {created.isoformat()} is in the future")
+        for name in ("created_at", *HISTORY_TIMES):
+            if row[name] is not None and row[name] > ctx.now:
+                raise RowError(f"{name}: {row[name].isoformat()} is in the future")
         status = row["status"]
         row["last_activity_at"] = created
+        resolved_known = row["resolved_at"] or row["closed_at"]
         if status in ("resolved", "closed"):
             row["resolved_at"] = row["resolved_at"] or row["closed_at"] or ctx.now
             row["resolution_type"] = row["resolution_type"] or "imported"
@@ -131,10 +180,15 @@ class Cases(Kind):
         tier = account[1] if account else (contact[2] if contact else None)
         policy = pick_policy(ctx, row["priority"], row["severity"], tier,
                              queue[1] if queue else None)
-        row.update(case_deadlines(ctx, policy, created, status))
+        if created < ctx.now or times:  # history: outcomes once, open clocks from now
+            row.update(history_clocks(ctx, policy, {**row, "resolved_at": resolved_known}))
+        else:
+            row.update(case_deadlines(ctx, policy, created, status))
 
     def compared(self, provided: frozenset[str]) -> tuple[str, ...]:
         cols = super().compared(provided)
+        if provided & CUSTOMER_FIELDS:
+            cols = (*cols, *(c for c in ("contact_id", "account_id") if c not in cols))
         if "contact" in provided and "account_id" not in cols:
             cols = (*cols, "account_id")
         return cols

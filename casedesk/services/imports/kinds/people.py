@@ -16,6 +16,7 @@ from casedesk.models import (
     Role,
 )
 from casedesk.models.base import table_of
+from casedesk.services.directory.customers import contact_keys, name_key
 from casedesk.services.directory.staff import active_admins, role_refusal
 from casedesk.services.imports import values as v
 from casedesk.services.imports.kinds.base import (
@@ -27,6 +28,11 @@ from casedesk.services.imports.kinds.base import (
     RowError,
     login_name,
     timezone_name,
+)
+from casedesk.services.imports.kinds.matching import (
+    insert_with_ids,
+    match_accounts,
+    match_contacts,
 )
 from casedesk.services.imports.mapping import FieldSpec
 from casedesk.services.imports.refs import (
@@ -60,12 +66,37 @@ class Contacts(Kind):
     refs = {"account": (AccountRef, "account_id")}
     columns = {"name": "name", "email": "email", "phone": "phone",
                "marketing_consent": "marketing_consent", "created_at": "created_at"}
-    update_columns = ("name", "email", "phone", "account_id", "marketing_consent", "created_at")
+    update_columns = ("name", "email", "phone", "account_id", "marketing_consent", "created_at",
+                      "email_key", "phone_key", "name_key")
+    #: insert new contacts one statement with RETURNING and note their ids (``p.refs["id"]``):
+    #: the contacts a cases or interactions import writes for its rows
+    want_ids = False
 
     def defaults(self, ctx: Ctx) -> dict[str, Any]:
         return {"name": None, "email": None, "phone": None, "account_id": None,
                 "marketing_consent": False, "created_at": ctx.now, "external_id": None,
-                "extras": None}
+                "extras": None, "email_key": None, "phone_key": None, "name_key": None}
+
+    def prepare(self, session: Session, live: list[Pending], provided: frozenset[str],
+                ctx: Ctx) -> None:
+        """One customer is one contact (:mod:`.matching`)."""
+        match_contacts(session, self.table, live)
+
+    def finish(self, p: Pending, row: dict[str, Any], ctx: Ctx) -> None:
+        if p.key.startswith("casedesk:"):  # matched by keys, or new without an external id
+            row["external_id"] = None
+        row.update(contact_keys(row["name"], row["email"], row["phone"]))
+
+    def compared(self, provided: frozenset[str]) -> tuple[str, ...]:
+        cols = super().compared(provided)
+        keys = {"email": "email_key", "phone": "phone_key", "name": "name_key"}
+        return (*cols, *(keys[f] for f in keys if f in provided))
+
+    def insert(self, session: Session, new: list[Pending], ctx: Ctx) -> None:
+        if self.want_ids:
+            insert_with_ids(session, self.table, new)
+        else:
+            super().insert(session, new, ctx)
 
 
 class Accounts(Kind):
@@ -83,11 +114,32 @@ class Accounts(Kind):
         CREATED,
     )
     columns = {"name": "name", "tier": "tier", "created_at": "created_at"}
-    update_columns = ("name", "tier", "created_at")
+    update_columns = ("name", "tier", "created_at", "name_key")
+    want_ids = False
 
     def defaults(self, ctx: Ctx) -> dict[str, Any]:
         return {"name": None, "tier": "standard", "created_at": ctx.now, "external_id": None,
-                "extras": None}
+                "extras": None, "name_key": None}
+
+    def prepare(self, session: Session, live: list[Pending], provided: frozenset[str],
+                ctx: Ctx) -> None:
+        """Accounts without a stored external id are matched by folded name."""
+        match_accounts(session, self.table, live)
+
+    def finish(self, p: Pending, row: dict[str, Any], ctx: Ctx) -> None:
+        if p.key.startswith("casedesk:"):
+            row["external_id"] = None
+        row["name_key"] = name_key(row["name"])
+
+    def compared(self, provided: frozenset[str]) -> tuple[str, ...]:
+        cols = super().compared(provided)
+        return (*cols, "name_key") if "name" in provided else cols
+
+    def insert(self, session: Session, new: list[Pending], ctx: Ctx) -> None:
+        if self.want_ids:
+            insert_with_ids(session, self.table, new)
+        else:
+            super().insert(session, new, ctx)
 
 
 # --- agents and queues ----------------------------------------------------------------

@@ -15,6 +15,13 @@ from casedesk.models import (
 from casedesk.models.base import table_of
 from casedesk.services.imports import values as v
 from casedesk.services.imports.kinds.base import CREATED, EXT, Ctx, Kind, Pending, json_list
+from casedesk.services.imports.kinds.cases import agent_named
+from casedesk.services.imports.kinds.customers import (
+    CUSTOMER_FIELDS,
+    CUSTOMER_SPECS,
+    names_customer,
+    write_customers,
+)
 from casedesk.services.imports.mapping import FieldSpec
 from casedesk.services.imports.refs import (
     AgentRef,
@@ -33,19 +40,27 @@ class Interactions(Kind):
     unique = ("message_id",)
     specs = (
         FieldSpec("external_id", (*EXT.synonyms, "interaction id", "id interacción",
-                                  "call id", "id llamada", "id contacto"), max_length=128),
+                                  "call id", "id llamada", "id contacto", "comment id",
+                                  "reply id", "id comentario"), v.identifier, max_length=128),
         FieldSpec("channel", ("canal", "medio", "vía", "via", "source", "origen"),
                   v.choice(v.CHANNEL, "channel"), required=True),
         FieldSpec("direction", ("dirección", "sentido", "in out", "entrante saliente"),
                   v.choice(v.DIRECTION, "direction")),
         FieldSpec("typification", ("tipificación", "type", "tipo", "reason", "clase"),
                   v.choice(v.TYPIFICATION, "typification")),
-        FieldSpec("contact", ("contacto", "customer", "cliente", "contact email",
-                              "email cliente", "correo cliente", "contact id", "id cliente")),
+        FieldSpec("contact", ("contacto", "customer", "cliente", "contact id", "id cliente")),
+        *CUSTOMER_SPECS,
         FieldSpec("agent", ("agente", "login", "usuario", "operador", "operator", "user")),
-        FieldSpec("case", ("caso", "case number", "número de caso", "ticket", "expediente")),
+        FieldSpec("case", ("caso", "case number", "número de caso", "ticket", "expediente",
+                           "ticket id", "id ticket", "case id", "id caso", "nº ticket"),
+                  v.identifier),
+        FieldSpec("author", ("autor", "autora", "author name", "commenter", "written by",
+                             "escrito por", "comment author"), max_length=200),
+        FieldSpec("public", ("público", "publico", "is public", "public reply", "visible"),
+                  v.boolean),
         FieldSpec("started_at", ("start", "started", "date", "datetime", "fecha", "fecha hora",
-                                 "inicio", "hora", "timestamp", "when", "cuándo"), "datetime",
+                                 "inicio", "hora", "timestamp", "when", "cuándo", "created at",
+                                 "created", "comment date", "fecha comentario"), "datetime",
                   required=True),
         FieldSpec("duration_seconds", ("duration", "duración", "seconds", "segundos",
                                        "duration s"), v.seconds),
@@ -74,6 +89,41 @@ class Interactions(Kind):
                 "duration_seconds": 0, "subject": "", "notes": "", "message_id": None,
                 "in_reply_to": None, "email_from": None, "email_to": None,
                 "attachments": None, "external_id": None, "extras": None}
+
+    def prepare(self, session: Session, live: list[Pending], provided: frozenset[str],
+                ctx: Ctx) -> None:
+        """The customers the rows name, written first (:mod:`.customers`)."""
+        if provided & CUSTOMER_FIELDS:
+            write_customers(session, live, ctx)
+
+    def plans_writes(self, provided: frozenset[str] | None) -> bool:
+        return names_customer(provided)
+
+    def compared(self, provided: frozenset[str]) -> tuple[str, ...]:
+        cols = super().compared(provided)
+        if provided & CUSTOMER_FIELDS and "contact_id" not in cols:
+            cols = (*cols, "contact_id")
+        if "author" in provided:
+            cols = (*cols, *(c for c in ("agent_id", "direction") if c not in cols))
+        return cols
+
+    def finish(self, p: Pending, row: dict[str, Any], ctx: Ctx) -> None:
+        """A ticket's comment: its author is an agent (an outbound reply) or the customer;
+        an author no agent answers to, and the public flag, are kept in extras."""
+        author = p.fields.get("author")
+        public = p.fields.get("public")
+        extras = dict(row["extras"] or {})
+        if author is not None:
+            agent = agent_named(ctx, author)
+            if agent is not None:
+                row["agent_id"] = row["agent_id"] or agent
+                if "direction" not in p.fields:
+                    row["direction"] = "outbound"
+            else:
+                extras["author"] = author
+        if public is not None:
+            extras["public"] = public
+        row["extras"] = extras or None
 
 
 # --- cases ----------------------------------------------------------------------------
