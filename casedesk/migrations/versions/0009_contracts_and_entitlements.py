@@ -12,6 +12,7 @@ Create Date: 2026-12-01 14:00:00
 - ``case.entitlement``: the state of the case's contract line when the case was opened —
   ``ok``, ``exhausted``, ``expired`` or ``none`` (no line) — kept for billing; NULL for
   cases opened before this revision.
+- the ``contract`` counter: numbers of contracts made by casedesk (``CT-000001``).
 - ``ix_time_entry_agent_at``: time per agent per day reads a range of one agent's entries.
 
 Plain ``ALTER TABLE … ADD COLUMN`` (nullable): instant on both databases; a batch rebuild
@@ -45,6 +46,9 @@ def upgrade() -> None:
     op.add_column("contract_line", sa.Column("ends", sa.Date(), nullable=True))
     op.add_column("case", sa.Column("entitlement", sa.String(length=16), nullable=True))
     op.create_index("ix_time_entry_agent_at", "time_entry", ["agent_id", "at"])
+    # the numbers of contracts made here (CT-000001); imported contracts keep their own
+    op.execute("INSERT INTO counter (name, value) SELECT 'contract', 0 WHERE NOT EXISTS "
+               "(SELECT 1 FROM counter WHERE name = 'contract')")
     if op.get_bind().dialect.name == "sqlite":
         return
     # the grants of 0006 for a new configuration table (0006 granted the tables it saw)
@@ -56,6 +60,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM counter WHERE name = 'contract'")
     op.drop_index("ix_time_entry_agent_at", table_name="time_entry")
     op.drop_column("case", "entitlement")
     op.drop_column("contract_line", "ends")
