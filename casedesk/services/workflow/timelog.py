@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -297,8 +297,8 @@ def _zone(name: str | None) -> ZoneInfo:
 def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants a calendar day of ``zone`` starts and ends at (23 or 25 hours
     apart on a daylight-saving change)."""
-    start = datetime.combine(day, time(0), zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone)
+    start = datetime.combine(day, time(0), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
     return start, end
 
 
@@ -315,7 +315,7 @@ def time_per_day(desk: Desk, day: date, *, agent: str | None = None) -> list[Age
             raise NotFound(f"no agent {agent!r}")
         zones = {saved_id(a.id): _zone(a.timezone) for a in people}
         # one range over every zone's day (UTC−12 … UTC+14), then each agent's own day
-        start = datetime.combine(day, time(0), ZoneInfo("UTC")) - timedelta(hours=14)
+        start = datetime.combine(day, time(0), UTC) - timedelta(hours=14)
         end = start + timedelta(hours=24 + 14 + 12 + 1)
         rows = session.execute(
             _entry_select()
