@@ -107,6 +107,8 @@ def register() -> None:
     from casedesk.cli import (
         agent,
         case,
+        contract,
+        customer,
         db,
         demo,
         export,
@@ -127,6 +129,9 @@ def register() -> None:
     app.add_typer(queue.queue_app, name="queue")
     app.add_typer(team.team_app, name="team")
     app.add_typer(case.app, name="case")
+    app.add_typer(case.time_app, name="time")
+    app.add_typer(contract.app, name="contract")
+    app.add_typer(customer.app, name="customer")
     app.add_typer(sla.app, name="sla")
     app.add_typer(task.app, name="task")
     app.add_typer(template.app, name="template")

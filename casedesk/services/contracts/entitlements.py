@@ -177,6 +177,12 @@ def propose(desk: Desk, contact_id: int | None, agent_id: int | None = None) -> 
         return propose_for(session, contact_id, day_of(session, agent_id, desk.now()))
 
 
+def describe_line(desk: Desk, line_id: int, agent_id: int | None = None) -> LineStatus:
+    """One line as it stands on the agent's today (what a case on it would find)."""
+    with read_session(desk.engine) as session:
+        return line_status(session, line_id, day_of(session, agent_id, desk.now()))
+
+
 def count_case(session: Session, line_id: int, on: date) -> Consumption:
     """A new case on ``line_id``: a ``cases`` line counts one more; a ``minutes`` line is
     only looked at (its minutes come with the time logged)."""
