@@ -22,9 +22,10 @@ from sqlmodel import Session, col
 
 from casedesk.db import read_session
 from casedesk.errors import NotFound
-from casedesk.models import Account, Agent, Contact, Contract, ContractLine
+from casedesk.models import Account, Agent, Case, Contact, Contract, ContractLine
 from casedesk.services.context import Desk, storable_id
 from casedesk.services.contracts.views import Consumption, LineStatus, Proposal
+from casedesk.services.numbers import parse_case_number
 
 
 class Entitlement(StrEnum):
@@ -180,6 +181,18 @@ def propose(desk: Desk, contact_id: int | None, agent_id: int | None = None) -> 
 def describe_line(desk: Desk, line_id: int, agent_id: int | None = None) -> LineStatus:
     """One line as it stands on the agent's today (what a case on it would find)."""
     with read_session(desk.engine) as session:
+        return line_status(session, line_id, day_of(session, agent_id, desk.now()))
+
+
+def case_line(desk: Desk, number: int | str, agent_id: int | None = None) -> LineStatus | None:
+    """The contract line a case counts against, as it stands today (None: no line)."""
+    with read_session(desk.engine) as session:
+        line_id = session.execute(
+            select(col(Case.contract_line_id))
+            .where(col(Case.number) == parse_case_number(number))
+        ).scalar_one_or_none()
+        if line_id is None:
+            return None
         return line_status(session, line_id, day_of(session, agent_id, desk.now()))
 
 
