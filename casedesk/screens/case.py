@@ -38,7 +38,6 @@ from casedesk.services.queries import reads
 from casedesk.services.queries.views import CaseDetail, CaseTime, TaskView, TimelineEntry
 from casedesk.services.sla.clocks import ClockState
 from casedesk.services.workflow import cases, tasks, timelog, transitions
-from casedesk.services.workflow.timelog import TimeLogged
 from casedesk.textsafe import one_line, visible
 from casedesk.widgets.sla import STATE_STYLE, SlaPanel, local
 
@@ -499,25 +498,28 @@ class CaseScreen(CaseActions):
         self.app.push_screen(CustomerScreen(contact_id=self.bundle.case.contact_id))
 
     def action_log_time(self) -> None:
-        """Record minutes of work on the case (they count against its minutes line; an
-        exhausted or expired line is said, never refused)."""
+        """Record minutes of work on the case; they count against its minutes line, and
+        an exhausted or expired line is said (never refused)."""
         if self.bundle is None:
             return
         label = self.bundle.case.label
 
-        def write(value: TimeSpent) -> TimeLogged:
-            return timelog.add_time(self.desk, self.actor, label, value.minutes,
-                                    value.note or None)
+        def write(value: TimeSpent) -> tuple[TimeSpent, CaseDetail]:
+            return value, cases.log_time(self.desk, self.actor, label, value.minutes,
+                                         value.note or None)
 
         self.write_from(TimeForm(label), write,
-                        done=lambda r: f"{r.minutes} min logged on {label}",
-                        then=self._time_logged)
+                        done=lambda r: f"{r[0].minutes} min logged on {label}",
+                        then=lambda r: self._time_logged(r[1]))
 
-    def _time_logged(self, logged: TimeLogged) -> None:
-        used = logged.entitlement
-        if used is not None and used.state != "ok":
-            self.app.notify(used.line.words, title="Contract", severity="warning")
-        self.after_change(logged.case)
+    def _time_logged(self, case: CaseDetail) -> None:
+        self.after_change(case)
+        self.load("case-line", partial(entitlements.case_line, self.desk, case.label,
+                                       self.actor.id), then=self._say_line)
+
+    def _say_line(self, line: LineStatus | None) -> None:
+        if line is not None and line.allotment == "minutes" and line.state != "ok":
+            self.app.notify(line.words, title="Contract", severity="warning")
 
     def _history_chosen(self, label: str | None) -> None:
         if label:

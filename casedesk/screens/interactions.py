@@ -407,7 +407,7 @@ class InteractionLogScreen(DeskScreen):
             form_shown,
             write,
             done=lambda c: f"{c.label} opened from the call",
-            then=lambda c: self._case_opened(c, form_shown.chosen_line()),
+            then=lambda c: self._case_opened(c, form_shown.chosen),
         )
 
     def _open_from(self, form: dict[str, Any], interaction: InteractionView) -> CaseDetail:

@@ -359,6 +359,8 @@ class CaseForm(Form):
         self._lines = {str(line.id): line for line in lines}
         self._proposed = str(proposed) if str(proposed) in self._lines else self.NO_LINE
         self._entitlement = entitlement
+        #: the line chosen when the form was submitted (kept after the form closes)
+        self.chosen: LineStatus | None = None
         self._title = title
         self._description = description
         self._area = area if area in areas else "general"
@@ -447,6 +449,7 @@ class CaseForm(Form):
         if not title:
             self.error("a case needs a title")
             return None
+        self.chosen = self.chosen_line()
         queue = self.query_one("#case-queue", Select).value
         template = None
         if self._templates:
@@ -460,7 +463,7 @@ class CaseForm(Form):
             "queue": None if queue == self.MY_BIN else str(queue),
             "description": self.query_one("#case-description", TextArea).text.strip(),
             "template": template,
-            "contract_line_id": line.id if (line := self.chosen_line()) is not None else None,
+            "contract_line_id": self.chosen.id if self.chosen is not None else None,
         }
 
 

@@ -128,14 +128,15 @@ def _view(session: Session, desk: Desk, contact: Contact | None, account: Accoun
         mine = col(Case.contact_id) == contact.id
     is_open = col(Case.status).in_([s.value for s in ACTIVE_STATUSES])
     open_cases = [_to_row(*r) for r in session.execute(
-        _row_select().where(mine, is_open).order_by(col(Case.created_at).desc())
+        _row_select().where(mine, is_open).order_by(col(Case.created_at).desc(), col(Case.id).desc())
         .limit(LIST_LIMIT)).all()]
     past_cases = [_to_row(*r) for r in session.execute(
-        _row_select().where(mine, ~is_open).order_by(col(Case.created_at).desc())
+        _row_select().where(mine, ~is_open).order_by(col(Case.created_at).desc(), col(Case.id).desc())
         .limit(LIST_LIMIT)).all()]
     interactions = [interaction_view(*r) for r in session.execute(
         interaction_select().where(col(Interaction.contact_id).in_(contact_ids))
-        .order_by(col(Interaction.started_at).desc()).limit(LIST_LIMIT)).all()]
+        .order_by(col(Interaction.started_at).desc(), col(Interaction.id).desc())
+        .limit(LIST_LIMIT)).all()]
     rated = col(Case.satisfaction).is_not(None)
     average, count = session.execute(
         select(func.avg(col(Case.satisfaction)), func.count()).where(mine, rated)
