@@ -226,3 +226,41 @@ def test_judge_follows_the_rule(total: int, used: int, amount: int, offset: int)
         assert state == Entitlement.exhausted
     else:
         assert state == Entitlement.ok and total - used >= amount
+
+
+def test_the_customer_at_a_glance(world: World) -> None:
+    from sqlalchemy import update
+
+    from casedesk.db import write_session
+    from casedesk.services.queries import customer_view
+    from casedesk.services.workflow import interactions, transitions
+
+    cases_line, _ = _contract(world, cases_total=1)
+    first = cases.create_case(world.desk, world.ana, title="Sin línea",
+                              contact_id=world.contact_id, contract_line_id=cases_line)
+    second = cases.create_case(world.desk, world.ana, title="Factura",
+                               contact_id=world.contact_id)
+    transitions.cancel(world.desk, world.ana, second.number, "duplicado")
+    interactions.log_interaction(world.desk, world.ana, channel="phone",
+                                 contact_id=world.contact_id, subject="Llama", case=first.label)
+    with write_session(world.desk.engine) as s:  # ratings come from imports and surveys
+        s.execute(update(Case).where(Case.id == first.id).values(satisfaction=2))
+        s.execute(update(Case).where(Case.id == second.id).values(satisfaction=5))
+    contact = customer_view.find_contact(world.desk, "juan.perez@example.com")
+    assert contact == world.contact_id == customer_view.find_contact(world.desk, "600 111 222")
+    view = customer_view.customer_view(world.desk, contact_id=contact, agent_id=world.ana.id)
+    assert (view.account, view.tier, view.contacts) == ("Pérez Hogar", "gold", ["Juan Pérez"])
+    assert [c.label for c in view.open_cases] == [first.label]
+    assert [c.label for c in view.past_cases] == [second.label]
+    assert [i.subject for i in view.interactions] == ["Llama"]
+    assert (view.satisfaction_average, view.satisfaction_count) == (3.5, 2)
+    assert view.satisfaction_last == 5  # the case closed (cancelled) last
+    lines = {li.name: li for c in view.contracts for li in c.lines}
+    assert (lines["Incidencias"].left, lines["Incidencias"].state) == (0, "exhausted")
+    by_account = customer_view.customer_view(
+        world.desk, account_id=customer_view.find_account(world.desk, "pérez"))
+    assert by_account.open_cases == view.open_cases and by_account.contact is None
+    with pytest.raises(NotFound):
+        customer_view.find_contact(world.desk, "nadie")
+    with pytest.raises(ValidationError):
+        customer_view.customer_view(world.desk)
