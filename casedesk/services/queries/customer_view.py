@@ -127,12 +127,11 @@ def _view(session: Session, desk: Desk, contact: Contact | None, account: Accoun
         names = [contact.name]
         mine = col(Case.contact_id) == contact.id
     is_open = col(Case.status).in_([s.value for s in ACTIVE_STATUSES])
+    newest = (col(Case.created_at).desc(), col(Case.id).desc())
     open_cases = [_to_row(*r) for r in session.execute(
-        _row_select().where(mine, is_open).order_by(col(Case.created_at).desc(), col(Case.id).desc())
-        .limit(LIST_LIMIT)).all()]
+        _row_select().where(mine, is_open).order_by(*newest).limit(LIST_LIMIT)).all()]
     past_cases = [_to_row(*r) for r in session.execute(
-        _row_select().where(mine, ~is_open).order_by(col(Case.created_at).desc(), col(Case.id).desc())
-        .limit(LIST_LIMIT)).all()]
+        _row_select().where(mine, ~is_open).order_by(*newest).limit(LIST_LIMIT)).all()]
     interactions = [interaction_view(*r) for r in session.execute(
         interaction_select().where(col(Interaction.contact_id).in_(contact_ids))
         .order_by(col(Interaction.started_at).desc(), col(Interaction.id).desc())
