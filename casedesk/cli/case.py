@@ -6,15 +6,20 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
+from rich.table import Table
 from typer._click.exceptions import UsageError  # the vendored click: a one-line usage error
 
 from casedesk.cli import params
-from casedesk.cli.format import case_panel, cases_table, say, timeline_table
+from casedesk.cli.contract import day
+from casedesk.cli.format import case_panel, cases_table, say, timeline_table, when
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.models.base import Area, Priority, Severity, Status
+from casedesk.plain import cell
+from casedesk.services.contracts import entitlements
+from casedesk.services.contracts.views import LineStatus
 from casedesk.services.queries import reads
-from casedesk.services.queries.views import CaseDetail
-from casedesk.services.workflow import transitions
+from casedesk.services.queries.views import CaseDetail, CaseTime
+from casedesk.services.workflow import timelog, transitions
 
 # ``workflow.cases`` and ``templates`` (with routing and the data-file readers) load in the
 # commands that use them: ``case show`` and ``case accept`` start faster without them.
@@ -74,17 +79,32 @@ def create(
         None, "--interaction", help="Open it from this interaction id.",
         parser=params.record_id("--interaction"),
     ),
+    contract_line: int | None = typer.Option(
+        None, "--contract-line", help="Count it against this contract line (default: the "
+        "customer's line in force, as proposed).", parser=params.record_id("--contract-line"),
+    ),
+    no_contract_line: bool = typer.Option(
+        False, "--no-contract-line", help="Count it against no contract line."
+    ),
 ) -> None:
-    """Open a case, from scratch or from a --template (`case new` does the same)."""
+    """Open a case, from scratch or from a --template (`case new` does the same).
+
+    With --contact, the customer's contract line in force is proposed and what it still
+    allows is printed before the case is saved; an exhausted or expired line never stops
+    the case: it is recorded on it for billing."""
     from casedesk.services.workflow import cases as case_service
     from casedesk.services.workflow import templates
 
     state: CliState = ctx.obj
+    if contract_line is not None and no_contract_line:
+        raise UsageError("give --contract-line or --no-contract-line, not both", ctx=ctx)
+    entitlement = _entitlement_before(state, contact, contract_line, no_contract_line)
     common: dict[str, Any] = {
         "queue": queue,
         "contact_id": contact,
         "parent": parent,
         "from_interaction": interaction,
+        "contract_line_id": entitlement.id if entitlement is not None else None,
     }
     if template is not None:
         case = templates.create_from_template(
@@ -105,7 +125,29 @@ def create(
             **common,
         )
     where = f"queue {case.queue}" if case.queue and not case.owner else "your WIP bin"
+    if state.json:
+        print_json({**case.to_json(),
+                    "entitlement": entitlement.to_json() if entitlement else None})
+        return
     _done(state, case, f"created in {where}")
+
+
+def _entitlement_before(state: CliState, contact: int | None, line: int | None,
+                        none: bool) -> LineStatus | None:
+    """The contract line the new case will count against (given, or proposed for the
+    contact), said before the case is saved; None for no line."""
+    if none or (line is None and contact is None):
+        return None
+    desk, actor = state.desk(), state.actor()
+    if line is not None:
+        chosen: LineStatus | None = entitlements.describe_line(desk, line, actor.id)
+        words = chosen.words if chosen is not None else ""
+    else:
+        proposal = entitlements.propose(desk, contact, actor.id)
+        chosen, words = proposal.proposed, proposal.words
+    if not state.json and words:
+        say(console, words)
+    return chosen
 
 
 app.command("new", hidden=True)(create)
@@ -381,3 +423,101 @@ def note(
 
     state: CliState = ctx.obj
     _done(state, case_service.add_note(state.desk(), state.actor(), number, text), "note added")
+
+
+@app.command("time")
+def time_(
+    ctx: typer.Context,
+    number: str = NUMBER,
+    add: int | None = typer.Option(
+        None, "--add", metavar="MINUTES", help="Log these minutes of work first (1 to 1440).",
+        parser=params.integer("--add", 1, timelog.MAX_MINUTES),
+    ),
+    note: str | None = typer.Option(None, "--note", help="What was done (with --add)."),
+    by_agent: bool = typer.Option(False, "--by-agent", help="Show who logged the time."),
+) -> None:
+    """A case's time, including its child cases; --add logs minutes of work on it first
+    (they count against the case's minutes contract line)."""
+    state: CliState = ctx.obj
+    desk = state.desk()
+    if note is not None and add is None:
+        raise UsageError("--note goes with --add MINUTES", ctx=ctx)
+    logged = None
+    if add is not None:
+        logged = timelog.add_time(desk, state.actor(), number, add, note)
+    total = timelog.case_time(desk, number)
+    if state.json:
+        used = logged.entitlement.to_json() if logged and logged.entitlement else None
+        print_json({**total.to_json(), "entitlement": used})
+        return
+    if logged is not None:
+        say(console, total.case, f": {add} min logged")
+        if logged.entitlement is not None:
+            say(console, logged.entitlement.line.words)
+    _print_time(total, by_agent)
+
+
+def _print_time(total: CaseTime, by_agent: bool) -> None:
+    if total.children:
+        say(console, total.case, f": {total.total_minutes} min in all — "
+            f"{total.own_minutes} on the case itself and {total.children_minutes} on its "
+            f"{len(total.children)} child cases ({', '.join(total.children)}).")
+    else:
+        say(console, total.case, f": {total.total_minutes} min in all.")
+    if total.by_kind:
+        say(console, "By kind: ", ", ".join(f"{kind.replace('_', ' ')} {minutes} min"
+                                            for kind, minutes in sorted(total.by_kind.items())))
+    if by_agent:
+        table = Table(title="by agent (with child cases)")
+        table.add_column("agent")
+        table.add_column("name")
+        table.add_column("minutes", justify="right")
+        for a in total.by_agent:
+            table.add_row(cell(a.login), cell(a.name), str(a.minutes))
+        console.print(table)
+    elif total.entries:
+        table = Table(title="entries on the case itself")
+        for name in ("at", "agent", "minutes", "kind", "note"):
+            table.add_column(name, no_wrap=name != "note")
+        for e in total.entries:
+            table.add_row(when(e.at), cell(e.agent), str(e.minutes), e.kind.replace("_", " "),
+                          cell(e.note or "—"))
+        console.print(table)
+
+
+time_app = typer.Typer(help="Time logged by agents.", no_args_is_help=True)
+
+
+@time_app.command("day")
+def time_day(
+    ctx: typer.Context,
+    agent: str | None = typer.Option(None, "--agent", help="Only this agent (login)."),
+    on: Any = typer.Option(None, "--date", help="The day, YYYY-MM-DD (default: today).",
+                           parser=day("--date")),
+) -> None:
+    """Each agent's time on one day of their own time zone, by kind."""
+    state: CliState = ctx.obj
+    desk = state.desk()
+    if on is None:
+        actor = state.optional_actor()
+        on = timelog.today_of(desk, actor.id) if actor else desk.now().date()
+    days = timelog.time_per_day(desk, on, agent=agent)
+    if state.json:
+        print_json(days)
+        return
+    table = Table(title=f"time on {on.isoformat()} ({len(days)} agents)")
+    for name in ("agent", "name", "zone", "minutes", "work", "handle", "after call"):
+        table.add_column(name, justify="right" if name in ("minutes", "work", "handle",
+                                                            "after call") else "left")
+    for d in days:
+        table.add_row(cell(d.login), cell(d.name), cell(d.zone), str(d.minutes),
+                      *(str(d.by_kind.get(k, 0)) for k in ("work", "handle", "after_call")))
+    console.print(table)
+    if agent is not None and days and days[0].entries:
+        entries = Table(title=cell(f"entries of {agent}"))
+        for name in ("at", "case", "minutes", "kind", "note"):
+            entries.add_column(name, no_wrap=name != "note")
+        for e in days[0].entries:
+            entries.add_row(when(e.at), cell(e.case), str(e.minutes), e.kind.replace("_", " "),
+                            cell(e.note or "—"))
+        console.print(entries)

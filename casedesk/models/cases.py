@@ -99,6 +99,9 @@ class Case(SQLModel, table=True):
     resolution_notes: str | None = None
     #: the customer's rating, 1–5, when known (imported or from a survey)
     satisfaction: int | None = Field(default=None, sa_type=SmallInteger)
+    #: the contract line's state when the case was opened, for billing: ``ok``,
+    #: ``exhausted``, ``expired`` or ``none`` (no line); NULL for cases older than 0009
+    entitlement: str | None = Field(default=None, max_length=16)
     resolved_at: datetime | None = Field(default=None, sa_column=utc_column())
     closed_at: datetime | None = Field(default=None, sa_column=utc_column())
     version: int = Field(default=1)
@@ -158,6 +161,7 @@ class TimeEntry(SQLModel, table=True):
     """Minutes an agent spent on a case; counts against contract minutes."""
 
     __tablename__ = "time_entry"
+    __table_args__ = (Index("ix_time_entry_agent_at", "agent_id", "at"),)
 
     id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     case_id: int = Field(sa_type=BIG_ID, foreign_key="case.id", index=True, ondelete="CASCADE")

@@ -109,3 +109,17 @@ class CaseTemplate(SQLModel, table=True):
     severity: str = Field(default="minor", max_length=16)
     queue_id: int | None = Field(sa_type=BIG_ID, default=None, foreign_key="queue.id")
     tasks: list[dict[str, Any]] | None = Field(default=None, sa_column=json_column())
+
+
+class ContractTemplate(SQLModel, table=True):
+    """A contract template: a name, how long a contract made from it runs, and its lines
+    (``[{"name", "allotment", "total"}]``); applying it creates a contract in one step."""
+
+    __tablename__ = "contract_template"
+
+    id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    description: str = Field(default="")
+    duration_days: int = Field(default=365)
+    lines: list[dict[str, Any]] | None = Field(default=None, sa_column=json_column())
+    created_at: datetime | None = Field(default=None, sa_column=utc_column())

@@ -108,3 +108,6 @@ class ContractLine(SQLModel, table=True):
     allotment: str = Field(default="cases", max_length=16)  # "cases" or "minutes"
     total: int = Field(default=0)
     used: int = Field(default=0)
+    #: The line's own period (NULL: the contract's ``starts`` / ``ends``).
+    starts: date | None = None
+    ends: date | None = None

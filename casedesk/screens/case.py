@@ -3,8 +3,9 @@
 Keys: the status keys (``s`` start, ``w`` wait for the customer, ``u`` resume, ``v`` resolve,
 ``c`` close, ``o`` reopen, ``x`` cancel), ``d`` dispatch, ``a`` accept, ``n`` note, ``l`` log
 time, ``e`` edit its fields, ``t`` add a task, ``m`` mark the highlighted task done, ``p`` link
-to a parent case, ``h`` the customer's history, ``k`` knowledge search for this case, ``i`` log
-an interaction on it, ``g`` go to another case, Escape back to where you came from.
+to a parent case, ``h`` the customer's history, ``r`` the customer at a glance, ``k``
+knowledge search for this case, ``i`` log an interaction on it, ``g`` go to another case,
+Escape back to where you came from.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from casedesk.screens import messages
 from casedesk.screens.actions import CaseActions, status_bindings
 from casedesk.screens.base import error_message
 from casedesk.screens.history import HistoryModal
-from casedesk.screens.modals import CaseEditForm, TaskForm, TextPrompt
+from casedesk.screens.modals import CaseEditForm, TaskForm, TextPrompt, TimeForm, TimeSpent
+from casedesk.services.contracts import entitlements
+from casedesk.services.contracts.views import LineStatus
 from casedesk.services.knowledge import guidance
 from casedesk.services.numbers import case_label, parse_case_number
 from casedesk.services.queries import reads
-from casedesk.services.queries.views import CaseDetail, TaskView, TimelineEntry
+from casedesk.services.queries.views import CaseDetail, CaseTime, TaskView, TimelineEntry
 from casedesk.services.sla.clocks import ClockState
-from casedesk.services.workflow import cases, tasks, transitions
+from casedesk.services.workflow import cases, tasks, timelog, transitions
 from casedesk.textsafe import one_line, visible
 from casedesk.widgets.sla import STATE_STYLE, SlaPanel, local
 
@@ -59,6 +62,9 @@ class CaseBundle:
     case: CaseDetail
     timeline: list[TimelineEntry]
     tasks: list[TaskView]
+    #: time on the case and its child cases; the contract line it counts against
+    time: CaseTime | None = None
+    line: LineStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,8 @@ class CaseScreen(CaseActions):
         Binding("k", "knowledge", "Knowledge for this case", id="case-knowledge", show=False),
         Binding("i", "interaction", "Log interaction", id="case-interaction", show=False),
         Binding("g", "goto", "Go to case", id="case-goto", show=False),
+        Binding("r", "customer", "Customer", id="case-customer", show=False,
+                tooltip="The case's customer at a glance: products, contracts, cases"),
         Binding("escape", "back", "Back", id="case-back", show=False),
     ]
 
@@ -193,6 +201,8 @@ class CaseScreen(CaseActions):
             detail,
             reads.timeline(self.desk, number),
             tasks.list_tasks(self.desk, case=number, include_done=True),
+            timelog.case_time(self.desk, number),
+            entitlements.case_line(self.desk, number, self.actor.id),
         )
 
     def _fetch_guidance(self, number: str) -> Guidance:
@@ -275,7 +285,29 @@ class CaseScreen(CaseActions):
             text.append("\nResolution ", style="dim")
             text.append(visible(f"{c.resolution_type}: {c.resolution_notes or ''}"),
                         style="green")
+        if self.bundle is not None and self.bundle.case.label == c.label and (
+                self.bundle.time is not None or self.bundle.line is not None):
+            text.append("\n")
+            text.append_text(self._time_text(self.bundle))
         self.query_one("#case-header", Static).update(text)
+
+    @staticmethod
+    def _time_text(bundle: CaseBundle) -> Text:
+        """Time with child cases and what the contract line still allows (a header line)."""
+        text = Text()
+        total = bundle.time
+        if total is not None:
+            text.append("Time ", style="dim")
+            if total.children:
+                text.append(f"{total.total_minutes} min with {len(total.children)} child "
+                            f"cases ({total.own_minutes} min on this one)")
+            else:
+                text.append(f"{total.total_minutes} min")
+        if bundle.line is not None:
+            text.append("  ")
+            text.append(one_line(bundle.line.words),
+                        style="green" if bundle.line.state == "ok" else "bold yellow")
+        return text
 
     def _render_tasks(self, items: list[TaskView]) -> None:
         table = self.query_one("#case-tasks", DataTable)
@@ -361,7 +393,8 @@ class CaseScreen(CaseActions):
 
     def after_change(self, case: CaseDetail) -> None:
         if self.bundle is not None and case.label == self.number:
-            self.bundle = CaseBundle(case, self.bundle.timeline, self.bundle.tasks)
+            self.bundle = CaseBundle(case, self.bundle.timeline, self.bundle.tasks,
+                                     self.bundle.time, self.bundle.line)
             self._render_header(case)
             self.query_one("#case-sla", SlaPanel).show(case)
 
@@ -454,6 +487,39 @@ class CaseScreen(CaseActions):
             self.app.notify("this case has no customer", severity="warning")
             return
         self.app.push_screen(HistoryModal(self.bundle.case.contact_id), self._history_chosen)
+
+    def action_customer(self) -> None:
+        """The case's customer at a glance (a case chosen there opens here)."""
+        if self.bundle is None or self.bundle.case.contact_id is None:
+            self.app.notify("this case has no customer", severity="warning")
+            return
+        from casedesk.screens.customer import CustomerScreen
+
+        self.app.push_screen(CustomerScreen(contact_id=self.bundle.case.contact_id))
+
+    def action_log_time(self) -> None:
+        """Record minutes of work on the case; they count against its minutes line, and
+        an exhausted or expired line is said (never refused)."""
+        if self.bundle is None:
+            return
+        label = self.bundle.case.label
+
+        def write(value: TimeSpent) -> tuple[TimeSpent, CaseDetail]:
+            return value, cases.log_time(self.desk, self.actor, label, value.minutes,
+                                         value.note or None)
+
+        self.write_from(TimeForm(label), write,
+                        done=lambda r: f"{r[0].minutes} min logged on {label}",
+                        then=lambda r: self._time_logged(r[1]))
+
+    def _time_logged(self, case: CaseDetail) -> None:
+        self.after_change(case)
+        self.load("case-line", partial(entitlements.case_line, self.desk, case.label,
+                                       self.actor.id), then=self._say_line)
+
+    def _say_line(self, line: LineStatus | None) -> None:
+        if line is not None and line.allotment == "minutes" and line.state != "ok":
+            self.app.notify(line.words, title="Contract", severity="warning")
 
     def _history_chosen(self, label: str | None) -> None:
         if label:

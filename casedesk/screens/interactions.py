@@ -27,10 +27,17 @@ from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import CaseForm, ContactForm, TextPrompt
+from casedesk.services.contracts import entitlements
+from casedesk.services.contracts.views import LineStatus, Proposal
 from casedesk.services.directory import customers
 from casedesk.services.queries import board, reads
-from casedesk.services.queries.views import CaseDetail, CustomerHistory, InteractionView
-from casedesk.services.workflow import cases, interactions, templates
+from casedesk.services.queries.views import (
+    CallTimeLogged,
+    CaseDetail,
+    CustomerHistory,
+    InteractionView,
+)
+from casedesk.services.workflow import cases, templates, timelog
 from casedesk.services.workflow.templates import TemplateSpec
 from casedesk.textsafe import one_line
 from casedesk.widgets.call_timer import CallTimer
@@ -61,6 +68,18 @@ def parse_mm_ss(text: str) -> int | None:
     return hours * 3600 + minutes * 60 + seconds
 
 
+def _saved(logged: CallTimeLogged) -> str:
+    """What the agent reads once a contact moment is saved (with the call's time)."""
+    i = logged.interaction
+    if not i.case:
+        return "interaction saved"
+    minutes = logged.handle_minutes + logged.after_call_minutes
+    if not minutes:
+        return f"interaction saved on {i.case}"
+    return (f"interaction saved on {i.case}: {logged.handle_minutes} min on the line and "
+            f"{logged.after_call_minutes} min after the call logged")
+
+
 def contact_line(c: dict[str, Any]) -> str:
     """``Juan Pérez · +34 600 111 222 · juan@… · Pérez Hogar (gold)``."""
     bits = [str(c["name"])]
@@ -82,6 +101,8 @@ class InteractionLogScreen(DeskScreen):
         Binding("ctrl+t", "timer", "Timer", id="log-timer", priority=True),
         Binding("ctrl+n", "new_contact", "New cust.", id="log-new-contact", priority=True),
         Binding("ctrl+r", "reset", "Clear form", id="log-reset", priority=True, show=False),
+        Binding("ctrl+g", "customer", "Customer", id="log-customer", priority=True,
+                tooltip="The selected customer at a glance: products, contracts, cases"),
     ]
 
     def __init__(self) -> None:
@@ -92,6 +113,8 @@ class InteractionLogScreen(DeskScreen):
         self.queue_names: list[str] = []
         self.templates: list[TemplateSpec] = []
         self._search_timer: Timer | None = None
+        #: the selected customer's contract lines and the one a new case would count against
+        self.proposal: Proposal | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -178,6 +201,19 @@ class InteractionLogScreen(DeskScreen):
             busy=view if view.history is None else None,
         )
 
+    def _load_proposal(self) -> None:
+        if self.contact is None:
+            return
+        self.load(
+            "log-proposal",
+            partial(entitlements.propose, self.desk, int(self.contact["id"]), self.actor.id),
+            then=self._set_proposal,
+        )
+
+    def _set_proposal(self, proposal: Proposal) -> None:
+        if self.contact is not None and proposal.contact_id == self.contact["id"]:
+            self.proposal = proposal
+
     def _show_history(self, history: CustomerHistory) -> None:
         if self.contact is not None and history.contact_id == self.contact["id"]:
             self.query_one(CustomerHistoryView).show(history)
@@ -253,7 +289,9 @@ class InteractionLogScreen(DeskScreen):
         )
         options = self.query_one("#log-contact-matches", OptionList)
         options.display = False
+        self.proposal = None
         self._load_history()
+        self._load_proposal()
         self.query_one("#log-subject", Input).focus()
 
     def action_new_contact(self) -> None:
@@ -327,8 +365,9 @@ class InteractionLogScreen(DeskScreen):
             return
         case = self.attach_case
         self.operate(
-            partial(interactions.log_interaction, self.desk, self.actor, case=case, **values),
-            done=lambda i: "interaction saved" + (f" on {i.case}" if i.case else ""),
+            partial(timelog.log_call, self.desk, self.actor, case=case,
+                    wrap_seconds=self._wrap(values), **values),
+            done=_saved,
             then=lambda i: self.action_reset(),
         )
 
@@ -340,47 +379,68 @@ class InteractionLogScreen(DeskScreen):
         area = AREA_OF.get(values["typification"], "general")
 
         logged: list[InteractionView] = []
+        wrap = self._wrap(values)
+        proposal = self.proposal
+        form_shown = CaseForm(
+            title=values["subject"],
+            description=values["notes"],
+            area=area,
+            queues=self.queue_names,
+            templates=self.templates,
+            lines=proposal.lines if proposal is not None else (),
+            proposed=proposal.proposed.id if proposal and proposal.proposed else None,
+            entitlement=proposal.words if proposal is not None else "",
+        )
 
         def write(form: dict[str, Any]) -> CaseDetail:
             """Runs in the form's worker: the interaction once (a refused case does not log
-            it again on the next try), then the case from it."""
+            it again on the next try), then the case from it, then the call's time on it."""
             if not logged:
-                logged.append(interactions.log_interaction(self.desk, self.actor, **values))
+                logged.append(timelog.log_call(self.desk, self.actor, wrap_seconds=wrap,
+                                               **values).interaction)
             interaction = logged[0]
-            template = form.pop("template", None)
-            if template:  # the template's playbook too; no queue chosen is "my bin"
-                return templates.create_from_template(
-                    self.desk,
-                    self.actor,
-                    template,
-                    contact_id=interaction.contact_id,
-                    from_interaction=interaction.id,
-                    **{**form, "queue": form["queue"] or ""},
-                )
-            return cases.create_case(
-                self.desk,
-                self.actor,
-                contact_id=interaction.contact_id,
-                from_interaction=interaction.id,
-                **form,
-            )
+            case = self._open_from(form, interaction)
+            timelog.log_call_time(self.desk, self.actor, interaction.id)
+            return case
 
         self.write_from(
-            CaseForm(
-                title=values["subject"],
-                description=values["notes"],
-                area=area,
-                queues=self.queue_names,
-                templates=self.templates,
-            ),
+            form_shown,
             write,
             done=lambda c: f"{c.label} opened from the call",
-            then=self._case_opened,
+            then=lambda c: self._case_opened(c, form_shown.chosen),
         )
 
-    def _case_opened(self, case: CaseDetail) -> None:
+    def _open_from(self, form: dict[str, Any], interaction: InteractionView) -> CaseDetail:
+        """The case the form asks for, opened from the saved ``interaction``."""
+        template = form.pop("template", None)
+        if template:  # the template's playbook too; no queue chosen is "my bin"
+            return templates.create_from_template(
+                self.desk,
+                self.actor,
+                template,
+                contact_id=interaction.contact_id,
+                from_interaction=interaction.id,
+                **{**form, "queue": form["queue"] or ""},
+            )
+        return cases.create_case(
+            self.desk,
+            self.actor,
+            contact_id=interaction.contact_id,
+            from_interaction=interaction.id,
+            **form,
+        )
+
+    def _case_opened(self, case: CaseDetail, line: LineStatus | None) -> None:
+        if line is not None and line.state != "ok":  # never refused: said, and recorded
+            self.app.notify(line.words, title="Contract", severity="warning")
         self.action_reset()
         self.post_message(messages.OpenCase(case.label))
+
+    def _wrap(self, values: dict[str, Any]) -> int:
+        """Seconds of after-call work of a live contact: from "end call" until now."""
+        if values["channel"] not in LIVE_CHANNELS:
+            return 0
+        return self.query_one("#log-timer", CallTimer).wrap()
 
     def action_save_attach(self) -> None:
         """Save the interaction onto an existing case (asked by number; the prompt stays
@@ -390,15 +450,16 @@ class InteractionLogScreen(DeskScreen):
             return
         suggestion = self.attach_case or self._latest_open_case() or ""
 
-        def write(number: str) -> InteractionView:
-            return interactions.log_interaction(
-                self.desk, self.actor, case=number, **values
-            )
+        wrap = self._wrap(values)
+
+        def write(number: str) -> CallTimeLogged:
+            return timelog.log_call(self.desk, self.actor, case=number, wrap_seconds=wrap,
+                                    **values)
 
         self.write_from(
             TextPrompt("Save on case", placeholder="CS-000123", value=suggestion),
             write,
-            done=lambda i: "interaction saved" + (f" on {i.case}" if i.case else ""),
+            done=_saved,
             then=lambda i: self.action_reset(),
         )
 
@@ -418,9 +479,19 @@ class InteractionLogScreen(DeskScreen):
         else:
             timer.start()
 
+    def action_customer(self) -> None:
+        """The selected customer at a glance (products, contracts, cases, interactions)."""
+        if self.contact is None:
+            self.app.notify("choose a customer first", severity="warning")
+            return
+        from casedesk.screens.customer import CustomerScreen
+
+        self.app.push_screen(CustomerScreen(contact_id=int(self.contact["id"])))
+
     def action_reset(self) -> None:
         """Clear the form for the next contact."""
         self.contact = None
+        self.proposal = None
         self.matches = []
         self.attach_case = None
         self.query_one("#log-contact-search", Input).value = ""

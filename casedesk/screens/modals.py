@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from casedesk.plain import cell, plain
 from casedesk.screens.base import error_message
+from casedesk.services.contracts.views import LineStatus
 from casedesk.services.workflow.templates import TemplateSpec
 from casedesk.textsafe import one_line
 
@@ -338,6 +339,7 @@ class CaseForm(Form):
     TITLE_TEXT = "Open a case"
     MY_BIN = "__my_bin__"
     NO_TEMPLATE = "__no_template__"
+    NO_LINE = "__no_line__"
 
     def __init__(
         self,
@@ -348,8 +350,17 @@ class CaseForm(Form):
         queues: Sequence[str] = (),
         areas: Sequence[str] = ("technical", "billing", "commercial", "general"),
         templates: Sequence[TemplateSpec] = (),
+        lines: Sequence[LineStatus] = (),
+        proposed: int | None = None,
+        entitlement: str = "",
     ) -> None:
         super().__init__()
+        # the customer's contract lines: the proposed one is chosen, what is left is shown
+        self._lines = {str(line.id): line for line in lines}
+        self._proposed = str(proposed) if str(proposed) in self._lines else self.NO_LINE
+        self._entitlement = entitlement
+        #: the line chosen when the form was submitted (kept after the form closes)
+        self.chosen: LineStatus | None = None
         self._title = title
         self._description = description
         self._area = area if area in areas else "general"
@@ -379,8 +390,36 @@ class CaseForm(Form):
         yield Label("Where it goes")
         options = [("my WIP bin", self.MY_BIN)] + [(cell(f"queue {q}"), q) for q in self._queues]
         yield Select(options, value=self.MY_BIN, allow_blank=False, id="case-queue")
+        if self._lines or self._entitlement:
+            yield Label("Contract line")
+            yield Select(
+                [("no contract line", self.NO_LINE)]
+                + [(cell(f"{li.label} — {li.left} of {li.total} {li.allotment} left"
+                         + ("" if li.state == "ok" else f" ({li.state})")), key)
+                   for key, li in self._lines.items()],
+                value=self._proposed, allow_blank=False, id="case-line",
+            )
+            yield Static(self._line_words(self._proposed), id="case-entitlement")
         yield Label("Description")
         yield TextArea(self._description, id="case-description")
+
+    def _line_words(self, key: object) -> Any:
+        """What the chosen line still allows (an exhausted or expired one is said so)."""
+        line = self._lines.get(str(key))
+        if line is None:
+            return cell(self._entitlement if not self._lines else
+                        "No contract line: the case counts against no contract.", "dim")
+        return cell(line.words, "bold yellow" if line.state != "ok" else "green")
+
+    @on(Select.Changed, "#case-line")
+    def _line_chosen(self, event: Select.Changed) -> None:
+        self.query_one("#case-entitlement", Static).update(self._line_words(event.value))
+
+    def chosen_line(self) -> LineStatus | None:
+        """The contract line chosen in the form (None: no line)."""
+        if not self._lines:
+            return None
+        return self._lines.get(str(self.query_one("#case-line", Select).value))
 
     @on(Select.Changed, "#case-template")
     def _template_chosen(self, event: Select.Changed) -> None:
@@ -410,6 +449,7 @@ class CaseForm(Form):
         if not title:
             self.error("a case needs a title")
             return None
+        self.chosen = self.chosen_line()
         queue = self.query_one("#case-queue", Select).value
         template = None
         if self._templates:
@@ -423,6 +463,7 @@ class CaseForm(Form):
             "queue": None if queue == self.MY_BIN else str(queue),
             "description": self.query_one("#case-description", TextArea).text.strip(),
             "template": template,
+            "contract_line_id": self.chosen.id if self.chosen is not None else None,
         }
 
 

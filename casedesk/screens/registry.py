@@ -35,6 +35,9 @@ SCREENS: dict[str, ScreenEntry] = {
     "supervisor": ScreenEntry("casedesk.screens.supervisor:SupervisorScreen", "Supervisor",
                               "f7"),
     "rules": ScreenEntry("casedesk.screens.rules:RulesScreen", "Routing rules", "f7 r"),
+    # the customer at a glance: ctrl+g on the interaction log, r on the case screen
+    "customer": ScreenEntry("casedesk.screens.customer:CustomerScreen", "Customer",
+                            "f2 ctrl+g"),
 }
 
 #: Modes that only supervisors (and admins) may open.

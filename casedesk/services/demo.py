@@ -32,6 +32,7 @@ from casedesk.models import (
     SlaPolicy,
 )
 from casedesk.models.base import table_of
+from casedesk.models.config import ContractTemplate
 from casedesk.services.context import Desk
 from casedesk.services.directory import queue_setup, staff
 from casedesk.services.directory.customers import contact_keys, name_key
@@ -301,6 +302,27 @@ def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
                 },
             ],
         )
+        # issue 14: a second contract whose cases line is used up (the workstation says so)
+        basic = session.execute(
+            insert(Contract)
+            .values(number="CT-2026-002", account_id=ana_acc, name="Soporte móvil básico",
+                    status="active")
+            .returning(col(Contract.id))
+        ).scalar_one()
+        session.execute(
+            insert(ContractLine),
+            [
+                {"contract_id": basic, "product_id": products["MOVIL"],
+                 "name": "Consultas móvil", "allotment": "cases", "total": 2, "used": 2},
+                {"contract_id": basic, "product_id": None, "name": "Soporte remoto móvil",
+                 "allotment": "minutes", "total": 60, "used": 20},
+            ],
+        )
+        session.execute(insert(ContractTemplate).values(
+            name="Hogar Plus", description="Un año de soporte: 10 incidencias y 10 horas.",
+            duration_days=365, lines=[
+                {"name": "Incidencias", "allotment": "cases", "total": 10},
+                {"name": "Soporte remoto", "allotment": "minutes", "total": 600}]))
         accounts: list[dict[str, Any]] = []
         for i in range(n):
             tier = rng.choices(["standard", "gold", "vip"], [80, 15, 5])[0]

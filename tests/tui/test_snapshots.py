@@ -168,6 +168,42 @@ def _supervisor(snap_compare: Any, world: World, size: tuple[int, int]) -> bool:
     return bool(snap_compare(app, terminal_size=size, run_before=steady(technical)))
 
 
+def _customer(snap_compare: Any, world: World, size: tuple[int, int]) -> bool:
+    """The customer at a glance, from the case screen: a contract with a used-up line."""
+    from datetime import date
+
+    from casedesk.services.contracts import contracts
+
+    labels = build(world)
+    made = contracts.add_contract(world.desk, world.sup, account="Pérez Hogar",
+                                  name="Soporte hogar", starts=date(2026, 1, 1),
+                                  ends=date(2026, 12, 31))
+    contracts.add_line(world.desk, world.sup, made.number, name="Incidencias",
+                       allotment="cases", total=1)
+    made = contracts.add_line(world.desk, world.sup, made.number, name="Soporte remoto",
+                              allotment="minutes", total=120)
+    cases.create_case(world.desk, world.ana, title="Segunda avería del mes",
+                      contact_id=world.contact_id, contract_line_id=made.lines[0].id)
+    cases.create_case(world.desk, world.ana, title="Tercera avería del mes",
+                      contact_id=world.contact_id, contract_line_id=made.lines[0].id)
+
+    async def open_customer(pilot: Pilot[Any]) -> None:
+        pilot.app.open_case(labels["tv"])  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("r")
+
+    app = make_app(world, "ana", start_mode="wip")
+    return bool(snap_compare(app, terminal_size=size, run_before=steady(open_customer)))
+
+
+def test_customer(snap_compare: Any, tui_world: World) -> None:
+    assert _customer(snap_compare, tui_world, SIZE)
+
+
+def test_customer_small(snap_compare: Any, tui_world: World) -> None:
+    assert _customer(snap_compare, tui_world, SMALL)
+
+
 def test_inbox(snap_compare: Any, tui_world: World) -> None:
     assert _inbox(snap_compare, tui_world, SIZE)
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
+    from casedesk.services.contracts.views import ContractView
+
 from casedesk.services.numbers import case_label
 from casedesk.services.sla.clocks import CLOCKS
 
@@ -540,3 +542,106 @@ class FlaggedCases(JsonMixin):
     inactive: list[FlaggedCase]
     escalated_more: bool
     inactive_more: bool
+
+
+# --- time and the customer at a glance (issue 14) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeEntryView(JsonMixin):
+    """One time entry: who, on which case, how long, of what kind (``TimeKind``)."""
+
+    id: int
+    at: datetime
+    case: str
+    agent: str
+    agent_name: str
+    minutes: int
+    kind: str
+    note: str | None
+    interaction_id: int | None
+
+
+@dataclass(frozen=True)
+class AgentTime(JsonMixin):
+    """Minutes one agent logged (on a case and its children, or on a day)."""
+
+    login: str
+    name: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class CaseTime(JsonMixin):
+    """Time on a case and on its child cases (their children too), by kind and agent."""
+
+    case: str
+    own_minutes: int
+    children_minutes: int
+    total_minutes: int
+    by_kind: dict[str, int]
+    by_agent: list[AgentTime]
+    #: the child cases counted, at any depth
+    children: list[str]
+    #: the case's own entries, newest first
+    entries: list[TimeEntryView]
+
+
+@dataclass(frozen=True)
+class AgentDay(JsonMixin):
+    """One agent's time on one calendar day of their own time zone (23 or 25 hours on a
+    daylight-saving change)."""
+
+    login: str
+    name: str
+    day: str
+    zone: str
+    minutes: int
+    by_kind: dict[str, int]
+    entries: list[TimeEntryView]
+
+
+@dataclass(frozen=True)
+class CallTimeLogged(JsonMixin):
+    """A call saved with its time: the interaction, and the minutes on the line and after
+    the call logged on its case (0 when it is on no case or took no time)."""
+
+    interaction: InteractionView
+    handle_minutes: int
+    after_call_minutes: int
+    #: what the minutes did to the case's contract line (``Consumption.to_json()``)
+    entitlement: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ProductHolding(JsonMixin):
+    """A product or service an account holds."""
+
+    code: str
+    name: str
+    serial: str | None
+    since: str | None
+    until: str | None
+
+
+@dataclass(frozen=True)
+class CustomerView(JsonMixin):
+    """The customer at a glance: the account (or lone contact), what it holds, its
+    contracts with what is left of each line, its cases, interactions and satisfaction."""
+
+    account_id: int | None
+    account: str | None
+    tier: str | None
+    contact_id: int | None
+    contact: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    contacts: list[str]
+    products: list[ProductHolding]
+    contracts: list[ContractView]
+    open_cases: list[CaseRow]
+    past_cases: list[CaseRow]
+    interactions: list[InteractionView]
+    satisfaction_average: float | None
+    satisfaction_last: int | None
+    satisfaction_count: int

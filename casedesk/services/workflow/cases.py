@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from casedesk.db import write_session
@@ -22,7 +22,6 @@ from casedesk.models import (
     Queue,
     Severity,
     Status,
-    TimeEntry,
 )
 from casedesk.models.base import saved_id
 from casedesk.services.context import (
@@ -34,7 +33,8 @@ from casedesk.services.context import (
     storable,
     storable_id,
 )
-from casedesk.services.numbers import case_label, claim_numbers, shown_number
+from casedesk.services.contracts import entitlements
+from casedesk.services.numbers import case_label, claim_numbers
 from casedesk.services.queries.reads import case_detail
 from casedesk.services.queries.views import CaseDetail
 from casedesk.services.routing import rules
@@ -198,6 +198,10 @@ def open_case(
     owner_id = decision.agent_id if decision is not None else None
     if queue_id is None:
         owner_id = actor.id
+    # the line counts this case even when exhausted or expired: recorded, never refused
+    used = (entitlements.count_case(session, contract_line_id,
+                                    entitlements.day_of(session, actor.id, now))
+            if contract_line_id is not None else None)
     number = claim_numbers(session, "case")[0]
     policy = clocks.choose_policy(
         session,
@@ -220,6 +224,7 @@ def open_case(
         contact_id=contact_id,
         account_id=account_id,
         contract_line_id=contract_line_id,
+        entitlement=used.state if used is not None else entitlements.Entitlement.none.value,
         parent_id=parent_id,
         queue_id=queue_id,
         owner_id=owner_id,
@@ -245,22 +250,14 @@ def open_case(
         after={"queue_id": queue_id, "owner_id": case.owner_id, "status": Status.new.value},
         note=decision.reason if decision is not None else None,
         data={"policy": targets.name, "from_interaction": from_interaction,
-              **({"routing": decision.event_data()} if decision is not None else {})},
+              **({"routing": decision.event_data()} if decision is not None else {}),
+              **(used.event_data() if used is not None else {"entitlement": "none"})},
     )
     if interaction is not None:
         session.execute(
             update(Interaction)
             .where(col(Interaction.id) == interaction.id)
             .values(case_id=case.id)
-        )
-    if contract_line_id is not None:
-        session.execute(
-            update(ContractLine)
-            .where(
-                col(ContractLine.id) == contract_line_id,
-                col(ContractLine.allotment) == "cases",
-            )
-            .values(used=col(ContractLine.used) + 1)
         )
     return case
 
@@ -352,7 +349,12 @@ def update_case(
             # pause is added on resume from paused_at.
             values.update(clocks.deadlines(clocks.ClockFacts.of(case), targets, now))
             data["policy"] = targets.name
-        old_line = case.contract_line_id
+        if "contract_line_id" in values:  # the case now counts against the new line
+            state = _move_case_count(session, case.contract_line_id,
+                                     values["contract_line_id"],
+                                     entitlements.day_of(session, actor.id, now))
+            data["entitlement"] = [case.entitlement, state]
+            values["entitlement"] = state
         apply_change(
             session,
             case,
@@ -364,23 +366,17 @@ def update_case(
             note=note,
             data=data,
         )
-        if "contract_line_id" in values:
-            _move_case_count(session, old_line, values["contract_line_id"])
         return case_detail(session, saved_id(case.id))
 
 
-def _move_case_count(session: Any, old: int | None, new: int | None) -> None:
-    """The case counts against ``new`` instead of ``old`` (lines that allot cases)."""
-    lines = col(ContractLine.id), col(ContractLine.allotment) == "cases"
-    used = col(ContractLine.used)
+def _move_case_count(session: Session, old: int | None, new: int | None, on: date) -> str:
+    """The case counts against ``new`` instead of ``old`` (lines that allot cases); the
+    entitlement the case now records."""
     if old is not None:
-        session.execute(
-            update(ContractLine).where(lines[0] == old, lines[1], used > 0).values(used=used - 1)
-        )
-    if new is not None:
-        session.execute(
-            update(ContractLine).where(lines[0] == new, lines[1]).values(used=used + 1)
-        )
+        entitlements.uncount_case(session, old)
+    if new is None:
+        return entitlements.Entitlement.none.value
+    return entitlements.count_case(session, new, on).state
 
 
 #: How an edited field is named in the timeline.
@@ -433,54 +429,6 @@ def add_note(desk: Desk, actor: Actor, number: int | str, text: str) -> CaseDeta
         return case_detail(session, saved_id(case.id))
 
 
-def log_time(
-    desk: Desk, actor: Actor, number: int | str, minutes: int, note: str | None = None
-) -> CaseDetail:
-    """Record minutes spent on a case; they count against the case's own minutes line.
-
-    Only the case's owner, a member of its queue or a supervisor may log time on it; an
-    append, never refused for a stale version.
-    """
-    if isinstance(minutes, bool) or not isinstance(minutes, int):
-        raise ValidationError(f"minutes must be a whole number, not {minutes!r}")
-    if minutes <= 0 or minutes > 24 * 60:
-        raise ValidationError(
-            f"minutes must be between 1 and 1440, not {shown_number(minutes)}"
-        )
-    if note is not None:
-        storable(note, "the note")
-    now = desk.now()
-    with write_session(desk.engine) as session:
-        case = load_case(session, number, lock=True)
-        require_work_on(session, actor, case, "log time on it")
-        session.execute(
-            insert(TimeEntry).values(
-                case_id=case.id, agent_id=actor.id, minutes=minutes, at=now, note=note
-            )
-        )
-        if case.contract_line_id is not None:
-            session.execute(
-                update(ContractLine)
-                .where(
-                    col(ContractLine.id) == case.contract_line_id,
-                    col(ContractLine.allotment) == "minutes",
-                )
-                .values(used=col(ContractLine.used) + minutes)
-            )
-        apply_change(
-            session,
-            case,
-            actor,
-            now,
-            kind="time",
-            values={},
-            note=note,
-            data={"minutes": minutes},
-            append=True,
-        )
-        return case_detail(session, saved_id(case.id))
-
-
 def link_parent(
     desk: Desk,
     actor: Actor,
@@ -520,3 +468,14 @@ def link_parent(
             note=f"parent {case_label(parent_case.number)}" if parent_id else "unlinked",
         )
         return case_detail(session, saved_id(case.id))
+
+
+
+def log_time(
+    desk: Desk, actor: Actor, number: int | str, minutes: int, note: str | None = None
+) -> CaseDetail:
+    """Record minutes of work on a case: :func:`casedesk.services.workflow.timelog.log_time`
+    (its home now, with kinds of time and totals; kept here for its callers)."""
+    from casedesk.services.workflow import timelog
+
+    return timelog.log_time(desk, actor, number, minutes, note)

@@ -1,0 +1,248 @@
+"""``casedesk contract …``: contracts of accounts, their lines, and contract templates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from casedesk.cli import params
+from casedesk.cli.format import say
+from casedesk.cli.state import CliState, console, print_json
+from casedesk.errors import ValidationError
+from casedesk.plain import cell
+from casedesk.services.contracts import contracts, templates
+from casedesk.services.contracts.views import ContractView, LineStatus, TemplateView
+from casedesk.textsafe import one_line
+
+app = typer.Typer(help="Contracts of accounts, their lines (entitlements) and templates.",
+                  no_args_is_help=True)
+template_app = typer.Typer(help="Contract templates: a contract and its lines in one step.",
+                           no_args_is_help=True)
+line_app = typer.Typer(help="Lines of a contract: what it grants.", no_args_is_help=True)
+app.add_typer(template_app, name="template")
+app.add_typer(line_app, name="line")
+
+_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+ALLOTMENTS = ("cases", "minutes")
+
+
+def day(flag: str) -> Any:
+    """A parser for a calendar day ``YYYY-MM-DD`` (years 1900–9000); bad input exits 1."""
+
+    def parse(value: Any) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        text = str(value)
+        try:
+            if not _DAY.match(text):
+                raise ValueError(text)
+            parsed = date.fromisoformat(text.strip())
+        except ValueError:
+            shown = one_line(text)[:40]
+            raise ValidationError(f"{flag} {shown!r} is not a day like 2026-03-02") from None
+        if not 1900 <= parsed.year <= 9000:
+            raise ValidationError(f"{flag} {parsed.isoformat()} is out of range")
+        return parsed
+
+    return parse
+
+
+CONTRACT = typer.Argument(..., metavar="CONTRACT", help="Contract number, e.g. CT-000001.")
+ACCOUNT = typer.Option(..., "--account", "-a", help="Account id or exact name.")
+
+
+def lines_table(lines: list[LineStatus], title: str | None = None) -> Table:
+    """A contract's lines and what each still allows."""
+    table = Table(title=None if title is None else cell(title))
+    for name in ("line", "id", "grants", "used", "left", "period", "state"):
+        table.add_column(name, no_wrap=name != "line")
+    for li in lines:
+        period = f"{li.starts or '…'} – {li.ends or '…'}"
+        table.add_row(cell(li.name), str(li.id), f"{li.total} {li.allotment}", str(li.used),
+                      str(li.left), period, li.state)
+    return table
+
+
+def _print_contract(c: ContractView) -> None:
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("contract", cell(f"{c.number} {c.name}"))
+    head.add_row("account", cell(f"{c.account} (id {c.account_id})"))
+    head.add_row("period", f"{c.starts or '…'} – {c.ends or '…'}")
+    head.add_row("status", cell(c.status))
+    console.print(head)
+    console.print(lines_table(c.lines, title="lines"))
+    for li in c.lines:
+        if li.state != "ok":
+            say(console, li.words)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    account: str = ACCOUNT,
+    name: str = typer.Option(..., "--name", "-n", help="What the contract is called."),
+    starts: Any = typer.Option(None, "--starts", help="First day (YYYY-MM-DD).",
+                               parser=day("--starts")),
+    ends: Any = typer.Option(None, "--ends", help="Last day (YYYY-MM-DD).",
+                             parser=day("--ends")),
+    number: str | None = typer.Option(None, "--number",
+                                      help="Its number (default: the next CT-000000)."),
+) -> None:
+    """Add a contract to an account (supervisors); add its lines with `contract line add`."""
+    state: CliState = ctx.obj
+    made = contracts.add_contract(state.desk(), state.actor(), account=account, name=name,
+                                  starts=starts, ends=ends, number=number)
+    if state.json:
+        print_json(made)
+    else:
+        say(console, made.number, ": contract added to ", made.account)
+
+
+@line_app.command("add")
+def line_add(
+    ctx: typer.Context,
+    contract: str = CONTRACT,
+    name: str = typer.Option(..., "--name", "-n", help="What the line covers."),
+    allotment: str = typer.Option(..., "--allotment", help="cases or minutes.",
+                                  parser=params.choice("--allotment", ALLOTMENTS)),
+    total: int = typer.Option(..., "--total", help="How many cases or minutes it grants.",
+                              parser=params.integer("--total", 1, contracts.MAX_TOTAL)),
+    starts: Any = typer.Option(None, "--starts", help="Its own first day (default: the "
+                               "contract's).", parser=day("--starts")),
+    ends: Any = typer.Option(None, "--ends", help="Its own last day (default: the "
+                             "contract's).", parser=day("--ends")),
+) -> None:
+    """Add a line to a contract: a number of cases or of minutes (supervisors)."""
+    state: CliState = ctx.obj
+    view = contracts.add_line(state.desk(), state.actor(), contract, name=name,
+                              allotment=allotment, total=total, starts=starts, ends=ends)
+    if state.json:
+        print_json(view)
+    else:
+        say(console, view.number, ": line added (", view.lines[-1].words, ")")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    account: str | None = typer.Option(None, "--account", "-a",
+                                       help="Only this account's (id or name)."),
+) -> None:
+    """List contracts, newest first, with what each line still allows today."""
+    state: CliState = ctx.obj
+    actor = state.optional_actor()
+    found = contracts.list_contracts(state.desk(), account=account,
+                                     agent_id=actor.id if actor else None)
+    if state.json:
+        print_json(found)
+        return
+    table = Table(title=f"contracts ({len(found)})")
+    for name in ("number", "contract", "account", "period", "status", "lines"):
+        table.add_column(name, no_wrap=name in ("number", "period"))
+    for c in found:
+        lines = "; ".join(f"{li.name}: {li.left} of {li.total} {li.allotment} left"
+                          + ("" if li.state == "ok" else f" ({li.state})") for li in c.lines)
+        table.add_row(cell(c.number), cell(c.name), cell(c.account),
+                      f"{c.starts or '…'} – {c.ends or '…'}", cell(c.status), cell(lines or "—"))
+    console.print(table)
+
+
+@app.command("show")
+def show(ctx: typer.Context, contract: str = CONTRACT) -> None:
+    """Show a contract and its lines: granted, used, left, state."""
+    state: CliState = ctx.obj
+    actor = state.optional_actor()
+    view = contracts.get_contract(state.desk(), contract, actor.id if actor else None)
+    if state.json:
+        print_json(view)
+    else:
+        _print_contract(view)
+
+
+def _print_template(t: TemplateView) -> None:
+    table = Table(title=cell(f"template {t.name} — {t.duration_days} days"))
+    table.add_column("line")
+    table.add_column("grants", no_wrap=True)
+    for li in t.lines:
+        table.add_row(cell(li.name), f"{li.total} {li.allotment}")
+    console.print(table)
+    if t.description:
+        say(console, t.description)
+
+
+@template_app.command("add")
+def template_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., metavar="NAME", help="The template's name."),
+    days: int = typer.Option(365, "--days", help="How many days a contract made from it "
+                             "runs.", parser=params.integer("--days", 1, templates.MAX_DAYS)),
+    lines: list[str] = typer.Option(..., "--line", help="NAME:cases:TOTAL or "
+                                    "NAME:minutes:TOTAL (repeat for more lines)."),
+    description: str = typer.Option("", "--description", "-d"),
+) -> None:
+    """Add a contract template (supervisors)."""
+    state: CliState = ctx.obj
+    specs = [templates.parse_line_spec(text) for text in lines]
+    made = templates.add_template(state.desk(), state.actor(), name=name, duration_days=days,
+                                  lines=specs, description=description)
+    if state.json:
+        print_json(made)
+    else:
+        say(console, "contract template ", made.name, f" added with {len(made.lines)} lines")
+
+
+@template_app.command("list")
+def template_list(ctx: typer.Context) -> None:
+    """List the contract templates."""
+    state: CliState = ctx.obj
+    found = templates.list_templates(state.desk())
+    if state.json:
+        print_json(found)
+        return
+    table = Table(title=f"contract templates ({len(found)})")
+    for name in ("template", "days", "lines"):
+        table.add_column(name)
+    for t in found:
+        table.add_row(cell(t.name), str(t.duration_days), cell("; ".join(
+            f"{li.name}: {li.total} {li.allotment}" for li in t.lines)))
+    console.print(table)
+
+
+@template_app.command("show")
+def template_show(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME")) -> None:
+    """Show a contract template and its lines."""
+    state: CliState = ctx.obj
+    t = templates.get_template(state.desk(), name)
+    if state.json:
+        print_json(t)
+    else:
+        _print_template(t)
+
+
+@template_app.command("apply")
+def template_apply(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., metavar="NAME", help="The template's name."),
+    account: str = ACCOUNT,
+    starts: Any = typer.Option(None, "--starts", help="First day (default: today).",
+                               parser=day("--starts")),
+    contract_name: str | None = typer.Option(None, "--name", "-n",
+                                             help="The contract's name (default: the "
+                                             "template's)."),
+    number: str | None = typer.Option(None, "--number", help="Its number (default: next)."),
+) -> None:
+    """Create a contract with all its lines from a template (supervisors)."""
+    state: CliState = ctx.obj
+    made = templates.apply_template(state.desk(), state.actor(), name, account=account,
+                                    starts=starts, contract_name=contract_name, number=number)
+    if state.json:
+        print_json(made)
+    else:
+        say(console, made.number, ": contract ", made.name, " for ", made.account,
+            f" from {made.starts} to {made.ends}, {len(made.lines)} lines")

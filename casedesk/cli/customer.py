@@ -1,0 +1,81 @@
+"""``casedesk customer show``: the customer at a glance."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from casedesk.cli.contract import lines_table
+from casedesk.cli.format import cases_table, say, when
+from casedesk.cli.state import CliState, console, print_json
+from casedesk.plain import cell
+from casedesk.services.queries import customer_view
+from casedesk.services.queries.views import CustomerView
+
+app = typer.Typer(help="Customers: everything about one at a glance.", no_args_is_help=True)
+
+
+def satisfaction_words(view: CustomerView) -> str:
+    """``4.5 average over 2 rated cases (last 5)`` or that none is known."""
+    if view.satisfaction_average is None:
+        return "No case of this customer has been rated."
+    return (f"{view.satisfaction_average:.1f} of 5 on average over {view.satisfaction_count} "
+            f"rated cases; the last rating was {view.satisfaction_last}.")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    who: str = typer.Argument(..., metavar="CUSTOMER",
+                              help="A contact id, e-mail, phone or name; with --account, an "
+                                   "account id or name."),
+    account: bool = typer.Option(False, "--account", help="CUSTOMER names an account."),
+) -> None:
+    """Show a customer: products, contracts and what is left, cases, interactions,
+    satisfaction."""
+    state: CliState = ctx.obj
+    desk = state.desk()
+    actor = state.optional_actor()
+    agent_id = actor.id if actor else None
+    if account:
+        view = customer_view.customer_view(
+            desk, account_id=customer_view.find_account(desk, who), agent_id=agent_id)
+    else:
+        view = customer_view.customer_view(
+            desk, contact_id=customer_view.find_contact(desk, who), agent_id=agent_id)
+    if state.json:
+        print_json(view)
+        return
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    if view.account:
+        head.add_row("account", cell(f"{view.account} ({view.tier}, id {view.account_id})"))
+    if view.contact:
+        bits = [b for b in (view.contact_phone, view.contact_email) if b]
+        head.add_row("contact", cell(" · ".join([view.contact, *bits])
+                                     + f" (id {view.contact_id})"))
+    head.add_row("contacts", cell(", ".join(view.contacts) or "—"))
+    head.add_row("satisfaction", cell(satisfaction_words(view)))
+    console.print(head)
+    products = Table(title="products and services")
+    for name in ("code", "product", "serial", "since", "until"):
+        products.add_column(name)
+    for p in view.products:
+        products.add_row(cell(p.code), cell(p.name), cell(p.serial or "—"), p.since or "—",
+                         p.until or "—")
+    console.print(products)
+    for c in view.contracts:
+        console.print(lines_table(c.lines, title=f"contract {c.number} {c.name} "
+                                  f"({c.starts or '…'} – {c.ends or '…'}, {c.status})"))
+    if not view.contracts:
+        say(console, "No contract on record.")
+    console.print(cases_table(view.open_cases, title=f"open cases ({len(view.open_cases)})"))
+    console.print(cases_table(view.past_cases, title=f"past cases ({len(view.past_cases)})"))
+    table = Table(title=f"interactions ({len(view.interactions)})")
+    for name in ("at", "channel", "subject", "agent", "case"):
+        table.add_column(name, no_wrap=name in ("at", "case"))
+    for i in view.interactions:
+        table.add_row(when(i.started_at), cell(f"{i.direction} {i.channel}"),
+                      cell(i.subject or "—"), cell(i.agent or "—"), cell(i.case or "—"))
+    console.print(table)
