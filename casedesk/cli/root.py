@@ -135,6 +135,9 @@ def register() -> None:
     app.command("import")(imports.import_command)
     app.command("export")(export.export_command)
     app.command("worker")(worker.worker)
+    from casedesk.cli.report import report_command  # issue 14: reports
+
+    app.command("report")(report_command)
 
 
 register()

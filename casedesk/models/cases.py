@@ -12,6 +12,7 @@ from casedesk.models.base import BIG_ID, json_column, utc_column
 
 _ACTIVE_VALUES = ("new", "in_progress", "awaiting_customer", "resolved")
 _ACTIVE = "status IN (" + ", ".join(f"'{v}'" for v in _ACTIVE_VALUES) + ")"
+_OPEN = "status IN ('new', 'in_progress', 'awaiting_customer')"
 
 
 class Case(SQLModel, table=True):
@@ -52,6 +53,18 @@ class Case(SQLModel, table=True):
             sqlite_where=text("(sla_flags & 64) <> 0"),
             postgresql_where=text("(sla_flags & 64) <> 0"),
         ),
+        # the reports' periods (migration 0010)
+        Index("ix_case_created", "created_at", "queue_id", "owner_id", "area"),
+        Index("ix_case_resolved", "resolved_at", "queue_id", "owner_id",
+              sqlite_where=text("resolved_at IS NOT NULL"),
+              postgresql_where=text("resolved_at IS NOT NULL")),
+        Index("ix_case_closed", "closed_at", "queue_id", "owner_id",
+              sqlite_where=text("closed_at IS NOT NULL"),
+              postgresql_where=text("closed_at IS NOT NULL")),
+        Index("ix_case_open_age", "queue_id", "created_at", "owner_id",
+              sqlite_where=text(_OPEN), postgresql_where=text(_OPEN)),
+        Index("ix_case_active_due", "due_at",
+              sqlite_where=text(_ACTIVE), postgresql_where=text(_ACTIVE)),
     )
 
     id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
@@ -158,6 +171,7 @@ class TimeEntry(SQLModel, table=True):
     """Minutes an agent spent on a case; counts against contract minutes."""
 
     __tablename__ = "time_entry"
+    __table_args__ = (Index("ix_time_entry_at", "at", "agent_id", "minutes"),)
 
     id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     case_id: int = Field(sa_type=BIG_ID, foreign_key="case.id", index=True, ondelete="CASCADE")

@@ -19,6 +19,8 @@ class Interaction(SQLModel, table=True):
         Index("ix_interaction_contact", "contact_id", "started_at"),
         Index("ix_interaction_agent", "agent_id", "started_at"),
         Index("ix_interaction_case", "case_id", "started_at"),
+        Index("ix_interaction_started", "started_at", "channel", "typification", "agent_id",
+              "duration_seconds", "wrap_seconds"),
     )
 
     id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)

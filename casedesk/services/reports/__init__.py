@@ -69,7 +69,7 @@ REPORTS: dict[str, ReportKind] = {r.name: r for r in (
         (_c("policy", "Policy", "text"), _c("kind", "Deadline", "text"), _c("met", "Met"),
          _c("breached", "Breached"), _c("pending", "Pending"),
          _c("compliance", "Compliance %", "percent")),
-        lambda s, sc, d: sla.compliance(s, sc),
+        lambda s, sc, d: sla.compliance(s, sc, d.now()),
     ),
     ReportKind(
         "times", "First response and resolution time",

@@ -2,22 +2,24 @@
 
 From the bits the clocks record on each case (:class:`~casedesk.services.sla.clocks.Flag`):
 a deadline is *breached* when its ``*_BREACHED`` bit is set and *met* when its ``*_MET``
-bit is. Next response has no "met" bit (it runs again at each customer contact): it is met
+bit is, or when it is past and still running though the scan has not recorded it yet.
+Next response has no "met" bit (it runs again at each customer contact): it is met
 when the case was resolved or closed with no next-response breach. Everything else with a
 target is *pending*. One grouped pass over the period's cases.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlmodel import Session, col
 
 from casedesk.models import Case, SlaPolicy
-from casedesk.services.reports.scope import Scope
+from casedesk.services.reports.scope import Scope, utc
 from casedesk.services.reports.views import SlaRow
-from casedesk.services.sla.clocks import Flag
+from casedesk.services.sla.clocks import OPEN, RUNNING, Flag
 
 KINDS = ("first_response", "next_response", "resolution")
 
@@ -31,7 +33,13 @@ def _count(cond: Any) -> Any:
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
-def compliance(session: Session, scope: Scope) -> list[SlaRow]:
+def _overdue(due: Any, now: datetime, statuses: tuple[str, ...]) -> Any:
+    """A running deadline already past that the scan has not recorded yet."""
+    return and_(col(due).is_not(None), col(due) <= utc(now),
+                col(Case.status).in_([literal_column(f"'{s}'") for s in statuses]))
+
+
+def compliance(session: Session, scope: Scope, now: datetime) -> list[SlaRow]:
     finished = col(Case.status).in_([literal_column("'resolved'"), literal_column("'closed'")])
     fr_target = or_(col(Case.first_response_due).is_not(None), _bit(Flag.FIRST_RESPONSE_MET),
                     _bit(Flag.FIRST_RESPONSE_BREACHED))
@@ -42,13 +50,22 @@ def compliance(session: Session, scope: Scope) -> list[SlaRow]:
         select(
             col(Case.sla_policy_id).label("policy_id"),
             _count(and_(fr_target, _bit(Flag.FIRST_RESPONSE_MET))).label("fr_met"),
-            _count(and_(fr_target, _bit(Flag.FIRST_RESPONSE_BREACHED))).label("fr_breached"),
+            _count(and_(fr_target, ~_bit(Flag.FIRST_RESPONSE_MET), or_(
+                _bit(Flag.FIRST_RESPONSE_BREACHED),
+                and_(col(Case.first_response_at).is_(None),
+                     _overdue(Case.first_response_due, now, OPEN)),
+            ))).label("fr_breached"),
             _count(fr_target).label("fr_all"),
-            _count(and_(nr_target, finished, ~_bit(Flag.NEXT_RESPONSE_BREACHED))).label("nr_met"),
-            _count(and_(nr_target, _bit(Flag.NEXT_RESPONSE_BREACHED))).label("nr_breached"),
+            _count(and_(nr_target, finished, ~_bit(Flag.NEXT_RESPONSE_BREACHED))
+                   ).label("nr_met"),
+            _count(and_(nr_target, or_(
+                _bit(Flag.NEXT_RESPONSE_BREACHED), _overdue(Case.next_response_due, now, OPEN),
+            ))).label("nr_breached"),
             _count(nr_target).label("nr_all"),
             _count(and_(res_target, _bit(Flag.RESOLUTION_MET))).label("res_met"),
-            _count(and_(res_target, _bit(Flag.RESOLUTION_BREACHED))).label("res_breached"),
+            _count(and_(res_target, ~_bit(Flag.RESOLUTION_MET), or_(
+                _bit(Flag.RESOLUTION_BREACHED), _overdue(Case.resolution_due, now, RUNNING),
+            ))).label("res_breached"),
             _count(res_target).label("res_all"),
         )
         .select_from(Case)
