@@ -60,8 +60,10 @@ def _table(report: ReportTable) -> Table:
     )
     table = Table(title=cell(report.title + period))
     for c in report.columns:
-        table.add_column(cell(c.heading), justify="left" if c.kind in ("text", "date")
-                         else "right", no_wrap=c.kind != "text")
+        text = c.kind in ("text", "date")
+        table.add_column(cell(c.heading), justify="left" if text else "right",
+                         no_wrap=c.kind == "date", overflow="fold",
+                         min_width=10 if c.kind == "date" else None)
     for row in report.rows:
         table.add_row(*[cell(shown(v, c.kind)) for v, c in zip(row, report.columns, strict=True)])
     return table
