@@ -54,7 +54,8 @@ class Case(SQLModel, table=True):
             postgresql_where=text("(sla_flags & 64) <> 0"),
         ),
         # the reports' periods (migration 0010)
-        Index("ix_case_created", "created_at", "queue_id", "owner_id", "area"),
+        Index("ix_case_created", "created_at", "queue_id", "owner_id", "area", "account_id",
+              "contract_line_id", "sla_policy_id", "sla_flags", "status"),
         Index("ix_case_resolved", "resolved_at", "queue_id", "owner_id",
               sqlite_where=text("resolved_at IS NOT NULL"),
               postgresql_where=text("resolved_at IS NOT NULL")),
