@@ -35,10 +35,11 @@ SCREENS: dict[str, ScreenEntry] = {
     "supervisor": ScreenEntry("casedesk.screens.supervisor:SupervisorScreen", "Supervisor",
                               "f7"),
     "rules": ScreenEntry("casedesk.screens.rules:RulesScreen", "Routing rules", "f7 r"),
+    "reports": ScreenEntry("casedesk.screens.reports:ReportsScreen", "Reports", "f7 o"),
 }
 
 #: Modes that only supervisors (and admins) may open.
-SUPERVISOR_ONLY = frozenset({"supervisor", "rules"})
+SUPERVISOR_ONLY = frozenset({"supervisor", "rules", "reports"})
 
 
 def screen_class(mode: str) -> type[DeskScreen]:

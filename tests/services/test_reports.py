@@ -85,7 +85,7 @@ def build(world: World) -> dict[str, int]:
         queues = dict(s.execute(select(col(Queue.name), col(Queue.id))).all())
         account = s.execute(select(col(Account.id))).scalar_one()
         s.execute(update(Agent).where(col(Agent.login) == "luis").values(status="away"))
-        policy = SlaPolicy(name="standard", first_response_minutes=60, resolution_minutes=1440)
+        policy = SlaPolicy(name="floor-sla", first_response_minutes=60, resolution_minutes=1440)
         fibra, movil = Product(code="FIB", name="Fibra"), Product(code="MOV", name="Móvil")
         s.add_all([policy, fibra, movil])
         s.flush()
@@ -259,10 +259,10 @@ def test_backlog_by_queue_and_age(floor: World) -> None:
 def test_sla_compliance_per_policy_and_deadline(floor: World) -> None:
     assert _read(floor, "sla") == [
         # c1, c2, c4 met; c3 breached
-        SlaRow("standard", "first_response", 3, 1, 0, 75.0),
+        SlaRow("floor-sla", "first_response", 3, 1, 0, 75.0),
         # c1 met; c2 breached (recorded), c4 past due and running (not recorded yet);
         # c3 pending
-        SlaRow("standard", "resolution", 1, 2, 1, 33.3),
+        SlaRow("floor-sla", "resolution", 1, 2, 1, 33.3),
     ]
 
 

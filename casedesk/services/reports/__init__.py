@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -133,6 +134,20 @@ NOW_COLUMNS = (
     _c("queue", "Queue", "text"), _c("waiting", "Waiting"), _c("breached", "Breached"),
     _c("breaching_next_hour", "Breaching within the hour"), _c("available", "Agents available"),
 )
+
+
+def periods(today: date) -> list[tuple[str, str, date, date]]:
+    """The periods the report screen offers: (key, label, first day, last day)."""
+    month_start = today.replace(day=1)
+    last_month_end = month_start - timedelta(days=1)
+    return [
+        ("today", "Today", today, today),
+        ("7d", "Last 7 days", today - timedelta(days=6), today),
+        ("30d", "Last 30 days", today - timedelta(days=29), today),
+        ("month", "This month", month_start, today),
+        ("last-month", "Last month", last_month_end.replace(day=1), last_month_end),
+        ("year", "Last 365 days", today - timedelta(days=364), today),
+    ]
 
 
 def report_names() -> list[str]:

@@ -61,6 +61,16 @@ def csv_text(table: ReportTable) -> str:
     return out.getvalue()
 
 
+def default_csv_path(table: ReportTable) -> Path:
+    """Where the report screen proposes to save a report: the user's documents folder,
+    ``casedesk-volume-2026-03-01-to-2026-03-31.csv``."""
+    import platformdirs
+
+    period = (f"-{table.start.isoformat()}-to-{table.end.isoformat()}"
+              if table.start and table.end else "")
+    return Path(platformdirs.user_documents_dir()) / f"casedesk-{table.name}{period}.csv"
+
+
 def save_csv(table: ReportTable, path: Path) -> Path:
     """Write the table to ``path`` (a temporary file beside it, moved into place when
     complete); a folder that does not exist or cannot be written is one line."""
