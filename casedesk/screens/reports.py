@@ -53,7 +53,7 @@ class ReportsScreen(DeskScreen):
     LABEL = "Reports"
     DEFAULT_CSS = """
     ReportsScreen #rep-controls { height: 3; }
-    ReportsScreen #rep-name { width: 48; }
+    ReportsScreen #rep-name { width: 1fr; }
     ReportsScreen #rep-period { width: 24; }
     ReportsScreen #rep-chart { height: 1fr; min-height: 6; }
     ReportsScreen #rep-table { height: 1fr; }
