@@ -20,7 +20,8 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -137,11 +138,15 @@ def baselines(dialect: str) -> dict[str, str]:
         day = "(({c}) AT TIME ZONE 'Europe/Madrid')::date"
         secs = "extract(epoch from {a} - {b})"
     period = f"{{c}} >= {p} AND {{c}} < {p}"
+    counts = ("sum((sla_flags & {b}) <> 0)" if dialect == "sqlite"
+              else "count(*) FILTER (WHERE (sla_flags & {b}) <> 0)")
+    bits = ", ".join(counts.format(b=b) for b in (256, 2, 512, 32, 8))
     ct = period.format(c="created_at")
     rt = period.format(c="resolved_at")
     if dialect == "sqlite":
-        pct = (f"SELECT count(*), avg(s) FROM (SELECT {secs.format(a='resolved_at', b='created_at')}"
-               f" AS s FROM \"case\" WHERE {rt} ORDER BY s)")
+        resolution = secs.format(a="resolved_at", b="created_at")
+        pct = (f"SELECT count(*), avg(s) FROM (SELECT {resolution} AS s FROM \"case\" "
+               f"WHERE {rt} ORDER BY s)")
     else:
         pct = (f"SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY s), "
                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY s) FROM (SELECT "
@@ -151,15 +156,8 @@ def baselines(dialect: str) -> dict[str, str]:
                    "GROUP BY 1"),
         "backlog": ("SELECT queue_id, count(*) FROM \"case\" WHERE status IN ('new', "
                     "'in_progress', 'awaiting_customer') GROUP BY queue_id"),
-        "sla": (f"SELECT sla_policy_id, sum(sla_flags & 256 <> 0), sum(sla_flags & 2 <> 0), "
-                f"sum(sla_flags & 512 <> 0), sum(sla_flags & 32 <> 0) FROM \"case\" WHERE {ct} "
-                "GROUP BY sla_policy_id").replace(
-                    "sum(sla_flags & 256 <> 0)" if dialect == "postgresql" else "\0", "")
-                if dialect == "sqlite" else
-                (f"SELECT sla_policy_id, count(*) FILTER (WHERE sla_flags & 256 <> 0), "
-                 f"count(*) FILTER (WHERE sla_flags & 2 <> 0), count(*) FILTER (WHERE "
-                 f"sla_flags & 512 <> 0), count(*) FILTER (WHERE sla_flags & 32 <> 0) FROM "
-                 f"\"case\" WHERE {ct} GROUP BY sla_policy_id"),
+        "sla": (f"SELECT sla_policy_id, {bits} FROM \"case\" WHERE {ct} "
+                "GROUP BY sla_policy_id"),
         "times": pct,
         "agents": (f"SELECT agent_id, count(*), sum(duration_seconds + wrap_seconds) FROM "
                    f"interaction WHERE {period.format(c='started_at')} GROUP BY agent_id"),
@@ -181,10 +179,7 @@ def baselines(dialect: str) -> dict[str, str]:
 def _params(name: str, since: datetime, until: datetime, dialect: str) -> tuple[Any, ...]:
     if name in ("backlog", "entitlements"):
         return ()
-    if name == "now":
-        pair = (NOW, NOW + timedelta(hours=1))
-    else:
-        pair = (since, until)
+    pair = (NOW, NOW + timedelta(hours=1)) if name == "now" else (since, until)
     if dialect == "sqlite":
         return tuple(v.astimezone(UTC).replace(tzinfo=None).isoformat(" ") for v in pair)
     return pair
@@ -211,7 +206,7 @@ def measure(name: str, desk: Desk, days: int) -> None:
     raw = desk.engine.raw_connection()
     try:
         for report in reports.report_names():
-            service = best_of(lambda r=report: reports.run(desk, actor, r, flt))  # type: ignore[misc]
+            service = best_of(partial(reports.run, desk, actor, report, flt))
             sql = sqls[report]
             args = _params(report, since, until, dialect)
 
@@ -253,4 +248,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-_ = date
