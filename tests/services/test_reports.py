@@ -77,7 +77,8 @@ def at(text: str) -> datetime:
 
 
 def build(world: World) -> dict[str, int]:
-    """The floor above in ``world``'s database; returns the ids by name."""
+    """The floor above in ``world``'s database (case numbers 1–8); returns the ids by
+    name."""
     desk = world.desk
     desk.clock.set(NOW)  # type: ignore[attr-defined]
     with write_session(desk.engine) as s:
@@ -107,7 +108,7 @@ def build(world: World) -> dict[str, int]:
 
         def case(n: int, created: str, queue: str, **extra: Any) -> dict[str, Any]:
             row: dict[str, Any] = {
-                "id": n, "number": n, "title": f"Case {n}", "description": "", "area": queue,
+                "number": n, "title": f"Case {n}", "description": "", "area": queue,
                 "priority": "medium", "severity": "minor", "status": "new",
                 "queue_id": queues[queue], "owner_id": None, "created_at": at(created),
                 "updated_at": at(created), "due_at": FAR_FUTURE, "sla_flags": 0,
@@ -135,7 +136,7 @@ def build(world: World) -> dict[str, int]:
                  sla_flags=fr_met | int(Flag.RESOLUTION_BREACHED | Flag.RESOLUTION_WARNED),
                  first_response_due=at("2026-03-29T00:30"),
                  resolution_due=at("2026-03-29T21:00"), account_id=account),
-            case(3, "2026-03-29T22:30", "technical", status="in_progress", parent_id=1,
+            case(3, "2026-03-29T22:30", "technical", status="in_progress",
                  sla_policy_id=policy.id, due_at=NOW + timedelta(minutes=30),
                  sla_flags=int(Flag.FIRST_RESPONSE_BREACHED | Flag.FIRST_RESPONSE_WARNED),
                  first_response_due=at("2026-03-29T23:30"),
@@ -155,10 +156,13 @@ def build(world: World) -> dict[str, int]:
             case(8, "2026-03-27T10:00", "billing", due_at=NOW - timedelta(hours=1)),
         ]
         fast_insert(s, table_of(Case), cases)
+        number = dict(s.execute(select(col(Case.number), col(Case.id))).all())
+        s.execute(update(Case).where(col(Case.number) == 3).values(parent_id=number[1]))
         events = []
         for c in cases:
             for k in range(c["version"]):
-                events.append({"case_id": c["id"], "at": c["created_at"] + timedelta(hours=k),
+                events.append({"case_id": number[c["number"]],
+                               "at": c["created_at"] + timedelta(hours=k),
                                "kind": ("create", "status", "status")[k], "actor_id": None,
                                "data": None, "note": None})
         fast_insert(s, table_of(CaseEvent), events)
@@ -166,7 +170,8 @@ def build(world: World) -> dict[str, int]:
         def call(started: str, channel: str, typ: str, agent: str, dur: int, wrap: int,
                  case_id: int | None) -> dict[str, Any]:
             return {"channel": channel, "direction": "inbound", "typification": typ,
-                    "agent_id": ids[agent], "case_id": case_id, "started_at": at(started),
+                    "agent_id": ids[agent], "case_id": number.get(case_id),
+                    "started_at": at(started),
                     "duration_seconds": dur, "wrap_seconds": wrap, "subject": "", "notes": ""}
 
         fast_insert(s, table_of(Interaction), [
@@ -178,19 +183,15 @@ def build(world: World) -> dict[str, int]:
             call("2026-03-27T23:30", "phone", "request", "carmen", 90, 30, None),  # [28]
         ])
         fast_insert(s, table_of(TimeEntry), [
-            {"case_id": 1, "agent_id": ids["ana"], "minutes": 15, "at": at("2026-03-28T11:00"),
-             "kind": "work"},
-            {"case_id": 4, "agent_id": ids["ana"], "minutes": 5, "at": at("2026-03-30T09:10"),
-             "kind": "after_call"},
-            {"case_id": 2, "agent_id": ids["luis"], "minutes": 20,
+            {"case_id": number[1], "agent_id": ids["ana"], "minutes": 15,
+             "at": at("2026-03-28T11:00"), "kind": "work"},
+            {"case_id": number[4], "agent_id": ids["ana"], "minutes": 5,
+             "at": at("2026-03-30T09:10"), "kind": "after_call"},
+            {"case_id": number[2], "agent_id": ids["luis"], "minutes": 20,
              "at": at("2026-04-03T22:30"), "kind": "work"},  # [04-04]
-            {"case_id": 2, "agent_id": ids["luis"], "minutes": 10,
+            {"case_id": number[2], "agent_id": ids["luis"], "minutes": 10,
              "at": at("2026-03-29T10:00"), "kind": "work"},
         ])
-        if s.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequences on
-            s.connection().exec_driver_sql(
-                "SELECT setval(pg_get_serial_sequence('\"case\"', 'id'), 100)"
-            )
     return {k: int(v) for k, v in {**ids, **{f"q_{k}": v for k, v in queues.items()}}.items()}
 
 

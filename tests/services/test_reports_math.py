@@ -47,7 +47,7 @@ def test_percentiles_agree_with_python_on_each_database(desk) -> None:  # type: 
     start = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
     waits = [rng.randrange(0, 200_000) for _ in range(101)] + [5, 5, 5]
     rows = [{
-        "id": i + 1, "number": i + 1, "title": "t", "description": "", "area": "general",
+        "number": i + 1, "title": "t", "description": "", "area": "general",
         "priority": "medium", "severity": "minor", "status": "resolved",
         "created_at": start, "updated_at": start, "due_at": FAR_FUTURE, "sla_flags": 0,
         "paused_seconds": 0, "version": 1, "resolved_at": start + timedelta(seconds=w),

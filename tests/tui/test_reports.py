@@ -63,7 +63,7 @@ async def test_reports_from_the_supervisor_view(tui_world: World) -> None:
 
 
 async def test_the_now_board_refreshes_itself(tui_world: World) -> None:
-    build(tui_world)
+    ids = build(tui_world)
     app = make_app(tui_world, "maria", start_mode="reports")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -78,7 +78,7 @@ async def test_the_now_board_refreshes_itself(tui_world: World) -> None:
             fast_insert(s, table_of(Case), [{
                 "number": 50, "title": "Nueva", "description": "", "area": "technical",
                 "priority": "medium", "severity": "minor", "status": "new",
-                "queue_id": 1, "created_at": created, "updated_at": created,
+                "queue_id": ids["q_technical"], "created_at": created, "updated_at": created,
                 "due_at": FAR_FUTURE, "sla_flags": 0, "paused_seconds": 0, "version": 1,
             }])
         clock = tui_world.desk.clock
