@@ -231,13 +231,20 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--db", default="both")
     parser.add_argument("--sqlite-path", default="/tmp/casedesk-bench-reports.db")
+    parser.add_argument("--reuse", action="store_true", help="SQLite: measure the database "
+                        "a previous run left at --sqlite-path instead of building it again")
     args = parser.parse_args()
-    for name, url in databases(args.db, Path(args.sqlite_path)):
+    if args.reuse and args.db == "sqlite":
+        runs = iter([("sqlite", f"sqlite:///{args.sqlite_path}")])
+    else:
+        runs = databases(args.db, Path(args.sqlite_path))
+    for name, url in runs:
         engine = make_engine(url)
         upgrade(engine)
         desk = Desk(engine, FrozenClock(NOW))
         print(f"{name}:", flush=True)
-        build(desk, args.cases, args.interactions, args.days)
+        if not args.reuse or name != "sqlite":
+            build(desk, args.cases, args.interactions, args.days)
         with read_session(engine) as s:
             total = s.execute(text('SELECT count(*) FROM "case"')).scalar_one()
         print(f"  {total:,} cases in the database; each report over {args.days + 1} days",

@@ -37,14 +37,16 @@ def _products(session: Session, scope: Scope) -> dict[str, int]:
         select(col(ContractLine.product_id).label("product_id"))
         .select_from(Case)
         .join(ContractLine, col(ContractLine.id) == col(Case.contract_line_id))
-        .where(col(ContractLine.product_id).is_not(None), *period)
+        .where(col(Case.contract_line_id).is_not(None),
+               col(ContractLine.product_id).is_not(None), *period)
     )
     by_account: Select[Any] = (
         select(col(AccountProduct.product_id).label("product_id"))
         .select_from(Case)
         .outerjoin(ContractLine, col(ContractLine.id) == col(Case.contract_line_id))
         .join(AccountProduct, col(AccountProduct.account_id) == col(Case.account_id))
-        .where(col(ContractLine.product_id).is_(None), *period)
+        .where(col(Case.account_id).is_not(None), col(ContractLine.product_id).is_(None),
+               *period)
     )
     found: Any = union_all(by_line, by_account).subquery("found")
     return {

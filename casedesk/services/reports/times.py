@@ -79,11 +79,11 @@ def _sqlite_percentiles(
     """SQLite: count the values through the period's index, then read the one or two
     around each rank in order of the expression index (no sort)."""
     seconds: Any = literal_column(SQLITE_SECONDS[measure])
-    # ``+column``: no index serves the period's range, so both the count and the ordered
-    # reads walk the measure's expression index, which covers the period and the filters
-    where = [unindexed_period(scope, measure), *where[1:]]
+    # the count from the period's own index (covered); then ``+column``: no index serves
+    # the period's range, so the ordered reads walk the measure's expression index
     count = int(session.execute(select(func.count()).select_from(Case).where(*where))
                 .scalar_one())
+    where = [unindexed_period(scope, measure), *where[1:]]
     out: list[float | None] = []
     for fraction in FRACTIONS:
         if not count:
