@@ -41,6 +41,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("export", "casedesk.cli.export:export_command"),
     ("worker", "casedesk.cli.worker:worker"),
     ("batch", "casedesk.cli.batch:batch"),
+    ("report", "casedesk.cli.report:report_command"),
 )
 
 

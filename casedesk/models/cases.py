@@ -12,6 +12,9 @@ from casedesk.models.base import BIG_ID, json_column, utc_column
 
 _ACTIVE_VALUES = ("new", "in_progress", "awaiting_customer", "resolved")
 _ACTIVE = "status IN (" + ", ".join(f"'{v}'" for v in _ACTIVE_VALUES) + ")"
+_OPEN = "status IN ('new', 'in_progress', 'awaiting_customer')"
+_RESOLVED = "resolved_at IS NOT NULL"
+_RATED = "satisfaction IS NOT NULL AND resolved_at IS NOT NULL"
 
 
 class Case(SQLModel, table=True):
@@ -52,6 +55,39 @@ class Case(SQLModel, table=True):
             sqlite_where=text("(sla_flags & 64) <> 0"),
             postgresql_where=text("(sla_flags & 64) <> 0"),
         ),
+        # the reports' periods and groups (migration 0010, which says what each serves)
+        Index("ix_case_created", "created_at", "queue_id", "owner_id", "first_response_at"),
+        Index("ix_case_resolved", "resolved_at", "queue_id", "owner_id",
+              sqlite_where=text(_RESOLVED), postgresql_where=text(_RESOLVED)),
+        Index("ix_case_closed", "closed_at", "queue_id", "owner_id",
+              sqlite_where=text("closed_at IS NOT NULL"),
+              postgresql_where=text("closed_at IS NOT NULL")),
+        Index("ix_case_open_age", "queue_id", "created_at", "owner_id",
+              sqlite_where=text(_OPEN), postgresql_where=text(_OPEN)),
+        Index("ix_case_active_due", "due_at",
+              sqlite_where=text(_ACTIVE), postgresql_where=text(_ACTIVE)),
+        Index("ix_case_policy_created", "sla_policy_id", "created_at", "sla_flags", "status",
+              "queue_id", "owner_id", sqlite_where=text("sla_policy_id IS NOT NULL"),
+              postgresql_where=text("sla_policy_id IS NOT NULL")),
+        Index("ix_case_open_sla", "sla_policy_id", "created_at", "sla_flags", "status",
+              "first_response_at", "first_response_due", "next_response_due",
+              "resolution_due", "queue_id", "owner_id",
+              sqlite_where=text(_OPEN), postgresql_where=text(_OPEN)),
+        Index("ix_case_area_created", "area", "created_at", "queue_id", "owner_id"),
+        Index("ix_case_line_created", "contract_line_id", "created_at", "queue_id", "owner_id",
+              sqlite_where=text("contract_line_id IS NOT NULL"),
+              postgresql_where=text("contract_line_id IS NOT NULL")),
+        Index("ix_case_account_created", "account_id", "created_at", "contract_line_id",
+              "queue_id", "owner_id", sqlite_where=text("account_id IS NOT NULL"),
+              postgresql_where=text("account_id IS NOT NULL")),
+        Index("ix_case_resolution_type", "resolution_type", "resolved_at", "queue_id",
+              "owner_id", sqlite_where=text(_RESOLVED), postgresql_where=text(_RESOLVED)),
+        Index("ix_case_satisfaction", "queue_id", "resolved_at", "satisfaction", "owner_id",
+              sqlite_where=text(_RATED), postgresql_where=text(_RATED)),
+        Index("ix_case_owner_resolved", "owner_id", "resolved_at", "queue_id",
+              sqlite_where=text(_RESOLVED), postgresql_where=text(_RESOLVED)),
+        # (SQLite only, on expressions, in 0010: ix_case_first_response_seconds and
+        # ix_case_resolution_seconds, which services/reports/times.py walks)
     )
 
     id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
@@ -161,7 +197,7 @@ class TimeEntry(SQLModel, table=True):
     """Minutes an agent spent on a case; counts against contract minutes."""
 
     __tablename__ = "time_entry"
-    __table_args__ = (Index("ix_time_entry_agent_at", "agent_id", "at"),)
+    __table_args__ = (Index("ix_time_entry_agent_at", "agent_id", "at", "minutes"),)
 
     id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)
     case_id: int = Field(sa_type=BIG_ID, foreign_key="case.id", index=True, ondelete="CASCADE")

@@ -19,6 +19,11 @@ class Interaction(SQLModel, table=True):
         Index("ix_interaction_contact", "contact_id", "started_at"),
         Index("ix_interaction_agent", "agent_id", "started_at"),
         Index("ix_interaction_case", "case_id", "started_at"),
+        # the reports (migration 0010)
+        Index("ix_interaction_calls", "channel", "typification", "started_at",
+              "duration_seconds", "wrap_seconds", "agent_id"),
+        Index("ix_interaction_agent_calls", "agent_id", "started_at", "channel",
+              "duration_seconds", "wrap_seconds"),
     )
 
     id: int | None = Field(sa_type=BIG_ID, default=None, primary_key=True)

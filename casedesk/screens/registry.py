@@ -35,13 +35,14 @@ SCREENS: dict[str, ScreenEntry] = {
     "supervisor": ScreenEntry("casedesk.screens.supervisor:SupervisorScreen", "Supervisor",
                               "f7"),
     "rules": ScreenEntry("casedesk.screens.rules:RulesScreen", "Routing rules", "f7 r"),
+    "reports": ScreenEntry("casedesk.screens.reports:ReportsScreen", "Reports", "f7 o"),
     # the customer at a glance: ctrl+g on the interaction log, r on the case screen
     "customer": ScreenEntry("casedesk.screens.customer:CustomerScreen", "Customer",
                             "f2 ctrl+g"),
 }
 
 #: Modes that only supervisors (and admins) may open.
-SUPERVISOR_ONLY = frozenset({"supervisor", "rules"})
+SUPERVISOR_ONLY = frozenset({"supervisor", "rules", "reports"})
 
 
 def screen_class(mode: str) -> type[DeskScreen]:

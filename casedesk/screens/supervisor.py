@@ -69,6 +69,7 @@ class SupervisorScreen(CaseMoves):
         Binding("g", "focus_agents", "Agents", id="sup-agents"),
         Binding("c", "focus_cases", "Cases", id="sup-cases", show=False),
         Binding("r", "app.go('rules')", "Routing rules", id="sup-rules", show=False),
+        Binding("o", "app.go('reports')", "Reports", id="sup-reports", show=False),
     ]
 
     def __init__(self) -> None:

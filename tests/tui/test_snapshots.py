@@ -272,3 +272,37 @@ def test_database_unreachable_small(
 
     app = make_app(tui_world, "ana", start_mode="inbox")
     assert snap_compare(app, terminal_size=SMALL, run_before=steady(unplug))
+
+
+# --- the report screen (issue 14): the fixed floor of tests/services/test_reports.py ------
+
+
+def _reports(snap_compare: Any, world: World, size: tuple[int, int], report: str) -> bool:
+    from textual.widgets import Select
+
+    from tests.services.test_reports import build as build_floor
+
+    build_floor(world)  # the clock at 2026-04-01 12:00 UTC, the data fixed
+
+    async def pick(pilot: Pilot[Any]) -> None:
+        pilot.app.screen.query_one("#rep-name", Select).value = report
+        await settle(pilot)
+
+    app = make_app(world, "maria", start_mode="reports")
+    return bool(snap_compare(app, terminal_size=size, run_before=steady(pick)))
+
+
+def test_reports_volume(snap_compare: Any, tui_world: World) -> None:
+    assert _reports(snap_compare, tui_world, SIZE, "volume")
+
+
+def test_reports_sla(snap_compare: Any, tui_world: World) -> None:
+    assert _reports(snap_compare, tui_world, SIZE, "sla")
+
+
+def test_reports_volume_small(snap_compare: Any, tui_world: World) -> None:
+    assert _reports(snap_compare, tui_world, SMALL, "volume")
+
+
+def test_reports_now_small(snap_compare: Any, tui_world: World) -> None:
+    assert _reports(snap_compare, tui_world, SMALL, "now")

@@ -13,7 +13,7 @@ Create Date: 2026-12-01 14:00:00
   ``ok``, ``exhausted``, ``expired`` or ``none`` (no line) — kept for billing; NULL for
   cases opened before this revision.
 - the ``contract`` counter: numbers of contracts made by casedesk (``CT-000001``).
-- ``ix_time_entry_agent_at``: time per agent per day reads a range of one agent's entries.
+- (time per agent per day reads ``ix_time_entry_agent_at`` of 0010: agent, at, minutes.)
 
 Plain ``ALTER TABLE … ADD COLUMN`` (nullable): instant on both databases; a batch rebuild
 of ``case`` would break the SQLite search views.
@@ -45,7 +45,6 @@ def upgrade() -> None:
     op.add_column("contract_line", sa.Column("starts", sa.Date(), nullable=True))
     op.add_column("contract_line", sa.Column("ends", sa.Date(), nullable=True))
     op.add_column("case", sa.Column("entitlement", sa.String(length=16), nullable=True))
-    op.create_index("ix_time_entry_agent_at", "time_entry", ["agent_id", "at"])
     # the numbers of contracts made here (CT-000001); imported contracts keep their own
     op.execute("INSERT INTO counter (name, value) SELECT 'contract', 0 WHERE NOT EXISTS "
                "(SELECT 1 FROM counter WHERE name = 'contract')")
@@ -61,7 +60,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM counter WHERE name = 'contract'")
-    op.drop_index("ix_time_entry_agent_at", table_name="time_entry")
     op.drop_column("case", "entitlement")
     op.drop_column("contract_line", "ends")
     op.drop_column("contract_line", "starts")

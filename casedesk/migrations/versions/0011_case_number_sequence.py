@@ -1,7 +1,7 @@
 """case numbers from a sequence on PostgreSQL: no row lock held until commit
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 14:10:00
 
 Until now every new case took ``CS-…`` by updating the ``counter`` row ``case`` and held
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
