@@ -1,9 +1,10 @@
 """References between records, resolved a batch at a time (one query per batch, cached).
 
 A contact is named by its external id or its e-mail address (``email_key``); an account by
-external id, exact name or folded name (``name_key``); a case by its number (``CS-000123``) or external id; agents by login and
-queues by name (those two tables are small and read once per import). Records created
-in casedesk (no external id) are exported as ``casedesk:TABLE:ID`` and found by that.
+external id, exact name or folded name (``name_key``); a case by its external id, else its
+number (``CS-000123``); agents by login and queues by name (those two tables are small
+and read once per import). Records created in casedesk (no external id) are exported as
+``casedesk:TABLE:ID`` and found by that.
 """
 
 from __future__ import annotations

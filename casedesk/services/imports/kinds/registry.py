@@ -7,8 +7,9 @@ SHA-1 of the normalised row when the file has none); contacts and accounts by ex
 id, and without one by their matching keys (e-mail, phone, folded name: :mod:`.matching`);
 agents by login, queues by name, articles by external id when the article table has one,
 otherwise by title; contracts by number, account products and contract lines by what
-they combine (:mod:`.holdings`). A row whose key exists is compared with the record on the columns the file
-provides: equal → unchanged, different → updated (extras are merged, not replaced).
+they combine (:mod:`.holdings`). A row whose key exists is compared with the record on
+the columns the file provides: equal → unchanged, different → updated (extras are merged,
+not replaced).
 
 Cases: ``status``, ``queue`` and ``owner`` place a case when it is created; afterwards
 they belong to the workflow, so re-importing a changed row updates the case's description
