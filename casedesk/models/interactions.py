@@ -22,7 +22,7 @@ class Interaction(SQLModel, table=True):
         # the reports (migration 0010)
         Index("ix_interaction_calls", "channel", "typification", "started_at",
               "duration_seconds", "wrap_seconds", "agent_id"),
-        Index("ix_interaction_agent_calls", "agent_id", "started_at", "channel",
+        Index("ix_interaction_agent_calls", "agent_id", "channel", "started_at",
               "duration_seconds", "wrap_seconds"),
     )
 

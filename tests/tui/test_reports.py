@@ -28,6 +28,17 @@ def _screen(app: object) -> ReportsScreen:
     return screen
 
 
+async def _shown(pilot: object, screen: ReportsScreen, name: str, first: str | None = None) -> None:
+    """Wait until the screen shows report ``name`` (whose first cell is ``first``)."""
+    for _ in range(100):
+        await settle(pilot)  # type: ignore[arg-type]
+        report = screen.report
+        if report is not None and report.name == name and (
+                first is None or (report.rows and str(report.rows[0][0]) == first)):
+            return
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+
+
 def _rows(table: DataTable) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
@@ -48,16 +59,16 @@ async def test_reports_from_the_supervisor_view(tui_world: World) -> None:
         assert screen.query_one("#rep-chart", PlotextPlot).display
 
         screen.query_one("#rep-period", Select).value = "7d"
-        await settle(pilot)
+        await _shown(pilot, screen, "volume", "2026-03-26")
         assert [r[0] for r in _rows(table)][0] == "2026-03-26"
 
         screen.query_one("#rep-name", Select).value = "sla"
-        await settle(pilot)
+        await _shown(pilot, screen, "sla")
         assert _rows(table) == [["floor-sla", "first_response", "3", "1", "0", "75.0%"],
                                 ["floor-sla", "resolution", "1", "2", "1", "33.3%"]]
 
         screen.query_one("#rep-name", Select).value = "agents"
-        await settle(pilot)
+        await _shown(pilot, screen, "agents")
         assert not screen.query_one("#rep-chart", PlotextPlot).display
         assert _rows(table)[0][:3] == ["ana", "Ana García", "3"]
 
@@ -68,8 +79,8 @@ async def test_the_now_board_refreshes_itself(tui_world: World) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "n")
-        await settle(pilot)
         screen = _screen(app)
+        await _shown(pilot, screen, "now")
         table = screen.query_one("#rep-table", DataTable)
         waiting = {r[0]: r[1] for r in _rows(table)}
         assert waiting["technical"] == "2"

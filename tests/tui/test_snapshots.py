@@ -285,7 +285,14 @@ def _reports(snap_compare: Any, world: World, size: tuple[int, int], report: str
     build_floor(world)  # the clock at 2026-04-01 12:00 UTC, the data fixed
 
     async def pick(pilot: Pilot[Any]) -> None:
-        pilot.app.screen.query_one("#rep-name", Select).value = report
+        screen: Any = pilot.app.screen
+        screen.query_one("#rep-name", Select).value = report
+        for _ in range(100):  # the Changed message, then the worker, then the drawing
+            await settle(pilot)
+            shown = screen.report
+            if shown is not None and shown.name == report:
+                break
+            await pilot.pause(0.05)
         await settle(pilot)
 
     app = make_app(world, "maria", start_mode="reports")

@@ -65,7 +65,7 @@ INDEXES: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
      ("channel", "typification", "started_at", "duration_seconds", "wrap_seconds",
       "agent_id"), None),
     ("ix_interaction_agent_calls", "interaction",
-     ("agent_id", "started_at", "channel", "duration_seconds", "wrap_seconds"), None),
+     ("agent_id", "channel", "started_at", "duration_seconds", "wrap_seconds"), None),
     ("ix_time_entry_agent_at", "time_entry", ("agent_id", "at", "minutes"), None),
 )
 
