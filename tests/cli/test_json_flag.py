@@ -114,13 +114,16 @@ def test_help_mentions_json_after_the_command() -> None:
 _STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d ([A-Z]{2,5}|[+-]\d\d:\d\d)")
 
 
-def test_times_in_tables_and_text_name_their_zone(seeded: str) -> None:
+def test_times_in_tables_and_text_name_their_zone(seeded: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from casedesk.cli.state import console
+
+    monkeypatch.setattr(console, "_width", 200)  # a table as wide as its cells (not cut)
     code, out, _ = run("--db", seeded, "case", "show", "CS-000001")
     assert code == 0
     created = next(line for line in out.splitlines() if line.startswith("created"))
     assert _STAMP.search(created), created
-    wide = runner.invoke(app, ["--db", seeded, "case", "list", "--limit", "3"],
-                         env={"COLUMNS": "200"})
+    wide = runner.invoke(app, ["--db", seeded, "case", "list", "--limit", "3"])
     assert wide.exit_code == 0
     dues = [row.split("│")[-2].strip() for row in wide.stdout.splitlines() if "CS-" in row]
     assert dues and all(_STAMP.fullmatch(due) or due == "—" for due in dues), dues
