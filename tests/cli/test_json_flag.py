@@ -196,3 +196,17 @@ def test_the_sla_clock_sentence_names_its_zone(seeded: str) -> None:
     code, out, _ = run("--db", seeded, "sla", "status")
     first = out.splitlines()[0]
     assert re.search(r", at \d\d/\d\d \d\d:\d\d:\d\d [A-Z]{2,5}\b", first), first
+
+
+def test_a_sqlite_file_of_another_program_is_not_migrated_behind_its_back(tmp_path: Path
+                                                                          ) -> None:
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    code, _, err = run("--db", f"sqlite:///{path}", "agent", "add", "zed", "--name", "Zed")
+    assert code == 2 and "no casedesk schema" in err and "db upgrade" in err
+    with sqlite3.connect(path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema")}
+    assert names == {"notes"}
