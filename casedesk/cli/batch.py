@@ -161,9 +161,10 @@ def _run(root: Any, argv: list[str], state: CliState) -> tuple[int, str, str]:
     from casedesk.cli.state import console, err_console
 
     out, err = io.StringIO(), io.StringIO()
-    saved_stdin, widths = sys.stdin, (console.width, err_console.width)
     # Colours chosen for the batch's own terminal would come back as escape codes in the
-    # captured text: plain text while capturing (rich has no public switch for it).
+    # captured text: plain text while capturing, and wide (rich has no public switch for
+    # either; the width is put back as it was, usually "ask the terminal").
+    saved_stdin, widths = sys.stdin, (console._width, err_console._width)
     colours = (console._color_system, err_console._color_system)
     sys.stdin = io.StringIO("")
     console.width = err_console.width = 200  # a table in a result line is not cut at 80
@@ -183,7 +184,7 @@ def _run(root: Any, argv: list[str], state: CliState) -> tuple[int, str, str]:
                 err.write(one_line(f"casedesk: {type(exc).__name__}: {exc}")[:MAX_SHOWN] + "\n")
     finally:
         sys.stdin = saved_stdin
-        console.width, err_console.width = widths
+        console._width, err_console._width = widths
         console._color_system, err_console._color_system = colours
         state.close()
     return (code if isinstance(code, int) else 0), out.getvalue(), err.getvalue()

@@ -90,14 +90,20 @@ class CliState:
         return self._desk
 
     def _create_sqlite_schema(self) -> None:
-        """A SQLite file that is missing, empty or has no casedesk schema gets it."""
-        from casedesk.db import current_revision, make_engine, normalise_url, upgrade
+        """A SQLite file that is missing, empty or holds no table at all gets the schema; one
+        holding other tables is left alone (opening it then says to run ``db upgrade``)."""
+        from casedesk.db import connect, current_revision, make_engine, normalise_url, upgrade
 
         if normalise_url(self.database_url).get_backend_name() != "sqlite":
             return
         engine = make_engine(self.database_url, create=True)
         try:
-            if current_revision(engine) is None:
+            if current_revision(engine) is not None:
+                return
+            with connect(engine) as conn:
+                tables = conn.exec_driver_sql(
+                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table'").scalar()
+            if not tables:
                 upgrade(engine)
         finally:
             engine.dispose()

@@ -114,13 +114,16 @@ def test_help_mentions_json_after_the_command() -> None:
 _STAMP = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d ([A-Z]{2,5}|[+-]\d\d:\d\d)")
 
 
-def test_times_in_tables_and_text_name_their_zone(seeded: str) -> None:
+def test_times_in_tables_and_text_name_their_zone(seeded: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from casedesk.cli.state import console
+
+    monkeypatch.setattr(console, "_width", 200)  # a table as wide as its cells (not cut)
     code, out, _ = run("--db", seeded, "case", "show", "CS-000001")
     assert code == 0
     created = next(line for line in out.splitlines() if line.startswith("created"))
     assert _STAMP.search(created), created
-    wide = runner.invoke(app, ["--db", seeded, "case", "list", "--limit", "3"],
-                         env={"COLUMNS": "200"})
+    wide = runner.invoke(app, ["--db", seeded, "case", "list", "--limit", "3"])
     assert wide.exit_code == 0
     dues = [row.split("│")[-2].strip() for row in wide.stdout.splitlines() if "CS-" in row]
     assert dues and all(_STAMP.fullmatch(due) or due == "—" for due in dues), dues
@@ -193,3 +196,17 @@ def test_the_sla_clock_sentence_names_its_zone(seeded: str) -> None:
     code, out, _ = run("--db", seeded, "sla", "status")
     first = out.splitlines()[0]
     assert re.search(r", at \d\d/\d\d \d\d:\d\d:\d\d [A-Z]{2,5}\b", first), first
+
+
+def test_a_sqlite_file_of_another_program_is_not_migrated_behind_its_back(tmp_path: Path
+                                                                          ) -> None:
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    code, _, err = run("--db", f"sqlite:///{path}", "agent", "add", "zed", "--name", "Zed")
+    assert code == 2 and "no casedesk schema" in err and "db upgrade" in err
+    with sqlite3.connect(path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema")}
+    assert names == {"notes"}
