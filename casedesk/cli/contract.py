@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from casedesk.cli import params
+from casedesk.cli.format import period as format_period
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.errors import ValidationError
@@ -61,7 +62,7 @@ def lines_table(lines: list[LineStatus], title: str | None = None) -> Table:
     for name in ("line", "id", "grants", "used", "left", "period", "state"):
         table.add_column(name, no_wrap=name != "line")
     for li in lines:
-        period = f"{li.starts or '…'} – {li.ends or '…'}"
+        period = format_period(li.starts, li.ends)
         table.add_row(cell(li.name), str(li.id), f"{li.total} {li.allotment}", str(li.used),
                       str(li.left), period, li.state)
     return table
@@ -73,7 +74,7 @@ def _print_contract(c: ContractView) -> None:
     head.add_column()
     head.add_row("contract", cell(f"{c.number} {c.name}"))
     head.add_row("account", cell(f"{c.account} (id {c.account_id})"))
-    head.add_row("period", f"{c.starts or '…'} – {c.ends or '…'}")
+    head.add_row("period", format_period(c.starts, c.ends))
     head.add_row("status", cell(c.status))
     console.print(head)
     console.print(lines_table(c.lines, title="lines"))
@@ -149,7 +150,7 @@ def list_(
         lines = "; ".join(f"{li.name}: {li.left} of {li.total} {li.allotment} left"
                           + ("" if li.state == "ok" else f" ({li.state})") for li in c.lines)
         table.add_row(cell(c.number), cell(c.name), cell(c.account),
-                      f"{c.starts or '…'} – {c.ends or '…'}", cell(c.status), cell(lines or "—"))
+                      format_period(c.starts, c.ends), cell(c.status), cell(lines or "—"))
     console.print(table)
 
 

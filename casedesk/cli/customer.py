@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from casedesk.cli.contract import lines_table
-from casedesk.cli.format import cases_table, say, when
+from casedesk.cli.format import cases_table, period, say, when
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.plain import cell
 from casedesk.services.queries import customer_view
@@ -67,11 +67,14 @@ def show(
     console.print(products)
     for c in view.contracts:
         console.print(lines_table(c.lines, title=f"contract {c.number} {c.name} "
-                                  f"({c.starts or '…'} – {c.ends or '…'}, {c.status})"))
+                                  f"({period(c.starts, c.ends)}, {c.status})"))
     if not view.contracts:
         say(console, "No contract on record.")
-    console.print(cases_table(view.open_cases, title=f"open cases ({len(view.open_cases)})"))
-    console.print(cases_table(view.past_cases, title=f"past cases ({len(view.past_cases)})"))
+    for label, found in (("open cases", view.open_cases), ("past cases", view.past_cases)):
+        if found:
+            console.print(cases_table(found, title=f"{label} ({len(found)})"))
+        else:
+            say(console, f"{label}: none")
     table = Table(title=f"interactions ({len(view.interactions)})")
     for name in ("at", "channel", "subject", "agent", "case"):
         table.add_column(name, no_wrap=name in ("at", "case"))

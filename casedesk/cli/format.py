@@ -7,7 +7,7 @@ cells as markup, so one ``[/]`` in a title would crash the listing for everybody
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from rich.console import Console
 from rich.table import Table
@@ -45,30 +45,77 @@ def when(value: datetime | None) -> str:
     return f"{local:%Y-%m-%d %H:%M} {zone_label(local)}"
 
 
+def period(starts: date | None, ends: date | None) -> str:
+    """A contract's or a line's dates as people read them: ``2026-01-01 – 2026-12-31``,
+    ``from 2026-01-01``, ``until 2026-12-31`` or ``no end date``."""
+    if starts and ends:
+        return f"{starts} – {ends}"
+    if starts:
+        return f"from {starts}"
+    if ends:
+        return f"until {ends}"
+    return "no end date"
+
+
 def say(console: Console, *parts: object) -> None:
     """Print one line made of program text and outside values, all literal."""
     console.print(cell("".join("" if p is None else str(p) for p in parts)))
 
 
-def cases_table(rows: list[CaseRow], title: str | None = None) -> Table:
-    table = Table(title=None if title is None else cell(title), show_lines=False)
-    for col in ("number", "title", "status", "prio", "sev", "queue", "owner", "due"):
-        if col == "title":
-            table.add_column(col, ratio=1, min_width=24, overflow="ellipsis", no_wrap=True)
+#: columns a narrow terminal drops first, in this order; the number, title, status and
+#: due time always stay whole
+_DROPPABLE = ("sev", "owner", "prio", "queue")
+_TITLE_MIN = 16
+
+
+def cases_table(rows: list[CaseRow], title: str | None = None, width: int | None = None) -> Table:
+    """Cases as a table that fits ``width`` (default: the terminal's): columns other than
+    the title keep their whole values and the title takes what is left; where even that
+    does not fit, severity, owner, priority and queue are left out, in that order."""
+    from rich import box
+
+    values = {
+        "number": [r.label for r in rows],
+        "status": [r.status for r in rows],
+        "prio": [r.priority for r in rows],
+        "sev": [r.severity for r in rows],
+        "queue": [r.queue or "—" for r in rows],
+        "owner": [r.owner or "—" for r in rows],
+        "due": [when(r.due_at) for r in rows],
+    }
+    widths = {name: max([len(name), *(len(v) for v in vs)]) for name, vs in values.items()}
+    shown = ["number", "title", "status", "prio", "sev", "queue", "owner", "due"]
+    room = width if width is not None else _terminal_width()
+
+    def needed() -> int:  # between two columns: padding, a rule's space, padding
+        return sum(widths[c] for c in shown if c != "title") + _TITLE_MIN + 3 * (len(shown) - 1)
+
+    for name in _DROPPABLE:
+        if needed() <= room:
+            break
+        shown.remove(name)
+    title_width = max(_TITLE_MIN, room - needed() + _TITLE_MIN)
+    longest = max([len("title"), *(len(r.title) for r in rows)])
+    table = Table(title=None if title is None else cell(title), box=box.SIMPLE_HEAD,
+                  pad_edge=False, show_edge=False, show_lines=False)
+    for name in shown:
+        if name == "title":
+            table.add_column(name, width=min(title_width, longest), overflow="ellipsis",
+                             no_wrap=True)
         else:
-            table.add_column(col, no_wrap=True)
+            table.add_column(name, width=widths[name], no_wrap=True)
     for r in rows:
-        table.add_row(
-            cell(r.label),
-            cell(r.title),
-            cell(r.status),
-            cell(r.priority),
-            cell(r.severity),
-            cell(r.queue or "—"),
-            cell(r.owner or "—"),
-            when(r.due_at),
-        )
+        cells = {"number": r.label, "title": r.title, "status": r.status, "prio": r.priority,
+                 "sev": r.severity, "queue": r.queue or "—", "owner": r.owner or "—",
+                 "due": when(r.due_at)}
+        table.add_row(*(cell(cells[name]) for name in shown))
     return table
+
+
+def _terminal_width() -> int:
+    from casedesk.cli.state import console
+
+    return console.width
 
 
 def case_panel(c: CaseDetail) -> Table:
