@@ -125,7 +125,8 @@ def test_times_in_tables_and_text_name_their_zone(seeded: str,
     assert _STAMP.search(created), created
     wide = runner.invoke(app, ["--db", seeded, "case", "list", "--limit", "3"])
     assert wide.exit_code == 0
-    dues = [row.split("│")[-2].strip() for row in wide.stdout.splitlines() if "CS-" in row]
+    dues = [re.split(r"\s{2,}", row.strip())[-1] for row in wide.stdout.splitlines()
+            if "CS-" in row]
     assert dues and all(_STAMP.fullmatch(due) or due == "—" for due in dues), dues
     code, out, _ = run("--db", seeded, "--json", "case", "show", "CS-000001")
     created_at = json.loads(out)["created_at"]
