@@ -194,12 +194,17 @@ class InboxScreen(CaseMoves):
             table.move_cursor(row=names.index(self.queue), scroll=False)
         self._update_status()
 
-    def load_cases(self, *, keep: bool) -> None:
-        """(Re)load the selected queue from its first row; ``keep`` re-reads what is held."""
+    def load_cases(self, *, keep: bool, cover: bool = True) -> None:
+        """(Re)load the selected queue from its first row; ``keep`` re-reads what is held
+        (the cursor stays on its case), else the list is emptied at once (no key acts on a
+        case of the old list) and the cursor lands on the first row. ``cover=False``: no
+        loading indicator, so the list can take the focus meanwhile (a filter change)."""
         if self.queue is None:
             return
         self._epoch += 1
         table = self.cases
+        if not keep:
+            table.clear_rows()
         limit = min(max(PAGE, len(table.rows_held)), REFRESH_CAP) if keep else PAGE
         started = time.perf_counter()
         epoch = self._epoch
@@ -216,7 +221,7 @@ class InboxScreen(CaseMoves):
             "inbox-cases",
             partial(self._fetch, self.queue, None, limit, dict(self.filters)),
             then=show,
-            busy=table if not keep or not table.loaded_once else None,
+            busy=table if cover and (not keep or not table.loaded_once) else None,
         )
 
     def _fetch(
@@ -299,7 +304,11 @@ class InboxScreen(CaseMoves):
     @on(FilterBar.Changed)
     def _filters_changed(self, event: FilterBar.Changed) -> None:
         self.filters = event.filters
-        self.load_cases(keep=False)
+        self.load_cases(keep=False, cover=False)
+
+    @on(FilterBar.Done)
+    def _filters_done(self, event: FilterBar.Done) -> None:
+        self.cases.focus()
 
     # --- actions ------------------------------------------------------------------------
 

@@ -209,6 +209,8 @@ class SupervisorScreen(CaseMoves):
         epoch = self._epoch
         kind, name = self.scope
         table = self.cases
+        if not keep:  # another queue or agent: nothing of the old list can be acted on
+            table.clear_rows()
         title = self.query_one("#sup-cases-title", Static)
         if kind == "queue":
             title.update(cell(f"Waiting in queue {name} (a assign · t transfer)"))
