@@ -11,8 +11,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 
 from casedesk.screens.inbox import InboxScreen
+from casedesk.screens.supervisor import SupervisorScreen
 from casedesk.services.queries import reads
-from casedesk.services.workflow import cases
+from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
 from tests.tui.conftest import make_app, press, settle, type_text
 
@@ -41,6 +42,14 @@ async def _open_technical(pilot: Pilot[Any]) -> InboxScreen:
     await settle(pilot)
     assert screen.queue == "technical"
     return screen
+
+
+async def confirm_yes(pilot: Pilot[Any]) -> None:
+    """Answer Yes in the confirmation dialog, if one is open (yank asks, see step 4)."""
+    from casedesk.screens.modals import ConfirmPrompt
+
+    if isinstance(pilot.app.screen, ConfirmPrompt):
+        await press(pilot, "y")
 
 
 async def _wait_filter(pilot: Pilot[Any]) -> None:
@@ -97,3 +106,123 @@ async def test_escape_leaves_the_filter_selects(tui_world: World) -> None:
         assert screen.focused is screen.cases
         await press(pilot, "f", "tab", "escape")  # from the second select too
         assert screen.focused is screen.cases
+
+
+def _bins(world: World) -> tuple[list[str], list[str]]:
+    """Three cases in ana's bin, three in luis's."""
+    desk = world.desk
+    ana, luis = [], []
+    for n in range(3):
+        a = cases.create_case(desk, world.luis, title=f"De Ana {n}", queue="technical")
+        transitions.accept(desk, world.ana, a.label)
+        ana.append(a.label)
+        b = cases.create_case(desk, world.ana, title=f"De Luis {n}", queue="technical")
+        transitions.accept(desk, world.luis, b.label)
+        luis.append(b.label)
+    return ana, luis
+
+
+async def _show_agent(pilot: Pilot[Any], screen: SupervisorScreen, login: str) -> None:
+    agents = screen.query_one("#sup-agents", DataTable)
+    logins = [str(agents.coordinate_to_cell_key((i, 0)).row_key.value)
+              for i in range(agents.row_count)]
+    agents.focus()
+    agents.move_cursor(row=logins.index(login))
+    await settle(pilot)
+    assert screen.scope == ("agent", login)
+
+
+async def test_switching_agent_then_yank_takes_the_highlighted_case(tui_world: World) -> None:
+    """The reported accident: the cursor on ana's third case, switch to luis, press y —
+    the case yanked is the one highlighted (luis's first), shown on screen."""
+    ana, luis = _bins(tui_world)
+    app = make_app(tui_world, "maria", start_mode="supervisor")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SupervisorScreen)
+        await _show_agent(pilot, screen, "ana")
+        assert sorted(r.label for r in screen.cases.rows_held) == sorted(ana)
+        await press(pilot, "c", "down", "down")
+        assert screen.cases.cursor_row == 2
+        await _show_agent(pilot, screen, "luis")
+        table = screen.cases
+        assert table.cursor_row == 0 and table.scroll_offset.y == 0
+        highlighted = table.current()
+        assert highlighted is not None and highlighted.label in luis
+        await press(pilot, "c", "y")
+        await confirm_yes(pilot)
+        owners = {label: reads.get_case(tui_world.desk, label).owner for label in luis + ana}
+        assert owners[highlighted.label] is None
+        assert [o for o in owners.values() if o is None] == [None]
+
+
+async def test_no_key_acts_on_the_old_list_while_the_new_one_loads(tui_world: World) -> None:
+    ana, luis = _bins(tui_world)
+    app = make_app(tui_world, "maria", start_mode="supervisor")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SupervisorScreen)
+        await _show_agent(pilot, screen, "ana")
+        screen.scope = ("agent", "luis")
+        screen.load_cases(keep=False)
+        screen.action_yank()  # before luis's bin has arrived
+        await settle(pilot)
+        assert all(reads.get_case(tui_world.desk, c).owner == "ana" for c in ana)
+        assert all(reads.get_case(tui_world.desk, c).owner == "luis" for c in luis)
+        assert ("warning", SupervisorScreen.NO_SELECTION) in app.notices
+
+
+async def test_a_filter_change_or_a_vanished_case_puts_the_cursor_on_the_first_row(
+    tui_world: World,
+) -> None:
+    labels = _technical(tui_world)
+    more = [cases.create_case(tui_world.desk, tui_world.luis, title=f"Router {n}",
+                              queue="technical").label for n in range(3)]
+    app = make_app(tui_world, "ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_technical(pilot)
+        table = screen.cases
+        await press(pilot, "end")
+        assert table.cursor_row == len(labels) + len(more) - 1
+        await press(pilot, "slash")
+        await type_text(pilot, "router")
+        await press(pilot, "enter")
+        assert sorted(r.label for r in table.rows_held) == sorted([labels[2], *more])
+        assert table.cursor_row == 0 and table.scroll_offset.y == 0
+        # another workstation takes the highlighted case: a reload lands on the first row,
+        # not on whichever case moved up into the old position
+        await press(pilot, "down", "down")
+        gone = table.current()
+        assert gone is not None
+        transitions.accept(tui_world.desk, tui_world.luis, gone.label)
+        screen.refresh_data()
+        await settle(pilot)
+        assert gone.label not in [r.label for r in table.rows_held]
+        assert table.cursor_row == 0
+
+
+async def test_yank_asks_first_and_no_is_the_default(tui_world: World) -> None:
+    from casedesk.screens.modals import ConfirmPrompt
+
+    _ana, luis = _bins(tui_world)
+    app = make_app(tui_world, "maria", start_mode="supervisor")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SupervisorScreen)
+        await _show_agent(pilot, screen, "luis")
+        await press(pilot, "c")
+        for answer in ("escape", "enter", "n"):
+            await press(pilot, "y")
+            assert isinstance(app.screen, ConfirmPrompt)
+            assert "Luis Romero" in str(app.screen.query_one("#confirm-question").render())
+            await press(pilot, answer)
+            assert app.screen is screen
+            assert all(reads.get_case(tui_world.desk, c).owner == "luis" for c in luis)
+        target = screen.cases.current()
+        assert target is not None
+        await press(pilot, "y", "y")
+        assert reads.get_case(tui_world.desk, target.label).owner is None
+        assert f"{target.label} yanked back to queue technical" in [m for _, m in app.notices]
