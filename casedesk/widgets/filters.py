@@ -61,6 +61,7 @@ class FilterBar(Horizontal):
         super().__init__(**kwargs)
         self.debounce = debounce
         self._timer: Timer | None = None
+        self._posted: dict[str, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         for name, values in _CHOICES.items():
@@ -82,9 +83,13 @@ class FilterBar(Horizontal):
         return out
 
     def clear(self) -> None:
+        """Empty every filter, applied at once (no wait for the text field's debounce)."""
         for name in _CHOICES:
             self.query_one(f"#filter-{name}", Select).clear()
         self.query_one("#filter-text", Input).value = ""
+        if self._timer is not None:
+            self._timer.stop()
+        self._emit()
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
@@ -114,5 +119,9 @@ class FilterBar(Horizontal):
         self.post_message(self.Done(self))
 
     def _emit(self) -> None:
+        """Post the filters, unless they are the ones posted last (no second reload)."""
         self._timer = None  # nothing typed waits to be applied
-        self.post_message(self.Changed(self, self.filters))
+        filters = self.filters
+        if filters != self._posted:
+            self._posted = filters
+            self.post_message(self.Changed(self, filters))

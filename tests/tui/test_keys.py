@@ -226,3 +226,33 @@ async def test_yank_asks_first_and_no_is_the_default(tui_world: World) -> None:
         await press(pilot, "y", "y")
         assert reads.get_case(tui_world.desk, target.label).owner is None
         assert f"{target.label} yanked back to queue technical" in [m for _, m in app.notices]
+
+
+async def test_next_takes_the_most_urgent_case_of_what_is_shown(tui_world: World) -> None:
+    from casedesk.screens.case import CaseScreen
+
+    labels = _technical(tui_world)  # the critical one (labels[1]) is the queue's most urgent
+    cases.create_case(tui_world.desk, tui_world.luis, title="Router sin luz", queue="technical",
+                      priority="low")
+    app = make_app(tui_world, "ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_technical(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, "router")  # two of the four
+        await press(pilot, "enter")
+        shown = [r.label for r in screen.cases.rows_held]
+        assert labels[1] not in shown and len(shown) == 2
+        # the first shown is taken by someone else meanwhile: n takes the next shown
+        transitions.accept(tui_world.desk, tui_world.luis, shown[0])
+        await press(pilot, "n")
+        assert isinstance(app.screen, CaseScreen) and app.screen.number == shown[1]
+        assert reads.get_case(tui_world.desk, shown[1]).owner == "ana"
+        assert reads.get_case(tui_world.desk, labels[1]).owner is None
+        await press(pilot, "f3")
+        assert screen.filters["text"] == "router"
+        assert screen.cases.rows_held == []
+        await press(pilot, "n")
+        assert reads.get_case(tui_world.desk, labels[1]).owner is None  # not outside the filter
+        assert ("warning", "No case is shown with this filter: x clears it.") in app.notices
+        await press(pilot, "x", "n")  # no filter: the queue's most urgent
+        assert reads.get_case(tui_world.desk, labels[1]).owner == "ana"
