@@ -256,3 +256,40 @@ async def test_next_takes_the_most_urgent_case_of_what_is_shown(tui_world: World
         assert ("warning", "No case is shown with this filter: x clears it.") in app.notices
         await press(pilot, "x", "n")  # no filter: the queue's most urgent
         assert reads.get_case(tui_world.desk, labels[1]).owner == "ana"
+
+
+def _count_exits(app: Any) -> list[int]:
+    """Record the app's exits instead of ending the test's run."""
+    exits: list[int] = []
+    app.exit = lambda *args, **kwargs: exits.append(1)
+    return exits
+
+
+async def test_quitting_with_a_running_call_asks_first(tui_world: World) -> None:
+    from casedesk.screens.modals import ConfirmPrompt
+
+    app = make_app(tui_world, "ana", start_mode="log")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        exits = _count_exits(app)
+        log = app.screen
+        await type_text(pilot, "juan")  # a phone call: the timer starts with the first key
+        assert app.unsaved_work() is not None
+        for answer in ("escape", "enter", "n"):
+            await press(pilot, "ctrl+q")
+            assert isinstance(app.screen, ConfirmPrompt)
+            assert "call timer is running" in str(app.screen.query_one("#confirm-detail").render())
+            await press(pilot, answer)
+            assert app.screen is log and exits == []
+        await press(pilot, "ctrl+q", "y")
+        assert exits == [1]
+
+
+async def test_quitting_with_nothing_unsaved_does_not_ask(tui_world: World) -> None:
+    app = make_app(tui_world, "ana")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        exits = _count_exits(app)
+        assert app.unsaved_work() is None
+        await press(pilot, "ctrl+q")
+        assert exits == [1]
