@@ -293,3 +293,29 @@ async def test_quitting_with_nothing_unsaved_does_not_ask(tui_world: World) -> N
         assert app.unsaved_work() is None
         await press(pilot, "ctrl+q")
         assert exits == [1]
+
+
+async def test_a_refused_resolve_in_the_bin_keeps_the_notes_typed(tui_world: World) -> None:
+    """The case is yanked while the agent types the resolution: the form stays open with
+    every word, although the bin behind it has reloaded without the case."""
+    from textual.widgets import Static, TextArea
+
+    from casedesk.screens.modals import ResolveForm
+
+    desk = tui_world.desk
+    case = cases.create_case(desk, tui_world.luis, title="Sin tono", queue="technical")
+    transitions.accept(desk, tui_world.ana, case.label)
+    transitions.start(desk, tui_world.ana, case.label)
+    app = make_app(tui_world, "ana", start_mode="wip")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, "v")
+        await type_text(pilot, "reinicio del router y prueba de línea")
+        transitions.yank(desk, desk.actor("maria"), case.label)
+        await press(pilot, "ctrl+s")
+        form = app.screen
+        assert isinstance(form, ResolveForm)
+        assert str(form.query_one("#form-error", Static).content) != ""
+        notes = form.query_one("#resolve-notes", TextArea)
+        assert notes.text == "reinicio del router y prueba de línea"
+        assert reads.get_case(desk, case.label).status != "resolved"
