@@ -2,8 +2,9 @@
 
 Cases come most urgent first, a keyset page (100 rows) at a time; the next page is fetched
 as the cursor nears the end, so a queue of a million cases opens as fast as an empty one.
-Keys: ``a`` accept, ``n`` next (take the most urgent of what is shown), ``t`` transfer, ``r`` reject,
-``/`` filter by text, ``f`` the filter selects, ``x`` clear filters, Enter open the case.
+Keys: ``a`` accept, ``n`` next (take the most urgent of what is shown), ``t`` transfer,
+``r`` reject, ``/`` filter by text (Esc or Enter back to the list), ``f`` the filter selects,
+``x`` clear filters, Enter open the case.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Small modal forms: a yes/no confirmation, a line of text, a choice, resolve, log time, a new contact, a new case,
-a task. Each is a ``ModalScreen[T]`` that dismisses with its value, or ``None`` on Escape.
-Enter in the last field (or ctrl+s anywhere) submits; required fields are checked here, the
-rules by the services.
+"""Small modal forms: a yes/no confirmation, a line of text, a choice, resolve, log time, a new
+contact, a new case, a task. Each is a ``ModalScreen[T]`` that dismisses with its value, or
+``None`` on Escape. Enter in the last field (or ctrl+s anywhere) submits; required fields
+are checked here, the rules by the services.
 
 A form given a write (:meth:`Form.writes`) stays open until that write has succeeded: it
 runs in a worker, a refusal (any error: a rule, a lock timeout, a concurrent change) is
