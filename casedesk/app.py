@@ -434,6 +434,49 @@ class CaseDeskApp(App[None]):
                 self.notify(f"returned to their queues: {', '.join(change.returned)}")
             self.data_changed()
 
+    # --- quitting ---------------------------------------------------------------------
+
+    def unsaved_work(self) -> str | None:
+        """What quitting now would lose (a running call timer, a half-logged call), as a
+        sentence, or None."""
+        from textual.widgets import Input, TextArea
+
+        from casedesk.durations import stopwatch
+        from casedesk.widgets.call_timer import CallTimer
+
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                for timer in screen.query(CallTimer):
+                    if timer.running:
+                        return (f"A call timer is running ({stopwatch(timer.elapsed())} on "
+                                "the call) and the call is not logged yet.")
+                    if timer.started_at is not None:
+                        return "A call has ended but is not logged yet (after-call work)."
+                typed = [w.value for w in screen.query("#log-subject").results(Input)]
+                typed += [w.text for w in screen.query("#log-notes").results(TextArea)]
+                if any(t.strip() for t in typed):
+                    return "An interaction is half logged on the interaction log (F2)."
+        return None
+
+    async def action_quit(self) -> None:
+        """ctrl+q: quit at once, or ask first when quitting would lose unsaved work
+        (default No; Esc is No)."""
+        from casedesk.screens.modals import ConfirmPrompt
+
+        if isinstance(self.screen, ConfirmPrompt):
+            return  # already asking
+        unsaved = self.unsaved_work()
+        if unsaved is None:
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmPrompt("Quit and lose unsaved work?", unsaved, yes="Quit"),
+                         answered)
+
     # --- navigation -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

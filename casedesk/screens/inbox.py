@@ -2,8 +2,9 @@
 
 Cases come most urgent first, a keyset page (100 rows) at a time; the next page is fetched
 as the cursor nears the end, so a queue of a million cases opens as fast as an empty one.
-Keys: ``a`` accept, ``n`` next (take the most urgent), ``t`` transfer, ``r`` reject,
-``/`` filter by text, ``f`` the filter selects, ``x`` clear filters, Enter open the case.
+Keys: ``a`` accept, ``n`` next (take the most urgent of what is shown), ``t`` transfer,
+``r`` reject, ``/`` filter by text (Esc or Enter back to the list), ``f`` the filter selects,
+``x`` clear filters, Enter open the case.
 """
 
 from __future__ import annotations
@@ -19,19 +20,26 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+from casedesk.errors import ConflictError
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import error_message
 from casedesk.screens.moves import CaseMoves
 from casedesk.services.queries import board, reads
-from casedesk.services.queries.views import Page, QueueLoad
+from casedesk.services.queries.views import CaseDetail, Page, QueueLoad
 from casedesk.services.workflow import transitions
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.filters import FilterBar
 
 PAGE = 100
+#: ``n`` with a filter tries at most this many shown cases (others may be taking them too).
+NEXT_TRIES = 20
 #: A refresh re-reads at most this many rows (the pages the agent has scrolled through).
 REFRESH_CAP = 2000
+
+
+def _active(filters: dict[str, str | None]) -> dict[str, str]:
+    return {k: v for k, v in filters.items() if v}
 
 
 def count_text(value: int, capped: bool = False) -> str:
@@ -194,12 +202,17 @@ class InboxScreen(CaseMoves):
             table.move_cursor(row=names.index(self.queue), scroll=False)
         self._update_status()
 
-    def load_cases(self, *, keep: bool) -> None:
-        """(Re)load the selected queue from its first row; ``keep`` re-reads what is held."""
+    def load_cases(self, *, keep: bool, cover: bool = True) -> None:
+        """(Re)load the selected queue from its first row; ``keep`` re-reads what is held
+        (the cursor stays on its case), else the list is emptied at once (no key acts on a
+        case of the old list) and the cursor lands on the first row. ``cover=False``: no
+        loading indicator, so the list can take the focus meanwhile (a filter change)."""
         if self.queue is None:
             return
         self._epoch += 1
         table = self.cases
+        if not keep:
+            table.clear_rows()
         limit = min(max(PAGE, len(table.rows_held)), REFRESH_CAP) if keep else PAGE
         started = time.perf_counter()
         epoch = self._epoch
@@ -216,7 +229,7 @@ class InboxScreen(CaseMoves):
             "inbox-cases",
             partial(self._fetch, self.queue, None, limit, dict(self.filters)),
             then=show,
-            busy=table if not keep or not table.loaded_once else None,
+            busy=table if cover and (not keep or not table.loaded_once) else None,
         )
 
     def _fetch(
@@ -298,8 +311,14 @@ class InboxScreen(CaseMoves):
 
     @on(FilterBar.Changed)
     def _filters_changed(self, event: FilterBar.Changed) -> None:
+        if _active(event.filters) == _active(self.filters):
+            return  # applied already (x clears at once)
         self.filters = event.filters
-        self.load_cases(keep=False)
+        self.load_cases(keep=False, cover=False)
+
+    @on(FilterBar.Done)
+    def _filters_done(self, event: FilterBar.Done) -> None:
+        self.cases.focus()
 
     # --- actions ------------------------------------------------------------------------
 
@@ -308,14 +327,32 @@ class InboxScreen(CaseMoves):
         self.move_case(transitions.accept, done=lambda c: f"{c.label} is in your bin (F4)")
 
     def action_next(self) -> None:
-        """Take the most urgent case of the queue and open it."""
+        """Take the most urgent case of what is shown and open it: with no filter, the
+        queue's most urgent (the service picks it, skipping locked rows); with a filter,
+        the first shown case that is still free (the list is most urgent first)."""
         if self.queue is None:
             return
-        self.operate(
-            partial(transitions.next_case, self.desk, self.actor, self.queue),
-            done=lambda c: f"{c.label} is in your bin",
-            then=lambda c: self.post_message(messages.OpenCase(c.label)),
-        )
+        done = lambda c: f"{c.label} is in your bin"  # noqa: E731
+        opened = lambda c: self.post_message(messages.OpenCase(c.label))  # noqa: E731
+        if not any(self.filters.values()):
+            self.operate(partial(transitions.next_case, self.desk, self.actor, self.queue),
+                         done=done, then=opened)
+            return
+        if self.cases.loading or not self.cases.rows_held:
+            self.app.notify("No case is shown with this filter: x clears it.",
+                            severity="warning")
+            return
+        shown = [r.label for r in self.cases.rows_held[:NEXT_TRIES]]
+        self.operate(partial(self._take_first, shown), done=done, then=opened)
+
+    def _take_first(self, labels: list[str]) -> CaseDetail:
+        """Runs in a worker: accept the first of ``labels`` nobody has taken meanwhile."""
+        for label in labels[:-1]:
+            try:
+                return transitions.accept(self.desk, self.actor, label)
+            except ConflictError:
+                continue  # taken since it was shown: the next most urgent
+        return transitions.accept(self.desk, self.actor, labels[-1])
 
     @work(group="ask", exit_on_error=False)
     async def action_transfer(self) -> None:
@@ -347,7 +384,12 @@ class InboxScreen(CaseMoves):
         self.query_one("#filter-priority", Select).focus()
 
     def action_clear_filters(self) -> None:
+        """Empty the filters and show the whole queue at once (``n`` right after takes the
+        queue's most urgent)."""
         self.query_one(FilterBar).clear()
+        if any(self.filters.values()):
+            self.filters = {}
+            self.load_cases(keep=False, cover=False)
         self.cases.focus()
 
     def action_queues(self) -> None:

@@ -1,7 +1,7 @@
-"""Small modal forms: a line of text, a choice, resolve, log time, a new contact, a new case,
-a task. Each is a ``ModalScreen[T]`` that dismisses with its value, or ``None`` on Escape.
-Enter in the last field (or ctrl+s anywhere) submits; required fields are checked here, the
-rules by the services.
+"""Small modal forms: a yes/no confirmation, a line of text, a choice, resolve, log time, a new
+contact, a new case, a task. Each is a ``ModalScreen[T]`` that dismisses with its value, or
+``None`` on Escape. Enter in the last field (or ctrl+s anywhere) submits; required fields
+are checked here, the rules by the services.
 
 A form given a write (:meth:`Form.writes`) stays open until that write has succeeded: it
 runs in a worker, a refusal (any error: a rule, a lock timeout, a concurrent change) is
@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from casedesk.plain import cell, plain
@@ -180,6 +180,58 @@ class Form(ModalScreen[Any]):
             self.action_submit()
         else:
             self.focus_next()
+
+
+class ConfirmPrompt(ModalScreen[bool]):
+    """Ask before something that cannot be taken back (a yank, quitting with unsaved work).
+
+    Dismisses with True only for an explicit yes (``y``, or Enter on Yes); No has the focus,
+    so Enter alone, ``n`` and Esc all answer no."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm-yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm-no"),
+        Binding("left,right", "app.focus_next", "Other answer", show=False),
+    ]
+    DEFAULT_CSS = """
+    ConfirmPrompt { align: center middle; }
+    ConfirmPrompt > Vertical {
+        width: 64; height: auto; border: thick $warning; background: $surface; padding: 1 2;
+    }
+    ConfirmPrompt .form-title { text-style: bold; }
+    ConfirmPrompt .confirm-detail { margin-top: 1; }
+    ConfirmPrompt Horizontal { height: auto; margin-top: 1; }
+    ConfirmPrompt Button { margin-right: 2; }
+    ConfirmPrompt .form-hint { color: $text-muted; margin-top: 1; }
+    """
+
+    def __init__(self, question: str, detail: str = "", *, yes: str = "Yes") -> None:
+        super().__init__()
+        self._question = question
+        self._detail = detail
+        self._yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(plain(self._question), classes="form-title", id="confirm-question")
+            if self._detail:
+                yield Static(plain(self._detail), classes="confirm-detail", id="confirm-detail")
+            with Horizontal():
+                yield Button("No", id="confirm-no", variant="primary", compact=True)
+                yield Button(plain(self._yes), id="confirm-yes", variant="warning",
+                             compact=True)
+            yield Static("y yes · n, Esc or Enter no", classes="form-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
 
 
 class TextPrompt(Form):

@@ -25,8 +25,10 @@ class CaseMoves(DeskScreen):
         raise NotImplementedError
 
     def selected_case(self) -> CaseRow | None:
-        """The highlighted case, or None after saying that none is."""
-        row = self.cases.current()
+        """The highlighted case, or None after saying that none is (also while the list is
+        loading: the case under the loading indicator is not one the person can see)."""
+        table = self.cases
+        row = None if table.loading else table.current()
         if row is None:
             self.app.notify(self.NO_SELECTION, severity="warning")
         return row

@@ -24,7 +24,7 @@ from casedesk.config import DEFAULT_TICK_SECONDS
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.inbox import PAGE, count_text
-from casedesk.screens.modals import ChoicePrompt
+from casedesk.screens.modals import ChoicePrompt, ConfirmPrompt
 from casedesk.screens.moves import CaseMoves
 from casedesk.services.queries import board, reads
 from casedesk.services.queries.views import AgentLoad, CaseRow, Page, QueueLoad
@@ -209,6 +209,8 @@ class SupervisorScreen(CaseMoves):
         epoch = self._epoch
         kind, name = self.scope
         table = self.cases
+        if not keep:  # another queue or agent: nothing of the old list can be acted on
+            table.clear_rows()
         title = self.query_one("#sup-cases-title", Static)
         if kind == "queue":
             title.update(cell(f"Waiting in queue {name} (a assign · t transfer)"))
@@ -333,8 +335,23 @@ class SupervisorScreen(CaseMoves):
         )
 
     def action_yank(self) -> None:
-        """Pull the selected case out of its agent's bin, back to its home queue."""
-        self.move_case(transitions.yank, done=lambda c: f"{c.label} yanked back to queue {c.queue}")
+        """Pull the highlighted case out of its agent's bin, back to its home queue, once
+        the supervisor has said yes (the agent may be working on it)."""
+        row = self.selected_case()
+        if row is None:
+            return
+        who = row.owner_name or row.owner
+        question = (f"Yank {row.label} out of {who}'s bin?" if who
+                    else f"Yank {row.label} back to its queue?")
+        detail = (f"{row.title} goes back to queue {row.queue}; the agent loses it."
+                  if row.queue else f"{row.title} goes back to its queue.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.operate(partial(transitions.yank, self.desk, self.actor, row.label),
+                             done=lambda c: f"{c.label} yanked back to queue {c.queue}")
+
+        self.app.push_screen(ConfirmPrompt(question, detail, yes="Yank"), answered)
 
     def action_transfer(self) -> None:
         """Move the selected waiting case to another queue."""

@@ -170,7 +170,9 @@ class CaseTable(ScrollView, can_focus=True):
         *,
         warn_at: dict[int, datetime | None] | None = None,
     ) -> None:
-        """Replace the content, keeping the cursor on the same case when it is still there."""
+        """Replace the content. The cursor stays on the same case when it is still there,
+        else it moves to the first row (never onto whichever case now sits at the old
+        position), and the highlighted row is scrolled into view."""
         keep = self.current()
         page_rows, after = (rows.rows, rows.next_after) if isinstance(rows, Page) else (rows, None)
         self.rows_held = list(page_rows)
@@ -181,12 +183,28 @@ class CaseTable(ScrollView, can_focus=True):
         self.loaded_once = True
         index = 0
         if keep is not None:
-            index = next((i for i, r in enumerate(self.rows_held) if r.id == keep.id),
-                         min(self.cursor_row, max(0, len(self.rows_held) - 1)))
+            index = next((i for i, r in enumerate(self.rows_held) if r.id == keep.id), 0)
         self._resize()
-        self._move(index, scroll=False)
+        if index == 0:
+            self.scroll_to(y=0, animate=False, immediate=True)
+        self._move(index)
+        if self.current() != keep:
+            self.post_message(self.Highlighted(self, self.current()))
         self.refresh()
         self._maybe_need_more()
+
+    def clear_rows(self) -> None:
+        """Forget the rows (the list is about to show something else: another queue, agent
+        or filter): until the new rows arrive no key can act on a case of the old list."""
+        self.rows_held = []
+        self._cells = []
+        self.next_after = None
+        self.warn_at = {}
+        self.fetching = False
+        self._resize()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._move(0)
+        self.refresh()
 
     def append_page(self, page: Page, *, warn_at: dict[int, datetime | None] | None = None) -> None:
         """Add the next keyset page at the end."""

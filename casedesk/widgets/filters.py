@@ -1,11 +1,17 @@
-"""The inbox's filter bar: priority, severity, status and text (debounced as you type)."""
+"""The inbox's filter bar: priority, severity, status and text (debounced as you type).
+
+Esc (in any of its fields, the select's menu closed) and Enter in the text field post
+:class:`FilterBar.Done`: the screen moves the focus back to its list, so the next action
+key acts on a case instead of being typed into the filter.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
@@ -21,6 +27,9 @@ _CHOICES = {
 class FilterBar(Horizontal):
     """Posts :class:`FilterBar.Changed` with the current filters (None = any)."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "done", "Back to the list", id="filter-done"),
+    ]
     DEFAULT_CSS = """
     FilterBar { height: 1; margin-bottom: 1; }
     FilterBar Select { width: 22; margin-right: 1; }
@@ -37,10 +46,22 @@ class FilterBar(Horizontal):
         def control(self) -> FilterBar:
             return self.bar
 
+    class Done(Message):
+        """The person is done filtering (Esc, or Enter in the text field)."""
+
+        def __init__(self, bar: FilterBar) -> None:
+            super().__init__()
+            self.bar = bar
+
+        @property
+        def control(self) -> FilterBar:
+            return self.bar
+
     def __init__(self, *, debounce: float = 0.2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.debounce = debounce
         self._timer: Timer | None = None
+        self._posted: dict[str, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         for name, values in _CHOICES.items():
@@ -62,9 +83,13 @@ class FilterBar(Horizontal):
         return out
 
     def clear(self) -> None:
+        """Empty every filter, applied at once (no wait for the text field's debounce)."""
         for name in _CHOICES:
             self.query_one(f"#filter-{name}", Select).clear()
         self.query_one("#filter-text", Input).value = ""
+        if self._timer is not None:
+            self._timer.stop()
+        self._emit()
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
@@ -84,6 +109,19 @@ class FilterBar(Horizontal):
         if self._timer is not None:
             self._timer.stop()
         self._emit()
+        self.post_message(self.Done(self))
+
+    def action_done(self) -> None:
+        """Esc: apply what is typed now (no wait for the debounce) and leave the bar."""
+        if self._timer is not None:  # typed, not yet applied
+            self._timer.stop()
+            self._emit()
+        self.post_message(self.Done(self))
 
     def _emit(self) -> None:
-        self.post_message(self.Changed(self, self.filters))
+        """Post the filters, unless they are the ones posted last (no second reload)."""
+        self._timer = None  # nothing typed waits to be applied
+        filters = self.filters
+        if filters != self._posted:
+            self._posted = filters
+            self.post_message(self.Changed(self, filters))

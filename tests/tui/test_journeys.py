@@ -74,7 +74,7 @@ async def test_supervisor_yanks_from_one_agent_and_assigns_to_another(tui_world:
         await settle(pilot)
         await press(pilot, "f7", "g")
         await press(pilot, *["down"] * agents.index("luis"))
-        await press(pilot, "c", "y")
+        await press(pilot, "c", "y", "y")  # y yank, y yes (it asks first)
         yanked = reads.get_case(desk, case.label)
         assert yanked.owner is None and yanked.queue == "technical"
 

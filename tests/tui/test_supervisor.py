@@ -54,6 +54,8 @@ async def test_yank_assign_and_transfer(tui_world: World) -> None:
         assert screen.scope == ("agent", "luis")
         assert [r.label for r in screen.cases.rows_held] == [held.label]
         await press(pilot, "c", "y")
+        assert reads.get_case(desk, held.label).owner == "luis"  # it asks first
+        await press(pilot, "y")
         got = reads.get_case(desk, held.label)
         assert got.owner is None and got.queue == "technical"
         assert screen.cases.rows_held == []
