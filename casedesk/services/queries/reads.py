@@ -296,15 +296,6 @@ def list_cases(
 
 
 _CASE_NUMBER_TEXT = re.compile(r"^\s*(?:cs-?)?0*(\d{1,19})\s*$", re.IGNORECASE)
-_PHONE_SEPARATORS = (" ", "-", ".", "(", ")", "/", "+")
-
-
-def digits_only(column: Any) -> Any:
-    """``column`` with the separators people put in phone numbers taken out (in SQL)."""
-    for separator in _PHONE_SEPARATORS:
-        column = func.replace(column, separator, "")
-    return column
-
 
 _PLAIN_WORDS = re.compile(r"[^\W_]+(?:\s+[^\W_]+)*")
 
