@@ -205,3 +205,11 @@ def test_a_case_number_typed_any_way_finds_that_case(world: World, filed: dict[s
     for typed in (f"CS-{number:06d}", f"cs{number}", str(number), f"{number:06d}"):
         for find in _filters(world):
             assert "Router sin conexión" in find(typed), typed
+
+
+def test_a_phone_is_found_by_its_groups_or_its_whole_local_number(
+    world: World, people: dict[str, int]
+) -> None:
+    assert _names(world, "600 001") == ["Laura Gómez"]
+    assert _names(world, "34600001007") == ["Laura Gómez"]
+    assert _names(world, "001 600") == ["Laura Gómez"]

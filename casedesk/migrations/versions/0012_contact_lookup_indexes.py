@@ -6,15 +6,16 @@ Create Date: 2026-12-01 15:00:00
 
 ``services.directory.customers.find_contacts`` matches what a person types by prefix of
 the folded name (``name_key``), of the e-mail (``email_key``), of the phone's digits
-(``phone_key``), and by prefix of any word of the name, in any order.
+(``phone_key``), and by prefix of any word of the name or group of the phone, in any
+order.
 
 - Key prefixes are byte ranges (``key >= k AND key < k || U+10FFFF``). SQLite's BINARY
   indexes of 0008 already serve them; PostgreSQL's default-collation indexes do not, so
   each key gets a ``text_pattern_ops`` index (byte order, the ``~>=~`` / ``~<~`` operators).
-- Words: on SQLite an FTS5 index of ``contact.name`` (external content, kept by triggers,
-  tokenizer ``unicode61 remove_diacritics 2`` as knowledge search), with prefix indexes of
-  2–4 characters; on PostgreSQL a GIN expression index over
-  ``to_tsvector('simple', casedesk_fold(name))`` (the fold function of 0002).
+- Words: on SQLite an FTS5 index of ``contact.name`` and ``contact.phone`` (external
+  content, kept by triggers, tokenizer ``unicode61 remove_diacritics 2`` as knowledge
+  search), with prefix indexes of 1–4 characters; on PostgreSQL a GIN expression index
+  over ``to_tsvector('simple', casedesk_fold(name || ' ' || phone))`` (the fold of 0002).
 
 No new PostgreSQL table (the grants and row policies of 0006 cover these indexes); the
 SQLite-only ``contact_fts`` is always read joined to ``contact``.
@@ -30,29 +31,28 @@ branch_labels = None
 depends_on = None
 
 #: the expression the PostgreSQL word index is built on (queries must repeat it exactly)
-PG_NAME_WORDS = "to_tsvector('simple'::regconfig, casedesk_fold(coalesce(name, '')))"
+PG_NAME_WORDS = ("to_tsvector('simple'::regconfig, "
+                 "casedesk_fold(coalesce(name, '') || ' ' || coalesce(phone, '')))")
 _KEYS = ("name_key", "email_key", "phone_key")
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
-            "CREATE VIRTUAL TABLE contact_fts USING fts5(name, content='contact', "
-            "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3 4')"
+            "CREATE VIRTUAL TABLE contact_fts USING fts5(name, phone, content='contact', "
+            "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4')"
         )
         op.execute(
             "CREATE TRIGGER contact_fts_insert AFTER INSERT ON contact BEGIN "
-            "INSERT INTO contact_fts(rowid, name) VALUES (new.id, new.name); END"
+            "INSERT INTO contact_fts(rowid, name, phone) VALUES (new.id, new.name, new.phone); END"
         )
+        forget = ("INSERT INTO contact_fts(contact_fts, rowid, name, phone) "
+                  "VALUES ('delete', old.id, old.name, old.phone);")
+        op.execute(f"CREATE TRIGGER contact_fts_delete AFTER DELETE ON contact BEGIN {forget} END")
         op.execute(
-            "CREATE TRIGGER contact_fts_delete AFTER DELETE ON contact BEGIN "
-            "INSERT INTO contact_fts(contact_fts, rowid, name) VALUES ('delete', old.id, old.name); "
-            "END"
-        )
-        op.execute(
-            "CREATE TRIGGER contact_fts_update AFTER UPDATE OF name ON contact BEGIN "
-            "INSERT INTO contact_fts(contact_fts, rowid, name) VALUES ('delete', old.id, old.name); "
-            "INSERT INTO contact_fts(rowid, name) VALUES (new.id, new.name); END"
+            f"CREATE TRIGGER contact_fts_update AFTER UPDATE OF name, phone ON contact BEGIN "
+            f"{forget} INSERT INTO contact_fts(rowid, name, phone) "
+            "VALUES (new.id, new.name, new.phone); END"
         )
         op.execute("INSERT INTO contact_fts(contact_fts) VALUES ('rebuild')")
         return

@@ -124,7 +124,8 @@ def add_contact(
 #: in byte order (SQLite's BINARY collation, PostgreSQL's ``text_pattern_ops``)
 KEY_END = "\U0010ffff"
 #: the expression of PostgreSQL's word index (migration 0012), repeated exactly
-_PG_NAME_WORDS = "to_tsvector('simple'::regconfig, casedesk_fold(coalesce(contact.name, '')))"
+_PG_NAME_WORDS = ("to_tsvector('simple'::regconfig, casedesk_fold("
+                  "coalesce(contact.name, '') || ' ' || coalesce(contact.phone, '')))")
 _PHONE_TEXT = re.compile(r"[\d\s().+/-]+")
 
 
@@ -147,12 +148,17 @@ class LookupTerms:
 
 def lookup_terms(text: str) -> LookupTerms:
     """What :func:`find_contacts` looks for in ``text``: the folded name prefix
-    (``name``), the words each to be a prefix of a word of the name (``words``, those of at
-    least :data:`~casedesk.services.knowledge.folding.MIN_PREFIX` characters), an e-mail
+    (``name``), the words each to be a prefix of a word of the name or of a group of the
+    phone's digits (``words``, those of at least
+    :data:`~casedesk.services.knowledge.folding.MIN_PREFIX` characters, or all of several
+    initials), an e-mail
     prefix (``email``, when ``text`` has no space) and phone digits (``phone``, when
     ``text`` is written like a phone and holds at least 3 digits)."""
     text = searchable(text).strip()
-    words = [w for w in tokens(text) if len(w) >= MIN_PREFIX]
+    every = tokens(text)
+    words = [w for w in every if len(w) >= MIN_PREFIX]
+    if not words and len(every) > 1:
+        words = every  # initials (``a g``): short prefixes, but together they narrow
     digits = _NOT_DIGIT.sub("", text)
     return LookupTerms(
         name=name_key(text),
@@ -163,9 +169,9 @@ def lookup_terms(text: str) -> LookupTerms:
 
 
 def _word_ids(session: Session, words: list[str], limit: int, *, sqlite: bool) -> list[int]:
-    """Ids of some ``limit`` contacts with a name word starting with each of ``words`` (in
-    any order). Not sorted in SQL: a short common prefix matches a large share of the
-    contacts, and sorting them all is what would make typing slow."""
+    """Ids of some ``limit`` contacts with a name word or phone group starting with each
+    of ``words`` (in any order). Not sorted in SQL: a short common prefix matches a large
+    share of the contacts, and sorting them all is what would make typing slow."""
     if sqlite:
         stmt = sql(
             "SELECT contact.id FROM contact JOIN contact_fts ON contact_fts.rowid = contact.id "
@@ -208,7 +214,10 @@ def find_contacts(desk: Desk, text: str, *, limit: int = 20) -> list[dict[str, o
     Case, accents and separators do not matter: a contact is found by a prefix of its
     folded name (``laura gom``, ``LAURA GÓMEZ`` → Laura Gómez), by a prefix of every typed
     word among its name's words, in any order (``gómez laura``), by a prefix of its e-mail
-    or of its phone's digits (``+34 600-12`` → +34 600 123 456). Each is an indexed range
+    or of its phone's digits (``+34 600-12`` → +34 600 123 456), or by groups of the phone
+    as written (``600 12``). (A local number typed without the country code its phone is
+    stored with and without spaces, ``600123456``, is not found: that needs a key of its
+    own, as a contains match would read every phone.) Each is an indexed range
     (migration 0012), so it stays fast at millions of contacts. Whole-name prefixes come
     first, then word matches, e-mails and phones; each group in name order.
     """
