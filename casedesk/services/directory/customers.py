@@ -121,7 +121,7 @@ def add_contact(
 
 
 #: above every character a key can hold: ``k <= key < k + KEY_END`` is "starts with k"
-#: in byte order (SQLite's BINARY collation, PostgreSQL's ``text_pattern_ops``)
+#: in byte order (SQLite's BINARY collation, PostgreSQL's ``C`` collation)
 KEY_END = "\U0010ffff"
 #: the expression of PostgreSQL's word index (migration 0012), repeated exactly
 _PG_NAME_WORDS = ("to_tsvector('simple'::regconfig, casedesk_fold("
@@ -129,11 +129,15 @@ _PG_NAME_WORDS = ("to_tsvector('simple'::regconfig, casedesk_fold("
 _PHONE_TEXT = re.compile(r"[\d\s().+/-]+")
 
 
+def in_byte_order(column: Any, *, sqlite: bool) -> Any:
+    """A key column compared in byte order, as its prefix index (migration 0012) holds it."""
+    return column if sqlite else column.collate("C")
+
+
 def starts_with(column: Any, key: str, *, sqlite: bool) -> ColumnElement[bool]:
     """``column`` (a key column) starts with ``key``, as a range its index serves."""
-    if sqlite:
-        return and_(column >= key, column < key + KEY_END)
-    return and_(column.op("~>=~")(key), column.op("~<~")(key + KEY_END))
+    column = in_byte_order(column, sqlite=sqlite)
+    return and_(column >= key, column < key + KEY_END)
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,7 @@ def _word_ids(session: Session, words: list[str], limit: int, *, sqlite: bool) -
 def _key_ids(session: Session, column: Any, key: str, limit: int, *, sqlite: bool) -> list[int]:
     """Ids of contacts whose key ``column`` starts with ``key``, in key order."""
     stmt = (select(col(Contact.id)).where(starts_with(column, key, sqlite=sqlite))
-            .order_by(column).limit(limit))
+            .order_by(in_byte_order(column, sqlite=sqlite)).limit(limit))
     return [int(i) for i in session.execute(stmt).scalars()]
 
 
