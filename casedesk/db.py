@@ -30,7 +30,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: The newest migration's revision. Opening a database compares its ``alembic_version``
 #: with this constant, so the workstation starts without loading Alembic (~120 ms);
 #: ``tests/unit/test_schema_head.py`` keeps it equal to Alembic's own head.
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -172,11 +172,20 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         # Statement journals (any trigger on a bulk-inserted table) stay in memory.
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
+        # PostgreSQL's casedesk_fold() of migration 0002, the same rule in Python
+        dbapi_connection.create_function("casedesk_fold", 1, _sqlite_fold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _sqlite_fold(value: str | None) -> str | None:
+    """SQLite's ``casedesk_fold()``: the search folding (accents, case, punctuation off)."""
+    from casedesk.services.knowledge.folding import fold  # light, and only when queried
+
+    return None if value is None else fold(value)
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:

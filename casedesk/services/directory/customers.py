@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
-from sqlalchemy.orm import Mapped
-from sqlmodel import col
+from sqlalchemy import ColumnElement, and_, insert, select
+from sqlalchemy import text as sql
+from sqlmodel import Session, col
 
-from casedesk.db import read_session, write_session
+from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.errors import NotFound, ValidationError
 from casedesk.models import (
     Account,
     Contact,
     Tier,
 )
+from casedesk.models.base import saved_id
 from casedesk.services.context import (
-    LIKE_ESCAPE,
     Desk,
-    contains_pattern,
     searchable,
     storable,
     storable_id,
 )
 from casedesk.services.directory.addresses import check_email
-from casedesk.services.knowledge.folding import tokens
+from casedesk.services.knowledge.folding import MIN_PREFIX, tokens
 
 #: a phone is matched by its digits alone (``+34 600-12.34.56`` → ``34600123456``); one
 #: with fewer digits than this matches nothing
@@ -119,30 +120,129 @@ def add_contact(
         return contact_id
 
 
-def find_contacts(desk: Desk, text: str, *, limit: int = 20) -> list[dict[str, object]]:
-    """Contacts whose name, e-mail or phone contains ``text`` (lookup as you type)."""
+#: above every character a key can hold: ``k <= key < k + KEY_END`` is "starts with k"
+#: in byte order (SQLite's BINARY collation, PostgreSQL's ``C`` collation)
+KEY_END = "\U0010ffff"
+#: the expression of PostgreSQL's word index (migration 0012), repeated exactly
+_PG_NAME_WORDS = ("to_tsvector('simple'::regconfig, casedesk_fold("
+                  "coalesce(contact.name, '') || ' ' || coalesce(contact.phone, '')))")
+_PHONE_TEXT = re.compile(r"[\d\s().+/-]+")
+
+
+def in_byte_order(column: Any, *, sqlite: bool) -> Any:
+    """A key column compared in byte order, as its prefix index (migration 0012) holds it."""
+    return column if sqlite else column.collate("C")
+
+
+def starts_with(column: Any, key: str, *, sqlite: bool) -> ColumnElement[bool]:
+    """``column`` (a key column) starts with ``key``, as a range its index serves."""
+    column = in_byte_order(column, sqlite=sqlite)
+    return and_(column >= key, column < key + KEY_END)
+
+
+@dataclass(frozen=True)
+class LookupTerms:
+    """What :func:`find_contacts` looks for in what was typed (see :func:`lookup_terms`)."""
+
+    name: str | None
+    words: list[str]
+    email: str | None
+    phone: str | None
+
+
+def lookup_terms(text: str) -> LookupTerms:
+    """What :func:`find_contacts` looks for in ``text``: the folded name prefix
+    (``name``), the words each to be a prefix of a word of the name or of a group of the
+    phone's digits (``words``, those of at least
+    :data:`~casedesk.services.knowledge.folding.MIN_PREFIX` characters, or all of several
+    initials), an e-mail
+    prefix (``email``, when ``text`` has no space) and phone digits (``phone``, when
+    ``text`` is written like a phone and holds at least 3 digits)."""
     text = searchable(text).strip()
-    if not text:
-        return []
-    pattern = contains_pattern(text)
-    digits = re.sub(r"\D", "", text)
+    every = tokens(text)
+    words = [w for w in every if len(w) >= MIN_PREFIX]
+    if not words and len(every) > 1:
+        words = every  # initials (``a g``): short prefixes, but together they narrow
+    digits = _NOT_DIGIT.sub("", text)
+    return LookupTerms(
+        name=name_key(text),
+        words=words,
+        email=email_key(text) if text and not any(c.isspace() for c in text) else None,
+        phone=digits if len(digits) >= 3 and _PHONE_TEXT.fullmatch(text) else None,
+    )
+
+
+def _word_ids(session: Session, words: list[str], limit: int, *, sqlite: bool) -> list[int]:
+    """Ids of some ``limit`` contacts with a name word or phone group starting with each
+    of ``words`` (in any order). Not sorted in SQL: a short common prefix matches a large
+    share of the contacts, and sorting them all is what would make typing slow."""
+    if sqlite:
+        stmt = sql(
+            "SELECT contact.id FROM contact JOIN contact_fts ON contact_fts.rowid = contact.id "
+            "WHERE contact_fts MATCH :q LIMIT :n"
+        )
+        query = " AND ".join(f'"{w}"*' for w in words)
+    else:
+        stmt = sql(
+            f"SELECT contact.id FROM contact WHERE {_PG_NAME_WORDS} "  # noqa: S608 - a constant
+            "@@ to_tsquery('simple'::regconfig, :q) LIMIT :n"
+        )
+        query = " & ".join(f"{w}:*" for w in words)
+    return [int(i) for i in session.execute(stmt, {"q": query, "n": limit}).scalars()]
+
+
+def _key_ids(session: Session, column: Any, key: str, limit: int, *, sqlite: bool) -> list[int]:
+    """Ids of contacts whose key ``column`` starts with ``key``, in key order."""
+    stmt = (select(col(Contact.id)).where(starts_with(column, key, sqlite=sqlite))
+            .order_by(in_byte_order(column, sqlite=sqlite)).limit(limit))
+    return [int(i) for i in session.execute(stmt).scalars()]
+
+
+def _matches(
+    session: Session, terms: LookupTerms, limit: int, *, sqlite: bool
+) -> Iterator[list[int]]:
+    """The groups of matching contact ids, best first, each queried only when asked for."""
+    if terms.name:
+        yield _key_ids(session, col(Contact.name_key), terms.name, limit, sqlite=sqlite)
+    if terms.words:
+        yield _word_ids(session, terms.words, limit, sqlite=sqlite)
+    if terms.email:
+        yield _key_ids(session, col(Contact.email_key), terms.email, limit, sqlite=sqlite)
+    if terms.phone:
+        yield _key_ids(session, col(Contact.phone_key), terms.phone, limit, sqlite=sqlite)
+
+
+def find_contacts(desk: Desk, text: str, *, limit: int = 20) -> list[dict[str, object]]:
+    """Contacts matching what a person types, by the one search rule (lookup as you type).
+
+    Case, accents and separators do not matter: a contact is found by a prefix of its
+    folded name (``laura gom``, ``LAURA GÓMEZ`` → Laura Gómez), by a prefix of every typed
+    word among its name's words, in any order (``gómez laura``), by a prefix of its e-mail
+    or of its phone's digits (``+34 600-12`` → +34 600 123 456), or by groups of the phone
+    as written (``600 12``). (A local number typed without the country code its phone is
+    stored with and without spaces, ``600123456``, is not found: that needs a key of its
+    own, as a contains match would read every phone.) Each is an indexed range
+    (migration 0012), so it stays fast at millions of contacts. Whole-name prefixes come
+    first, then word matches, e-mails and phones; each group in name order.
+    """
+    terms = lookup_terms(text)
+    sqlite = is_sqlite(desk.engine)
+    found: dict[int, int] = {}  # contact id → its group (0 the best)
     with read_session(desk.engine) as session:
-        conditions = [
-            col(Contact.name).ilike(pattern, escape=LIKE_ESCAPE),
-            col(Contact.email).ilike(pattern, escape=LIKE_ESCAPE),
-        ]
-        if len(digits) >= 3:
-            phone_digits: ColumnElement[Any] | Mapped[str | None] = col(Contact.phone)
-            for separator in (" ", "-", ".", "(", ")", "/"):
-                phone_digits = func.replace(phone_digits, separator, "")
-            conditions.append(phone_digits.like(f"%{digits}%"))
+        for group, ids in enumerate(_matches(session, terms, limit, sqlite=sqlite)):
+            for cid in ids:
+                found.setdefault(cid, group)
+            if len(found) >= limit:
+                break
+        ids = list(found)[:limit]
+        if not ids:
+            return []
         rows = session.execute(
             select(Contact, col(Account.name), col(Account.tier))
             .outerjoin(Account, col(Account.id) == col(Contact.account_id))
-            .where(or_(*conditions))
-            .order_by(col(Contact.name))
-            .limit(limit)
+            .where(col(Contact.id).in_(ids))
         ).all()
+    rows = sorted(rows, key=lambda r: (found[saved_id(r[0].id)], r[0].name_key or "", r[0].id))
     return [
         {
             "id": c.id,

@@ -44,6 +44,8 @@ from casedesk.services.context import (
     searchable,
     storable_id,
 )
+from casedesk.services.directory.customers import MIN_PHONE_DIGITS
+from casedesk.services.knowledge.folding import tokens
 from casedesk.services.numbers import case_label
 from casedesk.services.queries.views import (
     CaseDetail,
@@ -253,15 +255,9 @@ def _filters(
         stmt = stmt.where(col(Case.severity) == severity)
     if status:
         stmt = stmt.where(col(Case.status) == status)
-    text = searchable(text or "")
-    if text.strip():
-        pattern = contains_pattern(text.strip())
-        stmt = stmt.where(
-            or_(
-                col(Case.title).ilike(pattern, escape=LIKE_ESCAPE),
-                col(Contact.name).ilike(pattern, escape=LIKE_ESCAPE),
-            )
-        )
+    text = searchable(text or "").strip()
+    if text:
+        stmt = stmt.where(or_(*typed_text_matches(text)))
     return stmt
 
 
@@ -300,14 +296,41 @@ def list_cases(
 
 
 _CASE_NUMBER_TEXT = re.compile(r"^\s*(?:cs-?)?0*(\d{1,19})\s*$", re.IGNORECASE)
-_PHONE_SEPARATORS = (" ", "-", ".", "(", ")", "/", "+")
+
+_PLAIN_WORDS = re.compile(r"[^\W_]+(?:\s+[^\W_]+)*")
 
 
-def digits_only(column: Any) -> Any:
-    """``column`` with the separators people put in phone numbers taken out (in SQL)."""
-    for separator in _PHONE_SEPARATORS:
-        column = func.replace(column, separator, "")
-    return column
+def typed_text_matches(text: str) -> list[ColumnElement[bool]]:
+    """The one search rule for a case list's text filter and case search (any of these).
+
+    The title, the customer's name, e-mail or phone contain ``text`` as typed (``%``,
+    ``_`` and ``\\`` match themselves); a case number (``CS-000123``, ``123``) is that
+    case; a phone typed with or without separators matches the customer's phone digits
+    (``contact.phone_key``). Text of only words also matches accent-, case- and
+    separator-insensitively, in any order: every folded word is in the folded title
+    (``casedesk_fold()``, on both databases) or in the customer's ``name_key``
+    (``gomez laura`` finds a case of Laura Gómez; ``CAIDA fibra`` one titled "Caída de
+    fibra"). Typed punctuation is kept literal, so ``mi_r`` is not ``mi r``.
+    """
+    pattern = contains_pattern(text)
+    conditions: list[ColumnElement[bool]] = [
+        col(Case.title).ilike(pattern, escape=LIKE_ESCAPE),
+        col(Contact.name).ilike(pattern, escape=LIKE_ESCAPE),
+        col(Contact.email).ilike(pattern, escape=LIKE_ESCAPE),
+        col(Contact.phone).ilike(pattern, escape=LIKE_ESCAPE),
+    ]
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= MIN_PHONE_DIGITS and re.fullmatch(r"[\d\s().+/-]+", text):
+        conditions.append(col(Contact.phone_key).like(f"%{digits}%"))
+    match = _CASE_NUMBER_TEXT.match(text)
+    if match is not None and in_id_range(int(match.group(1))):
+        conditions.append(col(Case.number) == int(match.group(1)))
+    words = tokens(text) if _PLAIN_WORDS.fullmatch(text) else []
+    if words:  # folded words hold letters and digits only: no LIKE wildcard among them
+        conditions.append(and_(*[func.casedesk_fold(col(Case.title)).like(f"%{w}%")
+                                 for w in words]))
+        conditions.append(and_(*[col(Contact.name_key).like(f"%{w}%") for w in words]))
+    return conditions
 
 
 def search_cases(desk: Desk, text: str, *, limit: int = 50) -> list[CaseRow]:
@@ -322,20 +345,7 @@ def search_cases(desk: Desk, text: str, *, limit: int = 50) -> list[CaseRow]:
         return []
     with read_session(desk.engine) as session:
         stmt = _row_select()
-        match = _CASE_NUMBER_TEXT.match(text)
-        number = int(match.group(1)) if match else None
-        pattern = contains_pattern(text)
-        conditions: list[ColumnElement[bool]] = [
-            col(Case.title).ilike(pattern, escape=LIKE_ESCAPE),
-            col(Contact.name).ilike(pattern, escape=LIKE_ESCAPE),
-            col(Contact.email).ilike(pattern, escape=LIKE_ESCAPE),
-            col(Contact.phone).ilike(pattern, escape=LIKE_ESCAPE),
-        ]
-        digits = re.sub(r"\D", "", text)
-        if len(digits) >= 6 and re.fullmatch(r"[\d\s().+/-]+", text):
-            conditions.append(digits_only(col(Contact.phone)).like(f"%{digits}%"))
-        if number is not None and in_id_range(number):
-            conditions.append(col(Case.number) == number)
+        conditions = typed_text_matches(text)
         stmt = (
             stmt.where(or_(*conditions))
             .order_by(col(Case.updated_at).desc(), col(Case.id))
