@@ -293,6 +293,9 @@ def _reports(snap_compare: Any, world: World, size: tuple[int, int], report: str
             if shown is not None and shown.name == report:
                 break
             await pilot.pause(0.05)
+        # the table is where the supervisor reads; the first load's busy indicator takes
+        # the focus away at a moment that depends on the machine's load
+        screen.query_one("#rep-table").focus()
         await settle(pilot)
 
     app = make_app(world, "maria", start_mode="reports")
