@@ -66,6 +66,7 @@ def say(console: Console, *parts: object) -> None:
 #: due time always stay whole
 _DROPPABLE = ("sev", "owner", "prio", "queue")
 _TITLE_MIN = 16
+_TITLE_FLOOR = 5
 
 
 def cases_table(rows: list[CaseRow], title: str | None = None, width: int | None = None) -> Table:
@@ -74,17 +75,12 @@ def cases_table(rows: list[CaseRow], title: str | None = None, width: int | None
     does not fit, severity, owner, priority and queue are left out, in that order."""
     from rich import box
 
-    values = {
-        "number": [r.label for r in rows],
-        "status": [r.status for r in rows],
-        "prio": [r.priority for r in rows],
-        "sev": [r.severity for r in rows],
-        "queue": [r.queue or "—" for r in rows],
-        "owner": [r.owner or "—" for r in rows],
-        "due": [when(r.due_at) for r in rows],
-    }
-    widths = {name: max([len(name), *(len(v) for v in vs)]) for name, vs in values.items()}
-    shown = ["number", "title", "status", "prio", "sev", "queue", "owner", "due"]
+    columns = ("number", "title", "status", "prio", "sev", "queue", "owner", "due")
+    cells = [dict(zip(columns, (r.label, r.title, r.status, r.priority, r.severity,
+                                r.queue or "—", r.owner or "—", when(r.due_at)), strict=True))
+             for r in rows]
+    widths = {name: max([len(name), *(len(c[name]) for c in cells)]) for name in columns}
+    shown = list(columns)
     room = width if width is not None else _terminal_width()
 
     def needed() -> int:  # between two columns: padding, a rule's space, padding
@@ -94,21 +90,18 @@ def cases_table(rows: list[CaseRow], title: str | None = None, width: int | None
         if needed() <= room:
             break
         shown.remove(name)
-    title_width = max(_TITLE_MIN, room - needed() + _TITLE_MIN)
-    longest = max([len("title"), *(len(r.title) for r in rows)])
+    # the title takes what is left, below its usual minimum too once nothing else can go
+    title_width = max(_TITLE_FLOOR, room - needed() + _TITLE_MIN)
     table = Table(title=None if title is None else cell(title), box=box.SIMPLE_HEAD,
                   pad_edge=False, show_edge=False, show_lines=False)
     for name in shown:
         if name == "title":
-            table.add_column(name, width=min(title_width, longest), overflow="ellipsis",
+            table.add_column(name, width=min(title_width, widths["title"]), overflow="ellipsis",
                              no_wrap=True)
         else:
             table.add_column(name, width=widths[name], no_wrap=True)
-    for r in rows:
-        cells = {"number": r.label, "title": r.title, "status": r.status, "prio": r.priority,
-                 "sev": r.severity, "queue": r.queue or "—", "owner": r.owner or "—",
-                 "due": when(r.due_at)}
-        table.add_row(*(cell(cells[name]) for name in shown))
+    for row in cells:
+        table.add_row(*(cell(row[name]) for name in shown))
     return table
 
 
