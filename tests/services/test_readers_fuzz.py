@@ -252,12 +252,15 @@ def xlsx_files(draw: st.DrawFn) -> tuple[str, bytes]:
     book.save(out)
     data = out.getvalue()
     damage = draw(st.sampled_from(["none", "none", "none", "truncate", "flip", "flips"]))
+    # positions drawn independently of the length: a saved workbook carries the time of
+    # saving, so its length can change between two runs of one example (hypothesis then
+    # reports the strategy as flaky)
     if damage == "truncate":
-        data = data[: draw(st.integers(0, len(data) - 1))]
+        data = data[: draw(st.integers(0, 2**20)) % len(data)]
     elif damage in ("flip", "flips"):
         raw = bytearray(data)
         for _ in range(1 if damage == "flip" else draw(st.integers(2, 20))):
-            at = draw(st.integers(0, len(raw) - 1))
+            at = draw(st.integers(0, 2**20)) % len(raw)
             raw[at] ^= 1 << draw(st.integers(0, 7))
         data = bytes(raw)
     return kind, data
