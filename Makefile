@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The Spanish catalogue: edited as .po (make catalogues), compiled to .mo on install.
+PO := casedesk/locale/es/LC_MESSAGES/casedesk.po
+MO := $(PO:.po=.mo)
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test lint typecheck bench clean catalogues
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +20,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/casedesk --help > /dev/null
 	touch $(STAMP)
 
-run: $(STAMP)
+$(MO): $(PO) $(STAMP)
+	$(BIN)/python -m casedesk.catalogues compile
+
+# After changing or adding a message: extract, update the .po (then translate what is new).
+catalogues: $(STAMP)
+	$(BIN)/python -m casedesk.catalogues update
+	$(BIN)/python -m casedesk.catalogues compile
+
+run: $(STAMP) $(MO)
 	$(BIN)/casedesk db upgrade --quiet
 	$(BIN)/casedesk demo --if-empty
 	$(BIN)/casedesk
 
-test: $(STAMP)
+test: $(STAMP) $(MO)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q

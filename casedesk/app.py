@@ -48,6 +48,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.timer import Timer
 
 from casedesk import db
@@ -64,6 +65,7 @@ from casedesk.services.queries.views import CaseDetail, PresenceView
 from casedesk.services.sla import explanations, lease
 from casedesk.services.sla.clocks import PolicyTargets
 from casedesk.textsafe import one_line, visible
+from casedesk.widgets.localize import localize_node
 
 __all__ = ["SCREENS", "CaseDeskApp", "run_workstation"]
 
@@ -129,6 +131,7 @@ class CaseDeskApp(App[None]):
         asks for it (for ``password_for``) and this opens the desk with it and says who
         the connected role is."""
         super().__init__()
+        localize_node(self)
         self._reconnect = reconnect
         self._password_for = password_for
         settings = settings or load_settings()
@@ -162,6 +165,12 @@ class CaseDeskApp(App[None]):
         self._timezone_name = timezone
         self.tz = self._zone(timezone or "UTC")
         self.set_keymap(dict(settings.keymap))
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Push ``screen`` with its key hints in the reader's language."""
+        if isinstance(screen, Screen):
+            localize_node(screen)
+        return super().push_screen(screen, *args, **kwargs)
 
     @staticmethod
     def _zone(name: str) -> ZoneInfo:

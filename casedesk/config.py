@@ -20,6 +20,7 @@ from types import MappingProxyType
 import platformdirs
 
 from casedesk.errors import ConfigError
+from casedesk.i18n import choose_language
 
 APP_NAME = "casedesk"
 ENV_DATABASE_URL = "CASEDESK_DATABASE_URL"
@@ -155,7 +156,7 @@ MAX_REOPEN_DAYS = 3650
 DEFAULT_TICK_SECONDS = 60
 TICK_RANGE = (5, 3600)
 _KEYS = ("database_url", "agent", "reopen_days", "sla_tick_seconds", "offline_returns_cases",
-         "keymap")
+         "keymap", "language")
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,8 @@ class Settings:
     offline_returns_cases: bool = True
     #: Textual binding id → key(s), e.g. ``{"go-inbox": "f9"}``.
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: The language the person reads (``en``, ``es``): see :mod:`casedesk.i18n`.
+    language: str = "en"
 
     def login_or_os_user(self) -> str | None:
         """The configured login, else the OS user name (the CLI's last resort)."""
@@ -183,7 +186,9 @@ class Settings:
             return None
 
 
-def load_settings(db_flag: str | None = None, as_flag: str | None = None) -> Settings:
+def load_settings(
+    db_flag: str | None = None, as_flag: str | None = None, lang_flag: str | None = None
+) -> Settings:
     """Flags, environment and config file → :class:`Settings`; a wrong value in the file is
     a :class:`ConfigError` naming the key, the file and what it should be."""
     data = read_config_file()
@@ -204,6 +209,7 @@ def load_settings(db_flag: str | None = None, as_flag: str | None = None) -> Set
         offline_returns_cases=_flag("offline_returns_cases",
                                     data.get("offline_returns_cases", True)),
         keymap=MappingProxyType(_keymap(data.get("keymap", {}))),
+        language=choose_language(lang_flag, data),
     )
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from casedesk.clock import FrozenClock
 from casedesk.db import make_engine, upgrade
+from casedesk.i18n import set_language
 from casedesk.services.context import Actor, Desk
 from casedesk.services.directory import customers, queue_setup, staff
 from tests.pgroles import as_role, ensure_login_role, suite_role
@@ -36,6 +37,16 @@ def _isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASEDESK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("CASEDESK_DATABASE_URL", raising=False)
     monkeypatch.delenv("CASEDESK_AGENT", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test reads English unless it switches (and is switched back after)."""
+    monkeypatch.delenv("CASEDESK_LANG", raising=False)
+    monkeypatch.setenv("LANGUAGE", "en")
+    set_language("en")
+    yield
+    set_language("en")
 
 
 @pytest.fixture(scope="session")

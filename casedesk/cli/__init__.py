@@ -55,9 +55,49 @@ def open_workstation(flags: dict[str, str]) -> int:
     return 0
 
 
+def take_language(argv: list[str]) -> tuple[list[str], str | None]:
+    """``argv`` without its ``--lang CODE`` / ``--lang=CODE`` (anywhere before ``--``: a
+    global flag), and the code given (the last one wins)."""
+    rest: list[str] = []
+    code: str | None = None
+    items = iter(argv)
+    for item in items:
+        if item == "--":
+            rest.append(item)
+            rest.extend(items)
+            break
+        if item == "--lang":
+            code = next(items, "")
+        elif item.startswith("--lang="):
+            code = item.partition("=")[2]
+        else:
+            rest.append(item)
+    return rest, code
+
+
+def start_language(flag: str | None) -> None:
+    """Speak the language asked for (see :mod:`casedesk.i18n`) before any help text is
+    built; a wrong ``--lang`` or config file is one line and exit 2."""
+    from casedesk.config import read_config_file
+    from casedesk.errors import CaseDeskError
+    from casedesk.i18n import ENV_LANG, choose_language, set_language
+
+    try:
+        code = choose_language(flag, read_config_file())
+    except CaseDeskError as exc:
+        sys.stderr.write(f"casedesk: {exc}\n")
+        raise SystemExit(2) from None
+    set_language(code)
+    if flag is not None:
+        os.environ[ENV_LANG] = code  # the settings, the workstation, a child process agree
+
+
 def main() -> None:
     """Console-script entry point."""
-    flags = workstation_flags(sys.argv[1:])
+    argv, lang = take_language(sys.argv[1:])
+    start_language(lang)
+    sys.argv[1:] = argv
+    flags = workstation_flags(argv)
     if flags is not None:
         raise SystemExit(open_workstation(flags))
     from casedesk.cli.root import app as root_app

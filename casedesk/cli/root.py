@@ -251,8 +251,16 @@ def root(
         None, "--as", metavar="LOGIN", help="Act as this agent (overrides CASEDESK_AGENT)."
     ),
     json_: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    lang: str | None = typer.Option(
+        None, "--lang", metavar="CODE",
+        help="Language: en or es (overrides CASEDESK_LANG, the config file and the locale).",
+    ),
 ) -> None:
     """With no command, open the agent workstation."""
+    if lang is not None:
+        from casedesk.cli import start_language
+
+        start_language(lang)
     if not isinstance(ctx.obj, CliState):
         ctx.obj = CliState()
     ctx.obj.set_flags(db=db, as_=as_)

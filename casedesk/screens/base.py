@@ -36,6 +36,7 @@ from casedesk.failures import describe
 from casedesk.screens import messages
 from casedesk.services.context import Actor, Desk
 from casedesk.textsafe import one_line
+from casedesk.widgets.localize import localize_node
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -274,6 +275,7 @@ class DeskScreen(ServiceCalls, Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
+        localize_node(self)
         self._generation_seen = -1
         #: Set once the screen's widgets exist (Textual calls this after the subclass's).
         self.ready = False
