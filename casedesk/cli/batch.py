@@ -32,6 +32,7 @@ import typer
 from casedesk import jsonsafe
 from casedesk.cli.params import argv_problem
 from casedesk.cli.state import CliState
+from casedesk.i18n import _
 from casedesk.textsafe import one_line
 
 #: A line longer than this is refused without being parsed (a real command line is shorter).
@@ -66,19 +67,23 @@ class Result:
         return jsonsafe.dumps(body)
 
 
+HELP = _(
+    "Run commands read from standard input, one a line, in this one process.\n"
+    "\n"
+    "Each line is a command as typed after `casedesk` (shell quoting); each prints "
+    "one result line, `ok: …` or `error (exit N): …` (--json: one JSON object a "
+    "line).\n"
+    "\n"
+    "Exit status: 0 all succeeded, 1 some were refused, 2 some were usage errors."
+)
+
+
 def batch(
     ctx: typer.Context,
     stop_on_error: bool = typer.Option(
-        False, "--stop-on-error", help="Stop at the first command that fails."
+        False, "--stop-on-error", help=_("Stop at the first command that fails.")
     ),
 ) -> None:
-    """Run commands read from standard input, one a line, in this one process.
-
-    Each line is a command as typed after `casedesk` (shell quoting); each prints one
-    result line, `ok: …` or `error (exit N): …` (--json: one JSON object a line).
-
-    Exit status: 0 all succeeded, 1 some were refused, 2 some were usage errors.
-    """
     outer: CliState = ctx.obj
     root = ctx.find_root().command
     pool: dict[tuple[str, bool], Any] = {}

@@ -14,16 +14,17 @@ from casedesk.cli.format import period as format_period
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.errors import ValidationError
+from casedesk.i18n import _
 from casedesk.plain import cell
 from casedesk.services.contracts import contracts, templates
 from casedesk.services.contracts.views import ContractView, LineStatus, TemplateView
 from casedesk.textsafe import one_line
 
-app = typer.Typer(help="Contracts of accounts, their lines (entitlements) and templates.",
+app = typer.Typer(help=_("Contracts of accounts, their lines (entitlements) and templates."),
                   no_args_is_help=True)
-template_app = typer.Typer(help="Contract templates: a contract and its lines in one step.",
+template_app = typer.Typer(help=_("Contract templates: a contract and its lines in one step."),
                            no_args_is_help=True)
-line_app = typer.Typer(help="Lines of a contract: what it grants.", no_args_is_help=True)
+line_app = typer.Typer(help=_("Lines of a contract: what it grants."), no_args_is_help=True)
 app.add_typer(template_app, name="template")
 app.add_typer(line_app, name="line")
 
@@ -52,8 +53,8 @@ def day(flag: str) -> Any:
     return parse
 
 
-CONTRACT = typer.Argument(..., metavar="CONTRACT", help="Contract number, e.g. CT-000001.")
-ACCOUNT = typer.Option(..., "--account", "-a", help="Account id or exact name.")
+CONTRACT = typer.Argument(..., metavar="CONTRACT", help=_("Contract number, e.g. CT-000001."))
+ACCOUNT = typer.Option(..., "--account", "-a", help=_("Account id or exact name."))
 
 
 def lines_table(lines: list[LineStatus], title: str | None = None) -> Table:
@@ -83,19 +84,21 @@ def _print_contract(c: ContractView) -> None:
             say(console, li.words)
 
 
-@app.command("add")
+@app.command("add", help=_(
+    "Add a contract to an account (supervisors); add its lines with `contract line "
+    "add`."
+))
 def add(
     ctx: typer.Context,
     account: str = ACCOUNT,
-    name: str = typer.Option(..., "--name", "-n", help="What the contract is called."),
-    starts: Any = typer.Option(None, "--starts", help="First day (YYYY-MM-DD).",
+    name: str = typer.Option(..., "--name", "-n", help=_("What the contract is called.")),
+    starts: Any = typer.Option(None, "--starts", help=_("First day (YYYY-MM-DD)."),
                                parser=day("--starts")),
-    ends: Any = typer.Option(None, "--ends", help="Last day (YYYY-MM-DD).",
+    ends: Any = typer.Option(None, "--ends", help=_("Last day (YYYY-MM-DD)."),
                              parser=day("--ends")),
     number: str | None = typer.Option(None, "--number",
-                                      help="Its number (default: the next CT-000000)."),
+                                      help=_("Its number (default: the next CT-000000).")),
 ) -> None:
-    """Add a contract to an account (supervisors); add its lines with `contract line add`."""
     state: CliState = ctx.obj
     made = contracts.add_contract(state.desk(), state.actor(), account=account, name=name,
                                   starts=starts, ends=ends, number=number)
@@ -105,21 +108,22 @@ def add(
         say(console, made.number, ": contract added to ", made.account)
 
 
-@line_app.command("add")
+@line_app.command(
+    "add", help=_("Add a line to a contract: a number of cases or of minutes (supervisors)."),
+)
 def line_add(
     ctx: typer.Context,
     contract: str = CONTRACT,
-    name: str = typer.Option(..., "--name", "-n", help="What the line covers."),
-    allotment: str = typer.Option(..., "--allotment", help="cases or minutes.",
+    name: str = typer.Option(..., "--name", "-n", help=_("What the line covers.")),
+    allotment: str = typer.Option(..., "--allotment", help=_("cases or minutes."),
                                   parser=params.choice("--allotment", ALLOTMENTS)),
-    total: int = typer.Option(..., "--total", help="How many cases or minutes it grants.",
+    total: int = typer.Option(..., "--total", help=_("How many cases or minutes it grants."),
                               parser=params.integer("--total", 1, contracts.MAX_TOTAL)),
-    starts: Any = typer.Option(None, "--starts", help="Its own first day (default: the "
-                               "contract's).", parser=day("--starts")),
-    ends: Any = typer.Option(None, "--ends", help="Its own last day (default: the "
-                             "contract's).", parser=day("--ends")),
+    starts: Any = typer.Option(None, "--starts", help=_("Its own first day (default: the "
+                               "contract's)."), parser=day("--starts")),
+    ends: Any = typer.Option(None, "--ends", help=_("Its own last day (default: the "
+                             "contract's)."), parser=day("--ends")),
 ) -> None:
-    """Add a line to a contract: a number of cases or of minutes (supervisors)."""
     state: CliState = ctx.obj
     view = contracts.add_line(state.desk(), state.actor(), contract, name=name,
                               allotment=allotment, total=total, starts=starts, ends=ends)
@@ -129,13 +133,14 @@ def line_add(
         say(console, view.number, ": line added (", view.lines[-1].words, ")")
 
 
-@app.command("list")
+@app.command(
+    "list", help=_("List contracts, newest first, with what each line still allows today."),
+)
 def list_(
     ctx: typer.Context,
     account: str | None = typer.Option(None, "--account", "-a",
-                                       help="Only this account's (id or name)."),
+                                       help=_("Only this account's (id or name).")),
 ) -> None:
-    """List contracts, newest first, with what each line still allows today."""
     state: CliState = ctx.obj
     actor = state.optional_actor()
     found = contracts.list_contracts(state.desk(), account=account,
@@ -154,9 +159,8 @@ def list_(
     console.print(table)
 
 
-@app.command("show")
+@app.command("show", help=_("Show a contract and its lines: granted, used, left, state."))
 def show(ctx: typer.Context, contract: str = CONTRACT) -> None:
-    """Show a contract and its lines: granted, used, left, state."""
     state: CliState = ctx.obj
     actor = state.optional_actor()
     view = contracts.get_contract(state.desk(), contract, actor.id if actor else None)
@@ -177,17 +181,16 @@ def _print_template(t: TemplateView) -> None:
         say(console, t.description)
 
 
-@template_app.command("add")
+@template_app.command("add", help=_("Add a contract template (supervisors)."))
 def template_add(
     ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME", help="The template's name."),
-    days: int = typer.Option(365, "--days", help="How many days a contract made from it "
-                             "runs.", parser=params.integer("--days", 1, templates.MAX_DAYS)),
-    lines: list[str] = typer.Option(..., "--line", help="NAME:cases:TOTAL or "
-                                    "NAME:minutes:TOTAL (repeat for more lines)."),
+    name: str = typer.Argument(..., metavar="NAME", help=_("The template's name.")),
+    days: int = typer.Option(365, "--days", help=_("How many days a contract made from it "
+                             "runs."), parser=params.integer("--days", 1, templates.MAX_DAYS)),
+    lines: list[str] = typer.Option(..., "--line", help=_("NAME:cases:TOTAL or "
+                                    "NAME:minutes:TOTAL (repeat for more lines).")),
     description: str = typer.Option("", "--description", "-d"),
 ) -> None:
-    """Add a contract template (supervisors)."""
     state: CliState = ctx.obj
     specs = [templates.parse_line_spec(text) for text in lines]
     made = templates.add_template(state.desk(), state.actor(), name=name, duration_days=days,
@@ -198,9 +201,8 @@ def template_add(
         say(console, "contract template ", made.name, f" added with {len(made.lines)} lines")
 
 
-@template_app.command("list")
+@template_app.command("list", help=_("List the contract templates."))
 def template_list(ctx: typer.Context) -> None:
-    """List the contract templates."""
     state: CliState = ctx.obj
     found = templates.list_templates(state.desk())
     if state.json:
@@ -215,9 +217,8 @@ def template_list(ctx: typer.Context) -> None:
     console.print(table)
 
 
-@template_app.command("show")
+@template_app.command("show", help=_("Show a contract template and its lines."))
 def template_show(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME")) -> None:
-    """Show a contract template and its lines."""
     state: CliState = ctx.obj
     t = templates.get_template(state.desk(), name)
     if state.json:
@@ -226,19 +227,20 @@ def template_show(ctx: typer.Context, name: str = typer.Argument(..., metavar="N
         _print_template(t)
 
 
-@template_app.command("apply")
+@template_app.command(
+    "apply", help=_("Create a contract with all its lines from a template (supervisors)."),
+)
 def template_apply(
     ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME", help="The template's name."),
+    name: str = typer.Argument(..., metavar="NAME", help=_("The template's name.")),
     account: str = ACCOUNT,
-    starts: Any = typer.Option(None, "--starts", help="First day (default: today).",
+    starts: Any = typer.Option(None, "--starts", help=_("First day (default: today)."),
                                parser=day("--starts")),
     contract_name: str | None = typer.Option(None, "--name", "-n",
-                                             help="The contract's name (default: the "
-                                             "template's)."),
-    number: str | None = typer.Option(None, "--number", help="Its number (default: next)."),
+                                             help=_("The contract's name (default: the "
+                                             "template's).")),
+    number: str | None = typer.Option(None, "--number", help=_("Its number (default: next).")),
 ) -> None:
-    """Create a contract with all its lines from a template (supervisors)."""
     state: CliState = ctx.obj
     made = templates.apply_template(state.desk(), state.actor(), name, account=account,
                                     starts=starts, contract_name=contract_name, number=number)

@@ -8,11 +8,12 @@ from rich.table import Table
 from casedesk.cli.contract import lines_table
 from casedesk.cli.format import cases_table, period, say, when
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import _
 from casedesk.plain import cell
 from casedesk.services.queries import customer_view
 from casedesk.services.queries.views import CustomerView
 
-app = typer.Typer(help="Customers: everything about one at a glance.", no_args_is_help=True)
+app = typer.Typer(help=_("Customers: everything about one at a glance."), no_args_is_help=True)
 
 
 def satisfaction_words(view: CustomerView) -> str:
@@ -23,16 +24,17 @@ def satisfaction_words(view: CustomerView) -> str:
             f"rated cases; the last rating was {view.satisfaction_last}.")
 
 
-@app.command("show")
+@app.command("show", help=_(
+    "Show a customer: products, contracts and what is left, cases, interactions, "
+    "satisfaction."
+))
 def show(
     ctx: typer.Context,
     who: str = typer.Argument(..., metavar="CUSTOMER",
-                              help="A contact id, e-mail, phone or name; with --account, an "
-                                   "account id or name."),
-    account: bool = typer.Option(False, "--account", help="CUSTOMER names an account."),
+                              help=_("A contact id, e-mail, phone or name; with --account, an "
+                                   "account id or name.")),
+    account: bool = typer.Option(False, "--account", help=_("CUSTOMER names an account.")),
 ) -> None:
-    """Show a customer: products, contracts and what is left, cases, interactions,
-    satisfaction."""
     state: CliState = ctx.obj
     desk = state.desk()
     actor = state.optional_actor()

@@ -18,17 +18,17 @@ from casedesk.db import (
     open_database,
     upgrade,
 )
+from casedesk.i18n import _
 from casedesk.services.directory import roles
 
-app = typer.Typer(help="Create, upgrade and inspect the database.", no_args_is_help=True)
+app = typer.Typer(help=_("Create, upgrade and inspect the database."), no_args_is_help=True)
 
 
-@app.command("upgrade")
+@app.command("upgrade", help=_("Create the schema, or upgrade it to this program's revision."))
 def upgrade_cmd(
     ctx: typer.Context,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when up to date."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=_("Print nothing when up to date.")),
 ) -> None:
-    """Create the schema, or upgrade it to this program's revision."""
     state: CliState = ctx.obj
     engine = make_engine(state.database_url)
     try:
@@ -43,9 +43,10 @@ def upgrade_cmd(
         say(console, f"database already at {after}")
 
 
-@app.command("info")
+@app.command(
+    "info", help=_("Show the URL (password masked), the schema revision and the row counts."),
+)
 def info_cmd(ctx: typer.Context) -> None:
-    """Show the URL (password masked), the schema revision and the row counts."""
     state: CliState = ctx.obj
     engine = state.desk(check=False).engine
     result = info(engine)
@@ -81,9 +82,10 @@ def info_cmd(ctx: typer.Context) -> None:
         console.print(table)
 
 
-@app.command("check")
+@app.command(
+    "check", help=_("SQLite: check the whole file (PRAGMA quick_check); every open checks a part."),
+)
 def check_cmd(ctx: typer.Context) -> None:
-    """SQLite: check the whole file (PRAGMA quick_check); every open checks a part."""
     state: CliState = ctx.obj
     engine = open_database(state.database_url, check=False)
     try:

@@ -13,6 +13,7 @@ from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, err_console, print_json
 from casedesk.errors import ConfigError
+from casedesk.i18n import _
 from casedesk.services.imports.guess import UNKNOWN, guess_profile
 from casedesk.services.imports.mapping import parse_value_option
 from casedesk.services.imports.profiles import apply_profile, read_profile, unmapped_snippet
@@ -65,75 +66,80 @@ class _Bar:
             self.progress.stop()
 
 
+HELP = _(
+    "Import records from files; bad rows go to a rejects file beside each input.\n"
+    "\n"
+    "`casedesk import guess KIND FILE` proposes a mapping profile for FILE (printed, "
+    "or written with --write-profile) and previews its first rows; it writes nothing "
+    "else.\n"
+    "\n"
+    "Exit status: 0 all rows imported, 1 some rows rejected, 2 unusable file or "
+    "flags."
+)
+
+
 def import_command(
     ctx: typer.Context,
     kind: str = typer.Argument(
-        ..., metavar="KIND", help=f"What the files hold: {', '.join(KIND_NAMES)}; or guess "
-        "(`import guess KIND FILE`: propose a mapping profile).",
+        ..., metavar="KIND", help=_("What the files hold: {kinds}; or guess (`import guess KIND FILE`: propose a "
+                "mapping profile).").format(kinds=", ".join(KIND_NAMES)),
         parser=params.choice("KIND", (*KIND_NAMES, "guess")),
     ),
     files: list[Path] = typer.Argument(
-        ..., metavar="FILE...", help="CSV, JSON Lines or XLSX files; for emails mbox files, "
-        "Maildir folders or .eml files; for articles also folders of Markdown files."
+        ..., metavar="FILE...", help=_("CSV, JSON Lines or XLSX files; for emails mbox files, "
+        "Maildir folders or .eml files; for articles also folders of Markdown files.")
     ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help=_("Check everything, write nothing.")),
     on_error: str = typer.Option(
-        "skip", "--on-error", help="skip: import the good rows and write the bad ones to a "
-        "rejects file; abort: import nothing if any row is bad.",
+        "skip", "--on-error", help=_("skip: import the good rows and write the bad ones to a "
+        "rejects file; abort: import nothing if any row is bad."),
         parser=params.choice("--on-error", ("skip", "abort")),
     ),
     maps: list[str] = typer.Option(
-        [], "--map", metavar='"COLUMN=FIELD"', help="Map a column to a field (repeatable); "
-        "FIELD '-' ignores the column, 'extras' keeps it in extras."
+        [], "--map", metavar='"COLUMN=FIELD"', help=_("Map a column to a field (repeatable); "
+        "FIELD '-' ignores the column, 'extras' keeps it in extras.")
     ),
     values: list[str] = typer.Option(
-        [], "--value", metavar='"FIELD:VALUE=CASEDESK VALUE"', help="Map a value of a coded "
-        "field (repeatable), e.g. \"priority:Critical=high\"; case and accents do not matter."
+        [], "--value", metavar='"FIELD:VALUE=CASEDESK VALUE"', help=_("Map a value of a coded "
+        "field (repeatable), e.g. \"priority:Critical=high\"; case and accents do not matter.")
     ),
     profile: str | None = typer.Option(
-        None, "--profile", metavar="FILE.toml|NAME", help="A mapping profile: columns, value "
-        "maps, time zone, date order and defaults (NAME: a shipped one). Flags win over it."
+        None, "--profile", metavar="FILE.toml|NAME", help=_("A mapping profile: columns, value "
+        "maps, time zone, date order and defaults (NAME: a shipped one). Flags win over it.")
     ),
     write_profile: Path | None = typer.Option(
-        None, "--write-profile", metavar="FILE.toml", help="With guess or --dry-run: write "
-        "the proposed profile to FILE.toml (a new file)."
+        None, "--write-profile", metavar="FILE.toml", help=_("With guess or --dry-run: write "
+        "the proposed profile to FILE.toml (a new file).")
     ),
     encoding: str | None = typer.Option(
-        None, "--encoding", help="Force the file encoding (default: UTF-8, else cp1252).",
+        None, "--encoding", help=_("Force the file encoding (default: UTF-8, else cp1252)."),
         parser=params.text_encoding,
     ),
     delimiter: str | None = typer.Option(
-        None, "--delimiter", help="Force the CSV delimiter (default: sniffed; \\t for tab)."
+        None, "--delimiter", help=_("Force the CSV delimiter (default: sniffed; \\t for tab).")
     ),
-    sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet (default: the first)."),
+    sheet: str | None = typer.Option(None, "--sheet", help=_("XLSX sheet (default: the first).")),
     dayfirst: bool | None = typer.Option(
-        None, "--dayfirst/--monthfirst", help="Read ambiguous 03/04/2026 as 3 April "
-        "(default, Spanish/European) or as March 4.", show_default=False,
+        None, "--dayfirst/--monthfirst", help=_("Read ambiguous 03/04/2026 as 3 April "
+        "(default, Spanish/European) or as March 4."), show_default=False,
     ),
     timezone: str | None = typer.Option(
-        None, "--timezone", help="Zone of times written without an offset (default: the "
-        "profile's, else Europe/Madrid).", parser=params.time_zone,
+        None, "--timezone", help=_("Zone of times written without an offset (default: the "
+        "profile's, else Europe/Madrid)."), parser=params.time_zone,
     ),
     queue: str | None = typer.Option(
-        None, "--queue", "-q", help="Queue for new cases that name none (cases, emails)."
+        None, "--queue", "-q", help=_("Queue for new cases that name none (cases, emails).")
     ),
     batch_size: int = typer.Option(
-        5000, "--batch-size", help="Rows per transaction (1 to 1,000,000).",
+        5000, "--batch-size", help=_("Rows per transaction (1 to 1,000,000)."),
         parser=params.integer("--batch-size", 1, 1_000_000),
     ),
     parallel: bool | None = typer.Option(
-        None, "--parallel/--one-process", help="Check rows in a second process while this "
-        "one writes (interactions naming no customer; default: for files of 8 MB or more)."
+        None, "--parallel/--one-process", help=_("Check rows in a second process while this "
+        "one writes (interactions naming no customer; default: for files of 8 MB or more).")
     ),
-    json_: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    json_: bool = typer.Option(False, "--json", help=_("Print the summary as JSON.")),
 ) -> None:
-    """Import records from files; bad rows go to a rejects file beside each input.
-
-    `casedesk import guess KIND FILE` proposes a mapping profile for FILE (printed, or
-    written with --write-profile) and previews its first rows; it writes nothing else.
-
-    Exit status: 0 all rows imported, 1 some rows rejected, 2 unusable file or flags.
-    """
     state: CliState = ctx.obj
     guessing = kind == "guess"
     if guessing:

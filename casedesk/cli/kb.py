@@ -19,24 +19,25 @@ from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.datafiles import decode_text, read_text_file
 from casedesk.errors import ValidationError
+from casedesk.i18n import _
 from casedesk.plain import cell, marked, plain
 from casedesk.services.knowledge import guidance, library
 from casedesk.services.queries.views import ArticleView
 from casedesk.textsafe import visible
 
 app = typer.Typer(
-    help="Knowledge base: write, publish, search, use and send articles.", no_args_is_help=True
+    help=_("Knowledge base: write, publish, search, use and send articles."), no_args_is_help=True
 )
 
 NUMBER = typer.Argument(
-    ..., metavar="ARTICLE", help="Article number, e.g. KB-000042 or 42.",
+    ..., metavar="ARTICLE", help=_("Article number, e.g. KB-000042 or 42."),
     parser=params.article_number,
 )
 CASE = typer.Argument(
-    ..., metavar="CASE", help="Case number, e.g. CS-000123.", parser=params.case_number
+    ..., metavar="CASE", help=_("Case number, e.g. CS-000123."), parser=params.case_number
 )
 VERSION = typer.Option(
-    None, "--version", help="Fail if the article changed since this version.",
+    None, "--version", help=_("Fail if the article changed since this version."),
     parser=params.integer("--version", 0, params.MAX_ID),
 )
 
@@ -108,16 +109,15 @@ def from_document(text: str) -> tuple[str | None, str | None, str]:
 # --- commands ---------------------------------------------------------------------------
 
 
-@app.command("add")
+@app.command("add", help=_("Draft an article."))
 def add(
     ctx: typer.Context,
     title: str = typer.Option(..., "--title", "-t"),
-    keywords: str = typer.Option("", "--keywords", "-k", help="Comma-separated."),
-    body: str | None = typer.Option(None, "--body", "-b", help="Markdown text."),
-    file: Path | None = typer.Option(None, "--file", "-f", help="Markdown file ('-': stdin)."),
-    external_id: str | None = typer.Option(None, "--external-id", help="Id in another system."),
+    keywords: str = typer.Option("", "--keywords", "-k", help=_("Comma-separated.")),
+    body: str | None = typer.Option(None, "--body", "-b", help=_("Markdown text.")),
+    file: Path | None = typer.Option(None, "--file", "-f", help=_("Markdown file ('-': stdin).")),
+    external_id: str | None = typer.Option(None, "--external-id", help=_("Id in another system.")),
 ) -> None:
-    """Draft an article."""
     state: CliState = ctx.obj
     article = library.add_article(
         state.desk(),
@@ -130,17 +130,19 @@ def add(
     _done(state, article, "drafted")
 
 
-@app.command("edit")
+@app.command("edit", help=_(
+    "Edit an article; with no field options, open it in $EDITOR (title, keywords, "
+    "body)."
+))
 def edit(
     ctx: typer.Context,
     number: str = NUMBER,
     title: str | None = typer.Option(None, "--title", "-t"),
     keywords: str | None = typer.Option(None, "--keywords", "-k"),
     body: str | None = typer.Option(None, "--body", "-b"),
-    file: Path | None = typer.Option(None, "--file", "-f", help="Markdown file ('-': stdin)."),
+    file: Path | None = typer.Option(None, "--file", "-f", help=_("Markdown file ('-': stdin).")),
     version: int | None = VERSION,
 ) -> None:
-    """Edit an article; with no field options, open it in $EDITOR (title, keywords, body)."""
     state: CliState = ctx.obj
     desk, actor = state.desk(), state.actor()
     text = _read_body(body, file)
@@ -161,13 +163,12 @@ def edit(
     _done(state, article, f"saved (version {article.version})")
 
 
-@app.command("show")
+@app.command("show", help=_("Show an article, its body rendered, and where it was used."))
 def show(
     ctx: typer.Context,
     number: str = NUMBER,
-    raw: bool = typer.Option(False, "--raw", help="Print the Markdown source."),
+    raw: bool = typer.Option(False, "--raw", help=_("Print the Markdown source.")),
 ) -> None:
-    """Show an article, its body rendered, and where it was used."""
     state: CliState = ctx.obj
     article = library.get_article(state.desk(), number)
     if state.json:
@@ -215,9 +216,8 @@ _transition("publish", library.publish, "published", "Supervisors: publish an ar
 _transition("retire", library.retire, "retired", "Supervisors: retire an article.")
 
 
-@app.command("delete")
+@app.command("delete", help=_("Delete an article (authors: their drafts; supervisors: any)."))
 def delete(ctx: typer.Context, number: str = NUMBER) -> None:
-    """Delete an article (authors: their drafts; supervisors: any)."""
     state: CliState = ctx.obj
     label = library.delete_article(state.desk(), state.actor(), number)
     if state.json:
@@ -226,17 +226,19 @@ def delete(ctx: typer.Context, number: str = NUMBER) -> None:
         say(console, label, ": deleted")
 
 
-@app.command("search")
+@app.command(
+    "search",
+    help=_("Search articles by number, title, keywords and text (last word as a prefix)."),
+)
 def search(
     ctx: typer.Context,
-    words: list[str] = typer.Argument(..., metavar="TEXT...", help="Number or words."),
-    all_: bool = typer.Option(False, "--all", help="Drafts and retired articles too."),
+    words: list[str] = typer.Argument(..., metavar="TEXT...", help=_("Number or words.")),
+    all_: bool = typer.Option(False, "--all", help=_("Drafts and retired articles too.")),
     limit: int = typer.Option(
-        20, "--limit", help="At most this many (1 to 200).",
+        20, "--limit", help=_("At most this many (1 to 200)."),
         parser=params.integer("--limit", 1, 200),
     ),
 ) -> None:
-    """Search articles by number, title, keywords and text (last word as a prefix)."""
     state: CliState = ctx.obj
     text = " ".join(words)
     hits = library.search(
@@ -260,26 +262,27 @@ def search(
     console.print(table)
 
 
-@app.command("use")
+@app.command("use", help=_("Record that an article helped on a case."))
 def use(ctx: typer.Context, number: str = NUMBER, case: str = CASE) -> None:
-    """Record that an article helped on a case."""
     state: CliState = ctx.obj
     article = library.link_case(state.desk(), state.actor(), number, case)
     _done(state, article, f"used on {case}")
 
 
-@app.command("send")
+@app.command("send", help=_(
+    "E-mail an article to the case's customer (logged as an outbound e-mail on the "
+    "case)."
+))
 def send(
     ctx: typer.Context,
     number: str = NUMBER,
     case: str = CASE,
     contact: int | None = typer.Option(
-        None, "--contact", help="Contact id (default: the case's).",
+        None, "--contact", help=_("Contact id (default: the case's)."),
         parser=params.record_id("--contact"),
     ),
-    note: str = typer.Option("", "--note", help="A line before the article."),
+    note: str = typer.Option("", "--note", help=_("A line before the article.")),
 ) -> None:
-    """E-mail an article to the case's customer (logged as an outbound e-mail on the case)."""
     state: CliState = ctx.obj
     sent = library.send_to_customer(
         state.desk(), state.actor(), number, case, contact_id=contact, note=note
@@ -290,23 +293,22 @@ def send(
         say(console, f"{sent.subject}: sent to {sent.contact} on {sent.case}")
 
 
-@app.command("from-case")
+@app.command("from-case", help=_("Draft an article from a resolved case's problem and solution."))
 def from_case(ctx: typer.Context, case: str = CASE) -> None:
-    """Draft an article from a resolved case's problem and solution."""
     state: CliState = ctx.obj
     article = library.draft_from_case(state.desk(), state.actor(), case)
     _done(state, article, f"drafted from {article.source_case}")
 
 
-@app.command("guide")
+@app.command("guide", help=_("Articles and solved cases that match a case."))
 def guide(
     ctx: typer.Context,
     case: str = CASE,
     limit: int = typer.Option(
-        5, "--limit", help="At most this many (1 to 50).", parser=params.integer("--limit", 1, 50)
+        5, "--limit",
+        help=_("At most this many (1 to 50)."), parser=params.integer("--limit", 1, 50)
     ),
 ) -> None:
-    """Articles and solved cases that match a case."""
     state: CliState = ctx.obj
     result = guidance.guidance(state.desk(), case, limit=limit)
     if state.json:
@@ -331,9 +333,10 @@ def guide(
     console.print(cases)
 
 
-@app.command("reindex")
+@app.command(
+    "reindex", help=_("Supervisors: rebuild the search index from the articles and cases."),
+)
 def reindex(ctx: typer.Context) -> None:
-    """Supervisors: rebuild the search index from the articles and cases."""
     state: CliState = ctx.obj
     report = library.reindex(state.desk(), state.actor())
     if state.json:

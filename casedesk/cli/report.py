@@ -12,6 +12,7 @@ from rich.table import Table
 
 from casedesk.cli import params
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import _
 from casedesk.plain import cell
 from casedesk.services import reports
 from casedesk.services.queries import board
@@ -69,36 +70,41 @@ def _table(report: ReportTable) -> Table:
     return table
 
 
+HELP = _(
+    "A report over a period: volume, backlog, SLA, times, agents, calls, "
+    "resolutions, causes, entitlements, satisfaction, or the floor now."
+)
+
+
 def report_command(
     ctx: typer.Context,
     name: str = typer.Argument(
-        ..., metavar="NAME", help=f"The report: {', '.join(reports.report_names())}; or "
-        "`list` to see what each shows.",
+        ..., metavar="NAME", help=_("The report: {names}; or `list` to see what each shows.").format(
+            names=", ".join(reports.report_names())),
         parser=params.choice("NAME", ["list", *reports.report_names()]),
     ),
     start: date | None = typer.Option(
-        None, "--from", metavar="DAY", help="First day (YYYY-MM-DD, the desk's calendar; "
-        f"default: {DEFAULT_DAYS - 1} days before --to).", parser=_day("--from"),
+        None, "--from", metavar="DAY", parser=_day("--from"),
+        help=_("First day (YYYY-MM-DD, the desk's calendar; default: {days} days before "
+               "--to).").format(days=DEFAULT_DAYS - 1),
     ),
     end: date | None = typer.Option(
-        None, "--to", metavar="DAY", help="Last day, included (default: today).",
+        None, "--to", metavar="DAY", help=_("Last day, included (default: today)."),
         parser=_day("--to"),
     ),
-    queue: str | None = typer.Option(None, "--queue", metavar="NAME", help="Only this queue."),
-    agent: str | None = typer.Option(None, "--agent", metavar="LOGIN", help="Only this agent."),
-    team: str | None = typer.Option(None, "--team", metavar="NAME", help="Only this team."),
+    queue: str | None = typer.Option(None, "--queue", metavar="NAME", help=_("Only this queue.")),
+    agent: str | None = typer.Option(None, "--agent", metavar="LOGIN", help=_("Only this agent.")),
+    team: str | None = typer.Option(None, "--team", metavar="NAME", help=_("Only this team.")),
     fmt: str = typer.Option(
-        "table", "--format", "-f", help="table (for people), csv (for spreadsheets: text "
-        "that would run as a formula gets a leading ') or json.",
+        "table", "--format", "-f", help=_("table (for people), csv (for spreadsheets: text "
+        "that would run as a formula gets a leading ') or json."),
         parser=params.choice("--format", FORMATS),
     ),
     tz: str | None = typer.Option(
-        None, "--tz", metavar="ZONE", help="The time zone whose calendar days the report "
-        "counts (default: the acting agent's, e.g. Europe/Madrid).", parser=params.time_zone,
+        None, "--tz", metavar="ZONE", help=_("The time zone whose calendar days the report "
+        "counts (default: the acting agent's, e.g. Europe/Madrid)."), parser=params.time_zone,
     ),
 ) -> None:
-    """A report over a period: volume, backlog, SLA, times, agents, calls, resolutions,
-    causes, entitlements, satisfaction, or the floor now."""
     if name == "list":
         _list()
         return

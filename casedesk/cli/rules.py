@@ -10,17 +10,18 @@ from rich.table import Table
 from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import _
 from casedesk.models.base import Area, Channel, Priority, Severity, Tier
 from casedesk.plain import cell
 from casedesk.services.routing import rule_files
 from casedesk.services.routing.rule_files import RuleView
 from casedesk.services.routing.rules import NewCase
 
-app = typer.Typer(help="Routing rules: where new cases go (supervisors change them).",
+app = typer.Typer(help=_("Routing rules: where new cases go (supervisors change them)."),
                   no_args_is_help=True)
 
-FILE = typer.Argument(..., metavar="FILE", help="A TOML or YAML rules file (docs/routing.md).")
-NAME = typer.Argument(..., metavar="NAME", help="The rule's name (see `casedesk rules list`).")
+FILE = typer.Argument(..., metavar="FILE", help=_("A TOML or YAML rules file (docs/routing.md)."))
+NAME = typer.Argument(..., metavar="NAME", help=_("The rule's name (see `casedesk rules list`)."))
 
 
 def _print_rules(state: CliState, rules: list[RuleView]) -> None:
@@ -44,16 +45,17 @@ def _print_rules(state: CliState, rules: list[RuleView]) -> None:
     console.print(table)
 
 
-@app.command("load")
+@app.command(
+    "load", help=_("Load a rules file: checked whole first, then stored in one transaction."),
+)
 def rules_load(
     ctx: typer.Context,
     path: Path = FILE,
     upsert: bool = typer.Option(
         False, "--upsert",
-        help="Keep rules not in the file and update the named ones (default: the file "
-             "replaces the whole rule set)."),
+        help=_("Keep rules not in the file and update the named ones (default: the file "
+             "replaces the whole rule set).")),
 ) -> None:
-    """Load a rules file: checked whole first, then stored in one transaction."""
     state: CliState = ctx.obj
     report = rule_files.load_rules(state.desk(), state.actor(), path, upsert=upsert)
     if state.json:
@@ -67,21 +69,23 @@ def rules_load(
                      f"changed, {report.categories} category skill sets")
 
 
-@app.command("list")
+@app.command("list", help=_("List the routing rules in the order they are tried."))
 def rules_list(ctx: typer.Context) -> None:
-    """List the routing rules in the order they are tried."""
     state: CliState = ctx.obj
     _print_rules(state, rule_files.list_rules(state.desk()))
 
 
-@app.command("test")
+@app.command("test", help=_(
+    "Which rule would route a case like this and why, and why the others would not. "
+    "Creates nothing."
+))
 def rules_test(
     ctx: typer.Context,
-    subject: str = typer.Option("", "--subject", help="The new case's title."),
-    description: str = typer.Option("", "--description", help="The new case's description."),
+    subject: str = typer.Option("", "--subject", help=_("The new case's title.")),
+    description: str = typer.Option("", "--description", help=_("The new case's description.")),
     channel: str | None = typer.Option(None, "--channel",
                                        parser=params.choice("--channel", Channel)),
-    tier: str | None = typer.Option(None, "--tier", help="The customer's tier.",
+    tier: str | None = typer.Option(None, "--tier", help=_("The customer's tier."),
                                     parser=params.choice("--tier", Tier)),
     area: str = typer.Option("general", "--area", parser=params.choice("--area", Area)),
     priority: str = typer.Option("medium", "--priority",
@@ -89,13 +93,11 @@ def rules_test(
     severity: str = typer.Option("minor", "--severity",
                                  parser=params.choice("--severity", Severity)),
     product: str | None = typer.Option(None, "--product",
-                                       help="Products the customer holds (comma-separated)."),
+                                       help=_("Products the customer holds (comma-separated).")),
     contract: str | None = typer.Option(None, "--contract",
-                                        help="The case's contract (number or name)."),
-    json_: bool = typer.Option(False, "--json", help="Print the verdicts as JSON."),
+                                        help=_("The case's contract (number or name).")),
+    json_: bool = typer.Option(False, "--json", help=_("Print the verdicts as JSON.")),
 ) -> None:
-    """Which rule would route a case like this and why, and why the others would not.
-    Creates nothing."""
     state: CliState = ctx.obj
     new = NewCase(
         title=subject, description=description, area=area, priority=priority,
@@ -133,27 +135,26 @@ def _set_active(ctx: typer.Context, name: str, active: bool) -> None:
         say(console, f"rule {name!r} {'enabled' if active else 'disabled'}")
 
 
-@app.command("enable")
+@app.command("enable", help=_("Enable a rule (supervisors)."))
 def rules_enable(ctx: typer.Context, name: str = NAME) -> None:
-    """Enable a rule (supervisors)."""
     _set_active(ctx, name, True)
 
 
-@app.command("disable")
+@app.command(
+    "disable", help=_("Disable a rule: it stays in the list but routes nothing (supervisors)."),
+)
 def rules_disable(ctx: typer.Context, name: str = NAME) -> None:
-    """Disable a rule: it stays in the list but routes nothing (supervisors)."""
     _set_active(ctx, name, False)
 
 
-@app.command("move")
+@app.command("move", help=_("Move a rule to another place in the order (supervisors)."))
 def rules_move(
     ctx: typer.Context,
     name: str = NAME,
     to: int = typer.Option(..., "--to", metavar="POSITION",
-                           help="Its new place: 1 is tried first.",
+                           help=_("Its new place: 1 is tried first."),
                            parser=params.integer("--to", 1, 1_000_000)),
 ) -> None:
-    """Move a rule to another place in the order (supervisors)."""
     state: CliState = ctx.obj
     rules = rule_files.move_rule(state.desk(), state.actor(), name, to)
     if state.json:

@@ -10,19 +10,20 @@ from rich.table import Table
 from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import _
 from casedesk.plain import cell, plain
 from casedesk.services.queries import board
 from casedesk.services.queries.views import FlaggedCase
 from casedesk.services.sla import explanations, policy_files, scanner
 from casedesk.textsafe import one_line
 
-app = typer.Typer(help="SLA policies, business calendars, the SLA scan.", no_args_is_help=True)
-policy_app = typer.Typer(help="SLA policies: list and load.", no_args_is_help=True)
-calendar_app = typer.Typer(help="Business calendars: list and load.", no_args_is_help=True)
+app = typer.Typer(help=_("SLA policies, business calendars, the SLA scan."), no_args_is_help=True)
+policy_app = typer.Typer(help=_("SLA policies: list and load."), no_args_is_help=True)
+calendar_app = typer.Typer(help=_("Business calendars: list and load."), no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(calendar_app, name="calendar")
 
-FILE = typer.Argument(..., metavar="FILE", help="A TOML or YAML file (see data/).")
+FILE = typer.Argument(..., metavar="FILE", help=_("A TOML or YAML file (see data/)."))
 
 
 def _load(ctx: typer.Context, path: Path, require: str) -> None:
@@ -38,9 +39,8 @@ def _load(ctx: typer.Context, path: Path, require: str) -> None:
         )
 
 
-@policy_app.command("list")
+@policy_app.command("list", help=_("List SLA policies in the order they are tried."))
 def policy_list(ctx: typer.Context) -> None:
-    """List SLA policies in the order they are tried."""
     state: CliState = ctx.obj
     policies = policy_files.list_policies(state.desk())
     if state.json:
@@ -71,15 +71,15 @@ def policy_list(ctx: typer.Context) -> None:
     console.print(table)
 
 
-@policy_app.command("load")
+@policy_app.command(
+    "load", help=_("Load (upsert by name) the policies of a file, and any calendars in it."),
+)
 def policy_load(ctx: typer.Context, path: Path = FILE) -> None:
-    """Load (upsert by name) the policies of a file, and any calendars in it."""
     _load(ctx, path, "policy")
 
 
-@calendar_app.command("list")
+@calendar_app.command("list", help=_("List business calendars."))
 def calendar_list(ctx: typer.Context) -> None:
-    """List business calendars."""
     state: CliState = ctx.obj
     calendars = policy_files.list_calendars(state.desk())
     if state.json:
@@ -100,18 +100,21 @@ def calendar_list(ctx: typer.Context) -> None:
     console.print(table)
 
 
-@calendar_app.command("load")
+@calendar_app.command(
+    "load", help=_("Load (upsert by name) the calendars of a file, and any policies in it."),
+)
 def calendar_load(ctx: typer.Context, path: Path = FILE) -> None:
-    """Load (upsert by name) the calendars of a file, and any policies in it."""
     _load(ctx, path, "calendar")
 
 
-@app.command("scan")
+@app.command(
+    "scan",
+    help=_("Record warnings and breaches, escalate, flag inactivity, auto-close: once, now."),
+)
 def scan(
     ctx: typer.Context,
-    json_: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+    json_: bool = typer.Option(False, "--json", help=_("Print the counts as JSON.")),
 ) -> None:
-    """Record warnings and breaches, escalate, flag inactivity, auto-close: once, now."""
     state: CliState = ctx.obj
     report = scanner.scan(state.desk())
     if json_ or state.json:
@@ -129,12 +132,14 @@ def scan(
     )
 
 
-@app.command("status")
+@app.command(
+    "status",
+    help=_("When the SLA clock last ran and by whom; the open escalated and inactive cases."),
+)
 def status(
     ctx: typer.Context,
-    json_: bool = typer.Option(False, "--json", help="Print the clock and the lists as JSON."),
+    json_: bool = typer.Option(False, "--json", help=_("Print the clock and the lists as JSON.")),
 ) -> None:
-    """When the SLA clock last ran and by whom; the open escalated and inactive cases."""
     state: CliState = ctx.obj
     desk = state.desk()
     clock = board.clock_status(desk, tick_seconds=state.settings.sla_tick_seconds)
@@ -162,14 +167,15 @@ def _flagged_line(row: FlaggedCase) -> str:
     return one_line(f"{row.label} · {row.priority} · {row.status} · {where} · {row.title}")
 
 
-@app.command("explain")
+@app.command(
+    "explain", help=_("Say where each SLA clock of a case stands, with business time left."),
+)
 def explain(
     ctx: typer.Context,
     number: str = typer.Argument(
-        ..., metavar="CASE", help="Case number, e.g. CS-000123.", parser=params.case_number
+        ..., metavar="CASE", help=_("Case number, e.g. CS-000123."), parser=params.case_number
     ),
 ) -> None:
-    """Say where each SLA clock of a case stands, with business time left."""
     state: CliState = ctx.obj
     result = explanations.explain(state.desk(), number)
     if state.json:

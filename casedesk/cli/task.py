@@ -11,12 +11,13 @@ from rich.table import Table
 from casedesk.cli import params
 from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import _
 from casedesk.plain import cell
 from casedesk.services.queries.views import TaskView
 from casedesk.services.workflow import tasks as task_service
 
 app = typer.Typer(
-    help="Tasks: steps on a case, or standalone, with due times.", no_args_is_help=True
+    help=_("Tasks: steps on a case, or standalone, with due times."), no_args_is_help=True
 )
 
 
@@ -38,24 +39,23 @@ def _table(rows: list[TaskView]) -> Table:
     return table
 
 
-@app.command("add")
+@app.command("add", help=_("Add a task."))
 def add(
     ctx: typer.Context,
-    title: str = typer.Argument(..., help="What has to be done."),
+    title: str = typer.Argument(..., help=_("What has to be done.")),
     case: str | None = typer.Option(
-        None, "--case", "-c", help="Case number (else standalone).", parser=params.case_number
+        None, "--case", "-c", help=_("Case number (else standalone)."), parser=params.case_number
     ),
-    assignee: str | None = typer.Option(None, "--assignee", "-a", help="Login (default: you)."),
+    assignee: str | None = typer.Option(None, "--assignee", "-a", help=_("Login (default: you).")),
     due: datetime | None = typer.Option(
-        None, "--due", help="Due time, ISO 8601 (local if no zone).", parser=params.due_time
+        None, "--due", help=_("Due time, ISO 8601 (local if no zone)."), parser=params.due_time
     ),
     within: str | None = typer.Option(
-        None, "--in", help="Due in business time on the case's calendar, e.g. 4h, 1d, 1h30m.",
+        None, "--in", help=_("Due in business time on the case's calendar, e.g. 4h, 1d, 1h30m."),
         parser=params.duration("--in"),
     ),
     description: str = typer.Option("", "--description", "-d"),
 ) -> None:
-    """Add a task."""
     state: CliState = ctx.obj
     params.check_ahead("--due", due, state.clock.now())
     task = task_service.add_task(
@@ -75,14 +75,13 @@ def add(
         say(console, f"task {task.id} added{where}, due {when(task.due_at)}")
 
 
-@app.command("done")
+@app.command("done", help=_("Mark a task done (met, or breached when late)."))
 def done(
     ctx: typer.Context,
     task_id: int = typer.Argument(
-        ..., metavar="ID", help="Task id.", parser=params.record_id("task")
+        ..., metavar="ID", help=_("Task id."), parser=params.record_id("task")
     ),
 ) -> None:
-    """Mark a task done (met, or breached when late)."""
     state: CliState = ctx.obj
     task = task_service.complete_task(state.desk(), state.actor(), task_id)
     if state.json:
@@ -91,17 +90,16 @@ def done(
         say(console, f"task {task.id} done ({task.state or 'no deadline'})")
 
 
-@app.command("list")
+@app.command("list", help=_("List open tasks, soonest due first."))
 def list_(
     ctx: typer.Context,
     case: str | None = typer.Option(
-        None, "--case", "-c", help="Only this case's tasks.", parser=params.case_number
+        None, "--case", "-c", help=_("Only this case's tasks."), parser=params.case_number
     ),
-    assignee: str | None = typer.Option(None, "--assignee", "-a", help="Only this agent's."),
-    mine: bool = typer.Option(False, "--mine", help="Only mine."),
-    all_: bool = typer.Option(False, "--all", help="Include done tasks."),
+    assignee: str | None = typer.Option(None, "--assignee", "-a", help=_("Only this agent's.")),
+    mine: bool = typer.Option(False, "--mine", help=_("Only mine.")),
+    all_: bool = typer.Option(False, "--all", help=_("Include done tasks.")),
 ) -> None:
-    """List open tasks, soonest due first."""
     state: CliState = ctx.obj
     if mine:
         assignee = state.actor().login

@@ -9,23 +9,23 @@ from rich.table import Table
 
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import _
 from casedesk.plain import cell, plain
 from casedesk.services.workflow import templates
 from casedesk.services.workflow.templates import TemplateSpec
 
-app = typer.Typer(help="Case templates and their playbooks of tasks.", no_args_is_help=True)
+app = typer.Typer(help=_("Case templates and their playbooks of tasks."), no_args_is_help=True)
 
-FILE = typer.Argument(..., metavar="FILE", help="A TOML or YAML file (see docs/templates.md).")
-NAME = typer.Argument(..., metavar="NAME", help="The template's name.")
+FILE = typer.Argument(..., metavar="FILE", help=_("A TOML or YAML file (see docs/templates.md)."))
+NAME = typer.Argument(..., metavar="NAME", help=_("The template's name."))
 
 
 def _fields(t: TemplateSpec) -> str:
     return f"{t.area} · {t.priority} / {t.severity} · queue {t.queue or '— (your bin)'}"
 
 
-@app.command("list")
+@app.command("list", help=_("List the templates, by name."))
 def list_(ctx: typer.Context) -> None:
-    """List the templates, by name."""
     state: CliState = ctx.obj
     found = templates.list_templates(state.desk())
     if state.json:
@@ -41,9 +41,8 @@ def list_(ctx: typer.Context) -> None:
     console.print(table)
 
 
-@app.command("show")
+@app.command("show", help=_("Show a template: what it fills in and its playbook."))
 def show(ctx: typer.Context, name: str = NAME) -> None:
-    """Show a template: what it fills in and its playbook."""
     state: CliState = ctx.obj
     t = templates.get_template(state.desk(), name)
     if state.json:
@@ -68,9 +67,10 @@ def show(ctx: typer.Context, name: str = NAME) -> None:
     console.print(steps)
 
 
-@app.command("load")
+@app.command(
+    "load", help=_("Load (upsert by name) the templates of a file, all or nothing. Supervisors."),
+)
 def load(ctx: typer.Context, path: Path = FILE) -> None:
-    """Load (upsert by name) the templates of a file, all or nothing. Supervisors."""
     state: CliState = ctx.obj
     names = templates.load_file(state.desk(), state.actor(), path)
     if state.json:
