@@ -81,8 +81,9 @@ HELP = _(
 def import_command(
     ctx: typer.Context,
     kind: str = typer.Argument(
-        ..., metavar="KIND", help=_("What the files hold: {kinds}; or guess (`import guess KIND FILE`: propose a "
-                "mapping profile).").format(kinds=", ".join(KIND_NAMES)),
+        ..., metavar="KIND",
+        help=_("What the files hold: {kinds}; or guess (`import guess KIND FILE`: propose "
+               "a mapping profile).").format(kinds=", ".join(KIND_NAMES)),
         parser=params.choice("KIND", (*KIND_NAMES, "guess")),
     ),
     files: list[Path] = typer.Argument(

@@ -79,7 +79,8 @@ HELP = _(
 def report_command(
     ctx: typer.Context,
     name: str = typer.Argument(
-        ..., metavar="NAME", help=_("The report: {names}; or `list` to see what each shows.").format(
+        ..., metavar="NAME",
+        help=_("The report: {names}; or `list` to see what each shows.").format(
             names=", ".join(reports.report_names())),
         parser=params.choice("NAME", ["list", *reports.report_names()]),
     ),

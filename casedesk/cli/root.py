@@ -244,7 +244,7 @@ app = typer.Typer(
 )
 
 
-@app.callback(help=_("With no command, open the agent workstation."))
+@app.callback()
 def root(
     ctx: typer.Context,
     db: str | None = typer.Option(
@@ -259,6 +259,7 @@ def root(
         help=_("Language: en or es (overrides CASEDESK_LANG, the config file and the locale)."),
     ),
 ) -> None:
+    """With no command, open the agent workstation (the app's help is the Typer's)."""
     if lang is not None:
         from casedesk.cli import start_language
 
