@@ -24,6 +24,7 @@ from typing import Any
 import typer
 
 from casedesk.errors import ValidationError
+from casedesk.i18n import _
 from casedesk.textsafe import one_line
 
 #: The largest record number or id the desk stores: PostgreSQL ``bigint``. Case numbers,
@@ -240,10 +241,13 @@ def argv_problem(argv: list[str]) -> str | None:
 
 def usage_line(exc: Any) -> str:
     """One line for a click usage error (bad flag, missing argument, bad choice)."""
-    message = " ".join(str(exc.format_message()).split()).replace("Value error, ", "")
+    from casedesk.cli.library_words import usage_message
+
+    message = " ".join(usage_message(exc).split()).replace("Value error, ", "")
     ctx = getattr(exc, "ctx", None)
     path = getattr(ctx, "command_path", "") or "casedesk"
-    return one_line(f"casedesk: {message} (see `{path} --help`)")
+    return one_line("casedesk: " + _("{message} (see `{command} --help`)").format(
+        message=message, command=path))
 
 
 def comma_list(value: str | None) -> list[str]:

@@ -16,6 +16,7 @@ import typer
 from typer import _click  # the click typer vendors (its Context is the one it passes)
 from typer.core import TyperGroup
 
+from casedesk.cli import library_words
 from casedesk.cli.params import argv_problem, usage_line
 from casedesk.cli.state import CliState, err_console
 from casedesk.errors import CaseDeskError
@@ -44,6 +45,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("batch", "casedesk.cli.batch:batch"),
     ("report", "casedesk.cli.report:report_command"),
 )
+
+library_words.install()
 
 
 def _is_usage_error(exc: BaseException) -> bool:
