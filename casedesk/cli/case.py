@@ -12,8 +12,10 @@ from typer._click.exceptions import UsageError  # the vendored click: a one-line
 from casedesk.cli import params
 from casedesk.cli.contract import day
 from casedesk.cli.format import case_panel, cases_table, say, timeline_table, when
+from casedesk.cli.format import day as show_day
 from casedesk.cli.state import CliState, console, print_json
-from casedesk.i18n import _
+from casedesk.i18n import N_, _, ngettext
+from casedesk.labels import label
 from casedesk.models.base import Area, Priority, Severity, Status
 from casedesk.plain import cell
 from casedesk.services.contracts import entitlements
@@ -100,7 +102,7 @@ def create(
 
     state: CliState = ctx.obj
     if contract_line is not None and no_contract_line:
-        raise UsageError("give --contract-line or --no-contract-line, not both", ctx=ctx)
+        raise UsageError(_("give --contract-line or --no-contract-line, not both"), ctx=ctx)
     entitlement = _entitlement_before(state, contact, contract_line, no_contract_line)
     common: dict[str, Any] = {
         "queue": queue,
@@ -116,7 +118,7 @@ def create(
         )
     else:
         if not title or not title.strip():
-            raise UsageError("give the case a --title (or a --template)", ctx=ctx)
+            raise UsageError(_("give the case a --title (or a --template)"), ctx=ctx)
         case = case_service.create_case(
             state.desk(),
             state.actor(),
@@ -127,12 +129,14 @@ def create(
             area=area or "general",
             **common,
         )
-    where = f"queue {case.queue}" if case.queue and not case.owner else "your WIP bin"
     if state.json:
         print_json({**case.to_json(),
                     "entitlement": entitlement.to_json() if entitlement else None})
         return
-    _done(state, case, f"created in {where}")
+    if case.queue and not case.owner:
+        _done(state, case, _("created in queue {queue}").format(queue=case.queue))
+    else:
+        _done(state, case, _("created in your WIP bin"))
 
 
 def _entitlement_before(state: CliState, contact: int | None, line: int | None,
@@ -208,15 +212,15 @@ def edit(
     changes = {k: v for k, v in given.items() if v is not None}
     if not changes:
         raise UsageError(
-            "say what to change: --title, --description, --area, --priority, --severity, "
-            "--contact or --contract-line",
+            _("say what to change: --title, --description, --area, --priority, --severity, "
+              "--contact or --contract-line"),
             ctx=ctx,
         )
     desk = state.desk()
     if version is None:
         version = reads.get_case(desk, number).version
     case = case_service.update_case(desk, state.actor(), number, version=version, **changes)
-    _done(state, case, f"edited (version {case.version})")
+    _done(state, case, _("edited (version {version})").format(version=case.version))
 
 
 @app.command("show", help=_("Show a case and its timeline."))
@@ -261,20 +265,21 @@ def list_(
     desk = state.desk()
     if search:
         rows = reads.search_cases(desk, search, limit=limit)
-        title = f"search {search!r}"  # repr: quotes, escapes; cells show it literally
+        # repr: quotes, escapes; cells show it literally
+        title = _("search {words} ({count})").format(words=repr(search), count=len(rows))
     elif queue:
         rows = reads.inbox(desk, queue, limit=limit, status=status).rows
-        title = f"queue {queue}"
+        title = _("queue {queue} ({count})").format(queue=queue, count=len(rows))
     elif mine:
         rows = reads.wip_bin(desk, state.actor().id, limit=limit)
-        title = "my WIP bin"
+        title = _("my WIP bin ({count})").format(count=len(rows))
     else:
         rows = reads.list_cases(desk, status=status, limit=limit)
-        title = "cases"
+        title = _("cases ({count})").format(count=len(rows))
     if state.json:
         print_json(rows)
     else:
-        console.print(cases_table(rows, title=f"{title} ({len(rows)})"))
+        console.print(cases_table(rows, title=title))
 
 
 def _simple(name: str, fn: Callable[..., CaseDetail], message: str, doc: str) -> None:
@@ -285,33 +290,35 @@ def _simple(name: str, fn: Callable[..., CaseDetail], message: str, doc: str) ->
     ) -> None:
         state: CliState = ctx.obj
         case = fn(state.desk(), state.actor(), number, version=version)
-        _done(state, case, message.format(case=case))
+        _done(state, case, _(message).format(queue=case.queue))
 
     command.__doc__ = doc
-    app.command(name)(command)
+    app.command(name, help=_(doc))(command)
 
 
 _simple(
     "accept",
     transitions.accept,
-    "accepted into your WIP bin",
-    "Take a case from its queue into your WIP bin.",
+    N_("accepted into your WIP bin"),
+    N_("Take a case from its queue into your WIP bin."),
 )
-_simple("start", transitions.start, "in progress", "new → in_progress.")
+_simple("start", transitions.start, N_("in progress"), N_("new → in_progress."))
 _simple(
     "yank",
     transitions.yank,
-    "yanked back to queue {case.queue}",
-    "Supervisors: pull a case from an agent's bin back to its home queue.",
+    N_("yanked back to queue {queue}"),
+    N_("Supervisors: pull a case from an agent's bin back to its home queue."),
 )
-_simple("close", transitions.close, "closed", "resolved → closed (the customer confirmed).")
+_simple("close", transitions.close, N_("closed"),
+        N_("resolved → closed (the customer confirmed)."))
 
 
 @app.command("next", help=_("Take the most urgent waiting case of a queue."))
 def next_(ctx: typer.Context, queue: str = typer.Argument(..., help=_("Queue name."))) -> None:
     state: CliState = ctx.obj
     case = transitions.next_case(state.desk(), state.actor(), queue)
-    _done(state, case, f"taken from {queue}: {case.title}")  # say(): literal, never raises
+    # say(): literal, never raises
+    _done(state, case, _("taken from {queue}: {title}").format(queue=queue, title=case.title))
 
 
 @app.command("dispatch", help=_("Send a case from your bin to a queue."))
@@ -325,7 +332,7 @@ def dispatch(
 ) -> None:
     state: CliState = ctx.obj
     case = transitions.dispatch(state.desk(), state.actor(), number, queue, note=note)
-    _done(state, case, f"dispatched to {case.queue}")
+    _done(state, case, _("dispatched to {queue}").format(queue=case.queue))
 
 
 @app.command("reject", help=_("Send a queued case back to its creator's bin, with a reason."))
@@ -334,7 +341,7 @@ def reject(
 ) -> None:
     state: CliState = ctx.obj
     case = transitions.reject(state.desk(), state.actor(), number, reason)
-    _done(state, case, f"rejected back to {case.owner_name}")
+    _done(state, case, _("rejected back to {agent}").format(agent=case.owner_name))
 
 
 @app.command("transfer", help=_("Move a queued case to another queue."))
@@ -346,7 +353,7 @@ def transfer(
 ) -> None:
     state: CliState = ctx.obj
     case = transitions.transfer(state.desk(), state.actor(), number, queue, note=note)
-    _done(state, case, f"transferred to {case.queue}")
+    _done(state, case, _("transferred to {queue}").format(queue=case.queue))
 
 
 @app.command("assign", help=_("Supervisors: put a case into a named agent's bin."))
@@ -357,7 +364,7 @@ def assign(
 ) -> None:
     state: CliState = ctx.obj
     case = transitions.assign(state.desk(), state.actor(), number, agent)
-    _done(state, case, f"assigned to {case.owner_name}")
+    _done(state, case, _("assigned to {agent}").format(agent=case.owner_name))
 
 
 @app.command("wait", help=_("Wait for the customer (the resolution clock pauses)."))
@@ -368,7 +375,7 @@ def wait(
     _done(
         state,
         transitions.wait(state.desk(), state.actor(), number, note=note),
-        "awaiting customer (SLA paused)",
+        _("awaiting customer (SLA paused)"),
     )
 
 
@@ -377,7 +384,8 @@ def resume(
     ctx: typer.Context, number: str = NUMBER, note: str | None = typer.Option(None, "--note")
 ) -> None:
     state: CliState = ctx.obj
-    _done(state, transitions.resume(state.desk(), state.actor(), number, note=note), "in progress")
+    _done(state, transitions.resume(state.desk(), state.actor(), number, note=note),
+          _("in progress"))
 
 
 @app.command("resolve", help=_("Resolve a case with a resolution type and notes."))
@@ -392,7 +400,7 @@ def resolve(
     case = transitions.resolve(
         state.desk(), state.actor(), number, type_, notes, resolve_children=children
     )
-    _done(state, case, "resolved")
+    _done(state, case, _("resolved"))
 
 
 @app.command("reopen", help=_("Reopen a resolved or closed case."))
@@ -400,7 +408,8 @@ def reopen(
     ctx: typer.Context, number: str = NUMBER, note: str | None = typer.Option(None, "--note")
 ) -> None:
     state: CliState = ctx.obj
-    _done(state, transitions.reopen(state.desk(), state.actor(), number, note=note), "reopened")
+    _done(state, transitions.reopen(state.desk(), state.actor(), number, note=note),
+          _("reopened"))
 
 
 @app.command("cancel", help=_("Cancel an open case (duplicate, withdrawn)."))
@@ -408,7 +417,8 @@ def cancel(
     ctx: typer.Context, number: str = NUMBER, reason: str = typer.Option(..., "--reason", "-r")
 ) -> None:
     state: CliState = ctx.obj
-    _done(state, transitions.cancel(state.desk(), state.actor(), number, reason), "cancelled")
+    _done(state, transitions.cancel(state.desk(), state.actor(), number, reason),
+          _("cancelled"))
 
 
 @app.command("note", help=_("Add an internal note."))
@@ -418,7 +428,8 @@ def note(
     from casedesk.services.workflow import cases as case_service
 
     state: CliState = ctx.obj
-    _done(state, case_service.add_note(state.desk(), state.actor(), number, text), "note added")
+    _done(state, case_service.add_note(state.desk(), state.actor(), number, text),
+          _("note added"))
 
 
 @app.command("time", help=_(
@@ -438,7 +449,7 @@ def time_(
     state: CliState = ctx.obj
     desk = state.desk()
     if note is not None and add is None:
-        raise UsageError("--note goes with --add MINUTES", ctx=ctx)
+        raise UsageError(_("--note goes with --add MINUTES"), ctx=ctx)
     logged = None
     if add is not None:
         logged = timelog.add_time(desk, state.actor(), number, add, note)
@@ -448,7 +459,7 @@ def time_(
         print_json({**total.to_json(), "entitlement": used})
         return
     if logged is not None:
-        say(console, total.case, f": {add} min logged")
+        say(console, total.case, ": ", _("{minutes} min logged").format(minutes=add))
         if logged.entitlement is not None:
             say(console, logged.entitlement.line.words)
     _print_time(total, by_agent)
@@ -456,28 +467,35 @@ def time_(
 
 def _print_time(total: CaseTime, by_agent: bool) -> None:
     if total.children:
-        say(console, total.case, f": {total.total_minutes} min in all — "
-            f"{total.own_minutes} on the case itself and {total.children_minutes} on its "
-            f"{len(total.children)} child cases ({', '.join(total.children)}).")
+        say(console, total.case, ": ", ngettext(
+            "{total} min in all — {own} on the case itself and {children} on its "
+            "{count} child case ({numbers}).",
+            "{total} min in all — {own} on the case itself and {children} on its "
+            "{count} child cases ({numbers}).", len(total.children)).format(
+            total=total.total_minutes, own=total.own_minutes,
+            children=total.children_minutes, count=len(total.children),
+            numbers=", ".join(total.children)))
     else:
-        say(console, total.case, f": {total.total_minutes} min in all.")
+        say(console, total.case, ": ",
+            _("{total} min in all.").format(total=total.total_minutes))
     if total.by_kind:
-        say(console, "By kind: ", ", ".join(f"{kind.replace('_', ' ')} {minutes} min"
-                                            for kind, minutes in sorted(total.by_kind.items())))
+        say(console, _("By kind: {kinds}").format(kinds=", ".join(
+            _("{kind} {minutes} min").format(kind=label("time_kind", kind), minutes=minutes)
+            for kind, minutes in sorted(total.by_kind.items()))))
     if by_agent:
-        table = Table(title="by agent (with child cases)")
-        table.add_column("agent")
-        table.add_column("name")
-        table.add_column("minutes", justify="right")
+        table = Table(title=_("by agent (with child cases)"))
+        table.add_column(_("agent"))
+        table.add_column(_("name"))
+        table.add_column(_("minutes"), justify="right")
         for a in total.by_agent:
             table.add_row(cell(a.login), cell(a.name), str(a.minutes))
         console.print(table)
     elif total.entries:
-        table = Table(title="entries on the case itself")
-        for name in ("at", "agent", "minutes", "kind", "note"):
-            table.add_column(name, no_wrap=name != "note")
+        table = Table(title=_("entries on the case itself"))
+        for name in (N_("at"), N_("agent"), N_("minutes"), N_("kind"), N_("note")):
+            table.add_column(_(name), no_wrap=name != "note")
         for e in total.entries:
-            table.add_row(when(e.at), cell(e.agent), str(e.minutes), e.kind.replace("_", " "),
+            table.add_row(when(e.at), cell(e.agent), str(e.minutes), label("time_kind", e.kind),
                           cell(e.note or "—"))
         console.print(table)
 
@@ -501,19 +519,21 @@ def time_day(
     if state.json:
         print_json(days)
         return
-    table = Table(title=f"time on {on.isoformat()} ({len(days)} agents)")
-    for name in ("agent", "name", "zone", "minutes", "work", "handle", "after call"):
-        table.add_column(name, justify="right" if name in ("minutes", "work", "handle",
-                                                            "after call") else "left")
+    table = Table(title=ngettext("time on {day} ({count} agent)", "time on {day} ({count} agents)",
+                                 len(days)).format(day=show_day(on), count=len(days)))
+    for name in (N_("agent"), N_("name"), N_("zone"), N_("minutes"), N_("work"), N_("handle"),
+                 N_("after call")):
+        table.add_column(_(name), justify="right" if name in ("minutes", "work", "handle",
+                                                               "after call") else "left")
     for d in days:
         table.add_row(cell(d.login), cell(d.name), cell(d.zone), str(d.minutes),
                       *(str(d.by_kind.get(k, 0)) for k in ("work", "handle", "after_call")))
     console.print(table)
     if agent is not None and days and days[0].entries:
-        entries = Table(title=cell(f"entries of {agent}"))
-        for name in ("at", "case", "minutes", "kind", "note"):
-            entries.add_column(name, no_wrap=name != "note")
+        entries = Table(title=cell(_("entries of {agent}").format(agent=agent)))
+        for name in (N_("at"), N_("case"), N_("minutes"), N_("kind"), N_("note")):
+            entries.add_column(_(name), no_wrap=name != "note")
         for e in days[0].entries:
-            entries.add_row(when(e.at), cell(e.case), str(e.minutes), e.kind.replace("_", " "),
+            entries.add_row(when(e.at), cell(e.case), str(e.minutes), label("time_kind", e.kind),
                             cell(e.note or "—"))
         console.print(entries)
