@@ -14,7 +14,7 @@ from casedesk.cli.format import period as format_period
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.errors import ValidationError
-from casedesk.i18n import _
+from casedesk.i18n import N_, _
 from casedesk.plain import cell
 from casedesk.services.contracts import contracts, templates
 from casedesk.services.contracts.views import ContractView, LineStatus, TemplateView
@@ -60,8 +60,9 @@ ACCOUNT = typer.Option(..., "--account", "-a", help=_("Account id or exact name.
 def lines_table(lines: list[LineStatus], title: str | None = None) -> Table:
     """A contract's lines and what each still allows."""
     table = Table(title=None if title is None else cell(title))
-    for name in ("line", "id", "grants", "used", "left", "period", "state"):
-        table.add_column(name, no_wrap=name != "line")
+    for name in (N_("line"), N_("id"), N_("grants"), N_("used"),
+                 N_("left"), N_("period"), N_("state")):
+        table.add_column(_(name), no_wrap=name != "line")
     for li in lines:
         period = format_period(li.starts, li.ends)
         table.add_row(cell(li.name), str(li.id), f"{li.total} {li.allotment}", str(li.used),
@@ -73,10 +74,10 @@ def _print_contract(c: ContractView) -> None:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("contract", cell(f"{c.number} {c.name}"))
-    head.add_row("account", cell(f"{c.account} (id {c.account_id})"))
-    head.add_row("period", format_period(c.starts, c.ends))
-    head.add_row("status", cell(c.status))
+    head.add_row(_("contract"), cell(f"{c.number} {c.name}"))
+    head.add_row(_("account"), cell(f"{c.account} (id {c.account_id})"))
+    head.add_row(_("period"), format_period(c.starts, c.ends))
+    head.add_row(_("status"), cell(c.status))
     console.print(head)
     console.print(lines_table(c.lines, title="lines"))
     for li in c.lines:
@@ -149,8 +150,9 @@ def list_(
         print_json(found)
         return
     table = Table(title=f"contracts ({len(found)})")
-    for name in ("number", "contract", "account", "period", "status", "lines"):
-        table.add_column(name, no_wrap=name in ("number", "period"))
+    for name in (N_("number"), N_("contract"), N_("account"), N_("period"),
+                 N_("status"), N_("lines")):
+        table.add_column(_(name), no_wrap=name in ("number", "period"))
     for c in found:
         lines = "; ".join(f"{li.name}: {li.left} of {li.total} {li.allotment} left"
                           + ("" if li.state == "ok" else f" ({li.state})") for li in c.lines)
@@ -172,8 +174,8 @@ def show(ctx: typer.Context, contract: str = CONTRACT) -> None:
 
 def _print_template(t: TemplateView) -> None:
     table = Table(title=cell(f"template {t.name} — {t.duration_days} days"))
-    table.add_column("line")
-    table.add_column("grants", no_wrap=True)
+    table.add_column(_("line"))
+    table.add_column(_("grants"), no_wrap=True)
     for li in t.lines:
         table.add_row(cell(li.name), f"{li.total} {li.allotment}")
     console.print(table)
@@ -209,8 +211,8 @@ def template_list(ctx: typer.Context) -> None:
         print_json(found)
         return
     table = Table(title=f"contract templates ({len(found)})")
-    for name in ("template", "days", "lines"):
-        table.add_column(name)
+    for name in (N_("template"), N_("days"), N_("lines")):
+        table.add_column(_(name))
     for t in found:
         table.add_row(cell(t.name), str(t.duration_days), cell("; ".join(
             f"{li.name}: {li.total} {li.allotment}" for li in t.lines)))

@@ -8,7 +8,7 @@ from rich.table import Table
 from casedesk.cli.contract import lines_table
 from casedesk.cli.format import cases_table, period, say, when
 from casedesk.cli.state import CliState, console, print_json
-from casedesk.i18n import _
+from casedesk.i18n import N_, _
 from casedesk.plain import cell
 from casedesk.services.queries import customer_view
 from casedesk.services.queries.views import CustomerView
@@ -52,17 +52,17 @@ def show(
     head.add_column(style="bold")
     head.add_column()
     if view.account:
-        head.add_row("account", cell(f"{view.account} ({view.tier}, id {view.account_id})"))
+        head.add_row(_("account"), cell(f"{view.account} ({view.tier}, id {view.account_id})"))
     if view.contact:
         bits = [b for b in (view.contact_phone, view.contact_email) if b]
-        head.add_row("contact", cell(" · ".join([view.contact, *bits])
+        head.add_row(_("contact"), cell(" · ".join([view.contact, *bits])
                                      + f" (id {view.contact_id})"))
-    head.add_row("contacts", cell(", ".join(view.contacts) or "—"))
-    head.add_row("satisfaction", cell(satisfaction_words(view)))
+    head.add_row(_("contacts"), cell(", ".join(view.contacts) or "—"))
+    head.add_row(_("satisfaction"), cell(satisfaction_words(view)))
     console.print(head)
     products = Table(title="products and services")
-    for name in ("code", "product", "serial", "since", "until"):
-        products.add_column(name)
+    for name in (N_("code"), N_("product"), N_("serial"), N_("since"), N_("until")):
+        products.add_column(_(name))
     for p in view.products:
         products.add_row(cell(p.code), cell(p.name), cell(p.serial or "—"), p.since or "—",
                          p.until or "—")
@@ -78,8 +78,8 @@ def show(
         else:
             say(console, f"{label}: none")
     table = Table(title=f"interactions ({len(view.interactions)})")
-    for name in ("at", "channel", "subject", "agent", "case"):
-        table.add_column(name, no_wrap=name in ("at", "case"))
+    for name in (N_("at"), N_("channel"), N_("subject"), N_("agent"), N_("case")):
+        table.add_column(_(name), no_wrap=name in ("at", "case"))
     for i in view.interactions:
         table.add_row(when(i.started_at), cell(f"{i.direction} {i.channel}"),
                       cell(i.subject or "—"), cell(i.agent or "—"), cell(i.case or "—"))

@@ -19,7 +19,7 @@ from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.datafiles import decode_text, read_text_file
 from casedesk.errors import ValidationError
-from casedesk.i18n import _
+from casedesk.i18n import N_, _
 from casedesk.plain import cell, marked, plain
 from casedesk.services.knowledge import guidance, library
 from casedesk.services.queries.views import ArticleView
@@ -177,13 +177,13 @@ def show(
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    grid.add_row("article", cell(f"{article.label}  {article.title}"))
-    grid.add_row("status", cell(f"{article.status} · version {article.version}"))
-    grid.add_row("keywords", cell(article.keywords or "—"))
-    grid.add_row("author", cell(article.author_name or "—"))
-    grid.add_row("from case", cell(article.source_case or "—"))
-    grid.add_row("updated", when(article.updated_at))
-    grid.add_row("used", str(article.used_count))
+    grid.add_row(_("article"), cell(f"{article.label}  {article.title}"))
+    grid.add_row(_("status"), cell(f"{article.status} · version {article.version}"))
+    grid.add_row(_("keywords"), cell(article.keywords or "—"))
+    grid.add_row(_("author"), cell(article.author_name or "—"))
+    grid.add_row(_("from case"), cell(article.source_case or "—"))
+    grid.add_row(_("updated"), when(article.updated_at))
+    grid.add_row(_("used"), str(article.used_count))
     console.print(grid)
     console.print()
     if raw:
@@ -248,12 +248,12 @@ def search(
         print_json(hits)
         return
     table = Table(title=cell(f"search {text!r} ({len(hits)})"))
-    table.add_column("article", no_wrap=True)
-    table.add_column("title", ratio=1, min_width=20)
+    table.add_column(_("article"), no_wrap=True)
+    table.add_column(_("title"), ratio=1, min_width=20)
     if all_:
-        table.add_column("status", no_wrap=True)
-    table.add_column("used", justify="right")
-    table.add_column("excerpt", ratio=2)
+        table.add_column(_("status"), no_wrap=True)
+    table.add_column(_("used"), justify="right")
+    table.add_column(_("excerpt"), ratio=2)
     for hit in hits:
         cells: list[str | Text] = [cell(hit.label), cell(hit.title)]
         if all_:
@@ -315,15 +315,15 @@ def guide(
         print_json(result)
         return
     articles = Table(title=cell(f"articles for {result.case}"))
-    for col in ("article", "title", "why", "excerpt"):
-        articles.add_column(col)
+    for col in (N_("article"), N_("title"), N_("why"), N_("excerpt")):
+        articles.add_column(_(col))
     for a in result.articles:
         articles.add_row(
             cell(a.label), cell(a.title), cell("; ".join(a.reasons)), marked(a.snippet)
         )
     cases = Table(title="similar solved cases")
-    for col in ("case", "title", "resolution", "articles"):
-        cases.add_column(col)
+    for col in (N_("case"), N_("title"), N_("resolution"), N_("articles")):
+        cases.add_column(_(col))
     for c in result.cases:
         resolution = f"{c.resolution_type or '—'}: {c.resolution_notes or ''}"
         cases.add_row(

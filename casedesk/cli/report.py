@@ -47,8 +47,8 @@ def _list() -> None:
     rows = [(r.name, r.summary) for r in reports.REPORTS.values()]
     rows.append((reports.NOW, "The floor now: waiting, breaches within the hour, agents."))
     table = Table(show_header=True)
-    table.add_column("report", no_wrap=True)
-    table.add_column("what it shows")
+    table.add_column(_("report"), no_wrap=True)
+    table.add_column(_("what it shows"))
     for name, summary in rows:
         table.add_row(cell(name), cell(summary))
     console.print(table)

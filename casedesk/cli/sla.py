@@ -10,7 +10,7 @@ from rich.table import Table
 from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
-from casedesk.i18n import _
+from casedesk.i18n import N_, _
 from casedesk.plain import cell, plain
 from casedesk.services.queries import board
 from casedesk.services.queries.views import FlaggedCase
@@ -47,11 +47,11 @@ def policy_list(ctx: typer.Context) -> None:
         print_json(policies)
         return
     table = Table(show_lines=True)
-    table.add_column("policy", no_wrap=True)
-    table.add_column("match")
-    table.add_column("calendar", no_wrap=True)
-    table.add_column("targets (business time)")
-    table.add_column("escalation")
+    table.add_column(_("policy"), no_wrap=True)
+    table.add_column(_("match"))
+    table.add_column(_("calendar"), no_wrap=True)
+    table.add_column(_("targets (business time)"))
+    table.add_column(_("escalation"))
     for p in policies:
         targets = (
             f"first {p.first_response} · next {p.next_response}\n"
@@ -86,8 +86,8 @@ def calendar_list(ctx: typer.Context) -> None:
         print_json(calendars)
         return
     table = Table()
-    for col in ("calendar", "time zone", "hours", "holidays"):
-        table.add_column(col)
+    for col in (N_("calendar"), N_("time zone"), N_("hours"), N_("holidays")):
+        table.add_column(_(col))
     for c in calendars:
         hours = "; ".join(
             f"{day} " + ", ".join(f"{a}-{b}" for a, b in ivs) for day, ivs in c.hours.items()

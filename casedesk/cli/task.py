@@ -11,7 +11,7 @@ from rich.table import Table
 from casedesk.cli import params
 from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
-from casedesk.i18n import _
+from casedesk.i18n import N_, _
 from casedesk.plain import cell
 from casedesk.services.queries.views import TaskView
 from casedesk.services.workflow import tasks as task_service
@@ -23,9 +23,10 @@ app = typer.Typer(
 
 def _table(rows: list[TaskView]) -> Table:
     table = Table()
-    for col in ("id", "case", "title", "assignee", "status", "sla", "due"):
+    for col in (N_("id"), N_("case"), N_("title"), N_("assignee"),
+                N_("status"), N_("sla"), N_("due")):
         wide: dict[str, Any] = {"min_width": 20, "ratio": 1} if col == "title" else {}
-        table.add_column(col, overflow="ellipsis", no_wrap=True, **wide)
+        table.add_column(_(col), overflow="ellipsis", no_wrap=True, **wide)
     for t in rows:
         table.add_row(
             str(t.id),
