@@ -11,6 +11,7 @@ from casedesk.cli.format import agents_table, say
 from casedesk.cli.state import CliState, console, err_console, print_json
 from casedesk.errors import ConfigError, ValidationError
 from casedesk.i18n import _
+from casedesk.labels import label
 from casedesk.models.base import Role
 from casedesk.services.directory import presence, staff
 
@@ -52,10 +53,11 @@ def agent_add(
     password = None
     if desk.shared and not no_password:
         if password_stdin or sys.stdin.isatty():
-            password = _read_password(password_stdin, f"password for {login}")
+            password = _read_password(password_stdin, _("password for {login}").format(login=login))
         else:
-            say(err_console, f"no terminal to ask for a password on: the role {login} gets "
-                f"none (give one with `casedesk agent passwd {login} --password-stdin`)")
+            say(err_console, _(
+                "no terminal to ask for a password on: the role {login} gets none (give one "
+                "with `casedesk agent passwd {login} --password-stdin`)").format(login=login))
     agent = staff.add_agent(
         desk,
         state.optional_actor(),
@@ -71,7 +73,8 @@ def agent_add(
     if state.json:
         print_json(agent)
     else:
-        say(console, f"agent {agent.login} ({agent.name}, {agent.role}) added")
+        say(console, _("agent {login} ({name}, {role}) added").format(
+            login=agent.login, name=agent.name, role=label("role", agent.role)))
 
 
 def _read_password(from_stdin: bool, prompt: str) -> str:
@@ -80,11 +83,12 @@ def _read_password(from_stdin: bool, prompt: str) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         if not line.strip("\r\n"):
-            raise ValidationError("--password-stdin read no password (an empty line)")
+            raise ValidationError(_("--password-stdin read no password (an empty line)"))
         return line.rstrip("\r\n")
     if not sys.stdin.isatty():
         raise ConfigError(
-            "no terminal to ask for the password on: use --password-stdin (or --no-password)"
+            _("no terminal to ask for the password on: use --password-stdin (or "
+              "--no-password)")
         )
     password: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)
     return password
@@ -104,13 +108,13 @@ def agent_passwd(
     state: CliState = ctx.obj
     actor = state.actor()
     if not state.desk().shared:
-        raise ValidationError("a SQLite desk has no passwords: it is one person's file")
-    password = _read_password(password_stdin, f"new password for {login}")
+        raise ValidationError(_("a SQLite desk has no passwords: it is one person's file"))
+    password = _read_password(password_stdin, _("new password for {login}").format(login=login))
     agent = staff.set_password(state.desk(), actor, login, password)
     if state.json:
         print_json(agent)
     else:
-        say(console, f"password of {agent.login} changed")
+        say(console, _("password of {login} changed").format(login=agent.login))
 
 
 @agent_app.command("disable", help=_(
@@ -126,7 +130,7 @@ def agent_disable(
     if state.json:
         print_json(agent)
     else:
-        say(console, f"agent {agent.login} disabled (their history stays)")
+        say(console, _("agent {login} disabled (their history stays)").format(login=agent.login))
 
 
 @agent_app.command("list", help=_("List agents with role, status, WIP count and queues."))
@@ -161,6 +165,8 @@ def agent_status(
     if state.json:
         print_json(change)
         return
-    say(console, f"{change.login} is {change.status}")
+    say(console, _("{login} is {status}").format(login=change.login,
+                                                status=label("agent_status", change.status)))
     if change.returned:
-        say(console, f"returned to their queues: {', '.join(change.returned)}")
+        say(console, _("returned to their queues: {cases}").format(
+            cases=", ".join(change.returned)))

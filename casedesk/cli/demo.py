@@ -9,6 +9,7 @@ import typer
 from casedesk.cli import params
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.i18n import _
+from casedesk.localformat import number
 
 HELP = _(
     "Fill the database with the seed documents' people and cases plus generated "
@@ -44,8 +45,10 @@ def demo(
     if state.json:
         print_json({**report, "seconds": round(elapsed, 2)})
         return
-    console.print(
-        f"demo data: {report['agents']} agents, {report['queues']} queues, "
-        f"{report['contacts']} contacts, {report['cases']:,} cases in {elapsed:.1f} s"
-    )
-    console.print("try: casedesk --as maria case list   ·   casedesk --as carlos (workstation)")
+    console.print(_(
+        "demo data: {agents} agents, {queues} queues, {contacts} contacts, {cases} cases in "
+        "{seconds} s").format(agents=report["agents"], queues=report["queues"],
+                               contacts=report["contacts"], cases=number(report["cases"]),
+                               seconds=number(elapsed, 1)), markup=False)
+    console.print(_("try: casedesk --as maria case list   ·   casedesk --as carlos "
+                    "(workstation)"), markup=False)

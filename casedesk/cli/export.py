@@ -49,4 +49,5 @@ def export_command(
     if state.json:
         print_json({"kind": kind, "count": count, "file": str(output)})
     else:
-        say(err_console, f"exported {count:,} {kind} to {output}")
+        say(err_console, _("exported {count} {kind} to {file}").format(
+            count=f"{count:,}", kind=kind, file=output))

@@ -213,3 +213,16 @@ def queues_table(queues: list[QueueView]) -> Table:
                       cell(label("strategy", q.strategy)), str(q.waiting),
                       cell(", ".join(q.members)), *([cell(q.team or "")] if teams else []))
     return table
+
+
+#: an SLA clock's state (``ClockState``) as people read it
+_CLOCK_STATES = {"ok": N_("on time"), "warning": N_("warning"), "breached": N_("breached"),
+                 "paused": N_("paused"), "met": N_("met")}
+
+
+def clock_state(code: str | None) -> str:
+    """``met`` → "met" / "cumplido"; an unknown code is shown as it is."""
+    if code is None:
+        return ""
+    words = _CLOCK_STATES.get(code)
+    return _(words) if words else code

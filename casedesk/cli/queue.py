@@ -8,6 +8,7 @@ from casedesk.cli import params
 from casedesk.cli.format import queues_table, say
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.i18n import _
+from casedesk.labels import label
 from casedesk.models.base import Area, Strategy
 from casedesk.services.directory import queue_setup
 
@@ -37,7 +38,8 @@ def queue_add(
     if state.json:
         print_json(queue)
     else:
-        say(console, f"queue {queue.name} ({queue.area}) added")
+        say(console, _("queue {name} ({area}) added").format(name=queue.name,
+                                                             area=label("area", queue.area)))
 
 
 @queue_app.command("list", help=_("List queues with waiting cases and members."))
@@ -89,4 +91,5 @@ def queue_strategy(
     if state.json:
         print_json(queue)
     else:
-        say(console, f"queue {queue.name} now assigns by {queue.strategy}")
+        say(console, _("queue {name} now assigns by {strategy}").format(
+            name=queue.name, strategy=label("strategy", queue.strategy)))

@@ -140,7 +140,7 @@ def _load(name: str, target: str) -> _click.Command:
     from typer.main import get_command_from_info, get_group_from_info
     from typer.models import CommandInfo, TyperInfo
 
-    module_name, _, attribute = target.partition(":")
+    module_name, _colon, attribute = target.partition(":")
     module = importlib.import_module(module_name)
     value = getattr(module, attribute)
     if isinstance(value, typer.Typer):

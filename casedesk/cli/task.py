@@ -9,9 +9,10 @@ import typer
 from rich.table import Table
 
 from casedesk.cli import params
-from casedesk.cli.format import say, when
+from casedesk.cli.format import clock_state, say, when
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.plain import cell
 from casedesk.services.queries.views import TaskView
 from casedesk.services.workflow import tasks as task_service
@@ -33,8 +34,8 @@ def _table(rows: list[TaskView]) -> Table:
             cell(t.case or "—"),
             cell(t.title),
             cell(t.assignee or "—"),
-            cell(t.status),
-            cell(t.state or "—"),
+            cell(label("task_status", t.status)),
+            cell(clock_state(t.state) or "—"),
             when(t.due_at),
         )
     return table
@@ -72,8 +73,11 @@ def add(
     if state.json:
         print_json(task)
     else:
-        where = f" on {task.case}" if task.case else ""
-        say(console, f"task {task.id} added{where}, due {when(task.due_at)}")
+        if task.case:
+            say(console, _("task {id} added on {case}, due {due}").format(
+                id=task.id, case=task.case, due=when(task.due_at)))
+        else:
+            say(console, _("task {id} added, due {due}").format(id=task.id, due=when(task.due_at)))
 
 
 @app.command("done", help=_("Mark a task done (met, or breached when late)."))
@@ -88,7 +92,8 @@ def done(
     if state.json:
         print_json(task)
     else:
-        say(console, f"task {task.id} done ({task.state or 'no deadline'})")
+        say(console, _("task {id} done ({state})").format(
+            id=task.id, state=clock_state(task.state) if task.state else _("no deadline")))
 
 
 @app.command("list", help=_("List open tasks, soonest due first."))

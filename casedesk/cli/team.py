@@ -20,9 +20,9 @@ def _show(state: CliState, team: TeamView) -> None:
     if state.json:
         print_json(team)
         return
-    say(console, f"team {team.name}")
-    say(console, f"members: {', '.join(team.members) or 'none'}")
-    say(console, f"queues:  {', '.join(team.queues) or 'none'}")
+    say(console, _("team {name}").format(name=team.name))
+    say(console, _("members: {agents}").format(agents=", ".join(team.members) or _("none")))
+    say(console, _("queues:  {queues}").format(queues=", ".join(team.queues) or _("none")))
 
 
 @team_app.command("add", help=_("Add a team (admins)."))
@@ -36,7 +36,7 @@ def team_add(
     if state.json:
         print_json(team)
     else:
-        say(console, f"team {team.name} added")
+        say(console, _("team {name} added").format(name=team.name))
 
 
 @team_app.command("list", help=_("List the teams with their agents and queues."))

@@ -58,11 +58,12 @@ def worker(
             if state.json:
                 print_json({"tick": None, "status": status.to_json()})
             elif status.holder and status.holder != runner.who:
-                console.print(f"not run: {status.holder} holds the SLA clock", markup=False)
+                console.print(_("not run: {holder} holds the SLA clock").format(
+                    holder=status.holder), markup=False)
             else:
                 console.print(
-                    f"not run: tick {status.last_tick} already ran "
-                    f"(by {status.last_run_by or 'another process'})",
+                    _("not run: tick {tick} already ran (by {who})").format(
+                        tick=status.last_tick, who=status.last_run_by or _("another process")),
                     markup=False,
                 )
         return
@@ -71,10 +72,10 @@ def worker(
         signal.signal(sig, lambda *_: stop.set())
     if not quiet and not state.json:
         console.print(
-            f"{runner.who} takes part in the SLA clock every {tick_seconds} s "
-            "(Ctrl-C to stop)",
+            _("{who} takes part in the SLA clock every {seconds} s (Ctrl-C to stop)").format(
+                who=runner.who, seconds=tick_seconds),
             markup=False,
         )
     runner.run(stop)
     if not quiet and not state.json:
-        console.print("stopped; the SLA clock's lease is given up", markup=False)
+        console.print(_("stopped; the SLA clock's lease is given up"), markup=False)
