@@ -93,7 +93,7 @@ def usage_message(exc: Any) -> str:
 
     if isinstance(exc, click_exceptions.MissingParameter):
         name = _hint(exc) or ""
-        kind = exc.param_type or getattr(exc.param, "param_type_name", "parameter")
+        kind = str(exc.param_type or getattr(exc.param, "param_type_name", "parameter"))
         words = {
             "argument": N_("Missing argument {name}."),
             "option": N_("Missing option {name}."),
@@ -101,11 +101,11 @@ def usage_message(exc: Any) -> str:
         message = _(words).format(name=name)
         return f"{message} {_said(exc.message)}" if exc.message else message
     if isinstance(exc, click_exceptions.BadParameter):
-        name = _hint(exc)
+        hint = _hint(exc)
         said = _said(exc.message)
-        if name is None:
+        if hint is None:
             return _("Invalid value: {message}").format(message=said)
-        return _("Invalid value for {name}: {message}").format(name=name, message=said)
+        return _("Invalid value for {name}: {message}").format(name=hint, message=said)
     if isinstance(exc, click_exceptions.NoSuchOption):
         name = exc.option_name
         if exc.possibilities:
