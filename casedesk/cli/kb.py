@@ -14,6 +14,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
+from casedesk import labels
 from casedesk.cli import params
 from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
@@ -51,13 +52,13 @@ def _done(state: CliState, article: ArticleView, message: str) -> None:
 
 def _read_body(body: str | None, file: Path | None) -> str | None:
     if body is not None and file is not None:
-        raise ValidationError("give the body with --body or --file, not both")
+        raise ValidationError(_("give the body with --body or --file, not both"))
     if file is None:
         return body
     if str(file) == "-":
         stream = getattr(sys.stdin, "buffer", None)
         data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
-        return decode_text(data, "standard input")
+        return decode_text(data, _("standard input"))
     return read_text_file(file)
 
 
@@ -75,7 +76,8 @@ def edit_text(text: str, suffix: str = ".md") -> str | None:
         code = subprocess.run(f'{editor} "{path}"', shell=True, check=False).returncode
         if code != 0:
             raise ValidationError(
-                f"the editor ({editor}) exited with code {code}: nothing saved; set EDITOR"
+                _("the editor ({editor}) exited with code {code}: nothing saved; set "
+                  "EDITOR").format(editor=editor, code=code)
             )
         if path.stat().st_mtime_ns == before:
             return None
@@ -152,7 +154,7 @@ def edit(
             version = current.version
         edited = edit_text(to_document(current))
         if edited is None:
-            say(console, current.label, ": no changes")
+            say(console, current.label, ": ", _("no changes"))
             return
         title, keywords, text = from_document(edited)
         if text.strip() == current.body.strip():
@@ -160,7 +162,7 @@ def edit(
     article = library.edit_article(
         desk, actor, number, version=version, title=title, keywords=keywords, body=text
     )
-    _done(state, article, f"saved (version {article.version})")
+    _done(state, article, _("saved (version {version})").format(version=article.version))
 
 
 @app.command("show", help=_("Show an article, its body rendered, and where it was used."))
@@ -178,7 +180,8 @@ def show(
     grid.add_column(style="bold")
     grid.add_column()
     grid.add_row(_("article"), cell(f"{article.label}  {article.title}"))
-    grid.add_row(_("status"), cell(f"{article.status} · version {article.version}"))
+    grid.add_row(_("status"), cell(_("{status} · version {version}").format(
+        status=labels.label("article_status", article.status), version=article.version)))
     grid.add_row(_("keywords"), cell(article.keywords or "—"))
     grid.add_row(_("author"), cell(article.author_name or "—"))
     grid.add_row(_("from case"), cell(article.source_case or "—"))
@@ -192,13 +195,13 @@ def show(
         console.print(Markdown(visible(article.body), hyperlinks=False))
     if article.links:
         console.print()
-        console.print("[bold]links[/bold] (latest first)")
+        console.print(Text.assemble((_("links"), "bold"), " ", _("(latest first)")))
         for link in article.links:
             whom = f" → {link.contact}" if link.contact else ""
             say(
                 console,
                 f"  {when(link.at)}  {link.kind:<4}  {link.case} {link.case_title}{whom}"
-                f" · {link.agent or 'system'}",
+                f" · {link.agent or _('system')}",
             )
 
 
@@ -206,14 +209,14 @@ def _transition(name: str, fn: Callable[..., ArticleView], message: str, doc: st
     def command(ctx: typer.Context, number: str = NUMBER, version: int | None = VERSION) -> None:
         state: CliState = ctx.obj
         article = fn(state.desk(), state.actor(), number, version=version)
-        _done(state, article, message)
+        _done(state, article, _(message))
 
     command.__doc__ = doc
-    app.command(name)(command)
+    app.command(name, help=_(doc))(command)
 
 
-_transition("publish", library.publish, "published", "Supervisors: publish an article.")
-_transition("retire", library.retire, "retired", "Supervisors: retire an article.")
+_transition("publish", library.publish, N_("published"), N_("Supervisors: publish an article."))
+_transition("retire", library.retire, N_("retired"), N_("Supervisors: retire an article."))
 
 
 @app.command("delete", help=_("Delete an article (authors: their drafts; supervisors: any)."))
@@ -223,7 +226,7 @@ def delete(ctx: typer.Context, number: str = NUMBER) -> None:
     if state.json:
         print_json({"deleted": label})
     else:
-        say(console, label, ": deleted")
+        say(console, label, ": ", _("deleted"))
 
 
 @app.command(
@@ -247,7 +250,8 @@ def search(
     if state.json:
         print_json(hits)
         return
-    table = Table(title=cell(f"search {text!r} ({len(hits)})"))
+    table = Table(title=cell(_("search {words} ({count})").format(words=repr(text),
+                                                                    count=len(hits))))
     table.add_column(_("article"), no_wrap=True)
     table.add_column(_("title"), ratio=1, min_width=20)
     if all_:
@@ -257,7 +261,7 @@ def search(
     for hit in hits:
         cells: list[str | Text] = [cell(hit.label), cell(hit.title)]
         if all_:
-            cells.append(cell(hit.status))
+            cells.append(cell(labels.label("article_status", hit.status)))
         table.add_row(*cells, str(hit.used_count), marked(hit.snippet))
     console.print(table)
 
@@ -266,7 +270,7 @@ def search(
 def use(ctx: typer.Context, number: str = NUMBER, case: str = CASE) -> None:
     state: CliState = ctx.obj
     article = library.link_case(state.desk(), state.actor(), number, case)
-    _done(state, article, f"used on {case}")
+    _done(state, article, _("used on {case}").format(case=case))
 
 
 @app.command("send", help=_(
@@ -290,14 +294,15 @@ def send(
     if state.json:
         print_json(sent)
     else:
-        say(console, f"{sent.subject}: sent to {sent.contact} on {sent.case}")
+        say(console, _("{subject}: sent to {contact} on {case}").format(
+            subject=sent.subject, contact=sent.contact, case=sent.case))
 
 
 @app.command("from-case", help=_("Draft an article from a resolved case's problem and solution."))
 def from_case(ctx: typer.Context, case: str = CASE) -> None:
     state: CliState = ctx.obj
     article = library.draft_from_case(state.desk(), state.actor(), case)
-    _done(state, article, f"drafted from {article.source_case}")
+    _done(state, article, _("drafted from {case}").format(case=article.source_case))
 
 
 @app.command("guide", help=_("Articles and solved cases that match a case."))
@@ -314,14 +319,14 @@ def guide(
     if state.json:
         print_json(result)
         return
-    articles = Table(title=cell(f"articles for {result.case}"))
+    articles = Table(title=cell(_("articles for {case}").format(case=result.case)))
     for col in (N_("article"), N_("title"), N_("why"), N_("excerpt")):
         articles.add_column(_(col))
     for a in result.articles:
         articles.add_row(
             cell(a.label), cell(a.title), cell("; ".join(a.reasons)), marked(a.snippet)
         )
-    cases = Table(title="similar solved cases")
+    cases = Table(title=_("similar solved cases"))
     for col in (N_("case"), N_("title"), N_("resolution"), N_("articles")):
         cases.add_column(_(col))
     for c in result.cases:
@@ -344,6 +349,7 @@ def reindex(ctx: typer.Context) -> None:
     else:
         say(
             console,
-            f"search index rebuilt on {report.backend}: {report.articles:,} articles, "
-            f"{report.cases:,} cases in {report.seconds:.2f} s",
+            _("search index rebuilt on {backend}: {articles} articles, {cases} cases in "
+              "{seconds} s").format(backend=report.backend, articles=f"{report.articles:,}",
+                                    cases=f"{report.cases:,}", seconds=f"{report.seconds:.2f}"),
         )
