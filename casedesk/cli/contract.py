@@ -10,11 +10,12 @@ import typer
 from rich.table import Table
 
 from casedesk.cli import params
+from casedesk.cli.format import day as show_day
 from casedesk.cli.format import period as format_period
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.errors import ValidationError
-from casedesk.i18n import N_, _
+from casedesk.i18n import N_, _, ngettext
 from casedesk.plain import cell
 from casedesk.services.contracts import contracts, templates
 from casedesk.services.contracts.views import ContractView, LineStatus, TemplateView
@@ -45,12 +46,34 @@ def day(flag: str) -> Any:
             parsed = date.fromisoformat(text.strip())
         except ValueError:
             shown = one_line(text)[:40]
-            raise ValidationError(f"{flag} {shown!r} is not a day like 2026-03-02") from None
+            raise ValidationError(_("{flag} {value} is not a day like 2026-03-02").format(
+                flag=flag, value=repr(shown))) from None
         if not 1900 <= parsed.year <= 9000:
-            raise ValidationError(f"{flag} {parsed.isoformat()} is out of range")
+            raise ValidationError(_("{flag} {day} is out of range").format(
+                flag=flag, day=parsed.isoformat()))
         return parsed
 
     return parse
+
+
+#: a line's and a contract's state as people read them
+_STATES = {"ok": N_("ok"), "exhausted": N_("exhausted"), "expired": N_("expired"),
+           "active": N_("active"), "none": N_("none")}
+
+
+def state_word(code: str) -> str:
+    """``exhausted`` → "exhausted" / "agotada"; an unknown code as it is."""
+    words = _STATES.get(code)
+    return _(words) if words else code
+
+
+def grants(total: int, allotment: str) -> str:
+    """``10 cases`` / ``600 minutes`` in the reader's language."""
+    if allotment == "cases":
+        return ngettext("{count} case", "{count} cases", total).format(count=total)
+    if allotment == "minutes":
+        return ngettext("{count} minute", "{count} minutes", total).format(count=total)
+    return f"{total} {allotment}"
 
 
 CONTRACT = typer.Argument(..., metavar="CONTRACT", help=_("Contract number, e.g. CT-000001."))
@@ -65,8 +88,8 @@ def lines_table(lines: list[LineStatus], title: str | None = None) -> Table:
         table.add_column(_(name), no_wrap=name != "line")
     for li in lines:
         period = format_period(li.starts, li.ends)
-        table.add_row(cell(li.name), str(li.id), f"{li.total} {li.allotment}", str(li.used),
-                      str(li.left), period, li.state)
+        table.add_row(cell(li.name), str(li.id), grants(li.total, li.allotment), str(li.used),
+                      str(li.left), period, state_word(li.state))
     return table
 
 
@@ -75,11 +98,12 @@ def _print_contract(c: ContractView) -> None:
     head.add_column(style="bold")
     head.add_column()
     head.add_row(_("contract"), cell(f"{c.number} {c.name}"))
-    head.add_row(_("account"), cell(f"{c.account} (id {c.account_id})"))
+    head.add_row(_("account"), cell(_("{account} (id {id})").format(account=c.account,
+                                                                      id=c.account_id)))
     head.add_row(_("period"), format_period(c.starts, c.ends))
-    head.add_row(_("status"), cell(c.status))
+    head.add_row(_("status"), cell(state_word(c.status)))
     console.print(head)
-    console.print(lines_table(c.lines, title="lines"))
+    console.print(lines_table(c.lines, title=_("lines")))
     for li in c.lines:
         if li.state != "ok":
             say(console, li.words)
@@ -106,7 +130,8 @@ def add(
     if state.json:
         print_json(made)
     else:
-        say(console, made.number, ": contract added to ", made.account)
+        say(console, made.number, ": ", _("contract added to {account}").format(
+            account=made.account))
 
 
 @line_app.command(
@@ -131,7 +156,8 @@ def line_add(
     if state.json:
         print_json(view)
     else:
-        say(console, view.number, ": line added (", view.lines[-1].words, ")")
+        say(console, view.number, ": ", _("line added ({words})").format(
+            words=view.lines[-1].words))
 
 
 @app.command(
@@ -149,15 +175,18 @@ def list_(
     if state.json:
         print_json(found)
         return
-    table = Table(title=f"contracts ({len(found)})")
+    table = Table(title=_("contracts ({count})").format(count=len(found)))
     for name in (N_("number"), N_("contract"), N_("account"), N_("period"),
                  N_("status"), N_("lines")):
         table.add_column(_(name), no_wrap=name in ("number", "period"))
     for c in found:
-        lines = "; ".join(f"{li.name}: {li.left} of {li.total} {li.allotment} left"
-                          + ("" if li.state == "ok" else f" ({li.state})") for li in c.lines)
+        lines = "; ".join(_("{line}: {left} of {grants} left").format(
+            line=li.name, left=li.left, grants=grants(li.total, li.allotment))
+                          + ("" if li.state == "ok" else f" ({state_word(li.state)})")
+                          for li in c.lines)
         table.add_row(cell(c.number), cell(c.name), cell(c.account),
-                      format_period(c.starts, c.ends), cell(c.status), cell(lines or "—"))
+                      format_period(c.starts, c.ends), cell(state_word(c.status)),
+                      cell(lines or "—"))
     console.print(table)
 
 
@@ -173,11 +202,13 @@ def show(ctx: typer.Context, contract: str = CONTRACT) -> None:
 
 
 def _print_template(t: TemplateView) -> None:
-    table = Table(title=cell(f"template {t.name} — {t.duration_days} days"))
+    table = Table(title=cell(ngettext("template {name} — {days} day",
+                                      "template {name} — {days} days", t.duration_days).format(
+        name=t.name, days=t.duration_days)))
     table.add_column(_("line"))
     table.add_column(_("grants"), no_wrap=True)
     for li in t.lines:
-        table.add_row(cell(li.name), f"{li.total} {li.allotment}")
+        table.add_row(cell(li.name), grants(li.total, li.allotment))
     console.print(table)
     if t.description:
         say(console, t.description)
@@ -200,7 +231,9 @@ def template_add(
     if state.json:
         print_json(made)
     else:
-        say(console, "contract template ", made.name, f" added with {len(made.lines)} lines")
+        say(console, ngettext("contract template {name} added with {count} line",
+                             "contract template {name} added with {count} lines",
+                             len(made.lines)).format(name=made.name, count=len(made.lines)))
 
 
 @template_app.command("list", help=_("List the contract templates."))
@@ -210,12 +243,12 @@ def template_list(ctx: typer.Context) -> None:
     if state.json:
         print_json(found)
         return
-    table = Table(title=f"contract templates ({len(found)})")
+    table = Table(title=_("contract templates ({count})").format(count=len(found)))
     for name in (N_("template"), N_("days"), N_("lines")):
         table.add_column(_(name))
     for t in found:
         table.add_row(cell(t.name), str(t.duration_days), cell("; ".join(
-            f"{li.name}: {li.total} {li.allotment}" for li in t.lines)))
+            f"{li.name}: {grants(li.total, li.allotment)}" for li in t.lines)))
     console.print(table)
 
 
@@ -249,5 +282,10 @@ def template_apply(
     if state.json:
         print_json(made)
     else:
-        say(console, made.number, ": contract ", made.name, " for ", made.account,
-            f" from {made.starts} to {made.ends}, {len(made.lines)} lines")
+        say(console, made.number, ": ", ngettext(
+            "contract {name} for {account} from {starts} to {ends}, {count} line",
+            "contract {name} for {account} from {starts} to {ends}, {count} lines",
+            len(made.lines)).format(name=made.name, account=made.account,
+                                    starts=show_day(made.starts) if made.starts else "—",
+                                    ends=show_day(made.ends) if made.ends else "—",
+                                    count=len(made.lines)))
