@@ -9,7 +9,8 @@ from rich.table import Table
 
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
-from casedesk.i18n import _
+from casedesk.i18n import _, ngettext
+from casedesk.labels import label
 from casedesk.plain import cell, plain
 from casedesk.services.workflow import templates
 from casedesk.services.workflow.templates import TemplateSpec
@@ -21,7 +22,10 @@ NAME = typer.Argument(..., metavar="NAME", help=_("The template's name."))
 
 
 def _fields(t: TemplateSpec) -> str:
-    return f"{t.area} · {t.priority} / {t.severity} · queue {t.queue or '— (your bin)'}"
+    queue = (_("queue {queue}").format(queue=t.queue) if t.queue
+             else _("queue — (your bin)"))
+    return (f"{label('area', t.area)} · {label('priority', t.priority)} / "
+            f"{label('severity', t.severity)} · {queue}")
 
 
 @app.command("list", help=_("List the templates, by name."))
@@ -31,7 +35,7 @@ def list_(ctx: typer.Context) -> None:
     if state.json:
         print_json(found)
         return
-    table = Table(title=f"templates ({len(found)})")
+    table = Table(title=_("templates ({count})").format(count=len(found)))
     table.add_column(_("template"), no_wrap=True)
     table.add_column(_("title"))
     table.add_column(_("category · priority / severity · queue"))
@@ -57,8 +61,8 @@ def show(ctx: typer.Context, name: str = NAME) -> None:
     if t.description:
         head.add_row(_("description"), plain(t.description))
     console.print(head)
-    steps = Table(title="playbook (due: business time after the case is created)")
-    steps.add_column(_("#"), justify="right")
+    steps = Table(title=_("playbook (due: business time after the case is created)"))
+    steps.add_column("#", justify="right")
     steps.add_column(_("task"))
     steps.add_column(_("due"), no_wrap=True)
     steps.add_column(_("assignee"), no_wrap=True)
@@ -76,4 +80,6 @@ def load(ctx: typer.Context, path: Path = FILE) -> None:
     if state.json:
         print_json({"templates": names})
     else:
-        say(console, f"loaded {len(names)} templates from ", str(path))
+        say(console, ngettext("loaded {count} template from {file}",
+                              "loaded {count} templates from {file}", len(names)).format(
+            count=len(names), file=path))
