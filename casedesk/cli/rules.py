@@ -10,7 +10,8 @@ from rich.table import Table
 from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
-from casedesk.i18n import _
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.models.base import Area, Channel, Priority, Severity, Tier
 from casedesk.plain import cell
 from casedesk.services.routing import rule_files
@@ -29,19 +30,23 @@ def _print_rules(state: CliState, rules: list[RuleView]) -> None:
         print_json(rules)
         return
     if not rules:
-        say(console, "no routing rules: new cases go where they are created "
-                     "(load some with `casedesk rules load FILE`)")
+        say(console, _("no routing rules: new cases go where they are created (load some "
+                       "with `casedesk rules load FILE`)"))
         return
     table = Table()
-    for column in ("#", "rule", "when", "queue", "strategy", "sets", "enabled"):
-        table.add_column(column)
+    for column in ("#", N_("rule"), N_("when"), N_("queue"), N_("strategy"), N_("sets"),
+                   N_("enabled")):
+        table.add_column(_(column) if column != "#" else column)
     for r in rules:
-        sets = ", ".join(f"{k} {v}" for k, v in (("priority", r.set_priority),
-                                                  ("severity", r.set_severity)) if v)
+        sets = ", ".join(
+            _(words).format(value=label(vocabulary, v)) for words, vocabulary, v in (
+                (N_("priority {value}"), "priority", r.set_priority),
+                (N_("severity {value}"), "severity", r.set_severity)) if v)
+        skills = (" " + _("(skills {skills})").format(skills=", ".join(r.required_skills))
+                  if r.required_skills else "")
         table.add_row(str(r.position), cell(r.name), cell(r.when), cell(r.queue),
-                      cell(r.strategy + (f" (skills {', '.join(r.required_skills)})"
-                                         if r.required_skills else "")),
-                      cell(sets or "—"), "yes" if r.active else "no")
+                      cell(label("strategy", r.strategy) + skills),
+                      cell(sets or "—"), _("yes") if r.active else _("no"))
     console.print(table)
 
 
@@ -62,11 +67,14 @@ def rules_load(
         print_json(report)
         return
     if report.mode == "replace":
-        say(console, f"routing rules replaced from {path}: {report.rules} rules "
-                     f"({report.removed} removed), {report.categories} category skill sets")
+        say(console, _("routing rules replaced from {file}: {rules} rules ({removed} removed), "
+                       "{categories} category skill sets").format(
+            file=path, rules=report.rules, removed=report.removed,
+            categories=report.categories))
     else:
-        say(console, f"routing rules updated from {path}: {report.rules} rules added or "
-                     f"changed, {report.categories} category skill sets")
+        say(console, _("routing rules updated from {file}: {rules} rules added or changed, "
+                       "{categories} category skill sets").format(
+            file=path, rules=report.rules, categories=report.categories))
 
 
 @app.command("list", help=_("List the routing rules in the order they are tried."))
@@ -110,20 +118,20 @@ def rules_test(
         print_json(lines)
         return
     if not lines:
-        say(console, "no routing rules: the case would stay where it is created")
+        say(console, _("no routing rules: the case would stay where it is created"))
         return
     winner = next((t for t in lines if t.routes), None)
     for t in lines:
         mark = "→" if t.routes else ("·" if t.matched else "✗")
-        tail = " (matches, but an earlier rule routes first)" if t.matched and not t.routes \
-            else ""
+        tail = " " + _("(matches, but an earlier rule routes first)") \
+            if t.matched and not t.routes else ""
         say(console, f"{mark} {t.line}{tail}")
     if winner is None:
-        say(console, "no rule matches: the case would stay where it is created "
-                     "(the given queue, or the creator's bin)")
+        say(console, _("no rule matches: the case would stay where it is created (the given "
+                       "queue, or the creator's bin)"))
     else:
-        say(console, f"routes to queue {winner.queue} by rule {winner.position} "
-                     f"{winner.name!r}")
+        say(console, _("routes to queue {queue} by rule {position} {name}").format(
+            queue=winner.queue, position=winner.position, name=repr(winner.name)))
 
 
 def _set_active(ctx: typer.Context, name: str, active: bool) -> None:
@@ -132,7 +140,8 @@ def _set_active(ctx: typer.Context, name: str, active: bool) -> None:
     if state.json:
         print_json(rules)
     else:
-        say(console, f"rule {name!r} {'enabled' if active else 'disabled'}")
+        words = N_("rule {name} enabled") if active else N_("rule {name} disabled")
+        say(console, _(words).format(name=repr(name)))
 
 
 @app.command("enable", help=_("Enable a rule (supervisors)."))
@@ -161,4 +170,5 @@ def rules_move(
         print_json(rules)
         return
     moved = next(r for r in rules if r.name == name)
-    say(console, f"rule {name!r} is now rule {moved.position} of {len(rules)}")
+    say(console, _("rule {name} is now rule {position} of {count}").format(
+        name=repr(name), position=moved.position, count=len(rules)))
