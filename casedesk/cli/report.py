@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from casedesk.cli import params
+from casedesk.cli.format import day as show_day
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.i18n import _
 from casedesk.plain import cell
@@ -36,7 +37,8 @@ def _day(flag: str) -> Any:
                 raise ValueError(text)
         except ValueError:
             raise typer.BadParameter(
-                f"{flag} {text!r} is not a day like 2026-03-29 (from 1970 on)"
+                _("{flag} {value} is not a day like 2026-03-29 (from 1970 on)").format(
+                    flag=flag, value=repr(text))
             ) from None
         return day
 
@@ -45,7 +47,7 @@ def _day(flag: str) -> Any:
 
 def _list() -> None:
     rows = [(r.name, r.summary) for r in reports.REPORTS.values()]
-    rows.append((reports.NOW, "The floor now: waiting, breaches within the hour, agents."))
+    rows.append((reports.NOW, _("The floor now: waiting, breaches within the hour, agents.")))
     table = Table(show_header=True)
     table.add_column(_("report"), no_wrap=True)
     table.add_column(_("what it shows"))
@@ -56,7 +58,8 @@ def _list() -> None:
 
 def _table(report: ReportTable) -> Table:
     period = (
-        f" — {report.start.isoformat()} to {report.end.isoformat()} ({report.zone})"
+        " — " + _("{start} to {end} ({zone})").format(
+            start=show_day(report.start), end=show_day(report.end), zone=report.zone)
         if report.start and report.end else ""
     )
     table = Table(title=cell(report.title + period))
@@ -122,10 +125,12 @@ def report_command(
         start = end - timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
         raise typer.BadParameter(
-            f"--to {end.isoformat()} is before --from {start.isoformat()}"
+            _("--to {end} is before --from {start}").format(end=end.isoformat(),
+                                                             start=start.isoformat())
         )
     if (end - start).days + 1 > MAX_DAYS:
-        raise typer.BadParameter(f"a report covers at most {MAX_DAYS:,} days")
+        raise typer.BadParameter(_("a report covers at most {days} days").format(
+            days=f"{MAX_DAYS:,}"))
     midnight(end, zone)  # a day the zone can name
     result = reports.run(desk, actor, name, ReportFilter(start, end, zone_name, queue, agent, team))
     if fmt == "json" or state.json:
