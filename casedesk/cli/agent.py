@@ -90,7 +90,8 @@ def _read_password(from_stdin: bool, prompt: str) -> str:
             _("no terminal to ask for the password on: use --password-stdin (or "
               "--no-password)")
         )
-    password: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=True, err=True)
+    password: str = typer.prompt(prompt, hide_input=True, err=True,
+                                 confirmation_prompt=_("Repeat for confirmation"))
     return password
 
 
