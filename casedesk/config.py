@@ -20,7 +20,7 @@ from types import MappingProxyType
 import platformdirs
 
 from casedesk.errors import ConfigError
-from casedesk.i18n import choose_language
+from casedesk.i18n import N_, _, choose_language
 
 APP_NAME = "casedesk"
 ENV_DATABASE_URL = "CASEDESK_DATABASE_URL"
@@ -53,7 +53,8 @@ def read_config_file() -> dict[str, object]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}; fix or delete the file") from None
+        raise ConfigError(_("cannot read {file}: {reason}; fix or delete the file").format(
+            file=path, reason=exc)) from None
 
 
 def write_config_value(key: str, value: str) -> Path:
@@ -103,10 +104,10 @@ def resolve_database_url(flag: str | None = None, data: dict[str, object] | None
     """
     if flag is not None:
         if not flag.strip():
-            raise ConfigError(
+            raise ConfigError(_(
                 "--db is empty: give a database URL, e.g. sqlite:///casedesk.db or "
                 "postgresql://USER@HOST/DB (or leave --db out for the default)"
-            )
+            ))
         return flag
     env = os.environ.get(ENV_DATABASE_URL)
     if env:
@@ -115,7 +116,8 @@ def resolve_database_url(flag: str | None = None, data: dict[str, object] | None
     if isinstance(configured, str) and configured:
         return configured
     if configured is not None and configured != "":
-        raise ConfigError(f"{config_path()}: database_url must be a string, not {configured!r}")
+        raise ConfigError(_("{file}: database_url must be a string, not {value}").format(
+            file=config_path(), value=repr(configured)))
     return default_database_url()
 
 
@@ -131,7 +133,7 @@ def resolve_agent_login(
     """
     if flag is not None:
         if not flag.strip():
-            raise ConfigError("--as is empty: give an agent's login (or leave --as out)")
+            raise ConfigError(_("--as is empty: give an agent's login (or leave --as out)"))
         return flag
     env = os.environ.get(ENV_AGENT)
     if env:
@@ -140,7 +142,8 @@ def resolve_agent_login(
     if isinstance(configured, str) and configured:
         return configured
     if configured is not None and configured != "":
-        raise ConfigError(f"{config_path()}: agent must be a login (a string), not {configured!r}")
+        raise ConfigError(_("{file}: agent must be a login (a string), not {value}").format(
+            file=config_path(), value=repr(configured)))
     if not fallback_to_os_user:
         return None
     try:
@@ -194,18 +197,17 @@ def load_settings(
     data = read_config_file()
     unknown = sorted(k for k in data if k not in _KEYS)
     if unknown:
-        raise ConfigError(
-            f"{config_path()}: unknown setting {unknown[0]!r} (known: {', '.join(_KEYS)}); "
-            "fix or remove it"
-        )
+        raise ConfigError(_(
+            "{file}: unknown setting {key} (known: {known}); fix or remove it"
+        ).format(file=config_path(), key=repr(unknown[0]), known=", ".join(_KEYS)))
     return Settings(
         database_url=resolve_database_url(db_flag, data),
         agent_login=resolve_agent_login(as_flag, fallback_to_os_user=False, data=data),
         reopen_days=_whole("reopen_days", data.get("reopen_days", DEFAULT_REOPEN_DAYS),
-                           0, MAX_REOPEN_DAYS, "days"),
+                           0, MAX_REOPEN_DAYS, _WHOLE_DAYS),
         sla_tick_seconds=_whole("sla_tick_seconds",
                                 data.get("sla_tick_seconds", DEFAULT_TICK_SECONDS),
-                                *TICK_RANGE, "seconds"),
+                                *TICK_RANGE, _WHOLE_SECONDS),
         offline_returns_cases=_flag("offline_returns_cases",
                                     data.get("offline_returns_cases", True)),
         keymap=MappingProxyType(_keymap(data.get("keymap", {}))),
@@ -213,18 +215,23 @@ def load_settings(
     )
 
 
-def _whole(key: str, value: object, low: int, high: int, unit: str) -> int:
+_WHOLE_DAYS = N_("{file}: {key} must be a whole number of days from {low} to {high}, not "
+                 "{value}")
+_WHOLE_SECONDS = N_("{file}: {key} must be a whole number of seconds from {low} to {high}, "
+                    "not {value}")
+
+
+def _whole(key: str, value: object, low: int, high: int, words: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(
-            f"{config_path()}: {key} must be a whole number of {unit} from {low} to "
-            f"{high}, not {value!r}"
-        )
+        raise ConfigError(_(words).format(file=config_path(), key=key, low=low, high=high,
+                                          value=repr(value)))
     return value
 
 
 def _flag(key: str, value: object) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError(f"{config_path()}: {key} must be true or false, not {value!r}")
+        raise ConfigError(_("{file}: {key} must be true or false, not {value}").format(
+            file=config_path(), key=key, value=repr(value)))
     return value
 
 
@@ -232,8 +239,7 @@ def _keymap(value: object) -> dict[str, str]:
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in value.items()
     ):
-        raise ConfigError(
-            f'{config_path()}: [keymap] must be a table of binding = "key", '
-            'e.g. go-inbox = "f9"'
-        )
+        raise ConfigError(_(
+            '{file}: [keymap] must be a table of binding = "key", e.g. go-inbox = "f9"'
+        ).format(file=config_path()))
     return dict(value)

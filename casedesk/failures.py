@@ -11,6 +11,7 @@ import sys
 from typing import NamedTuple
 
 from casedesk.errors import CaseDeskError
+from casedesk.i18n import _
 from casedesk.textsafe import one_line
 
 
@@ -32,18 +33,19 @@ def describe(exc: BaseException) -> Failure | None:
         orig = getattr(exc, "orig", None) or exc
         first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
         if is_damage(exc):  # SQLite met a damaged page the check on open did not read
-            return Failure(one_line(
-                f"the database file is damaged: {first}; nothing was saved — run "
+            return Failure(one_line(_(
+                "the database file is damaged: {error}; nothing was saved — run "
                 "`casedesk db check` and restore it from a backup"
-            ), 2)
+            ).format(error=first)), 2)
         if isinstance(exc, sqlalchemy_exc.DataError):  # SQLSTATE 22: a value it cannot take
-            return Failure(one_line(f"the database refused a value: {first}"), 1)
-        if getattr(orig, "sqlstate", None) == "42501":  # row security, a grant, a trigger
             return Failure(one_line(
-                f"not allowed: {first.removeprefix('ERROR:').strip()} (the database refused it "
-                "for your role; nothing was saved)"
-            ), 1)
-        return Failure(one_line(f"database error: {first}"), 2)
+                _("the database refused a value: {error}").format(error=first)), 1)
+        if getattr(orig, "sqlstate", None) == "42501":  # row security, a grant, a trigger
+            return Failure(one_line(_(
+                "not allowed: {error} (the database refused it for your role; nothing was "
+                "saved)"
+            ).format(error=first.removeprefix("ERROR:").strip())), 1)
+        return Failure(one_line(_("database error: {error}").format(error=first)), 2)
     return None
 
 

@@ -110,11 +110,12 @@ def main() -> None:
         # typer app directly, so this net never hides a bug from them.
         if os.environ.get("CASEDESK_DEBUG"):
             raise
+        from casedesk.i18n import _
         from casedesk.textsafe import one_line
 
-        sys.stderr.write(one_line(
-            f"casedesk: unexpected error ({type(exc).__name__}: {exc}); this is a bug — run "
-            "again with CASEDESK_DEBUG=1 to see where"
+        sys.stderr.write(one_line("casedesk: " + _(
+            "unexpected error ({error}); this is a bug — run again with CASEDESK_DEBUG=1 to "
+            "see where").format(error=f"{type(exc).__name__}: {exc}")
         )[:2000] + "\n")
         raise SystemExit(1) from None
 

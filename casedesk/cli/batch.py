@@ -30,8 +30,11 @@ from typing import Any, BinaryIO
 import typer
 
 from casedesk import jsonsafe
+from casedesk.cli import take_language
 from casedesk.cli.params import argv_problem
 from casedesk.cli.state import CliState
+from casedesk.errors import CaseDeskError
+from casedesk.i18n import _, choose_language, language, set_language
 from casedesk.textsafe import one_line
 
 #: A line longer than this is refused without being parsed (a real command line is shorter).
@@ -52,8 +55,8 @@ class Result:
 
     def as_text(self) -> str:
         if self.code == 0:
-            return f"ok: {self.text}" if self.text else "ok"
-        return f"error (exit {self.code}): {self.text}"
+            return _("ok: {output}").format(output=self.text) if self.text else _("ok")
+        return _("error (exit {code}): {error}").format(code=self.code, error=self.text)
 
     def as_json(self) -> str:
         if self.code == 0:
@@ -66,19 +69,23 @@ class Result:
         return jsonsafe.dumps(body)
 
 
+HELP = _(
+    "Run commands read from standard input, one a line, in this one process.\n"
+    "\n"
+    "Each line is a command as typed after `casedesk` (shell quoting); each prints "
+    "one result line, `ok: …` or `error (exit N): …` (--json: one JSON object a "
+    "line).\n"
+    "\n"
+    "Exit status: 0 all succeeded, 1 some were refused, 2 some were usage errors."
+)
+
+
 def batch(
     ctx: typer.Context,
     stop_on_error: bool = typer.Option(
-        False, "--stop-on-error", help="Stop at the first command that fails."
+        False, "--stop-on-error", help=_("Stop at the first command that fails.")
     ),
 ) -> None:
-    """Run commands read from standard input, one a line, in this one process.
-
-    Each line is a command as typed after `casedesk` (shell quoting); each prints one
-    result line, `ok: …` or `error (exit N): …` (--json: one JSON object a line).
-
-    Exit status: 0 all succeeded, 1 some were refused, 2 some were usage errors.
-    """
     outer: CliState = ctx.obj
     root = ctx.find_root().command
     pool: dict[tuple[str, bool], Any] = {}
@@ -114,31 +121,50 @@ def run_line(root: Any, outer: CliState, pool: dict[tuple[str, bool], Any], numb
              raw: str) -> Result | None:
     """Parse and run one line; None for a blank line or a comment."""
     if len(raw) > MAX_LINE:
-        return Result(number, 2, f"line {number} is too long ({len(raw):,} characters; "
-                                 f"at most {MAX_LINE:,})")
+        return Result(number, 2, _("line {line} is too long ({length} characters; at most "
+                                   "{most})").format(line=number, length=f"{len(raw):,}",
+                                                     most=f"{MAX_LINE:,}"))
     if not raw.strip() or raw.lstrip().startswith("#"):
         return None
     try:
         argv = shlex.split(raw)
     except ValueError as exc:
-        return Result(number, 2, one_line(f"line {number} cannot be read: {exc} "
-                                          "(quote as a shell would)"))
+        return Result(number, 2, one_line(_(
+            "line {line} cannot be read: {error} (quote as a shell would)").format(
+            line=number, error=exc)))
     problem = argv_problem(argv)
     if problem is not None:
         return Result(number, 2, problem.removeprefix("casedesk: "))
+    argv, lang = take_language(argv)
+    if lang is not None:  # this line only, in that language
+        try:
+            code = choose_language(lang, environ={})
+        except CaseDeskError as exc:
+            return Result(number, 2, one_line(str(exc)))
+        before = language()
+        set_language(code)
+        try:
+            return _run_line(root, outer, pool, number, argv)
+        finally:
+            set_language(before)
+    return _run_line(root, outer, pool, number, argv)
+
+
+def _run_line(root: Any, outer: CliState, pool: dict[tuple[str, bool], Any], number: int,
+              argv: list[str]) -> Result:
     command = _command_name(argv)
     if command is None:
-        return Result(number, 2, f"line {number} names no command (the workstation does "
-                                 "not open from a batch)")
+        return Result(number, 2, _("line {line} names no command (the workstation does not "
+                                   "open from a batch)").format(line=number))
     if command == "batch":
-        return Result(number, 2, "a batch cannot run another batch")
+        return Result(number, 2, _("a batch cannot run another batch"))
     state = CliState(db_flag=outer.db_flag, as_flag=outer.as_flag, json=outer.json,
                      clock=outer.clock, pool=pool)
     code, out, err = _run(root, argv, state)
     if code == 0:
         return _success(number, out, json_wanted=outer.json)
     lines = [line for line in err.splitlines() if line.strip()]
-    message = lines[-1] if lines else (one_line(out)[:MAX_SHOWN] or "failed")
+    message = lines[-1] if lines else (one_line(out)[:MAX_SHOWN] or _("failed"))
     return Result(number, code, one_line(message.removeprefix("casedesk: ")))
 
 
@@ -177,8 +203,9 @@ def _run(root: Any, argv: list[str], state: CliState) -> tuple[int, str, str]:
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             except typer.Abort:
-                code, _ = 1, err.write("casedesk: stopped: the command wanted to ask "
-                                       "something, and a batch cannot answer\n")
+                code = 1
+                err.write("casedesk: " + _("stopped: the command wanted to ask something, and "
+                                           "a batch cannot answer") + "\n")
             except Exception as exc:  # a click error the group did not turn into a line
                 code = getattr(exc, "exit_code", 1)
                 err.write(one_line(f"casedesk: {type(exc).__name__}: {exc}")[:MAX_SHOWN] + "\n")

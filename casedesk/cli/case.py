@@ -12,7 +12,10 @@ from typer._click.exceptions import UsageError  # the vendored click: a one-line
 from casedesk.cli import params
 from casedesk.cli.contract import day
 from casedesk.cli.format import case_panel, cases_table, say, timeline_table, when
+from casedesk.cli.format import day as show_day
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import N_, _, ngettext
+from casedesk.labels import label
 from casedesk.models.base import Area, Priority, Severity, Status
 from casedesk.plain import cell
 from casedesk.services.contracts import entitlements
@@ -25,14 +28,14 @@ from casedesk.services.workflow import timelog, transitions
 # commands that use them: ``case show`` and ``case accept`` start faster without them.
 
 app = typer.Typer(
-    help="Cases: create, show, list, and move them through their life.", no_args_is_help=True
+    help=_("Cases: create, show, list, and move them through their life."), no_args_is_help=True
 )
 
 NUMBER = typer.Argument(
-    ..., metavar="CASE", help="Case number, e.g. CS-000123 or 123.", parser=params.case_number
+    ..., metavar="CASE", help=_("Case number, e.g. CS-000123 or 123."), parser=params.case_number
 )
 VERSION = typer.Option(
-    None, "--version", help="Fail if the case changed since.",
+    None, "--version", help=_("Fail if the case changed since."),
     parser=params.integer("--version", 0, params.MAX_ID),
 )
 
@@ -44,60 +47,62 @@ def _done(state: CliState, case: CaseDetail, message: str) -> None:
         say(console, case.label, ": ", message)
 
 
-@app.command("create")
+@app.command("create", help=_(
+    "Open a case, from scratch or from a --template (`case new` does the same).\n"
+    "\n"
+    "With --contact, the customer's contract line in force is proposed and what it "
+    "still allows is printed before the case is saved; an exhausted or expired line "
+    "never stops the case: it is recorded on it for billing."
+))
 def create(
     ctx: typer.Context,
     title: str | None = typer.Option(
-        None, "--title", "-t", help="Required, unless a template gives one."
+        None, "--title", "-t", help=_("Required, unless a template gives one.")
     ),
     description: str | None = typer.Option(None, "--description", "-d"),
     template: str | None = typer.Option(
-        None, "--template", help="Fill it in from this template and add its playbook's tasks."
+        None, "--template", help=_("Fill it in from this template and add its playbook's tasks.")
     ),
     queue: str | None = typer.Option(
-        None, "--queue", "-q", help="Queue to put it in (default: the template's, or your WIP bin)."
+        None, "--queue", "-q",
+        help=_("Queue to put it in (default: the template's, or your WIP bin).")
     ),
     priority: str | None = typer.Option(
-        None, "--priority", "-p", help="high, medium or low (default: medium).",
+        None, "--priority", "-p", help=_("high, medium or low (default: medium)."),
         parser=params.choice("--priority", Priority),
     ),
     severity: str | None = typer.Option(
-        None, "--severity", "-s", help="critical, major or minor (default: minor).",
+        None, "--severity", "-s", help=_("critical, major or minor (default: minor)."),
         parser=params.choice("--severity", Severity),
     ),
     area: str | None = typer.Option(
-        None, "--area", help="technical, billing, commercial or general (default: general).",
+        None, "--area", help=_("technical, billing, commercial or general (default: general)."),
         parser=params.choice("--area", Area),
     ),
     contact: int | None = typer.Option(
-        None, "--contact", help="Contact id.", parser=params.record_id("--contact")
+        None, "--contact", help=_("Contact id."), parser=params.record_id("--contact")
     ),
     parent: str | None = typer.Option(
-        None, "--parent", help="Parent (major) case number.", parser=params.case_number
+        None, "--parent", help=_("Parent (major) case number."), parser=params.case_number
     ),
     interaction: int | None = typer.Option(
-        None, "--interaction", help="Open it from this interaction id.",
+        None, "--interaction", help=_("Open it from this interaction id."),
         parser=params.record_id("--interaction"),
     ),
     contract_line: int | None = typer.Option(
-        None, "--contract-line", help="Count it against this contract line (default: the "
-        "customer's line in force, as proposed).", parser=params.record_id("--contract-line"),
+        None, "--contract-line", help=_("Count it against this contract line (default: the "
+        "customer's line in force, as proposed)."), parser=params.record_id("--contract-line"),
     ),
     no_contract_line: bool = typer.Option(
-        False, "--no-contract-line", help="Count it against no contract line."
+        False, "--no-contract-line", help=_("Count it against no contract line.")
     ),
 ) -> None:
-    """Open a case, from scratch or from a --template (`case new` does the same).
-
-    With --contact, the customer's contract line in force is proposed and what it still
-    allows is printed before the case is saved; an exhausted or expired line never stops
-    the case: it is recorded on it for billing."""
     from casedesk.services.workflow import cases as case_service
     from casedesk.services.workflow import templates
 
     state: CliState = ctx.obj
     if contract_line is not None and no_contract_line:
-        raise UsageError("give --contract-line or --no-contract-line, not both", ctx=ctx)
+        raise UsageError(_("give --contract-line or --no-contract-line, not both"), ctx=ctx)
     entitlement = _entitlement_before(state, contact, contract_line, no_contract_line)
     common: dict[str, Any] = {
         "queue": queue,
@@ -113,7 +118,7 @@ def create(
         )
     else:
         if not title or not title.strip():
-            raise UsageError("give the case a --title (or a --template)", ctx=ctx)
+            raise UsageError(_("give the case a --title (or a --template)"), ctx=ctx)
         case = case_service.create_case(
             state.desk(),
             state.actor(),
@@ -124,12 +129,14 @@ def create(
             area=area or "general",
             **common,
         )
-    where = f"queue {case.queue}" if case.queue and not case.owner else "your WIP bin"
     if state.json:
         print_json({**case.to_json(),
                     "entitlement": entitlement.to_json() if entitlement else None})
         return
-    _done(state, case, f"created in {where}")
+    if case.queue and not case.owner:
+        _done(state, case, _("created in queue {queue}").format(queue=case.queue))
+    else:
+        _done(state, case, _("created in your WIP bin"))
 
 
 def _entitlement_before(state: CliState, contact: int | None, line: int | None,
@@ -153,40 +160,43 @@ def _entitlement_before(state: CliState, contact: int | None, line: int | None,
 app.command("new", hidden=True)(create)
 
 
-@app.command("edit")
+@app.command("edit", help=_(
+    "Edit a case: title, description, category, priority, severity, customer, "
+    "contract line.\n"
+    "\n"
+    "Its owner, a member of its queue or a supervisor may; with --version, only if "
+    "nobody changed it since."
+))
 def edit(
     ctx: typer.Context,
     number: str = NUMBER,
-    title: str | None = typer.Option(None, "--title", "-t", help="A new title."),
+    title: str | None = typer.Option(None, "--title", "-t", help=_("A new title.")),
     description: str | None = typer.Option(None, "--description", "-d"),
     area: str | None = typer.Option(
-        None, "--area", help="technical, billing, commercial or general.",
+        None, "--area", help=_("technical, billing, commercial or general."),
         parser=params.choice("--area", Area),
     ),
     priority: str | None = typer.Option(
-        None, "--priority", "-p", help="high, medium or low (re-evaluates the SLA policy).",
+        None, "--priority", "-p", help=_("high, medium or low (re-evaluates the SLA policy)."),
         parser=params.choice("--priority", Priority),
     ),
     severity: str | None = typer.Option(
-        None, "--severity", "-s", help="critical, major or minor.",
+        None, "--severity", "-s", help=_("critical, major or minor."),
         parser=params.choice("--severity", Severity),
     ),
     contact: int | None = typer.Option(
-        None, "--contact", help="The customer: a contact id.", parser=params.record_id("--contact")
+        None, "--contact",
+        help=_("The customer: a contact id."), parser=params.record_id("--contact")
     ),
     contract_line: int | None = typer.Option(
-        None, "--contract-line", help="A contract line id of the customer's account.",
+        None, "--contract-line", help=_("A contract line id of the customer's account."),
         parser=params.record_id("--contract-line"),
     ),
     version: int | None = typer.Option(
-        None, "--version", help="Refuse the edit if the case changed since this version.",
+        None, "--version", help=_("Refuse the edit if the case changed since this version."),
         parser=params.integer("--version", 1, 2**31 - 1),
     ),
 ) -> None:
-    """Edit a case: title, description, category, priority, severity, customer, contract line.
-
-    Its owner, a member of its queue or a supervisor may; with --version, only if nobody
-    changed it since."""
     from casedesk.services.workflow import cases as case_service
 
     state: CliState = ctx.obj
@@ -202,24 +212,23 @@ def edit(
     changes = {k: v for k, v in given.items() if v is not None}
     if not changes:
         raise UsageError(
-            "say what to change: --title, --description, --area, --priority, --severity, "
-            "--contact or --contract-line",
+            _("say what to change: --title, --description, --area, --priority, --severity, "
+              "--contact or --contract-line"),
             ctx=ctx,
         )
     desk = state.desk()
     if version is None:
         version = reads.get_case(desk, number).version
     case = case_service.update_case(desk, state.actor(), number, version=version, **changes)
-    _done(state, case, f"edited (version {case.version})")
+    _done(state, case, _("edited (version {version})").format(version=case.version))
 
 
-@app.command("show")
+@app.command("show", help=_("Show a case and its timeline."))
 def show(
     ctx: typer.Context,
     number: str = NUMBER,
     history: bool = typer.Option(True, "--history/--no-history"),
 ) -> None:
-    """Show a case and its timeline."""
     state: CliState = ctx.obj
     desk = state.desk()
     case = reads.get_case(desk, number)
@@ -232,42 +241,45 @@ def show(
         console.print(timeline_table(entries))
 
 
-@app.command("list")
+@app.command(
+    "list",
+    help=_("List cases: a queue's inbox, my bin, a search, or everything most urgent first."),
+)
 def list_(
     ctx: typer.Context,
-    queue: str | None = typer.Option(None, "--queue", "-q", help="A queue's waiting cases."),
-    mine: bool = typer.Option(False, "--mine", help="My WIP bin."),
+    queue: str | None = typer.Option(None, "--queue", "-q", help=_("A queue's waiting cases.")),
+    mine: bool = typer.Option(False, "--mine", help=_("My WIP bin.")),
     status: str | None = typer.Option(
-        None, "--status", help=f"Only this status: {', '.join(Status)}.",
+        None, "--status", help=_("Only this status: {codes}.").format(codes=", ".join(Status)),
         parser=params.choice("--status", Status),
     ),
     search: str | None = typer.Option(
-        None, "--search", help="Number, title or customer.", parser=params.search_text
+        None, "--search", help=_("Number, title or customer."), parser=params.search_text
     ),
     limit: int = typer.Option(
-        50, "--limit", help="At most this many (1 to 10,000).",
+        50, "--limit", help=_("At most this many (1 to 10,000)."),
         parser=params.integer("--limit", 1, 10_000),
     ),
 ) -> None:
-    """List cases: a queue's inbox, my bin, a search, or everything most urgent first."""
     state: CliState = ctx.obj
     desk = state.desk()
     if search:
         rows = reads.search_cases(desk, search, limit=limit)
-        title = f"search {search!r}"  # repr: quotes, escapes; cells show it literally
+        # repr: quotes, escapes; cells show it literally
+        title = _("search {words} ({count})").format(words=repr(search), count=len(rows))
     elif queue:
         rows = reads.inbox(desk, queue, limit=limit, status=status).rows
-        title = f"queue {queue}"
+        title = _("queue {queue} ({count})").format(queue=queue, count=len(rows))
     elif mine:
         rows = reads.wip_bin(desk, state.actor().id, limit=limit)
-        title = "my WIP bin"
+        title = _("my WIP bin ({count})").format(count=len(rows))
     else:
         rows = reads.list_cases(desk, status=status, limit=limit)
-        title = "cases"
+        title = _("cases ({count})").format(count=len(rows))
     if state.json:
         print_json(rows)
     else:
-        console.print(cases_table(rows, title=f"{title} ({len(rows)})"))
+        console.print(cases_table(rows, title=title))
 
 
 def _simple(name: str, fn: Callable[..., CaseDetail], message: str, doc: str) -> None:
@@ -278,170 +290,166 @@ def _simple(name: str, fn: Callable[..., CaseDetail], message: str, doc: str) ->
     ) -> None:
         state: CliState = ctx.obj
         case = fn(state.desk(), state.actor(), number, version=version)
-        _done(state, case, message.format(case=case))
+        _done(state, case, _(message).format(queue=case.queue))
 
     command.__doc__ = doc
-    app.command(name)(command)
+    app.command(name, help=_(doc))(command)
 
 
 _simple(
     "accept",
     transitions.accept,
-    "accepted into your WIP bin",
-    "Take a case from its queue into your WIP bin.",
+    N_("accepted into your WIP bin"),
+    N_("Take a case from its queue into your WIP bin."),
 )
-_simple("start", transitions.start, "in progress", "new → in_progress.")
+_simple("start", transitions.start, N_("in progress"), N_("new → in_progress."))
 _simple(
     "yank",
     transitions.yank,
-    "yanked back to queue {case.queue}",
-    "Supervisors: pull a case from an agent's bin back to its home queue.",
+    N_("yanked back to queue {queue}"),
+    N_("Supervisors: pull a case from an agent's bin back to its home queue."),
 )
-_simple("close", transitions.close, "closed", "resolved → closed (the customer confirmed).")
+_simple("close", transitions.close, N_("closed"),
+        N_("resolved → closed (the customer confirmed)."))
 
 
-@app.command("next")
-def next_(ctx: typer.Context, queue: str = typer.Argument(..., help="Queue name.")) -> None:
-    """Take the most urgent waiting case of a queue."""
+@app.command("next", help=_("Take the most urgent waiting case of a queue."))
+def next_(ctx: typer.Context, queue: str = typer.Argument(..., help=_("Queue name."))) -> None:
     state: CliState = ctx.obj
     case = transitions.next_case(state.desk(), state.actor(), queue)
-    _done(state, case, f"taken from {queue}: {case.title}")  # say(): literal, never raises
+    # say(): literal, never raises
+    _done(state, case, _("taken from {queue}: {title}").format(queue=queue, title=case.title))
 
 
-@app.command("dispatch")
+@app.command("dispatch", help=_("Send a case from your bin to a queue."))
 def dispatch(
     ctx: typer.Context,
     number: str = NUMBER,
     queue: str | None = typer.Option(
-        None, "--queue", "-q", help="Target queue (default: home queue)."
+        None, "--queue", "-q", help=_("Target queue (default: home queue).")
     ),
     note: str | None = typer.Option(None, "--note"),
 ) -> None:
-    """Send a case from your bin to a queue."""
     state: CliState = ctx.obj
     case = transitions.dispatch(state.desk(), state.actor(), number, queue, note=note)
-    _done(state, case, f"dispatched to {case.queue}")
+    _done(state, case, _("dispatched to {queue}").format(queue=case.queue))
 
 
-@app.command("reject")
+@app.command("reject", help=_("Send a queued case back to its creator's bin, with a reason."))
 def reject(
     ctx: typer.Context, number: str = NUMBER, reason: str = typer.Option(..., "--reason", "-r")
 ) -> None:
-    """Send a queued case back to its creator's bin, with a reason."""
     state: CliState = ctx.obj
     case = transitions.reject(state.desk(), state.actor(), number, reason)
-    _done(state, case, f"rejected back to {case.owner_name}")
+    _done(state, case, _("rejected back to {agent}").format(agent=case.owner_name))
 
 
-@app.command("transfer")
+@app.command("transfer", help=_("Move a queued case to another queue."))
 def transfer(
     ctx: typer.Context,
     number: str = NUMBER,
-    queue: str = typer.Option(..., "--queue", "-q", help="Target queue."),
+    queue: str = typer.Option(..., "--queue", "-q", help=_("Target queue.")),
     note: str | None = typer.Option(None, "--note"),
 ) -> None:
-    """Move a queued case to another queue."""
     state: CliState = ctx.obj
     case = transitions.transfer(state.desk(), state.actor(), number, queue, note=note)
-    _done(state, case, f"transferred to {case.queue}")
+    _done(state, case, _("transferred to {queue}").format(queue=case.queue))
 
 
-@app.command("assign")
+@app.command("assign", help=_("Supervisors: put a case into a named agent's bin."))
 def assign(
     ctx: typer.Context,
     number: str = NUMBER,
-    agent: str = typer.Option(..., "--to", help="Login of the agent."),
+    agent: str = typer.Option(..., "--to", help=_("Login of the agent.")),
 ) -> None:
-    """Supervisors: put a case into a named agent's bin."""
     state: CliState = ctx.obj
     case = transitions.assign(state.desk(), state.actor(), number, agent)
-    _done(state, case, f"assigned to {case.owner_name}")
+    _done(state, case, _("assigned to {agent}").format(agent=case.owner_name))
 
 
-@app.command("wait")
+@app.command("wait", help=_("Wait for the customer (the resolution clock pauses)."))
 def wait(
     ctx: typer.Context, number: str = NUMBER, note: str | None = typer.Option(None, "--note")
 ) -> None:
-    """Wait for the customer (the resolution clock pauses)."""
     state: CliState = ctx.obj
     _done(
         state,
         transitions.wait(state.desk(), state.actor(), number, note=note),
-        "awaiting customer (SLA paused)",
+        _("awaiting customer (SLA paused)"),
     )
 
 
-@app.command("resume")
+@app.command("resume", help=_("Resume work after the customer answered."))
 def resume(
     ctx: typer.Context, number: str = NUMBER, note: str | None = typer.Option(None, "--note")
 ) -> None:
-    """Resume work after the customer answered."""
     state: CliState = ctx.obj
-    _done(state, transitions.resume(state.desk(), state.actor(), number, note=note), "in progress")
+    _done(state, transitions.resume(state.desk(), state.actor(), number, note=note),
+          _("in progress"))
 
 
-@app.command("resolve")
+@app.command("resolve", help=_("Resolve a case with a resolution type and notes."))
 def resolve(
     ctx: typer.Context,
     number: str = NUMBER,
-    type_: str = typer.Option(..., "--type", help="solved, workaround, information …"),
-    notes: str = typer.Option(..., "--notes", help="What was done."),
-    children: bool = typer.Option(False, "--children", help="Resolve its open child cases too."),
+    type_: str = typer.Option(..., "--type", help=_("solved, workaround, information …")),
+    notes: str = typer.Option(..., "--notes", help=_("What was done.")),
+    children: bool = typer.Option(False, "--children", help=_("Resolve its open child cases too.")),
 ) -> None:
-    """Resolve a case with a resolution type and notes."""
     state: CliState = ctx.obj
     case = transitions.resolve(
         state.desk(), state.actor(), number, type_, notes, resolve_children=children
     )
-    _done(state, case, "resolved")
+    _done(state, case, _("resolved"))
 
 
-@app.command("reopen")
+@app.command("reopen", help=_("Reopen a resolved or closed case."))
 def reopen(
     ctx: typer.Context, number: str = NUMBER, note: str | None = typer.Option(None, "--note")
 ) -> None:
-    """Reopen a resolved or closed case."""
     state: CliState = ctx.obj
-    _done(state, transitions.reopen(state.desk(), state.actor(), number, note=note), "reopened")
+    _done(state, transitions.reopen(state.desk(), state.actor(), number, note=note),
+          _("reopened"))
 
 
-@app.command("cancel")
+@app.command("cancel", help=_("Cancel an open case (duplicate, withdrawn)."))
 def cancel(
     ctx: typer.Context, number: str = NUMBER, reason: str = typer.Option(..., "--reason", "-r")
 ) -> None:
-    """Cancel an open case (duplicate, withdrawn)."""
     state: CliState = ctx.obj
-    _done(state, transitions.cancel(state.desk(), state.actor(), number, reason), "cancelled")
+    _done(state, transitions.cancel(state.desk(), state.actor(), number, reason),
+          _("cancelled"))
 
 
-@app.command("note")
+@app.command("note", help=_("Add an internal note."))
 def note(
-    ctx: typer.Context, number: str = NUMBER, text: str = typer.Argument(..., help="The note.")
+    ctx: typer.Context, number: str = NUMBER, text: str = typer.Argument(..., help=_("The note."))
 ) -> None:
-    """Add an internal note."""
     from casedesk.services.workflow import cases as case_service
 
     state: CliState = ctx.obj
-    _done(state, case_service.add_note(state.desk(), state.actor(), number, text), "note added")
+    _done(state, case_service.add_note(state.desk(), state.actor(), number, text),
+          _("note added"))
 
 
-@app.command("time")
+@app.command("time", help=_(
+    "A case's time, including its child cases; --add logs minutes of work on it "
+    "first (they count against the case's minutes contract line)."
+))
 def time_(
     ctx: typer.Context,
     number: str = NUMBER,
     add: int | None = typer.Option(
-        None, "--add", metavar="MINUTES", help="Log these minutes of work first (1 to 1440).",
+        None, "--add", metavar="MINUTES", help=_("Log these minutes of work first (1 to 1440)."),
         parser=params.integer("--add", 1, timelog.MAX_MINUTES),
     ),
-    note: str | None = typer.Option(None, "--note", help="What was done (with --add)."),
-    by_agent: bool = typer.Option(False, "--by-agent", help="Show who logged the time."),
+    note: str | None = typer.Option(None, "--note", help=_("What was done (with --add).")),
+    by_agent: bool = typer.Option(False, "--by-agent", help=_("Show who logged the time.")),
 ) -> None:
-    """A case's time, including its child cases; --add logs minutes of work on it first
-    (they count against the case's minutes contract line)."""
     state: CliState = ctx.obj
     desk = state.desk()
     if note is not None and add is None:
-        raise UsageError("--note goes with --add MINUTES", ctx=ctx)
+        raise UsageError(_("--note goes with --add MINUTES"), ctx=ctx)
     logged = None
     if add is not None:
         logged = timelog.add_time(desk, state.actor(), number, add, note)
@@ -451,7 +459,7 @@ def time_(
         print_json({**total.to_json(), "entitlement": used})
         return
     if logged is not None:
-        say(console, total.case, f": {add} min logged")
+        say(console, total.case, ": ", _("{minutes} min logged").format(minutes=add))
         if logged.entitlement is not None:
             say(console, logged.entitlement.line.words)
     _print_time(total, by_agent)
@@ -459,43 +467,49 @@ def time_(
 
 def _print_time(total: CaseTime, by_agent: bool) -> None:
     if total.children:
-        say(console, total.case, f": {total.total_minutes} min in all — "
-            f"{total.own_minutes} on the case itself and {total.children_minutes} on its "
-            f"{len(total.children)} child cases ({', '.join(total.children)}).")
+        say(console, total.case, ": ", ngettext(
+            "{total} min in all — {own} on the case itself and {children} on its "
+            "{count} child case ({numbers}).",
+            "{total} min in all — {own} on the case itself and {children} on its "
+            "{count} child cases ({numbers}).", len(total.children)).format(
+            total=total.total_minutes, own=total.own_minutes,
+            children=total.children_minutes, count=len(total.children),
+            numbers=", ".join(total.children)))
     else:
-        say(console, total.case, f": {total.total_minutes} min in all.")
+        say(console, total.case, ": ",
+            _("{total} min in all.").format(total=total.total_minutes))
     if total.by_kind:
-        say(console, "By kind: ", ", ".join(f"{kind.replace('_', ' ')} {minutes} min"
-                                            for kind, minutes in sorted(total.by_kind.items())))
+        say(console, _("By kind: {kinds}").format(kinds=", ".join(
+            _("{kind} {minutes} min").format(kind=label("time_kind", kind), minutes=minutes)
+            for kind, minutes in sorted(total.by_kind.items()))))
     if by_agent:
-        table = Table(title="by agent (with child cases)")
-        table.add_column("agent")
-        table.add_column("name")
-        table.add_column("minutes", justify="right")
+        table = Table(title=_("by agent (with child cases)"))
+        table.add_column(_("agent"))
+        table.add_column(_("name"))
+        table.add_column(_("minutes"), justify="right")
         for a in total.by_agent:
             table.add_row(cell(a.login), cell(a.name), str(a.minutes))
         console.print(table)
     elif total.entries:
-        table = Table(title="entries on the case itself")
-        for name in ("at", "agent", "minutes", "kind", "note"):
-            table.add_column(name, no_wrap=name != "note")
+        table = Table(title=_("entries on the case itself"))
+        for name in (N_("at"), N_("agent"), N_("minutes"), N_("kind"), N_("note")):
+            table.add_column(_(name), no_wrap=name != "note")
         for e in total.entries:
-            table.add_row(when(e.at), cell(e.agent), str(e.minutes), e.kind.replace("_", " "),
+            table.add_row(when(e.at), cell(e.agent), str(e.minutes), label("time_kind", e.kind),
                           cell(e.note or "—"))
         console.print(table)
 
 
-time_app = typer.Typer(help="Time logged by agents.", no_args_is_help=True)
+time_app = typer.Typer(help=_("Time logged by agents."), no_args_is_help=True)
 
 
-@time_app.command("day")
+@time_app.command("day", help=_("Each agent's time on one day of their own time zone, by kind."))
 def time_day(
     ctx: typer.Context,
-    agent: str | None = typer.Option(None, "--agent", help="Only this agent (login)."),
-    on: Any = typer.Option(None, "--date", help="The day, YYYY-MM-DD (default: today).",
+    agent: str | None = typer.Option(None, "--agent", help=_("Only this agent (login).")),
+    on: Any = typer.Option(None, "--date", help=_("The day, YYYY-MM-DD (default: today)."),
                            parser=day("--date")),
 ) -> None:
-    """Each agent's time on one day of their own time zone, by kind."""
     state: CliState = ctx.obj
     desk = state.desk()
     if on is None:
@@ -505,19 +519,21 @@ def time_day(
     if state.json:
         print_json(days)
         return
-    table = Table(title=f"time on {on.isoformat()} ({len(days)} agents)")
-    for name in ("agent", "name", "zone", "minutes", "work", "handle", "after call"):
-        table.add_column(name, justify="right" if name in ("minutes", "work", "handle",
-                                                            "after call") else "left")
+    table = Table(title=ngettext("time on {day} ({count} agent)", "time on {day} ({count} agents)",
+                                 len(days)).format(day=show_day(on), count=len(days)))
+    for name in (N_("agent"), N_("name"), N_("zone"), N_("minutes"), N_("work"), N_("handle"),
+                 N_("after call")):
+        table.add_column(_(name), justify="right" if name in ("minutes", "work", "handle",
+                                                               "after call") else "left")
     for d in days:
         table.add_row(cell(d.login), cell(d.name), cell(d.zone), str(d.minutes),
                       *(str(d.by_kind.get(k, 0)) for k in ("work", "handle", "after_call")))
     console.print(table)
     if agent is not None and days and days[0].entries:
-        entries = Table(title=cell(f"entries of {agent}"))
-        for name in ("at", "case", "minutes", "kind", "note"):
-            entries.add_column(name, no_wrap=name != "note")
+        entries = Table(title=cell(_("entries of {agent}").format(agent=agent)))
+        for name in (N_("at"), N_("case"), N_("minutes"), N_("kind"), N_("note")):
+            entries.add_column(_(name), no_wrap=name != "note")
         for e in days[0].entries:
-            entries.add_row(when(e.at), cell(e.case), str(e.minutes), e.kind.replace("_", " "),
+            entries.add_row(when(e.at), cell(e.case), str(e.minutes), label("time_kind", e.kind),
                             cell(e.note or "—"))
         console.print(entries)

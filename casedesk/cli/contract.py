@@ -10,20 +10,22 @@ import typer
 from rich.table import Table
 
 from casedesk.cli import params
+from casedesk.cli.format import day as show_day
 from casedesk.cli.format import period as format_period
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.errors import ValidationError
+from casedesk.i18n import N_, _, ngettext
 from casedesk.plain import cell
 from casedesk.services.contracts import contracts, templates
 from casedesk.services.contracts.views import ContractView, LineStatus, TemplateView
 from casedesk.textsafe import one_line
 
-app = typer.Typer(help="Contracts of accounts, their lines (entitlements) and templates.",
+app = typer.Typer(help=_("Contracts of accounts, their lines (entitlements) and templates."),
                   no_args_is_help=True)
-template_app = typer.Typer(help="Contract templates: a contract and its lines in one step.",
+template_app = typer.Typer(help=_("Contract templates: a contract and its lines in one step."),
                            no_args_is_help=True)
-line_app = typer.Typer(help="Lines of a contract: what it grants.", no_args_is_help=True)
+line_app = typer.Typer(help=_("Lines of a contract: what it grants."), no_args_is_help=True)
 app.add_typer(template_app, name="template")
 app.add_typer(line_app, name="line")
 
@@ -44,27 +46,50 @@ def day(flag: str) -> Any:
             parsed = date.fromisoformat(text.strip())
         except ValueError:
             shown = one_line(text)[:40]
-            raise ValidationError(f"{flag} {shown!r} is not a day like 2026-03-02") from None
+            raise ValidationError(_("{flag} {value} is not a day like 2026-03-02").format(
+                flag=flag, value=repr(shown))) from None
         if not 1900 <= parsed.year <= 9000:
-            raise ValidationError(f"{flag} {parsed.isoformat()} is out of range")
+            raise ValidationError(_("{flag} {day} is out of range").format(
+                flag=flag, day=parsed.isoformat()))
         return parsed
 
     return parse
 
 
-CONTRACT = typer.Argument(..., metavar="CONTRACT", help="Contract number, e.g. CT-000001.")
-ACCOUNT = typer.Option(..., "--account", "-a", help="Account id or exact name.")
+#: a line's and a contract's state as people read them
+_STATES = {"ok": N_("ok"), "exhausted": N_("exhausted"), "expired": N_("expired"),
+           "active": N_("active"), "none": N_("none")}
+
+
+def state_word(code: str) -> str:
+    """``exhausted`` → "exhausted" / "agotada"; an unknown code as it is."""
+    words = _STATES.get(code)
+    return _(words) if words else code
+
+
+def grants(total: int, allotment: str) -> str:
+    """``10 cases`` / ``600 minutes`` in the reader's language."""
+    if allotment == "cases":
+        return ngettext("{count} case", "{count} cases", total).format(count=total)
+    if allotment == "minutes":
+        return ngettext("{count} minute", "{count} minutes", total).format(count=total)
+    return f"{total} {allotment}"
+
+
+CONTRACT = typer.Argument(..., metavar="CONTRACT", help=_("Contract number, e.g. CT-000001."))
+ACCOUNT = typer.Option(..., "--account", "-a", help=_("Account id or exact name."))
 
 
 def lines_table(lines: list[LineStatus], title: str | None = None) -> Table:
     """A contract's lines and what each still allows."""
     table = Table(title=None if title is None else cell(title))
-    for name in ("line", "id", "grants", "used", "left", "period", "state"):
-        table.add_column(name, no_wrap=name != "line")
+    for name in (N_("line"), N_("id"), N_("grants"), N_("used"),
+                 N_("left"), N_("period"), N_("state")):
+        table.add_column(_(name), no_wrap=name != "line")
     for li in lines:
         period = format_period(li.starts, li.ends)
-        table.add_row(cell(li.name), str(li.id), f"{li.total} {li.allotment}", str(li.used),
-                      str(li.left), period, li.state)
+        table.add_row(cell(li.name), str(li.id), grants(li.total, li.allotment), str(li.used),
+                      str(li.left), period, state_word(li.state))
     return table
 
 
@@ -72,70 +97,77 @@ def _print_contract(c: ContractView) -> None:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("contract", cell(f"{c.number} {c.name}"))
-    head.add_row("account", cell(f"{c.account} (id {c.account_id})"))
-    head.add_row("period", format_period(c.starts, c.ends))
-    head.add_row("status", cell(c.status))
+    head.add_row(_("contract"), cell(f"{c.number} {c.name}"))
+    head.add_row(_("account"), cell(_("{account} (id {id})").format(account=c.account,
+                                                                      id=c.account_id)))
+    head.add_row(_("period"), format_period(c.starts, c.ends))
+    head.add_row(_("status"), cell(state_word(c.status)))
     console.print(head)
-    console.print(lines_table(c.lines, title="lines"))
+    console.print(lines_table(c.lines, title=_("lines")))
     for li in c.lines:
         if li.state != "ok":
             say(console, li.words)
 
 
-@app.command("add")
+@app.command("add", help=_(
+    "Add a contract to an account (supervisors); add its lines with `contract line "
+    "add`."
+))
 def add(
     ctx: typer.Context,
     account: str = ACCOUNT,
-    name: str = typer.Option(..., "--name", "-n", help="What the contract is called."),
-    starts: Any = typer.Option(None, "--starts", help="First day (YYYY-MM-DD).",
+    name: str = typer.Option(..., "--name", "-n", help=_("What the contract is called.")),
+    starts: Any = typer.Option(None, "--starts", help=_("First day (YYYY-MM-DD)."),
                                parser=day("--starts")),
-    ends: Any = typer.Option(None, "--ends", help="Last day (YYYY-MM-DD).",
+    ends: Any = typer.Option(None, "--ends", help=_("Last day (YYYY-MM-DD)."),
                              parser=day("--ends")),
     number: str | None = typer.Option(None, "--number",
-                                      help="Its number (default: the next CT-000000)."),
+                                      help=_("Its number (default: the next CT-000000).")),
 ) -> None:
-    """Add a contract to an account (supervisors); add its lines with `contract line add`."""
     state: CliState = ctx.obj
     made = contracts.add_contract(state.desk(), state.actor(), account=account, name=name,
                                   starts=starts, ends=ends, number=number)
     if state.json:
         print_json(made)
     else:
-        say(console, made.number, ": contract added to ", made.account)
+        say(console, made.number, ": ", _("contract added to {account}").format(
+            account=made.account))
 
 
-@line_app.command("add")
+@line_app.command(
+    "add", help=_("Add a line to a contract: a number of cases or of minutes (supervisors)."),
+)
 def line_add(
     ctx: typer.Context,
     contract: str = CONTRACT,
-    name: str = typer.Option(..., "--name", "-n", help="What the line covers."),
-    allotment: str = typer.Option(..., "--allotment", help="cases or minutes.",
+    name: str = typer.Option(..., "--name", "-n", help=_("What the line covers.")),
+    allotment: str = typer.Option(..., "--allotment", help=_("cases or minutes."),
                                   parser=params.choice("--allotment", ALLOTMENTS)),
-    total: int = typer.Option(..., "--total", help="How many cases or minutes it grants.",
+    total: int = typer.Option(..., "--total", help=_("How many cases or minutes it grants."),
                               parser=params.integer("--total", 1, contracts.MAX_TOTAL)),
-    starts: Any = typer.Option(None, "--starts", help="Its own first day (default: the "
-                               "contract's).", parser=day("--starts")),
-    ends: Any = typer.Option(None, "--ends", help="Its own last day (default: the "
-                             "contract's).", parser=day("--ends")),
+    starts: Any = typer.Option(None, "--starts", help=_("Its own first day (default: the "
+                               "contract's)."), parser=day("--starts")),
+    ends: Any = typer.Option(None, "--ends", help=_("Its own last day (default: the "
+                             "contract's)."), parser=day("--ends")),
 ) -> None:
-    """Add a line to a contract: a number of cases or of minutes (supervisors)."""
     state: CliState = ctx.obj
     view = contracts.add_line(state.desk(), state.actor(), contract, name=name,
                               allotment=allotment, total=total, starts=starts, ends=ends)
     if state.json:
         print_json(view)
     else:
-        say(console, view.number, ": line added (", view.lines[-1].words, ")")
+        say(console, view.number, ": ", _("line added ({words})").format(
+            words=view.lines[-1].words))
 
 
-@app.command("list")
+@app.command(
+    "list", help=_("List contracts, newest first, with what each line still allows today."),
+)
 def list_(
     ctx: typer.Context,
     account: str | None = typer.Option(None, "--account", "-a",
-                                       help="Only this account's (id or name)."),
+                                       help=_("Only this account's (id or name).")),
 ) -> None:
-    """List contracts, newest first, with what each line still allows today."""
     state: CliState = ctx.obj
     actor = state.optional_actor()
     found = contracts.list_contracts(state.desk(), account=account,
@@ -143,20 +175,23 @@ def list_(
     if state.json:
         print_json(found)
         return
-    table = Table(title=f"contracts ({len(found)})")
-    for name in ("number", "contract", "account", "period", "status", "lines"):
-        table.add_column(name, no_wrap=name in ("number", "period"))
+    table = Table(title=_("contracts ({count})").format(count=len(found)))
+    for name in (N_("number"), N_("contract"), N_("account"), N_("period"),
+                 N_("status"), N_("lines")):
+        table.add_column(_(name), no_wrap=name in ("number", "period"))
     for c in found:
-        lines = "; ".join(f"{li.name}: {li.left} of {li.total} {li.allotment} left"
-                          + ("" if li.state == "ok" else f" ({li.state})") for li in c.lines)
+        lines = "; ".join(_("{line}: {left} of {grants} left").format(
+            line=li.name, left=li.left, grants=grants(li.total, li.allotment))
+                          + ("" if li.state == "ok" else f" ({state_word(li.state)})")
+                          for li in c.lines)
         table.add_row(cell(c.number), cell(c.name), cell(c.account),
-                      format_period(c.starts, c.ends), cell(c.status), cell(lines or "—"))
+                      format_period(c.starts, c.ends), cell(state_word(c.status)),
+                      cell(lines or "—"))
     console.print(table)
 
 
-@app.command("show")
+@app.command("show", help=_("Show a contract and its lines: granted, used, left, state."))
 def show(ctx: typer.Context, contract: str = CONTRACT) -> None:
-    """Show a contract and its lines: granted, used, left, state."""
     state: CliState = ctx.obj
     actor = state.optional_actor()
     view = contracts.get_contract(state.desk(), contract, actor.id if actor else None)
@@ -167,27 +202,28 @@ def show(ctx: typer.Context, contract: str = CONTRACT) -> None:
 
 
 def _print_template(t: TemplateView) -> None:
-    table = Table(title=cell(f"template {t.name} — {t.duration_days} days"))
-    table.add_column("line")
-    table.add_column("grants", no_wrap=True)
+    table = Table(title=cell(ngettext("template {name} — {days} day",
+                                      "template {name} — {days} days", t.duration_days).format(
+        name=t.name, days=t.duration_days)))
+    table.add_column(_("line"))
+    table.add_column(_("grants"), no_wrap=True)
     for li in t.lines:
-        table.add_row(cell(li.name), f"{li.total} {li.allotment}")
+        table.add_row(cell(li.name), grants(li.total, li.allotment))
     console.print(table)
     if t.description:
         say(console, t.description)
 
 
-@template_app.command("add")
+@template_app.command("add", help=_("Add a contract template (supervisors)."))
 def template_add(
     ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME", help="The template's name."),
-    days: int = typer.Option(365, "--days", help="How many days a contract made from it "
-                             "runs.", parser=params.integer("--days", 1, templates.MAX_DAYS)),
-    lines: list[str] = typer.Option(..., "--line", help="NAME:cases:TOTAL or "
-                                    "NAME:minutes:TOTAL (repeat for more lines)."),
+    name: str = typer.Argument(..., metavar="NAME", help=_("The template's name.")),
+    days: int = typer.Option(365, "--days", help=_("How many days a contract made from it "
+                             "runs."), parser=params.integer("--days", 1, templates.MAX_DAYS)),
+    lines: list[str] = typer.Option(..., "--line", help=_("NAME:cases:TOTAL or "
+                                    "NAME:minutes:TOTAL (repeat for more lines).")),
     description: str = typer.Option("", "--description", "-d"),
 ) -> None:
-    """Add a contract template (supervisors)."""
     state: CliState = ctx.obj
     specs = [templates.parse_line_spec(text) for text in lines]
     made = templates.add_template(state.desk(), state.actor(), name=name, duration_days=days,
@@ -195,29 +231,29 @@ def template_add(
     if state.json:
         print_json(made)
     else:
-        say(console, "contract template ", made.name, f" added with {len(made.lines)} lines")
+        say(console, ngettext("contract template {name} added with {count} line",
+                             "contract template {name} added with {count} lines",
+                             len(made.lines)).format(name=made.name, count=len(made.lines)))
 
 
-@template_app.command("list")
+@template_app.command("list", help=_("List the contract templates."))
 def template_list(ctx: typer.Context) -> None:
-    """List the contract templates."""
     state: CliState = ctx.obj
     found = templates.list_templates(state.desk())
     if state.json:
         print_json(found)
         return
-    table = Table(title=f"contract templates ({len(found)})")
-    for name in ("template", "days", "lines"):
-        table.add_column(name)
+    table = Table(title=_("contract templates ({count})").format(count=len(found)))
+    for name in (N_("template"), N_("days"), N_("lines")):
+        table.add_column(_(name))
     for t in found:
         table.add_row(cell(t.name), str(t.duration_days), cell("; ".join(
-            f"{li.name}: {li.total} {li.allotment}" for li in t.lines)))
+            f"{li.name}: {grants(li.total, li.allotment)}" for li in t.lines)))
     console.print(table)
 
 
-@template_app.command("show")
+@template_app.command("show", help=_("Show a contract template and its lines."))
 def template_show(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME")) -> None:
-    """Show a contract template and its lines."""
     state: CliState = ctx.obj
     t = templates.get_template(state.desk(), name)
     if state.json:
@@ -226,24 +262,30 @@ def template_show(ctx: typer.Context, name: str = typer.Argument(..., metavar="N
         _print_template(t)
 
 
-@template_app.command("apply")
+@template_app.command(
+    "apply", help=_("Create a contract with all its lines from a template (supervisors)."),
+)
 def template_apply(
     ctx: typer.Context,
-    name: str = typer.Argument(..., metavar="NAME", help="The template's name."),
+    name: str = typer.Argument(..., metavar="NAME", help=_("The template's name.")),
     account: str = ACCOUNT,
-    starts: Any = typer.Option(None, "--starts", help="First day (default: today).",
+    starts: Any = typer.Option(None, "--starts", help=_("First day (default: today)."),
                                parser=day("--starts")),
     contract_name: str | None = typer.Option(None, "--name", "-n",
-                                             help="The contract's name (default: the "
-                                             "template's)."),
-    number: str | None = typer.Option(None, "--number", help="Its number (default: next)."),
+                                             help=_("The contract's name (default: the "
+                                             "template's).")),
+    number: str | None = typer.Option(None, "--number", help=_("Its number (default: next).")),
 ) -> None:
-    """Create a contract with all its lines from a template (supervisors)."""
     state: CliState = ctx.obj
     made = templates.apply_template(state.desk(), state.actor(), name, account=account,
                                     starts=starts, contract_name=contract_name, number=number)
     if state.json:
         print_json(made)
     else:
-        say(console, made.number, ": contract ", made.name, " for ", made.account,
-            f" from {made.starts} to {made.ends}, {len(made.lines)} lines")
+        say(console, made.number, ": ", ngettext(
+            "contract {name} for {account} from {starts} to {ends}, {count} line",
+            "contract {name} for {account} from {starts} to {ends}, {count} lines",
+            len(made.lines)).format(name=made.name, account=made.account,
+                                    starts=show_day(made.starts) if made.starts else "—",
+                                    ends=show_day(made.ends) if made.ends else "—",
+                                    count=len(made.lines)))

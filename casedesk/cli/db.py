@@ -18,17 +18,18 @@ from casedesk.db import (
     open_database,
     upgrade,
 )
+from casedesk.i18n import _
+from casedesk.localformat import number
 from casedesk.services.directory import roles
 
-app = typer.Typer(help="Create, upgrade and inspect the database.", no_args_is_help=True)
+app = typer.Typer(help=_("Create, upgrade and inspect the database."), no_args_is_help=True)
 
 
-@app.command("upgrade")
+@app.command("upgrade", help=_("Create the schema, or upgrade it to this program's revision."))
 def upgrade_cmd(
     ctx: typer.Context,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when up to date."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=_("Print nothing when up to date.")),
 ) -> None:
-    """Create the schema, or upgrade it to this program's revision."""
     state: CliState = ctx.obj
     engine = make_engine(state.database_url)
     try:
@@ -38,14 +39,16 @@ def upgrade_cmd(
     if state.json:
         print_json({"before": before, "after": after})
     elif before != after:
-        say(console, f"database upgraded: {before or 'empty'} → {after}")
+        say(console, _("database upgraded: {before} → {after}").format(
+            before=before or _("empty"), after=after))
     elif not quiet:
-        say(console, f"database already at {after}")
+        say(console, _("database already at {revision}").format(revision=after))
 
 
-@app.command("info")
+@app.command(
+    "info", help=_("Show the URL (password masked), the schema revision and the row counts."),
+)
 def info_cmd(ctx: typer.Context) -> None:
-    """Show the URL (password masked), the schema revision and the row counts."""
     state: CliState = ctx.obj
     engine = state.desk(check=False).engine
     result = info(engine)
@@ -62,28 +65,30 @@ def info_cmd(ctx: typer.Context) -> None:
             }
         )
         return
-    say(console, f"url:       {result.url}")
-    say(console, f"backend:   {result.backend}")
-    status = "up to date" if result.revision == result.head else "run `casedesk db upgrade`"
-    say(
-        console,
-        f"revision:  {result.revision or 'none'} (this casedesk: {head_revision()}; {status})",
-    )
+    say(console, _("url:       {url}").format(url=result.url))
+    say(console, _("backend:   {backend}").format(backend=result.backend))
+    status = (_("up to date") if result.revision == result.head
+              else _("run `casedesk db upgrade`"))
+    say(console, _("revision:  {revision} (this casedesk: {head}; {status})").format(
+        revision=result.revision or _("none"), head=head_revision(), status=status))
     if rights.role is not None:
-        group = rights.group or "no casedesk group"
-        agent = f"agent {rights.agent}" if rights.agent else "no casedesk agent"
-        say(console, f"role:      {rights.role} ({group}; {agent}; team {rights.team or 'none'})")
-    say(console, f"may:       {'; '.join(rights.may)}")
+        group = rights.group or _("no casedesk group")
+        agent = (_("agent {login}").format(login=rights.agent) if rights.agent
+                 else _("no casedesk agent"))
+        say(console, _("role:      {role} ({group}; {agent}; team {team})").format(
+            role=rights.role, group=group, agent=agent, team=rights.team or _("none")))
+    say(console, _("may:       {rights}").format(rights="; ".join(rights.may)))
     if result.counts:
-        table = Table("table", "rows")
+        table = Table(_("table"), _("rows"))
         for name, count in result.counts.items():
             table.add_row(name, f"{count:,}")
         console.print(table)
 
 
-@app.command("check")
+@app.command(
+    "check", help=_("SQLite: check the whole file (PRAGMA quick_check); every open checks a part."),
+)
 def check_cmd(ctx: typer.Context) -> None:
-    """SQLite: check the whole file (PRAGMA quick_check); every open checks a part."""
     state: CliState = ctx.obj
     engine = open_database(state.database_url, check=False)
     try:
@@ -95,4 +100,5 @@ def check_cmd(ctx: typer.Context) -> None:
     if state.json:
         print_json({"ok": True, "seconds": round(elapsed, 3)})
     else:
-        say(console, f"database sound ({engine.dialect.name}, checked in {elapsed:.2f} s)")
+        say(console, _("database sound ({backend}, checked in {seconds} s)").format(
+            backend=engine.dialect.name, seconds=number(elapsed, 2)))

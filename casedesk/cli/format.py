@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from rich.console import Console
 from rich.table import Table
 
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.plain import cell, plain
 from casedesk.services.queries.views import (
     AgentView,
@@ -36,25 +38,34 @@ def zone_label(value: datetime) -> str:
 
 
 def when(value: datetime | None) -> str:
-    """A time for a table or a line: ``2026-12-01 14:05 CET`` — in this machine's zone (the
-    ``TZ`` environment variable chooses another), the zone always named. JSON output keeps
-    ISO 8601 with the offset instead."""
+    """A time for a table or a line: ``2026-12-01 14:05 CET`` (``01/12/2026 14:05 CET`` in
+    Spanish) — in this machine's zone (the ``TZ`` environment variable chooses another), the
+    zone always named. JSON output keeps ISO 8601 with the offset instead."""
     if value is None or value >= FAR_FUTURE:
         return "—"
+    from casedesk.localformat import day_time
+
     local = value.astimezone()
-    return f"{local:%Y-%m-%d %H:%M} {zone_label(local)}"
+    return f"{day_time(local)} {zone_label(local)}"
+
+
+def day(value: date) -> str:
+    """A day for a table or a line: ``2026-12-01`` / ``01/12/2026``."""
+    from casedesk.localformat import day as local_day
+
+    return local_day(value)
 
 
 def period(starts: date | None, ends: date | None) -> str:
     """A contract's or a line's dates as people read them: ``2026-01-01 – 2026-12-31``,
     ``from 2026-01-01``, ``until 2026-12-31`` or ``no end date``."""
     if starts and ends:
-        return f"{starts} – {ends}"
+        return f"{day(starts)} – {day(ends)}"
     if starts:
-        return f"from {starts}"
+        return _("from {day}").format(day=day(starts))
     if ends:
-        return f"until {ends}"
-    return "no end date"
+        return _("until {day}").format(day=day(ends))
+    return _("no end date")
 
 
 def say(console: Console, *parts: object) -> None:
@@ -66,6 +77,11 @@ def say(console: Console, *parts: object) -> None:
 #: due time always stay whole
 _DROPPABLE = ("sev", "owner", "prio", "queue")
 _TITLE_MIN = 16
+#: the headings of :func:`cases_table` (short: a case list is narrow)
+_CASE_COLUMNS = {
+    "number": N_("number"), "title": N_("title"), "status": N_("status"), "prio": N_("prio"),
+    "sev": N_("sev"), "queue": N_("queue"), "owner": N_("owner"), "due": N_("due"),
+}
 _TITLE_FLOOR = 5
 
 
@@ -76,10 +92,13 @@ def cases_table(rows: list[CaseRow], title: str | None = None, width: int | None
     from rich import box
 
     columns = ("number", "title", "status", "prio", "sev", "queue", "owner", "due")
-    cells = [dict(zip(columns, (r.label, r.title, r.status, r.priority, r.severity,
+    cells = [dict(zip(columns, (r.label, r.title, label("status", r.status),
+                                label("priority", r.priority), label("severity", r.severity),
                                 r.queue or "—", r.owner or "—", when(r.due_at)), strict=True))
              for r in rows]
-    widths = {name: max([len(name), *(len(c[name]) for c in cells)]) for name in columns}
+    heads = {name: _(_CASE_COLUMNS[name]) for name in columns}
+    widths = {name: max([len(heads[name]), *(len(c[name]) for c in cells)])
+              for name in columns}
     shown = list(columns)
     room = width if width is not None else _terminal_width()
 
@@ -96,10 +115,10 @@ def cases_table(rows: list[CaseRow], title: str | None = None, width: int | None
                   pad_edge=False, show_edge=False, show_lines=False)
     for name in shown:
         if name == "title":
-            table.add_column(name, width=min(title_width, widths["title"]), overflow="ellipsis",
-                             no_wrap=True)
+            table.add_column(heads[name], width=min(title_width, widths["title"]),
+                             overflow="ellipsis", no_wrap=True)
         else:
-            table.add_column(name, width=widths[name], no_wrap=True)
+            table.add_column(heads[name], width=widths[name], no_wrap=True)
     for row in cells:
         table.add_row(*(cell(row[name]) for name in shown))
     return table
@@ -115,60 +134,65 @@ def case_panel(c: CaseDetail) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
+    tier = f" [{label('tier', c.account_tier)}]" if c.account_tier else ""
     rows = [
-        ("case", f"{c.label}  {c.title}"),
-        ("status", c.status),
-        ("priority / severity", f"{c.priority} / {c.severity}"),
-        ("queue", c.queue or "—"),
-        ("owner", f"{c.owner_name} ({c.owner})" if c.owner else "— (in queue)"),
+        (_("case"), f"{c.label}  {c.title}"),
+        (_("status"), label("status", c.status)),
+        (_("priority / severity"),
+         f"{label('priority', c.priority)} / {label('severity', c.severity)}"),
+        (_("queue"), c.queue or "—"),
+        (_("owner"), f"{c.owner_name} ({c.owner})" if c.owner else _("— (in queue)")),
+        (_("customer"), f"{c.contact or '—'}" + (f" · {c.account}{tier}" if c.account else "")),
+        (_("contract line"), c.contract_line or "—"),
+        (_("parent"), c.parent or "—"),
+        (_("children"), ", ".join(c.children) or "—"),
+        (_("SLA policy"), c.sla_policy or "—"),
         (
-            "customer",
-            f"{c.contact or '—'}" + (f" · {c.account} [{c.account_tier}]" if c.account else ""),
+            _("first response due"),
+            when(c.first_response_due) + (
+                " " + _("(met {when})").format(when=when(c.first_response_at))
+                if c.first_response_at else ""
+            ),
         ),
-        ("contract line", c.contract_line or "—"),
-        ("parent", c.parent or "—"),
-        ("children", ", ".join(c.children) or "—"),
-        ("SLA policy", c.sla_policy or "—"),
-        (
-            "first response due",
-            when(c.first_response_due)
-            + (f" (met {when(c.first_response_at)})" if c.first_response_at else ""),
-        ),
-        ("resolution due", when(c.resolution_due)),
-        ("created", when(c.created_at)),
-        ("version", str(c.version)),
+        (_("resolution due"), when(c.resolution_due)),
+        (_("created"), when(c.created_at)),
+        (_("version"), str(c.version)),
     ]
+    long_text: list[tuple[str, str]] = []
     if c.resolution_type:
-        rows.append(("resolution", f"{c.resolution_type}: {c.resolution_notes}"))
+        long_text.append((_("resolution"), f"{c.resolution_type}: {c.resolution_notes}"))
     if c.description:
-        rows.append(("description", c.description))
+        long_text.append((_("description"), c.description))
     for k, v in rows:
-        table.add_row(k, cell(v) if k != "description" and k != "resolution" else plain(v))
+        table.add_row(k, cell(v))
+    for k, v in long_text:
+        table.add_row(k, plain(v))
     return table
 
 
 def timeline_table(entries: list[TimelineEntry]) -> Table:
     table = Table(show_header=True)
-    table.add_column("when", no_wrap=True)
-    table.add_column("who", no_wrap=True)
-    table.add_column("what")
+    table.add_column(_("when"), no_wrap=True)
+    table.add_column(_("who"), no_wrap=True)
+    table.add_column(_("what"))
     for e in entries:
-        table.add_row(when(e.at), cell(e.actor or "system"), plain(e.text))
+        table.add_row(when(e.at), cell(e.actor or _("system")), plain(e.text))
     return table
 
 
 def agents_table(agents: list[AgentView]) -> Table:
     table = Table()
-    columns = ["login", "name", "role", "status", "wip", "capacity", "skills", "queues"]
+    columns = [N_("login"), N_("name"), N_("role"), N_("status"), N_("wip"), N_("capacity"),
+               N_("skills"), N_("queues")]
     teams = any(a.team for a in agents)
-    for col in [*columns, "team"] if teams else columns:
-        table.add_column(col)
+    for col in [*columns, N_("team")] if teams else columns:
+        table.add_column(_(col))
     for a in agents:
         table.add_row(
             cell(a.login),
             cell(a.name),
-            cell(a.role),
-            cell(a.status if a.active else "deactivated"),
+            cell(label("role", a.role)),
+            cell(label("agent_status", a.status) if a.active else _("deactivated")),
             str(a.wip),
             str(a.capacity),
             cell(", ".join(a.skills)),
@@ -181,10 +205,24 @@ def agents_table(agents: list[AgentView]) -> Table:
 def queues_table(queues: list[QueueView]) -> Table:
     table = Table()
     teams = any(q.team for q in queues)
-    columns = ["queue", "area", "strategy", "waiting", "members"]
-    for col in [*columns, "team"] if teams else columns:
-        table.add_column(col)
+    columns = [N_("queue"), N_("area"), N_("strategy"), N_("waiting"), N_("members")]
+    for col in [*columns, N_("team")] if teams else columns:
+        table.add_column(_(col))
     for q in queues:
-        table.add_row(cell(q.name), cell(q.area), cell(q.strategy), str(q.waiting),
+        table.add_row(cell(q.name), cell(label("area", q.area)),
+                      cell(label("strategy", q.strategy)), str(q.waiting),
                       cell(", ".join(q.members)), *([cell(q.team or "")] if teams else []))
     return table
+
+
+#: an SLA clock's state (``ClockState``) as people read it
+_CLOCK_STATES = {"ok": N_("on time"), "warning": N_("warning"), "breached": N_("breached"),
+                 "paused": N_("paused"), "met": N_("met")}
+
+
+def clock_state(code: str | None) -> str:
+    """``met`` → "met" / "cumplido"; an unknown code is shown as it is."""
+    if code is None:
+        return ""
+    words = _CLOCK_STATES.get(code)
+    return _(words) if words else code

@@ -13,6 +13,7 @@ from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, err_console, print_json
 from casedesk.errors import ConfigError
+from casedesk.i18n import N_, _
 from casedesk.services.imports.guess import UNKNOWN, guess_profile
 from casedesk.services.imports.mapping import parse_value_option
 from casedesk.services.imports.profiles import apply_profile, read_profile, unmapped_snippet
@@ -33,8 +34,8 @@ class _Bar:
             TextColumn("{task.description}", style="bold", markup=False),
             BarColumn(),
             TextColumn("{task.percentage:>3.0f}%"),
-            TextColumn("{task.fields[rows]:>12,} rows"),
-            TextColumn("{task.fields[rate]:>10,.0f} rows/s"),
+            TextColumn("{task.fields[rows]:>12,} " + _("rows")),
+            TextColumn("{task.fields[rate]:>10,.0f} " + _("rows/s")),
             TimeRemainingColumn(),
             console=err_console,
             transient=True,
@@ -65,85 +66,91 @@ class _Bar:
             self.progress.stop()
 
 
+HELP = _(
+    "Import records from files; bad rows go to a rejects file beside each input.\n"
+    "\n"
+    "`casedesk import guess KIND FILE` proposes a mapping profile for FILE (printed, "
+    "or written with --write-profile) and previews its first rows; it writes nothing "
+    "else.\n"
+    "\n"
+    "Exit status: 0 all rows imported, 1 some rows rejected, 2 unusable file or "
+    "flags."
+)
+
+
 def import_command(
     ctx: typer.Context,
     kind: str = typer.Argument(
-        ..., metavar="KIND", help=f"What the files hold: {', '.join(KIND_NAMES)}; or guess "
-        "(`import guess KIND FILE`: propose a mapping profile).",
+        ..., metavar="KIND",
+        help=_("What the files hold: {kinds}; or guess (`import guess KIND FILE`: propose "
+               "a mapping profile).").format(kinds=", ".join(KIND_NAMES)),
         parser=params.choice("KIND", (*KIND_NAMES, "guess")),
     ),
     files: list[Path] = typer.Argument(
-        ..., metavar="FILE...", help="CSV, JSON Lines or XLSX files; for emails mbox files, "
-        "Maildir folders or .eml files; for articles also folders of Markdown files."
+        ..., metavar="FILE...", help=_("CSV, JSON Lines or XLSX files; for emails mbox files, "
+        "Maildir folders or .eml files; for articles also folders of Markdown files.")
     ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything, write nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help=_("Check everything, write nothing.")),
     on_error: str = typer.Option(
-        "skip", "--on-error", help="skip: import the good rows and write the bad ones to a "
-        "rejects file; abort: import nothing if any row is bad.",
+        "skip", "--on-error", help=_("skip: import the good rows and write the bad ones to a "
+        "rejects file; abort: import nothing if any row is bad."),
         parser=params.choice("--on-error", ("skip", "abort")),
     ),
     maps: list[str] = typer.Option(
-        [], "--map", metavar='"COLUMN=FIELD"', help="Map a column to a field (repeatable); "
-        "FIELD '-' ignores the column, 'extras' keeps it in extras."
+        [], "--map", metavar='"COLUMN=FIELD"', help=_("Map a column to a field (repeatable); "
+        "FIELD '-' ignores the column, 'extras' keeps it in extras.")
     ),
     values: list[str] = typer.Option(
-        [], "--value", metavar='"FIELD:VALUE=CASEDESK VALUE"', help="Map a value of a coded "
-        "field (repeatable), e.g. \"priority:Critical=high\"; case and accents do not matter."
+        [], "--value", metavar='"FIELD:VALUE=CASEDESK VALUE"', help=_("Map a value of a coded "
+        "field (repeatable), e.g. \"priority:Critical=high\"; case and accents do not matter.")
     ),
     profile: str | None = typer.Option(
-        None, "--profile", metavar="FILE.toml|NAME", help="A mapping profile: columns, value "
-        "maps, time zone, date order and defaults (NAME: a shipped one). Flags win over it."
+        None, "--profile", metavar="FILE.toml|NAME", help=_("A mapping profile: columns, value "
+        "maps, time zone, date order and defaults (NAME: a shipped one). Flags win over it.")
     ),
     write_profile: Path | None = typer.Option(
-        None, "--write-profile", metavar="FILE.toml", help="With guess or --dry-run: write "
-        "the proposed profile to FILE.toml (a new file)."
+        None, "--write-profile", metavar="FILE.toml", help=_("With guess or --dry-run: write "
+        "the proposed profile to FILE.toml (a new file).")
     ),
     encoding: str | None = typer.Option(
-        None, "--encoding", help="Force the file encoding (default: UTF-8, else cp1252).",
+        None, "--encoding", help=_("Force the file encoding (default: UTF-8, else cp1252)."),
         parser=params.text_encoding,
     ),
     delimiter: str | None = typer.Option(
-        None, "--delimiter", help="Force the CSV delimiter (default: sniffed; \\t for tab)."
+        None, "--delimiter", help=_("Force the CSV delimiter (default: sniffed; \\t for tab).")
     ),
-    sheet: str | None = typer.Option(None, "--sheet", help="XLSX sheet (default: the first)."),
+    sheet: str | None = typer.Option(None, "--sheet", help=_("XLSX sheet (default: the first).")),
     dayfirst: bool | None = typer.Option(
-        None, "--dayfirst/--monthfirst", help="Read ambiguous 03/04/2026 as 3 April "
-        "(default, Spanish/European) or as March 4.", show_default=False,
+        None, "--dayfirst/--monthfirst", help=_("Read ambiguous 03/04/2026 as 3 April "
+        "(default, Spanish/European) or as March 4."), show_default=False,
     ),
     timezone: str | None = typer.Option(
-        None, "--timezone", help="Zone of times written without an offset (default: the "
-        "profile's, else Europe/Madrid).", parser=params.time_zone,
+        None, "--timezone", help=_("Zone of times written without an offset (default: the "
+        "profile's, else Europe/Madrid)."), parser=params.time_zone,
     ),
     queue: str | None = typer.Option(
-        None, "--queue", "-q", help="Queue for new cases that name none (cases, emails)."
+        None, "--queue", "-q", help=_("Queue for new cases that name none (cases, emails).")
     ),
     batch_size: int = typer.Option(
-        5000, "--batch-size", help="Rows per transaction (1 to 1,000,000).",
+        5000, "--batch-size", help=_("Rows per transaction (1 to 1,000,000)."),
         parser=params.integer("--batch-size", 1, 1_000_000),
     ),
     parallel: bool | None = typer.Option(
-        None, "--parallel/--one-process", help="Check rows in a second process while this "
-        "one writes (interactions naming no customer; default: for files of 8 MB or more)."
+        None, "--parallel/--one-process", help=_("Check rows in a second process while this "
+        "one writes (interactions naming no customer; default: for files of 8 MB or more).")
     ),
-    json_: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    json_: bool = typer.Option(False, "--json", help=_("Print the summary as JSON.")),
 ) -> None:
-    """Import records from files; bad rows go to a rejects file beside each input.
-
-    `casedesk import guess KIND FILE` proposes a mapping profile for FILE (printed, or
-    written with --write-profile) and previews its first rows; it writes nothing else.
-
-    Exit status: 0 all rows imported, 1 some rows rejected, 2 unusable file or flags.
-    """
     state: CliState = ctx.obj
     guessing = kind == "guess"
     if guessing:
         if len(files) != 2 or str(files[0]) not in KIND_NAMES or str(files[0]) == "emails":
-            raise ConfigError("usage: casedesk import guess KIND FILE (KIND: "
-                              f"{', '.join(k for k in KIND_NAMES if k != 'emails')})")
+            raise ConfigError(_("usage: casedesk import guess KIND FILE (KIND: {kinds})").format(
+                kinds=", ".join(k for k in KIND_NAMES if k != "emails")))
         kind, files = str(files[0]), files[1:]
     if write_profile is not None and not (guessing or dry_run):
-        raise ConfigError("--write-profile goes with --dry-run (or use `casedesk import guess "
-                          "KIND FILE --write-profile FILE.toml`)")
+        raise ConfigError(_("--write-profile goes with --dry-run (or use `casedesk import guess "
+                            "KIND FILE --write-profile FILE.toml`)"))
     if write_profile is not None:
         check_new_file(write_profile)
     options = ImportOptions(
@@ -154,7 +161,7 @@ def import_command(
     )
     if profile is not None:
         if kind == "emails":
-            raise ConfigError("--profile is for table-shaped files, not emails")
+            raise ConfigError(_("--profile is for table-shaped files, not emails"))
         options = apply_profile(read_profile(profile, kind), options, maps=tuple(maps),
                                 values=options.values, timezone=timezone, dayfirst=dayfirst)
     check_options(kind, options)
@@ -163,9 +170,10 @@ def import_command(
             found = path.exists()
         except (OSError, ValueError) as exc:  # a name too long for the file system …
             reason = getattr(exc, "strerror", None) or str(exc)
-            raise ConfigError(f"cannot read {path}: {reason}") from None
+            raise ConfigError(_("cannot read {file}: {reason}").format(
+                file=path, reason=reason)) from None
         if not found:
-            raise ConfigError(f"no such file: {path}")
+            raise ConfigError(_("no such file: {file}").format(file=path))
     if guessing or write_profile is not None:
         _guess(kind, files[0], options, write_profile)
         if guessing:
@@ -197,10 +205,10 @@ def check_new_file(path: Path) -> None:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ConfigError(f"--write-profile {path}: {reason}") from None
     if exists:
-        raise ConfigError(f"--write-profile {path}: the file exists; remove it or name "
-                          "another")
+        raise ConfigError(_("--write-profile {file}: the file exists; remove it or name "
+                            "another").format(file=path))
     if not folder:
-        raise ConfigError(f"--write-profile {path}: no such folder")
+        raise ConfigError(_("--write-profile {file}: no such folder").format(file=path))
 
 
 def shorten(value: str, limit: int = 72) -> str:
@@ -212,7 +220,7 @@ def shorten(value: str, limit: int = 72) -> str:
 def _guess(kind: str, path: Path, options: ImportOptions, write_to: Path | None) -> None:
     """Print (or write) the proposed profile and a preview of the first rows."""
     if path.is_dir():
-        raise ConfigError(f"{path} is a folder, not a file")
+        raise ConfigError(_("{file} is a folder, not a file").format(file=path))
     guess = guess_profile(kind, path, options)
     command = f"casedesk import guess {kind} {path.name}"
     text = guess.to_toml(one_line(command))
@@ -225,17 +233,20 @@ def _guess(kind: str, path: Path, options: ImportOptions, write_to: Path | None)
         except OSError as exc:
             raise ConfigError(f"--write-profile {write_to}: "
                               f"{exc.strerror or exc}") from None
-        say(console, f"profile written to {write_to}: check it, then import with "
-                     f"--profile {write_to}")
+        say(console, _("profile written to {file}: check it, then import with --profile "
+                       "{file}").format(file=write_to))
     unknown = sum(1 for seen in guess.values.values() for g in seen if g.proposal == UNKNOWN)
     if unknown:
-        say(err_console, f"casedesk: {unknown:,} values have no proposal (\"?\"): fill them in "
-                         "before importing with this profile")
-    say(console, f"Preview: the first {len(guess.preview)} of {guess.sampled:,} sampled rows "
-                 f"of {guess.source} as casedesk would store them ({kind}):")
+        say(err_console, "casedesk: " + _(
+            "{count} values have no proposal (\"?\"): fill them in before importing with this "
+            "profile").format(count=f"{unknown:,}"))
+    say(console, _("Preview: the first {count} of {sampled} sampled rows of {source} as "
+                   "casedesk would store them ({kind}):").format(
+        count=len(guess.preview), sampled=f"{guess.sampled:,}", source=guess.source, kind=kind))
     width = max((len(n) for n in guess.preview_fields), default=0)
     for line, fields, reason in guess.preview:
-        say(console, f"line {line}: " + (f"rejected: {reason}" if reason else "imported"))
+        say(console, _("line {line}: rejected: {reason}").format(line=line, reason=reason)
+            if reason else _("line {line}: imported").format(line=line))
         for name in guess.preview_fields:
             value = fields.get(name)
             if value is not None:  # outside text: one line, literal, controls visible
@@ -243,10 +254,11 @@ def _guess(kind: str, path: Path, options: ImportOptions, write_to: Path | None)
 
 
 def _print_summary(summary: ImportSummary) -> None:
-    title = f"import {summary.kind}" + (" — dry run, nothing written" if summary.dry_run else "")
+    title = (_("import {kind} — dry run, nothing written") if summary.dry_run
+             else _("import {kind}")).format(kind=summary.kind)
     table = Table(title=title)
-    for column in ("read", "created", "updated", "unchanged", "rejected"):
-        table.add_column(column, justify="right")
+    for column in (N_("read"), N_("created"), N_("updated"), N_("unchanged"), N_("rejected")):
+        table.add_column(_(column), justify="right")
     table.add_row(*(f"{getattr(summary, c):,}" for c in
                     ("read", "created", "updated", "unchanged", "rejected")))
     console.print(table)
@@ -255,22 +267,24 @@ def _print_summary(summary: ImportSummary) -> None:
     if summary.details:
         say(console, ", ".join(f"{k}: {v:,}" for k, v in sorted(summary.details.items())))
     for path in summary.rejects:
-        say(console, f"rejected rows and their reasons: {path}")
+        say(console, _("rejected rows and their reasons: {file}").format(file=path))
     for warning in summary.warnings:
-        say(err_console, f"casedesk: warning: {warning}")
+        say(err_console, "casedesk: " + _("warning: {warning}").format(warning=warning))
     for error in summary.errors:
         say(err_console, error)
     hidden = summary.rejected - len(summary.errors)
     if hidden > 0:
-        say(err_console, f"… and {hidden:,} more")
+        say(err_console, _("… and {count} more").format(count=f"{hidden:,}"))
     if summary.unmapped:
         for name, seen in sorted(summary.unmapped.items()):
             listed = sorted(seen.values(), key=lambda e: (-e[1], e[0]))
             shown = ", ".join(f"{quoted(value)} ({rows:,})" for value, rows in listed[:10])
-            more = f" and {len(listed) - 10:,} more" if len(listed) > 10 else ""
-            say(console, f"{name}: values with no mapping (rows): {shown}{more}")
-        say(console, "Map them in a profile (--profile FILE.toml) with these lines, each "
-                     "\"?\" replaced by a casedesk value, or with --value \"FIELD:VALUE=CASEDESK "
-                     "VALUE\":")
+            more = (" " + _("and {count} more").format(count=f"{len(listed) - 10:,}")
+                    if len(listed) > 10 else "")
+            say(console, _("{field}: values with no mapping (rows): {values}").format(
+                field=name, values=shown + more))
+        say(console, _("Map them in a profile (--profile FILE.toml) with these lines, each "
+                       "\"?\" replaced by a casedesk value, or with --value "
+                       "\"FIELD:VALUE=CASEDESK VALUE\":"))
         for line in unmapped_snippet(summary.kind, summary.unmapped).splitlines():
             say(console, line)

@@ -14,29 +14,31 @@ from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
+from casedesk import labels
 from casedesk.cli import params
 from casedesk.cli.format import say, when
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.datafiles import decode_text, read_text_file
 from casedesk.errors import ValidationError
+from casedesk.i18n import N_, _
 from casedesk.plain import cell, marked, plain
 from casedesk.services.knowledge import guidance, library
 from casedesk.services.queries.views import ArticleView
 from casedesk.textsafe import visible
 
 app = typer.Typer(
-    help="Knowledge base: write, publish, search, use and send articles.", no_args_is_help=True
+    help=_("Knowledge base: write, publish, search, use and send articles."), no_args_is_help=True
 )
 
 NUMBER = typer.Argument(
-    ..., metavar="ARTICLE", help="Article number, e.g. KB-000042 or 42.",
+    ..., metavar="ARTICLE", help=_("Article number, e.g. KB-000042 or 42."),
     parser=params.article_number,
 )
 CASE = typer.Argument(
-    ..., metavar="CASE", help="Case number, e.g. CS-000123.", parser=params.case_number
+    ..., metavar="CASE", help=_("Case number, e.g. CS-000123."), parser=params.case_number
 )
 VERSION = typer.Option(
-    None, "--version", help="Fail if the article changed since this version.",
+    None, "--version", help=_("Fail if the article changed since this version."),
     parser=params.integer("--version", 0, params.MAX_ID),
 )
 
@@ -50,13 +52,13 @@ def _done(state: CliState, article: ArticleView, message: str) -> None:
 
 def _read_body(body: str | None, file: Path | None) -> str | None:
     if body is not None and file is not None:
-        raise ValidationError("give the body with --body or --file, not both")
+        raise ValidationError(_("give the body with --body or --file, not both"))
     if file is None:
         return body
     if str(file) == "-":
         stream = getattr(sys.stdin, "buffer", None)
         data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
-        return decode_text(data, "standard input")
+        return decode_text(data, _("standard input"))
     return read_text_file(file)
 
 
@@ -74,7 +76,8 @@ def edit_text(text: str, suffix: str = ".md") -> str | None:
         code = subprocess.run(f'{editor} "{path}"', shell=True, check=False).returncode
         if code != 0:
             raise ValidationError(
-                f"the editor ({editor}) exited with code {code}: nothing saved; set EDITOR"
+                _("the editor ({editor}) exited with code {code}: nothing saved; set "
+                  "EDITOR").format(editor=editor, code=code)
             )
         if path.stat().st_mtime_ns == before:
             return None
@@ -108,16 +111,15 @@ def from_document(text: str) -> tuple[str | None, str | None, str]:
 # --- commands ---------------------------------------------------------------------------
 
 
-@app.command("add")
+@app.command("add", help=_("Draft an article."))
 def add(
     ctx: typer.Context,
     title: str = typer.Option(..., "--title", "-t"),
-    keywords: str = typer.Option("", "--keywords", "-k", help="Comma-separated."),
-    body: str | None = typer.Option(None, "--body", "-b", help="Markdown text."),
-    file: Path | None = typer.Option(None, "--file", "-f", help="Markdown file ('-': stdin)."),
-    external_id: str | None = typer.Option(None, "--external-id", help="Id in another system."),
+    keywords: str = typer.Option("", "--keywords", "-k", help=_("Comma-separated.")),
+    body: str | None = typer.Option(None, "--body", "-b", help=_("Markdown text.")),
+    file: Path | None = typer.Option(None, "--file", "-f", help=_("Markdown file ('-': stdin).")),
+    external_id: str | None = typer.Option(None, "--external-id", help=_("Id in another system.")),
 ) -> None:
-    """Draft an article."""
     state: CliState = ctx.obj
     article = library.add_article(
         state.desk(),
@@ -130,17 +132,19 @@ def add(
     _done(state, article, "drafted")
 
 
-@app.command("edit")
+@app.command("edit", help=_(
+    "Edit an article; with no field options, open it in $EDITOR (title, keywords, "
+    "body)."
+))
 def edit(
     ctx: typer.Context,
     number: str = NUMBER,
     title: str | None = typer.Option(None, "--title", "-t"),
     keywords: str | None = typer.Option(None, "--keywords", "-k"),
     body: str | None = typer.Option(None, "--body", "-b"),
-    file: Path | None = typer.Option(None, "--file", "-f", help="Markdown file ('-': stdin)."),
+    file: Path | None = typer.Option(None, "--file", "-f", help=_("Markdown file ('-': stdin).")),
     version: int | None = VERSION,
 ) -> None:
-    """Edit an article; with no field options, open it in $EDITOR (title, keywords, body)."""
     state: CliState = ctx.obj
     desk, actor = state.desk(), state.actor()
     text = _read_body(body, file)
@@ -150,7 +154,7 @@ def edit(
             version = current.version
         edited = edit_text(to_document(current))
         if edited is None:
-            say(console, current.label, ": no changes")
+            say(console, current.label, ": ", _("no changes"))
             return
         title, keywords, text = from_document(edited)
         if text.strip() == current.body.strip():
@@ -158,16 +162,15 @@ def edit(
     article = library.edit_article(
         desk, actor, number, version=version, title=title, keywords=keywords, body=text
     )
-    _done(state, article, f"saved (version {article.version})")
+    _done(state, article, _("saved (version {version})").format(version=article.version))
 
 
-@app.command("show")
+@app.command("show", help=_("Show an article, its body rendered, and where it was used."))
 def show(
     ctx: typer.Context,
     number: str = NUMBER,
-    raw: bool = typer.Option(False, "--raw", help="Print the Markdown source."),
+    raw: bool = typer.Option(False, "--raw", help=_("Print the Markdown source.")),
 ) -> None:
-    """Show an article, its body rendered, and where it was used."""
     state: CliState = ctx.obj
     article = library.get_article(state.desk(), number)
     if state.json:
@@ -176,13 +179,14 @@ def show(
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    grid.add_row("article", cell(f"{article.label}  {article.title}"))
-    grid.add_row("status", cell(f"{article.status} · version {article.version}"))
-    grid.add_row("keywords", cell(article.keywords or "—"))
-    grid.add_row("author", cell(article.author_name or "—"))
-    grid.add_row("from case", cell(article.source_case or "—"))
-    grid.add_row("updated", when(article.updated_at))
-    grid.add_row("used", str(article.used_count))
+    grid.add_row(_("article"), cell(f"{article.label}  {article.title}"))
+    grid.add_row(_("status"), cell(_("{status} · version {version}").format(
+        status=labels.label("article_status", article.status), version=article.version)))
+    grid.add_row(_("keywords"), cell(article.keywords or "—"))
+    grid.add_row(_("author"), cell(article.author_name or "—"))
+    grid.add_row(_("from case"), cell(article.source_case or "—"))
+    grid.add_row(_("updated"), when(article.updated_at))
+    grid.add_row(_("used"), str(article.used_count))
     console.print(grid)
     console.print()
     if raw:
@@ -191,13 +195,13 @@ def show(
         console.print(Markdown(visible(article.body), hyperlinks=False))
     if article.links:
         console.print()
-        console.print("[bold]links[/bold] (latest first)")
+        console.print(Text.assemble((_("links"), "bold"), " ", _("(latest first)")))
         for link in article.links:
             whom = f" → {link.contact}" if link.contact else ""
             say(
                 console,
                 f"  {when(link.at)}  {link.kind:<4}  {link.case} {link.case_title}{whom}"
-                f" · {link.agent or 'system'}",
+                f" · {link.agent or _('system')}",
             )
 
 
@@ -205,38 +209,39 @@ def _transition(name: str, fn: Callable[..., ArticleView], message: str, doc: st
     def command(ctx: typer.Context, number: str = NUMBER, version: int | None = VERSION) -> None:
         state: CliState = ctx.obj
         article = fn(state.desk(), state.actor(), number, version=version)
-        _done(state, article, message)
+        _done(state, article, _(message))
 
     command.__doc__ = doc
-    app.command(name)(command)
+    app.command(name, help=_(doc))(command)
 
 
-_transition("publish", library.publish, "published", "Supervisors: publish an article.")
-_transition("retire", library.retire, "retired", "Supervisors: retire an article.")
+_transition("publish", library.publish, N_("published"), N_("Supervisors: publish an article."))
+_transition("retire", library.retire, N_("retired"), N_("Supervisors: retire an article."))
 
 
-@app.command("delete")
+@app.command("delete", help=_("Delete an article (authors: their drafts; supervisors: any)."))
 def delete(ctx: typer.Context, number: str = NUMBER) -> None:
-    """Delete an article (authors: their drafts; supervisors: any)."""
     state: CliState = ctx.obj
     label = library.delete_article(state.desk(), state.actor(), number)
     if state.json:
         print_json({"deleted": label})
     else:
-        say(console, label, ": deleted")
+        say(console, label, ": ", _("deleted"))
 
 
-@app.command("search")
+@app.command(
+    "search",
+    help=_("Search articles by number, title, keywords and text (last word as a prefix)."),
+)
 def search(
     ctx: typer.Context,
-    words: list[str] = typer.Argument(..., metavar="TEXT...", help="Number or words."),
-    all_: bool = typer.Option(False, "--all", help="Drafts and retired articles too."),
+    words: list[str] = typer.Argument(..., metavar="TEXT...", help=_("Number or words.")),
+    all_: bool = typer.Option(False, "--all", help=_("Drafts and retired articles too.")),
     limit: int = typer.Option(
-        20, "--limit", help="At most this many (1 to 200).",
+        20, "--limit", help=_("At most this many (1 to 200)."),
         parser=params.integer("--limit", 1, 200),
     ),
 ) -> None:
-    """Search articles by number, title, keywords and text (last word as a prefix)."""
     state: CliState = ctx.obj
     text = " ".join(words)
     hits = library.search(
@@ -245,41 +250,43 @@ def search(
     if state.json:
         print_json(hits)
         return
-    table = Table(title=cell(f"search {text!r} ({len(hits)})"))
-    table.add_column("article", no_wrap=True)
-    table.add_column("title", ratio=1, min_width=20)
+    table = Table(title=cell(_("search {words} ({count})").format(words=repr(text),
+                                                                    count=len(hits))))
+    table.add_column(_("article"), no_wrap=True)
+    table.add_column(_("title"), ratio=1, min_width=20)
     if all_:
-        table.add_column("status", no_wrap=True)
-    table.add_column("used", justify="right")
-    table.add_column("excerpt", ratio=2)
+        table.add_column(_("status"), no_wrap=True)
+    table.add_column(_("used"), justify="right")
+    table.add_column(_("excerpt"), ratio=2)
     for hit in hits:
         cells: list[str | Text] = [cell(hit.label), cell(hit.title)]
         if all_:
-            cells.append(cell(hit.status))
+            cells.append(cell(labels.label("article_status", hit.status)))
         table.add_row(*cells, str(hit.used_count), marked(hit.snippet))
     console.print(table)
 
 
-@app.command("use")
+@app.command("use", help=_("Record that an article helped on a case."))
 def use(ctx: typer.Context, number: str = NUMBER, case: str = CASE) -> None:
-    """Record that an article helped on a case."""
     state: CliState = ctx.obj
     article = library.link_case(state.desk(), state.actor(), number, case)
-    _done(state, article, f"used on {case}")
+    _done(state, article, _("used on {case}").format(case=case))
 
 
-@app.command("send")
+@app.command("send", help=_(
+    "E-mail an article to the case's customer (logged as an outbound e-mail on the "
+    "case)."
+))
 def send(
     ctx: typer.Context,
     number: str = NUMBER,
     case: str = CASE,
     contact: int | None = typer.Option(
-        None, "--contact", help="Contact id (default: the case's).",
+        None, "--contact", help=_("Contact id (default: the case's)."),
         parser=params.record_id("--contact"),
     ),
-    note: str = typer.Option("", "--note", help="A line before the article."),
+    note: str = typer.Option("", "--note", help=_("A line before the article.")),
 ) -> None:
-    """E-mail an article to the case's customer (logged as an outbound e-mail on the case)."""
     state: CliState = ctx.obj
     sent = library.send_to_customer(
         state.desk(), state.actor(), number, case, contact_id=contact, note=note
@@ -287,41 +294,41 @@ def send(
     if state.json:
         print_json(sent)
     else:
-        say(console, f"{sent.subject}: sent to {sent.contact} on {sent.case}")
+        say(console, _("{subject}: sent to {contact} on {case}").format(
+            subject=sent.subject, contact=sent.contact, case=sent.case))
 
 
-@app.command("from-case")
+@app.command("from-case", help=_("Draft an article from a resolved case's problem and solution."))
 def from_case(ctx: typer.Context, case: str = CASE) -> None:
-    """Draft an article from a resolved case's problem and solution."""
     state: CliState = ctx.obj
     article = library.draft_from_case(state.desk(), state.actor(), case)
-    _done(state, article, f"drafted from {article.source_case}")
+    _done(state, article, _("drafted from {case}").format(case=article.source_case))
 
 
-@app.command("guide")
+@app.command("guide", help=_("Articles and solved cases that match a case."))
 def guide(
     ctx: typer.Context,
     case: str = CASE,
     limit: int = typer.Option(
-        5, "--limit", help="At most this many (1 to 50).", parser=params.integer("--limit", 1, 50)
+        5, "--limit",
+        help=_("At most this many (1 to 50)."), parser=params.integer("--limit", 1, 50)
     ),
 ) -> None:
-    """Articles and solved cases that match a case."""
     state: CliState = ctx.obj
     result = guidance.guidance(state.desk(), case, limit=limit)
     if state.json:
         print_json(result)
         return
-    articles = Table(title=cell(f"articles for {result.case}"))
-    for col in ("article", "title", "why", "excerpt"):
-        articles.add_column(col)
+    articles = Table(title=cell(_("articles for {case}").format(case=result.case)))
+    for col in (N_("article"), N_("title"), N_("why"), N_("excerpt")):
+        articles.add_column(_(col))
     for a in result.articles:
         articles.add_row(
             cell(a.label), cell(a.title), cell("; ".join(a.reasons)), marked(a.snippet)
         )
-    cases = Table(title="similar solved cases")
-    for col in ("case", "title", "resolution", "articles"):
-        cases.add_column(col)
+    cases = Table(title=_("similar solved cases"))
+    for col in (N_("case"), N_("title"), N_("resolution"), N_("articles")):
+        cases.add_column(_(col))
     for c in result.cases:
         resolution = f"{c.resolution_type or '—'}: {c.resolution_notes or ''}"
         cases.add_row(
@@ -331,9 +338,10 @@ def guide(
     console.print(cases)
 
 
-@app.command("reindex")
+@app.command(
+    "reindex", help=_("Supervisors: rebuild the search index from the articles and cases."),
+)
 def reindex(ctx: typer.Context) -> None:
-    """Supervisors: rebuild the search index from the articles and cases."""
     state: CliState = ctx.obj
     report = library.reindex(state.desk(), state.actor())
     if state.json:
@@ -341,6 +349,7 @@ def reindex(ctx: typer.Context) -> None:
     else:
         say(
             console,
-            f"search index rebuilt on {report.backend}: {report.articles:,} articles, "
-            f"{report.cases:,} cases in {report.seconds:.2f} s",
+            _("search index rebuilt on {backend}: {articles} articles, {cases} cases in "
+              "{seconds} s").format(backend=report.backend, articles=f"{report.articles:,}",
+                                    cases=f"{report.cases:,}", seconds=f"{report.seconds:.2f}"),
         )

@@ -24,6 +24,7 @@ from typing import Any
 import typer
 
 from casedesk.errors import ValidationError
+from casedesk.i18n import N_, _
 from casedesk.textsafe import one_line
 
 #: The largest record number or id the desk stores: PostgreSQL ``bigint``. Case numbers,
@@ -44,21 +45,26 @@ def _shown(value: object) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "…")
 
 
-def _label(pattern: re.Pattern[str], prefix: str, what: str, value: Any) -> str:
+#: what a number names: the words when it is not one, and when it is out of range
+_NUMBER_WORDS = {
+    "CS": (N_("{value} is not a case number (expected e.g. CS-000123)"),
+           N_("{value}: no such case (case numbers go from 1 to {largest})")),
+    "KB": (N_("{value} is not an article number (expected e.g. KB-000123)"),
+           N_("{value}: no such article (article numbers go from 1 to {largest})")),
+}
+
+
+def _label(pattern: re.Pattern[str], prefix: str, value: Any) -> str:
+    not_one, out_of_range = _NUMBER_WORDS[prefix]
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
     else:
         match = pattern.match(str(value))
         if not match:
-            raise ValidationError(
-                f"{_shown(value)} is not {what} number (expected e.g. {prefix}-000123)"
-            )
+            raise ValidationError(_(not_one).format(value=_shown(value)))
         number = int(match.group(1))
     if not 0 < number <= MAX_ID:
-        raise ValidationError(
-            f"{_shown(value)}: no such {what.split()[-1]} ({what.split()[-1]} numbers go from 1 "
-            f"to {MAX_ID:,})"
-        )
+        raise ValidationError(_(out_of_range).format(value=_shown(value), largest=f"{MAX_ID:,}"))
     return f"{prefix}-{number:06d}"
 
 
@@ -66,14 +72,14 @@ def case_number(value: Any) -> str | None:
     """``CS-000123`` from ``CS-000123``, ``cs-123`` or ``123``; None stays None."""
     if value is None:
         return None
-    return _label(_CASE, "CS", "a case", value)
+    return _label(_CASE, "CS", value)
 
 
 def article_number(value: Any) -> str | None:
     """``KB-000042`` from ``KB-000042``, ``kb-42`` or ``42``; None stays None."""
     if value is None:
         return None
-    return _label(_ARTICLE, "KB", "an article", value)
+    return _label(_ARTICLE, "KB", value)
 
 
 def integer(flag: str, low: int, high: int) -> Callable[[Any], int | None]:
@@ -85,12 +91,12 @@ def integer(flag: str, low: int, high: int) -> Callable[[Any], int | None]:
         if isinstance(value, bool) or not (
             isinstance(value, int) or (isinstance(value, str) and _INT.match(value))
         ):
-            raise ValidationError(f"{flag} {_shown(value)} is not a whole number")
+            raise ValidationError(_("{flag} {value} is not a whole number").format(
+                flag=flag, value=_shown(value)))
         number = int(value)
         if not low <= number <= high:
-            raise ValidationError(
-                f"{flag} {_shown(value)} is out of range: give {low} to {high:,}"
-            )
+            raise ValidationError(_("{flag} {value} is out of range: give {low} to {high}").format(
+                flag=flag, value=_shown(value), low=low, high=f"{high:,}"))
         return number
 
     return parse
@@ -114,7 +120,7 @@ def due_time(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ValidationError(
-            f"--due {_shown(value)} is not a time like 2026-03-02T16:00"
+            _("--due {value} is not a time like 2026-03-02T16:00").format(value=_shown(value))
         ) from None
     try:
         aware = parsed if parsed.tzinfo else parsed.astimezone()
@@ -122,16 +128,16 @@ def due_time(value: Any) -> datetime | None:
         if aware < _EARLIEST or aware.year > 9000:
             raise OverflowError
     except (OverflowError, ValueError, OSError):
-        raise ValidationError(f"--due {_shown(value)} is out of range") from None
+        raise ValidationError(
+            _("--due {value} is out of range").format(value=_shown(value))) from None
     return aware
 
 
 def check_ahead(flag: str, due: datetime | None, now: datetime) -> None:
     """Refuse a due time more than :data:`MAX_AHEAD` after ``now``."""
     if due is not None and due - now > MAX_AHEAD:
-        raise ValidationError(
-            f"{flag} {due.date().isoformat()} is too far away: at most {MAX_AHEAD.days} days"
-        )
+        raise ValidationError(_("{flag} {day} is too far away: at most {days} days").format(
+            flag=flag, day=due.date().isoformat(), days=MAX_AHEAD.days))
 
 
 def duration(flag: str) -> Callable[[Any], str | None]:
@@ -144,7 +150,8 @@ def duration(flag: str) -> Callable[[Any], str | None]:
             return None
         span: timedelta = parse_duration(str(value), flag)
         if span <= timedelta(0):
-            raise ValidationError(f"{flag} {_shown(value)}: a duration must be positive")
+            raise ValidationError(_("{flag} {value}: a duration must be positive").format(
+                flag=flag, value=_shown(value)))
         return str(value)
 
     return parse
@@ -161,7 +168,8 @@ def choice(flag: str, values: Iterable[str]) -> Callable[[Any], str | None]:
             return None
         found = lookup.get(str(value).strip().lower())
         if found is None:
-            raise typer.BadParameter(f"{_shown(value)} is not one of: {', '.join(allowed)}")
+            raise typer.BadParameter(_("{value} is not one of: {choices}").format(
+                value=_shown(value), choices=", ".join(allowed)))
         return found
 
     parse.__doc__ = f"One of {', '.join(allowed)}."
@@ -180,10 +188,9 @@ def search_text(value: Any) -> str | None:
     if _NUMBERISH.match(text):
         digits = re.sub(r"[^0-9]", "", text)
         if int(digits) > 2**63 - 1:
-            raise ValidationError(
-                f"{_shown(value)} is too long a number to search for: case numbers and "
-                "phone numbers have at most 15 digits"
-            )
+            raise ValidationError(_(
+                "{value} is too long a number to search for: case numbers and phone numbers "
+                "have at most 15 digits").format(value=_shown(value)))
     return text
 
 
@@ -200,7 +207,8 @@ def time_zone(value: Any) -> str | None:
         zoneinfo.ZoneInfo(name)
     except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
         raise typer.BadParameter(
-            f"unknown time zone {_shown(value)}: use a name like Europe/Madrid or UTC"
+            _("unknown time zone {value}: use a name like Europe/Madrid or UTC").format(
+                value=_shown(value))
         ) from None
     return name
 
@@ -219,7 +227,8 @@ def text_encoding(value: Any) -> str | None:
         info = None
     if info is None or not getattr(info, "_is_text_encoding", True):
         raise typer.BadParameter(
-            f"unknown text encoding {_shown(value)}: try utf-8, cp1252 or latin-1"
+            _("unknown text encoding {value}: try utf-8, cp1252 or latin-1").format(
+                value=_shown(value))
         )
     return name
 
@@ -229,21 +238,25 @@ def argv_problem(argv: list[str]) -> str | None:
     surrogate (bytes the terminal's encoding could not decode) or a NUL."""
     for position, item in enumerate(argv, 1):
         if "\x00" in item:
-            return f"casedesk: argument {position} holds a NUL character"
+            return "casedesk: " + _("argument {position} holds a NUL character").format(
+                position=position)
         if any("\ud800" <= ch <= "\udfff" for ch in item):
-            return (
-                f"casedesk: argument {position} ({_shown(item)}) is not valid text: it holds "
-                "bytes this terminal's encoding (UTF-8 expected) cannot read"
-            )
+            return "casedesk: " + _(
+                "argument {position} ({value}) is not valid text: it holds bytes this "
+                "terminal's encoding (UTF-8 expected) cannot read"
+            ).format(position=position, value=_shown(item))
     return None
 
 
 def usage_line(exc: Any) -> str:
     """One line for a click usage error (bad flag, missing argument, bad choice)."""
-    message = " ".join(str(exc.format_message()).split()).replace("Value error, ", "")
+    from casedesk.cli.library_words import usage_message
+
+    message = " ".join(usage_message(exc).split()).replace("Value error, ", "")
     ctx = getattr(exc, "ctx", None)
     path = getattr(ctx, "command_path", "") or "casedesk"
-    return one_line(f"casedesk: {message} (see `{path} --help`)")
+    return one_line("casedesk: " + _("{message} (see `{command} --help`)").format(
+        message=message, command=path))
 
 
 def comma_list(value: str | None) -> list[str]:

@@ -7,24 +7,25 @@ import typer
 from casedesk.cli import params
 from casedesk.cli.format import queues_table, say
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import _
+from casedesk.labels import label
 from casedesk.models.base import Area, Strategy
 from casedesk.services.directory import queue_setup
 
-queue_app = typer.Typer(help="Queues: add, list and membership.", no_args_is_help=True)
+queue_app = typer.Typer(help=_("Queues: add, list and membership."), no_args_is_help=True)
 
 
-@queue_app.command("add")
+@queue_app.command("add", help=_("Add a queue (supervisors)."))
 def queue_add(
     ctx: typer.Context,
     name: str = typer.Argument(...),
     area: str = typer.Option(
-        "general", "--area", help="technical, billing, commercial or general.",
+        "general", "--area", help=_("technical, billing, commercial or general."),
         parser=params.choice("--area", Area),
     ),
     description: str | None = typer.Option(None, "--description"),
-    members: str | None = typer.Option(None, "--members", help="Comma-separated logins."),
+    members: str | None = typer.Option(None, "--members", help=_("Comma-separated logins.")),
 ) -> None:
-    """Add a queue (supervisors)."""
     state: CliState = ctx.obj
     queue = queue_setup.add_queue(
         state.desk(),
@@ -37,12 +38,12 @@ def queue_add(
     if state.json:
         print_json(queue)
     else:
-        say(console, f"queue {queue.name} ({queue.area}) added")
+        say(console, _("queue {name} ({area}) added").format(name=queue.name,
+                                                             area=label("area", queue.area)))
 
 
-@queue_app.command("list")
+@queue_app.command("list", help=_("List queues with waiting cases and members."))
 def queue_list(ctx: typer.Context) -> None:
-    """List queues with waiting cases and members."""
     state: CliState = ctx.obj
     queues = queue_setup.list_queues(state.desk())
     if state.json:
@@ -51,14 +52,15 @@ def queue_list(ctx: typer.Context) -> None:
         console.print(queues_table(queues))
 
 
-@queue_app.command("members")
+@queue_app.command(
+    "members", help=_("Show a queue's members; with --add/--remove, change them (supervisors)."),
+)
 def queue_members(
     ctx: typer.Context,
     name: str = typer.Argument(...),
-    add: str | None = typer.Option(None, "--add", help="Comma-separated logins to add."),
-    remove: str | None = typer.Option(None, "--remove", help="Comma-separated logins."),
+    add: str | None = typer.Option(None, "--add", help=_("Comma-separated logins to add.")),
+    remove: str | None = typer.Option(None, "--remove", help=_("Comma-separated logins.")),
 ) -> None:
-    """Show a queue's members; with --add/--remove, change them (supervisors)."""
     state: CliState = ctx.obj
     desk = state.desk()
     if add or remove:
@@ -73,19 +75,21 @@ def queue_members(
             say(console, login)
 
 
-@queue_app.command("strategy")
+@queue_app.command(
+    "strategy", help=_("Choose how the queue's new cases pick an agent (supervisors)."),
+)
 def queue_strategy(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="The queue."),
+    name: str = typer.Argument(..., help=_("The queue.")),
     strategy: str = typer.Argument(
-        ..., help="manual, round_robin, least_loaded, skills or affinity.",
+        ..., help=_("manual, round_robin, least_loaded, skills or affinity."),
         parser=params.choice("STRATEGY", Strategy),
     ),
 ) -> None:
-    """Choose how the queue's new cases pick an agent (supervisors)."""
     state: CliState = ctx.obj
     queue = queue_setup.set_strategy(state.desk(), state.actor(), name, strategy)
     if state.json:
         print_json(queue)
     else:
-        say(console, f"queue {queue.name} now assigns by {queue.strategy}")
+        say(console, _("queue {name} now assigns by {strategy}").format(
+            name=queue.name, strategy=label("strategy", queue.strategy)))

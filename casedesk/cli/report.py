@@ -11,7 +11,9 @@ import typer
 from rich.table import Table
 
 from casedesk.cli import params
+from casedesk.cli.format import day as show_day
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import _
 from casedesk.plain import cell
 from casedesk.services import reports
 from casedesk.services.queries import board
@@ -35,7 +37,8 @@ def _day(flag: str) -> Any:
                 raise ValueError(text)
         except ValueError:
             raise typer.BadParameter(
-                f"{flag} {text!r} is not a day like 2026-03-29 (from 1970 on)"
+                _("{flag} {value} is not a day like 2026-03-29 (from 1970 on)").format(
+                    flag=flag, value=repr(text))
             ) from None
         return day
 
@@ -44,10 +47,10 @@ def _day(flag: str) -> Any:
 
 def _list() -> None:
     rows = [(r.name, r.summary) for r in reports.REPORTS.values()]
-    rows.append((reports.NOW, "The floor now: waiting, breaches within the hour, agents."))
+    rows.append((reports.NOW, _("The floor now: waiting, breaches within the hour, agents.")))
     table = Table(show_header=True)
-    table.add_column("report", no_wrap=True)
-    table.add_column("what it shows")
+    table.add_column(_("report"), no_wrap=True)
+    table.add_column(_("what it shows"))
     for name, summary in rows:
         table.add_row(cell(name), cell(summary))
     console.print(table)
@@ -55,7 +58,8 @@ def _list() -> None:
 
 def _table(report: ReportTable) -> Table:
     period = (
-        f" — {report.start.isoformat()} to {report.end.isoformat()} ({report.zone})"
+        " — " + _("{start} to {end} ({zone})").format(
+            start=show_day(report.start), end=show_day(report.end), zone=report.zone)
         if report.start and report.end else ""
     )
     table = Table(title=cell(report.title + period))
@@ -69,36 +73,42 @@ def _table(report: ReportTable) -> Table:
     return table
 
 
+HELP = _(
+    "A report over a period: volume, backlog, SLA, times, agents, calls, "
+    "resolutions, causes, entitlements, satisfaction, or the floor now."
+)
+
+
 def report_command(
     ctx: typer.Context,
     name: str = typer.Argument(
-        ..., metavar="NAME", help=f"The report: {', '.join(reports.report_names())}; or "
-        "`list` to see what each shows.",
+        ..., metavar="NAME",
+        help=_("The report: {names}; or `list` to see what each shows.").format(
+            names=", ".join(reports.report_names())),
         parser=params.choice("NAME", ["list", *reports.report_names()]),
     ),
     start: date | None = typer.Option(
-        None, "--from", metavar="DAY", help="First day (YYYY-MM-DD, the desk's calendar; "
-        f"default: {DEFAULT_DAYS - 1} days before --to).", parser=_day("--from"),
+        None, "--from", metavar="DAY", parser=_day("--from"),
+        help=_("First day (YYYY-MM-DD, the desk's calendar; default: {days} days before "
+               "--to).").format(days=DEFAULT_DAYS - 1),
     ),
     end: date | None = typer.Option(
-        None, "--to", metavar="DAY", help="Last day, included (default: today).",
+        None, "--to", metavar="DAY", help=_("Last day, included (default: today)."),
         parser=_day("--to"),
     ),
-    queue: str | None = typer.Option(None, "--queue", metavar="NAME", help="Only this queue."),
-    agent: str | None = typer.Option(None, "--agent", metavar="LOGIN", help="Only this agent."),
-    team: str | None = typer.Option(None, "--team", metavar="NAME", help="Only this team."),
+    queue: str | None = typer.Option(None, "--queue", metavar="NAME", help=_("Only this queue.")),
+    agent: str | None = typer.Option(None, "--agent", metavar="LOGIN", help=_("Only this agent.")),
+    team: str | None = typer.Option(None, "--team", metavar="NAME", help=_("Only this team.")),
     fmt: str = typer.Option(
-        "table", "--format", "-f", help="table (for people), csv (for spreadsheets: text "
-        "that would run as a formula gets a leading ') or json.",
+        "table", "--format", "-f", help=_("table (for people), csv (for spreadsheets: text "
+        "that would run as a formula gets a leading ') or json."),
         parser=params.choice("--format", FORMATS),
     ),
     tz: str | None = typer.Option(
-        None, "--tz", metavar="ZONE", help="The time zone whose calendar days the report "
-        "counts (default: the acting agent's, e.g. Europe/Madrid).", parser=params.time_zone,
+        None, "--tz", metavar="ZONE", help=_("The time zone whose calendar days the report "
+        "counts (default: the acting agent's, e.g. Europe/Madrid)."), parser=params.time_zone,
     ),
 ) -> None:
-    """A report over a period: volume, backlog, SLA, times, agents, calls, resolutions,
-    causes, entitlements, satisfaction, or the floor now."""
     if name == "list":
         _list()
         return
@@ -115,10 +125,12 @@ def report_command(
         start = end - timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
         raise typer.BadParameter(
-            f"--to {end.isoformat()} is before --from {start.isoformat()}"
+            _("--to {end} is before --from {start}").format(end=end.isoformat(),
+                                                             start=start.isoformat())
         )
     if (end - start).days + 1 > MAX_DAYS:
-        raise typer.BadParameter(f"a report covers at most {MAX_DAYS:,} days")
+        raise typer.BadParameter(_("a report covers at most {days} days").format(
+            days=f"{MAX_DAYS:,}"))
     midnight(end, zone)  # a day the zone can name
     result = reports.run(desk, actor, name, ReportFilter(start, end, zone_name, queue, agent, team))
     if fmt == "json" or state.json:

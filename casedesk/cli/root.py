@@ -16,9 +16,11 @@ import typer
 from typer import _click  # the click typer vendors (its Context is the one it passes)
 from typer.core import TyperGroup
 
+from casedesk.cli import library_words
 from casedesk.cli.params import argv_problem, usage_line
 from casedesk.cli.state import CliState, err_console
 from casedesk.errors import CaseDeskError
+from casedesk.i18n import _
 
 #: Every command and command group, ``(name, "module:attribute")``: a ``typer.Typer`` (a
 #: group) or a function (one command). ONE line per command; its module loads on first use.
@@ -43,6 +45,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("batch", "casedesk.cli.batch:batch"),
     ("report", "casedesk.cli.report:report_command"),
 )
+
+library_words.install()
 
 
 def _is_usage_error(exc: BaseException) -> bool:
@@ -136,8 +140,9 @@ def _load(name: str, target: str) -> _click.Command:
     from typer.main import get_command_from_info, get_group_from_info
     from typer.models import CommandInfo, TyperInfo
 
-    module_name, _, attribute = target.partition(":")
-    value = getattr(importlib.import_module(module_name), attribute)
+    module_name, _colon, attribute = target.partition(":")
+    module = importlib.import_module(module_name)
+    value = getattr(module, attribute)
     if isinstance(value, typer.Typer):
         return get_group_from_info(
             TyperInfo(value, name=name),
@@ -146,7 +151,8 @@ def _load(name: str, target: str) -> _click.Command:
             suggest_commands=app.suggest_commands,
         )
     return get_command_from_info(
-        CommandInfo(name=name, callback=value),
+        # a function command's help is its module's HELP (translated; a docstring is not)
+        CommandInfo(name=name, callback=value, help=getattr(module, "HELP", None)),
         pretty_exceptions_short=app.pretty_exceptions_short,
         rich_markup_mode=app.rich_markup_mode,
     )
@@ -181,7 +187,7 @@ def _set_as(ctx: typer.Context, value: str | None) -> None:
 def _trailing_flags(
     json_: bool = typer.Option(
         False, "--json", callback=_set_json,
-        help="Print JSON for scripts (also before the command).",
+        help=_("Print JSON for scripts (also before the command)."),
     ),
     db: str | None = typer.Option(None, "--db", metavar="URL", hidden=True, callback=_set_db),
     as_: str | None = typer.Option(None, "--as", metavar="LOGIN", hidden=True, callback=_set_as),
@@ -230,9 +236,9 @@ def add_global_flags(command: _click.Command) -> None:
 
 app = typer.Typer(
     cls=CaseDeskGroup,
-    help="casedesk — call-centre case management at the terminal.\n\n"
+    help=_("casedesk — call-centre case management at the terminal.\n\n"
     "The global flags --json, --db and --as may also follow the command "
-    "(`casedesk agent list --json`).",
+    "(`casedesk agent list --json`)."),
     no_args_is_help=False,
     invoke_without_command=True,
     pretty_exceptions_enable=False,
@@ -245,18 +251,18 @@ app = typer.Typer(
 def root(
     ctx: typer.Context,
     db: str | None = typer.Option(
-        None, "--db", metavar="URL", help="Database URL (overrides CASEDESK_DATABASE_URL)."
+        None, "--db", metavar="URL", help=_("Database URL (overrides CASEDESK_DATABASE_URL).")
     ),
     as_: str | None = typer.Option(
-        None, "--as", metavar="LOGIN", help="Act as this agent (overrides CASEDESK_AGENT)."
+        None, "--as", metavar="LOGIN", help=_("Act as this agent (overrides CASEDESK_AGENT).")
     ),
-    json_: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
+    json_: bool = typer.Option(False, "--json", help=_("Print JSON for scripts.")),
     lang: str | None = typer.Option(
         None, "--lang", metavar="CODE",
-        help="Language: en or es (overrides CASEDESK_LANG, the config file and the locale).",
+        help=_("Language: en or es (overrides CASEDESK_LANG, the config file and the locale)."),
     ),
 ) -> None:
-    """With no command, open the agent workstation."""
+    """With no command, open the agent workstation (the app's help is the Typer's)."""
     if lang is not None:
         from casedesk.cli import start_language
 

@@ -10,17 +10,19 @@ from rich.table import Table
 from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.models.base import Area, Channel, Priority, Severity, Tier
 from casedesk.plain import cell
 from casedesk.services.routing import rule_files
 from casedesk.services.routing.rule_files import RuleView
 from casedesk.services.routing.rules import NewCase
 
-app = typer.Typer(help="Routing rules: where new cases go (supervisors change them).",
+app = typer.Typer(help=_("Routing rules: where new cases go (supervisors change them)."),
                   no_args_is_help=True)
 
-FILE = typer.Argument(..., metavar="FILE", help="A TOML or YAML rules file (docs/routing.md).")
-NAME = typer.Argument(..., metavar="NAME", help="The rule's name (see `casedesk rules list`).")
+FILE = typer.Argument(..., metavar="FILE", help=_("A TOML or YAML rules file (docs/routing.md)."))
+NAME = typer.Argument(..., metavar="NAME", help=_("The rule's name (see `casedesk rules list`)."))
 
 
 def _print_rules(state: CliState, rules: list[RuleView]) -> None:
@@ -28,60 +30,70 @@ def _print_rules(state: CliState, rules: list[RuleView]) -> None:
         print_json(rules)
         return
     if not rules:
-        say(console, "no routing rules: new cases go where they are created "
-                     "(load some with `casedesk rules load FILE`)")
+        say(console, _("no routing rules: new cases go where they are created (load some "
+                       "with `casedesk rules load FILE`)"))
         return
     table = Table()
-    for column in ("#", "rule", "when", "queue", "strategy", "sets", "enabled"):
-        table.add_column(column)
+    for column in ("#", N_("rule"), N_("when"), N_("queue"), N_("strategy"), N_("sets"),
+                   N_("enabled")):
+        table.add_column(_(column) if column != "#" else column)
     for r in rules:
-        sets = ", ".join(f"{k} {v}" for k, v in (("priority", r.set_priority),
-                                                  ("severity", r.set_severity)) if v)
+        sets = ", ".join(
+            _(words).format(value=label(vocabulary, v)) for words, vocabulary, v in (
+                (N_("priority {value}"), "priority", r.set_priority),
+                (N_("severity {value}"), "severity", r.set_severity)) if v)
+        skills = (" " + _("(skills {skills})").format(skills=", ".join(r.required_skills))
+                  if r.required_skills else "")
         table.add_row(str(r.position), cell(r.name), cell(r.when), cell(r.queue),
-                      cell(r.strategy + (f" (skills {', '.join(r.required_skills)})"
-                                         if r.required_skills else "")),
-                      cell(sets or "—"), "yes" if r.active else "no")
+                      cell(label("strategy", r.strategy) + skills),
+                      cell(sets or "—"), _("yes") if r.active else _("no"))
     console.print(table)
 
 
-@app.command("load")
+@app.command(
+    "load", help=_("Load a rules file: checked whole first, then stored in one transaction."),
+)
 def rules_load(
     ctx: typer.Context,
     path: Path = FILE,
     upsert: bool = typer.Option(
         False, "--upsert",
-        help="Keep rules not in the file and update the named ones (default: the file "
-             "replaces the whole rule set)."),
+        help=_("Keep rules not in the file and update the named ones (default: the file "
+             "replaces the whole rule set).")),
 ) -> None:
-    """Load a rules file: checked whole first, then stored in one transaction."""
     state: CliState = ctx.obj
     report = rule_files.load_rules(state.desk(), state.actor(), path, upsert=upsert)
     if state.json:
         print_json(report)
         return
     if report.mode == "replace":
-        say(console, f"routing rules replaced from {path}: {report.rules} rules "
-                     f"({report.removed} removed), {report.categories} category skill sets")
+        say(console, _("routing rules replaced from {file}: {rules} rules ({removed} removed), "
+                       "{categories} category skill sets").format(
+            file=path, rules=report.rules, removed=report.removed,
+            categories=report.categories))
     else:
-        say(console, f"routing rules updated from {path}: {report.rules} rules added or "
-                     f"changed, {report.categories} category skill sets")
+        say(console, _("routing rules updated from {file}: {rules} rules added or changed, "
+                       "{categories} category skill sets").format(
+            file=path, rules=report.rules, categories=report.categories))
 
 
-@app.command("list")
+@app.command("list", help=_("List the routing rules in the order they are tried."))
 def rules_list(ctx: typer.Context) -> None:
-    """List the routing rules in the order they are tried."""
     state: CliState = ctx.obj
     _print_rules(state, rule_files.list_rules(state.desk()))
 
 
-@app.command("test")
+@app.command("test", help=_(
+    "Which rule would route a case like this and why, and why the others would not. "
+    "Creates nothing."
+))
 def rules_test(
     ctx: typer.Context,
-    subject: str = typer.Option("", "--subject", help="The new case's title."),
-    description: str = typer.Option("", "--description", help="The new case's description."),
+    subject: str = typer.Option("", "--subject", help=_("The new case's title.")),
+    description: str = typer.Option("", "--description", help=_("The new case's description.")),
     channel: str | None = typer.Option(None, "--channel",
                                        parser=params.choice("--channel", Channel)),
-    tier: str | None = typer.Option(None, "--tier", help="The customer's tier.",
+    tier: str | None = typer.Option(None, "--tier", help=_("The customer's tier."),
                                     parser=params.choice("--tier", Tier)),
     area: str = typer.Option("general", "--area", parser=params.choice("--area", Area)),
     priority: str = typer.Option("medium", "--priority",
@@ -89,13 +101,11 @@ def rules_test(
     severity: str = typer.Option("minor", "--severity",
                                  parser=params.choice("--severity", Severity)),
     product: str | None = typer.Option(None, "--product",
-                                       help="Products the customer holds (comma-separated)."),
+                                       help=_("Products the customer holds (comma-separated).")),
     contract: str | None = typer.Option(None, "--contract",
-                                        help="The case's contract (number or name)."),
-    json_: bool = typer.Option(False, "--json", help="Print the verdicts as JSON."),
+                                        help=_("The case's contract (number or name).")),
+    json_: bool = typer.Option(False, "--json", help=_("Print the verdicts as JSON.")),
 ) -> None:
-    """Which rule would route a case like this and why, and why the others would not.
-    Creates nothing."""
     state: CliState = ctx.obj
     new = NewCase(
         title=subject, description=description, area=area, priority=priority,
@@ -108,20 +118,20 @@ def rules_test(
         print_json(lines)
         return
     if not lines:
-        say(console, "no routing rules: the case would stay where it is created")
+        say(console, _("no routing rules: the case would stay where it is created"))
         return
     winner = next((t for t in lines if t.routes), None)
     for t in lines:
         mark = "→" if t.routes else ("·" if t.matched else "✗")
-        tail = " (matches, but an earlier rule routes first)" if t.matched and not t.routes \
-            else ""
+        tail = " " + _("(matches, but an earlier rule routes first)") \
+            if t.matched and not t.routes else ""
         say(console, f"{mark} {t.line}{tail}")
     if winner is None:
-        say(console, "no rule matches: the case would stay where it is created "
-                     "(the given queue, or the creator's bin)")
+        say(console, _("no rule matches: the case would stay where it is created (the given "
+                       "queue, or the creator's bin)"))
     else:
-        say(console, f"routes to queue {winner.queue} by rule {winner.position} "
-                     f"{winner.name!r}")
+        say(console, _("routes to queue {queue} by rule {position} {name}").format(
+            queue=winner.queue, position=winner.position, name=repr(winner.name)))
 
 
 def _set_active(ctx: typer.Context, name: str, active: bool) -> None:
@@ -130,34 +140,35 @@ def _set_active(ctx: typer.Context, name: str, active: bool) -> None:
     if state.json:
         print_json(rules)
     else:
-        say(console, f"rule {name!r} {'enabled' if active else 'disabled'}")
+        words = N_("rule {name} enabled") if active else N_("rule {name} disabled")
+        say(console, _(words).format(name=repr(name)))
 
 
-@app.command("enable")
+@app.command("enable", help=_("Enable a rule (supervisors)."))
 def rules_enable(ctx: typer.Context, name: str = NAME) -> None:
-    """Enable a rule (supervisors)."""
     _set_active(ctx, name, True)
 
 
-@app.command("disable")
+@app.command(
+    "disable", help=_("Disable a rule: it stays in the list but routes nothing (supervisors)."),
+)
 def rules_disable(ctx: typer.Context, name: str = NAME) -> None:
-    """Disable a rule: it stays in the list but routes nothing (supervisors)."""
     _set_active(ctx, name, False)
 
 
-@app.command("move")
+@app.command("move", help=_("Move a rule to another place in the order (supervisors)."))
 def rules_move(
     ctx: typer.Context,
     name: str = NAME,
     to: int = typer.Option(..., "--to", metavar="POSITION",
-                           help="Its new place: 1 is tried first.",
+                           help=_("Its new place: 1 is tried first."),
                            parser=params.integer("--to", 1, 1_000_000)),
 ) -> None:
-    """Move a rule to another place in the order (supervisors)."""
     state: CliState = ctx.obj
     rules = rule_files.move_rule(state.desk(), state.actor(), name, to)
     if state.json:
         print_json(rules)
         return
     moved = next(r for r in rules if r.name == name)
-    say(console, f"rule {name!r} is now rule {moved.position} of {len(rules)}")
+    say(console, _("rule {name} is now rule {position} of {count}").format(
+        name=repr(name), position=moved.position, count=len(rules)))

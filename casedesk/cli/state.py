@@ -17,6 +17,7 @@ from casedesk import jsonsafe
 from casedesk.clock import Clock, system_clock
 from casedesk.config import ENV_AGENT, Settings, load_settings
 from casedesk.errors import ConfigError, NotFound, PasswordNeeded
+from casedesk.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -120,7 +121,7 @@ class CliState:
                 raise
         import typer  # the CLI's prompt; only when a person is at the terminal
 
-        password = typer.prompt("database password", hide_input=True, err=True)
+        password = typer.prompt(_("database password"), hide_input=True, err=True)
         return open_database(self.database_url, check=check, create=create, password=password)
 
     def claimed_login(self) -> str | None:
@@ -145,7 +146,7 @@ class CliState:
             return desk.identify(self.claimed_login())
         login = self.settings.login_or_os_user()
         if not login:
-            raise ConfigError("who is acting? pass --as LOGIN or set CASEDESK_AGENT")
+            raise ConfigError(_("who is acting? pass --as LOGIN or set CASEDESK_AGENT"))
         return desk.actor(login)
 
     def optional_actor(self) -> Actor | None:

@@ -7,11 +7,12 @@ import typer
 from casedesk.cli import params
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import _
 from casedesk.plain import cell
 from casedesk.services.directory import teams
 from casedesk.services.queries.views import TeamView
 
-team_app = typer.Typer(help="Teams: add, list, members and queues (admins).",
+team_app = typer.Typer(help=_("Teams: add, list, members and queues (admins)."),
                        no_args_is_help=True)
 
 
@@ -19,29 +20,27 @@ def _show(state: CliState, team: TeamView) -> None:
     if state.json:
         print_json(team)
         return
-    say(console, f"team {team.name}")
-    say(console, f"members: {', '.join(team.members) or 'none'}")
-    say(console, f"queues:  {', '.join(team.queues) or 'none'}")
+    say(console, _("team {name}").format(name=team.name))
+    say(console, _("members: {agents}").format(agents=", ".join(team.members) or _("none")))
+    say(console, _("queues:  {queues}").format(queues=", ".join(team.queues) or _("none")))
 
 
-@team_app.command("add")
+@team_app.command("add", help=_("Add a team (admins)."))
 def team_add(
     ctx: typer.Context,
-    name: str = typer.Argument(..., help="The team's name, e.g. 'Partner North'."),
+    name: str = typer.Argument(..., help=_("The team's name, e.g. 'Partner North'.")),
     description: str | None = typer.Option(None, "--description"),
 ) -> None:
-    """Add a team (admins)."""
     state: CliState = ctx.obj
     team = teams.add_team(state.desk(), state.actor(), name, description)
     if state.json:
         print_json(team)
     else:
-        say(console, f"team {team.name} added")
+        say(console, _("team {name} added").format(name=team.name))
 
 
-@team_app.command("list")
+@team_app.command("list", help=_("List the teams with their agents and queues."))
 def team_list(ctx: typer.Context) -> None:
-    """List the teams with their agents and queues."""
     from rich.table import Table
 
     state: CliState = ctx.obj
@@ -58,14 +57,15 @@ def team_list(ctx: typer.Context) -> None:
     console.print(table)
 
 
-@team_app.command("members")
+@team_app.command(
+    "members", help=_("Show a team's agents; with --add/--remove, change them (admins)."),
+)
 def team_members(
     ctx: typer.Context,
     name: str = typer.Argument(...),
-    add: str | None = typer.Option(None, "--add", help="Comma-separated logins to add."),
-    remove: str | None = typer.Option(None, "--remove", help="Comma-separated logins."),
+    add: str | None = typer.Option(None, "--add", help=_("Comma-separated logins to add.")),
+    remove: str | None = typer.Option(None, "--remove", help=_("Comma-separated logins.")),
 ) -> None:
-    """Show a team's agents; with --add/--remove, change them (admins)."""
     state: CliState = ctx.obj
     desk = state.desk()
     if add or remove:
@@ -75,14 +75,15 @@ def team_members(
     _show(state, teams.get_team(desk, name))
 
 
-@team_app.command("queues")
+@team_app.command(
+    "queues", help=_("Show a team's queues; with --add/--remove, change them (admins)."),
+)
 def team_queues(
     ctx: typer.Context,
     name: str = typer.Argument(...),
-    add: str | None = typer.Option(None, "--add", help="Comma-separated queues to give it."),
-    remove: str | None = typer.Option(None, "--remove", help="Comma-separated queues."),
+    add: str | None = typer.Option(None, "--add", help=_("Comma-separated queues to give it.")),
+    remove: str | None = typer.Option(None, "--remove", help=_("Comma-separated queues.")),
 ) -> None:
-    """Show a team's queues; with --add/--remove, change them (admins)."""
     state: CliState = ctx.obj
     desk = state.desk()
     if add or remove:

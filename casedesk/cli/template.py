@@ -9,41 +9,44 @@ from rich.table import Table
 
 from casedesk.cli.format import say
 from casedesk.cli.state import CliState, console, print_json
+from casedesk.i18n import _, ngettext
+from casedesk.labels import label
 from casedesk.plain import cell, plain
 from casedesk.services.workflow import templates
 from casedesk.services.workflow.templates import TemplateSpec
 
-app = typer.Typer(help="Case templates and their playbooks of tasks.", no_args_is_help=True)
+app = typer.Typer(help=_("Case templates and their playbooks of tasks."), no_args_is_help=True)
 
-FILE = typer.Argument(..., metavar="FILE", help="A TOML or YAML file (see docs/templates.md).")
-NAME = typer.Argument(..., metavar="NAME", help="The template's name.")
+FILE = typer.Argument(..., metavar="FILE", help=_("A TOML or YAML file (see docs/templates.md)."))
+NAME = typer.Argument(..., metavar="NAME", help=_("The template's name."))
 
 
 def _fields(t: TemplateSpec) -> str:
-    return f"{t.area} · {t.priority} / {t.severity} · queue {t.queue or '— (your bin)'}"
+    queue = (_("queue {queue}").format(queue=t.queue) if t.queue
+             else _("queue — (your bin)"))
+    return (f"{label('area', t.area)} · {label('priority', t.priority)} / "
+            f"{label('severity', t.severity)} · {queue}")
 
 
-@app.command("list")
+@app.command("list", help=_("List the templates, by name."))
 def list_(ctx: typer.Context) -> None:
-    """List the templates, by name."""
     state: CliState = ctx.obj
     found = templates.list_templates(state.desk())
     if state.json:
         print_json(found)
         return
-    table = Table(title=f"templates ({len(found)})")
-    table.add_column("template", no_wrap=True)
-    table.add_column("title")
-    table.add_column("category · priority / severity · queue")
-    table.add_column("tasks", justify="right")
+    table = Table(title=_("templates ({count})").format(count=len(found)))
+    table.add_column(_("template"), no_wrap=True)
+    table.add_column(_("title"))
+    table.add_column(_("category · priority / severity · queue"))
+    table.add_column(_("tasks"), justify="right")
     for t in found:
         table.add_row(cell(t.name), cell(t.title or "—"), cell(_fields(t)), str(len(t.tasks)))
     console.print(table)
 
 
-@app.command("show")
+@app.command("show", help=_("Show a template: what it fills in and its playbook."))
 def show(ctx: typer.Context, name: str = NAME) -> None:
-    """Show a template: what it fills in and its playbook."""
     state: CliState = ctx.obj
     t = templates.get_template(state.desk(), name)
     if state.json:
@@ -52,28 +55,31 @@ def show(ctx: typer.Context, name: str = NAME) -> None:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("template", cell(t.name))
-    head.add_row("title", cell(t.title or "—"))
-    head.add_row("fills in", cell(_fields(t)))
+    head.add_row(_("template"), cell(t.name))
+    head.add_row(_("title"), cell(t.title or "—"))
+    head.add_row(_("fills in"), cell(_fields(t)))
     if t.description:
-        head.add_row("description", plain(t.description))
+        head.add_row(_("description"), plain(t.description))
     console.print(head)
-    steps = Table(title="playbook (due: business time after the case is created)")
+    steps = Table(title=_("playbook (due: business time after the case is created)"))
     steps.add_column("#", justify="right")
-    steps.add_column("task")
-    steps.add_column("due", no_wrap=True)
-    steps.add_column("assignee", no_wrap=True)
+    steps.add_column(_("task"))
+    steps.add_column(_("due"), no_wrap=True)
+    steps.add_column(_("assignee"), no_wrap=True)
     for i, step in enumerate(t.tasks, 1):
         steps.add_row(str(i), cell(step.title), step.due or "—", cell(step.assignee or "—"))
     console.print(steps)
 
 
-@app.command("load")
+@app.command(
+    "load", help=_("Load (upsert by name) the templates of a file, all or nothing. Supervisors."),
+)
 def load(ctx: typer.Context, path: Path = FILE) -> None:
-    """Load (upsert by name) the templates of a file, all or nothing. Supervisors."""
     state: CliState = ctx.obj
     names = templates.load_file(state.desk(), state.actor(), path)
     if state.json:
         print_json({"templates": names})
     else:
-        say(console, f"loaded {len(names)} templates from ", str(path))
+        say(console, ngettext("loaded {count} template from {file}",
+                              "loaded {count} templates from {file}", len(names)).format(
+            count=len(names), file=path))

@@ -16,22 +16,24 @@ import typer
 from casedesk.cli import params
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.config import TICK_RANGE
+from casedesk.i18n import _
 from casedesk.services.queries import board
 from casedesk.services.sla.lease import ClockRunner, TickRun
+
+HELP = _("Run the SLA clock (warnings, breaches, escalations, auto-close) until stopped.")
 
 
 def worker(
     ctx: typer.Context,
     every: int | None = typer.Option(
         None, "--every", metavar="SECONDS",
-        help=f"Seconds between ticks ({TICK_RANGE[0]} to {TICK_RANGE[1]:,}; default: the "
-        "sla_tick_seconds setting, 60).",
+        help=_("Seconds between ticks ({low} to {high}; default: the sla_tick_seconds "
+                "setting, 60).").format(low=TICK_RANGE[0], high=f"{TICK_RANGE[1]:,}"),
         parser=params.integer("--every", *TICK_RANGE),
     ),
-    once: bool = typer.Option(False, "--once", help="Run one tick if it is due, then exit."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    once: bool = typer.Option(False, "--once", help=_("Run one tick if it is due, then exit.")),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=_("Print nothing but errors.")),
 ) -> None:
-    """Run the SLA clock (warnings, breaches, escalations, auto-close) until stopped."""
     state: CliState = ctx.obj
     desk = state.desk()
     tick_seconds = every or state.settings.sla_tick_seconds
@@ -56,11 +58,12 @@ def worker(
             if state.json:
                 print_json({"tick": None, "status": status.to_json()})
             elif status.holder and status.holder != runner.who:
-                console.print(f"not run: {status.holder} holds the SLA clock", markup=False)
+                console.print(_("not run: {holder} holds the SLA clock").format(
+                    holder=status.holder), markup=False)
             else:
                 console.print(
-                    f"not run: tick {status.last_tick} already ran "
-                    f"(by {status.last_run_by or 'another process'})",
+                    _("not run: tick {tick} already ran (by {who})").format(
+                        tick=status.last_tick, who=status.last_run_by or _("another process")),
                     markup=False,
                 )
         return
@@ -69,10 +72,10 @@ def worker(
         signal.signal(sig, lambda *_: stop.set())
     if not quiet and not state.json:
         console.print(
-            f"{runner.who} takes part in the SLA clock every {tick_seconds} s "
-            "(Ctrl-C to stop)",
+            _("{who} takes part in the SLA clock every {seconds} s (Ctrl-C to stop)").format(
+                who=runner.who, seconds=tick_seconds),
             markup=False,
         )
     runner.run(stop)
     if not quiet and not state.json:
-        console.print("stopped; the SLA clock's lease is given up", markup=False)
+        console.print(_("stopped; the SLA clock's lease is given up"), markup=False)

@@ -7,8 +7,9 @@ from typing import TextIO
 
 from casedesk.cli.state import CliState
 from casedesk.errors import ConfigError
+from casedesk.i18n import N_, _
 
-NO_TERMINAL = (
+NO_TERMINAL = N_(
     "the workstation needs a terminal (standard input and output are not one here); "
     "scripts use the commands instead, e.g. `casedesk case list` or `casedesk batch`"
 )
@@ -34,5 +35,5 @@ def launch(state: CliState) -> None:
 
     workstation = build_workstation(state)
     if not is_terminal():
-        raise ConfigError(NO_TERMINAL)
+        raise ConfigError(_(NO_TERMINAL))
     workstation.run()

@@ -77,7 +77,7 @@ def test_case_time_adds_minutes_and_counts_children(db: str) -> None:
     assert code == 0, err
     assert "CS-000002: 15 min logged" in out
     code, out, _ = cli(db, "case", "time", "1", "--add", "10", who="ana")
-    assert "25 min in all — 10 on the case itself and 15 on its 1 child cases (CS-000002)" in out
+    assert "25 min in all — 10 on the case itself and 15 on its 1 child case (CS-000002)" in out
     code, out, _ = cli(db, "--json", "case", "time", "1", "--by-agent", who="ana")
     data = json.loads(out)
     assert (data["total_minutes"], data["by_agent"][0]["login"]) == (25, "ana")

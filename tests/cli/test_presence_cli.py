@@ -23,11 +23,11 @@ def test_queue_strategy_and_list(world: World) -> None:
     url = _url(world)
     code, out, err = cli(url, "queue", "strategy", "billing", "round_robin", who="maria")
     assert code == 0, err
-    assert out.strip() == "queue billing now assigns by round_robin"
+    assert out.strip() == "queue billing now assigns by round robin"
     code, out, _ = cli(url, "--json", "queue", "list", who="maria")
     assert {q["name"]: q["strategy"] for q in json.loads(out)}["billing"] == "round_robin"
     code, out, _ = cli(url, "queue", "list", who="maria")
-    assert "strategy" in out and "round_robin" in out
+    assert "strategy" in out and "round robin" in out
     # an unknown strategy is a usage error that lists the choices
     code, _, err = cli(url, "queue", "strategy", "billing", "lottery", who="maria")
     assert code == 2

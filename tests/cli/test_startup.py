@@ -122,6 +122,29 @@ def test_help_and_an_empty_batch_load_no_workstation_nor_migrations(tmp_path: Pa
         assert early(loaded, ["casedesk.cli.kb", "casedesk.cli.imports"]) == []
 
 
+@pytest.mark.parametrize(("argv", "dates"), [
+    (["case", "note", "CS-000003", "rang back"], False),
+    (["--lang", "es", "case", "note", "CS-000003", "otra vez"], False),
+    (["--json", "case", "show", "CS-000003"], False),  # JSON keeps ISO 8601: no Babel
+    (["--lang", "es", "case", "show", "CS-000003"], True),
+])
+def test_babel_loads_only_for_a_command_that_prints_a_date(
+    db: str, tmp_path: Path, argv: list[str], dates: bool
+) -> None:
+    """Dates and numbers are formatted by Babel (casedesk.localformat), which costs a tenth of
+    a second to import: only a command that writes a date for a person pays for it."""
+    loaded, _ = loaded_by(tmp_path, "--db", db, "--as", "maria", *argv)
+    assert "casedesk.cli.case" in loaded
+    assert ("babel.dates" in loaded) is dates
+    assert early(loaded, NEVER + NOT_ON_SQLITE) == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--lang", "es", "case", "--help"]])
+def test_help_in_either_language_loads_no_babel(tmp_path: Path, argv: list[str]) -> None:
+    loaded, out = loaded_by(tmp_path, *argv)
+    assert ("Usage" in out or "Uso" in out) and early(loaded, ["babel"]) == []
+
+
 def test_the_schema_check_on_open_loads_no_alembic(db: str, tmp_path: Path) -> None:
     loaded, _ = loaded_by(tmp_path, "--db", db, "agent", "list")
     assert "casedesk.db" in loaded

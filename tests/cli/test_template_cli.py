@@ -60,7 +60,7 @@ def loaded(db: str, tmp_path: Path) -> str:
     path.write_text(TEMPLATES, encoding="utf-8")
     code, out, err = cli(db, "template", "load", str(path), who="sup")
     assert code == 0, err
-    assert "loaded 1 templates" in out
+    assert "loaded 1 template from" in out
     return db
 
 

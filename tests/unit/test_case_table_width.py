@@ -37,7 +37,23 @@ def test_number_status_and_due_are_whole_at_any_width(width: int, title: str) ->
     body = [line for line in lines if "CS-" in line]
     assert len(body) == 1
     line = body[0]
-    assert "CS-123456" in line and "awaiting_customer" in line and when(row.due_at) in line
+    assert "CS-123456" in line and "awaiting customer" in line and when(row.due_at) in line
+    assert all(len(text) <= width for text in lines)
+
+
+@settings(max_examples=40, deadline=None)
+@given(width=st.integers(min_value=70, max_value=200),
+       title=st.text(st.characters(codec="utf-8", categories=("L", "N", "Zs")), max_size=80))
+def test_in_spanish_the_longer_status_and_day_first_due_stay_whole(width: int,
+                                                                   title: str) -> None:
+    from casedesk.i18n import set_language
+
+    set_language("es")  # switched back after the test (tests/conftest.py)
+    row = _row(123456, title or "x")
+    lines = _render([row], width)
+    body = [line for line in lines if "CS-" in line]
+    assert len(body) == 1
+    assert "esperando al cliente" in body[0] and "01/12/2026 13:05 UTC" in body[0]
     assert all(len(text) <= width for text in lines)
 
 
