@@ -349,7 +349,7 @@ class BusinessCalendar:
         """``at`` (as UTC) if open, else the start of the next working interval."""
         t = _to_us(at)
         day = t // _DAY_US
-        for _ in range(_MAX_EMPTY_DAYS + 1):
+        for _attempt in range(_MAX_EMPTY_DAYS + 1):
             intervals, _total = self._utc_day(day)
             for a, b in intervals:
                 if b > t:
