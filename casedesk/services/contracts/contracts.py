@@ -32,7 +32,7 @@ def require_supervisor(actor: Actor, what: str) -> None:
 
 def check_line(name: str, allotment: str, total: int) -> tuple[str, str, int]:
     """A line's name, allotment and total, checked (one ValidationError line each)."""
-    name = storable((name or "").strip(), "the line's name", 200)
+    name = storable((name or "").strip(), N_("the line's name"), 200)
     if not name:
         raise ValidationError("a contract line needs a name")
     allotment = (allotment or "").strip().lower()
@@ -125,12 +125,12 @@ def create_contract(
     number: str | None = None,
 ) -> int:
     """Insert a contract in ``session`` (checked); returns its id."""
-    name = storable((name or "").strip(), "the contract's name", 200)
+    name = storable((name or "").strip(), N_("the contract's name"), 200)
     if not name:
         raise ValidationError("a contract needs a name")
     check_period(starts, ends)
     if number is not None:
-        number = storable(number.strip(), "the contract number", 40)
+        number = storable(number.strip(), N_("the contract number"), 40)
         if not number:
             raise ValidationError("a contract number cannot be empty")
         if session.execute(
@@ -181,7 +181,7 @@ def add_contract(
     number: str | None = None,
 ) -> ContractView:
     """A new active contract of an account (numbered ``CT-…`` unless ``number``)."""
-    require_supervisor(actor, "add contracts")
+    require_supervisor(actor, N_("add contracts"))
     with write_session(desk.engine) as session:
         row = load_account(session, account)
         contract_id = create_contract(session, account=row, name=name, starts=starts,
@@ -202,7 +202,7 @@ def add_line(
 ) -> ContractView:
     """A new line on a contract: ``total`` cases or minutes, over the contract's period
     unless the line has its own."""
-    require_supervisor(actor, "add contract lines")
+    require_supervisor(actor, N_("add contract lines"))
     with write_session(desk.engine) as session:
         row = load_contract(session, contract)
         create_line(session, saved_id(row.id), name=name, allotment=allotment, total=total,

@@ -82,11 +82,11 @@ def add_template(
     description: str = "",
 ) -> TemplateView:
     """A new contract template (supervisors): at least one line, names unique."""
-    require_supervisor(actor, "add contract templates")
-    name = storable((name or "").strip(), "the template's name", 100)
+    require_supervisor(actor, N_("add contract templates"))
+    name = storable((name or "").strip(), N_("the template's name"), 100)
     if not name:
         raise ValidationError("a contract template needs a name")
-    description = storable(description or "", "the description")
+    description = storable(description or "", N_("the description"))
     _check_days(duration_days)
     if not lines:
         raise ValidationError("a contract template needs at least one line")
@@ -136,7 +136,7 @@ def apply_template(
     """A contract of ``account`` made from template ``name``: it starts on ``starts``
     (default: today for the supervisor), runs the template's days (``ends`` is its last
     day) and has the template's lines, all in one transaction."""
-    require_supervisor(actor, "create contracts from templates")
+    require_supervisor(actor, N_("create contracts from templates"))
     with write_session(desk.engine) as session:
         template = _load(session, name)
         account_row = load_account(session, account)

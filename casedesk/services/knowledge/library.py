@@ -254,7 +254,7 @@ def add_article(
     """Draft a new article; any agent may."""
     title = _clean_title(title)
     keywords = _clean_keywords(keywords)
-    storable(body or "", "the body")
+    storable(body or "", N_("the body"))
     now = desk.now()
     with write_session(desk.engine) as session:
         if (
@@ -306,7 +306,7 @@ def edit_article(
     if keywords is not None:
         values["keywords"] = _clean_keywords(keywords)
     if body is not None:
-        values["body"] = storable(body, "the body")
+        values["body"] = storable(body, N_("the body"))
     now = desk.now()
     with write_session(desk.engine) as session:
         article = _load(session, number)
@@ -337,7 +337,7 @@ def publish(
     desk: Desk, actor: Actor, number: str | int, *, version: int | None = None
 ) -> ArticleView:
     """Supervisors: make a draft (or a retired article) visible to searches and guidance."""
-    require_supervisor(actor, "publish articles")
+    require_supervisor(actor, N_("publish articles"))
     now = desk.now()
     with write_session(desk.engine) as session:
         article = _load(session, number)
@@ -354,7 +354,7 @@ def retire(
     desk: Desk, actor: Actor, number: str | int, *, version: int | None = None
 ) -> ArticleView:
     """Supervisors: withdraw an article (kept, with its links, but no longer suggested)."""
-    require_supervisor(actor, "retire articles")
+    require_supervisor(actor, N_("retire articles"))
     now = desk.now()
     with write_session(desk.engine) as session:
         article = _load(session, number)
@@ -548,7 +548,7 @@ def send_to_customer(
             )
         if not contact.email:
             raise ValidationError(f"{contact.name} has no e-mail address: add one first")
-        storable(note, "the note")
+        storable(note, N_("the note"))
         body = f"{note.strip()}\n\n{article.body}" if note.strip() else article.body
         interaction = log_interaction(
             desk,
@@ -622,7 +622,7 @@ def draft_from_case(desk: Desk, actor: Actor, case_number: str | int) -> Article
 
 def reindex(desk: Desk, actor: Actor) -> ReindexReport:
     """Supervisors: rebuild the search index from the articles and cases."""
-    require_supervisor(actor, "rebuild the search index")
+    require_supervisor(actor, N_("rebuild the search index"))
     started = perf_counter()
     with write_session(desk.engine) as session:
         index = index_for(session)
