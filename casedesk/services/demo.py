@@ -22,6 +22,7 @@ from casedesk.models import (
     Account,
     AccountProduct,
     Agent,
+    Article,
     Case,
     CaseEvent,
     Contact,
@@ -169,6 +170,7 @@ def seed(desk: Desk, *, cases: int = 200, seed: int = 7) -> dict[str, int]:
     policy_files.load_defaults(desk)
     _people(desk)
     _templates(desk)
+    _articles(desk)
     contact_ids = _customers(desk, rng, 300)
     _seed_cases(desk)
     routing_rules(desk)
@@ -185,6 +187,7 @@ def seed(desk: Desk, *, cases: int = 200, seed: int = 7) -> dict[str, int]:
             "queues": count(Queue),
             "contacts": count(Contact),
             "cases": count(Case),
+            "articles": count(Article),
         }
 
 
@@ -219,6 +222,20 @@ def _templates(desk: Desk) -> None:
     specs = parse_templates(read_text_file(path), path.name)
     with write_session(desk.engine) as session:
         save_templates(session, specs)
+
+def _articles(desk: Desk) -> None:
+    """The knowledge base's first articles, published, each in Spanish and English
+    (:mod:`casedesk.services.demo_articles`); the supervisor wrote them."""
+    from casedesk.services.demo_articles import ARTICLES
+    from casedesk.services.knowledge import library
+
+    author = desk.actor("sofia")
+    for article in ARTICLES:
+        draft = library.add_article(
+            desk, author, title=article.title, keywords=article.keywords, body=article.body
+        )
+        library.publish(desk, author, draft.number)
+
 
 def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
     now = desk.now()
