@@ -63,7 +63,7 @@ _ACTIVE = [s.value for s in ACTIVE_STATUSES]
 #: The operations a refusal names ("cannot {action} it"), in the infinitive.
 _ACTIONS = {
     "accept": N_("accept"), "reject": N_("reject"), "transfer": N_("transfer"),
-    "assign": N_("assign"), "start": N_("start"), "wait": N_("put on hold"),
+    "assign": N_("assign"), "start": N_("start"), "wait": N_("pause"),
     "resume": N_("resume"), "resolve": N_("resolve"), "close": N_("close"),
     "reopen": N_("reopen"), "cancel": N_("cancel"),
 }
