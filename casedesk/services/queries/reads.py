@@ -250,9 +250,9 @@ def _filters(
     status: str | None,
     text: str | None,
 ) -> AnySelect:
-    priority = check_filter(priority, Priority, "priority")
-    severity = check_filter(severity, Severity, "severity")
-    status = check_filter(status, Status, "status")
+    priority = check_filter(priority, Priority, N_("priority"))
+    severity = check_filter(severity, Severity, N_("severity"))
+    status = check_filter(status, Status, N_("status"))
     if priority:
         stmt = stmt.where(col(Case.priority) == priority)
     if severity:
@@ -286,7 +286,7 @@ def list_cases(
     limit: int = 100,
 ) -> list[CaseRow]:
     """Cases by any mix of queue, owner and status, most urgent first."""
-    status = check_filter(status, Status, "status")
+    status = check_filter(status, Status, N_("status"))
     with read_session(desk.engine) as session:
         stmt = _row_select()
         if queue:
