@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel
 
 import casedesk.models  # noqa: F401 - registers every table on SQLModel.metadata
 from casedesk.errors import ConfigError, PasswordNeeded, SchemaOutdated
+from casedesk.i18n import N_, _
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -38,7 +39,7 @@ class DatabaseDamaged(ConfigError):
     """The SQLite file is not a sound database (``PRAGMA quick_check`` failed)."""
 
 
-_URL_HINT = "use sqlite:///PATH or postgresql://USER@HOST[:PORT]/DB"
+_URL_HINT = N_("use sqlite:///PATH or postgresql://USER@HOST[:PORT]/DB")
 
 
 def normalise_url(raw: str) -> URL:
@@ -49,26 +50,29 @@ def normalise_url(raw: str) -> URL:
     :class:`ConfigError` naming the URL (password masked), never a traceback.
     """
     if not raw or not raw.strip():
-        raise ConfigError(f"the database URL is empty: {_URL_HINT}")
+        raise ConfigError(_("the database URL is empty: {hint}").format(hint=_(_URL_HINT)))
     if "\x00" in raw:
-        raise ConfigError(f"bad database URL (it holds a NUL character): {_URL_HINT}")
+        raise ConfigError(_("bad database URL (it holds a NUL character): {hint}").format(
+            hint=_(_URL_HINT)))
     try:
         url = make_url(raw.strip())
     except (ArgumentError, ValueError) as exc:
         raise ConfigError(
-            f"bad database URL {_shown(raw)}: {_url_problem(raw, exc)}; {_URL_HINT}"
+            _("bad database URL {url}: {problem}; {hint}").format(
+                url=_shown(raw), problem=_url_problem(raw, exc), hint=_(_URL_HINT))
         ) from None
     if url.port is not None and not 0 < url.port < 65536:
         raise ConfigError(
-            f"bad database URL {_shown(raw)}: port {url.port} is not between 1 and 65535"
+            _("bad database URL {url}: port {port} is not between 1 and 65535").format(
+                url=_shown(raw), port=url.port)
         )
     backend = url.get_backend_name()
     if backend in ("postgres", "postgresql"):
         url = url.set(drivername="postgresql+psycopg")
     elif backend != "sqlite":
         raise ConfigError(
-            f"unsupported database {backend!r} in {mask_url(raw)}: casedesk runs on SQLite "
-            "or PostgreSQL"
+            _("unsupported database {backend} in {url}: casedesk runs on SQLite "
+              "or PostgreSQL").format(backend=repr(backend), url=mask_url(raw))
         )
     return url
 
@@ -83,10 +87,10 @@ def _url_problem(raw: str, exc: Exception) -> str:
     """What is wrong with an unparseable URL, in words."""
     host_part = raw.partition("://")[2].rpartition("@")[2].partition("/")[0]
     if host_part.startswith("[") and "]" not in host_part:
-        return "an IPv6 address opened with [ is not closed with ]"
+        return _("an IPv6 address opened with [ is not closed with ]")
     if isinstance(exc, ValueError):
-        return "the port is not a number"
-    return "not a database URL"
+        return _("the port is not a number")
+    return _("not a database URL")
 
 
 def mask_url(url: str | URL) -> str:
@@ -94,7 +98,7 @@ def mask_url(url: str | URL) -> str:
     try:
         parsed = url if isinstance(url, URL) else make_url(url)
     except (ArgumentError, ValueError):
-        return "<unparseable URL>"
+        return _("<unparseable URL>")
     return parsed.render_as_string(hide_password=True)
 
 
@@ -103,8 +107,8 @@ def sqlite_path(url: URL) -> Path:
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file::memory:"):
         raise ConfigError(
-            "in-memory SQLite is not supported (each connection would see an empty "
-            "database): give a file, e.g. sqlite:///casedesk.db"
+            _("in-memory SQLite is not supported (each connection would see an empty "
+              "database): give a file, e.g. sqlite:///casedesk.db")
         )
     return Path(database).expanduser()
 
@@ -133,12 +137,14 @@ def make_engine(
                 path.parent.mkdir(parents=True, exist_ok=True)
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
-            verb = "create" if create else "open"
-            raise ConfigError(f"cannot {verb} the database {path}: {reason}") from None
+            message = (_("cannot create the database {path}: {reason}") if create
+                       else _("cannot open the database {path}: {reason}"))
+            raise ConfigError(message.format(path=path, reason=reason)) from None
         if not create and not exists:
-            what = "is a folder, not a database" if path.is_dir() else "no database at"
-            where = f"{path} {what}" if path.is_dir() else f"{what} {path}"
-            raise ConfigError(f"{where} — run `casedesk db upgrade` to create one")
+            message = (_("{path} is a folder, not a database — run `casedesk db upgrade` to "
+                         "create one") if path.is_dir()
+                       else _("no database at {path} — run `casedesk db upgrade` to create one"))
+            raise ConfigError(message.format(path=path))
         kwargs["connect_args"] = {
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
             "check_same_thread": False,
@@ -256,16 +262,19 @@ def connect(engine: Engine) -> Iterator[Any]:
     except (OperationalError, DBAPIError) as exc:
         if is_sqlite(engine) and is_damage(exc):
             raise DatabaseDamaged(
-                f"the database file {engine.url.database} is damaged: {_first_line(exc)}"
+                _("the database file {path} is damaged: {problem}").format(
+                    path=engine.url.database, problem=_first_line(exc))
             ) from None
         if needs_password(exc):
             raise PasswordNeeded(
-                f"cannot open database {mask_url(engine.url)}: {_first_line(exc)}; give the "
-                "password in PGPASSWORD or ~/.pgpass (or type it when asked)"
+                _("cannot open database {url}: {problem}; give the "
+                  "password in PGPASSWORD or ~/.pgpass (or type it when asked)").format(
+                    url=mask_url(engine.url), problem=_first_line(exc))
             ) from None
         raise ConfigError(
-            f"cannot open database {mask_url(engine.url)}: {_first_line(exc)}; check the URL "
-            "(--db or CASEDESK_DATABASE_URL) and that the server is running"
+            _("cannot open database {url}: {problem}; check the URL "
+              "(--db or CASEDESK_DATABASE_URL) and that the server is running").format(
+                url=mask_url(engine.url), problem=_first_line(exc))
         ) from None
     try:
         yield conn
@@ -314,31 +323,31 @@ def _header_problem(path: Path) -> str | None:
         with path.open("rb") as handle:
             head = handle.read(100)
     except OSError as exc:
-        return f"cannot be read: {exc.strerror or exc}"
+        return _("cannot be read: {reason}").format(reason=exc.strerror or exc)
     if size == 0:
         return None  # a new, empty file: SQLite makes it a database on first write
     if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
-        return "it is not a SQLite database (the file does not start with the SQLite header)"
+        return _("it is not a SQLite database (the file does not start with the SQLite "
+                 "header)")
     page_size = int.from_bytes(head[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     if not 512 <= page_size <= 65536 or page_size & (page_size - 1):
-        return f"its header gives an impossible page size ({page_size})"
+        return _("its header gives an impossible page size ({size})").format(size=page_size)
     wal = path.with_name(path.name + "-wal")
     if wal.exists() and wal.stat().st_size > 0:
         return None  # pages may still live in the WAL; the checks below would be unsound
     pages = int.from_bytes(head[28:32], "big")
     if pages and head[24:28] == head[92:96] and pages * page_size > size:
-        return (
-            f"it was cut off: its header counts {pages:,} pages of {page_size} bytes, "
-            f"the file holds {size // page_size:,}"
-        )
+        return _("it was cut off: its header counts {pages} pages of {size} bytes, "
+                 "the file holds {held}").format(
+            pages=f"{pages:,}", size=page_size, held=f"{size // page_size:,}")
     return None
 
 
 def _check_line(rows: list[str]) -> str:
     """quick_check's first complaint, without SQLite's ``*** in database main ***``."""
     if not rows:
-        return "the check returned nothing"
+        return _("the check returned nothing")
     return " ".join(rows[0].replace("*** in database main ***", " ").split())
 
 
@@ -356,10 +365,11 @@ def integrity_check(engine: Engine, *, full: bool = False) -> None:
     if not is_sqlite(engine):
         return
     path = sqlite_path(engine.url)
-    where = f"the database file {path} is damaged"
+    where = _("the database file {path} is damaged").format(path=path)
     problem = _header_problem(path)
     if problem is not None:
-        raise DatabaseDamaged(f"{where}: {problem}; restore it from a backup")
+        raise DatabaseDamaged(_("{where}: {problem}; restore it from a backup").format(
+            where=where, problem=problem))
     try:
         with connect(engine) as conn:
             if full or path.stat().st_size <= FULL_CHECK_MAX_BYTES:
@@ -385,8 +395,8 @@ def integrity_check(engine: Engine, *, full: bool = False) -> None:
         raise
     if rows != ["ok"]:
         raise DatabaseDamaged(
-            f"{where}: {_check_line(rows)}; "
-            "restore it from a backup"
+            _("{where}: {problem}; restore it from a backup").format(
+                where=where, problem=_check_line(rows))
         )
 
 
@@ -415,13 +425,14 @@ def check_schema(engine: Engine) -> None:
     head = head_revision()
     if current is None:
         raise SchemaOutdated(
-            f"database {mask_url(engine.url)} has no casedesk schema: run `casedesk db upgrade`"
+            _("database {url} has no casedesk schema: run `casedesk db upgrade`").format(
+                url=mask_url(engine.url))
         )
     if current not in known_revisions():
         raise SchemaOutdated(_newer_message(engine, current))
     raise SchemaOutdated(
-        f"database {mask_url(engine.url)} is at revision {current}, this casedesk needs {head}: "
-        "run `casedesk db upgrade`"
+        _("database {url} is at revision {current}, this casedesk needs {head}: "
+          "run `casedesk db upgrade`").format(url=mask_url(engine.url), current=current, head=head)
     )
 
 
@@ -433,10 +444,10 @@ def known_revisions() -> set[str]:
 
 
 def _newer_message(engine: Engine, current: str) -> str:
-    return (
-        f"database {mask_url(engine.url)} is at revision {current!r}, newer than this casedesk "
-        f"({head_revision()}): this program is older than the database — upgrade casedesk"
-    )
+    return _(
+        "database {url} is at revision {current}, newer than this casedesk "
+        "({head}): this program is older than the database — upgrade casedesk"
+    ).format(url=mask_url(engine.url), current=repr(current), head=head_revision())
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from casedesk.clock import Clock, system_clock
 from casedesk.config import DEFAULT_REOPEN_DAYS
 from casedesk.db import connect, is_sqlite, read_session
 from casedesk.errors import ConfigError, NotFound, PermissionDenied, ValidationError
+from casedesk.i18n import _, pgettext
+from casedesk.labels import NP_, label
 from casedesk.models import Agent, Case, Queue, QueueMember, Role
 from casedesk.models.base import MAX_ID, saved_id
 from casedesk.services.numbers import case_label, parse_case_number, shown_number
@@ -92,14 +94,14 @@ class Desk:
         """
         if not self.shared:
             if not claimed:
-                raise ConfigError("who is acting? pass --as LOGIN or set CASEDESK_AGENT")
+                raise ConfigError(_("who is acting? pass --as LOGIN or set CASEDESK_AGENT"))
             return self.actor(claimed)
         role = self.session_role() or ""
         if claimed and claimed != role:
             if not self.role_is_admin():
                 raise ConfigError(
-                    "--as on a shared database is for admins: connect as yourself "
-                    f"(user={claimed} in the database URL)"
+                    _("--as on a shared database is for admins: connect as yourself "
+                      "(user={login} in the database URL)").format(login=claimed)
                 )
             actor = self.actor(claimed)
             self.act_as(claimed)
@@ -108,9 +110,9 @@ class Desk:
             return self.actor(role)
         except NotFound:
             raise ConfigError(
-                f"you are connected as the PostgreSQL role {role!r}, which is not a casedesk "
-                "agent: connect as your own login (user=LOGIN in the database URL) or ask an "
-                f"admin to run `casedesk agent add {role}`"
+                _("you are connected as the PostgreSQL role {role}, which is not a casedesk "
+                  "agent: connect as your own login (user=LOGIN in the database URL) or ask an "
+                  "admin to run `casedesk agent add {login}`").format(role=repr(role), login=role)
             ) from None
 
     def act_as(self, login: str) -> None:
@@ -144,13 +146,37 @@ class Desk:
                 select(Agent).where(col(Agent.login) == login)
             ).scalar_one_or_none()
         if agent is None:
-            raise NotFound(f"no agent with login {login!r}: see `casedesk agent list`")
+            raise NotFound(_("no agent with login {login}: see `casedesk agent list`").format(
+                login=repr(login)))
         if not agent.active:
-            raise PermissionDenied(f"agent {login!r} is deactivated")
+            raise PermissionDenied(_("agent {login} is deactivated").format(login=repr(login)))
         return Actor(saved_id(agent.id), agent.login, agent.name, agent.role)
 
 
 # --- ids ---------------------------------------------------------------------------
+
+#: What :func:`storable_id` is told it looks for, with its article ("the contact").
+_RECORDS: dict[str, tuple[str, str]] = {
+    "account": NP_("record", "account"),
+    "agent": NP_("record", "agent"),
+    "contact": NP_("record", "contact"),
+    "contract": NP_("record", "contract"),
+    "contract line": NP_("record", "contract line"),
+    "interaction": NP_("record", "interaction"),
+    "queue": NP_("record", "queue"),
+    "task": NP_("record", "task"),
+    "article": NP_("record", "article"),
+    "case": NP_("record", "case"),
+    "team": NP_("record", "team"),
+    "template": NP_("record", "template"),
+    "routing rule": NP_("record", "routing rule"),
+}
+
+
+def record_word(what: str) -> str:
+    """``contact`` in the reader's language, as "no {record} 5" names it."""
+    known = _RECORDS.get(what)
+    return pgettext(*known) if known else what
 
 
 def storable_id(value: int, what: str) -> int:
@@ -160,9 +186,11 @@ def storable_id(value: int, what: str) -> int:
     SQLite and "integer out of range" on PostgreSQL instead of simply finding nothing.
     """
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{what} {repr(value)[:30]} is not a number")
+        raise ValidationError(_("{record} {value} is not a number").format(
+            record=record_word(what), value=repr(value)[:30]))
     if not 0 < value <= MAX_ID:
-        raise NotFound(f"no {what} {shown_number(value)}")
+        raise NotFound(_("no {record} {id}").format(
+            record=record_word(what), id=shown_number(value)))
     return value
 
 
@@ -195,22 +223,25 @@ def unstorable(text: str) -> str | None:
     exactly as it arrived; showing it safely is the screens' and the CLI's job.
     """
     if "\x00" in text:
-        return "contains a NUL character (\\x00)"
+        return _("contains a NUL character (\\x00)")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "contains broken Unicode (an unpaired surrogate)"
+        return _("contains broken Unicode (an unpaired surrogate)")
     return None
 
 
 def storable(text: str, field: str, max_length: int | None = None) -> str:
     """``text`` unchanged if it can be stored (and fits ``max_length`` characters, the
-    column's size); else ValidationError naming ``field``."""
+    column's size); else ValidationError naming ``field`` (marked ``N_("the note")`` by
+    the caller, translated here)."""
     why = unstorable(text)
     if why:
-        raise ValidationError(f"{field} {why}: remove it and try again")
+        raise ValidationError(_("{field} {why}: remove it and try again").format(
+            field=_(field) if field else field, why=why))
     if max_length is not None and len(text) > max_length:
-        raise ValidationError(f"{field} is {len(text):,} characters long; {max_length} at most")
+        raise ValidationError(_("{field} is {length} characters long; {limit} at most").format(
+            field=_(field) if field else field, length=f"{len(text):,}", limit=max_length))
     return text
 
 
@@ -241,10 +272,10 @@ def load_case(session: Session, number: int | str, *, lock: bool = False) -> Cas
             # Row security lets this role see the case but not change it (a locking read
             # is filtered by the update policy): say so rather than "no case".
             raise PermissionDenied(
-                f"{case_label(num)} is not yours to change: only its owner, a member of its "
-                "queue or a supervisor of its team may"
+                _("{case} is not yours to change: only its owner, a member of its "
+                  "queue or a supervisor of its team may").format(case=case_label(num))
             )
-        raise NotFound(f"no case {case_label(num)}")
+        raise NotFound(_("no case {case}").format(case=case_label(num)))
     return case
 
 
@@ -256,7 +287,8 @@ def load_queue(session: Session, name_or_id: str | int) -> Queue:
             select(Queue).where(col(Queue.name) == name_or_id)
         ).scalar_one_or_none()
     if queue is None:
-        raise NotFound(f"no queue {name_or_id!r}: see `casedesk queue list`")
+        raise NotFound(_("no queue {queue}: see `casedesk queue list`").format(
+            queue=repr(name_or_id)))
     return queue
 
 
@@ -268,7 +300,8 @@ def load_agent(session: Session, login_or_id: str | int) -> Agent:
             select(Agent).where(col(Agent.login) == login_or_id)
         ).scalar_one_or_none()
     if agent is None:
-        raise NotFound(f"no agent {login_or_id!r}: see `casedesk agent list`")
+        raise NotFound(_("no agent {login}: see `casedesk agent list`").format(
+            login=repr(login_or_id)))
     return agent
 
 
@@ -285,4 +318,6 @@ def is_member(session: Session, agent_id: int, queue_id: int | None) -> bool:
 
 def require_supervisor(actor: Actor, what: str) -> None:
     if not actor.is_supervisor:
-        raise PermissionDenied(f"only supervisors may {what}; {actor.login} is an {actor.role}")
+        raise PermissionDenied(
+            _("only supervisors may {action}; {login} is an {role}").format(
+                action=_(what), login=actor.login, role=label("role", actor.role)))

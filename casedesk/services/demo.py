@@ -22,6 +22,7 @@ from casedesk.models import (
     Account,
     AccountProduct,
     Agent,
+    Article,
     Case,
     CaseEvent,
     Contact,
@@ -169,6 +170,7 @@ def seed(desk: Desk, *, cases: int = 200, seed: int = 7) -> dict[str, int]:
     policy_files.load_defaults(desk)
     _people(desk)
     _templates(desk)
+    _articles(desk)
     contact_ids = _customers(desk, rng, 300)
     _seed_cases(desk)
     routing_rules(desk)
@@ -185,6 +187,7 @@ def seed(desk: Desk, *, cases: int = 200, seed: int = 7) -> dict[str, int]:
             "queues": count(Queue),
             "contacts": count(Contact),
             "cases": count(Case),
+            "articles": count(Article),
         }
 
 
@@ -219,6 +222,24 @@ def _templates(desk: Desk) -> None:
     specs = parse_templates(read_text_file(path), path.name)
     with write_session(desk.engine) as session:
         save_templates(session, specs)
+
+def _articles(desk: Desk) -> None:
+    """The knowledge base's first articles, published, each in Spanish and English
+    (:mod:`casedesk.services.demo_articles`); the supervisor wrote them. One transaction
+    (the search index follows the rows by itself, as for any article)."""
+    from casedesk.services.demo_articles import ARTICLES
+
+    now = desk.now()
+    author = desk.actor("sofia")
+    with write_session(desk.engine) as session:
+        numbers = claim_numbers(session, "article", len(ARTICLES))
+        session.execute(insert(Article), [
+            {"number": number, "title": a.title, "keywords": a.keywords, "body": a.body,
+             "status": "published", "author_id": author.id, "created_at": now,
+             "updated_at": now, "used_count": 0, "version": 1}
+            for number, a in zip(numbers, ARTICLES, strict=True)
+        ])
+
 
 def _customers(desk: Desk, rng: random.Random, n: int) -> list[int]:
     now = desk.now()

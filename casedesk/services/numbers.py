@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, text, update
 from sqlmodel import Session, col
 
 from casedesk.errors import NotFound, ValidationError
+from casedesk.i18n import _
 from casedesk.models import Counter
 from casedesk.models.base import MAX_ID
 
@@ -63,26 +64,31 @@ def case_label(number: int) -> str:
 def parse_case_number(text: str | int) -> int:
     """Accept ``CS-000123``, ``cs-123``, ``123`` or an int (1 … 2**63 - 1)."""
     if isinstance(text, bool) or not isinstance(text, int | str):
-        raise ValidationError(f"{text!r} is not a case number (expected e.g. CS-000123)")
+        raise ValidationError(_("{text} is not a case number (expected e.g. CS-000123)").format(
+            text=repr(text)))
     if isinstance(text, int):
         number = text
     else:
         match = _CASE_NUMBER.match(text)
         if not match:
-            raise ValidationError(f"{text!r} is not a case number (expected e.g. CS-000123)")
+            raise ValidationError(
+                _("{text} is not a case number (expected e.g. CS-000123)").format(
+                    text=repr(text)))
         digits = match.group(1)
         if len(digits) > 19:  # int() of a huge digit string is slow and pointless
             shown = text.strip() if len(text.strip()) <= 30 else text.strip()[:30] + "…"
-            raise NotFound(f"no case {shown}: case numbers stop at {MAX_ID}")
+            raise NotFound(_("no case {case}: case numbers stop at {max}").format(
+                case=shown, max=MAX_ID))
         number = int(digits)
     if not 0 < number <= MAX_ID:
-        raise NotFound(f"no case {shown_number(number)}: case numbers run from 1 to {MAX_ID}")
+        raise NotFound(_("no case {case}: case numbers run from 1 to {max}").format(
+            case=shown_number(number), max=MAX_ID))
     return number
 
 
 def shown_number(value: int) -> str:
     """An int for a message (Python refuses to print ints of over 4 300 digits)."""
-    return str(value) if abs(value) < 10**30 else "with a number of over 30 digits"
+    return str(value) if abs(value) < 10**30 else _("with a number of over 30 digits")
 
 
 _ARTICLE_NUMBER = re.compile(r"^\s*kb\s*-?\s*0*(\d{1,9})\s*$", re.IGNORECASE)

@@ -54,12 +54,12 @@ def test_a_template_makes_a_contract_and_a_case_uses_it_up(db: str) -> None:
     code, out, err = cli(db, "case", "create", "-t", "Sin línea", "--contact", "1", who="ana")
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith("Contract line Incidencias (CT-000001): 1 of 1 cases left")
+    assert lines[0].startswith("Contract line Incidencias (CT-000001): 1 of 1 case left")
     assert "CS-000001: created" in lines[1]
     code, out, err = cli(db, "case", "create", "-t", "Otra", "--contact", "1",
                          "--contract-line", "1", who="ana")
     assert code == 0, err  # exhausted: said, never refused
-    assert "is exhausted: 1 of 1 cases used" in out
+    assert "is exhausted: 1 of 1 case used" in out
     code, out, _ = cli(db, "--json", "contract", "show", "CT-000001", who="ana")
     shown = json.loads(out)
     assert [(li["used"], li["state"]) for li in shown["lines"]] == [

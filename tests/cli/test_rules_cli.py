@@ -57,7 +57,7 @@ def test_load_list_test_move_disable(db: str, tmp_path: Path) -> None:
     code, out, _ = cli(db, "--json", "rules", "list")
     listed = json.loads(out)
     assert [(r["position"], r["name"], r["when"]) for r in listed] == [
-        (1, "vip", "tier vip"), (2, "facturas", "keyword factura or cobro")]
+        (1, "vip", "tier VIP"), (2, "facturas", "keyword factura or cobro")]
     code, out, _ = cli(db, "rules", "test", "--subject", "Error en la FACTURACIÓN",
                        "--tier", "standard")
     assert code == 0

@@ -91,7 +91,7 @@ def test_stale_update_says_who_changed_what(world: World) -> None:
     with pytest.raises(StaleVersion) as err:
         cases.update_case(world.desk, world.ana, c.number, version=2, title="late edit")
     assert str(err.value) == (
-        "CS-000001 was changed by María López 2 s ago: status in_progress → resolved; "
+        "CS-000001 was changed by María López 2 s ago: status in progress → resolved; "
         "reload it and try again"
     )
 
@@ -115,7 +115,7 @@ def test_status_change_on_owned_case_is_not_taken(world: World) -> None:
         error = explain_conflict(s, c.id, world.sup, world.desk.now(), seen.version,
                                  seen_owner_id=seen.owner_id)
     assert isinstance(error, StaleVersion) and not isinstance(error, CaseTaken)
-    assert "status new → in_progress" in str(error) and "taken" not in str(error)
+    assert "status new → in progress" in str(error) and "taken" not in str(error)
     transitions.assign(world.desk, world.sup, c.number, "luis")
     with read_session(world.desk.engine) as s:
         error = explain_conflict(s, c.id, world.ana, world.desk.now(), seen.version,
@@ -127,7 +127,7 @@ def test_lost_stale_status_change_explains_the_status(world: World) -> None:
     c = cases.create_case(world.desk, world.ana, title="x")
     transitions.start(world.desk, world.ana, c.number)
     transitions.wait(world.desk, world.sup, c.number, version=2)
-    with pytest.raises(StaleVersion, match="status in_progress → awaiting_customer"):
+    with pytest.raises(StaleVersion, match="status in progress → awaiting customer"):
         transitions.resolve(world.desk, world.ana, c.number, "solved", "x", version=2)
 
 

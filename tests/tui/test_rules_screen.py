@@ -46,8 +46,8 @@ async def test_open_from_supervisor_move_and_toggle(tui_world: World) -> None:
         rows = _rows(screen)
         assert [r[:2] for r in rows] == [["1", "vip"], ["2", "facturas"],
                                          ["3", "[bold]averías[/]"]]  # markup stays text
-        assert rows[0][2] == "severity critical or major · tier vip"
-        assert rows[1][2] == "channel email or phone · keyword factura or cobro"
+        assert rows[0][2] == "severity critical or major · tier VIP"
+        assert rows[1][2] == "channel e-mail or phone · keyword factura or cobro"
         assert rows[1][4] == "manual · skills facturación"
         assert rows[0][4] == "queue (manual)" and rows[2][5] == "no"
         # move "facturas" up: it becomes rule 1, and the cursor stays on it

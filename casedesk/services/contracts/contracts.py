@@ -10,6 +10,8 @@ from sqlmodel import Session, col
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import NotFound, PermissionDenied, ValidationError
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.models import Account, Contract, ContractLine
 from casedesk.models.base import saved_id
 from casedesk.services.context import Actor, Desk, storable, storable_id
@@ -26,25 +28,29 @@ def require_supervisor(actor: Actor, what: str) -> None:
     """Contracts and their templates are the supervisors' to write."""
     if not actor.is_supervisor:
         raise PermissionDenied(
-            f"only a supervisor may {what}; {actor.login} is an {actor.role}"
+            _("only a supervisor may {action}; {login} is an {role}").format(
+                action=_(what), login=actor.login, role=label("role", actor.role))
         )
 
 
 def check_line(name: str, allotment: str, total: int) -> tuple[str, str, int]:
     """A line's name, allotment and total, checked (one ValidationError line each)."""
-    name = storable((name or "").strip(), "the line's name", 200)
+    name = storable((name or "").strip(), N_("the line's name"), 200)
     if not name:
-        raise ValidationError("a contract line needs a name")
+        raise ValidationError(_("a contract line needs a name"))
     allotment = (allotment or "").strip().lower()
     if allotment not in ALLOTMENTS:
         raise ValidationError(
-            f"allotment {allotment!r} is not one of {', '.join(ALLOTMENTS)}"
+            _("allotment {allotment} is not one of {choices}").format(
+                allotment=repr(allotment), choices=", ".join(ALLOTMENTS))
         )
     if isinstance(total, bool) or not isinstance(total, int):
-        raise ValidationError(f"a line's total must be a whole number, not {total!r}")
+        raise ValidationError(_("a line's total must be a whole number, not {value}").format(
+            value=repr(total)))
     if not 1 <= total <= MAX_TOTAL:
         raise ValidationError(
-            f"a line's total must be between 1 and {MAX_TOTAL:,}, not {shown_number(total)}"
+            _("a line's total must be between 1 and {max}, not {value}").format(
+                max=f"{MAX_TOTAL:,}", value=shown_number(total))
         )
     return name, allotment, total
 
@@ -52,7 +58,8 @@ def check_line(name: str, allotment: str, total: int) -> tuple[str, str, int]:
 def check_period(starts: date | None, ends: date | None) -> None:
     if starts is not None and ends is not None and ends < starts:
         raise ValidationError(
-            f"the period ends ({ends.isoformat()}) before it starts ({starts.isoformat()})"
+            _("the period ends ({ends}) before it starts ({starts})").format(
+                ends=ends.isoformat(), starts=starts.isoformat())
         )
 
 
@@ -61,7 +68,7 @@ def load_account(session: Session, account: int | str) -> Account:
     if isinstance(account, int) and not isinstance(account, bool):
         found = session.get(Account, storable_id(account, "account"))
         if found is None:
-            raise NotFound(f"no account {account}")
+            raise NotFound(_("no account {id}").format(id=account))
         return found
     text = str(account).strip()
     if text.isdigit():
@@ -70,9 +77,10 @@ def load_account(session: Session, account: int | str) -> Account:
         select(Account).where(func.lower(col(Account.name)) == text.lower()).limit(2)
     ).scalars().all())
     if not rows:
-        raise NotFound(f"no account named {text!r}")
+        raise NotFound(_("no account named {name}").format(name=repr(text)))
     if len(rows) > 1:
-        raise ValidationError(f"more than one account is named {text!r}: give its id")
+        raise ValidationError(_("more than one account is named {name}: give its id").format(
+            name=repr(text)))
     return rows[0]
 
 
@@ -81,7 +89,7 @@ def load_contract(session: Session, contract: int | str) -> Contract:
     if isinstance(contract, int) and not isinstance(contract, bool):
         found = session.get(Contract, storable_id(contract, "contract"))
         if found is None:
-            raise NotFound(f"no contract {contract}")
+            raise NotFound(_("no contract {id}").format(id=contract))
         return found
     text = str(contract).strip()
     row: Contract | None = session.execute(
@@ -95,7 +103,7 @@ def load_contract(session: Session, contract: int | str) -> Contract:
                     int(match.group(1))))
             ).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"no contract {text!r}")
+        raise NotFound(_("no contract {number}").format(number=repr(text)))
     return row
 
 
@@ -125,18 +133,18 @@ def create_contract(
     number: str | None = None,
 ) -> int:
     """Insert a contract in ``session`` (checked); returns its id."""
-    name = storable((name or "").strip(), "the contract's name", 200)
+    name = storable((name or "").strip(), N_("the contract's name"), 200)
     if not name:
-        raise ValidationError("a contract needs a name")
+        raise ValidationError(_("a contract needs a name"))
     check_period(starts, ends)
     if number is not None:
-        number = storable(number.strip(), "the contract number", 40)
+        number = storable(number.strip(), N_("the contract number"), 40)
         if not number:
-            raise ValidationError("a contract number cannot be empty")
+            raise ValidationError(_("a contract number cannot be empty"))
         if session.execute(
             select(col(Contract.id)).where(col(Contract.number) == number)
         ).first() is not None:
-            raise ValidationError(f"contract {number} exists already")
+            raise ValidationError(_("contract {number} exists already").format(number=number))
     else:
         number = _new_number(session)
     contract_id: int = session.execute(
@@ -181,7 +189,7 @@ def add_contract(
     number: str | None = None,
 ) -> ContractView:
     """A new active contract of an account (numbered ``CT-…`` unless ``number``)."""
-    require_supervisor(actor, "add contracts")
+    require_supervisor(actor, N_("add contracts"))
     with write_session(desk.engine) as session:
         row = load_account(session, account)
         contract_id = create_contract(session, account=row, name=name, starts=starts,
@@ -202,7 +210,7 @@ def add_line(
 ) -> ContractView:
     """A new line on a contract: ``total`` cases or minutes, over the contract's period
     unless the line has its own."""
-    require_supervisor(actor, "add contract lines")
+    require_supervisor(actor, N_("add contract lines"))
     with write_session(desk.engine) as session:
         row = load_contract(session, contract)
         create_line(session, saved_id(row.id), name=name, allotment=allotment, total=total,
@@ -214,7 +222,7 @@ def contract_view(session: Session, contract_id: int, on: date) -> ContractView:
     """A contract with its lines as they stand on ``on``."""
     contract = session.get(Contract, contract_id)
     if contract is None:
-        raise NotFound(f"no contract {contract_id}")
+        raise NotFound(_("no contract {id}").format(id=contract_id))
     account = session.get(Account, contract.account_id)
     lines = session.execute(
         select(ContractLine)

@@ -20,8 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
+from casedesk import localformat
 from casedesk.db import read_session
 from casedesk.errors import NotFound
+from casedesk.i18n import _, ngettext
 from casedesk.models import Account, Agent, Case, Contact, Contract, ContractLine
 from casedesk.services.context import Desk, storable_id
 from casedesk.services.contracts.views import Consumption, LineStatus, Proposal
@@ -60,26 +62,41 @@ def judge(
     return Entitlement.ok
 
 
+def amount(total: int, allotment: str) -> str:
+    """``10 cases``, ``1 minute`` / ``10 casos``, ``1 minuto``."""
+    if allotment == "cases":
+        return ngettext("{n} case", "{n} cases", total).format(n=total)
+    if allotment == "minutes":
+        return ngettext("{n} minute", "{n} minutes", total).format(n=total)
+    return f"{total} {allotment}"
+
+
 def words(line: LineStatus | None, day: date) -> str:
     """The sentence the agent reads about a line (before or after counting on it)."""
     if line is None:
-        return "No contract line: the case counts against no contract."
+        return _("No contract line: the case counts against no contract.")
     name = f"{line.name} ({line.contract_number})"
     if line.state == Entitlement.expired:
         if line.starts is not None and day < line.starts:
-            return (f"Contract line {name} is not in force until {line.starts.isoformat()}: "
-                    "the case is taken and recorded as outside the contract.")
+            return _("Contract line {name} is not in force until {day}: "
+                     "the case is taken and recorded as outside the contract.").format(
+                name=name, day=localformat.day(line.starts))
         if line.ends is not None and day > line.ends:
-            return (f"Contract line {name} expired on {line.ends.isoformat()}: the case is "
-                    "taken and recorded as outside the contract.")
-        return (f"The contract of line {name} is not active: the case is taken and "
-                "recorded as outside the contract.")
+            return _("Contract line {name} expired on {day}: the case is "
+                     "taken and recorded as outside the contract.").format(
+                name=name, day=localformat.day(line.ends))
+        return _("The contract of line {name} is not active: the case is taken and "
+                 "recorded as outside the contract.").format(name=name)
+    total = amount(line.total, line.allotment)
     if line.state == Entitlement.exhausted:
-        return (f"Contract line {name} is exhausted: {line.used} of {line.total} "
-                f"{line.allotment} used. The case is taken and recorded as beyond the "
-                "contract.")
-    until = f" until {line.ends.isoformat()}" if line.ends is not None else ""
-    return f"Contract line {name}: {line.left} of {line.total} {line.allotment} left{until}."
+        return _("Contract line {name} is exhausted: {used} of {total} used. The case is "
+                 "taken and recorded as beyond the contract.").format(
+            name=name, used=line.used, total=total)
+    if line.ends is not None:
+        return _("Contract line {name}: {left} of {total} left until {day}.").format(
+            name=name, left=line.left, total=total, day=localformat.day(line.ends))
+    return _("Contract line {name}: {left} of {total} left.").format(
+        name=name, left=line.left, total=total)
 
 
 def status(line: ContractLine, contract: Contract, on: date, *, amount: int = 0,
@@ -123,7 +140,7 @@ def line_status(session: Session, line_id: int, on: date) -> LineStatus:
         .where(col(ContractLine.id) == storable_id(line_id, "contract line"))
     ).first()
     if row is None:
-        raise NotFound(f"no contract line {line_id}")
+        raise NotFound(_("no contract line {id}").format(id=line_id))
     return status(row[0], row[1], on)
 
 
@@ -153,7 +170,7 @@ def propose_for(session: Session, contact_id: int | None, on: date) -> Proposal:
     if contact_id is not None:
         contact = session.get(Contact, storable_id(contact_id, "contact"))
         if contact is None:
-            raise NotFound(f"no contact {contact_id}")
+            raise NotFound(_("no contact {id}").format(id=contact_id))
         account_id = contact.account_id
     if account_id is not None:
         account = session.get(Account, account_id)
@@ -163,12 +180,12 @@ def propose_for(session: Session, contact_id: int | None, on: date) -> Proposal:
     if proposed is not None:
         text = words(proposed, on)
     elif lines:
-        text = ("Every contract line of this customer is outside its period: "
-                f"{words(lines[0], on)}")
+        text = _("Every contract line of this customer is outside its period: {line}").format(
+            line=words(lines[0], on))
     elif account_id is not None:
-        text = "This customer's account has no contract line."
+        text = _("This customer's account has no contract line.")
     else:
-        text = "This customer has no account, so no contract."
+        text = _("This customer has no account, so no contract.")
     return Proposal(contact_id, account_id, account_name, on, lines, proposed, text)
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import NotFound, ValidationError
+from casedesk.i18n import N_, _
 from casedesk.models.config import ContractTemplate
 from casedesk.services.context import Actor, Desk, storable
 from casedesk.services.contracts.contracts import (
@@ -36,11 +37,13 @@ def parse_line_spec(text: str) -> TemplateLine:
     match = _SPEC.match(text or "")
     if match is None:
         raise ValidationError(
-            f"line {text!r} is not NAME:cases:TOTAL or NAME:minutes:TOTAL"
+            _("line {line} is not NAME:cases:TOTAL or NAME:minutes:TOTAL").format(
+                line=repr(text))
         )
     digits = match.group("total")
     if len(digits) > 12:
-        raise ValidationError(f"line {match.group('name')!r}: the total is too large")
+        raise ValidationError(_("line {name}: the total is too large").format(
+            name=repr(match.group("name"))))
     name, allotment, total = check_line(match.group("name"), match.group("allotment"),
                                         int(digits))
     return TemplateLine(name, allotment, total)
@@ -48,10 +51,12 @@ def parse_line_spec(text: str) -> TemplateLine:
 
 def _check_days(days: int) -> int:
     if isinstance(days, bool) or not isinstance(days, int):
-        raise ValidationError(f"a duration must be whole days, not {days!r}")
+        raise ValidationError(_("a duration must be whole days, not {value}").format(
+            value=repr(days)))
     if not 1 <= days <= MAX_DAYS:
         raise ValidationError(
-            f"a contract runs 1 to {MAX_DAYS} days, not {shown_number(days)}"
+            _("a contract runs 1 to {max} days, not {value}").format(
+                max=MAX_DAYS, value=shown_number(days))
         )
     return days
 
@@ -68,7 +73,7 @@ def _load(session: Session, name: str) -> ContractTemplate:
         .where(func.lower(col(ContractTemplate.name)) == (name or "").strip().lower())
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"no contract template {name!r}")
+        raise NotFound(_("no contract template {name}").format(name=repr(name)))
     return row
 
 
@@ -82,14 +87,14 @@ def add_template(
     description: str = "",
 ) -> TemplateView:
     """A new contract template (supervisors): at least one line, names unique."""
-    require_supervisor(actor, "add contract templates")
-    name = storable((name or "").strip(), "the template's name", 100)
+    require_supervisor(actor, N_("add contract templates"))
+    name = storable((name or "").strip(), N_("the template's name"), 100)
     if not name:
-        raise ValidationError("a contract template needs a name")
-    description = storable(description or "", "the description")
+        raise ValidationError(_("a contract template needs a name"))
+    description = storable(description or "", N_("the description"))
     _check_days(duration_days)
     if not lines:
-        raise ValidationError("a contract template needs at least one line")
+        raise ValidationError(_("a contract template needs at least one line"))
     stored: list[dict[str, Any]] = []
     for line in lines:
         line_name, allotment, total = check_line(line.name, line.allotment, line.total)
@@ -99,7 +104,8 @@ def add_template(
             select(col(ContractTemplate.id))
             .where(func.lower(col(ContractTemplate.name)) == name.lower())
         ).first() is not None:
-            raise ValidationError(f"contract template {name!r} exists already")
+            raise ValidationError(_("contract template {name} exists already").format(
+                name=repr(name)))
         session.execute(
             insert(ContractTemplate).values(
                 name=name, description=description, duration_days=duration_days,
@@ -136,7 +142,7 @@ def apply_template(
     """A contract of ``account`` made from template ``name``: it starts on ``starts``
     (default: today for the supervisor), runs the template's days (``ends`` is its last
     day) and has the template's lines, all in one transaction."""
-    require_supervisor(actor, "create contracts from templates")
+    require_supervisor(actor, N_("create contracts from templates"))
     with write_session(desk.engine) as session:
         template = _load(session, name)
         account_row = load_account(session, account)

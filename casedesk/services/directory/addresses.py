@@ -15,6 +15,7 @@ import ipaddress
 import re
 
 from casedesk.errors import ValidationError
+from casedesk.i18n import _
 
 #: A non-ASCII character that is not a space, a C1 control, nor an invisible format
 #: character (zero widths, bidi overrides and isolates, BOM), nor a lone surrogate.
@@ -88,5 +89,6 @@ def check_email(text: str | None, field: str = "email") -> str | None:
     if not value:
         return None
     if split_address(value) is None:
-        raise ValidationError(f"{field}: {value!r} is not an e-mail address")
+        raise ValidationError(_("{field}: {value} is not an e-mail address").format(
+            field=field, value=repr(value)))
     return value

@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.errors import NotFound, ValidationError
+from casedesk.i18n import N_, _
 from casedesk.models import (
     Account,
     Contact,
@@ -65,10 +66,11 @@ def contact_keys(name: str | None, email: str | None, phone: str | None) -> dict
 def add_account(desk: Desk, *, name: str, tier: str = "standard") -> int:
     """Create a customer account; returns its id."""
     if tier not in [t.value for t in Tier]:
-        raise ValidationError(f"tier {tier!r} is not one of standard, gold, vip")
-    name = storable(name.strip(), "the name", 200)
+        raise ValidationError(_("tier {tier} is not one of standard, gold, vip").format(
+            tier=repr(tier)))
+    name = storable(name.strip(), N_("the name"), 200)
     if not name:
-        raise ValidationError("an account needs a name")
+        raise ValidationError(_("an account needs a name"))
     with write_session(desk.engine) as session:
         account_id: int = session.execute(
             insert(Account)
@@ -89,21 +91,22 @@ def add_contact(
     marketing_consent: bool = False,
 ) -> int:
     """Create a contact; the e-mail, when given, must be an address (quoted local parts too)."""
-    name = storable(name.strip(), "the name", 200)
+    name = storable(name.strip(), N_("the name"), 200)
     if not name:
-        raise ValidationError("a contact needs a name")
+        raise ValidationError(_("a contact needs a name"))
     email = check_email(email)
-    phone = storable((phone or "").strip(), "the phone", 40) or None
+    phone = storable((phone or "").strip(), N_("the phone"), 40) or None
     with write_session(desk.engine) as session:
         taken = email_key(email)
         if taken is not None and session.execute(
             select(col(Contact.id)).where(col(Contact.email_key) == taken)
         ).first() is not None:
-            raise ValidationError(f"a contact with the e-mail {email} already exists")
+            raise ValidationError(_("a contact with the e-mail {email} already exists").format(
+                email=email))
         if account_id is not None and session.get(
             Account, storable_id(account_id, "account")
         ) is None:
-            raise NotFound(f"no account {account_id}")
+            raise NotFound(_("no account {id}").format(id=account_id))
         contact_id: int = session.execute(
             insert(Contact)
             .values(

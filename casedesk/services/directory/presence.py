@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import ValidationError
+from casedesk.i18n import N_, _
 from casedesk.models import Agent, AgentStatus, Case, Queue, Status
 from casedesk.services.context import Actor, Desk, load_agent, require_supervisor
 from casedesk.services.numbers import case_label
@@ -35,7 +36,8 @@ def check_status(status: str) -> str:
     """``status`` as stored, if a person may set it; else a one-line refusal."""
     value = (status or "").strip().lower()
     if value not in SETTABLE:
-        raise ValidationError(f"status {status!r} is not one of {', '.join(SETTABLE)}")
+        raise ValidationError(_("status {status} is not one of {choices}").format(
+            status=repr(status), choices=", ".join(SETTABLE)))
     return value
 
 
@@ -102,7 +104,7 @@ def set_presence(desk: Desk, actor: Actor, status: str, login: str | None = None
     value = check_status(status)
     target = login or actor.login
     if target != actor.login:
-        require_supervisor(actor, "change another agent's status")
+        require_supervisor(actor, N_("change another agent's status"))
     with write_session(desk.engine) as session:
         return _apply(session, desk, _locked_agent(session, target), value)
 

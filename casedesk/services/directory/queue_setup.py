@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import ConflictError, ValidationError
+from casedesk.i18n import N_, _
 from casedesk.models import (
     Agent,
     Area,
@@ -42,14 +43,15 @@ def add_queue(
     members: list[str] | None = None,
 ) -> QueueView:
     """Create a queue (supervisors)."""
-    require_supervisor(actor, "add queues")
-    name = storable(name.strip(), "the name", 100)
+    require_supervisor(actor, N_("add queues"))
+    name = storable(name.strip(), N_("the name"), 100)
     if description is not None:
-        storable(description, "the description", 500)
+        storable(description, N_("the description"), 500)
     if not name:
-        raise ValidationError("a queue needs a name")
+        raise ValidationError(_("a queue needs a name"))
     if area not in [a.value for a in Area]:
-        raise ValidationError(f"area {area!r} is not one of {', '.join(a.value for a in Area)}")
+        raise ValidationError(_("area {area} is not one of {areas}").format(
+            area=repr(area), areas=", ".join(a.value for a in Area)))
     try:
         with write_session(desk.engine) as session:
             queue_id = session.execute(
@@ -61,7 +63,8 @@ def add_queue(
                 agent = load_agent(session, login)
                 session.execute(insert(QueueMember).values(queue_id=queue_id, agent_id=agent.id))
     except IntegrityError:
-        raise ConflictError(f"a queue named {name!r} already exists") from None
+        raise ConflictError(_("a queue named {name} already exists").format(
+            name=repr(name))) from None
     return get_queue(desk, name)
 
 
@@ -78,7 +81,7 @@ def change_members(
 ) -> QueueView:
     """Add and remove several agents in one transaction (supervisors): an unknown login
     anywhere in the lists changes nobody."""
-    require_supervisor(actor, "change queue membership")
+    require_supervisor(actor, N_("change queue membership"))
     with write_session(desk.engine) as session:
         q = load_queue(session, queue)
         current = set(session.execute(
@@ -105,11 +108,12 @@ def change_members(
 def set_strategy(desk: Desk, actor: Actor, queue: str, strategy: str) -> QueueView:
     """Choose how the queue's routed cases pick an agent (supervisors): manual,
     round_robin, least_loaded, skills or affinity (see ``routing.assign``)."""
-    require_supervisor(actor, "change a queue's strategy")
+    require_supervisor(actor, N_("change a queue's strategy"))
     choices = [s.value for s in Strategy]
     value = (strategy or "").strip().lower().replace("-", "_").replace(" ", "_")
     if value not in choices:
-        raise ValidationError(f"strategy {strategy!r} is not one of {', '.join(choices)}")
+        raise ValidationError(_("strategy {strategy} is not one of {choices}").format(
+            strategy=repr(strategy), choices=", ".join(choices)))
     with write_session(desk.engine) as session:
         q = load_queue(session, queue)
         if q.strategy != value:

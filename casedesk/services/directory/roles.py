@@ -28,6 +28,7 @@ from psycopg import sql
 from sqlmodel import Session
 
 from casedesk.errors import ConflictError, PermissionDenied, ValidationError
+from casedesk.i18n import N_, _
 from casedesk.models import Role
 
 #: The group role of each casedesk role.
@@ -40,8 +41,8 @@ GROUPS: dict[str, str] = {
 #: pasted key file is a mistake).
 MAX_PASSWORD = 1000
 
-NO_CREATEROLE = "only an admin's role may add agents: connect as an admin"
-_NO_ALTER = "only an admin's role may change agents' database roles: connect as an admin"
+NO_CREATEROLE = N_("only an admin's role may add agents: connect as an admin")
+_NO_ALTER = N_("only an admin's role may change agents' database roles: connect as an admin")
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,17 @@ class RoleState:
 def check_password(password: str) -> str:
     """``password`` if a role may have it; else one ValidationError line (never quoting it)."""
     if not password:
-        raise ValidationError("the password is empty: give one, or use --no-password")
+        raise ValidationError(_("the password is empty: give one, or use --no-password"))
     if "\x00" in password:
-        raise ValidationError("the password contains a NUL character, which PostgreSQL refuses")
+        raise ValidationError(
+            _("the password contains a NUL character, which PostgreSQL refuses"))
     if len(password) > MAX_PASSWORD:
-        raise ValidationError(f"the password is longer than {MAX_PASSWORD} characters")
+        raise ValidationError(_("the password is longer than {max} characters").format(
+            max=MAX_PASSWORD))
     try:
         password.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValidationError("the password contains broken Unicode") from None
+        raise ValidationError(_("the password contains broken Unicode")) from None
     return password
 
 
@@ -98,17 +101,17 @@ def _other_meaning(state: RoleState) -> str | None:
     """Why an existing role cannot be an agent's login, or None."""
     what = None
     if state.name in GROUPS.values() or state.name.startswith("pg_"):
-        what = "a group role of the server or of casedesk"
+        what = _("a group role of the server or of casedesk")
     elif state.superuser:
-        what = "a superuser"
+        what = _("a superuser")
     elif not state.can_login and not state.groups:
-        what = "a group role (it cannot log in and is in no casedesk group)"
+        what = _("a group role (it cannot log in and is in no casedesk group)")
     if what is None:
         return None
-    return (
-        f"a PostgreSQL role {state.name!r} already exists as {what}: roles belong to the whole "
+    return _(
+        "a PostgreSQL role {role} already exists as {what}: roles belong to the whole "
         "server; pick another login"
-    )
+    ).format(role=repr(state.name), what=what)
 
 
 def _run(
@@ -129,7 +132,7 @@ def _run(
             if savepoint:
                 cur.execute("RELEASE SAVEPOINT casedesk_role")
     except psycopg.errors.InsufficientPrivilege:
-        raise PermissionDenied(refused) from None
+        raise PermissionDenied(_(refused)) from None
     except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation,
             psycopg.errors.InternalError):
         if not savepoint:
@@ -153,7 +156,8 @@ def ensure_login_role(
     without one for trust/peer/LDAP setups); an existing role is adopted (its password
     left unless one is given)."""
     if role not in GROUPS:
-        raise ValidationError(f"role {role!r} is not one of {', '.join(GROUPS)}")
+        raise ValidationError(_("role {role} is not one of {roles}").format(
+            role=repr(role), roles=", ".join(GROUPS)))
     name = sql.Identifier(login)
     state = role_state(session, login)
     if state is None:
@@ -203,8 +207,8 @@ def set_role_password(session: Session, login: str, password: str) -> None:
     leaves this process)."""
     if role_state(session, login) is None:
         raise ValidationError(
-            f"agent {login!r} has no PostgreSQL role yet: an admin runs `casedesk agent add` "
-            "for them again"
+            _("agent {login} has no PostgreSQL role yet: an admin runs `casedesk agent add` "
+              "for them again").format(login=repr(login))
         )
     hashed = _hashed(session, login, password).decode()
     _run(session, sql.SQL("ALTER ROLE {} PASSWORD {}").format(
@@ -240,12 +244,12 @@ class ConnectionRights:
 
 #: (table, privilege, what it means) for the sentences of :class:`ConnectionRights`.
 _PRIVILEGES = (
-    ("case", "SELECT", "read cases"),
-    ("case", "UPDATE", "change cases (of its queues and its own bin)"),
-    ("sla_policy", "INSERT", "write the configuration (policies, calendars, rules)"),
-    ("queue", "INSERT", "add queues"),
-    ("agent", "INSERT", "add and change agents"),
-    ("case_event", "DELETE", "delete case events (the database owner only)"),
+    ("case", "SELECT", N_("read cases")),
+    ("case", "UPDATE", N_("change cases (of its queues and its own bin)")),
+    ("sla_policy", "INSERT", N_("write the configuration (policies, calendars, rules)")),
+    ("queue", "INSERT", N_("add queues")),
+    ("agent", "INSERT", N_("add and change agents")),
+    ("case_event", "DELETE", N_("delete case events (the database owner only)")),
 )
 
 
@@ -257,7 +261,7 @@ def connection_rights(engine: Any) -> ConnectionRights:
 
     if is_sqlite(engine):
         return ConnectionRights(None, None, None, None,
-                                ["everything (a SQLite file is one person's desk)"])
+                                [_("everything (a SQLite file is one person's desk)")])
     with connect(engine) as conn:
         row = conn.execute(text(
             "SELECT session_user, r.rolsuper, r.rolbypassrls,"
@@ -278,7 +282,7 @@ def connection_rights(engine: Any) -> ConnectionRights:
                 {"t": f'public."{table}"', "p": privilege},
             ).scalar()
             if allowed and (table != "agent" or createrole or superuser):
-                may.append(words)
+                may.append(_(words))
         readable = conn.execute(text(
             "SELECT to_regclass('public.team') IS NOT NULL"
             " AND has_table_privilege('public.agent', 'SELECT')"
@@ -294,11 +298,11 @@ def connection_rights(engine: Any) -> ConnectionRights:
         group = "owner"
     agent, team = (agent_row[0], agent_row[1]) if agent_row else (None, None)
     if superuser or bypass or owner or group == "admin":
-        may.append("see every team's cases and customers")
+        may.append(_("see every team's cases and customers"))
     elif team:
-        may.append(f"see only what team {team}'s queues reach")
+        may.append(_("see only what team {team}'s queues reach").format(team=team))
     elif group is not None:
-        may.append("see the desk's own queues (not the teams')")
+        may.append(_("see the desk's own queues (not the teams')"))
     if may_run_clock(engine):
-        may.append("run the SLA clock")
+        may.append(_("run the SLA clock"))
     return ConnectionRights(str(role), group, agent, team, may)

@@ -11,6 +11,8 @@ from sqlmodel import Session, col
 
 from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.errors import ConflictError, PermissionDenied, ValidationError
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.models import (
     Agent,
     AgentStatus,
@@ -51,35 +53,42 @@ def role_refusal(actor: Actor | None, *, new_role: str, old_role: str | None = N
     of an empty desk (the first agents): anything goes. ``None`` means allowed.
     """
     if new_role not in ROLE_ORDER:
-        return f"role {new_role!r} is not one of {', '.join(ROLE_ORDER)}"
+        return _("role {role} is not one of {roles}").format(
+            role=repr(new_role), roles=", ".join(ROLE_ORDER))
     if actor is None or actor.is_admin:
         return None
+    role = label("role", actor.role)
     if not actor.is_supervisor:
-        return f"only supervisors may add or change agents; {actor.login} is an {actor.role}"
+        return _("only supervisors may add or change agents; {login} is an {role}").format(
+            login=actor.login, role=role)
     if old_role == Role.admin:
-        return f"only an admin may change an admin; {actor.login} is a {actor.role}"
+        return _("only an admin may change an admin; {login} is a {role}").format(
+            login=actor.login, role=role)
     if new_role == Role.admin:
-        return f"only an admin may make an admin; {actor.login} is a {actor.role}"
+        return _("only an admin may make an admin; {login} is a {role}").format(
+            login=actor.login, role=role)
     return None
 
 
 def _bootstrap_or_supervisor(desk: Desk, actor: Actor | None) -> None:
     """The very first agent may be created by anybody; after that, supervisors and admins."""
     if actor is not None:
-        require_supervisor(actor, "add agents")
+        require_supervisor(actor, N_("add agents"))
         return
     with read_session(desk.engine) as session:
         count = session.execute(select(func.count()).select_from(Agent)).scalar_one()
     if count:
-        raise ValidationError("say who is acting (--as LOGIN) to add agents")
+        raise ValidationError(_("say who is acting (--as LOGIN) to add agents"))
 
 
 def _check_capacity(capacity: int) -> int:
     if isinstance(capacity, bool) or not isinstance(capacity, int):
-        raise ValidationError(f"capacity must be a whole number, not {capacity!r}")
+        raise ValidationError(_("capacity must be a whole number, not {value}").format(
+            value=repr(capacity)))
     if not 0 <= capacity <= MAX_CAPACITY:
         raise ValidationError(
-            f"capacity must be between 0 and {MAX_CAPACITY}, not {shown_number(capacity)}"
+            _("capacity must be between 0 and {max}, not {value}").format(
+                max=MAX_CAPACITY, value=shown_number(capacity))
         )
     return capacity
 
@@ -120,15 +129,17 @@ def add_agent(
     _bootstrap_or_supervisor(desk, actor)
     login = login.strip().lower()
     if not _LOGIN.match(login):
-        raise ValidationError(f"login {login!r}: use lower-case letters, digits, '.', '_' or '-'")
+        raise ValidationError(
+            _("login {login}: use lower-case letters, digits, '.', '_' or '-'").format(
+                login=repr(login)))
     refusal = role_refusal(actor, new_role=role)
     if refusal:
         raise (ValidationError if role not in ROLE_ORDER else PermissionDenied)(refusal)
     capacity = _check_capacity(capacity)
     email = check_email(email)
-    name = storable(name.strip(), "the name", 200)
-    timezone = storable(timezone, "the time zone", 64)
-    skills = [storable(skill, "a skill") for skill in skills or []]
+    name = storable(name.strip(), N_("the name"), 200)
+    timezone = storable(timezone, N_("the time zone"), 64)
+    skills = [storable(skill, N_("a skill")) for skill in skills or []]
     if password is not None:
         roles.check_password(password)
     now = desk.now()
@@ -156,10 +167,11 @@ def add_agent(
             if desk.shared:
                 roles.ensure_login_role(session, login, role, password)
     except IntegrityError:
-        raise ConflictError(f"an agent with login {login!r} already exists") from None
+        raise ConflictError(_("an agent with login {login} already exists").format(
+            login=repr(login))) from None
     except ProgrammingError as exc:  # row security: only admins' roles write agents
         if desk.shared and getattr(exc.orig, "sqlstate", None) == "42501":
-            raise PermissionDenied(roles.NO_CREATEROLE) from None
+            raise PermissionDenied(_(roles.NO_CREATEROLE)) from None
         raise
     return get_agent(desk, login)
 
@@ -201,11 +213,12 @@ def set_password(desk: Desk, actor: Actor, login: str, password: str) -> AgentVi
     """A new password for an agent's PostgreSQL role (admins, or the agent themself).
     SQLite has no passwords: refused with one line."""
     if not desk.shared:
-        raise ValidationError("a SQLite desk has no passwords: it is one person's file")
+        raise ValidationError(_("a SQLite desk has no passwords: it is one person's file"))
     roles.check_password(password)
     if not actor.is_admin and actor.login != login:
         raise PermissionDenied(
-            f"only admins may set another agent's password; {actor.login} is an {actor.role}"
+            _("only admins may set another agent's password; {login} is an {role}").format(
+                login=actor.login, role=label("role", actor.role))
         )
     with write_session(desk.engine) as session:
         agent = load_agent(session, login)
@@ -216,7 +229,8 @@ def set_password(desk: Desk, actor: Actor, login: str, password: str) -> AgentVi
 def _keep_an_admin(session: Any, agent: Agent) -> None:
     if not active_admins(session, lock=True) - {agent.id}:
         raise PermissionDenied(
-            f"{agent.login} is the last active admin: make another agent an admin first"
+            _("{login} is the last active admin: make another agent an admin first").format(
+                login=agent.login)
         )
 
 

@@ -18,6 +18,8 @@ from sqlmodel import Session, col
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.models import Agent, Queue, Team
 from casedesk.models.base import saved_id
 from casedesk.services.context import Actor, Desk, load_agent, load_queue, storable
@@ -26,7 +28,8 @@ from casedesk.services.queries.views import TeamView
 
 def _require_admin(actor: Actor, what: str) -> None:
     if not actor.is_admin:
-        raise PermissionDenied(f"only admins may {what}; {actor.login} is a {actor.role}")
+        raise PermissionDenied(_("only admins may {action}; {login} is a {role}").format(
+            action=_(what), login=actor.login, role=label("role", actor.role)))
 
 
 def load_team(session: Session, name: str) -> Team:
@@ -34,25 +37,26 @@ def load_team(session: Session, name: str) -> Team:
         select(Team).where(col(Team.name) == name)
     ).scalar_one_or_none()
     if team is None:
-        raise NotFound(f"no team {name!r}: see `casedesk team list`")
+        raise NotFound(_("no team {name}: see `casedesk team list`").format(name=repr(name)))
     return team
 
 
 def add_team(desk: Desk, actor: Actor, name: str, description: str | None = None) -> TeamView:
     """A new team, with no agents and no queues yet (admins)."""
-    _require_admin(actor, "add teams")
-    name = storable(name.strip(), "the team name", 100)
+    _require_admin(actor, N_("add teams"))
+    name = storable(name.strip(), N_("the team name"), 100)
     if not name:
-        raise ValidationError("the team name is empty")
+        raise ValidationError(_("the team name is empty"))
     if description is not None:
-        description = storable(description.strip(), "the description", 500) or None
+        description = storable(description.strip(), N_("the description"), 500) or None
     try:
         with write_session(desk.engine) as session:
             session.execute(
                 insert(Team).values(name=name, description=description, created_at=desk.now())
             )
     except IntegrityError:
-        raise ConflictError(f"a team named {name!r} already exists") from None
+        raise ConflictError(_("a team named {name} already exists").format(
+            name=repr(name))) from None
     return get_team(desk, name)
 
 
@@ -90,7 +94,7 @@ def change_members(
 ) -> TeamView:
     """Put several agents in the team and take others out, in one transaction (admins):
     one unknown login or one agent not in the team changes nobody."""
-    _require_admin(actor, "change teams")
+    _require_admin(actor, N_("change teams"))
     with write_session(desk.engine) as session:
         t = load_team(session, team)
         for login in add:
@@ -99,14 +103,15 @@ def change_members(
         for login in remove:
             agent = load_agent(session, login)
             if agent.team_id != t.id:
-                raise ValidationError(f"{agent.login} is not in team {t.name!r}")
+                raise ValidationError(_("{login} is not in team {team}").format(
+                    login=agent.login, team=repr(t.name)))
             session.execute(update(Agent).where(col(Agent.id) == agent.id).values(team_id=None))
     return get_team(desk, team)
 
 
 def set_queue(desk: Desk, actor: Actor, team: str, queue: str, owned: bool) -> TeamView:
     """Give a queue to the team (from any other) or back to the desk (admins)."""
-    _require_admin(actor, "change teams")
+    _require_admin(actor, N_("change teams"))
     with write_session(desk.engine) as session:
         t = load_team(session, team)
         q = load_queue(session, queue)
@@ -115,7 +120,8 @@ def set_queue(desk: Desk, actor: Actor, team: str, queue: str, owned: bool) -> T
         elif q.team_id == t.id:
             session.execute(update(Queue).where(col(Queue.id) == q.id).values(team_id=None))
         else:
-            raise ValidationError(f"queue {q.name!r} is not team {t.name!r}'s")
+            raise ValidationError(_("queue {queue} is not team {team}'s").format(
+                queue=repr(q.name), team=repr(t.name)))
     return get_team(desk, team)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from casedesk.db import read_session
+from casedesk.i18n import _
 from casedesk.models import Article, ArticleLink, Case
 from casedesk.services.context import Desk, load_case
 from casedesk.services.knowledge.folding import content_terms, snippet
@@ -64,11 +65,11 @@ def guidance(desk: Desk, case_number: str | int, limit: int = 5) -> Guidance:
         reasons: dict[int, list[str]] = {}
         for rank, ranked in enumerate(by_text, 1):
             scores[ranked.id] = scores.get(ranked.id, 0.0) + 1 / (RRF_K + rank)
-            reasons.setdefault(ranked.id, []).append("matches the case's words")
+            reasons.setdefault(ranked.id, []).append(_("matches the case's words"))
         for rank, ranked in enumerate(similar, 1):
             for article_id in used.get(ranked.id, []):
                 scores[article_id] = scores.get(article_id, 0.0) + 1 / (RRF_K + rank)
-                note = f"used on {case_label(case_rows[ranked.id].number)}"
+                note = _("used on {case}").format(case=case_label(case_rows[ranked.id].number))
                 reasons.setdefault(article_id, []).append(note)
         best = sorted(scores, key=lambda i: (-scores[i], -i))[:limit]
         articles = articles_by_id(session, best + [a for ids in used.values() for a in ids])

@@ -37,6 +37,8 @@ from casedesk.errors import (
     StaleVersion,
     ValidationError,
 )
+from casedesk.i18n import N_, _
+from casedesk.labels import label as code_label
 from casedesk.models import Agent, Article, ArticleLink, ArticleStatus, Case, Contact, Status
 from casedesk.models.base import saved_id
 from casedesk.services.context import (
@@ -98,20 +100,22 @@ SOLVED = (Status.resolved.value, Status.closed.value)
 def _number(text: str | int) -> int:
     """An article number from ``KB-000042``, ``42`` or an int; beyond 2**63 - 1 none exists."""
     if isinstance(text, bool):
-        raise ValidationError(f"{text!r} is not an article number (expected e.g. KB-000042)")
+        raise ValidationError(_("{text} is not an article number (expected e.g. KB-000042)")
+                              .format(text=repr(text)))
     if isinstance(text, str) and len(text.strip()) > 40:
-        raise NotFound(f"no article {text.strip()[:40]}…")
+        raise NotFound(_("no article {article}").format(article=text.strip()[:40] + "…"))
     number = parse_article_number(text)
     if number is None:
         if isinstance(text, str) and text.strip().isdigit():
             number = int(text.strip())
         else:
             raise ValidationError(
-                f"{text!r} is not an article number (expected e.g. KB-000042)"
+                _("{text} is not an article number (expected e.g. KB-000042)").format(
+                    text=repr(text))
             )
     if not in_id_range(number):
-        raise NotFound(f"no article {shown_number(number)}: article numbers run from 1 to "
-                       "2**63 - 1")
+        raise NotFound(_("no article {article}: article numbers run from 1 to "
+                         "2**63 - 1").format(article=shown_number(number)))
     return number
 
 
@@ -121,16 +125,18 @@ def _load(session: Session, number: str | int) -> Article:
         select(Article).where(col(Article.number) == num)
     ).one_or_none()
     if article is None:
-        raise NotFound(f"no article {article_label(num)}: see `casedesk kb search`")
+        raise NotFound(_("no article {article}: see `casedesk kb search`").format(
+            article=article_label(num)))
     return article
 
 
 def _clean_title(title: str | None) -> str:
-    title = storable(" ".join((title or "").split()), "the title")
+    title = storable(" ".join((title or "").split()), N_("the title"))
     if not title:
-        raise ValidationError("an article needs a title")
+        raise ValidationError(_("an article needs a title"))
     if len(title) > 300:
-        raise ValidationError(f"the title is {len(title)} characters long; 300 at most")
+        raise ValidationError(_("the title is {length} characters long; 300 at most").format(
+            length=len(title)))
     return title
 
 
@@ -142,9 +148,11 @@ def _clean_keywords(keywords: str | Sequence[str] | None) -> str:
         word = " ".join(item.split())
         if word:
             seen.setdefault(word.casefold(), word)
-    joined = storable(", ".join(seen.values()), "the keywords")
+    joined = storable(", ".join(seen.values()), N_("the keywords"))
     if len(joined) > 1000:
-        raise ValidationError(f"the keywords are {len(joined)} characters long; 1000 at most")
+        raise ValidationError(
+            _("the keywords are {length} characters long; 1000 at most").format(
+                length=len(joined)))
     return joined
 
 
@@ -207,8 +215,8 @@ def _change(
     """Update ``article`` only if it is still at ``version`` (or as read); bump the version."""
     if version is not None and not 0 < version < 2**31:
         raise ValidationError(
-            f"{article_label(article.number)} has no version {shown_number(version)}: "
-            "reload it and try again"
+            _("{article} has no version {version}: reload it and try again").format(
+                article=article_label(article.number), version=shown_number(version))
         )
     seen = article.version if version is None else version
     # an UPDATE's result is a CursorResult (it has the rowcount)
@@ -226,16 +234,20 @@ def _change(
             select(col(Article.version)).where(col(Article.id) == article.id)
         ).scalar_one()
         raise StaleVersion(
-            f"{article_label(article.number)} was changed by somebody else (version {current}, "
-            f"you had {seen}): reload it and try again"
+            _("{article} was changed by somebody else (version {current}, "
+              "you had {seen}): reload it and try again").format(
+                article=article_label(article.number), current=current, seen=seen)
         )
 
 
 def _may_edit(actor: Actor, article: Article) -> None:
     if article.status != ArticleStatus.draft and not actor.is_supervisor:
         raise PermissionDenied(
-            f"{article_label(article.number)} is {article.status}: only supervisors may edit "
-            f"it; {actor.login} is an {actor.role}"
+            _("{article} is {status}: only supervisors may edit "
+              "it; {login} is an {role}").format(
+                article=article_label(article.number),
+                status=code_label("article_status", article.status), login=actor.login,
+                role=code_label("role", actor.role))
         )
 
 
@@ -254,7 +266,7 @@ def add_article(
     """Draft a new article; any agent may."""
     title = _clean_title(title)
     keywords = _clean_keywords(keywords)
-    storable(body or "", "the body")
+    storable(body or "", N_("the body"))
     now = desk.now()
     with write_session(desk.engine) as session:
         if (
@@ -263,7 +275,8 @@ def add_article(
                 select(col(Article.id)).where(col(Article.external_id) == external_id)
             ).first()
         ):
-            raise ConflictError(f"an article with external id {external_id!r} already exists")
+            raise ConflictError(_("an article with external id {id} already exists").format(
+                id=repr(external_id)))
         number = _claim(session)
         article_id = session.execute(
             insert(Article)
@@ -306,7 +319,7 @@ def edit_article(
     if keywords is not None:
         values["keywords"] = _clean_keywords(keywords)
     if body is not None:
-        values["body"] = storable(body, "the body")
+        values["body"] = storable(body, N_("the body"))
     now = desk.now()
     with write_session(desk.engine) as session:
         article = _load(session, number)
@@ -314,12 +327,14 @@ def edit_article(
         if version is not None and version != article.version:
             if not 0 < version < 2**31:
                 raise ValidationError(
-                    f"{article_label(article.number)} has no version {shown_number(version)}: "
-                    "reload it and try again"
+                    _("{article} has no version {version}: reload it and try again").format(
+                        article=article_label(article.number), version=shown_number(version))
                 )
             raise StaleVersion(
-                f"{article_label(article.number)} was changed by somebody else (version "
-                f"{article.version}, you had {version}): reload it and try again"
+                _("{article} was changed by somebody else (version {current}, "
+                  "you had {seen}): reload it and try again").format(
+                    article=article_label(article.number), current=article.version,
+                    seen=version)
             )
         values = {k: v for k, v in values.items() if getattr(article, k) != v}
         if values:
@@ -337,15 +352,16 @@ def publish(
     desk: Desk, actor: Actor, number: str | int, *, version: int | None = None
 ) -> ArticleView:
     """Supervisors: make a draft (or a retired article) visible to searches and guidance."""
-    require_supervisor(actor, "publish articles")
+    require_supervisor(actor, N_("publish articles"))
     now = desk.now()
     with write_session(desk.engine) as session:
         article = _load(session, number)
         label = article_label(article.number)
         if article.status == ArticleStatus.published:
-            raise InvalidTransition(f"{label} is already published")
+            raise InvalidTransition(_("{article} is already published").format(article=label))
         if not article.body.strip():
-            raise ValidationError(f"{label} has no body: write it before publishing")
+            raise ValidationError(_("{article} has no body: write it before publishing").format(
+                article=label))
         _change(session, article, {"status": ArticleStatus.published.value}, now, version)
         return _view(session, saved_id(article.id))
 
@@ -354,12 +370,13 @@ def retire(
     desk: Desk, actor: Actor, number: str | int, *, version: int | None = None
 ) -> ArticleView:
     """Supervisors: withdraw an article (kept, with its links, but no longer suggested)."""
-    require_supervisor(actor, "retire articles")
+    require_supervisor(actor, N_("retire articles"))
     now = desk.now()
     with write_session(desk.engine) as session:
         article = _load(session, number)
         if article.status == ArticleStatus.retired:
-            raise InvalidTransition(f"{article_label(article.number)} is already retired")
+            raise InvalidTransition(_("{article} is already retired").format(
+                article=article_label(article.number)))
         _change(session, article, {"status": ArticleStatus.retired.value}, now, version)
         return _view(session, saved_id(article.id))
 
@@ -372,8 +389,9 @@ def delete_article(desk: Desk, actor: Actor, number: str | int) -> str:
         own_draft = article.status == ArticleStatus.draft and article.author_id == actor.id
         if not (own_draft or actor.is_supervisor):
             raise PermissionDenied(
-                f"only supervisors may delete {label} ({article.status}); authors may delete "
-                "their own drafts"
+                _("only supervisors may delete {article} ({status}); authors may delete "
+                  "their own drafts").format(
+                    article=label, status=code_label("article_status", article.status))
             )
         session.execute(delete(ArticleLink).where(col(ArticleLink.article_id) == article.id))
         session.execute(delete(Article).where(col(Article.id) == article.id))
@@ -482,7 +500,8 @@ def link_case(desk: Desk, actor: Actor, number: str | int, case: str | int) -> A
         article = _load(session, number)
         label = article_label(article.number)
         if article.status == ArticleStatus.retired:
-            raise InvalidTransition(f"{label} is retired: find its replacement")
+            raise InvalidTransition(_("{article} is retired: find its replacement").format(
+                article=label))
         case_row = load_case(session, case)
         exists = session.execute(
             select(col(ArticleLink.id)).where(
@@ -527,28 +546,33 @@ def send_to_customer(
         article = _load(session, number)
         label = article_label(article.number)
         if article.status != ArticleStatus.published:
-            raise InvalidTransition(f"{label} is {article.status}: only published articles go out")
+            raise InvalidTransition(
+                _("{article} is {status}: only published articles go out").format(
+                    article=label, status=code_label("article_status", article.status)))
         case_row = load_case(session, case)
-        require_work_on(session, actor, case_row, "send articles to its customer")
+        require_work_on(session, actor, case_row, N_("send articles to its customer"))
         contact_id = contact_id if contact_id is not None else case_row.contact_id
         if contact_id is None:
             raise ValidationError(
-                f"{case_label(case_row.number)} has no customer contact: say who to send it to"
+                _("{case} has no customer contact: say who to send it to").format(
+                    case=case_label(case_row.number))
             )
         contact = session.get(Contact, storable_id(contact_id, "contact"))
         if contact is None:
-            raise NotFound(f"no contact {contact_id}")
+            raise NotFound(_("no contact {id}").format(id=contact_id))
         known = case_row.contact_id is not None or case_row.account_id is not None
         if known and contact.id != case_row.contact_id and (
             case_row.account_id is None or contact.account_id != case_row.account_id
         ):
             raise PermissionDenied(
-                f"{contact.name} is not {case_label(case_row.number)}'s customer nor of its "
-                "account: send it from a case of theirs"
+                _("{name} is not {case}'s customer nor of its "
+                  "account: send it from a case of theirs").format(
+                    name=contact.name, case=case_label(case_row.number))
             )
         if not contact.email:
-            raise ValidationError(f"{contact.name} has no e-mail address: add one first")
-        storable(note, "the note")
+            raise ValidationError(_("{name} has no e-mail address: add one first").format(
+                name=contact.name))
+        storable(note, N_("the note"))
         body = f"{note.strip()}\n\n{article.body}" if note.strip() else article.body
         interaction = log_interaction(
             desk,
@@ -573,17 +597,20 @@ def draft_from_case(desk: Desk, actor: Actor, case_number: str | int) -> Article
         label = case_label(case.number)
         solution = (case.resolution_notes or "").strip()
         if case.status not in SOLVED or not solution:
-            raise InvalidTransition(f"{label} is {case.status}: resolve it (with notes) first")
+            raise InvalidTransition(_("{case} is {status}: resolve it (with notes) first").format(
+                case=label, status=code_label("status", case.status)))
         existing = session.execute(
             select(col(Article.number)).where(col(Article.source_case_id) == case.id)
         ).scalar_one_or_none()
         if existing is not None:
-            raise ConflictError(f"{label} already has an article: {article_label(existing)}")
+            raise ConflictError(_("{case} already has an article: {article}").format(
+                case=label, article=article_label(existing)))
         problem = (case.description or "").strip() or case.title
-        body = (
-            f"## Problem\n\n{problem}\n\n## Solution\n\n{solution}\n\n"
-            f"_Drafted from {label}._\n"
-        )
+        # the author's first draft, written in the author's language (then edited by them)
+        body = "".join((
+            "## ", _("Problem"), "\n\n", problem, "\n\n## ", _("Solution"), "\n\n", solution,
+            "\n\n_", _("Drafted from {case}.").format(case=label), "_\n",
+        ))
         number = _claim(session)
         article_id = session.execute(
             insert(Article)
@@ -622,7 +649,7 @@ def draft_from_case(desk: Desk, actor: Actor, case_number: str | int) -> Article
 
 def reindex(desk: Desk, actor: Actor) -> ReindexReport:
     """Supervisors: rebuild the search index from the articles and cases."""
-    require_supervisor(actor, "rebuild the search index")
+    require_supervisor(actor, N_("rebuild the search index"))
     started = perf_counter()
     with write_session(desk.engine) as session:
         index = index_for(session)

@@ -37,6 +37,7 @@ from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
 from casedesk.errors import ConfigError
+from casedesk.i18n import _
 
 #: Matches ranked per query (the newest ones); the title tier only has to fill a page.
 CANDIDATES = 500
@@ -166,8 +167,9 @@ class SearchIndex(ABC):
         missing = self.missing(session)
         if missing:
             raise ConfigError(
-                f"the knowledge search index is incomplete ({', '.join(missing)}): it is made "
-                "by migration 0002; downgrade to 0001 and run `casedesk db upgrade` again"
+                _("the knowledge search index is incomplete ({missing}): it is made "
+                  "by migration 0002; downgrade to 0001 and run `casedesk db upgrade` again")
+                .format(missing=", ".join(missing))
             )
 
 

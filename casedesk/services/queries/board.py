@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from casedesk.db import read_session
+from casedesk.i18n import _
 from casedesk.models import Agent, Case, CaseEvent, Queue, QueueMember, Strategy
 from casedesk.models.base import saved_id
 from casedesk.models.cases import case_is_active
@@ -337,7 +338,8 @@ def clock_status(
     report = (row.last_report if row is not None else None) or {}
     interval = float(report.get("tick_seconds") or tick_seconds)
     counts = report.get("counts")
-    summary = lease.scan_summary(counts) if isinstance(counts, dict) else "nothing recorded yet"
+    summary = (lease.scan_summary(counts) if isinstance(counts, dict)
+               else _("nothing recorded yet"))
     last_run_at = row.last_run_at if row is not None else None
     late = last_run_at is None or now - last_run_at > lease.late_after(interval)
     last_seconds = row.last_seconds if row is not None else None

@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from casedesk.db import read_session
 from casedesk.errors import NotFound, ValidationError
+from casedesk.i18n import _
 from casedesk.models import (
     ACTIVE_STATUSES,
     Account,
@@ -39,14 +40,14 @@ def find_contact(desk: Desk, who: str) -> int:
     match, or an exact e-mail / name among several; else a one-line refusal naming some."""
     text = (who or "").strip()
     if not text:
-        raise ValidationError("say which customer: a contact id, e-mail, phone or name")
+        raise ValidationError(_("say which customer: a contact id, e-mail, phone or name"))
     if text.isdigit() and len(text) <= 18:
         with read_session(desk.engine) as session:
             if session.get(Contact, storable_id(int(text), "contact")) is not None:
                 return int(text)
     found = find_contacts(desk, text, limit=20)
     if not found:
-        raise NotFound(f"no customer matches {text!r}")
+        raise NotFound(_("no customer matches {text}").format(text=repr(text)))
     if len(found) > 1:
         exact = [c for c in found if text.lower() in
                  (str(c["email"] or "").lower(), str(c["name"]).lower())]
@@ -55,7 +56,8 @@ def find_contact(desk: Desk, who: str) -> int:
         else:
             names = ", ".join(f"{c['name']} (id {c['id']})" for c in found[:5])
             raise ValidationError(
-                f"{len(found)} customers match {text!r}: {names}; give the contact id"
+                _("{n} customers match {text}: {names}; give the contact id").format(
+                    n=len(found), text=repr(text), names=names)
             )
     return int(str(found[0]["id"]))
 
@@ -75,10 +77,12 @@ def find_account(desk: Desk, which: str) -> int:
             .order_by(col(Account.name)).limit(6)
         ).all()
     if not rows:
-        raise NotFound(f"no account matches {text!r}")
+        raise NotFound(_("no account matches {text}").format(text=repr(text)))
     if len(rows) > 1:
         names = ", ".join(f"{name} (id {aid})" for aid, name in rows[:5])
-        raise ValidationError(f"several accounts match {text!r}: {names}; give the account id")
+        raise ValidationError(
+            _("several accounts match {text}: {names}; give the account id").format(
+                text=repr(text), names=names))
     return int(rows[0][0])
 
 
@@ -92,19 +96,19 @@ def customer_view(
     """The view of a contact's account (the contact alone when it has none), or of an
     account; contracts judged on the agent's today."""
     if (contact_id is None) == (account_id is None):
-        raise ValidationError("say which customer: a contact or an account")
+        raise ValidationError(_("say which customer: a contact or an account"))
     with read_session(desk.engine) as session:
         contact = None
         if contact_id is not None:
             contact = session.get(Contact, storable_id(contact_id, "contact"))
             if contact is None:
-                raise NotFound(f"no contact {contact_id}")
+                raise NotFound(_("no contact {id}").format(id=contact_id))
             account_id = contact.account_id
         account = None
         if account_id is not None:
             account = session.get(Account, storable_id(account_id, "account"))
             if account is None:
-                raise NotFound(f"no account {account_id}")
+                raise NotFound(_("no account {id}").format(id=account_id))
         return _view(session, desk, contact, account, agent_id)
 
 

@@ -14,6 +14,8 @@ from sqlmodel import Session, col
 
 from casedesk.db import read_session
 from casedesk.errors import NotFound, ValidationError
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.models import (
     Account,
     AccountProduct,
@@ -44,6 +46,7 @@ from casedesk.services.context import (
     searchable,
     storable_id,
 )
+from casedesk.services.contracts.entitlements import amount
 from casedesk.services.directory.customers import MIN_PHONE_DIGITS
 from casedesk.services.knowledge.folding import tokens
 from casedesk.services.numbers import case_label
@@ -126,7 +129,7 @@ def case_detail(session: Session, case_id: int) -> CaseDetail:
         .execution_options(populate_existing=True)
     ).first()
     if row is None:
-        raise NotFound(f"no case with id {case_id}")
+        raise NotFound(_("no case with id {id}").format(id=case_id))
     case, contact, account, owner, queue_name, creator_login, line_name, policy_name = row[:8]
     parent_number = row[8]
     children = (
@@ -234,7 +237,8 @@ def check_filter(value: str | None, allowed: type[StrEnum], field: str) -> str |
         return None
     choices = [m.value for m in allowed]
     if value not in choices:
-        raise ValidationError(f"{field} {value!r} is not one of {', '.join(choices)}")
+        raise ValidationError(_("{field} {value} is not one of {choices}").format(
+            field=_(field), value=repr(value), choices=", ".join(choices)))
     return value
 
 
@@ -246,9 +250,9 @@ def _filters(
     status: str | None,
     text: str | None,
 ) -> AnySelect:
-    priority = check_filter(priority, Priority, "priority")
-    severity = check_filter(severity, Severity, "severity")
-    status = check_filter(status, Status, "status")
+    priority = check_filter(priority, Priority, N_("priority"))
+    severity = check_filter(severity, Severity, N_("severity"))
+    status = check_filter(status, Status, N_("status"))
     if priority:
         stmt = stmt.where(col(Case.priority) == priority)
     if severity:
@@ -282,7 +286,7 @@ def list_cases(
     limit: int = 100,
 ) -> list[CaseRow]:
     """Cases by any mix of queue, owner and status, most urgent first."""
-    status = check_filter(status, Status, "status")
+    status = check_filter(status, Status, N_("status"))
     with read_session(desk.engine) as session:
         stmt = _row_select()
         if queue:
@@ -383,26 +387,26 @@ def interaction_select() -> AnySelect:
 
 
 _EVENT_TEXT = {
-    "create": "created",
-    "accept": "accepted",
-    "next": "took it as next",
-    "dispatch": "dispatched",
-    "reject": "rejected",
-    "transfer": "transferred",
-    "assign": "assigned",
-    "yank": "yanked",
-    "start": "started work",
-    "wait": "waiting for the customer",
-    "resume": "resumed",
-    "resolve": "resolved",
-    "close": "closed",
-    "reopen": "reopened",
-    "cancel": "cancelled",
-    "note": "note",
-    "update": "updated",
-    "link": "linked to parent",
-    "interaction": "interaction",
-    "time": "time logged",
+    "create": N_("created"),
+    "accept": N_("accepted"),
+    "next": N_("took it as next"),
+    "dispatch": N_("dispatched"),
+    "reject": N_("rejected"),
+    "transfer": N_("transferred"),
+    "assign": N_("assigned"),
+    "yank": N_("yanked"),
+    "start": N_("started work"),
+    "wait": N_("waiting for the customer"),
+    "resume": N_("resumed"),
+    "resolve": N_("resolved"),
+    "close": N_("closed"),
+    "reopen": N_("reopened"),
+    "cancel": N_("cancelled"),
+    "note": N_("note"),
+    "update": N_("updated"),
+    "link": N_("linked to parent"),
+    "interaction": N_("interaction"),
+    "time": N_("time logged"),
     "task": "",  # the note says it: "task added: …", "task done: …"
 }
 
@@ -428,29 +432,34 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
                 ev.kind == "interaction" and (ev.data or {}).get("interaction_id") is not None
             ):
                 continue  # listed in full below, from the interaction or time entry itself
-            word = _EVENT_TEXT.get(ev.kind, ev.kind)
+            word = _(_EVENT_TEXT[ev.kind]) if _EVENT_TEXT.get(ev.kind) else (
+                "" if ev.kind in _EVENT_TEXT else ev.kind)
             parts = [word] if word else []
             if ev.from_queue_id != ev.to_queue_id:
-                parts.append(
-                    f"queue {queues.get(ev.from_queue_id, '—')} → {queues.get(ev.to_queue_id, '—')}"
-                )
+                parts.append(_("queue {before} → {after}").format(
+                    before=queues.get(ev.from_queue_id, "—"),
+                    after=queues.get(ev.to_queue_id, "—")))
             if ev.from_owner_id != ev.to_owner_id:
-                parts.append(
-                    f"owner {agents.get(ev.from_owner_id, '—')} → {agents.get(ev.to_owner_id, '—')}"
-                )
+                parts.append(_("owner {before} → {after}").format(
+                    before=agents.get(ev.from_owner_id, "—"),
+                    after=agents.get(ev.to_owner_id, "—")))
             if ev.from_status != ev.to_status:
-                parts.append(f"status {ev.from_status or '—'} → {ev.to_status}")
+                parts.append(_("status {before} → {after}").format(
+                    before=label("status", ev.from_status) or "—",
+                    after=label("status", ev.to_status)))
             if ev.note:
                 parts.append(ev.note)
             data = dict(ev.data or {})
             actor = agents.get(ev.actor_id)
             if actor is None and data.get("by") == "customer":
-                actor = "customer"  # a customer's e-mail resumed or reopened the case
+                actor = _("customer")  # a customer's e-mail resumed or reopened the case
             entries.append(TimelineEntry(ev.at, ev.kind, actor, " · ".join(parts), data))
         for i, contact, agent, _number in session.execute(
             interaction_select().where(col(Interaction.case_id) == case.id)
         ).all():
-            text = f"{i.direction} {i.channel}: {i.subject}" + (f" — {i.notes}" if i.notes else "")
+            text = _("{direction} {channel}: {subject}").format(
+                direction=label("direction", i.direction), channel=label("channel", i.channel),
+                subject=i.subject) + (f" — {i.notes}" if i.notes else "")
             entries.append(
                 TimelineEntry(
                     i.started_at,
@@ -470,7 +479,8 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
                     t.at,
                     "time",
                     agent,
-                    f"{t.minutes} min" + (f" — {t.note}" if t.note else ""),
+                    _("{minutes} min").format(minutes=t.minutes)
+                    + (f" — {t.note}" if t.note else ""),
                     {"minutes": t.minutes},
                 )
             )
@@ -484,7 +494,7 @@ def customer_history(desk: Desk, contact_id: int, *, limit: int = 100) -> Custom
     with read_session(desk.engine) as session:
         contact = session.get(Contact, storable_id(contact_id, "contact"))
         if contact is None:
-            raise NotFound(f"no contact {contact_id}")
+            raise NotFound(_("no contact {id}").format(id=contact_id))
         account = session.get(Account, contact.account_id) if contact.account_id else None
         interactions = [
             interaction_view(*r)
@@ -522,7 +532,8 @@ def customer_history(desk: Desk, contact_id: int, *, limit: int = 100) -> Custom
             ).all():
                 text = f"{contract.number} {contract.name}"
                 if line is not None:
-                    text += f" — {line.name}: {line.used}/{line.total} {line.allotment}"
+                    text += " — " + _("{line}: {used}/{total}").format(
+                        line=line.name, used=line.used, total=amount(line.total, line.allotment))
                 contracts.append(text)
         return CustomerHistory(
             contact_id,

@@ -34,6 +34,8 @@ from sqlmodel import Session, col
 from casedesk.datafiles import read_document
 from casedesk.db import read_session, write_session
 from casedesk.errors import NotFound, ValidationError
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.models import (
     Area,
     CategorySkill,
@@ -51,7 +53,6 @@ from casedesk.services.context import Actor, Desk, require_supervisor, unstorabl
 from casedesk.services.queries.views import JsonMixin
 from casedesk.services.routing.rules import (
     CONDITIONS,
-    STRATEGY_WORDS,
     NewCase,
     Rule,
     RuleSet,
@@ -153,15 +154,18 @@ def _shown(value: Any) -> str:
 
 def _text(value: Any, where: str, *, limit: int = _MAX_TEXT) -> str:
     if not isinstance(value, str):
-        raise ValidationError(f"{where}: expected text, not {_shown(value)}")
+        raise ValidationError(_("{where}: expected text, not {value}").format(
+            where=where, value=_shown(value)))
     text = value.strip()
     if not text:
-        raise ValidationError(f"{where}: cannot be empty")
+        raise ValidationError(_("{where}: cannot be empty").format(where=where))
     why = unstorable(text)
     if why:
-        raise ValidationError(f"{where} {why}: remove it and try again")
+        raise ValidationError(_("{field} {why}: remove it and try again").format(
+            field=where, why=why))
     if len(text) > limit:
-        raise ValidationError(f"{where}: {len(text):,} characters long; {limit} at most")
+        raise ValidationError(_("{where}: {length} characters long; {limit} at most").format(
+            where=where, length=f"{len(text):,}", limit=limit))
     return text
 
 
@@ -169,16 +173,19 @@ def _texts(value: Any, where: str) -> list[str]:
     """One text or a list of texts (any of), each checked."""
     values = value if isinstance(value, list) else [value]
     if not values:
-        raise ValidationError(f"{where}: an empty list matches nothing; leave the key out")
+        raise ValidationError(
+            _("{where}: an empty list matches nothing; leave the key out").format(where=where))
     if len(values) > _MAX_VALUES:
-        raise ValidationError(f"{where}: {len(values):,} values; {_MAX_VALUES} at most")
+        raise ValidationError(_("{where}: {n} values; {max} at most").format(
+            where=where, n=f"{len(values):,}", max=_MAX_VALUES))
     return [_text(v, where) for v in values]
 
 
 def _choice(value: Any, where: str, allowed: tuple[str, ...]) -> str:
     text = _text(value, where).lower()
     if text not in allowed:
-        raise ValidationError(f"{where}: {_shown(value)} is not one of {', '.join(allowed)}")
+        raise ValidationError(_("{where}: {value} is not one of {choices}").format(
+            where=where, value=_shown(value), choices=", ".join(allowed)))
     return text
 
 
@@ -190,12 +197,14 @@ def _conditions(when: Any, where: str) -> dict[str, Any]:
     if when is None:
         return {}
     if not isinstance(when, dict):
-        raise ValidationError(f"{where}: when must be a table of conditions, not {_shown(when)}")
+        raise ValidationError(_("{where}: when must be a table of conditions, not {value}")
+                              .format(where=where, value=_shown(when)))
     out: dict[str, Any] = {}
     for key, value in when.items():
         if key not in CONDITIONS:
             raise ValidationError(
-                f"{where}: unknown condition {_shown(key)}; use {', '.join(CONDITIONS)}")
+                _("{where}: unknown condition {key}; use {keys}").format(
+                    where=where, key=_shown(key), keys=", ".join(CONDITIONS)))
         here = f"{where}: when.{key}"
         if key in _VOCABULARIES:
             values = [_choice(v, here, _VOCABULARIES[key]) for v in _texts(value, here)]
@@ -207,34 +216,38 @@ def _conditions(when: Any, where: str) -> dict[str, Any]:
             if key in ("keywords", "subject", "description"):
                 for v in values:
                     if not folded_key(v):
-                        raise ValidationError(f"{here}: {_shown(v)} has no letters or digits")
+                        raise ValidationError(_("{where}: {value} has no letters or digits")
+                                              .format(where=here, value=_shown(v)))
             out[key] = _one_or_list(values)
     return out
 
 
 def _rule(entry: Any, where: str) -> RuleSpec:
     if not isinstance(entry, dict):
-        raise ValidationError(f"{where}: a rule is a table (name, queue, when …), "
-                              f"not {_shown(entry)}")
+        raise ValidationError(_("{where}: a rule is a table (name, queue, when …), "
+                                "not {value}").format(where=where, value=_shown(entry)))
     name = _text(entry.get("name"), f"{where}: name", limit=100) if "name" in entry else ""
     if not name:
-        raise ValidationError(f"{where}: a rule needs a name")
-    where = f"rule {name!r}"
+        raise ValidationError(_("{where}: a rule needs a name").format(where=where))
+    where = _("rule {name}").format(name=repr(name))
     unknown = sorted(str(k) for k in set(entry) - _RULE_KEYS)
     if unknown:
         raise ValidationError(
-            f"{where}: unknown field {unknown[0]!r}; use {', '.join(sorted(_RULE_KEYS))}")
+            _("{where}: unknown field {field}; use {fields}").format(
+                where=where, field=repr(unknown[0]), fields=", ".join(sorted(_RULE_KEYS))))
     if "queue" not in entry:
-        raise ValidationError(f"{where}: queue: every rule sends cases to a queue")
+        raise ValidationError(_("{where}: queue: every rule sends cases to a queue").format(
+            where=where))
     queue = _text(entry["queue"], f"{where}: queue", limit=100)
     position = entry.get("position")
     if position is not None and (isinstance(position, bool) or not isinstance(position, int)
                                  or not 0 <= position <= 1_000_000):
-        raise ValidationError(f"{where}: position: {_shown(position)} is not a whole number "
-                              "from 0 to 1000000")
+        raise ValidationError(_("{where}: position: {value} is not a whole number "
+                                "from 0 to 1000000").format(where=where, value=_shown(position)))
     active = entry.get("active", True)
     if not isinstance(active, bool):
-        raise ValidationError(f"{where}: active: {_shown(active)} is not true or false")
+        raise ValidationError(_("{where}: active: {value} is not true or false").format(
+            where=where, value=_shown(active)))
     strategy = _choice(entry.get("strategy", "queue"), f"{where}: strategy", _STRATEGIES)
     skills = entry.get("required_skills")
     required = _texts(skills, f"{where}: required_skills") if skills not in (None, []) else None
@@ -251,36 +264,44 @@ def _rule(entry: Any, where: str) -> RuleSpec:
 def parse_rules(data: Any, where: str = "the rules file") -> RulesFile:
     """Check a parsed rules file (a dict from TOML or YAML): every rule and category."""
     if not isinstance(data, dict):
-        raise ValidationError(f"{where}: expected [[rule]] entries, not {_shown(data)}")
+        raise ValidationError(_("{where}: expected [[rule]] entries, not {value}").format(
+            where=where, value=_shown(data)))
     unknown = sorted(str(k) for k in set(data) - {"rule", "rules", "categories"})
     if unknown:
-        raise ValidationError(f"{where}: unknown section {unknown[0]!r}; use rule, categories")
+        raise ValidationError(_("{where}: unknown section {section}; use rule, categories")
+                              .format(where=where, section=repr(unknown[0])))
     entries = data.get("rule", data.get("rules", []))
     if entries is None:
         entries = []
     if not isinstance(entries, list):
-        raise ValidationError(f"{where}: rule must be a list of [[rule]] entries")
+        raise ValidationError(_("{where}: rule must be a list of [[rule]] entries").format(
+            where=where))
     if len(entries) > _MAX_RULES:
-        raise ValidationError(f"{where}: {len(entries):,} rules; {_MAX_RULES:,} at most")
-    rules = [_rule(entry, f"{where}: rule #{i}") for i, entry in enumerate(entries, 1)]
+        raise ValidationError(_("{where}: {n} rules; {max} at most").format(
+            where=where, n=f"{len(entries):,}", max=f"{_MAX_RULES:,}"))
+    rules = [_rule(entry, _("{where}: rule #{n}").format(where=where, n=i))
+             for i, entry in enumerate(entries, 1)]
     seen: set[str] = set()
     for spec in rules:
         if spec.name in seen:
-            raise ValidationError(f"rule {spec.name!r}: name: two rules have this name")
+            raise ValidationError(_("rule {name}: name: two rules have this name").format(
+                name=repr(spec.name)))
         seen.add(spec.name)
     categories: dict[str, list[str]] = {}
     raw = data.get("categories") or {}
     if not isinstance(raw, dict):
-        raise ValidationError(f"{where}: categories must be a table ([categories.billing])")
+        raise ValidationError(
+            _("{where}: categories must be a table ([categories.billing])").format(where=where))
     for area, entry in raw.items():
-        here = f"category {str(area)[:40]!r}"
+        here = _("category {name}").format(name=repr(str(area)[:40]))
         area_name = _choice(area, here, _VOCABULARIES["area"])
         if not isinstance(entry, dict) or set(entry) - {"skills"}:
-            raise ValidationError(f"{here}: expected skills = [\"…\"]")
+            raise ValidationError(_("{where}: expected skills = [\"…\"]").format(where=here))
         skills = entry.get("skills")
         categories[area_name] = [] if skills in (None, []) else _texts(skills, f"{here}: skills")
     if not rules and not categories:
-        raise ValidationError(f"{where}: no [[rule]] entries and no [categories.…] found")
+        raise ValidationError(
+            _("{where}: no [[rule]] entries and no [categories.…] found").format(where=where))
     return RulesFile(rules, categories)
 
 
@@ -295,7 +316,7 @@ def read_rules_file(path: Path) -> RulesFile:
 def load_rules(desk: Desk, actor: Actor, path: Path, *, upsert: bool = False) -> LoadReport:
     """Replace the rule set with the file's (or, with ``upsert``, update and add by name);
     all or nothing. Category skills in the file are set area by area."""
-    require_supervisor(actor, "change routing rules")
+    require_supervisor(actor, N_("change routing rules"))
     parsed = read_rules_file(path)
     return store_rules(desk, parsed, upsert=upsert)
 
@@ -308,8 +329,8 @@ def store_rules(desk: Desk, parsed: RulesFile, *, upsert: bool = False) -> LoadR
         for spec in parsed.rules:
             if spec.queue not in queues:
                 raise ValidationError(
-                    f"rule {spec.name!r}: queue: no queue {spec.queue!r} (see `casedesk queue "
-                    "list`)")
+                    _("rule {name}: queue: no queue {queue} (see `casedesk queue "
+                      "list`)").format(name=repr(spec.name), queue=repr(spec.queue)))
         _check_products(session, parsed.rules)
         existing = {row.name: row for row in session.execute(select(RoutingRule)).scalars()}
         order: list[tuple[int, int, str]] = []  # (position, tie, name)
@@ -366,8 +387,9 @@ def _check_products(session: Session, specs: list[RuleSpec]) -> None:
         known.update((folded_key(code), folded_key(name)))
     for spec, product in wanted:
         if folded_key(product) not in known:
-            raise ValidationError(f"rule {spec.name!r}: when.product: no product {product!r} "
-                                  "(give its code or name)")
+            raise ValidationError(_("rule {name}: when.product: no product {product} "
+                                    "(give its code or name)").format(
+                name=repr(spec.name), product=repr(product)))
 
 
 # --- the list ----------------------------------------------------------------------------
@@ -378,9 +400,8 @@ def _view(rule: Rule) -> RuleView:
         id=rule.id, position=rule.position, name=rule.name, active=rule.active,
         conditions=dict(rule.conditions), when=conditions_in_words(rule.conditions),
         queue=rule.queue_name,
-        strategy=(f"queue ({STRATEGY_WORDS.get(rule.queue_strategy, rule.queue_strategy)})"
-                  if rule.strategy == "queue" else STRATEGY_WORDS.get(rule.strategy,
-                                                                        rule.strategy)),
+        strategy=(_("queue ({strategy})").format(strategy=label("strategy", rule.queue_strategy))
+                  if rule.strategy == "queue" else label("strategy", rule.strategy)),
         required_skills=list(rule.required_skills), set_priority=rule.set_priority,
         set_severity=rule.set_severity,
     )
@@ -396,13 +417,14 @@ def _find(session: Session, name: str) -> RoutingRule:
     row: RoutingRule | None = session.execute(
         select(RoutingRule).where(col(RoutingRule.name) == name)).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"no routing rule {name!r}: see `casedesk rules list`")
+        raise NotFound(_("no routing rule {name}: see `casedesk rules list`").format(
+            name=repr(name)))
     return row
 
 
 def set_active(desk: Desk, actor: Actor, name: str, active: bool) -> list[RuleView]:
     """Enable or disable a rule (supervisors); the list afterwards."""
-    require_supervisor(actor, "change routing rules")
+    require_supervisor(actor, N_("change routing rules"))
     with write_session(desk.engine) as session:
         row = _find(session, name)
         session.execute(update(RoutingRule).where(col(RoutingRule.id) == row.id)
@@ -413,9 +435,10 @@ def set_active(desk: Desk, actor: Actor, name: str, active: bool) -> list[RuleVi
 def move_rule(desk: Desk, actor: Actor, name: str, position: int) -> list[RuleView]:
     """Make ``name`` the ``position``-th rule tried (1 = first; beyond the end = last);
     every rule is renumbered 1, 2, 3 … Supervisors only; the list afterwards."""
-    require_supervisor(actor, "change routing rules")
+    require_supervisor(actor, N_("change routing rules"))
     if isinstance(position, bool) or not isinstance(position, int) or position < 1:
-        raise ValidationError(f"position {_shown(position)}: give a whole number from 1")
+        raise ValidationError(_("position {value}: give a whole number from 1").format(
+            value=_shown(position)))
     with write_session(desk.engine) as session:
         row = _find(session, name)
         ordered = [r for r in session.execute(

@@ -34,6 +34,8 @@ from typing import Any
 from sqlalchemy import String, cast, select
 from sqlmodel import Session, col
 
+from casedesk.i18n import N_, _
+from casedesk.labels import label as code_label
 from casedesk.models import (
     Account,
     AccountProduct,
@@ -494,9 +496,23 @@ def conditions_in_words(conditions: dict[str, Any]) -> str:
             continue
         values = as_list(conditions[key])
         if key == "contract" and isinstance(conditions[key], bool):
-            parts.append("has a contract line" if conditions[key] else "no contract line")
+            parts.append(_("has a contract line") if conditions[key] else _("no contract line"))
             continue
-        label = {"keywords": "keyword", "subject": "subject keyword",
-                 "description": "description keyword"}.get(key, key)
-        parts.append(f"{label} {' or '.join(str(v) for v in values)}")
-    return " · ".join(parts) or "every case"
+        shown = [code_label(key, v) if key in _VALUE_KEYS else str(v) for v in values]
+        parts.append(_(_CONDITION_WORDS[key]).format(values=_(" or ").join(shown)))
+    return " · ".join(parts) or _("every case")
+
+
+#: A condition in words, its values joined by "or".
+_CONDITION_WORDS = {
+    "area": N_("area {values}"),
+    "priority": N_("priority {values}"),
+    "severity": N_("severity {values}"),
+    "channel": N_("channel {values}"),
+    "tier": N_("tier {values}"),
+    "product": N_("product {values}"),
+    "contract": N_("contract {values}"),
+    "keywords": N_("keyword {values}"),
+    "subject": N_("subject keyword {values}"),
+    "description": N_("description keyword {values}"),
+}

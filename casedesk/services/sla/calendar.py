@@ -51,6 +51,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from casedesk.i18n import _
+
 __all__ = ["BusinessCalendar"]
 
 _US = 1_000_000
@@ -68,12 +70,12 @@ Interval = tuple[int, int]
 def _parse_hhmm(text: str, *, is_end: bool) -> int:
     """``"HH:MM"`` -> minutes after midnight; ``"24:00"`` only allowed as an end."""
     if not isinstance(text, str) or (m := _HHMM.fullmatch(text)) is None:
-        raise ValueError(f"bad time {text!r}: expected 'HH:MM'")
+        raise ValueError(_("bad time {text}: expected 'HH:MM'").format(text=repr(text)))
     hh, mm = int(m[1]), int(m[2])
     if hh == 24 and mm == 0 and is_end:
         return 1440
     if hh > 23 or mm > 59:
-        raise ValueError(f"bad time {text!r}: out of range")
+        raise ValueError(_("bad time {text}: out of range").format(text=repr(text)))
     return hh * 60 + mm
 
 
@@ -168,27 +170,31 @@ class BusinessCalendar:
         try:
             self._zone = ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-            raise ValueError(f"unknown time zone {timezone!r}") from exc
+            raise ValueError(_("unknown time zone {zone}").format(zone=repr(timezone))) from exc
         self.timezone = timezone
 
         week: list[tuple[Interval, ...]] = [() for _ in range(7)]
         for weekday, spans in hours.items():
             if not isinstance(weekday, int) or isinstance(weekday, bool) or not 0 <= weekday <= 6:
-                raise ValueError(f"bad weekday {weekday!r}: expected 0 (Monday) .. 6 (Sunday)")
+                raise ValueError(_("bad weekday {day}: expected 0 (Monday) .. 6 (Sunday)").format(
+                    day=repr(weekday)))
             parsed: list[Interval] = []
             for span in spans:
                 try:
                     start_text, end_text = span
                 except (TypeError, ValueError) as exc:
-                    raise ValueError(f"bad interval {span!r}: expected (start, end)") from exc
+                    raise ValueError(_("bad interval {span}: expected (start, end)").format(
+                        span=repr(span))) from exc
                 start = _parse_hhmm(start_text, is_end=False)
                 end = _parse_hhmm(end_text, is_end=True)
                 if start >= end:
-                    raise ValueError(f"bad interval {span!r}: start must be before end")
+                    raise ValueError(_("bad interval {span}: start must be before end").format(
+                        span=repr(span)))
                 parsed.append((start * 60, end * 60))  # seconds after local midnight
             week[weekday] = _merge(parsed)
         if not any(week):
-            raise ValueError("a business calendar needs working hours on at least one weekday")
+            raise ValueError(
+                _("a business calendar needs working hours on at least one weekday"))
         self._week: tuple[tuple[Interval, ...], ...] = tuple(week)
 
         self._dates = frozenset(
@@ -199,7 +205,8 @@ class BusinessCalendar:
             try:
                 date(2000, month, day)  # leap year: accepts 29 Feb
             except (TypeError, ValueError) as exc:
-                raise ValueError(f"bad recurring holiday {(month, day)!r}") from exc
+                raise ValueError(_("bad recurring holiday {day}").format(
+                    day=repr((month, day)))) from exc
             recurring.add((month, day))
         self._recurring = frozenset(recurring)
 
@@ -212,7 +219,8 @@ class BusinessCalendar:
             try:
                 _holidays.country_holidays(country, subdiv=subdivision)
             except NotImplementedError as exc:
-                msg = f"unknown country/subdivision {country!r}/{subdivision!r}"
+                msg = _("unknown country/subdivision {country}/{subdivision}").format(
+                    country=repr(country), subdivision=repr(subdivision))
                 raise ValueError(msg) from exc
 
         self._local_day = functools.lru_cache(maxsize=16_384)(self._compute_local_day)
@@ -341,7 +349,7 @@ class BusinessCalendar:
         """``at`` (as UTC) if open, else the start of the next working interval."""
         t = _to_us(at)
         day = t // _DAY_US
-        for _ in range(_MAX_EMPTY_DAYS + 1):
+        for _attempt in range(_MAX_EMPTY_DAYS + 1):
             intervals, _total = self._utc_day(day)
             for a, b in intervals:
                 if b > t:

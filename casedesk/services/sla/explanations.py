@@ -24,8 +24,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from casedesk import localformat
 from casedesk.db import read_session
 from casedesk.durations import hours_minutes
+from casedesk.i18n import N_, _, pgettext
+from casedesk.labels import NP_, label
 from casedesk.models import BusinessCalendarRow, SlaPolicy
 from casedesk.services.context import Desk, load_case
 from casedesk.services.numbers import case_label
@@ -37,11 +40,11 @@ from casedesk.services.sla.clocks import ClockState, Flag, PolicyTargets
 #: Clocks in the order they are shown.
 KINDS = ("first_response", "next_response", "resolution", "inactivity")
 _LABEL = {
-    "first_response": "first response",
-    "next_response": "next response",
-    "resolution": "resolution",
-    "inactivity": "inactivity",
-    "autoclose": "auto-close",
+    "first_response": N_("first response"),
+    "next_response": N_("next response"),
+    "resolution": N_("resolution"),
+    "inactivity": N_("inactivity"),
+    "autoclose": N_("auto-close"),
 }
 
 
@@ -168,45 +171,78 @@ def targets_by_name(desk: Desk) -> dict[str, PolicyTargets]:
 
 # --- words -------------------------------------------------------------------------
 
+#: A clock's state as a person reads it ("ok" is within its target).
+_STATE = {
+    ClockState.ok: NP_("clock", "ok"),
+    ClockState.warning: NP_("clock", "warning"),
+    ClockState.breached: NP_("clock", "breached"),
+    ClockState.paused: NP_("clock", "paused"),
+    ClockState.met: NP_("clock", "met"),
+}
+
+
+def clock_name(kind: str) -> str:
+    """``first response`` / ``primera respuesta``."""
+    return _(_LABEL[kind]) if kind in _LABEL else kind.replace("_", " ")
+
+
+def state_word(state: ClockState) -> str:
+    """``breached`` / ``incumplido``."""
+    return pgettext(*_STATE[state])
+
 
 def when(at: datetime | None, zone: ZoneInfo, now: datetime) -> str:
-    """``Tue 10:30`` within a week of ``now``, else ``Tue 14 Apr 10:30`` (in ``zone``)."""
+    """``Tue 10:30`` within a week of ``now``, else ``Tue 14 Apr 10:30`` (in ``zone``, in the
+    reader's language: ``mar 10:30``)."""
     if at is None:
         return "—"
     local = at.astimezone(zone)
     if abs((local.date() - now.astimezone(zone).date()).days) < 7:
-        return local.strftime("%a %H:%M")
-    return local.strftime("%a %d %b %H:%M")
+        return localformat.weekday_time(local)
+    return localformat.weekday_day_time(local)
 
 
 def _line(info: ClockInfo, case: Any, cal: Any, zone: ZoneInfo, now: datetime) -> str:
-    name = _LABEL[info.kind]
+    name = clock_name(info.kind)
     due = when(info.due, zone, now)
     left = info.left
     if info.kind == "inactivity":
         since = when(_get(case, "last_activity_at"), zone, now)
         if info.state == ClockState.breached:
-            return f"{name}: breached — no activity since {since}"
-        return f"{name}: ok — last activity {since}; alert {due} ({hours_minutes(left)} left)"
+            return _("{clock}: breached — no activity since {since}").format(
+                clock=name, since=since)
+        return _("{clock}: ok — last activity {since}; alert {due} ({left} left)").format(
+            clock=name, since=since, due=due, left=hours_minutes(left))
     if info.state == ClockState.met:
-        stopped = f" {when(info.stopped_at, zone, now)}" if info.stopped_at else ""
-        return f"{name}: met{stopped} (due {due})"
+        if info.stopped_at:
+            return _("{clock}: met {at} (due {due})").format(
+                clock=name, at=when(info.stopped_at, zone, now), due=due)
+        return _("{clock}: met (due {due})").format(clock=name, due=due)
     if info.state == ClockState.paused:
         since = when(_get(case, "paused_at"), zone, now)
         if left is None:
-            return f"{name}: paused — awaiting customer since {since}"
+            return _("{clock}: paused — awaiting customer since {since}").format(
+                clock=name, since=since)
+        if left < timedelta(0):
+            return _(
+                "{clock}: paused — awaiting customer since {since}; "
+                "{over} business time over its due time {due}"
+            ).format(clock=name, since=since, over=hours_minutes(left), due=due)
         resumed = when(cal.add(now, left), zone, now)
-        return (
-            f"{name}: paused — awaiting customer since {since}; "
-            f"{hours_minutes(left)} business time left (due {resumed} if resumed now)"
-        )
+        return _(
+            "{clock}: paused — awaiting customer since {since}; "
+            "{left} business time left (due {due} if resumed now)"
+        ).format(clock=name, since=since, left=hours_minutes(left), due=resumed)
     if info.state == ClockState.breached:
         if info.stopped_at is not None:
-            return f"{name}: breached — due {due}, stopped {when(info.stopped_at, zone, now)}"
+            return _("{clock}: breached — due {due}, stopped {at}").format(
+                clock=name, due=due, at=when(info.stopped_at, zone, now))
         if left is not None and left < timedelta(0):
-            return f"{name}: breached — due {due}, {hours_minutes(left)} business time ago"
-        return f"{name}: breached — due {due}"
-    return f"{name}: {info.state} — due {due}, {hours_minutes(left)} business time left"
+            return _("{clock}: breached — due {due}, {over} business time ago").format(
+                clock=name, due=due, over=hours_minutes(left))
+        return _("{clock}: breached — due {due}").format(clock=name, due=due)
+    return _("{clock}: {state} — due {due}, {left} business time left").format(
+        clock=name, state=state_word(info.state), due=due, left=hours_minutes(left))
 
 
 def explain(desk: Desk, number: int | str) -> Explanation:
@@ -243,7 +279,8 @@ def explain(desk: Desk, number: int | str) -> Explanation:
                 None,
                 case.autoclose_due,
                 None,
-                f"auto-close: {when(case.autoclose_due, zone, now)} unless the customer answers",
+                _("auto-close: {at} unless the customer answers").format(
+                    at=when(case.autoclose_due, zone, now)),
             )
         )
     return Explanation(
@@ -260,37 +297,48 @@ def explain(desk: Desk, number: int | str) -> Explanation:
 def _sentence(
     case: Any, infos: list[ClockInfo], targets: PolicyTargets, zone: ZoneInfo, now: datetime
 ) -> str:
-    label = case_label(case.number)
+    number = case_label(case.number)
     if case.sla_policy_id is None:
-        return f"{label} has no SLA policy: no deadlines"
+        return _("{case} has no SLA policy: no deadlines").format(case=number)
     paused = timedelta(seconds=case.paused_seconds or 0)
     if case.status == "awaiting_customer" and case.paused_at is not None:
         paused += targets.calendar.elapsed(case.paused_at, now)
-    tail = f"; paused {hours_minutes(paused)} awaiting customer" if paused else ""
     clocks = [i for i in infos if i.kind != "inactivity"]
     live = [i for i in clocks if i.stopped_at is None and i.due is not None]
     running_breach = [i for i in live if i.state == ClockState.breached]
     if running_breach:
         i = min(running_breach, key=_due)
-        over = f", {hours_minutes(i.left)} business time ago" if i.left is not None else ""
-        head = f"{_LABEL[i.kind]} breached: due {when(i.due, zone, now)}{over}"
+        if i.left is not None:
+            head = _("{clock} breached: due {due}, {over} business time ago").format(
+                clock=clock_name(i.kind), due=when(i.due, zone, now), over=hours_minutes(i.left))
+        else:
+            head = _("{clock} breached: due {due}").format(
+                clock=clock_name(i.kind), due=when(i.due, zone, now))
     elif live:
         i = min(live, key=lambda x: (x.state == ClockState.paused, x.due))
-        if i.state == ClockState.paused:
-            head = (
-                f"{_LABEL[i.kind]} paused awaiting customer, "
-                f"{hours_minutes(i.left or timedelta(0))} business time left"
-            )
+        left = i.left or timedelta(0)
+        if i.state == ClockState.paused and left < timedelta(0):
+            head = _("{clock} paused awaiting customer, {over} business time over").format(
+                clock=clock_name(i.kind), over=hours_minutes(left))
+        elif i.state == ClockState.paused:
+            head = _("{clock} paused awaiting customer, {left} business time left").format(
+                clock=clock_name(i.kind), left=hours_minutes(left))
+        elif i.state == ClockState.warning:
+            head = _("{clock} due {due}, {left} business time left (warning)").format(
+                clock=clock_name(i.kind), due=when(i.due, zone, now), left=hours_minutes(left))
         else:
-            warn = " (warning)" if i.state == ClockState.warning else ""
-            head = (
-                f"{_LABEL[i.kind]} due {when(i.due, zone, now)}, "
-                f"{hours_minutes(i.left or timedelta(0))} business time left{warn}"
-            )
+            head = _("{clock} due {due}, {left} business time left").format(
+                clock=clock_name(i.kind), due=when(i.due, zone, now), left=hours_minutes(left))
     elif clocks:
-        head = f"{label} is {case.status.replace('_', ' ')}: " + ", ".join(
-            f"{_LABEL[i.kind]} {i.state}" for i in clocks
-        )
+        head = _("{case} is {status}: {clocks}").format(
+            case=number, status=label("status", case.status),
+            clocks=", ".join(
+                _("{clock} {state}").format(clock=clock_name(i.kind), state=state_word(i.state))
+                for i in clocks))
     else:
-        head = f"{label} is {case.status.replace('_', ' ')}: no clocks running"
-    return head + tail
+        head = _("{case} is {status}: no clocks running").format(
+            case=number, status=label("status", case.status))
+    if paused:
+        return _("{head}; paused {paused} awaiting customer").format(
+            head=head, paused=hours_minutes(paused))
+    return head

@@ -52,6 +52,7 @@ from sqlmodel import Session, col
 
 from casedesk.db import is_sqlite, write_session
 from casedesk.durations import ago
+from casedesk.i18n import _, ngettext
 from casedesk.models import ClockLease
 from casedesk.models.base import table_of
 from casedesk.services.context import Desk
@@ -99,10 +100,9 @@ class TickRun:
 
     def line(self) -> str:
         """``tick 29382 ran by host:123:worker in 0.01 s: 2 breaches, 1 warning``."""
-        return (
-            f"tick {self.tick} ran by {self.by} in {self.seconds:.2f} s: "
-            f"{scan_summary(self.report.counts())}"
-        )
+        return _("tick {tick} ran by {by} in {seconds} s: {summary}").format(
+            tick=self.tick, by=self.by, seconds=f"{self.seconds:.2f}",
+            summary=scan_summary(self.report.counts()))
 
 
 def scan_summary(counts: Mapping[str, int]) -> str:
@@ -115,18 +115,19 @@ def scan_summary(counts: Mapping[str, int]) -> str:
     breaches, warnings = total("_breach"), total("_warning")
     inactive = counts.get("inactive", 0) + counts.get("inactive_task", 0)
     if breaches:
-        parts.append(f"{breaches} breach" if breaches == 1 else f"{breaches} breaches")
+        parts.append(ngettext("{n} breach", "{n} breaches", breaches).format(n=breaches))
     if warnings:
-        parts.append(f"{warnings} warning" if warnings == 1 else f"{warnings} warnings")
+        parts.append(ngettext("{n} warning", "{n} warnings", warnings).format(n=warnings))
     if inactive:
-        parts.append(f"{inactive} inactive")
-    if counts.get("escalated"):
-        parts.append(f"{counts['escalated']} escalated")
-    if counts.get("autoclosed"):
-        parts.append(f"{counts['autoclosed']} closed automatically")
-    if counts.get("assigned"):
-        parts.append(f"{counts['assigned']} waiting assigned")
-    return ", ".join(parts) or "nothing to record"
+        parts.append(ngettext("{n} inactive", "{n} inactive", inactive).format(n=inactive))
+    if n := counts.get("escalated"):
+        parts.append(ngettext("{n} escalated", "{n} escalated", n).format(n=n))
+    if n := counts.get("autoclosed"):
+        parts.append(ngettext("{n} closed automatically", "{n} closed automatically", n)
+                     .format(n=n))
+    if n := counts.get("assigned"):
+        parts.append(ngettext("{n} waiting assigned", "{n} waiting assigned", n).format(n=n))
+    return ", ".join(parts) or _("nothing to record")
 
 
 # --- the lease row -------------------------------------------------------------------
@@ -423,16 +424,21 @@ def clock_sentence(
     local: Callable[[datetime], str],
 ) -> str:
     """The clock in one plain sentence (the supervisor panel and ``sla status``)."""
-    every = f"every {tick_seconds:g} s"
+    every = _("every {seconds} s").format(seconds=f"{tick_seconds:g}")
     if last_run_at is None:
-        return f"The SLA clock has never run ({every}): no workstation or worker has run it yet."
-    took = f"in {last_seconds:.2f} s" if last_seconds is not None else "(still running)"
-    ran = (
-        f"at {local(last_run_at)} by {last_run_by or 'an unknown process'} {took}: {summary}"
-    )
+        return _("The SLA clock has never run ({every}): no workstation or worker has run it "
+                 "yet.").format(every=every)
+    by = last_run_by or _("an unknown process")
+    if last_seconds is not None:
+        ran = _("at {at} by {by} in {seconds} s: {summary}").format(
+            at=local(last_run_at), by=by, seconds=f"{last_seconds:.2f}", summary=summary)
+    else:
+        ran = _("at {at} by {by} (still running): {summary}").format(
+            at=local(last_run_at), by=by, summary=summary)
     if late:
-        return (
-            f"The SLA clock is late: it last ran {ago(last_run_at, now)}, more than two "
-            f"intervals ({every}), {ran}. Start a workstation or `casedesk worker`."
-        )
-    return f"The SLA clock last ran {ago(last_run_at, now)}, {ran}. It runs {every}."
+        return _(
+            "The SLA clock is late: it last ran {ago}, more than two "
+            "intervals ({every}), {ran}. Start a workstation or `casedesk worker`."
+        ).format(ago=ago(last_run_at, now), every=every, ran=ran)
+    return _("The SLA clock last ran {ago}, {ran}. It runs {every}.").format(
+        ago=ago(last_run_at, now), ran=ran, every=every)

@@ -18,6 +18,7 @@ from casedesk.datafiles import read_document
 from casedesk.db import read_session, write_session
 from casedesk.durations import policy_target
 from casedesk.errors import ValidationError
+from casedesk.i18n import N_, _
 from casedesk.models import Agent, BusinessCalendarRow, SlaPolicy
 from casedesk.services.context import Actor, Desk, require_supervisor
 from casedesk.services.queries.views import CalendarView, PolicyView
@@ -36,25 +37,30 @@ MAX_DURATION = timedelta(days=3660)
 
 
 def parse_duration(text: str | int, where: str) -> timedelta:
-    """``"1h30m"``, ``"2d"``, ``"45m"`` or a number of minutes; at most MAX_DURATION."""
+    """``"1h30m"``, ``"2d"``, ``"45m"`` or a number of minutes; at most MAX_DURATION.
+    ``where`` names the value in messages (marked ``N_("due in")`` by callers)."""
+    where = _(where) if where else where
     if isinstance(text, bool):
-        raise ValidationError(f"{where}: {text!r} is not a duration like 30m, 4h, 2d or 1h30m")
+        raise ValidationError(_("{where}: {value} is not a duration like 30m, 4h, 2d or 1h30m")
+                              .format(where=where, value=repr(text)))
     if isinstance(text, int):
         if text < 0:
-            raise ValidationError(f"{where}: duration cannot be negative")
+            raise ValidationError(_("{where}: duration cannot be negative").format(where=where))
         minutes = text
     else:
         match = _DURATION.match(str(text))
         if not match or not any(match.groups()):
             shown = str(text) if len(str(text)) <= 60 else str(text)[:57] + "…"
             raise ValidationError(
-                f"{where}: {shown!r} is not a duration like 30m, 4h, 2d or 1h30m"
+                _("{where}: {value} is not a duration like 30m, 4h, 2d or 1h30m").format(
+                    where=where, value=repr(shown))
             )
         d, h, m = (int(g) if g else 0 for g in match.groups())
         minutes = d * 1440 + h * 60 + m
     if minutes > MAX_DURATION.total_seconds() // 60:
         raise ValidationError(
-            f"{where}: {text!r} is too long: at most {MAX_DURATION.days} days"
+            _("{where}: {value} is too long: at most {days} days").format(
+                where=where, value=repr(text), days=MAX_DURATION.days)
         )
     return timedelta(minutes=minutes)
 
@@ -63,7 +69,8 @@ def read_file(path: Path) -> dict[str, Any]:
     """Parse a TOML or YAML file into a dict, with one clear error line when it is bad."""
     data = read_document(path)
     if not isinstance(data, dict):
-        raise ValidationError(f"{path}: expected [[calendar]] and/or [[policy]] entries")
+        raise ValidationError(_("{path}: expected [[calendar]] and/or [[policy]] entries").format(
+            path=path))
     return data
 
 
@@ -74,13 +81,14 @@ def _optional_text(value: object) -> str | None:
 def _calendar_values(entry: dict[str, Any], where: str) -> dict[str, Any]:
     name = str(entry.get("name") or "").strip()
     if not name:
-        raise ValidationError(f"{where}: a calendar needs a name")
+        raise ValidationError(_("{where}: a calendar needs a name").format(where=where))
     raw_hours = entry.get("hours") or {}
     hours: dict[str, list[list[str]]] = {}
     for day, intervals in raw_hours.items():
         key = str(day).lower()[:3]
         if key not in _DAYS and not str(day).isdigit():
-            raise ValidationError(f"{where} {name}: {day!r} is not a weekday (mon … sun)")
+            raise ValidationError(_("{where} {name}: {day} is not a weekday (mon … sun)").format(
+                where=where, name=name, day=repr(day)))
         index = _DAYS.get(key, int(day) if str(day).isdigit() else -1)
         hours[str(index)] = [[str(a), str(b)] for a, b in intervals]
     holidays = [str(date.fromisoformat(str(d))) for d in entry.get("holidays", [])]
@@ -114,20 +122,23 @@ def _calendar_values(entry: dict[str, Any], where: str) -> dict[str, Any]:
 def _policy_values(entry: dict[str, Any], where: str, calendars: dict[str, int]) -> dict[str, Any]:
     name = str(entry.get("name") or "").strip()
     if not name:
-        raise ValidationError(f"{where}: a policy needs a name")
+        raise ValidationError(_("{where}: a policy needs a name").format(where=where))
     match = dict(entry.get("match") or {})
     unknown = set(match) - _MATCH_KEYS
     if unknown:
         raise ValidationError(
-            f"{where} {name}: unknown match keys {sorted(unknown)}; use {sorted(_MATCH_KEYS)}"
+            _("{where} {name}: unknown match keys {keys}; use {known}").format(
+                where=where, name=name, keys=sorted(unknown), known=sorted(_MATCH_KEYS))
         )
     escalation = dict(entry.get("escalation") or {})
     unknown = set(escalation) - _ESCALATION_KEYS
     if unknown:
-        raise ValidationError(f"{where} {name}: unknown escalation keys {sorted(unknown)}")
+        raise ValidationError(_("{where} {name}: unknown escalation keys {keys}").format(
+            where=where, name=name, keys=sorted(unknown)))
     calendar = entry.get("calendar")
     if calendar is not None and calendar not in calendars:
-        raise ValidationError(f"{where} {name}: no calendar {calendar!r}; load it first")
+        raise ValidationError(_("{where} {name}: no calendar {calendar}; load it first").format(
+            where=where, name=name, calendar=repr(calendar)))
 
     def minutes(key: str) -> int | None:
         if entry.get(key) is None:
@@ -136,7 +147,8 @@ def _policy_values(entry: dict[str, Any], where: str, calendars: dict[str, int])
 
     warning = int(entry.get("warning_percent", 80))
     if not 1 <= warning <= 100:
-        raise ValidationError(f"{where} {name}: warning_percent must be 1–100")
+        raise ValidationError(_("{where} {name}: warning_percent must be 1–100").format(
+            where=where, name=name))
     return {
         "name": name,
         "position": int(entry.get("position", 100)),
@@ -163,13 +175,14 @@ def load_file(
     Existing cases keep their deadlines until something re-evaluates them.
     """
     if actor is not None:
-        require_supervisor(actor, "change SLA policies and calendars")
+        require_supervisor(actor, N_("change SLA policies and calendars"))
     else:
         with read_session(desk.engine) as session:
             agents = session.execute(select(func.count()).select_from(Agent)).scalar_one()
         if agents:
             raise ValidationError(
-                "say who is acting (--as LOGIN, a supervisor) to load SLA policies or calendars"
+                _("say who is acting (--as LOGIN, a supervisor) to load SLA policies or "
+                  "calendars")
             )
     return _load(desk, path, require)
 
@@ -179,16 +192,19 @@ def _load(desk: Desk, path: Path, require: str | None = None) -> dict[str, int]:
     cal_entries = data.get("calendar", data.get("calendars", [])) or []
     pol_entries = data.get("policy", data.get("policies", [])) or []
     if not cal_entries and not pol_entries:
-        raise ValidationError(f"{path}: no [[calendar]] or [[policy]] entries found")
+        raise ValidationError(_("{path}: no [[calendar]] or [[policy]] entries found").format(
+            path=path))
     if require == "policy" and not pol_entries:
         raise ValidationError(
-            f"{path}: no [[policy]] entries (calendars go in `sla calendar load`)"
+            _("{path}: no [[policy]] entries (calendars go in `sla calendar load`)").format(
+                path=path)
         )
     if require == "calendar" and not cal_entries:
-        raise ValidationError(f"{path}: no [[calendar]] entries found")
+        raise ValidationError(_("{path}: no [[calendar]] entries found").format(path=path))
     with write_session(desk.engine) as session:
         for i, entry in enumerate(cal_entries, 1):
-            values = _calendar_values(entry, f"{path.name}: calendar #{i}")
+            values = _calendar_values(entry, _("{file}: calendar #{n}").format(
+                file=path.name, n=i))
             _upsert(session, BusinessCalendarRow, values)
         calendars = dict(
             session.execute(
@@ -196,7 +212,8 @@ def _load(desk: Desk, path: Path, require: str | None = None) -> dict[str, int]:
             ).all()
         )
         for i, entry in enumerate(pol_entries, 1):
-            values = _policy_values(entry, f"{path.name}: policy #{i}", calendars)
+            values = _policy_values(entry, _("{file}: policy #{n}").format(
+                file=path.name, n=i), calendars)
             _upsert(session, SlaPolicy, values)
     return {"calendars": len(cal_entries), "policies": len(pol_entries)}
 

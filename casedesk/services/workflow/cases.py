@@ -11,6 +11,8 @@ from sqlmodel import Session, col
 
 from casedesk.db import write_session
 from casedesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.models import (
     Area,
     Case,
@@ -47,7 +49,8 @@ def _check_choice(value: str, allowed: type[StrEnum], field: str) -> str:
     value = (value or "").strip().lower()
     choices = [m.value for m in allowed]
     if value not in choices:
-        raise ValidationError(f"{field} {value!r} is not one of {', '.join(choices)}")
+        raise ValidationError(_("{field} {value} is not one of {choices}").format(
+            field=_(field), value=repr(value), choices=", ".join(choices)))
     return value
 
 
@@ -59,11 +62,11 @@ def _check_contract_line(session: Any, line_id: int, account_id: int | None) -> 
         .where(col(ContractLine.id) == storable_id(line_id, "contract line"))
     ).first()
     if row is None:
-        raise NotFound(f"no contract line {line_id}")
+        raise NotFound(_("no contract line {id}").format(id=line_id))
     if account_id is not None and row[0] != account_id:
         raise ValidationError(
-            f"contract line {line_id} belongs to another customer's contract: use a line of "
-            "the case's own account"
+            _("contract line {id} belongs to another customer's contract: use a line of "
+              "the case's own account").format(id=line_id)
         )
 
 
@@ -80,8 +83,8 @@ def require_work_on(session: Any, actor: Actor, case: Case, what: str) -> None:
     """Refuse ``what`` on a case the actor neither owns, nor works the queue of, nor supervises."""
     if not may_work_on(session, actor, case):
         raise PermissionDenied(
-            f"{case_label(case.number)} is not yours: only its owner, a member of its queue "
-            f"or a supervisor may {what}"
+            _("{case} is not yours: only its owner, a member of its queue "
+              "or a supervisor may {action}").format(case=case_label(case.number), action=_(what))
         )
 
 
@@ -153,19 +156,19 @@ def open_case(
     inbound phone call or visit taken by the creator, that live contact is the case's
     first response.
     """
-    title = storable((title or "").strip(), "the title", 300)
+    title = storable((title or "").strip(), N_("the title"), 300)
     if not title:
-        raise ValidationError("a case needs a title")
-    description = storable(description or "", "the description")
-    area = _check_choice(area, Area, "area")
-    priority = _check_choice(priority, Priority, "priority")
-    severity = _check_choice(severity, Severity, "severity")
+        raise ValidationError(_("a case needs a title"))
+    description = storable(description or "", N_("the description"))
+    area = _check_choice(area, Area, N_("area"))
+    priority = _check_choice(priority, Priority, N_("priority"))
+    severity = _check_choice(severity, Severity, N_("severity"))
     now = desk.now()
     account_id = None
     if contact_id is not None:
         contact = session.get(Contact, storable_id(contact_id, "contact"))
         if contact is None:
-            raise NotFound(f"no contact {contact_id}")
+            raise NotFound(_("no contact {id}").format(id=contact_id))
         account_id = contact.account_id
     queue_row = load_queue(session, queue) if queue else None
     queue_id = queue_row.id if queue_row is not None else None
@@ -176,9 +179,10 @@ def open_case(
     if from_interaction is not None:
         interaction = session.get(Interaction, storable_id(from_interaction, "interaction"))
         if interaction is None:
-            raise NotFound(f"no interaction {from_interaction}")
+            raise NotFound(_("no interaction {id}").format(id=from_interaction))
         if interaction.case_id is not None:
-            raise InvalidTransition(f"interaction {from_interaction} is already on a case")
+            raise InvalidTransition(_("interaction {id} is already on a case").format(
+                id=from_interaction))
         contact_id = contact_id or interaction.contact_id
         channel = channel or interaction.channel
     live = (
@@ -295,27 +299,28 @@ def update_case(
     """
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
-        raise ValidationError(f"cannot edit {', '.join(sorted(unknown))}")
+        raise ValidationError(_("cannot edit {fields}").format(fields=", ".join(sorted(unknown))))
     now = desk.now()
     with write_session(desk.engine) as session:
         case = load_case(session, number)
         if case.status in (Status.closed, Status.cancelled):
-            raise InvalidTransition(f"{case_label(case.number)} is {case.status}: reopen it first")
-        require_work_on(session, actor, case, "edit it")
+            raise InvalidTransition(_("{case} is {status}: reopen it first").format(
+                case=case_label(case.number), status=label("status", case.status)))
+        require_work_on(session, actor, case, N_("edit it"))
         values: dict[str, Any] = {}
         for key, value in changes.items():
             if key == "priority":
-                value = _check_choice(value, Priority, "priority")
+                value = _check_choice(value, Priority, N_("priority"))
             elif key == "severity":
-                value = _check_choice(value, Severity, "severity")
+                value = _check_choice(value, Severity, N_("severity"))
             elif key == "area":
-                value = _check_choice(value, Area, "area")
+                value = _check_choice(value, Area, N_("area"))
             elif key == "title":
-                value = storable((value or "").strip(), "the title", 300)
+                value = storable((value or "").strip(), N_("the title"), 300)
                 if not value:
-                    raise ValidationError("a case needs a title")
+                    raise ValidationError(_("a case needs a title"))
             elif key == "description":
-                value = storable(value or "", "the description")
+                value = storable(value or "", N_("the description"))
             if getattr(case, key) != value:
                 values[key] = value
         if not values:
@@ -325,7 +330,7 @@ def update_case(
             if values["contact_id"] is not None:
                 contact = session.get(Contact, storable_id(values["contact_id"], "contact"))
                 if contact is None:
-                    raise NotFound(f"no contact {values['contact_id']}")
+                    raise NotFound(_("no contact {id}").format(id=values["contact_id"]))
                 account_id = contact.account_id
             if account_id != case.account_id:
                 values["account_id"] = account_id
@@ -419,7 +424,7 @@ def _name(session: Any, model: Any, row_id: int | None) -> str:
 def add_note(desk: Desk, actor: Actor, number: int | str, text: str) -> CaseDetail:
     """An internal note on the case's timeline: an append, never refused for a stale version."""
     if not text or not text.strip():
-        raise ValidationError("a note needs some text")
+        raise ValidationError(_("a note needs some text"))
     now = desk.now()
     with write_session(desk.engine) as session:
         case = load_case(session, number, lock=True)
@@ -450,8 +455,9 @@ def link_parent(
             while cursor is not None and cursor not in seen:
                 if cursor == case.id:
                     raise ValidationError(
-                        f"{case_label(parent_case.number)} is {case_label(case.number)} or one "
-                        "of its children: a case cannot be its own ancestor"
+                        _("{parent} is {case} or one "
+                          "of its children: a case cannot be its own ancestor").format(
+                            parent=case_label(parent_case.number), case=case_label(case.number))
                     )
                 seen.add(cursor)
                 cursor = session.execute(

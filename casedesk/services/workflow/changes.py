@@ -16,8 +16,10 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, insert, select, update
 from sqlmodel import Session, col
 
+from casedesk import labels
 from casedesk.durations import ago
 from casedesk.errors import CaseTaken, ConflictError, StaleVersion, ValidationError
+from casedesk.i18n import N_, _, ngettext
 from casedesk.models import Agent, Case, CaseEvent, Queue
 from casedesk.models.base import saved_id
 from casedesk.services.context import Actor, storable
@@ -46,7 +48,7 @@ def record_event(
 ) -> None:
     """Insert one case event with before/after of queue, owner and status."""
     if note is not None:
-        storable(note, "the note")
+        storable(note, N_("the note"))
     after = after or {}
     row: dict[str, Any] = {
         "case_id": case_id,
@@ -95,8 +97,8 @@ def apply_change(
             storable(value, "the " + key.replace("_", " "))
     if expected_version is not None and not 0 < expected_version < 2**31:
         raise ValidationError(
-            f"{case_label(case.number)} has no version {shown_number(expected_version)}: "
-            "reload it and try again"
+            _("{case} has no version {version}: reload it and try again").format(
+                case=case_label(case.number), version=shown_number(expected_version))
         )
     version = expected_version if expected_version is not None else case.version
     values = dict(values)
@@ -146,19 +148,19 @@ def apply_change(
 _SYSTEM_KINDS = ("sla_breach", "sla_warning", "inactive", "article")
 
 _KIND_TEXT = {
-    "note": "added a note",
-    "interaction": "logged an interaction",
-    "time": "logged time",
-    "task": "changed its tasks",
-    "link": "changed its parent",
-    "update": "edited it",
+    "note": N_("added a note"),
+    "interaction": N_("logged an interaction"),
+    "time": N_("logged time"),
+    "task": N_("changed its tasks"),
+    "link": N_("changed its parent"),
+    "update": N_("edited it"),
 }
 
 
 def _names(session: Session, model: Any, *ids: int | None) -> dict[int | None, str]:
     """id → name of agents or queues (``None`` → ``none``)."""
     wanted = {i for i in ids if i is not None}
-    names: dict[int | None, str] = {None: "none"}
+    names: dict[int | None, str] = {None: _("none")}
     if wanted:
         rows = session.execute(select(model.id, model.name).where(model.id.in_(wanted)))
         names.update((key, name) for key, name in rows)
@@ -169,20 +171,22 @@ def describe_event(session: Session, event: CaseEvent) -> str:
     """What one event changed, in words: ``status in_progress → resolved``."""
     parts: list[str] = []
     if event.from_status != event.to_status:
-        parts.append(f"status {event.from_status or '—'} → {event.to_status or '—'}")
+        parts.append(_("status {before} → {after}").format(
+            before=labels.label("status", event.from_status) or "—",
+            after=labels.label("status", event.to_status) or "—"))
     for what, model, old, new in (
-        ("owner", Agent, event.from_owner_id, event.to_owner_id),
-        ("queue", Queue, event.from_queue_id, event.to_queue_id),
+        (N_("owner {before} → {after}"), Agent, event.from_owner_id, event.to_owner_id),
+        (N_("queue {before} → {after}"), Queue, event.from_queue_id, event.to_queue_id),
     ):
         if old != new:
             names = _names(session, model, old, new)
-            parts.append(f"{what} {names.get(old, '?')} → {names.get(new, '?')}")
+            parts.append(_(what).format(before=names.get(old, "?"), after=names.get(new, "?")))
     if event.kind == "update" and event.data:
         fields = [k for k in event.data if k != "policy"]
         if fields:
-            parts.append("edited " + ", ".join(fields))
+            parts.append(_("edited {fields}").format(fields=", ".join(fields)))
     if not parts:
-        parts.append(_KIND_TEXT.get(event.kind, event.kind))
+        parts.append(_(_KIND_TEXT[event.kind]) if event.kind in _KIND_TEXT else event.kind)
     return ", ".join(parts)
 
 
@@ -208,7 +212,7 @@ def explain_conflict(
     owner = current.owner_id
     if owner is not None and owner != seen_owner_id and (actor is None or owner != actor.id):
         holder = session.get(Agent, owner)
-        holder_name = holder.name if holder else "another agent"
+        holder_name = holder.name if holder else _("another agent")
         taken = session.execute(
             select(col(CaseEvent.at))
             .where(col(CaseEvent.case_id) == case_id, col(CaseEvent.to_owner_id) == owner)
@@ -216,7 +220,8 @@ def explain_conflict(
             .limit(1)
         ).scalar_one_or_none()
         return CaseTaken(
-            f"{label} was taken by {holder_name} {ago(taken, now)}".rstrip(),
+            _("{case} was taken by {name} {ago}").format(
+                case=label, name=holder_name, ago=ago(taken, now)).rstrip(),
             holder=holder.login if holder else None,
         )
     missed = 1
@@ -230,12 +235,18 @@ def explain_conflict(
         .limit(min(missed, 3))
     ).all()
     if not events:
-        return StaleVersion(f"{label} was changed by somebody else: reload it and try again")
+        return StaleVersion(_("{case} was changed by somebody else: reload it and try again")
+                            .format(case=label))
     last, who = events[0]
-    text = (
-        f"{label} was changed by {who or 'the desk'} {ago(last.at, now)}: "
-        f"{describe_event(session, last)}"
-    )
+    what = describe_event(session, last)
     if missed > 1:
-        text += f" ({missed - 1} more change{'s' if missed > 2 else ''} before that)"
-    return StaleVersion(text + "; reload it and try again")
+        more = missed - 1
+        return StaleVersion(ngettext(
+            "{case} was changed by {name} {ago}: {what} ({n} more change before that); "
+            "reload it and try again",
+            "{case} was changed by {name} {ago}: {what} ({n} more changes before that); "
+            "reload it and try again", more).format(
+                case=label, name=who or _("the desk"), ago=ago(last.at, now), what=what, n=more))
+    return StaleVersion(_("{case} was changed by {name} {ago}: {what}; reload it and try again")
+                        .format(case=label, name=who or _("the desk"), ago=ago(last.at, now),
+                                what=what))

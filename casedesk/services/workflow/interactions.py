@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from casedesk.db import write_session
 from casedesk.errors import NotFound, ValidationError
+from casedesk.i18n import N_, _
 from casedesk.models import Case, Channel, Contact, Direction, Interaction, Typification
 from casedesk.models.base import saved_id
 from casedesk.services.context import Actor, Desk, load_case, storable, storable_id
@@ -26,7 +27,8 @@ def _choice(value: str, allowed: type[StrEnum], field: str) -> str:
     value = (value or "").strip().lower()
     choices = [m.value for m in allowed]
     if value not in choices:
-        raise ValidationError(f"{field} {value!r} is not one of {', '.join(choices)}")
+        raise ValidationError(_("{field} {value} is not one of {choices}").format(
+            field=_(field), value=repr(value), choices=", ".join(choices)))
     return value
 
 
@@ -102,29 +104,30 @@ def log_interaction(
     again (starts the next-response clock). Both are case activity, with one event.
     With ``session`` it joins that write transaction instead of opening its own.
     """
-    channel = _choice(channel, Channel, "channel")
-    direction = _choice(direction, Direction, "direction")
-    typification = _choice(typification, Typification, "typification")
+    channel = _choice(channel, Channel, N_("channel"))
+    direction = _choice(direction, Direction, N_("direction"))
+    typification = _choice(typification, Typification, N_("typification"))
     if isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int):
-        raise ValidationError(f"duration must be whole seconds, not {duration_seconds!r}")
-    storable(subject.strip(), "the subject", 500)
-    storable(notes, "the notes")
+        raise ValidationError(_("duration must be whole seconds, not {value}").format(
+            value=repr(duration_seconds)))
+    storable(subject.strip(), N_("the subject"), 500)
+    storable(notes, N_("the notes"))
     if duration_seconds < 0:
-        raise ValidationError("duration cannot be negative")
+        raise ValidationError(_("duration cannot be negative"))
     if duration_seconds > MAX_DURATION:
         raise ValidationError(
-            f"duration {shown_number(duration_seconds)} s is longer than a week "
-            f"({MAX_DURATION} s)"
+            _("duration {seconds} s is longer than a week ({max} s)").format(
+                seconds=shown_number(duration_seconds), max=MAX_DURATION)
         )
     now = desk.now()
     started = started_at or now
     if started.tzinfo is None:
-        raise ValidationError("started_at needs a time zone")
+        raise ValidationError(_("started_at needs a time zone"))
     with nullcontext(session) if session is not None else write_session(desk.engine) as session:
         if contact_id is not None and session.get(
             Contact, storable_id(contact_id, "contact")
         ) is None:
-            raise NotFound(f"no contact {contact_id}")
+            raise NotFound(_("no contact {id}").format(id=contact_id))
         case_row: Case | None = (
             load_case(session, case, lock=True) if case is not None else None
         )
@@ -183,7 +186,7 @@ def attach_interaction(
     with write_session(desk.engine) as session:
         interaction = session.get(Interaction, storable_id(interaction_id, "interaction"))
         if interaction is None:
-            raise NotFound(f"no interaction {interaction_id}")
+            raise NotFound(_("no interaction {id}").format(id=interaction_id))
         case_row = load_case(session, case, lock=True)
         session.execute(
             update(Interaction)

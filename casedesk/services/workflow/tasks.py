@@ -25,6 +25,8 @@ from sqlmodel import Session, col
 
 from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.models import Agent, Case, Task
 from casedesk.models.base import saved_id
 from casedesk.services.context import (
@@ -104,49 +106,55 @@ def add_task(
     description: str = "",
 ) -> TaskView:
     """Add a task on a case (its owner, a member of its queue, or a supervisor) or alone."""
-    title = storable((title or "").strip(), "the title", 300)
+    title = storable((title or "").strip(), N_("the title"), 300)
     if not title:
-        raise ValidationError("a task needs a title")
-    storable(description or "", "the description")
+        raise ValidationError(_("a task needs a title"))
+    storable(description or "", N_("the description"))
     if due_at is not None and due_in is not None:
-        raise ValidationError("give the due time as an instant or as a duration, not both")
+        raise ValidationError(_("give the due time as an instant or as a duration, not both"))
     if due_at is not None and due_at.tzinfo is None:
-        raise ValidationError("the due time needs a time zone")
+        raise ValidationError(_("the due time needs a time zone"))
     now = desk.now()
     if due_at is not None and due_at <= now:
-        raise ValidationError("the due time is in the past")
+        raise ValidationError(_("the due time is in the past"))
     if due_at is not None and due_at - now > MAX_DUE_AHEAD:
         raise ValidationError(
-            f"the due time {due_at:%Y-%m-%d} is more than {MAX_DUE_AHEAD.days // 365} years away"
+            _("the due time {day} is more than {years} years away").format(
+                day=f"{due_at:%Y-%m-%d}", years=MAX_DUE_AHEAD.days // 365)
         )
     with write_session(desk.engine) as session:
         case_row = load_case(session, case, lock=True) if case is not None else None
         if case_row is not None:
             if case_row.status not in clocks.OPEN:
                 raise InvalidTransition(
-                    f"{case_label(case_row.number)} is {case_row.status}: reopen it to add tasks"
+                    _("{case} is {status}: reopen it to add tasks").format(
+                        case=case_label(case_row.number), status=label("status", case_row.status))
                 )
             if not _may_work_on(session, actor, case_row):
                 raise PermissionDenied(
-                    f"{case_label(case_row.number)} is not yours: accept it before adding tasks"
+                    _("{case} is not yours: accept it before adding tasks").format(
+                        case=case_label(case_row.number))
                 )
         assignee_row = load_agent(session, assignee) if assignee else None
         if assignee_row is not None and not assignee_row.active:
-            raise ValidationError(f"agent {assignee_row.login!r} is deactivated")
+            raise ValidationError(_("agent {login} is deactivated").format(
+                login=repr(assignee_row.login)))
         targets = clocks.load_targets(session, case_row.sla_policy_id if case_row else None)
         cal = targets.calendar
         if due_in is not None:
             try:
                 span = (
-                    due_in if isinstance(due_in, timedelta) else parse_duration(due_in, "due in")
+                    due_in if isinstance(due_in, timedelta)
+                    else parse_duration(due_in, N_("due in"))
                 )
             except OverflowError:
                 span = MAX_DUE_IN * 2  # refused just below, with the limit
             if span <= timedelta(0):
-                raise ValidationError("a task's duration must be positive")
+                raise ValidationError(_("a task's duration must be positive"))
             if span > MAX_DUE_IN:
                 raise ValidationError(
-                    f"due in: {due_in} is more than {MAX_DUE_IN.days} days of business time"
+                    _("due in: {due_in} is more than {days} days of business time").format(
+                        due_in=due_in, days=MAX_DUE_IN.days)
                 )
             due_at = cal.add(now, span)
         task_id = insert_task(
@@ -224,9 +232,10 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
     with write_session(desk.engine) as session:
         task = session.get(Task, storable_id(task_id, "task"))
         if task is None:
-            raise NotFound(f"no task {task_id}")
+            raise NotFound(_("no task {id}").format(id=task_id))
         if task.status != "open":
-            raise InvalidTransition(f"task {task_id} is already {task.status}")
+            raise InvalidTransition(_("task {id} is already {status}").format(
+                id=task_id, status=label("task_status", task.status)))
         case_row: Case | None = None
         if task.case_id:  # locked, as for every append (see changes.apply_change)
             stmt = select(Case).where(col(Case.id) == task.case_id)
@@ -239,7 +248,7 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
             or (case_row is not None and case_row.owner_id == actor.id)
         )
         if not allowed:
-            raise PermissionDenied(f"task {task_id} is assigned to somebody else")
+            raise PermissionDenied(_("task {id} is assigned to somebody else").format(id=task_id))
         late = task.due_at is not None and now > task.due_at
         newly_breached = late and not task.sla_flags & TaskFlag.BREACHED
         bits = TaskFlag.BREACHED | TaskFlag.WARNED if late else TaskFlag.MET
@@ -260,7 +269,8 @@ def complete_task(desk: Desk, actor: Actor, task_id: int) -> TaskView:
             ),
         )
         if done.rowcount != 1:
-            raise InvalidTransition(f"task {task_id} was completed by somebody else just now")
+            raise InvalidTransition(_("task {id} was completed by somebody else just now").format(
+                id=task_id))
         if case_row is not None:
             apply_change(
                 session,

@@ -31,6 +31,7 @@ from casedesk.datafiles import YAML_SUFFIXES, parse_document, read_text_file
 from casedesk.db import read_session, write_session
 from casedesk.durations import policy_target
 from casedesk.errors import NotFound, ValidationError
+from casedesk.i18n import N_, _
 from casedesk.models import Agent, Area, CaseTemplate, Priority, Queue, Severity
 from casedesk.models.base import saved_id
 from casedesk.services.context import Actor, Desk, require_supervisor, unstorable
@@ -91,15 +92,18 @@ def _text(value: object, where: str, *, limit: int | None = None, required: bool
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationError(f"{where}: give text, not {type(value).__name__}")
+        raise ValidationError(_("{where}: give text, not {type}").format(
+            where=where, type=type(value).__name__))
     text = value.strip()
     why = unstorable(text)
     if why:
-        raise ValidationError(f"{where} {why}: remove it and try again")
+        raise ValidationError(_("{field} {why}: remove it and try again").format(
+            field=where, why=why))
     if required and not text:
-        raise ValidationError(f"{where}: cannot be empty")
+        raise ValidationError(_("{where}: cannot be empty").format(where=where))
     if limit is not None and len(text) > limit:
-        raise ValidationError(f"{where}: {len(text):,} characters long; {limit} at most")
+        raise ValidationError(_("{where}: {length} characters long; {limit} at most").format(
+            where=where, length=f"{len(text):,}", limit=limit))
     return text
 
 
@@ -109,7 +113,8 @@ def _choice(value: object, allowed: type[Any], where: str, default: str) -> str:
     text = _text(value, where).lower()
     choices = [m.value for m in allowed]
     if text not in choices:
-        raise ValidationError(f"{where}: {text[:40]!r} is not one of {', '.join(choices)}")
+        raise ValidationError(_("{where}: {value} is not one of {choices}").format(
+            where=where, value=repr(text[:40]), choices=", ".join(choices)))
     return text
 
 
@@ -117,13 +122,16 @@ def _due(value: object, where: str) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValidationError(f"{where}: give a duration like 30m, 4h or 2d")
+        raise ValidationError(_("{where}: give a duration like 30m, 4h or 2d").format(
+            where=where))
     span = parse_duration(value, where)
     if span <= timedelta(0):
-        raise ValidationError(f"{where}: a task's due time must be after the case is created")
+        raise ValidationError(
+            _("{where}: a task's due time must be after the case is created").format(where=where))
     if span > tasks.MAX_DUE_IN:
         raise ValidationError(
-            f"{where}: more than {tasks.MAX_DUE_IN.days} days of business time"
+            _("{where}: more than {days} days of business time").format(
+                where=where, days=tasks.MAX_DUE_IN.days)
         )
     return policy_target(span)
 
@@ -132,11 +140,13 @@ def _task(entry: object, where: str) -> PlaybookTask:
     if isinstance(entry, str):
         entry = {"title": entry}
     if not isinstance(entry, dict):
-        raise ValidationError(f"{where}: a task is a table with a title (and due, assignee)")
+        raise ValidationError(
+            _("{where}: a task is a table with a title (and due, assignee)").format(where=where))
     unknown = sorted(str(k) for k in entry if k not in _TASK_KEYS)
     if unknown:
         raise ValidationError(
-            f"{where}: unknown field {unknown[0][:40]!r}; use {', '.join(sorted(_TASK_KEYS))}"
+            _("{where}: unknown field {field}; use {fields}").format(
+                where=where, field=repr(unknown[0][:40]), fields=", ".join(sorted(_TASK_KEYS)))
         )
     assignee = _text(entry.get("assignee"), f"{where} assignee", limit=100) or None
     return PlaybookTask(
@@ -148,22 +158,24 @@ def _task(entry: object, where: str) -> PlaybookTask:
 
 
 def _template(entry: object, source: str, position: int) -> TemplateSpec:
-    where = f"{source}: template #{position}"
+    where = _("{source}: template #{position}").format(source=source, position=position)
     if not isinstance(entry, dict):
-        raise ValidationError(f"{where}: a template is a table with a name")
+        raise ValidationError(_("{where}: a template is a table with a name").format(where=where))
     name = _text(entry.get("name"), f"{where} name", limit=100, required=True)
-    where = f"{source}: template {name!r}"
+    where = _("{source}: template {name}").format(source=source, name=repr(name))
     unknown = sorted(str(k) for k in entry if k not in _TEMPLATE_KEYS)
     if unknown:
         raise ValidationError(
-            f"{where}: unknown field {unknown[0][:40]!r}; use "
-            f"{', '.join(sorted(_TEMPLATE_KEYS - {'category', 'tasks'}))}"
+            _("{where}: unknown field {field}; use {fields}").format(
+                where=where, field=repr(unknown[0][:40]),
+                fields=", ".join(sorted(_TEMPLATE_KEYS - {"category", "tasks"})))
         )
     raw_tasks = entry.get("task", entry.get("tasks")) or []
     if not isinstance(raw_tasks, list):
-        raise ValidationError(f"{where} tasks: give a list of tasks")
+        raise ValidationError(_("{where} tasks: give a list of tasks").format(where=where))
     if len(raw_tasks) > MAX_TASKS:
-        raise ValidationError(f"{where}: {len(raw_tasks)} tasks; {MAX_TASKS} at most")
+        raise ValidationError(_("{where}: {n} tasks; {max} at most").format(
+            where=where, n=len(raw_tasks), max=MAX_TASKS))
     area = entry.get("area", entry.get("category"))
     return TemplateSpec(
         name=name,
@@ -173,7 +185,8 @@ def _template(entry: object, source: str, position: int) -> TemplateSpec:
         priority=_choice(entry.get("priority"), Priority, f"{where} priority", "medium"),
         severity=_choice(entry.get("severity"), Severity, f"{where} severity", "minor"),
         queue=_text(entry.get("queue"), f"{where} queue", limit=100) or None,
-        tasks=[_task(t, f"{where} task {i}") for i, t in enumerate(raw_tasks, 1)],
+        tasks=[_task(t, _("{where} task {n}").format(where=where, n=i))
+               for i, t in enumerate(raw_tasks, 1)],
     )
 
 
@@ -187,17 +200,19 @@ def parse_templates(text: str, where: str = "templates", *, yaml_text: bool = Fa
     except ValidationError as exc:
         raise ValidationError(one_line(str(exc))) from None
     if not isinstance(data, dict):
-        raise ValidationError(f"{where}: expected [[template]] entries")
+        raise ValidationError(_("{where}: expected [[template]] entries").format(where=where))
     entries = data.get("template", data.get("templates"))
     if not entries:
-        raise ValidationError(f"{where}: no [[template]] entries found")
+        raise ValidationError(_("{where}: no [[template]] entries found").format(where=where))
     if not isinstance(entries, list):
-        raise ValidationError(f"{where}: template: give a list of [[template]] tables")
+        raise ValidationError(
+            _("{where}: template: give a list of [[template]] tables").format(where=where))
     specs = [_template(e, where, i) for i, e in enumerate(entries, 1)]
     seen: set[str] = set()
     for spec in specs:
         if spec.name.casefold() in seen:
-            raise ValidationError(f"{where}: template {spec.name!r} is given twice")
+            raise ValidationError(_("{where}: template {name} is given twice").format(
+                where=where, name=repr(spec.name)))
         seen.add(spec.name.casefold())
     return specs
 
@@ -207,14 +222,15 @@ def parse_templates(text: str, where: str = "templates", *, yaml_text: bool = Fa
 
 def _row_values(session: Session, spec: TemplateSpec) -> dict[str, Any]:
     """The ``case_template`` row of ``spec``; its queue and assignees must exist."""
-    where = f"template {spec.name!r}"
+    where = _("template {name}").format(name=repr(spec.name))
     queue_id = None
     if spec.queue:
         queue_id = session.execute(
             select(col(Queue.id)).where(col(Queue.name) == spec.queue)
         ).scalar_one_or_none()
         if queue_id is None:
-            raise ValidationError(f"{where} queue: no queue {spec.queue!r}")
+            raise ValidationError(_("{where} queue: no queue {queue}").format(
+                where=where, queue=repr(spec.queue)))
     for i, step in enumerate(spec.tasks, 1):
         if step.assignee and step.assignee != OWNER:
             found = session.execute(
@@ -222,8 +238,9 @@ def _row_values(session: Session, spec: TemplateSpec) -> dict[str, Any]:
             ).scalar_one_or_none()
             if found is None:
                 raise ValidationError(
-                    f"{where} task {i} assignee: no agent {step.assignee!r} (give a login "
-                    f"or {OWNER!r})"
+                    _("{where} task {n} assignee: no agent {login} (give a login "
+                      "or {owner})").format(where=where, n=i, login=repr(step.assignee),
+                                            owner=repr(OWNER))
                 )
     return {
         "name": spec.name,
@@ -263,7 +280,7 @@ def save_templates(session: Session, specs: list[TemplateSpec]) -> None:
 def load_file(desk: Desk, actor: Actor, path: Path) -> list[str]:
     """Load (upsert by name) the templates of a TOML or YAML file, all or nothing;
     supervisors only. Returns the names loaded, in file order."""
-    require_supervisor(actor, "change case templates")
+    require_supervisor(actor, N_("change case templates"))
     text = read_text_file(path)
     specs = parse_templates(
         text, path.name, yaml_text=path.suffix.lower() in YAML_SUFFIXES
@@ -317,7 +334,8 @@ def _load_row(session: Session, name: str) -> CaseTemplate:
         select(CaseTemplate).where(col(CaseTemplate.name) == name)
     ).one_or_none()
     if row is None:
-        raise NotFound(f"no template {name!r}: see `casedesk template list`")
+        raise NotFound(_("no template {name}: see `casedesk template list`").format(
+            name=repr(name)))
     return row
 
 
@@ -407,9 +425,10 @@ def _assignee(
         return owner_id
     agent = session.execute(select(Agent).where(col(Agent.login) == login)).scalar_one_or_none()
     if agent is None or not agent.active:
-        why = "no longer exists" if agent is None else "is deactivated"
-        raise ValidationError(
-            f"template {template!r} task {position}: agent {login!r} {why}; a supervisor "
-            "must fix the template (casedesk template load)"
-        )
+        message = (
+            _("template {name} task {n}: agent {login} no longer exists; a supervisor "
+              "must fix the template (casedesk template load)") if agent is None else
+            _("template {name} task {n}: agent {login} is deactivated; a supervisor "
+              "must fix the template (casedesk template load)"))
+        raise ValidationError(message.format(name=repr(template), n=position, login=repr(login)))
     return saved_id(agent.id)

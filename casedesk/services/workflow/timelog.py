@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import NotFound, ValidationError
+from casedesk.i18n import N_, _
 from casedesk.models import Agent, Case, Interaction, TimeEntry, TimeKind
 from casedesk.models.base import saved_id
 from casedesk.services.context import Actor, Desk, load_case, storable
@@ -59,10 +60,12 @@ def call_minutes(seconds: int) -> int:
 
 def _check_minutes(minutes: int) -> None:
     if isinstance(minutes, bool) or not isinstance(minutes, int):
-        raise ValidationError(f"minutes must be a whole number, not {minutes!r}")
+        raise ValidationError(_("minutes must be a whole number, not {value}").format(
+            value=repr(minutes)))
     if minutes <= 0 or minutes > MAX_MINUTES:
         raise ValidationError(
-            f"minutes must be between 1 and {MAX_MINUTES}, not {shown_number(minutes)}"
+            _("minutes must be between 1 and {max}, not {value}").format(
+                max=MAX_MINUTES, value=shown_number(minutes))
         )
 
 
@@ -117,10 +120,10 @@ def add_time(
 
     _check_minutes(minutes)
     if note is not None:
-        storable(note, "the note")
+        storable(note, N_("the note"))
     with write_session(desk.engine) as session:
         case = load_case(session, number, lock=True)
-        require_work_on(session, actor, case, "log time on it")
+        require_work_on(session, actor, case, N_("log time on it"))
         used = _record(session, desk, actor, case, [(minutes, TimeKind.work.value, note)],
                        note=note)
         return TimeLogged(case_detail(session, saved_id(case.id)), minutes, used)
@@ -147,10 +150,12 @@ def _check_wrap(wrap_seconds: int) -> None:
     from casedesk.services.workflow.interactions import MAX_DURATION
 
     if isinstance(wrap_seconds, bool) or not isinstance(wrap_seconds, int):
-        raise ValidationError(f"after-call work must be whole seconds, not {wrap_seconds!r}")
+        raise ValidationError(_("after-call work must be whole seconds, not {value}").format(
+            value=repr(wrap_seconds)))
     if not 0 <= wrap_seconds <= MAX_DURATION:
         raise ValidationError(
-            f"after-call work of {shown_number(wrap_seconds)} s is not between 0 and a week"
+            _("after-call work of {seconds} s is not between 0 and a week").format(
+                seconds=shown_number(wrap_seconds))
         )
 
 
@@ -160,7 +165,7 @@ def _log_call_time(
     """The handle and after-call minutes of an interaction, logged on its case once."""
     interaction = session.get(Interaction, interaction_id)
     if interaction is None:
-        raise NotFound(f"no interaction {interaction_id}")
+        raise NotFound(_("no interaction {id}").format(id=interaction_id))
     if interaction.case_id is None:
         return 0, 0, None
     logged = session.execute(
@@ -312,7 +317,7 @@ def time_per_day(desk: Desk, day: date, *, agent: str | None = None) -> list[Age
             query = query.where(col(Agent.login) == agent)
         people = list(session.execute(query).scalars())
         if agent is not None and not people:
-            raise NotFound(f"no agent {agent!r}")
+            raise NotFound(_("no agent {login}").format(login=repr(agent)))
         zones = {saved_id(a.id): _zone(a.timezone) for a in people}
         # one range over every zone's day (UTC−12 … UTC+14), then each agent's own day
         start = datetime.combine(day, time(0), UTC) - timedelta(hours=14)

@@ -34,6 +34,8 @@ from casedesk.errors import (
     QueueEmpty,
     ValidationError,
 )
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.models import ACTIVE_STATUSES, OPEN_STATUSES, Agent, Case, Status
 from casedesk.models.base import saved_id
 from casedesk.models.cases import case_is_active
@@ -58,11 +60,24 @@ from casedesk.services.workflow.changes import (
 )
 
 _ACTIVE = [s.value for s in ACTIVE_STATUSES]
+#: The operations a refusal names ("cannot {action} it"), in the infinitive.
+_ACTIONS = {
+    "accept": N_("accept"), "reject": N_("reject"), "transfer": N_("transfer"),
+    "assign": N_("assign"), "start": N_("start"), "wait": N_("pause"),
+    "resume": N_("resume"), "resolve": N_("resolve"), "close": N_("close"),
+    "reopen": N_("reopen"), "cancel": N_("cancel"),
+}
+
+
+def _action(what: str) -> str:
+    return _(_ACTIONS.get(what, what))
 
 
 def _require_active(case: Case, what: str) -> None:
     if case.status not in _ACTIVE:
-        raise InvalidTransition(f"{case_label(case.number)} is {case.status}: cannot {what} it")
+        raise InvalidTransition(_("{case} is {status}: cannot {action} it").format(
+            case=case_label(case.number), status=label("status", case.status),
+            action=_action(what)))
 
 
 def _require_in_queue(
@@ -70,15 +85,19 @@ def _require_in_queue(
 ) -> None:
     if case.owner_id is not None:
         if case.owner_id == actor.id:
-            raise InvalidTransition(f"{case_label(case.number)} is already in your bin")
+            raise InvalidTransition(_("{case} is already in your bin").format(
+                case=case_label(case.number)))
         raise explain_conflict(session, saved_id(case.id), actor, now)
 
 
 def _require_member(session: Session, actor: Actor, queue_id: int | None, what: str) -> None:
     if not is_member(session, actor.id, queue_id):
         queue = load_queue(session, queue_id) if queue_id is not None else None
-        name = queue.name if queue else "no queue"
-        raise PermissionDenied(f"{actor.login} is not a member of queue {name!r}: cannot {what}")
+        if queue is None:
+            raise PermissionDenied(_("{login} is not a member of any queue: cannot {action}")
+                                   .format(login=actor.login, action=_(what)))
+        raise PermissionDenied(_("{login} is not a member of queue {queue}: cannot {action}")
+                               .format(login=actor.login, queue=repr(queue.name), action=_(what)))
 
 
 def bin_load(session: Session, agent_id: int, *, lock: bool = False) -> tuple[int, int]:
@@ -105,8 +124,8 @@ def _require_room(session: Session, actor: Actor) -> None:
     wip, capacity = bin_load(session, actor.id, lock=True)
     if wip >= capacity:
         raise BinFull(
-            f"your bin is full ({wip} of {capacity}): resolve or dispatch a case "
-            "first, or ask a supervisor to assign you more",
+            _("your bin is full ({wip} of {capacity}): resolve or dispatch a case "
+              "first, or ask a supervisor to assign you more").format(wip=wip, capacity=capacity),
             wip,
             capacity,
         )
@@ -121,7 +140,7 @@ def accept(
         case = load_case(session, number)
         _require_active(case, "accept")
         _require_in_queue(session, case, actor, now, "accept")
-        _require_member(session, actor, case.queue_id, "accept its cases")
+        _require_member(session, actor, case.queue_id, N_("accept its cases"))
         _require_room(session, actor)
         apply_change(
             session,
@@ -142,7 +161,7 @@ def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
     for _attempt in range(20):
         with write_session(desk.engine) as session:
             q = load_queue(session, queue)
-            _require_member(session, actor, q.id, "take its cases")
+            _require_member(session, actor, q.id, N_("take its cases"))
             _require_room(session, actor)
             stmt = (
                 select(col(Case.id))
@@ -154,7 +173,8 @@ def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
                 stmt = stmt.with_for_update(skip_locked=True)
             case_id = session.execute(stmt).scalar_one_or_none()
             if case_id is None:
-                raise QueueEmpty(f"queue {q.name!r} has no waiting cases")
+                raise QueueEmpty(_("queue {queue} has no waiting cases").format(
+                    queue=repr(q.name)))
             case = fresh_case(session, case_id)
             if case.owner_id is not None:
                 continue
@@ -168,7 +188,8 @@ def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
                 guard=(col(Case.owner_id).is_(None),),
             )
             return case_detail(session, saved_id(case.id))
-    raise QueueEmpty(f"queue {queue!r}: every waiting case was taken while trying; try again")
+    raise QueueEmpty(_("queue {queue}: every waiting case was taken while trying; try again")
+                     .format(queue=repr(queue)))
 
 
 def dispatch(
@@ -186,12 +207,14 @@ def dispatch(
         case = load_case(session, number)
         if case.owner_id != actor.id:
             raise PermissionDenied(
-                f"{case_label(case.number)} is not in your bin: only its owner may dispatch it"
+                _("{case} is not in your bin: only its owner may dispatch it").format(
+                    case=case_label(case.number))
             )
         target = load_queue(session, queue) if queue else None
         queue_id = target.id if target else case.queue_id
         if queue_id is None:
-            raise ValidationError(f"{case_label(case.number)} has no home queue: name one")
+            raise ValidationError(_("{case} has no home queue: name one").format(
+                case=case_label(case.number)))
         apply_change(
             session,
             case,
@@ -211,16 +234,17 @@ def reject(
 ) -> CaseDetail:
     """Send a case from a queue back to the bin of whoever created it, with a reason."""
     if not reason or not reason.strip():
-        raise ValidationError("a rejection needs a reason the creator can act on")
+        raise ValidationError(_("a rejection needs a reason the creator can act on"))
     now = desk.now()
     with write_session(desk.engine) as session:
         case = load_case(session, number)
         _require_active(case, "reject")
         _require_in_queue(session, case, actor, now, "reject")
-        _require_member(session, actor, case.queue_id, "reject its cases")
+        _require_member(session, actor, case.queue_id, N_("reject its cases"))
         if case.creator_id is None:
             raise InvalidTransition(
-                f"{case_label(case.number)} has no creator to return it to: transfer it instead"
+                _("{case} has no creator to return it to: transfer it instead").format(
+                    case=case_label(case.number))
             )
         apply_change(
             session,
@@ -252,11 +276,12 @@ def transfer(
         _require_active(case, "transfer")
         _require_in_queue(session, case, actor, now, "transfer")
         if not actor.is_supervisor:
-            _require_member(session, actor, case.queue_id, "transfer its cases")
+            _require_member(session, actor, case.queue_id, N_("transfer its cases"))
         target = load_queue(session, queue)
         if target.id == case.queue_id:
             raise InvalidTransition(
-                f"{case_label(case.number)} is already in queue {target.name!r}"
+                _("{case} is already in queue {queue}").format(
+                    case=case_label(case.number), queue=repr(target.name))
             )
         apply_change(
             session,
@@ -287,22 +312,25 @@ def assign(
     A bin that is full (open cases ≥ capacity) is refused with the count unless
     ``override_capacity`` says the supervisor means it (recorded in the event).
     """
-    require_supervisor(actor, "assign cases")
+    require_supervisor(actor, N_("assign cases"))
     now = desk.now()
     with write_session(desk.engine) as session:
         case = load_case(session, number)
         _require_active(case, "assign")
         target = load_agent(session, agent)
         if not target.active:
-            raise ValidationError(f"agent {target.login!r} is deactivated")
+            raise ValidationError(_("agent {login} is deactivated").format(
+                login=repr(target.login)))
         if case.owner_id == target.id:
-            raise InvalidTransition(f"{case_label(case.number)} is already in {target.name}'s bin")
+            raise InvalidTransition(_("{case} is already in {name}'s bin").format(
+                case=case_label(case.number), name=target.name))
         wip, capacity = bin_load(session, saved_id(target.id), lock=True)
         over = wip >= capacity
         if over and not override_capacity:
             raise BinFull(
-                f"{target.name}'s bin is full ({wip} of {capacity}): override the "
-                "capacity to assign it anyway",
+                _("{name}'s bin is full ({wip} of {capacity}): override the "
+                  "capacity to assign it anyway").format(
+                    name=target.name, wip=wip, capacity=capacity),
                 wip,
                 capacity,
             )
@@ -329,14 +357,16 @@ def yank(
     version: int | None = None,
 ) -> CaseDetail:
     """Supervisors: pull a case out of an agent's bin back to its home queue."""
-    require_supervisor(actor, "yank cases")
+    require_supervisor(actor, N_("yank cases"))
     now = desk.now()
     with write_session(desk.engine) as session:
         case = load_case(session, number)
         if case.owner_id is None:
-            raise InvalidTransition(f"{case_label(case.number)} is in a queue, not in a bin")
+            raise InvalidTransition(_("{case} is in a queue, not in a bin").format(
+                case=case_label(case.number)))
         if case.queue_id is None:
-            raise InvalidTransition(f"{case_label(case.number)} has no home queue to return to")
+            raise InvalidTransition(_("{case} has no home queue to return to").format(
+                case=case_label(case.number)))
         apply_change(
             session,
             case,
@@ -357,7 +387,8 @@ def yank(
 def _require_owner_or_supervisor(case: Case, actor: Actor, what: str) -> None:
     if case.owner_id != actor.id and not actor.is_supervisor:
         raise PermissionDenied(
-            f"{case_label(case.number)} is not in your bin: accept it before you {what} it"
+            _("{case} is not in your bin: accept it before you {action} it").format(
+                case=case_label(case.number), action=_action(what))
         )
 
 
@@ -379,8 +410,10 @@ def _transition(
         _require_owner_or_supervisor(case, actor, kind)
         if case.status not in allowed_from:
             raise InvalidTransition(
-                f"{case_label(case.number)} is {case.status}: cannot {kind} it "
-                f"(allowed from {', '.join(allowed_from)})"
+                _("{case} is {status}: cannot {action} it (allowed from {statuses})").format(
+                    case=case_label(case.number), status=label("status", case.status),
+                    action=_action(kind),
+                    statuses=", ".join(label("status", s) for s in allowed_from))
             )
         values, breaches = clocks.status_values(session, case, to, now)
         values.update(extra or {})
@@ -493,16 +526,18 @@ def resolve(
 ) -> CaseDetail:
     """Resolve with a type and notes; optionally resolve the open children too (one event each)."""
     if not resolution_type or not resolution_type.strip():
-        raise ValidationError(f"a resolution needs a type: one of {', '.join(RESOLUTION_TYPES)}")
+        raise ValidationError(_("a resolution needs a type: one of {types}").format(
+            types=", ".join(RESOLUTION_TYPES)))
     if not notes or not notes.strip():
-        raise ValidationError("a resolution needs notes saying what was done")
+        raise ValidationError(_("a resolution needs notes saying what was done"))
     now = desk.now()
     with write_session(desk.engine) as session:
         case = load_case(session, number)
         _require_owner_or_supervisor(case, actor, "resolve")
         if case.status not in OPEN_STATUSES:
             raise InvalidTransition(
-                f"{case_label(case.number)} is {case.status}: cannot resolve it"
+                _("{case} is {status}: cannot resolve it").format(
+                    case=case_label(case.number), status=label("status", case.status))
             )
         extra = {"resolution_type": resolution_type.strip(), "resolution_notes": notes.strip()}
         values, breaches = clocks.status_values(session, case, Status.resolved, now)
@@ -587,8 +622,9 @@ def reopen(
             limit = timedelta(days=desk.reopen_days)
             if case.closed_at is None or desk.now() - case.closed_at > limit:
                 raise PermissionDenied(
-                    f"{case_label(case.number)} closed more than {desk.reopen_days} days ago: "
-                    "ask a supervisor to reopen it"
+                    _("{case} closed more than {days} days ago: "
+                      "ask a supervisor to reopen it").format(
+                        case=case_label(case.number), days=desk.reopen_days)
                 )
     return _transition(
         desk,
@@ -607,7 +643,7 @@ def cancel(
 ) -> CaseDetail:
     """Any open status → cancelled (duplicate, withdrawn), with a reason."""
     if not reason or not reason.strip():
-        raise ValidationError("cancelling needs a reason (duplicate, withdrawn …)")
+        raise ValidationError(_("cancelling needs a reason (duplicate, withdrawn …)"))
     return _transition(
         desk,
         actor,
