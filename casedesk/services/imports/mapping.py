@@ -307,9 +307,11 @@ def parse_value_option(option: str) -> tuple[str, str, str, str]:
     name, colon, rest = option.partition(":")
     source, equals, target = rest.rpartition("=")
     if not colon or not equals or not name.strip() or not source.strip() or not target.strip():
-        raise ConfigError(f'bad --value {option!r}: write it as "FIELD:VALUE IN THE FILE='
-                          'CASEDESK VALUE", e.g. "priority:Critical=high"')
-    return name.strip(), source.strip(), target.strip(), f"bad --value {option!r}"
+        raise ConfigError(_('bad --value {option}: write it as "FIELD:VALUE IN THE FILE='
+                            'CASEDESK VALUE", e.g. "priority:Critical=high"').format(
+            option=repr(option)))
+    return (name.strip(), source.strip(), target.strip(),
+            _("bad --value {option}").format(option=repr(option)))
 
 
 Unmapped = dict[str, dict[str, list[Any]]]

@@ -347,7 +347,7 @@ def _plan(engine: Engine, spec: Kind, batch: list[Pending], groups: Groups, ctx:
         tune_session(session)
         for mapping, live in groups.values():
             if spec.plans_writes(mapping.provided):  # JSON Lines records naming customers
-                raise WritesFirst("its records name customers, written in one process")
+                raise WritesFirst(_("its records name customers, written in one process"))
             plan = plan_batch(session, spec, live, mapping.provided, ctx)
             insert = prepare_insert(dialect, spec.table, [p.row for p in plan.new],
                                     defer=True) if plan.new else None
