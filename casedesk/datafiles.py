@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from casedesk.errors import ValidationError
+from casedesk.i18n import _
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -20,9 +21,11 @@ def read_text_file(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise ValidationError(_("cannot read {path}: {problem}").format(
+            path=path, problem=exc.strerror or exc)) from None
     except ValueError as exc:  # a NUL in the path
-        raise ValidationError(f"cannot read {str(path)!r}: {exc}") from None
+        raise ValidationError(_("cannot read {path}: {problem}").format(
+            path=repr(str(path)), problem=exc)) from None
     return decode_text(data, str(path))
 
 
@@ -33,13 +36,13 @@ def decode_text(data: bytes, where: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValidationError(
-            f"{where} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}):"
-            " give a text file"
+            _("{where} is not UTF-8 text (byte {byte} at offset {offset}): give a text file")
+            .format(where=where, byte=f"0x{data[exc.start]:02x}", offset=exc.start)
         ) from None
     if "\x00" in text:
         raise ValidationError(
-            f"{where} looks like a binary file (a NUL byte at offset {text.index(chr(0))}):"
-            " give a text file"
+            _("{where} looks like a binary file (a NUL byte at offset {offset}): give a text "
+              "file").format(where=where, offset=text.index(chr(0)))
         )
     return text.removeprefix("\ufeff")
 
@@ -54,18 +57,23 @@ def parse_document(text: str, *, yaml: bool, where: str) -> Any:
         try:
             data = pyyaml.safe_load(text)
         except pyyaml.YAMLError as exc:
-            raise ValidationError(f"{where}: not valid YAML: {str(exc).splitlines()[0]}") from None
+            raise ValidationError(_("{where}: not valid YAML: {problem}").format(
+                where=where, problem=str(exc).splitlines()[0])) from None
         except RecursionError:
-            raise ValidationError(f"{where}: not valid YAML: nested too deeply") from None
+            raise ValidationError(_("{where}: not valid YAML: nested too deeply").format(
+                where=where)) from None
         except (ValueError, TypeError) as exc:
-            raise ValidationError(f"{where}: not valid YAML: {exc}") from None
+            raise ValidationError(_("{where}: not valid YAML: {problem}").format(
+                where=where, problem=exc)) from None
         return {} if data is None else data
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"{where}: not valid TOML: {exc}") from None
+        raise ValidationError(_("{where}: not valid TOML: {problem}").format(
+            where=where, problem=exc)) from None
     except RecursionError:
-        raise ValidationError(f"{where}: not valid TOML: nested too deeply") from None
+        raise ValidationError(_("{where}: not valid TOML: nested too deeply").format(
+            where=where)) from None
 
 
 def read_document(path: Path) -> Any:

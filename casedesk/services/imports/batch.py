@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from casedesk.i18n import _
 from casedesk.services.imports.kinds.base import Ctx, Kind, Pending, RowError, merged_extras
 from casedesk.services.imports.refs import chunks
 from casedesk.services.imports.values import quoted
@@ -64,7 +65,8 @@ def plan_batch(
                 if value is not None:
                     hit = hits.get(value)
                     if hit is None:
-                        p.reason = f"{name}: {kind.resolvers[name].missing(value)}"
+                        p.reason = _("{field}: {problem}").format(
+                            field=name, problem=kind.resolvers[name].missing(value))
                         break
                     p.refs[name] = hit
             if p.reason is not None:
@@ -133,7 +135,8 @@ def _check_unique(session: Session, kind: Kind, ok: list[Pending], cols: tuple[s
             if value is None:
                 continue
             if owner.setdefault(value, p.key) != p.key:
-                p.reason = f"{col}: {quoted(value)} is already used by another row of this file"
+                p.reason = _("{field}: {value} is already used by another row of this file").format(
+                    field=col, value=quoted(value))
         for part in chunks(owner):
             for value, key in session.execute(
                 select(table.c[col], table.c[kind.key]).where(table.c[col].in_(part))
@@ -141,7 +144,9 @@ def _check_unique(session: Session, kind: Kind, ok: list[Pending], cols: tuple[s
                 if key != owner[value]:
                     for p in ok:
                         if p.row.get(col) == value and p.reason is None:
-                            p.reason = f"{col}: {quoted(value)} already belongs to another record"
+                            p.reason = _(
+                                "{field}: {value} already belongs to another record"
+                            ).format(field=col, value=quoted(value))
 
 
 def _differs(old: dict[str, Any], row: dict[str, Any], cols: tuple[str, ...]) -> bool:

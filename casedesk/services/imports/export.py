@@ -42,6 +42,7 @@ from sqlmodel import col
 from casedesk import jsonsafe
 from casedesk.db import read_session
 from casedesk.errors import ConfigError
+from casedesk.i18n import N_, _
 from casedesk.models import (
     Account,
     AccountProduct,
@@ -386,10 +387,11 @@ def _csv_cell(value: Any, raw_formulas: bool, column: str = "") -> str:
 def check_export(actor: Actor, kind: str, fmt: str) -> None:
     """Refuse an export before anything is opened or written."""
     if kind not in SHAPES:
-        raise ConfigError(f"unknown kind {kind!r}: choose one of {', '.join(SHAPES)}")
+        raise ConfigError(_("unknown kind {kind}: choose one of {kinds}").format(
+            kind=repr(kind), kinds=", ".join(SHAPES)))
     if fmt not in FORMATS:
-        raise ConfigError(f"--format {fmt!r}: use csv or jsonl")
-    require_supervisor(actor, "export records")
+        raise ConfigError(_("--format {format}: use csv or jsonl").format(format=repr(fmt)))
+    require_supervisor(actor, N_("export records"))
 
 
 def export_records(
@@ -440,14 +442,15 @@ def export_to_file(
     target = Path(path)
     try:
         if target.is_dir():
-            raise ConfigError(f"cannot write {target}: it is a folder")
+            raise ConfigError(_("cannot write {path}: it is a folder").format(path=target))
         mode = target.stat().st_mode & 0o777 if target.exists() else _default_mode()
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path(".")
         )
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError(f"cannot write {target}: {reason}") from None
+        raise ConfigError(_("cannot write {path}: {problem}").format(
+            path=target, problem=reason)) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
@@ -459,7 +462,8 @@ def export_to_file(
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise ConfigError(_("cannot write {path}: {problem}").format(
+            path=target, problem=exc.strerror or exc)) from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

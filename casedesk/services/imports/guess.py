@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from casedesk import localformat
 from casedesk.errors import ConfigError
+from casedesk.i18n import _, ngettext
 from casedesk.services.imports.kinds.base import Pending
 from casedesk.services.imports.kinds.registry import KINDS
 from casedesk.services.imports.mapping import (
@@ -84,9 +86,11 @@ class Guess:
 
     def to_toml(self, command: str = "") -> str:
         """The proposal as a profile file (every text escaped as a TOML string)."""
-        out = ["# casedesk import profile" + (f", proposed by `{command}`" if command else ""),
-               "# Check every line. Replace each \"?\" with a casedesk value, or delete the",
-               "# line (those rows are then rejected and listed by the import).",
+        first = (_("casedesk import profile, proposed by `{command}`").format(command=command)
+                 if command else _("casedesk import profile"))
+        out = ["# " + first,
+               "# " + _('Check every line. Replace each "?" with a casedesk value, or delete the'),
+               "# " + _("line (those rows are then rejected and listed by the import)."),
                f"kind = {toml_string(self.kind)}",
                f"timezone = {toml_string(self.timezone)}",
                f"date_order = {toml_string(self.date_order)}  # {self.date_note}", "",
@@ -94,12 +98,13 @@ class Guess:
         for c in self.columns:
             out.append(f"{toml_string(c.header)} = {toml_string(c.target)}  # {c.how}")
         for name, seen in self.values.items():
-            choices = ", ".join(self.choices.get(name, ())) or "free text, up to 40 characters"
+            choices = (", ".join(self.choices.get(name, ()))
+                       or _("free text, up to 40 characters"))
             out += ["", f"[values.{name}]  # {choices}"]
             for g in seen:
-                rows = f"{g.rows:,} row" + ("" if g.rows == 1 else "s")
-                out.append(f"{toml_string(g.value)} = {toml_string(g.proposal)}  # {rows}, "
-                           f"{g.how}")
+                rows = ngettext("{n} row, {how}", "{n} rows, {how}", g.rows).format(
+                    n=localformat.number(g.rows), how=g.how)
+                out.append(f"{toml_string(g.value)} = {toml_string(g.proposal)}  # {rows}")
         return "\n".join(out) + "\n"
 
 
@@ -108,7 +113,8 @@ def guess_profile(kind: str, path: Path, options: ImportOptions = ImportOptions(
     """Read the header and up to ``sample`` records of ``path`` and propose a profile for
     ``kind`` (``options``' maps, profile columns and value maps taken as given)."""
     if kind not in KINDS:
-        raise ConfigError(f"import guess: {kind!r} is not one of {', '.join(KINDS)}")
+        raise ConfigError(_("import guess: {kind} is not one of {kinds}").format(
+            kind=repr(kind), kinds=", ".join(KINDS)))
     spec = KINDS[kind]()
     specs = spec.specs
     source = open_source(path, encoding=options.encoding, delimiter=options.delimiter,
@@ -130,7 +136,7 @@ def guess_profile(kind: str, path: Path, options: ImportOptions = ImportOptions(
     values: dict[str, list[ValueGuess]] = {}
     proposed: dict[str, dict[str, str]] = {}
     dates: list[str] = []
-    for index, name, parse, _ in mapping.fields:
+    for index, name, parse, _limit in mapping.fields:
         cells = [as_text(r[index]).strip() for r in rows if index < len(r)
                  and r[index] is not None]
         if parse is not None and name in coded:
@@ -161,14 +167,14 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown time zone {name!r}: use a name like Europe/Madrid or "
-                          "UTC") from None
+        raise ConfigError(_("unknown time zone {zone}: use a name like Europe/Madrid or UTC")
+                          .format(zone=repr(name))) from None
 
 
 def _sample(source: Any, limit: int) -> tuple[tuple[str, ...], list[list[Any]]]:
     """The headers and up to ``limit`` records as lists (JSON Lines: the union of keys)."""
     records = []
-    for _, _, cells, error in source:
+    for _first, _last, cells, error in source:
         if error is None:
             records.append(cells)
         if len(records) >= limit:
@@ -191,23 +197,26 @@ def _columns(specs: Sequence[Any], headers: Sequence[str], given: dict[str, str]
     for header in headers:
         key = fold(header)
         if key in given:
-            out.append(ColumnGuess(header, given[key], "your map"))
+            out.append(ColumnGuess(header, given[key], _("your map")))
             continue
-        target, how = lookup.get(key), "synonym"
+        target, how = lookup.get(key), _("synonym")
         if target is None:
             for prefix in PREFIXES:
                 if key.startswith(prefix) and key[len(prefix):] in lookup:
-                    target, how = lookup[key[len(prefix):]], f"synonym without {prefix!r}"
+                    target = lookup[key[len(prefix):]]
+                    how = _("synonym without {prefix}").format(prefix=repr(prefix))
                     break
         if target is not None and target not in taken:
             taken.add(target)
             if target in refs:
-                how += f"; names an existing {target} (rows naming none are rejected)"
+                how = _("{how}; names an existing {field} (rows naming none are rejected)"
+                        ).format(how=how, field=target)
             out.append(ColumnGuess(header, target, how))
         elif header == "_reason":
-            out.append(ColumnGuess(header, IGNORE, "a rejects file's reason"))
+            out.append(ColumnGuess(header, IGNORE, _("a rejects file's reason")))
         else:
-            why = "no field matched" if target is None else f"{target} is taken by a column before"
+            why = (_("no field matched") if target is None else
+                   _("{field} is taken by a column before").format(field=target))
             out.append(ColumnGuess(header, EXTRAS if has_extras else IGNORE, why))
     return out
 
@@ -227,18 +236,18 @@ def _values(cells: list[str], coded: Coded | None, user: dict[str, str]) -> list
     out = []
     for key, (shown, rows) in sorted(seen.items(), key=lambda kv: (-kv[1][1], kv[0])):
         if key in user:
-            out.append(ValueGuess(shown, rows, user[key], "your map"))
+            out.append(ValueGuess(shown, rows, user[key], _("your map")))
         elif coded is None:
-            out.append(ValueGuess(shown, rows, shown, "kept as it is unless mapped"))
+            out.append(ValueGuess(shown, rows, shown, _("kept as it is unless mapped")))
         elif coded.lookup(shown) is not None:
-            out.append(ValueGuess(shown, rows, coded.lookup(shown) or "", "built in"))
+            out.append(ValueGuess(shown, rows, coded.lookup(shown) or "", _("built in")))
         else:
             word = _contained(coded, key)
             if word is not None:
                 out.append(ValueGuess(shown, rows, coded.vocabulary[word],
-                                      f"guessed from {word!r}"))
+                                      _("guessed from {word}").format(word=repr(word))))
             else:
-                out.append(ValueGuess(shown, rows, UNKNOWN, "no match: fill it in"))
+                out.append(ValueGuess(shown, rows, UNKNOWN, _("no match: fill it in")))
         if len(out) >= 200:
             break
     return out
@@ -258,10 +267,12 @@ def _contained(coded: Coded, key: str) -> str | None:
 
 def _date_order(dates: list[str], options: ImportOptions) -> tuple[str, str]:
     if not dates:
-        return ("dayfirst" if options.dayfirst else "monthfirst"), "no dates in the sample"
+        return ("dayfirst" if options.dayfirst else "monthfirst"), _("no dates in the sample")
     iso = sum(1 for d in dates if _ISO.match(d))
     if iso == len(dates):
-        return "iso", f"all {len(dates):,} sampled dates are ISO (2026-03-01)"
+        return "iso", ngettext("the {n} sampled date is ISO (2026-03-01)",
+                               "all {n} sampled dates are ISO (2026-03-01)", len(dates)).format(
+            n=localformat.number(len(dates)))
     day = month = 0
     for d in dates:
         m = _DMY.match(d)
@@ -270,8 +281,14 @@ def _date_order(dates: list[str], options: ImportOptions) -> tuple[str, str]:
             day += a > 12 >= b
             month += b > 12 >= a
     if month and not day:
-        return "monthfirst", f"{month:,} sampled dates have a month-first day over 12"
+        return "monthfirst", ngettext(
+            "{n} sampled date has a month-first day over 12",
+            "{n} sampled dates have a month-first day over 12", month,
+        ).format(n=localformat.number(month))
     if day and not month:
-        return "dayfirst", f"{day:,} sampled dates have a day over 12 first"
+        return "dayfirst", ngettext(
+            "{n} sampled date has a day over 12 first",
+            "{n} sampled dates have a day over 12 first", day,
+        ).format(n=localformat.number(day))
     order = "dayfirst" if options.dayfirst else "monthfirst"
-    return order, "the sample does not tell; check it"
+    return order, _("the sample does not tell; check it")

@@ -50,6 +50,7 @@ from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from casedesk.errors import ConfigError, ValidationError
+from casedesk.i18n import N_, _
 from casedesk.models import Case, Contact, Interaction, Status
 from casedesk.models.base import table_of
 from casedesk.services.context import Actor, Desk
@@ -72,7 +73,7 @@ from casedesk.services.workflow import transitions
 from casedesk.services.workflow.changes import apply_change, record_event
 
 _CASE_TAG = re.compile(r"\[CS-(\d{6,18})\]")
-DUPLICATE = "duplicate Message-ID with different content"
+DUPLICATE = N_("duplicate Message-ID with different content")
 MAIL_BATCH = 200
 
 
@@ -109,7 +110,9 @@ class MailImport:
             self._bump(DUPLICATE)
             if len(self.summary.warnings) < 20:
                 self.summary.warnings.append(printable(
-                    f"{where}: {DUPLICATE}: {original} imported again as {message_id}"))
+                    _("{where}: duplicate Message-ID with different content: {original} "
+                      "imported again as {message_id}").format(
+                        where=where, original=original, message_id=message_id)))
         contact_id, account_id, tier = self._contact(session, mail)
         case, mentioned = self._existing_case(session, mail, contact_id, account_id)
         extras: dict[str, Any] = {"content_hash": mail.content_hash}
@@ -132,7 +135,7 @@ class MailImport:
             follows, case = case, None  # a closed case stays closed: a new one follows it
         if case is not None:
             self._join(session, case, mail, iid, contact_id)
-            self._bump("cases joined")
+            self._bump(N_("cases joined"))
         else:
             case_id = self._open(session, mail, contact_id, account_id, tier, follows,
                                  mentioned, message_id)
@@ -140,7 +143,7 @@ class MailImport:
                 table_of(Interaction).update()
                 .where(col(Interaction.id) == iid).values(case_id=case_id)
             )
-            self._bump("cases opened")
+            self._bump(N_("cases opened"))
         return "created"
 
     @staticmethod
@@ -172,7 +175,7 @@ class MailImport:
                                        **contact_keys(name[:200], mail.address[:254], None))
                 .returning(col(Contact.id))
             ).scalar_one()
-            self._bump("contacts created")
+            self._bump(N_("contacts created"))
             hit = self.contacts[mail.address] = (cid, None, None)
         return hit
 
@@ -288,7 +291,7 @@ class MailImport:
                            "contact_id": contact_id})
         transitions.record_breaches(session, case, breaches, when)
         if to is not None:
-            self._bump("cases resumed" if kind == "resume" else "cases reopened")
+            self._bump(N_("cases resumed") if kind == "resume" else N_("cases reopened"))
 
     def _open(self, session: Session, mail: Mail, contact_id: int, account_id: int | None,
               tier: str | None, follows: Case | None = None, mentioned: Case | None = None,
@@ -320,7 +323,7 @@ class MailImport:
         )
         row.update(case_deadlines(ctx, policy_id, mail.date, "new"))
         if mentioned is not None:
-            self._bump("mentions of cases the sender may not join")
+            self._bump(N_("mentions of cases the sender may not join"))
         case_id: int = session.execute(
             insert(Case).values(**row).returning(col(Case.id))).scalar_one()
         record_event(
@@ -374,15 +377,15 @@ def import_mail(
     queues = ctx.cache["queues"]
     if options.queue:
         if options.queue not in queues:
-            raise ConfigError(f"--queue {options.queue!r}: no such queue (see `casedesk queue "
-                              "list`)")
+            raise ConfigError(_("--queue {queue}: no such queue (see `casedesk queue list`)")
+                              .format(queue=repr(options.queue)))
         default = queues[options.queue]
     else:
         areas = ctx.cache["queue_by_area"]
         default = areas.get("general") or areas.get("technical")
         if default is None:
-            raise ConfigError("no queue for new cases: pass --queue NAME (there is no queue of "
-                              "area general or technical)")
+            raise ConfigError(_("no queue for new cases: pass --queue NAME (there is no queue of "
+                                "area general or technical)"))
     ctx.cache["default_mail_queue"] = default
     sources: list[MailSource] = []
     size = max(1, min(options.batch_size, MAIL_BATCH))
@@ -467,7 +470,8 @@ def _batch(tx: Transactions, work: MailImport, pending: list[tuple[int, bytes, s
         except RowError as exc:
             parsed.append((index, data, None, str(exc)))
         except Exception as exc:  # noqa: BLE001 - any malformed message is a reject
-            parsed.append((index, data, None, f"unreadable message: {exc}"))
+            parsed.append((index, data, None, _("unreadable message: {problem}").format(
+                problem=exc)))
     try:
         outcomes = _write(tx, work, parsed, summary, name)
     except Exception as exc:
@@ -475,8 +479,10 @@ def _batch(tx: Transactions, work: MailImport, pending: list[tuple[int, bytes, s
             raise
         if not tx.retryable:
             raise ValidationError(
-                f"{name}: the database refused one of messages {parsed[0][0]}–{parsed[-1][0]} "
-                f"({refusal(exc)}); nothing imported (--on-error abort)") from None
+                _("{source}: the database refused one of messages {first}–{last} ({problem}); "
+                  "nothing imported (--on-error abort)").format(
+                    source=name, first=parsed[0][0], last=parsed[-1][0],
+                    problem=refusal(exc))) from None
         outcomes = []
         for item in parsed:  # again one message per transaction: only the refused one fails
             try:
@@ -484,8 +490,8 @@ def _batch(tx: Transactions, work: MailImport, pending: list[tuple[int, bytes, s
             except Exception as exc:
                 if not refused(exc):
                     raise
-                outcomes.append((item[0], item[1], f"the database refused it: {refusal(exc)}",
-                                 ""))
+                outcomes.append((item[0], item[1], _("the database refused it: {problem}")
+                                 .format(problem=refusal(exc)), ""))
     for index, data, reason, status in outcomes:
         summary.read += 1
         if reason is not None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from casedesk.errors import ConfigError
+from casedesk.i18n import _
 from casedesk.services.imports.kinds.base import RowError
 from casedesk.services.imports.rejectfile import replacing
 from casedesk.services.imports.values import quoted
@@ -44,7 +45,8 @@ class MailSource:
         self._unreadable: str | None = None
         if path.is_dir():
             if not any((path / sub).is_dir() for sub in ("cur", "new")):
-                raise ConfigError(f"{path} is a folder but not a Maildir (no cur/ or new/)")
+                raise ConfigError(_("{path} is a folder but not a Maildir (no cur/ or new/)")
+                                  .format(path=path))
             self._box = mailbox.Maildir(path, factory=None, create=False)
         else:
             try:
@@ -52,14 +54,16 @@ class MailSource:
                     head = f.read(5)
             except OSError as exc:  # one reject (the file), the other files go on
                 head = b""
-                self._unreadable = f"unreadable file: {exc.strerror or exc}"
+                self._unreadable = _("unreadable file: {problem}").format(
+                    problem=exc.strerror or exc)
             if head == b"From ":
                 self._box = mailbox.mbox(path, create=False)
         if self._box is not None:
             try:
                 keys = list(self._box.keys())
             except (OSError, mailbox.Error) as exc:
-                raise ConfigError(f"cannot read the messages of {path}: {exc}") from None
+                raise ConfigError(_("cannot read the messages of {path}: {problem}").format(
+                    path=path, problem=exc)) from None
             self._order: list[tuple[int, str | None]] = sorted(
                 enumerate(keys), key=lambda ik: self._when(ik[1], ik[0]))
         else:
@@ -95,8 +99,8 @@ class MailSource:
                     assert key is not None  # a mailbox's keys are strings
                     yield index + 1, self._box.get_bytes(key), None
             except (OSError, KeyError, mailbox.Error) as exc:
-                yield index + 1, b"", f"unreadable message: {exc.strerror or exc}" \
-                    if isinstance(exc, OSError) else f"unreadable message: {exc}"
+                problem = exc.strerror or exc if isinstance(exc, OSError) else exc
+                yield index + 1, b"", _("unreadable message: {problem}").format(problem=problem)
 
     def write_rejects(self, rejects: list[tuple[int, bytes, str]]) -> Path:
         """``NAME.rejects.mbox``, whole or not at all."""
@@ -176,7 +180,8 @@ class Mail:
         self.message_id = clean(found.group(0) if found else raw_id.strip()) or \
             f"<{hashlib.sha1(data).hexdigest()}@casedesk.invalid>"
         if len(self.message_id) > 500:
-            raise RowError(f"Message-ID: longer than 500 characters: {quoted(self.message_id)}")
+            raise RowError(_("Message-ID: longer than 500 characters: {value}").format(
+                value=quoted(self.message_id)))
         self.address, self.display = _sender(head)
         self.to = clean(_header(head, "To"))[:2000] or None
         self.subject = clean(_FOLD.sub(" ", _header(head, "Subject")).strip())
@@ -252,7 +257,8 @@ def _sender(msg: EmailMessage) -> tuple[str, str]:
             continue
         if valid_address(spec):
             return spec, display
-    raise RowError(f"From: no sender address in {quoted(_header(msg, 'From'))}")
+    raise RowError(_("From: no sender address in {value}").format(
+        value=quoted(_header(msg, "From"))))
 
 
 def _date(msg: EmailMessage, zone: zoneinfo.ZoneInfo, now: datetime) -> datetime:

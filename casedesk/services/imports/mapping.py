@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casedesk.errors import ConfigError
+from casedesk.i18n import _, ngettext
+from casedesk.localformat import number
 from casedesk.services.imports.values import Coded, Relabel, fold, quoted
 
 IGNORE = "-"
@@ -94,13 +96,15 @@ def parse_overrides(kind: str, specs: Sequence[FieldSpec], options: Sequence[str
         resolved = lookup.get(fold(name))
         if resolved is None:
             names = ", ".join(s.name for s in specs)
-            raise ConfigError(f"{origin}: {kind} have no field {name!r} (fields: {names})")
+            raise ConfigError(_("{origin}: {kind} have no field {name} (fields: {names})").format(
+                origin=origin, kind=kind, name=repr(name), names=names))
         out.defaults[resolved] = (value, origin)
     for option in options:
         column, sep, target = option.rpartition("=")
         column, target = column.strip(), target.strip()
         if not sep or not column or not target:
-            raise ConfigError(f'bad --map {option!r}: write it as "COLUMN=FIELD"')
+            raise ConfigError(_('bad --map {option}: write it as "COLUMN=FIELD"').format(
+                option=repr(option)))
         folded_target = fold(target)
         if target == IGNORE:
             resolved = IGNORE
@@ -111,8 +115,9 @@ def parse_overrides(kind: str, specs: Sequence[FieldSpec], options: Sequence[str
         else:
             names = ", ".join(s.name for s in specs)
             raise ConfigError(
-                f"bad --map {option!r}: {kind} have no field {target!r} (fields: {names}, "
-                "extras, or - to ignore)"
+                _("bad --map {option}: {kind} have no field {target} (fields: {names}, "
+                  "extras, or - to ignore)").format(
+                    option=repr(option), kind=kind, target=repr(target), names=names)
             )
         out.targets[fold(column)] = resolved
         out.columns[fold(column)] = column
@@ -147,8 +152,10 @@ def build_mapping(
         for column, target in overrides.targets.items():
             if column not in folded and column not in overrides.optional:
                 raise ConfigError(
-                    f"bad --map {overrides.columns[column]!r}={target}: {source} has no column "
-                    f"{overrides.columns[column]!r} (columns: {', '.join(headers)})"
+                    _("bad --map {column}={target}: {source} has no column {column} "
+                      "(columns: {columns})").format(
+                        column=repr(overrides.columns[column]), target=target, source=source,
+                        columns=", ".join(headers))
                 )
     chosen: dict[str, int] = {}
     targets: dict[int, str] = {}
@@ -187,10 +194,13 @@ def build_mapping(
     missing = tuple(s.name for s in specs if s.required and s.name not in chosen
                     and s.name not in overrides.defaults)
     if strict and missing:
-        names = " and ".join(missing)
         raise ConfigError(
-            f"{source}: no column for {names} (columns: {', '.join(headers) or 'none'}); "
-            f'name one with --map "COLUMN={missing[0]}"'
+            ngettext('{source}: no column for {names} (columns: {columns}); name one with '
+                     '--map "COLUMN={field}"',
+                     '{source}: no column for {names} (columns: {columns}); name one with '
+                     '--map "COLUMN={field}"', len(missing)).format(
+                source=source, names=_(" and ").join(missing),
+                columns=", ".join(headers) or _("none"), field=missing[0])
         )
     return Mapping(
         tuple(headers),
@@ -217,10 +227,12 @@ def parse_defaults(overrides: Overrides, parsers: dict[str, Parser],
             if parse is not None:
                 value = parse(value)
         except (ValueError, TypeError) as exc:
-            raise ConfigError(f"{origin}: {name}: {exc}") from None
+            raise ConfigError(_("{origin}: {field}: {problem}").format(
+                origin=origin, field=name, problem=exc)) from None
         limit = by_name[name].max_length
         if limit is not None and isinstance(value, str) and len(value) > limit:
-            raise ConfigError(f"{origin}: {name}: longer than {limit:,} characters")
+            raise ConfigError(_("{origin}: {field}: longer than {limit} characters").format(
+                origin=origin, field=name, limit=number(limit)))
         out.append((name, value))
     return tuple(out)
 
@@ -256,22 +268,25 @@ def value_maps(kind: str, specs: Sequence[FieldSpec],
     for name, source, target, origin in entries:
         resolved = lookup.get(fold(name))
         if resolved is None or resolved not in fields:
-            choices = ", ".join(fields) or "none"
-            raise ConfigError(f"{origin}: {kind} have no coded field {name!r} "
-                              f"(value maps are for: {choices})")
+            choices = ", ".join(fields) or _("none")
+            raise ConfigError(_("{origin}: {kind} have no coded field {name} "
+                                "(value maps are for: {choices})").format(
+                origin=origin, kind=kind, name=repr(name), choices=choices))
         key = fold(source)
         if not key:
-            raise ConfigError(f"{origin}: the value to map is empty")
+            raise ConfigError(_("{origin}: the value to map is empty").format(origin=origin))
         coded = fields[resolved]
         if coded is None:
             value = target.strip()
             if not value or len(value) > 40:
-                raise ConfigError(f"{origin}: {resolved} must be 1 to 40 characters")
+                raise ConfigError(_("{origin}: {field} must be 1 to 40 characters").format(
+                    origin=origin, field=resolved))
         else:
             found = coded.target(target.strip())
             if found is None:
-                raise ConfigError(f"{origin}: {quoted(target)} is not a {coded.what} "
-                                  f"({', '.join(coded.canonical)})")
+                raise ConfigError(_("{origin}: {value} is not a {what} ({choices})").format(
+                    origin=origin, value=quoted(target), what=_(coded.what),
+                    choices=", ".join(coded.canonical)))
             value = found
         out.setdefault(resolved, {})[key] = value
     return out
@@ -292,9 +307,11 @@ def parse_value_option(option: str) -> tuple[str, str, str, str]:
     name, colon, rest = option.partition(":")
     source, equals, target = rest.rpartition("=")
     if not colon or not equals or not name.strip() or not source.strip() or not target.strip():
-        raise ConfigError(f'bad --value {option!r}: write it as "FIELD:VALUE IN THE FILE='
-                          'CASEDESK VALUE", e.g. "priority:Critical=high"')
-    return name.strip(), source.strip(), target.strip(), f"bad --value {option!r}"
+        raise ConfigError(_('bad --value {option}: write it as "FIELD:VALUE IN THE FILE='
+                            'CASEDESK VALUE", e.g. "priority:Critical=high"').format(
+            option=repr(option)))
+    return (name.strip(), source.strip(), target.strip(),
+            _("bad --value {option}").format(option=repr(option)))
 
 
 Unmapped = dict[str, dict[str, list[Any]]]
@@ -334,5 +351,5 @@ def extras_object(value: Any) -> dict[str, Any]:
         return value
     loaded = json.loads(value)
     if not isinstance(loaded, dict):
-        raise ValueError("is not a JSON object")
+        raise ValueError(_("is not a JSON object"))
     return loaded

@@ -20,6 +20,7 @@ from typing import Any
 
 from casedesk.datafiles import parse_document
 from casedesk.errors import ValidationError
+from casedesk.i18n import _
 from casedesk.services.imports.mapping import REASON_COLUMN
 from casedesk.services.imports.readers import Reject, Row
 from casedesk.services.imports.rejectfile import open_replacing
@@ -35,9 +36,11 @@ def article_of(text: str, relative: str) -> dict[str, Any]:
     body = text
     front = _FRONT.match(text)
     if front:
-        data = parse_document(front.group(1), yaml=True, where=f"{relative}: front matter")
+        data = parse_document(front.group(1), yaml=True,
+                              where=_("{file}: front matter").format(file=relative))
         if not isinstance(data, dict):
-            raise ValidationError(f"{relative}: front matter: not a mapping of keys")
+            raise ValidationError(_("{file}: front matter: not a mapping of keys").format(
+                file=relative))
         meta = {str(k).lower(): v for k, v in data.items()}
         body = text[front.end():]
     title = meta.get("title")
@@ -80,16 +83,17 @@ class MarkdownFolder:
             relative = file.relative_to(self.path).as_posix()
             try:
                 if file.stat().st_size > MAX_FILE_BYTES:
-                    yield number, number, None, f"{relative}: larger than 4 MB"
+                    yield number, number, None, _("{file}: larger than 4 MB").format(file=relative)
                     continue
                 text = file.read_bytes().decode("utf-8-sig")
                 yield number, number, article_of(text, relative), None
             except UnicodeDecodeError:
-                yield number, number, None, f"{relative}: not UTF-8 text"
+                yield number, number, None, _("{file}: not UTF-8 text").format(file=relative)
             except ValidationError as exc:
                 yield number, number, None, str(exc)
             except OSError as exc:
-                yield number, number, None, f"{relative}: cannot be read ({exc.strerror})"
+                yield number, number, None, _("{file}: cannot be read ({problem})").format(
+                    file=relative, problem=exc.strerror)
 
     def position(self) -> int:
         return self._done

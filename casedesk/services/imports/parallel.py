@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 
 from casedesk.bulk import PreparedInsert, prepare_insert, run_prepared, select_in
 from casedesk.db import make_engine, read_session
+from casedesk.i18n import _, language, set_language
 from casedesk.services.context import Actor, Desk
 from casedesk.services.imports.batch import plan_batch
 from casedesk.services.imports.kinds.base import Ctx, Kind, Pending, prepare_cache
@@ -73,6 +74,8 @@ class PlanRequest:
     actor: Actor | None
     now: Any
     source_name: str
+    #: the importing process's language: the planner writes rejection reasons in it
+    language: str = "en"
 
 
 @dataclass
@@ -153,7 +156,7 @@ def import_in_two_processes(
     request = PlanRequest(
         url=desk.engine.url.render_as_string(hide_password=False), kind=spec.name,
         path=str(source.path), options=options, actor=ctx.actor, now=ctx.now,
-        source_name=source.name,
+        source_name=source.name, language=language(),
     )
     try:
         planner, receiver = _start_planner(request)
@@ -171,9 +174,11 @@ def import_in_two_processes(
                 return handled, True
             if not isinstance(message, Planned):
                 if isinstance(message, Stopped):
-                    summary.warnings.append(f"{source.name}: the second process stopped at "
-                                            f"record {message.first + 1} ({message.reason}); "
-                                            "the rest was imported in one process")
+                    summary.warnings.append(_(
+                        "{source}: the second process stopped at record {record} ({problem}); "
+                        "the rest was imported in one process").format(
+                            source=source.name, record=message.first + 1,
+                            problem=message.reason))
                 return handled, False
             try:
                 _write(tx, spec, message)
@@ -342,7 +347,7 @@ def _plan(engine: Engine, spec: Kind, batch: list[Pending], groups: Groups, ctx:
         tune_session(session)
         for mapping, live in groups.values():
             if spec.plans_writes(mapping.provided):  # JSON Lines records naming customers
-                raise WritesFirst("its records name customers, written in one process")
+                raise WritesFirst(_("its records name customers, written in one process"))
             plan = plan_batch(session, spec, live, mapping.provided, ctx)
             insert = prepare_insert(dialect, spec.table, [p.row for p in plan.new],
                                     defer=True) if plan.new else None
@@ -367,4 +372,5 @@ def planner_main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl-c is the importing process's to act on
     out = Connection(int(argv[1]), readable=False)
     request = pickle.load(sys.stdin.buffer)
+    set_language(request.language)
     plan_file(request, out)

@@ -28,6 +28,8 @@ from typing import Any
 
 from casedesk.datafiles import parse_document
 from casedesk.errors import ConfigError, ValidationError
+from casedesk.i18n import _, ngettext
+from casedesk.localformat import number
 from casedesk.services.imports.kinds.registry import KINDS
 from casedesk.services.imports.mapping import (
     EXTRAS,
@@ -80,22 +82,24 @@ def find_profile(name_or_path: str) -> Path:
             return shipped
     except (OSError, ValueError):
         pass
-    names = ", ".join(shipped_profiles()) or "none"
-    raise ConfigError(f"--profile {name_or_path!r}: no such file and no shipped profile of "
-                      f"that name (shipped: {names})")
+    names = ", ".join(shipped_profiles()) or _("none")
+    raise ConfigError(_("--profile {profile}: no such file and no shipped profile of that name "
+                        "(shipped: {names})").format(profile=repr(name_or_path), names=names))
 
 
 def read_profile(name_or_path: str, kind: str | None = None) -> Profile:
     """Find, read and validate a profile (for ``kind``, when given)."""
     path = find_profile(name_or_path)
-    where = f"profile {path.stem}" if path.parent == PROFILES_DIR else f"profile {path}"
+    where = _("profile {name}").format(name=path.stem if path.parent == PROFILES_DIR else path)
     try:
         if path.stat().st_size > MAX_PROFILE_BYTES:
-            raise ConfigError(f"{where}: larger than 1 MB; is it a profile?")
+            raise ConfigError(_("{where}: larger than 1 MB; is it a profile?").format(
+                where=where))
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError(f"{where}: cannot read it: {reason}") from None
+        raise ConfigError(_("{where}: cannot read it: {problem}").format(
+            where=where, problem=reason)) from None
     return load_profile(text, where, kind)
 
 
@@ -107,12 +111,15 @@ def load_profile(text: str, where: str = "profile", kind: str | None = None) -> 
         raise ConfigError(_line(str(exc))) from None
     unknown = [k for k in data if k not in KEYS]
     if unknown:
-        raise ConfigError(f"{where}: unknown key {_key(unknown[0])} (keys: {', '.join(KEYS)})")
+        raise ConfigError(_("{where}: unknown key {key} (keys: {keys})").format(
+            where=where, key=_key(unknown[0]), keys=", ".join(KEYS)))
     own = _text(data, "kind", where)
     if own is not None and own not in KINDS:
-        raise ConfigError(f"{where}: kind {own!r} is not one of {', '.join(KINDS)}")
+        raise ConfigError(_("{where}: kind {kind} is not one of {kinds}").format(
+            where=where, kind=repr(own), kinds=", ".join(KINDS)))
     if own is not None and kind is not None and own != kind:
-        raise ConfigError(f"{where}: the profile is for {own}, not {kind}")
+        raise ConfigError(_("{where}: the profile is for {own}, not {kind}").format(
+            where=where, own=own, kind=kind))
     target = kind or own
     zone = _text(data, "timezone", where)
     if zone is not None:
@@ -121,12 +128,13 @@ def load_profile(text: str, where: str = "profile", kind: str | None = None) -> 
                 raise ValueError(zone)
             zoneinfo.ZoneInfo(zone)
         except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
-            raise ConfigError(f"{where}: timezone {zone!r} is not a time zone (e.g. "
-                              "Europe/Madrid or UTC)") from None
+            raise ConfigError(_("{where}: timezone {zone} is not a time zone (e.g. "
+                                "Europe/Madrid or UTC)").format(
+                where=where, zone=repr(zone))) from None
     order = _text(data, "date_order", where)
     if order is not None and order not in DATE_ORDERS:
-        raise ConfigError(f"{where}: date_order {order!r} is not one of "
-                          f"{', '.join(DATE_ORDERS)}")
+        raise ConfigError(_("{where}: date_order {order} is not one of {orders}").format(
+            where=where, order=repr(order), orders=", ".join(DATE_ORDERS)))
     profile = Profile(
         where=where, kind=own, description=_text(data, "description", where) or "",
         timezone=zone, date_order=order,
@@ -146,13 +154,16 @@ def check_for_kind(profile: Profile, kind: str) -> None:
     lookup = synonym_table(specs)
     for header, field in profile.columns:
         if field != IGNORE and fold(field) != EXTRAS and fold(field) not in lookup:
-            raise ConfigError(f"{profile.where}: columns.{_key(header)}: {kind} have no field "
-                              f"{field!r} (fields: {', '.join(s.name for s in specs)}, "
-                              "extras, or - to ignore)")
-    for name, _ in profile.defaults:
+            raise ConfigError(_("{where}: columns.{key}: {kind} have no field {field} "
+                                "(fields: {fields}, extras, or - to ignore)").format(
+                where=profile.where, key=_key(header), kind=kind, field=repr(field),
+                fields=", ".join(s.name for s in specs)))
+    for name, _value in profile.defaults:
         if fold(name) not in lookup:
-            raise ConfigError(f"{profile.where}: defaults.{_key(name)}: {kind} have no field "
-                              f"{name!r} (fields: {', '.join(s.name for s in specs)})")
+            raise ConfigError(_("{where}: defaults.{key}: {kind} have no field {field} "
+                                "(fields: {fields})").format(
+                where=profile.where, key=_key(name), kind=kind, field=repr(name),
+                fields=", ".join(s.name for s in specs)))
     value_maps(kind, specs, value_entries(profile))
 
 
@@ -224,14 +235,15 @@ def _text(data: dict[str, Any], key: str, where: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ConfigError(f"{where}: {key} must be a string")
+        raise ConfigError(_("{where}: {key} must be a string").format(where=where, key=key))
     return value.strip()
 
 
 def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: {key} must be a table ([{key}])")
+        raise ConfigError(_("{where}: {key} must be a table ([{key}])").format(
+            where=where, key=key))
     return value
 
 
@@ -242,9 +254,10 @@ def _pairs(data: dict[str, Any], key: str, where: str, *, scalars: bool = False
         if scalars and isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            raise ConfigError(f"{where}: {key}.{_key(name)} must be a string")
+            raise ConfigError(_("{where}: {key} must be a string").format(
+                where=where, key=f"{key}.{_key(name)}"))
         if not name.strip():
-            raise ConfigError(f"{where}: {key} has an empty name")
+            raise ConfigError(_("{where}: {key} has an empty name").format(where=where, key=key))
         out.append((name, value.strip()))
     return out
 
@@ -254,8 +267,8 @@ def _tables(data: dict[str, Any], key: str, where: str
     out = []
     for name, table in _table(data, key, where).items():
         if not isinstance(table, dict):
-            raise ConfigError(f"{where}: {key}.{_key(name)} must be a table "
-                              f"([{key}.{_key(name)}])")
+            raise ConfigError(_("{where}: {key} must be a table ([{key}])").format(
+                where=where, key=f"{key}.{_key(name)}"))
         out.append((name, _pairs({name: table}, name, f"{where}: {key}")))
     return out
 
@@ -272,8 +285,10 @@ def unmapped_snippet(kind: str, unmapped: dict[str, dict[str, list[Any]]],
         choices = f"  # {', '.join(parser.canonical)}" if parser is not None else ""
         out += [*([""] if out else []), f"[values.{_key(name)}]{choices}"]
         for shown, rows in seen[:limit]:
-            count = f"{rows:,} row" + ("" if rows == 1 else "s")
+            count = ngettext("{n} row", "{n} rows", rows).format(n=number(rows))
             out.append(f"{toml_string(shown)} = \"?\"  # {count}")
         if len(seen) > limit:
-            out.append(f"# … and {len(seen) - limit:,} more values")
+            more = len(seen) - limit
+            out.append("# " + ngettext("… and {n} more value", "… and {n} more values",
+                                       more).format(n=number(more)))
     return "\n".join(out)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from casedesk.errors import ConfigError
+from casedesk.i18n import _
 from casedesk.services.imports.mapping import REASON_COLUMN
 from casedesk.services.imports.rejectfile import open_replacing
 from casedesk.services.imports.values import as_text
@@ -65,17 +66,18 @@ def open_source(
 ) -> Source:
     """Open ``path`` by its extension (or, failing that, its first bytes)."""
     if not path.exists():
-        raise ConfigError(f"no such file: {path}")
+        raise ConfigError(_("no such file: {path}").format(path=path))
     if path.is_dir():
-        raise ConfigError(f"{path} is a folder, not a file (folders are for `import emails` "
-                          "and `import articles`)")
+        raise ConfigError(_("{path} is a folder, not a file (folders are for `import emails` "
+                            "and `import articles`)").format(path=path))
     suffix = path.suffix.lower()
     with path.open("rb") as f:
         head = f.read(4)
     if suffix in (".xlsx", ".xlsm") or head == b"PK\x03\x04":
         return XlsxSource(path, sheet)
     if sheet:
-        raise ConfigError(f"--sheet is for XLSX workbooks, and {path.name} is not one")
+        raise ConfigError(_("--sheet is for XLSX workbooks, and {file} is not one").format(
+            file=path.name))
     enc = resolve_encoding(path, encoding)
     if suffix in (".jsonl", ".ndjson", ".json") or (
         suffix not in (".csv", ".tsv", ".txt") and _looks_like_json(path, enc)
@@ -99,21 +101,23 @@ def resolve_encoding(path: Path, forced: str | None) -> str:
             name = codecs.lookup(forced).name
         except LookupError:
             raise ConfigError(
-                f"unknown encoding {forced!r}: try utf-8, cp1252 or latin-1"
+                _("unknown encoding {encoding}: try utf-8, cp1252 or latin-1").format(
+                    encoding=repr(forced))
             ) from None
         if name == "utf-8":
             name = "utf-8-sig"
         problem = _decode_problem(path, name)
         if problem:
-            raise ConfigError(f"cannot read {path.name} as {forced}: {problem}; try another "
-                              "--encoding (e.g. cp1252) or leave it out to detect it")
+            raise ConfigError(_("cannot read {file} as {encoding}: {problem}; try another "
+                                "--encoding (e.g. cp1252) or leave it out to detect it").format(
+                file=path.name, encoding=forced, problem=problem))
         return name
     with path.open("rb") as f:
         bom = f.read(2)
     if bom in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         if _decode_problem(path, "utf-16"):
-            raise ConfigError(f"cannot read {path.name}: it starts like UTF-16 but does not "
-                              "decode as UTF-16; pass --encoding")
+            raise ConfigError(_("cannot read {file}: it starts like UTF-16 but does not "
+                                "decode as UTF-16; pass --encoding").format(file=path.name))
         return "utf-16"
     for name in ("utf-8-sig", "cp1252"):
         if not _decode_problem(path, name):
@@ -140,10 +144,13 @@ def _decode_problem(path: Path, encoding: str) -> str | None:
                 offset += len(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
-            return f"byte 0x{exc.object[exc.start]:02x} at offset {offset + exc.start}"
+            return _("byte {byte} at offset {offset}").format(
+                byte=f"0x{exc.object[exc.start]:02x}", offset=offset + exc.start)
         except UnicodeError as exc:  # e.g. "UTF-16 stream does not start with BOM"
-            hint = " (name the byte order: utf-16-le or utf-16-be)" if "BOM" in str(exc) else ""
-            return f"{exc}{hint}"
+            if "BOM" in str(exc):
+                return _("{problem} (name the byte order: utf-16-le or utf-16-be)").format(
+                    problem=exc)
+            return str(exc)
     return None
 
 
@@ -195,7 +202,8 @@ class CsvSource:
         with path.open(encoding=encoding, newline="") as f:
             sample = f.read(SNIFF_CHARS)
         if delimiter is not None and len(delimiter.replace("\\t", "\t")) != 1:
-            raise ConfigError(f"--delimiter must be one character, not {delimiter!r}")
+            raise ConfigError(_("--delimiter must be one character, not {delimiter}").format(
+                delimiter=repr(delimiter)))
         self.delimiter = (delimiter or "").replace("\\t", "\t") or sniff_delimiter(sample)
         self._binary = path.open("rb")
         self._text = io.TextIOWrapper(self._binary, encoding=encoding, newline="")
@@ -208,10 +216,12 @@ class CsvSource:
                 self.header_end = end
                 break
             self.close()
-            raise ConfigError(f"{self.name}:{line}: cannot read the header row: {error}")
+            raise ConfigError(_("{file}:{line}: cannot read the header row: {problem}").format(
+                file=self.name, line=line, problem=error))
         if self.headers is None:
             self.close()
-            raise ConfigError(f"{self.name} is empty: a CSV needs a header row")
+            raise ConfigError(_("{file} is empty: a CSV needs a header row").format(
+                file=self.name))
 
     def _records(self, prev: int) -> Iterator[Row]:
         reader = self._reader
@@ -221,7 +231,8 @@ class CsvSource:
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield prev + 1, reader.line_num, None, f"unreadable CSV: {exc}"
+                yield prev + 1, reader.line_num, None, _("unreadable CSV: {problem}").format(
+                    problem=exc)
                 prev = reader.line_num
                 continue
             end = reader.line_num
@@ -306,13 +317,14 @@ class JsonlSource:
                 value = json.loads(line, parse_constant=_no_constant)
             except ValueError as exc:
                 msg = getattr(exc, "msg", str(exc))
-                yield number, number, None, f"bad JSON: {msg}"
+                yield number, number, None, _("bad JSON: {problem}").format(problem=msg)
                 continue
             except RecursionError:
-                yield number, number, None, f"bad JSON: nested deeper than {MAX_DEPTH} levels"
+                yield number, number, None, _("bad JSON: nested deeper than {n} levels").format(
+                    n=MAX_DEPTH)
                 continue
             if not isinstance(value, dict):
-                yield number, number, None, "not a JSON object"
+                yield number, number, None, _("not a JSON object")
                 continue
             problem = _unstorable(value, "\\u" in line,
                                   line.count("[") + line.count("{") > MAX_DEPTH)
@@ -361,7 +373,7 @@ class JsonlSource:
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise ValueError(_("{name} is not a JSON number").format(name=name))
 
 
 def _unstorable(value: Any, escapes: bool, deep: bool) -> str | None:
@@ -375,7 +387,7 @@ def _unstorable(value: Any, escapes: bool, deep: bool) -> str | None:
     while stack:
         item, depth = stack.pop()
         if depth > MAX_DEPTH:
-            return f"nested deeper than {MAX_DEPTH} levels"
+            return _("nested deeper than {n} levels").format(n=MAX_DEPTH)
         if isinstance(item, dict):
             for key, inner in item.items():
                 stack.append((key, depth))
@@ -384,11 +396,12 @@ def _unstorable(value: Any, escapes: bool, deep: bool) -> str | None:
             stack.extend((inner, depth + 1) for inner in item)
         elif isinstance(item, str) and escapes:
             if "\x00" in item:
-                return "contains a NUL character (a \\u0000 escape)"
+                return _("contains a NUL character (a \\u0000 escape)")
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                return "contains an unpaired UTF-16 surrogate (a \\ud800-\\udfff escape alone)"
+                return _("contains an unpaired UTF-16 surrogate (a \\ud800-\\udfff escape "
+                         "alone)")
     return None
 
 
@@ -412,23 +425,24 @@ class XlsxSource:
         try:
             self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - any failure of the parser: a damaged file
-            raise ConfigError(f"cannot read {path.name} as an XLSX workbook: "
-                              f"{_reason(exc)}") from None
+            raise ConfigError(_("cannot read {file} as an XLSX workbook: {problem}").format(
+                file=path.name, problem=_reason(exc))) from None
         try:
             names = self._book.sheetnames
             if sheet is not None and sheet not in names:
-                raise ConfigError(f"{path.name} has no sheet {sheet!r} "
-                                  f"(sheets: {', '.join(names)})")
+                raise ConfigError(_("{file} has no sheet {sheet} (sheets: {sheets})").format(
+                    file=path.name, sheet=repr(sheet), sheets=", ".join(names)))
             self._sheet = self._book[sheet] if sheet is not None else self._book.worksheets[0]
             self.sheet_name = self._sheet.title
             try:
                 rows = 0
-                for _ in self._sheet.iter_rows(values_only=True):
+                for _row in self._sheet.iter_rows(values_only=True):
                     rows += 1
             except Exception as exc:  # noqa: BLE001 - any failure of the parser: damaged
-                raise ConfigError(f"cannot read {path.name}: sheet {self.sheet_name!r} is "
-                                  f"damaged after row {rows} ({_reason(exc)}); nothing was "
-                                  "imported") from None
+                raise ConfigError(_("cannot read {file}: sheet {sheet} is damaged after row "
+                                    "{row} ({problem}); nothing was imported").format(
+                    file=path.name, sheet=repr(self.sheet_name), row=rows,
+                    problem=_reason(exc))) from None
             self.total = rows
             self._rows = enumerate(self._sheet.iter_rows(values_only=True), 1)
             self.headers = None
@@ -439,7 +453,8 @@ class XlsxSource:
                     self.headers = _unique_headers(list(cells))
                     break
             if self.headers is None:
-                raise ConfigError(f"{path.name}: sheet {self.sheet_name!r} is empty")
+                raise ConfigError(_("{file}: sheet {sheet} is empty").format(
+                    file=path.name, sheet=repr(self.sheet_name)))
         except BaseException:
             self._book.close()
             raise
@@ -452,8 +467,10 @@ class XlsxSource:
                 if any(v is not None and v != "" for v in values):
                     yield number, number, values, _unstorable_cells(values)
         except Exception as exc:  # noqa: BLE001 - the file changed since it was checked
-            raise ConfigError(f"cannot read {self.name}: sheet {self.sheet_name!r} became "
-                              f"unreadable after row {self._done} ({_reason(exc)})") from None
+            raise ConfigError(_("cannot read {file}: sheet {sheet} became unreadable after row "
+                                "{row} ({problem})").format(
+                file=self.name, sheet=repr(self.sheet_name), row=self._done,
+                problem=_reason(exc))) from None
 
     def position(self) -> int:
         return self._done
@@ -479,7 +496,7 @@ def _unstorable_cells(values: list[Any]) -> str | None:
     try:
         "".join(v for v in values if isinstance(v, str)).encode("utf-8")
     except UnicodeEncodeError:
-        return "contains an unpaired UTF-16 surrogate"
+        return _("contains an unpaired UTF-16 surrogate")
     return None
 
 

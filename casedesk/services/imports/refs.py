@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlmodel import Session, col
 
+from casedesk.i18n import N_, _
 from casedesk.models import Account, Agent, Case, Contact, Queue
 from casedesk.models.base import table_of
 from casedesk.services.directory.customers import email_key, name_key
@@ -49,7 +50,8 @@ class Ref:
     """Resolves the text of one reference column to what the row needs (an id, a tuple)."""
 
     column: str = ""
-    noun: str = ""
+    #: the reason for a value that names nothing (marked ``N_``, ``{value}`` quoted)
+    not_found: str = ""
 
     def __init__(self) -> None:
         self.cache: dict[str, Any] = {}
@@ -66,7 +68,7 @@ class Ref:
         raise NotImplementedError
 
     def missing(self, value: str) -> str:
-        return f"no {self.noun} {quoted(value)}"
+        return _(self.not_found).format(value=quoted(value))
 
 
 def _by_external_id(session: Session, table: Table, base: Any, values: set[str],
@@ -95,7 +97,7 @@ class ContactRef(Ref):
     query per batch each way.
     """
 
-    column, noun = "contact_id", "contact with id or e-mail"
+    column, not_found = "contact_id", N_("no contact with id or e-mail {value}")
 
     def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
         table = table_of(Contact)
@@ -121,7 +123,7 @@ class AccountRef(Ref):
     """→ (account id, tier): by external id, exact name, else the name folded
     (``account.name_key``; of several, the oldest)."""
 
-    column, noun = "account_id", "account with id or name"
+    column, not_found = "account_id", N_("no account with id or name {value}")
 
     def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
         table = table_of(Account)
@@ -147,7 +149,7 @@ class AccountRef(Ref):
 class CaseRef(Ref):
     """→ case id, from an external id, else ``CS-000123`` / ``123`` (a case number)."""
 
-    column, noun = "case_id", "case"
+    column, not_found = "case_id", N_("no case {value}")
 
     def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
         table = table_of(Case)
@@ -172,7 +174,7 @@ class CaseRef(Ref):
 class AgentRef(Ref):
     """→ agent id, by login (case-insensitive)."""
 
-    column, noun = "agent_id", "agent with login"
+    column, not_found = "agent_id", N_("no agent with login {value}")
 
     def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
         logins = dict(session.execute(select(col(Agent.login), col(Agent.id))).all())
@@ -182,7 +184,7 @@ class AgentRef(Ref):
 class QueueRef(Ref):
     """→ (queue id, queue name), by name (case- and accent-insensitive)."""
 
-    column, noun = "queue_id", "queue"
+    column, not_found = "queue_id", N_("no queue {value}")
 
     def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
         rows = session.execute(select(col(Queue.name), col(Queue.id)).order_by(col(Queue.id))).all()

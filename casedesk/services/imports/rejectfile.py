@@ -18,20 +18,23 @@ from pathlib import Path
 from typing import IO
 
 from casedesk.errors import ConfigError
+from casedesk.i18n import _
+from casedesk.localformat import number
 from casedesk.services.imports.summary import ImportSummary
 
 
 def check_rejects_path(path: Path) -> None:
     """Refuse (ConfigError) a rejects path the import could not write at the end."""
     if path.is_dir():
-        raise ConfigError(f"cannot write the rejects file {path}: a folder has that name; "
-                          "move or rename it and import again")
+        raise ConfigError(_("cannot write the rejects file {path}: a folder has that name; "
+                            "move or rename it and import again").format(path=path))
     if path.exists() and not os.access(path, os.W_OK):
-        raise ConfigError(f"cannot write the rejects file {path}: it is read-only")
+        raise ConfigError(_("cannot write the rejects file {path}: it is read-only").format(
+            path=path))
     folder = path.parent
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise ConfigError(f"cannot write the rejects file {path}: the folder {folder} is not "
-                          "writable")
+        raise ConfigError(_("cannot write the rejects file {path}: the folder {folder} is not "
+                            "writable").format(path=path, folder=folder))
 
 
 @contextmanager
@@ -63,10 +66,14 @@ def write_failed(path: Path, exc: OSError, summary: ImportSummary) -> ConfigErro
     """The error for a rejects file that could not be written after all (a full disk):
     it says what the import did, since the batches before are in."""
     done = summary.created + summary.updated + summary.unchanged
-    first = f"; the first: {summary.errors[0]}" if summary.errors else ""
-    return ConfigError(f"cannot write the rejects file {path}: {exc.strerror or exc}; "
-                       f"{done:,} of {summary.read:,} records imported, {summary.rejected:,} "
-                       f"rejected{first}")
+    counts = {"path": path, "problem": exc.strerror or exc, "done": number(done),
+              "read": number(summary.read), "rejected": number(summary.rejected)}
+    if summary.errors:
+        return ConfigError(_("cannot write the rejects file {path}: {problem}; {done} of {read} "
+                             "records imported, {rejected} rejected; the first: {first}").format(
+            first=summary.errors[0], **counts))
+    return ConfigError(_("cannot write the rejects file {path}: {problem}; {done} of {read} "
+                         "records imported, {rejected} rejected").format(**counts))
 
 
 def check_distinct(pairs: list[tuple[str, Path]]) -> None:
@@ -77,6 +84,7 @@ def check_distinct(pairs: list[tuple[str, Path]]) -> None:
     for name, path in pairs:
         key = path.resolve()
         if key in seen and Path(seen[key]).resolve() != Path(name).resolve():
-            raise ConfigError(f"{seen[key]} and {name} would both write their rejects to "
-                              f"{path}: import them one at a time")
+            raise ConfigError(_("{first} and {second} would both write their rejects to "
+                                "{path}: import them one at a time").format(
+                first=seen[key], second=name, path=path))
         seen[key] = name

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
+from casedesk.i18n import _
+from casedesk.localformat import number
 from casedesk.services.imports.kinds.base import Kind, Pending
 from casedesk.services.imports.mapping import Mapping, extras_object
 from casedesk.services.imports.values import as_text, quoted
@@ -38,11 +40,11 @@ def parse_row(p: Pending, spec: Kind, mapping: Mapping, width: int | None) -> No
     cells = p.cells
     n = len(cells)
     if width is not None and n != width:
-        p.reason = f"has {n} fields, the header has {width}"
+        p.reason = _("has {n} fields, the header has {width}").format(n=n, width=width)
         return
     texts = cells if width is not None else [c for c in cells if c.__class__ is str]
     if "\x00" in "".join(texts):
-        p.reason = f"{_nul_column(mapping, cells)}: contains a NUL character"
+        p.reason = _("{field}: contains a NUL character").format(field=_nul_column(mapping, cells))
         return
     fields = p.fields
     name = ""
@@ -62,26 +64,44 @@ def parse_row(p: Pending, spec: Kind, mapping: Mapping, width: int | None) -> No
             elif value.__class__ is not str:
                 value = as_text(value)
             if limit is not None and value.__class__ is str and len(value) > limit:
-                p.reason = f"{name}: longer than {limit:,} characters"
+                p.reason = _too_long(name, limit)
                 return
             fields[name] = value
     except ValueError as exc:
-        p.reason = f"{name}: {exc}"
+        p.reason = field_reason(name, exc)
         return
     except (TypeError, OverflowError, RecursionError):
         # a typed JSON/XLSX cell of a shape no parser expects (a list for a date, ...)
-        p.reason = f"{name}: {quoted(cells[index])} is not a valid value"
+        p.reason = _("{field}: {value} is not a valid value").format(
+            field=name, value=quoted(cells[index]))
         return
     for name, value in mapping.defaults:
         if name not in fields:
             fields[name] = value
     for name in mapping.required:
         if name not in fields:
-            p.reason = f"{name}: missing"
+            p.reason = _missing(name)
             return
     if (mapping.extras or mapping.extras_json is not None) and not _extras(p, mapping, n):
         return
     p.key = spec.key_of(p)
+
+
+def field_reason(name: str, problem: object) -> str:
+    """A rejection reason naming the field: ``priority: "x" is not a priority (…)``."""
+    return _("{field}: {problem}").format(field=name, problem=problem)
+
+
+def _too_long(name: str, limit: int) -> str:
+    return _("{field}: longer than {limit} characters").format(field=name, limit=number(limit))
+
+
+def _missing(name: str) -> str:
+    return _("{field}: missing").format(field=name)
+
+
+def _not_json(raw: object) -> str:
+    return _("extras: {value} is not a JSON object").format(value=repr(str(raw)[:40]))
 
 
 def _nul_column(mapping: Mapping, cells: list[Any]) -> str:
@@ -89,7 +109,7 @@ def _nul_column(mapping: Mapping, cells: list[Any]) -> str:
         if index < len(cells) and isinstance(cells[index], str) and "\x00" in cells[index]:
             named = [name for i, name, _, _ in mapping.fields if i == index]
             return named[0] if named else header
-    return "a cell"
+    return _("a cell")
 
 
 def _extras(p: Pending, mapping: Mapping, n: int) -> bool:
@@ -101,7 +121,7 @@ def _extras(p: Pending, mapping: Mapping, n: int) -> bool:
             try:
                 extras.update(extras_object(raw))
             except ValueError:
-                p.reason = f"extras: {str(raw)[:40]!r} is not a JSON object"
+                p.reason = _not_json(raw)
                 return False
     for index, header in mapping.extras:
         if index >= n:
@@ -118,18 +138,21 @@ def _extras(p: Pending, mapping: Mapping, n: int) -> bool:
 
 def _compiled(spec: Kind, mapping: Mapping, width: int, nul_possible: bool) -> RowParser:
     env: dict[str, Any] = {"nul_column": partial(_nul_column, mapping),
-                           "key_of": spec.key_of, "extras_json": partial(_extras_json, mapping)}
+                           "key_of": spec.key_of, "extras_json": partial(_extras_json, mapping),
+                           "field_reason": field_reason}
+    wide = _("has {n} fields, the header has {width}").format(n="%d", width=width)
+    nul = _("{field}: contains a NUL character").format(field="%s")
     lines = [
         "def parse(p):",
         "    cells = p.cells",
         f"    if len(cells) != {width}:",
-        f"        p.reason = 'has %d fields, the header has {width}' % len(cells)",
+        f"        p.reason = {wide!r} % len(cells)",
         "        return",
     ]
     if nul_possible:
         lines += [
             "    if '\\x00' in ''.join(cells):",
-            "        p.reason = nul_column(cells) + ': contains a NUL character'",
+            f"        p.reason = {nul!r} % nul_column(cells)",
             "        return",
         ]
     lines += [
@@ -138,7 +161,7 @@ def _compiled(spec: Kind, mapping: Mapping, width: int, nul_possible: bool) -> R
         "    try:",
     ]
     for k, (index, name, parse, limit) in enumerate(mapping.fields):
-        too_long = f"{name}: longer than {limit:,} characters" if limit is not None else ""
+        too_long = _too_long(name, limit) if limit is not None else ""
         lines += [f"        v = cells[{index}].strip()", "        if v:"]
         if parse is not None:
             env[f"P{k}"] = parse
@@ -151,13 +174,13 @@ def _compiled(spec: Kind, mapping: Mapping, width: int, nul_possible: bool) -> R
                       f"                p.reason = {too_long!r}", "                return"]
         lines.append(f"            f[{name!r}] = v")
     lines += ["    except ValueError as exc:",
-              "        p.reason = name + ': ' + str(exc)",
+              "        p.reason = field_reason(name, exc)",
               "        return"]
     for k, (name, value) in enumerate(mapping.defaults):
         env[f"D{k}"] = value
         lines += [f"    if {name!r} not in f:", f"        f[{name!r}] = D{k}"]
     for name in mapping.required:
-        lines += [f"    if {name!r} not in f:", f"        p.reason = {name + ': missing'!r}",
+        lines += [f"    if {name!r} not in f:", f"        p.reason = {_missing(name)!r}",
                   "        return"]
     if mapping.extras:
         lines.append("    e = p.extras")
@@ -180,6 +203,6 @@ def _extras_json(mapping: Mapping, p: Pending) -> bool:
     try:
         p.extras.update(extras_object(raw))
     except ValueError:
-        p.reason = f"extras: {str(raw)[:40]!r} is not a JSON object"
+        p.reason = _not_json(raw)
         return False
     return True

@@ -23,6 +23,8 @@ from sqlalchemy import func, select
 
 from casedesk.db import read_session
 from casedesk.errors import ConfigError, PermissionDenied, ValidationError
+from casedesk.i18n import N_, _, ngettext
+from casedesk.localformat import number
 from casedesk.models import Agent
 from casedesk.services.context import Actor, Desk, require_supervisor
 from casedesk.services.imports.kinds.base import Ctx, Kind, prepare_cache
@@ -46,31 +48,34 @@ KIND_NAMES = (*KINDS, "emails")
 def check_options(kind: str, options: ImportOptions) -> zoneinfo.ZoneInfo:
     """Refuse unusable flags up front (ConfigError, exit 2); returns the time zone."""
     if kind not in KIND_NAMES:
-        raise ConfigError(f"unknown kind {kind!r}: choose one of {', '.join(KIND_NAMES)}")
+        raise ConfigError(_("unknown kind {kind}: choose one of {kinds}").format(
+            kind=repr(kind), kinds=", ".join(KIND_NAMES)))
     if options.on_error not in ("skip", "abort"):
-        raise ConfigError(f"--on-error {options.on_error!r}: use skip or abort")
+        raise ConfigError(_("--on-error {value}: use skip or abort").format(
+            value=repr(options.on_error)))
     if options.batch_size < 1:
-        raise ConfigError("--batch-size must be at least 1")
+        raise ConfigError(_("--batch-size must be at least 1"))
     if kind == "emails" and (options.values or options.defaults):
-        raise ConfigError("value maps and defaults are for table-shaped files, not emails")
+        raise ConfigError(_("value maps and defaults are for table-shaped files, not emails"))
     try:
         return zoneinfo.ZoneInfo(options.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            f"unknown time zone {options.timezone!r}: use a name like Europe/Madrid or UTC"
+            _("unknown time zone {zone}: use a name like Europe/Madrid or UTC").format(
+                zone=repr(options.timezone))
         ) from None
 
 
 def check_actor(desk: Desk, actor: Actor | None, kind: str) -> None:
     """Supervisors import; on an empty database anybody may import the first agents."""
     if actor is not None:
-        require_supervisor(actor, "import records")
+        require_supervisor(actor, N_("import records"))
         return
     if kind == "agents":
         with read_session(desk.engine) as session:
             if not session.execute(select(func.count()).select_from(Agent)).scalar_one():
                 return
-    raise PermissionDenied("say who is importing: pass --as LOGIN (a supervisor)")
+    raise PermissionDenied(_("say who is importing: pass --as LOGIN (a supervisor)"))
 
 
 def run_import(
@@ -84,11 +89,11 @@ def run_import(
     """Import ``paths`` as records of ``kind``; see the module docstring for the rules."""
     zone = check_options(kind, options)
     if not paths:
-        raise ConfigError("name at least one file to import")
+        raise ConfigError(_("name at least one file to import"))
     check_actor(desk, actor, kind)
     for path in paths:
         if not Path(path).exists():
-            raise ConfigError(f"no such file: {path}")
+            raise ConfigError(_("no such file: {path}").format(path=path))
     summary = ImportSummary(kind, dry_run=options.dry_run)
     tx = Transactions(desk.engine, options)
     with _no_cyclic_gc():
@@ -96,11 +101,23 @@ def run_import(
     if tx.mode == "single":
         tx.finish(commit=summary.rejected == 0)
         if summary.rejected:
-            where = f"; every reason is in {', '.join(summary.rejects)}" if summary.rejects else ""
-            raise ValidationError(
-                f"{summary.rejected} of {summary.read} rows rejected, nothing imported "
-                f"(--on-error abort): {summary.errors[0]}{where}"
-            )
+            counts = {"rejected": number(summary.rejected), "read": number(summary.read),
+                      "first": summary.errors[0]}
+            if summary.rejects:
+                message = ngettext(
+                    "{rejected} of {read} row rejected, nothing imported (--on-error abort): "
+                    "{first}; every reason is in {files}",
+                    "{rejected} of {read} rows rejected, nothing imported (--on-error abort): "
+                    "{first}; every reason is in {files}", summary.read,
+                ).format(files=", ".join(summary.rejects), **counts)
+            else:
+                message = ngettext(
+                    "{rejected} of {read} row rejected, nothing imported (--on-error abort): "
+                    "{first}",
+                    "{rejected} of {read} rows rejected, nothing imported (--on-error abort): "
+                    "{first}", summary.read,
+                ).format(**counts)
+            raise ValidationError(message)
     return summary
 
 
@@ -139,8 +156,8 @@ def _run(
         with read_session(desk.engine) as session:
             prepare_cache(session, ctx)
         if options.queue and options.queue not in ctx.cache["queues"]:
-            raise ConfigError(f"--queue {options.queue!r}: no such queue (see `casedesk queue "
-                              "list`)")
+            raise ConfigError(_("--queue {queue}: no such queue (see `casedesk queue list`)")
+                              .format(queue=repr(options.queue)))
         sources: list[Source] = []
         try:
             # every file is opened and its header mapped before anything is written, so an
@@ -174,8 +191,9 @@ def _plan(source: Source, spec: Kind, overrides: Overrides, parsers: dict[str, P
     """The mapping of a file's header (None for JSON Lines, mapped record by record)."""
     fixed = header_mapping(source, spec, overrides, parsers)
     if fixed is not None and fixed.ignored:
-        summary.warnings.append(printable(f"{source.name}: {spec.name} keep no extras; "
-                                          f"ignored columns: {', '.join(fixed.ignored)}"))
+        summary.warnings.append(printable(
+            _("{source}: {kind} keep no extras; ignored columns: {columns}").format(
+                source=source.name, kind=spec.name, columns=", ".join(fixed.ignored))))
     return fixed
 
 

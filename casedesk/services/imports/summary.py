@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from casedesk.i18n import _
+from casedesk.localformat import number
 from casedesk.services.imports.kinds.base import Pending
 from casedesk.textsafe import visible
 
@@ -80,8 +82,17 @@ class ImportSummary:
             created = self.customers.get(f"{record} created", 0)
             matched = self.customers.get(f"{record} matched", 0)
             if created or matched:
-                lines.append(f"{record}: {created:,} created, {matched:,} matched")
+                template = (_("contacts: {created} created, {matched} matched")
+                            if record == "contacts" else
+                            _("accounts: {created} created, {matched} matched"))
+                lines.append(template.format(created=number(created), matched=number(matched)))
         return lines
+
+    def detail_lines(self) -> list[str]:
+        """``cases opened: 12`` … for the summary: each of :attr:`details` (whose keys are
+        the English words, marked ``N_`` where they are counted) in the reader's language."""
+        return [_("{what}: {n}").format(what=_(key), n=number(n))
+                for key, n in sorted(self.details.items())]
 
     def add_unmapped(self, found: dict[str, dict[str, list[Any]]]) -> None:
         """Merge another tally of unmapped values (a batch planned in another process)."""

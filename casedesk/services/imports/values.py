@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 from functools import lru_cache
 from typing import Any
 
+from casedesk.i18n import _
 from casedesk.services.directory.addresses import is_email
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -163,8 +164,8 @@ class Coded:
                 return found
         found = self.lookup(value)
         if found is None:
-            raise ValueError(f"{quoted(value)} is not a {self.what} "
-                             f"({', '.join(self.canonical)})")
+            raise ValueError(_("{value} is not a {what} ({choices})").format(
+                value=quoted(value), what=_(self.what), choices=", ".join(self.canonical)))
         if isinstance(value, str) and len(self.seen) < 10_000:
             self.seen[value] = found
         return found
@@ -186,7 +187,8 @@ class Coded:
 
 
 def choice(vocabulary: dict[str, str], what: str) -> Coded:
-    """A parser accepting any word of ``vocabulary`` (see :class:`Coded`)."""
+    """A parser accepting any word of ``vocabulary`` (see :class:`Coded`); ``what`` names
+    the field in a reason, marked with ``N_`` by the caller and translated when shown."""
     return Coded(vocabulary, what)
 
 
@@ -209,7 +211,7 @@ def boolean(value: Any) -> bool:
         return value
     found = BOOLEAN.get(fold(as_text(value)))
     if found is None:
-        raise ValueError(f"{quoted(value)} is not yes/no")
+        raise ValueError(_("{value} is not yes/no").format(value=quoted(value)))
     return found
 
 
@@ -218,15 +220,15 @@ def integer(value: Any) -> int:
     try:
         number = float(text) if "." in text else int(text)
     except ValueError:
-        raise ValueError(f"{quoted(value)} is not a whole number") from None
+        raise ValueError(_("{value} is not a whole number").format(value=quoted(value))) from None
     if isinstance(number, float):
         if not number.is_integer():
-            raise ValueError(f"{quoted(value)} is not a whole number")
+            raise ValueError(_("{value} is not a whole number").format(value=quoted(value)))
         number = int(number)
     if number < 0:
-        raise ValueError(f"{quoted(value)} is negative")
+        raise ValueError(_("{value} is negative").format(value=quoted(value)))
     if number > 2**31 - 1:
-        raise ValueError(f"{quoted(value)} is too large")
+        raise ValueError(_("{value} is too large").format(value=quoted(value)))
     return number
 
 
@@ -248,9 +250,10 @@ def rating(value: Any) -> int:
     try:
         number = integer(value)
     except ValueError:
-        raise ValueError(f"{quoted(value)} is not a rating from 1 to 5") from None
+        raise ValueError(_("{value} is not a rating from 1 to 5").format(
+            value=quoted(value))) from None
     if not 1 <= number <= 5:
-        raise ValueError(f"{quoted(value)} is not a rating from 1 to 5")
+        raise ValueError(_("{value} is not a rating from 1 to 5").format(value=quoted(value)))
     return number
 
 
@@ -273,27 +276,28 @@ def seconds(value: Any) -> int:
     if units and any(units.groups()):
         h, m, s = (int(g) if g else 0 for g in units.groups())
         return _bounded(h * 3600 + m * 60 + s, value)
-    raise ValueError(f"{quoted(value)} is not a duration (seconds, mm:ss or hh:mm:ss)")
+    raise ValueError(_("{value} is not a duration (seconds, mm:ss or hh:mm:ss)").format(
+        value=quoted(value)))
 
 
 def _bounded(total: int, value: Any) -> int:
     """A duration the database's integer column holds (2**31 - 1 seconds: 68 years)."""
     if total > 2**31 - 1:
-        raise ValueError(f"{quoted(value)} is too long a duration")
+        raise ValueError(_("{value} is too long a duration").format(value=quoted(value)))
     return total
 
 
 def email_address(value: Any) -> str:
     text = as_text(value).strip()
     if not is_email(text):
-        raise ValueError(f"{quoted(value)} is not an e-mail address")
+        raise ValueError(_("{value} is not an e-mail address").format(value=quoted(value)))
     return text.lower()
 
 
 def phone_number(value: Any) -> str:
     text = " ".join(as_text(value).split())
     if not _PHONE.match(text) or sum(c.isdigit() for c in text) < 6:
-        raise ValueError(f"{quoted(value)} is not a phone number")
+        raise ValueError(_("{value} is not a phone number").format(value=quoted(value)))
     return text
 
 
@@ -303,6 +307,10 @@ def word_list(value: Any) -> list[str]:
     return sorted({as_text(i).strip() for i in items if as_text(i).strip()})
 
 
+class _Implausible(ValueError):
+    """A date outside :data:`MIN_YEAR`–:data:`MAX_YEAR` (no other reading is tried)."""
+
+
 def datetime_parser(zone: tzinfo, *, dayfirst: bool = True,
                     iso_only: bool = False) -> Callable[[Any], datetime]:
     """A parser for instants; naive values are wall-clock times in ``zone``. With
@@ -310,7 +318,7 @@ def datetime_parser(zone: tzinfo, *, dayfirst: bool = True,
 
     def localise(moment: datetime, original: Any) -> datetime:
         if not MIN_YEAR <= moment.year <= MAX_YEAR:
-            raise ValueError(f"{quoted(original)} is not a plausible date")
+            raise _Implausible(_("{value} is not a plausible date").format(value=quoted(original)))
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone)
         return moment.astimezone(UTC)
@@ -346,15 +354,16 @@ def datetime_parser(zone: tzinfo, *, dayfirst: bool = True,
         try:
             return localise(datetime.fromisoformat(text), value)
         except ValueError as exc:
-            if "plausible" in str(exc):
+            if isinstance(exc, _Implausible):
                 raise
         match = _DMY.match(text)
         if match and iso_only and len(match.group(1)) != 4:
-            raise ValueError(f"{quoted(value)} is not an ISO date (2026-03-01), and the "
-                             "profile's date_order is iso")
+            raise ValueError(_("{value} is not an ISO date (2026-03-01), and the profile's "
+                               "date_order is iso").format(value=quoted(value)))
         if match:
             return localise(_from_parts(match.groups(), dayfirst, value), value)
-        raise ValueError(f"{quoted(value)} is not a date (use ISO 2026-03-01 or dd/mm/yyyy)")
+        raise ValueError(_("{value} is not a date (use ISO 2026-03-01 or dd/mm/yyyy)").format(
+            value=quoted(value)))
 
     return parse
 
@@ -399,4 +408,4 @@ def _from_parts(groups: tuple[str | None, ...], dayfirst: bool, original: Any) -
             int((frac or "0").ljust(6, "0")),
         )
     except ValueError:
-        raise ValueError(f"{quoted(original)} is not a valid date") from None
+        raise ValueError(_("{value} is not a valid date").format(value=quoted(original))) from None

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from casedesk.db import is_sqlite, write_session
 from casedesk.errors import ValidationError
+from casedesk.i18n import _
 from casedesk.services.imports.batch import process_batch
 from casedesk.services.imports.kinds.base import Ctx, Kind, Pending
 from casedesk.services.imports.kinds.customers import TALLY
@@ -169,8 +170,10 @@ class BatchWriter:
                 raise
             if not self.tx.retryable:
                 raise ValidationError(
-                    f"{self.name}: the database refused a record of lines {batch[0].line}–"
-                    f"{batch[-1].end} ({refusal(exc)}); nothing imported (--on-error abort)"
+                    _("{source}: the database refused a record of lines {first}–{last} "
+                      "({problem}); nothing imported (--on-error abort)").format(
+                        source=self.name, first=batch[0].line, last=batch[-1].end,
+                        problem=refusal(exc))
                 ) from None
             self._one_by_one(groups)
         tally = {"created": 0, "updated": 0, "unchanged": 0}
@@ -192,7 +195,7 @@ class BatchWriter:
         """Write a refused batch again, one record per transaction, in file order."""
         rows = sorted(((p.line, id(p), mapping, p) for mapping, live in groups.values()
                        for p in live), key=lambda r: (r[0], r[1]))
-        for _, _, mapping, p in rows:
+        for _line, _id, mapping, p in rows:
             _reset(p)
             try:
                 flush_batch([p], {id(mapping): (mapping, [p])}, self.spec, self.tx, self.ctx)
@@ -201,7 +204,7 @@ class BatchWriter:
                 if not refused(exc):
                     raise
                 _reset(p)
-                p.reason = f"the database refused it: {refusal(exc)}"
+                p.reason = _("the database refused it: {problem}").format(problem=refusal(exc))
 
 
 def refused(exc: BaseException) -> bool:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from casedesk.models import Case, Queue
 from casedesk.services.reports.scope import Scope, utc
-from casedesk.services.reports.views import BacklogRow
+from casedesk.services.reports.views import NO_QUEUE, BacklogRow
 from casedesk.services.sla.clocks import OPEN
 
 #: The age buckets: (column, lower bound in days, upper bound in days or None).
@@ -43,7 +43,7 @@ def by_queue(session: Session, scope: Scope, now: datetime) -> list[BacklogRow]:
         .group_by(col(Case.queue_id))
         .subquery()
     )
-    name = func.coalesce(col(Queue.name), "(no queue)")
+    name = func.coalesce(col(Queue.name), NO_QUEUE)
     rows = session.execute(
         select(name, *[grouped.c[k] for k, _l, _h in BUCKETS], grouped.c.total)
         .select_from(grouped.outerjoin(Queue, col(Queue.id) == grouped.c.queue_id))

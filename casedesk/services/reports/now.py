@@ -12,6 +12,9 @@ from sqlalchemy import and_, func, select
 from sqlmodel import Session, col
 
 from casedesk.db import read_session
+from casedesk.i18n import N_, _, ngettext
+from casedesk.labels import label
+from casedesk.localformat import number
 from casedesk.models import Case
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import Actor, Desk, require_supervisor
@@ -35,7 +38,7 @@ def _breaching(session: Session, queues: list[int], waiting: bool, start: Any, s
 
 
 def now_board(desk: Desk, actor: Actor) -> NowBoard:
-    require_supervisor(actor, "see the floor's board")
+    require_supervisor(actor, N_("see the floor's board"))
     now = desk.now()
     loads = board.queue_loads(desk, viewer=actor)
     agents = board.agent_loads(desk, viewer=actor)
@@ -54,10 +57,28 @@ def now_board(desk: Desk, actor: Actor) -> NowBoard:
                     waiting=sum(q.waiting for q in queues))
 
 
+def _presence(status: str, n: int) -> str:
+    """``4 available`` / ``4 disponibles``."""
+    count = number(n)
+    if status == "available":
+        return ngettext("{n} available", "{n} available", n).format(n=count)
+    if status == "busy":
+        return ngettext("{n} busy", "{n} busy", n).format(n=count)
+    if status == "away":
+        return ngettext("{n} away", "{n} away", n).format(n=count)
+    if status == "offline":
+        return ngettext("{n} offline", "{n} offline", n).format(n=count)
+    return _("{n} {status}").format(n=count, status=label("agent_status", status))
+
+
 def board_sentence(board: NowBoard) -> str:
-    """The board's totals in one sentence."""
-    presence = ", ".join(f"{n} {status}" for status, n in board.presence)
-    return (
-        f"{board.waiting:,} cases waiting; {board.breaching_next_hour:,} cases breach within "
-        f"the next hour. Agents: {presence}."
-    )
+    """The board's totals in the reader's language: ``3 cases waiting; 2 cases breach
+    within the next hour. Agents: 4 available, 0 busy, 1 away, 0 offline.``"""
+    waiting = ngettext("{n} case waiting", "{n} cases waiting", board.waiting).format(
+        n=number(board.waiting))
+    soon = board.breaching_next_hour
+    breaching = ngettext("{n} case breaches within the next hour",
+                         "{n} cases breach within the next hour", soon).format(n=number(soon))
+    presence = ", ".join(_presence(status, n) for status, n in board.presence)
+    return _("{waiting}; {breaching}. Agents: {presence}.").format(
+        waiting=waiting, breaching=breaching, presence=presence)

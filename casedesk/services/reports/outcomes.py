@@ -8,10 +8,16 @@ from sqlmodel import Session, col
 
 from casedesk.models import Case, Queue
 from casedesk.services.reports.scope import Scope
-from casedesk.services.reports.views import ResolutionRow, SatisfactionRow
+from casedesk.services.reports.views import (
+    ALL_QUEUES,
+    MARKERS,
+    NO_QUEUE,
+    ResolutionRow,
+    SatisfactionRow,
+)
 
 #: What a resolved case with no resolution type recorded is listed as.
-UNRECORDED = "(not recorded)"
+UNRECORDED = MARKERS[2]
 
 
 def resolution_types(session: Session, scope: Scope) -> list[ResolutionRow]:
@@ -36,11 +42,11 @@ def satisfaction(session: Session, scope: Scope) -> list[SatisfactionRow]:
         .group_by(col(Case.queue_id))
     ).all()
     names = dict(session.execute(select(col(Queue.id), col(Queue.name))).all())
-    rows = sorted(((names.get(q, "(no queue)"), int(n), int(t)) for q, n, t in grouped),
+    rows = sorted(((names.get(q, NO_QUEUE), int(n), int(t)) for q, n, t in grouped),
                   key=lambda r: r[0])
     out = [SatisfactionRow(q, n, round(t / n, 2)) for q, n, t in rows]
     if len(out) > 1:
         n = sum(r.rated for r in out)
         total = sum(int(t) for _q, _n, t in rows)
-        out.append(SatisfactionRow("(all queues)", n, round(total / n, 2)))
+        out.append(SatisfactionRow(ALL_QUEUES, n, round(total / n, 2)))
     return out

@@ -14,6 +14,9 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, select, true
 from sqlmodel import Session, col
 
 from casedesk.errors import NotFound, PermissionDenied, ValidationError
+from casedesk.i18n import _
+from casedesk.labels import label
+from casedesk.localformat import number
 from casedesk.models import Agent, Case, Queue, Team
 from casedesk.models.base import UTCDateTime, saved_id
 from casedesk.services.context import Actor, load_agent, load_queue
@@ -27,7 +30,7 @@ def zone_of(name: str) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         raise ValidationError(
-            f"unknown time zone {name!r}: use a name like Europe/Madrid"
+            _("unknown time zone {zone}: use a name like Europe/Madrid").format(zone=repr(name))
         ) from None
 
 
@@ -114,14 +117,17 @@ def resolve(session: Session, actor: Actor, flt: Any) -> Scope:
     and resolved. Reports are for supervisors; a supervisor of a team sees their team's."""
     if not actor.is_supervisor:
         raise PermissionDenied(
-            f"reports are for supervisors; {actor.login} is an {actor.role}"
+            _("reports are for supervisors; {login} is an {role}").format(
+                login=actor.login, role=label("role", actor.role))
         )
     if flt.end < flt.start:
         raise ValidationError(
-            f"the period ends ({flt.end.isoformat()}) before it begins ({flt.start.isoformat()})"
+            _("the period ends ({end}) before it begins ({start})").format(
+                end=flt.end.isoformat(), start=flt.start.isoformat())
         )
     if flt.days > MAX_DAYS:
-        raise ValidationError(f"a report covers at most {MAX_DAYS:,} days; this asks {flt.days:,}")
+        raise ValidationError(_("a report covers at most {most} days; this asks {days}").format(
+            most=number(MAX_DAYS), days=number(flt.days)))
     zone = zone_of(flt.zone)
     queue_id = saved_id(load_queue(session, flt.queue).id) if flt.queue else None
     agent_id = saved_id(load_agent(session, flt.agent).id) if flt.agent else None
@@ -131,7 +137,8 @@ def resolve(session: Session, actor: Actor, flt: Any) -> Scope:
             select(Team).where(col(Team.name) == flt.team)
         ).scalar_one_or_none()
         if team is None:
-            raise NotFound(f"no team {flt.team!r}: see `casedesk team list`")
+            raise NotFound(_("no team {team}: see `casedesk team list`").format(
+                team=repr(flt.team)))
         by_team, team_id = True, saved_id(team.id)
     if not actor.is_admin:
         own = session.execute(
@@ -139,7 +146,8 @@ def resolve(session: Session, actor: Actor, flt: Any) -> Scope:
         ).scalar_one_or_none()
         if own is not None:
             if by_team and team_id != own:
-                raise PermissionDenied(f"{actor.login} may see only their own team's reports")
+                raise PermissionDenied(_("{login} may see only their own team's reports").format(
+                    login=actor.login))
             by_team, team_id = True, own
     return Scope(
         flt.start, flt.end, zone, midnight(flt.start, zone),

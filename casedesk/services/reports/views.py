@@ -1,5 +1,11 @@
 """The reports' read models: the filter a report runs with, its typed rows, and the one
-table shape every report is also shown as (CLI table, CSV, JSON, the report screen)."""
+table shape every report is also shown as (CLI table, CSV, JSON, the report screen).
+
+A column's :attr:`~Column.heading` is in the reader's language (its English ``text`` is
+marked for the catalogue); its ``key`` is what CSV and JSON write, the same in every
+language. A text column of codes names its ``labels`` vocabulary, so that people read
+"first response" / "primera respuesta" where CSV and JSON keep ``first_response``
+(:func:`casedesk.services.reports.export.shown_rows`)."""
 
 from __future__ import annotations
 
@@ -7,11 +13,20 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from casedesk.i18n import N_, _
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 #: A table cell: text, a whole number, a fraction, a date, or nothing (unknown).
 Cell = str | int | float | date | None
+
+#: The rows standing for cases of no queue and for all queues together.
+NO_QUEUE = N_("(no queue)")
+ALL_QUEUES = N_("(all queues)")
+#: The text cells that are the desk's words, not data (English in the rows, CSV and
+#: JSON; shown in the reader's language): no queue, all queues, no resolution type.
+MARKERS = (NO_QUEUE, ALL_QUEUES, N_("(not recorded)"))
 
 
 @dataclass(frozen=True)
@@ -34,11 +49,19 @@ class ReportFilter:
 @dataclass(frozen=True)
 class Column:
     """A column of a report table. ``kind``: text, count, seconds, minutes, average,
-    percent (0–100), date."""
+    percent (0–100), date. ``text``: the English heading (marked ``N_``); ``labels``: the
+    vocabulary of a text column's codes (:mod:`casedesk.labels`' or
+    :data:`casedesk.services.reports.export.WORDS`'), None for names and free text."""
 
     key: str
-    heading: str
+    text: str
     kind: str = "count"
+    labels: str | None = None
+
+    @property
+    def heading(self) -> str:
+        """The heading in the reader's language."""
+        return _(self.text)
 
 
 @dataclass(frozen=True)

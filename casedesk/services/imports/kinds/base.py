@@ -14,6 +14,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlmodel import Session, col
 
 from casedesk.bulk import fast_insert, select_in
+from casedesk.i18n import _
 from casedesk.models import (
     Agent,
     Queue,
@@ -78,14 +79,16 @@ def timezone_name(value: Any) -> str:
     try:
         zoneinfo.ZoneInfo(text)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{v.quoted(value)} is not a time zone (e.g. Europe/Madrid)") from None
+        raise ValueError(_("{value} is not a time zone (e.g. Europe/Madrid)").format(
+            value=v.quoted(value))) from None
     return text
 
 
 def login_name(value: Any) -> str:
     text = v.as_text(value).strip().lower()
     if not re.match(r"^[a-z0-9][a-z0-9._-]{0,63}$", text):
-        raise ValueError(f"{v.quoted(value)} is not a login (lower-case letters, digits, . _ -)")
+        raise ValueError(_("{value} is not a login (lower-case letters, digits, . _ -)").format(
+            value=v.quoted(value)))
     return text
 
 
@@ -98,7 +101,7 @@ def json_list(value: Any) -> list[Any]:
     except ValueError:
         loaded = None
     if not isinstance(loaded, list):
-        raise ValueError(f"{v.quoted(value)} is not a JSON list")
+        raise ValueError(_("{value} is not a JSON list").format(value=v.quoted(value)))
     return loaded
 
 
@@ -272,7 +275,7 @@ def prepare_cache(session: Session, ctx: Ctx) -> None:
         select(col(Agent.login), col(Agent.id), col(Agent.name)).order_by(col(Agent.id))).all()
     ctx.cache["agents"] = {login: aid for login, aid, _ in agents}
     ctx.cache["agent_names"] = {}
-    for _, aid, name in agents:
+    for _login, aid, name in agents:
         ctx.cache["agent_names"].setdefault(name_key(name), aid)
     policies = list(session.execute(
         select(SlaPolicy).where(col(SlaPolicy.active).is_(True))

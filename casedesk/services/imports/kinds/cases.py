@@ -9,6 +9,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlmodel import Session, col
 
 from casedesk.bulk import fast_insert
+from casedesk.i18n import N_, _
 from casedesk.models import (
     Account,
     Case,
@@ -67,17 +68,17 @@ class Cases(Kind):
                                   "problem description", "descripción del problema"),
                   max_length=100_000),
         FieldSpec("area", ("área", "category", "categoría", "department", "departamento"),
-                  v.choice(v.AREA, "area")),
+                  v.choice(v.AREA, N_("area"))),
         FieldSpec("priority", ("prioridad", "ticket priority", "case priority", "urgency",
-                                 "urgencia"), v.choice(v.PRIORITY, "priority")),
+                                 "urgencia"), v.choice(v.PRIORITY, N_("priority"))),
         FieldSpec("severity", ("severidad", "gravedad", "impact", "impacto"),
-                  v.choice(v.SEVERITY, "severity")),
+                  v.choice(v.SEVERITY, N_("severity"))),
         FieldSpec("status", ("estado", "state", "ticket status", "case status",
                                "estado del caso", "estado del ticket"),
-                  v.choice(v.STATUS, "status")),
+                  v.choice(v.STATUS, N_("status"))),
         FieldSpec("channel", ("canal", "medio", "vía", "origen", "source", "ticket channel",
                                 "case origin", "canal de entrada"),
-                  v.choice(v.CHANNEL, "channel")),
+                  v.choice(v.CHANNEL, N_("channel"))),
         FieldSpec("contact", ("contacto", "customer", "cliente", "contact id", "id cliente",
                               "customer id", "id contacto")),
         FieldSpec("account", ("cuenta", "account id", "id cuenta")),
@@ -158,7 +159,7 @@ class Cases(Kind):
         if queue is None and row["owner_id"] is None:
             queue = default_queue(ctx, row["area"])
             if queue is None:
-                raise RowError("queue: none given and no default queue; pass --queue NAME")
+                raise RowError(_("queue: none given and no default queue; pass --queue NAME"))
             row["queue_id"] = queue[0]
         times = [row[t] for t in HISTORY_TIMES if row[t] is not None]
         if "created_at" not in p.fields and times:
@@ -166,7 +167,8 @@ class Cases(Kind):
         created = row["created_at"]
         for name in ("created_at", *HISTORY_TIMES):
             if row[name] is not None and row[name] > ctx.now:
-                raise RowError(f"{name}: {row[name].isoformat()} is in the future")
+                raise RowError(_("{field}: {value} is in the future").format(
+                    field=name, value=row[name].isoformat()))
         status = row["status"]
         row["last_activity_at"] = created
         resolved_known = row["resolved_at"] or row["closed_at"]
@@ -287,7 +289,7 @@ class Cases(Kind):
                 .values(**values).execution_options(synchronize_session=False)
             ))
             if done.rowcount != 1:
-                p.reason = "the case changed during the import; run it again"
+                p.reason = _("the case changed during the import; run it again")
                 continue
             record_event(session, case_id=case.id, at=ctx.now,
                          actor_id=ctx.actor.id if ctx.actor else None, kind="update",

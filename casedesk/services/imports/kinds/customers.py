@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from casedesk.i18n import _
 from casedesk.models import Account, Contact
 from casedesk.models.base import table_of
 from casedesk.services.imports import values as v
@@ -71,7 +72,8 @@ def write_customers(session: Session, live: list[Pending], ctx: Ctx) -> None:
         firsts = _firsts(rows)
         for p, row in zip(with_account, rows, strict=True):
             if row.reason is not None:
-                p.reason = f"customer_account: {row.reason}"
+                p.reason = _("{field}: {problem}").format(field="customer_account",
+                                                          problem=row.reason)
                 continue
             rid = record_id(row, firsts, "account")
             if rid is not None:
@@ -103,14 +105,14 @@ def write_customers(session: Session, live: list[Pending], ctx: Ctx) -> None:
         contact_ids: dict[int, int] = {}
         for p, row in people:
             if row.reason is not None:
-                p.reason = f"customer: {row.reason}"
+                p.reason = _("{field}: {problem}").format(field="customer", problem=row.reason)
                 continue
             rid = record_id(row, firsts, "contact")
             if rid is not None:
                 contact_ids[id(p)] = rid
         _count(ctx, "contacts", rows)
         facts = _contact_facts(session, set(contact_ids.values()))
-        for p, _ in people:
+        for p, _row in people:
             cid = contact_ids.get(id(p))
             if cid is not None and p.reason is None:
                 p.refs["contact"] = facts[cid]

@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
+from casedesk.i18n import N_, _
+from casedesk.localformat import number
 from casedesk.models import AccountProduct, Contract, ContractLine, Product
 from casedesk.models.base import table_of
 from casedesk.services.directory.customers import name_key
@@ -149,7 +151,7 @@ class AccountProducts(_Composite):
 class ContractRef(Ref):
     """→ contract id, by number."""
 
-    column, noun = "contract_id", "contract with number"
+    column, not_found = "contract_id", N_("no contract with number {value}")
 
     def lookup(self, session: Session, values: set[str]) -> dict[str, Any]:
         t = table_of(Contract)
@@ -179,7 +181,7 @@ class Contracts(Kind):
                              "from", "valid from"), "date"),
         FieldSpec("ends", ("fin", "end", "end date", "hasta", "fecha fin", "to",
                            "valid until", "expires"), "date"),
-        FieldSpec("status", ("estado", "state"), v.choice(CONTRACT_STATUS, "status")),
+        FieldSpec("status", ("estado", "state"), v.choice(CONTRACT_STATUS, N_("status"))),
     )
     refs = {"account": (AccountRef, "account_id")}
     columns = {"number": "number", "name": "name", "starts": "starts", "ends": "ends",
@@ -193,7 +195,8 @@ class Contracts(Kind):
     def finish(self, p: Pending, row: dict[str, Any], ctx: Ctx) -> None:
         row["name"] = row["name"] or row["number"]
         if row["starts"] and row["ends"] and row["ends"] < row["starts"]:
-            raise RowError(f"ends: {row['ends']} is before starts {row['starts']}")
+            raise RowError(_("ends: {ends} is before starts {starts}").format(
+                ends=row["ends"], starts=row["starts"]))
 
 
 class ContractLines(_Composite):
@@ -208,7 +211,7 @@ class ContractLines(_Composite):
         FieldSpec("name", ("nombre", "line", "línea", "concepto", "description",
                            "descripción"), max_length=200, required=True),
         FieldSpec("allotment", ("bolsa", "tipo", "type", "unit", "unidad"),
-                  v.choice(ALLOTMENT, "allotment")),
+                  v.choice(ALLOTMENT, N_("allotment"))),
         FieldSpec("total", ("cantidad", "quantity", "allowance", "contratado", "amount"),
                   v.integer),
         FieldSpec("used", ("consumido", "consumed", "usado", "spent"), v.integer),
@@ -239,6 +242,7 @@ class ContractLines(_Composite):
         row["product_id"] = p.refs.get("product")
         row.pop("product", None)
         if row["used"] > row["total"] and row["total"]:
-            raise RowError(f"used: {row['used']:,} is more than the total {row['total']:,}")
+            raise RowError(_("used: {used} is more than the total {total}").format(
+                used=number(row["used"]), total=number(row["total"])))
         super().finish(p, row, ctx)
 

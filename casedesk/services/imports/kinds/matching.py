@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 from sqlmodel import Session
 
+from casedesk.i18n import _
 from casedesk.services.directory.customers import contact_keys, name_key
 from casedesk.services.imports.kinds.base import Pending
 from casedesk.services.imports.refs import chunks, internal_id
@@ -124,8 +125,8 @@ def match_contacts(session: Session, table: Table, live: list[Pending]) -> None:
             owner = index.email.get(email) if email else None
             mine = f"casedesk:contact:{stored_ext[ext]}" if ext in stored_ext else ext
             if owner is not None and owner.key != mine:
-                p.reason = (f"email: {p.fields['email']} is the e-mail of another contact "
-                            "(two contacts never share one)")
+                p.reason = _("email: {email} is the e-mail of another contact (two contacts "
+                             "never share one)").format(email=p.fields["email"])
             elif owner is None and email:
                 index.email[email] = Identity(mine, email, phone, name)
             continue
@@ -141,8 +142,9 @@ def match_contacts(session: Session, table: Table, live: list[Pending]) -> None:
             continue
         who = found
         if not who.key.startswith("casedesk:"):  # the row of an external id: keep apart
-            p.reason = (f"email: {p.fields.get('email')} is the e-mail of the contact "
-                        f"{who.key} of an earlier row (two contacts never share one)")
+            p.reason = _("email: {email} is the e-mail of the contact {key} of an earlier row "
+                         "(two contacts never share one)").format(
+                email=p.fields.get("email"), key=who.key)
             continue
         index.learn(who, email, phone)
         # the stored (or earlier) values win; the row fills only what they leave empty, so
@@ -195,7 +197,7 @@ def match_accounts(session: Session, table: Table, live: list[Pending]) -> None:
     todo = [(p, name_key(p.fields.get("name"))) for p in live
             if p.fields.get("external_id") is None]
     known: dict[str, Identity] = {}
-    for part in chunks({k for _, k in todo if k}):
+    for part in chunks({k for _line, k in todo if k}):
         for rid, key, name, tier, created, extras in session.execute(
             select(table.c.id, table.c.name_key, table.c.name, table.c.tier, table.c.created_at,
                    table.c.extras)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session, col
 
+from casedesk.i18n import N_, _
 from casedesk.models import (
     Account,
     Agent,
@@ -110,7 +111,7 @@ class Accounts(Kind):
         FieldSpec("name", ("nombre", "account name", "company", "empresa", "razón social",
                            "cliente", "customer"), max_length=200, required=True),
         FieldSpec("tier", ("nivel", "segmento", "segment", "categoría cliente", "tipo cliente"),
-                  v.choice(v.TIER, "tier")),
+                  v.choice(v.TIER, N_("tier"))),
         CREATED,
     )
     columns = {"name": "name", "tier": "tier", "created_at": "created_at"}
@@ -159,7 +160,7 @@ class Agents(Kind):
         FieldSpec("name", ("nombre", "full name", "nombre completo"), max_length=200),
         FieldSpec("email", ("mail", "e-mail", "correo", "correo electrónico"), v.email_address,
                   max_length=254),
-        FieldSpec("role", ("rol", "perfil", "profile"), v.choice(v.ROLE, "role")),
+        FieldSpec("role", ("rol", "perfil", "profile"), v.choice(v.ROLE, N_("role"))),
         FieldSpec("skills", ("habilidades", "competencias", "skill"), v.word_list),
         FieldSpec("capacity", ("capacidad", "max cases", "máximo de casos"), v.integer),
         FieldSpec("timezone", ("time zone", "tz", "zona horaria", "huso horario"), timezone_name),
@@ -179,7 +180,8 @@ class Agents(Kind):
     def finish(self, p: Pending, row: dict[str, Any], ctx: Ctx) -> None:
         row["name"] = row["name"] or row["login"]
         if "queues" in p.fields:
-            p.links = _named_ids(p.fields["queues"], ctx.cache["queues"], "queues", "queue")
+            p.links = _named_ids(p.fields["queues"], ctx.cache["queues"], "queues",
+                                 N_("no queue {value}"))
 
     # --- the role order (as ``agent add`` and ``staff.set_agent_role`` keep it) ---------
     def existing(self, session: Session, keys: list[str], cols: tuple[str, ...]
@@ -193,7 +195,7 @@ class Agents(Kind):
         for p in new:
             refusal = role_refusal(ctx.actor, new_role=p.row["role"])
             if refusal:
-                p.reason = f"role: {refusal}"
+                p.reason = _("{field}: {problem}").format(field="role", problem=refusal)
             else:
                 kept.append(p)
         new[:] = kept  # the plan's own list: refused rows get no memberships either
@@ -213,13 +215,13 @@ class Agents(Kind):
             active = p.row["active"] if "active" in cols else old["active"]
             refusal = role_refusal(ctx.actor, new_role=role, old_role=old["role"])
             if refusal:
-                p.reason = f"role: {refusal}"
+                p.reason = _("{field}: {problem}").format(field="role", problem=refusal)
                 continue
             admin_after = role == Role.admin and bool(active)
             if old["id"] in admins and not admin_after:
                 if not admins - {old["id"]}:
-                    p.reason = (f"role: {p.row['login']} is the last active admin: make another "
-                                "agent an admin first")
+                    p.reason = _("role: {login} is the last active admin: make another agent "
+                                 "an admin first").format(login=p.row["login"])
                     continue
                 admins.discard(old["id"])
             elif admin_after:
@@ -259,7 +261,7 @@ class Queues(Kind):
         FieldSpec("name", ("nombre", "queue", "cola", "queue name", "nombre de la cola"),
                   max_length=100, required=True),
         FieldSpec("area", ("área", "department", "departamento", "category", "categoría"),
-                  v.choice(v.AREA, "area")),
+                  v.choice(v.AREA, N_("area"))),
         FieldSpec("description", ("descripción", "details", "detalle"), max_length=500),
         FieldSpec("members", ("miembros", "agents", "agentes", "logins"), v.word_list),
     )
@@ -273,7 +275,7 @@ class Queues(Kind):
         if "members" in p.fields:
             agents = {login: (aid,) for login, aid in ctx.cache["agents"].items()}
             p.links = _named_ids([m.lower() for m in p.fields["members"]], agents, "members",
-                                 "agent")
+                                 N_("no agent {value}"))
 
     def current_links(self, session: Session, ids: list[int]) -> dict[int, frozenset[int]]:
         out: dict[int, set[int]] = {i: set() for i in ids}
@@ -294,12 +296,14 @@ class Queues(Kind):
 
 
 def _named_ids(names: list[str], known: dict[str, Any], field_name: str,
-               noun: str) -> frozenset[int]:
+               not_found: str) -> frozenset[int]:
+    """The ids ``names`` name; RowError (``not_found``, marked ``N_``) for one unknown."""
     ids = set()
     for name in names:
         hit = known.get(name) or known.get(v.fold(name))
         if hit is None:
-            raise RowError(f"{field_name}: no {noun} {v.quoted(name)}")
+            raise RowError(_("{field}: {problem}").format(
+                field=field_name, problem=_(not_found).format(value=v.quoted(name))))
         ids.add(hit[0])
     return frozenset(ids)
 

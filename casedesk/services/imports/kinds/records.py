@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from casedesk.bulk import fast_insert
+from casedesk.i18n import N_
 from casedesk.models import (
     Article,
     Interaction,
@@ -43,11 +44,11 @@ class Interactions(Kind):
                                   "call id", "id llamada", "id contacto", "comment id",
                                   "reply id", "id comentario"), v.identifier, max_length=128),
         FieldSpec("channel", ("canal", "medio", "vía", "via", "source", "origen"),
-                  v.choice(v.CHANNEL, "channel"), required=True),
+                  v.choice(v.CHANNEL, N_("channel")), required=True),
         FieldSpec("direction", ("dirección", "sentido", "in out", "entrante saliente"),
-                  v.choice(v.DIRECTION, "direction")),
+                  v.choice(v.DIRECTION, N_("direction"))),
         FieldSpec("typification", ("tipificación", "type", "tipo", "reason", "clase"),
-                  v.choice(v.TYPIFICATION, "typification")),
+                  v.choice(v.TYPIFICATION, N_("typification"))),
         FieldSpec("contact", ("contacto", "customer", "cliente", "contact id", "id cliente")),
         *CUSTOMER_SPECS,
         FieldSpec("agent", ("agente", "login", "usuario", "operador", "operator", "user")),
@@ -144,7 +145,7 @@ class Articles(Kind):
                   max_length=1000),
         FieldSpec("body", ("cuerpo", "contenido", "content", "text", "texto", "article",
                            "artículo", "markdown"), max_length=1_000_000),
-        FieldSpec("status", ("estado", "state"), v.choice(v.ARTICLE_STATUS, "status")),
+        FieldSpec("status", ("estado", "state"), v.choice(v.ARTICLE_STATUS, N_("status"))),
         FieldSpec("author", ("autor", "autora", "written by", "login")),
         FieldSpec("created_at", CREATED.synonyms, "datetime"),
     )
