@@ -39,7 +39,7 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "article": NP_("event", "article"),
     },
     "clock": {
-        "ok": NP_("clock state", "on time"),
+        "ok": NP_("clock state", "ok"),
         "warning": NP_("clock state", "warning"),
         "breached": NP_("clock state", "breached"),
         "paused": NP_("clock state", "paused"),
