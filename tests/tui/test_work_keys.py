@@ -112,11 +112,21 @@ async def test_the_supervisor_footer_follows_the_case(tui_world: World) -> None:
         assert "yank" in shown and "transfer" not in shown
 
 
-async def test_agents_see_no_supervisor_keys(tui_world: World) -> None:
-    app = make_app(tui_world, "ana")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        assert not footer(app) & {"assign", "yank"}
+async def test_reopening_a_closed_case_is_offered_to_supervisors_only(
+    tui_world: World,
+) -> None:
+    desk = tui_world.desk
+    case = cases.create_case(desk, tui_world.ana, title="Cerrado")
+    transitions.resolve(desk, tui_world.ana, case.label, "solved", "hecho")
+    transitions.close(desk, tui_world.ana, case.label)
+    for login, offered in (("ana", False), ("maria", True)):
+        app = make_app(tui_world, login)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.open_case(case.label)
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen)
+            assert ("reopen" in footer(app)) is offered, login
 
 
 async def test_cancelling_the_case_form_keeps_the_call_running(tui_world: World) -> None:
