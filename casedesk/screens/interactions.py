@@ -85,12 +85,15 @@ def _saved(logged: CallTimeLogged) -> str:
 
 
 def contact_line(c: dict[str, Any]) -> str:
-    """``Juan Pérez · +34 600 111 222 · juan@… · Pérez Hogar (gold)``."""
+    """``Juan Pérez · +34 600 111 222 · juan@… · Pérez Hogar (gold)``: the account only
+    when it is not named as the person (a private customer's account carries their name)."""
     bits = [str(c["name"])]
     bits += [str(c[k]) for k in ("phone", "email") if c.get(k)]
-    if c.get("account"):
-        bits.append(f"{c['account']}" + (f" ({label('tier', c['tier'])})" if c.get("tier")
-                                         else ""))
+    tier = label("tier", c["tier"]) if c.get("tier") else ""
+    if c.get("account") and c["account"] != c["name"]:
+        bits.append(f"{c['account']}" + (f" ({tier})" if tier else ""))
+    elif tier:
+        bits.append(tier)
     return " · ".join(bits)
 
 

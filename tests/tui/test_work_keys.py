@@ -177,3 +177,18 @@ async def test_suggestions_follow_new_articles(tui_world: World) -> None:
         await settle(pilot)
         listed = screen.query_one("#case-articles", OptionList)
         assert listed.get_option_at_index(0).id == article.label
+
+
+def test_a_private_customer_is_named_once() -> None:
+    from casedesk.screens.case import customer_line
+    from casedesk.screens.interactions import contact_line
+
+    person = {"name": "Juan Pérez", "phone": "+34 600", "email": None,
+              "account": "Juan Pérez", "tier": "gold"}
+    assert contact_line(person) == "Juan Pérez · +34 600 · gold"
+    company = {**person, "account": "Pérez Hogar"}
+    assert contact_line(company) == "Juan Pérez · +34 600 · Pérez Hogar (gold)"
+    detail = type("Detail", (), {"contact": "Juan Pérez", "contact_phone": None,
+                                 "contact_email": "juan@example.com", "account": "Juan Pérez",
+                                 "account_tier": "vip"})()
+    assert customer_line(detail) == "Juan Pérez · juan@example.com · VIP"  # type: ignore[arg-type]
