@@ -24,15 +24,19 @@ from textual.widgets.option_list import Option
 
 from casedesk.durations import countdown
 from casedesk.errors import CaseDeskError
+from casedesk.i18n import N_, _, ngettext
+from casedesk.labels import label as code_label
 from casedesk.plain import cell, plain
 from casedesk.screens import messages
 from casedesk.screens.actions import CaseActions, status_bindings
+from casedesk.screens.applies import case_key_applies
 from casedesk.screens.base import error_message
 from casedesk.screens.history import HistoryModal
 from casedesk.screens.modals import CaseEditForm, TaskForm, TextPrompt, TimeForm, TimeSpent
+from casedesk.screens.words import word
 from casedesk.services.contracts import entitlements
 from casedesk.services.contracts.views import LineStatus
-from casedesk.services.knowledge import guidance
+from casedesk.services.knowledge import freshness, guidance
 from casedesk.services.numbers import case_label, parse_case_number
 from casedesk.services.queries import reads
 from casedesk.services.queries.views import CaseDetail, CaseTime, TaskView, TimelineEntry
@@ -55,6 +59,23 @@ _KIND_STYLE = {
 }
 
 
+def customer_line(c: CaseDetail) -> str:
+    """``Juan Pérez · +34 600 111 222 · juan@… · Pérez Hogar (gold)``: the account only
+    when it is not named as the person (a private customer's account carries their name)."""
+    bits = [c.contact or "—"]
+    bits += [b for b in (c.contact_phone, c.contact_email) if b]
+    if c.account and c.account != c.contact:
+        tier = f" ({code_label('tier', c.account_tier)})" if c.account_tier else ""
+        bits.append(c.account + tier)
+    elif c.account_tier:
+        bits.append(code_label("tier", c.account_tier))
+    return " · ".join(bits)
+
+
+#: Seconds between two looks at whether the knowledge base changed (suggestions follow).
+GUIDANCE_RECHECK = 10
+
+
 @dataclass(frozen=True)
 class CaseBundle:
     """Everything the case screen shows, read in one worker."""
@@ -74,16 +95,20 @@ class Guidance:
     case: str
     articles: list[tuple[str, str]]
     similar: list[tuple[str, str]]
+    #: the knowledge base as these were read
+    token: freshness.Token | None = None
 
 
 class CaseScreen(CaseActions):
     """One case, everything about it, and every operation on it."""
 
-    LABEL = "Case"
+    LABEL = N_("Case")
     AUTO_FOCUS = "#case-timeline"
     BINDINGS: ClassVar[list[BindingType]] = [
-        *status_bindings({"wait", "resume", "resolve", "close_case", "note"}),
-        Binding("a", "accept", "Accept", id="case-accept", show=False),
+        # shown only where they apply to the case on screen (check_action)
+        *status_bindings({"start", "wait", "resume", "resolve", "close_case", "reopen",
+                          "note"}),
+        Binding("a", "accept", "Accept", id="case-accept"),
         Binding("e", "edit", "Edit case", id="case-edit", show=False),
         Binding("t", "add_task", "Task", id="case-task"),
         Binding("m", "complete_task", "Task done", id="case-task-done", show=False),
@@ -93,7 +118,7 @@ class CaseScreen(CaseActions):
         Binding("i", "interaction", "Log interaction", id="case-interaction", show=False),
         Binding("g", "goto", "Go to case", id="case-goto", show=False),
         Binding("r", "customer", "Customer", id="case-customer", show=False,
-                tooltip="The case's customer at a glance: products, contracts, cases"),
+                tooltip=N_("The case's customer at a glance: products, contracts, cases")),
         Binding("escape", "back", "Back", id="case-back", show=False),
     ]
 
@@ -103,39 +128,43 @@ class CaseScreen(CaseActions):
         self._previous: str | None = None
         self.bundle: CaseBundle | None = None
         self.guidance: Guidance | None = None
+        #: the knowledge base as the suggestions shown were read (see :meth:`tick`)
+        self._articles: freshness.Token | None = None
+        self._ticks = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="case-header")
-        yield Input(placeholder="Case number, e.g. CS-000123 — Enter opens it", id="case-goto")
+        yield Input(placeholder=_("Case number, e.g. CS-000123 — Enter opens it"),
+                    id="case-goto")
         with Horizontal(id="case-body"):
             with Vertical(id="case-main"):
                 yield Static("SLA", classes="pane-title")
                 yield SlaPanel(self.now, self.tz, self.workstation.targets_for, id="case-sla")
-                yield Static("Tasks", classes="pane-title")
+                yield Static(_("Tasks"), classes="pane-title")
                 yield DataTable(id="case-tasks", cursor_type="row")
-                yield Static("Timeline (newest first)", classes="pane-title")
+                yield Static(_("Timeline (newest first)"), classes="pane-title")
                 yield DataTable(id="case-timeline", cursor_type="row")
             with Vertical(id="case-side", classes="side"):
-                yield Static("Description", classes="pane-title")
+                yield Static(_("Description"), classes="pane-title")
                 with VerticalScroll(id="case-description-box"):
                     yield Static("", id="case-description")
-                yield Static("Suggested articles", classes="pane-title")
+                yield Static(_("Suggested articles"), classes="pane-title")
                 yield OptionList(id="case-articles")
-                yield Static("Similar cases", classes="pane-title")
+                yield Static(_("Similar cases"), classes="pane-title")
                 yield OptionList(id="case-similar")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         task_table = self.query_one("#case-tasks", DataTable)
-        for key, name, width in (("state", "State", 9), ("title", "Task", 28),
-                                 ("assignee", "Who", 10), ("due", "Due", 11),
-                                 ("left", "Left", 9)):
+        for key, name, width in (("state", _("State"), 9), ("title", _("Task"), 28),
+                                 ("assignee", _("Who"), 10), ("due", _("Due"), 11),
+                                 ("left", _("Left"), 9)):
             task_table.add_column(name, key=key, width=width)
         timeline = self.query_one("#case-timeline", DataTable)
         columns: tuple[tuple[str, str, int | None], ...] = (
-            ("when", "When", 11), ("who", "Who", 14), ("what", "What", 11),
-            ("details", "Details", None),
+            ("when", _("When"), 11), ("who", _("Who"), 14), ("what", _("What"), 11),
+            ("details", _("Details"), None),
         )
         for key, name, column_width in columns:
             timeline.add_column(name, key=key, width=column_width)
@@ -183,6 +212,21 @@ class CaseScreen(CaseActions):
                 failed=lambda exc: None,
             )
 
+    def check_articles(self) -> None:
+        """Re-read the suggestions when an article was added, edited or published since
+        they were read (the knowledge base is not part of the workstation's change poll)."""
+        if self.number is None:
+            return
+        self.load("case-articles-token", partial(freshness.articles_token, self.desk),
+                  then=self._articles_read, failed=lambda exc: None)
+
+    def _articles_read(self, token: freshness.Token) -> None:
+        before, self._articles = self._articles, token
+        if before is not None and token != before and self.number is not None:
+            number = self.number
+            self.load("case-guidance", partial(self._fetch_guidance, number),
+                      then=self._show_guidance, failed=lambda exc: None)
+
     def _not_loaded(self, exc: BaseException) -> None:
         """The case could not be read (e.g. no such number): say so, keep the last one."""
         self.app.notify(error_message(exc), severity="error")
@@ -207,12 +251,16 @@ class CaseScreen(CaseActions):
 
     def _fetch_guidance(self, number: str) -> Guidance:
         """Runs in a worker: suggested articles and similar cases."""
+        token = freshness.articles_token(self.desk)
         found = guidance.guidance(self.desk, number)
         articles = [(a.label, a.title) for a in found.articles]
         similar = [
-            (c.label, f"{c.title} ({c.resolution_type or c.status})") for c in found.cases
+            (c.label, f"{c.title} ("
+                      + (word("resolution", c.resolution_type) if c.resolution_type
+                         else code_label("status", c.status)) + ")")
+            for c in found.cases
         ]
-        return Guidance(number, articles, similar)
+        return Guidance(number, articles, similar, token)
 
     def _show(self, bundle: CaseBundle) -> None:
         if bundle.case.label != self.number:
@@ -224,10 +272,11 @@ class CaseScreen(CaseActions):
             goto.display = False
             self.query_one("#case-timeline", DataTable).focus()
         self._render_header(bundle.case)
+        self.refresh_bindings()
         self.query_one("#case-sla", SlaPanel).show(bundle.case)
         self.query_one("#case-description", Static).update(
             plain(bundle.case.description) if bundle.case.description
-            else Text("no description", style="dim")
+            else Text(_("no description"), style="dim")
         )
         self._render_tasks(bundle.tasks)
         self._render_timeline(bundle.timeline)
@@ -236,55 +285,52 @@ class CaseScreen(CaseActions):
         if guidance.case != self.number:
             return
         self.guidance = guidance
+        self._articles = guidance.token
         articles = self.query_one("#case-articles", OptionList)
         articles.clear_options()
         articles.add_options(
             [Option(cell(f"{label} {title}"), id=label) for label, title in guidance.articles]
-            or [Option(Text("no suggestions", style="dim"), disabled=True)]
+            or [Option(Text(_("no suggestions"), style="dim"), disabled=True)]
         )
         similar = self.query_one("#case-similar", OptionList)
         similar.clear_options()
         similar.add_options(
             [Option(cell(f"{label} {title}"), id=label) for label, title in guidance.similar]
-            or [Option(Text("none found", style="dim"), disabled=True)]
+            or [Option(Text(_("none found"), style="dim"), disabled=True)]
         )
 
     def _render_header(self, c: CaseDetail) -> None:
         text = Text()
         text.append(f"{c.label}  ", style="bold")
         text.append(one_line(c.title), style="bold")
-        text.append(f"   [{c.status.replace('_', ' ')}]", style="bold cyan")
-        text.append("\nCustomer ", style="dim")
-        who = c.contact or "—"
-        contact_bits = [b for b in (c.contact_phone, c.contact_email) if b]
-        if contact_bits:
-            who += " · " + " · ".join(contact_bits)
-        if c.account:
-            who += f" · {c.account}" + (f" ({c.account_tier})" if c.account_tier else "")
-        text.append(one_line(who))
-        text.append("\nPriority ", style="dim")
-        text.append(c.priority, style="bold red" if c.priority == "high" else "")
-        text.append("  Severity ", style="dim")
-        text.append(c.severity, style="bold red" if c.severity == "critical" else "")
-        text.append("  Owner ", style="dim")
-        text.append(one_line(c.owner_name or "— (in queue)"))
-        text.append("  Queue ", style="dim")
+        text.append(f"   [{code_label('status', c.status)}]", style="bold cyan")
+        text.append("\n" + _("Customer") + " ", style="dim")
+        text.append(one_line(customer_line(c)))
+        text.append("\n" + _("Priority") + " ", style="dim")
+        text.append(code_label("priority", c.priority),
+                    style="bold red" if c.priority == "high" else "")
+        text.append("  " + _("Severity") + " ", style="dim")
+        text.append(code_label("severity", c.severity),
+                    style="bold red" if c.severity == "critical" else "")
+        text.append("  " + _("Owner") + " ", style="dim")
+        text.append(one_line(c.owner_name or _("— (in queue)")))
+        text.append("  " + _("Queue") + " ", style="dim")
         text.append(one_line(c.queue or "—"))
-        text.append("  Area ", style="dim")
-        text.append(one_line(c.area))
+        text.append("  " + _("Area") + " ", style="dim")
+        text.append(code_label("area", c.area))
         if c.contract_line:
-            text.append("  Contract ", style="dim")
+            text.append("  " + _("Contract") + " ", style="dim")
             text.append(one_line(c.contract_line))
         if c.parent:
-            text.append("  Parent ", style="dim")
+            text.append("  " + _("Parent") + " ", style="dim")
             text.append(c.parent)
         if c.children:
-            text.append("  Children ", style="dim")
+            text.append("  " + _("Children") + " ", style="dim")
             text.append(", ".join(c.children))
         if c.resolution_type:
-            text.append("\nResolution ", style="dim")
-            text.append(visible(f"{c.resolution_type}: {c.resolution_notes or ''}"),
-                        style="green")
+            text.append("\n" + _("Resolution") + " ", style="dim")
+            text.append(visible(f"{word('resolution', c.resolution_type)}: "
+                                f"{c.resolution_notes or ''}"), style="green")
         if self.bundle is not None and self.bundle.case.label == c.label and (
                 self.bundle.time is not None or self.bundle.line is not None):
             text.append("\n")
@@ -297,12 +343,16 @@ class CaseScreen(CaseActions):
         text = Text()
         total = bundle.time
         if total is not None:
-            text.append("Time ", style="dim")
+            text.append(_("Time") + " ", style="dim")
             if total.children:
-                text.append(f"{total.total_minutes} min with {len(total.children)} child "
-                            f"cases ({total.own_minutes} min on this one)")
+                text.append(ngettext(
+                    "{total} min with {n} child case ({own} min on this one)",
+                    "{total} min with {n} child cases ({own} min on this one)",
+                    len(total.children),
+                ).format(total=total.total_minutes, n=len(total.children),
+                         own=total.own_minutes))
             else:
-                text.append(f"{total.total_minutes} min")
+                text.append(_("{total} min").format(total=total.total_minutes))
         if bundle.line is not None:
             text.append("  ")
             text.append(one_line(bundle.line.words),
@@ -317,7 +367,8 @@ class CaseScreen(CaseActions):
         for t in items:
             st = self._task_state(t, now)
             table.add_row(
-                Text(str(st or t.status), style=STATE_STYLE.get(st or "", "dim")),
+                Text(word("clock", st) if st else code_label("task_status", t.status),
+                     style=STATE_STYLE.get(st or "", "dim")),
                 cell(t.title, style="dim strike" if t.status != "open" else ""),
                 cell(t.assignee or "—"),
                 local(t.due_at, self.tz()),
@@ -354,13 +405,16 @@ class CaseScreen(CaseActions):
         for e in self.shown_entries(entries):
             table.add_row(
                 local(e.at, tz),
-                cell(e.actor or "system"),
-                Text(e.kind, style=_KIND_STYLE.get(e.kind, "")),
+                cell(e.actor or _("system")),
+                Text(word("event", e.kind), style=_KIND_STYLE.get(e.kind, "")),
                 cell(e.text),
             )
 
     def tick(self) -> None:
         self.query_one("#case-sla", SlaPanel).tick()
+        self._ticks += 1
+        if self._ticks % GUIDANCE_RECHECK == 0:
+            self.check_articles()
         if self.bundle is None:
             return
         table = self.query_one("#case-tasks", DataTable)
@@ -370,7 +424,8 @@ class CaseScreen(CaseActions):
                 st = self._task_state(t, now)
                 table.update_cell(str(t.id), "left", self._task_left(t, now))
                 table.update_cell(
-                    str(t.id), "state", Text(str(st), style=STATE_STYLE.get(st or "", "dim"))
+                    str(t.id), "state",
+                    Text(word("clock", st), style=STATE_STYLE.get(st or "", "dim")),
                 )
 
     def _show_goto(self) -> None:
@@ -380,11 +435,16 @@ class CaseScreen(CaseActions):
         goto.focus()
         if self.number is None:
             self.query_one("#case-header", Static).update(
-                Text("No case open: type its number, or pick one from a list (F3, F4).",
+                Text(_("No case open: type its number, or pick one from a list (F3, F4)."),
                      style="dim")
             )
 
     # --- CaseActions --------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only the keys that apply to the case on screen."""
+        case = self.bundle.case if self.bundle is not None else None
+        return case_key_applies(action, case, self.actor.login, self.actor.is_supervisor)
 
     def target(self) -> tuple[str, int | None] | None:
         if self.bundle is None:
@@ -396,6 +456,7 @@ class CaseScreen(CaseActions):
             self.bundle = CaseBundle(case, self.bundle.timeline, self.bundle.tasks,
                                      self.bundle.time, self.bundle.line)
             self._render_header(case)
+            self.refresh_bindings()
             self.query_one("#case-sla", SlaPanel).show(case)
 
     # --- actions ------------------------------------------------------------------------
@@ -406,7 +467,7 @@ class CaseScreen(CaseActions):
             return
         self.operate(
             partial(transitions.accept, self.desk, self.actor, self.bundle.case.label),
-            done=lambda c: f"{c.label} is in your bin",
+            done=lambda c: _("{case} is in your bin").format(case=c.label),
             then=self.after_change,
         )
 
@@ -431,7 +492,7 @@ class CaseScreen(CaseActions):
             lambda changes: cases.update_case(
                 self.desk, self.actor, label, version=version, **changes
             ),
-            done=lambda case: f"{case.label} edited",
+            done=lambda case: _("{case} edited").format(case=case.label),
             then=self.after_change,
         )
 
@@ -446,7 +507,7 @@ class CaseScreen(CaseActions):
             lambda spec: tasks.add_task(
                 self.desk, self.actor, title=spec.title, case=label, due_in=spec.due_in
             ),
-            done=f"task added to {label}",
+            done=_("task added to {case}").format(case=label),
         )
 
     def action_complete_task(self) -> None:
@@ -456,12 +517,13 @@ class CaseScreen(CaseActions):
         open_tasks = self.bundle.tasks
         table = self.query_one("#case-tasks", DataTable)
         if not open_tasks or table.cursor_row < 0 or table.cursor_row >= len(open_tasks):
-            self.app.notify("no task selected", severity="warning")
+            self.app.notify(_("no task selected"), severity="warning")
             return
         task = open_tasks[table.cursor_row]
         self.operate(
             partial(tasks.complete_task, self.desk, self.actor, task.id),
-            done=lambda t: f"task done: {t.title} ({t.state})",
+            done=lambda t: _("task done: {title} ({state})").format(
+                title=t.title, state=word("clock", t.state)),
         )
 
     def action_link_parent(self) -> None:
@@ -471,11 +533,13 @@ class CaseScreen(CaseActions):
             return
 
         self.write_from(
-            TextPrompt(f"Parent case of {target[0]}", placeholder="CS-000123"),
+            TextPrompt(_("Parent case of {case}").format(case=target[0]),
+                       placeholder="CS-000123"),
             lambda parent: cases.link_parent(
                 self.desk, self.actor, target[0], parent, version=target[1]
             ),
-            done=lambda c: f"{c.label} linked to parent {c.parent}",
+            done=lambda c: _("{case} linked to parent {parent}").format(case=c.label,
+                                                                         parent=c.parent),
             then=self.after_change,
         )
 
@@ -484,14 +548,14 @@ class CaseScreen(CaseActions):
         there opens here. (A callback, not ``push_screen_wait``: a worker waiting on an
         open modal would keep ``workers.wait_for_complete()`` waiting in the tests.)"""
         if self.bundle is None or self.bundle.case.contact_id is None:
-            self.app.notify("this case has no customer", severity="warning")
+            self.app.notify(_("this case has no customer"), severity="warning")
             return
         self.app.push_screen(HistoryModal(self.bundle.case.contact_id), self._history_chosen)
 
     def action_customer(self) -> None:
         """The case's customer at a glance (a case chosen there opens here)."""
         if self.bundle is None or self.bundle.case.contact_id is None:
-            self.app.notify("this case has no customer", severity="warning")
+            self.app.notify(_("this case has no customer"), severity="warning")
             return
         from casedesk.screens.customer import CustomerScreen
 
@@ -509,7 +573,8 @@ class CaseScreen(CaseActions):
                                          value.note or None)
 
         self.write_from(TimeForm(label), write,
-                        done=lambda r: f"{r[0].minutes} min logged on {label}",
+                        done=lambda r: _("{minutes} min logged on {case}").format(
+                            minutes=r[0].minutes, case=label),
                         then=lambda r: self._time_logged(r[1]))
 
     def _time_logged(self, case: CaseDetail) -> None:
@@ -519,7 +584,7 @@ class CaseScreen(CaseActions):
 
     def _say_line(self, line: LineStatus | None) -> None:
         if line is not None and line.allotment == "minutes" and line.state != "ok":
-            self.app.notify(line.words, title="Contract", severity="warning")
+            self.app.notify(line.words, title=_("Contract"), severity="warning")
 
     def _history_chosen(self, label: str | None) -> None:
         if label:

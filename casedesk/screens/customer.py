@@ -18,9 +18,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from casedesk.i18n import N_, _, ngettext
+from casedesk.labels import label
+from casedesk.localformat import day, number
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
+from casedesk.screens.words import word
 from casedesk.services.queries import customer_view
 from casedesk.services.queries.views import CaseRow, CustomerView
 from casedesk.widgets.sla import local
@@ -30,19 +34,22 @@ _STATE_STYLE = {"ok": "green", "exhausted": "bold yellow", "expired": "bold red"
 
 def satisfaction_text(view: CustomerView) -> Text:
     """``Satisfaction 4.5 / 5 over 2 rated cases (last 5)``, or that none is known."""
-    text = Text("Satisfaction ", style="dim")
+    text = Text(_("Satisfaction") + " ", style="dim")
     if view.satisfaction_average is None:
-        text.append("no case rated yet", style="dim")
+        text.append(_("no case rated yet"), style="dim")
         return text
-    text.append(f"{view.satisfaction_average:.1f} / 5", style="bold")
-    text.append(f" over {view.satisfaction_count} rated cases (last {view.satisfaction_last})")
+    text.append(f"{number(view.satisfaction_average, 1)} / 5", style="bold")
+    text.append(" " + ngettext("over {n} rated case (last {last})",
+                               "over {n} rated cases (last {last})",
+                               view.satisfaction_count).format(n=view.satisfaction_count,
+                                                               last=view.satisfaction_last))
     return text
 
 
 class CustomerScreen(DeskScreen):
     """One customer, everything the desk knows about them, read in one worker."""
 
-    LABEL = "Customer"
+    LABEL = N_("Customer")
     AUTO_FOCUS = "#customer-cases"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="customer-back"),
@@ -68,30 +75,33 @@ class CustomerScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="customer-head")
-        yield Input(placeholder="Customer: contact id, name, phone or e-mail — Enter shows it",
+        yield Input(placeholder=_("Customer: contact id, name, phone or e-mail — Enter shows it"),
                     id="customer-find")
         with Horizontal(id="customer-body"):
             with Vertical(id="customer-left"):
-                yield Static("Products and services", classes="pane-title")
+                yield Static(_("Products and services"), classes="pane-title")
                 yield Static("", id="customer-products")
-                yield Static("Contracts: what is left", classes="pane-title")
+                yield Static(_("Contracts: what is left"), classes="pane-title")
                 yield DataTable(id="customer-lines", cursor_type="row")
             with Vertical(id="customer-right"):
-                yield Static("Cases (open first)", classes="pane-title")
+                yield Static(_("Cases (open first)"), classes="pane-title")
                 yield DataTable(id="customer-cases", cursor_type="row")
-                yield Static("Interactions", classes="pane-title")
+                yield Static(_("Interactions"), classes="pane-title")
                 yield DataTable(id="customer-interactions", cursor_type="row")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         lines = self.query_one("#customer-lines", DataTable)
-        for name, width in (("Line", 18), ("Left", 12), ("Until", 10), ("State", 9)):
+        for name, width in ((_("Line"), 18), (_("Left"), 12), (_("Until"), 10),
+                            (_("State"), 9)):
             lines.add_column(name, width=width)
         table = self.query_one("#customer-cases", DataTable)
-        for name, width in (("Case", 9), ("Title", 22), ("Status", 11), ("Opened", 11)):
+        for name, width in ((_("Case"), 9), (_("Title"), 22), (_("Status"), 11),
+                            (_("Opened"), 11)):
             table.add_column(name, width=width)
         calls = self.query_one("#customer-interactions", DataTable)
-        for name, width in (("When", 11), ("Channel", 14), ("Subject", 20), ("Case", 9)):
+        for name, width in ((_("When"), 11), (_("Channel"), 14), (_("Subject"), 20),
+                            (_("Case"), 9)):
             calls.add_column(name, width=width)
         if self.contact_id is None and self.account_id is None:
             self.action_find()
@@ -123,31 +133,33 @@ class CustomerScreen(DeskScreen):
                 products.append_text(cell(f" ({p.serial})", "dim"))
             products.append("\n")
         self.query_one("#customer-products", Static).update(
-            products if view.products else Text("none on record", style="dim"))
+            products if view.products else Text(_("none on record"), style="dim"))
         lines = self.query_one("#customer-lines", DataTable)
         lines.clear()
         for contract in view.contracts:
             for li in contract.lines:
                 lines.add_row(
                     cell(li.label),
-                    f"{li.left} of {li.total} {'cases' if li.allotment == 'cases' else 'min'}",
-                    li.ends.isoformat() if li.ends else "—",
-                    Text(li.state, style=_STATE_STYLE.get(li.state, "")),
+                    (ngettext("{left} of {total} case", "{left} of {total} cases", li.total)
+                     if li.allotment == "cases" else _("{left} of {total} min"))
+                    .format(left=number(li.left), total=number(li.total)),
+                    day(li.ends) if li.ends else "—",
+                    Text(word("line", li.state), style=_STATE_STYLE.get(li.state, "")),
                 )
         if not view.contracts:
-            lines.add_row(Text("no contract", style="dim"), "", "", "")
+            lines.add_row(Text(_("no contract"), style="dim"), "", "", "")
         table = self.query_one("#customer-cases", DataTable)
         table.clear()
         self._cases = [*view.open_cases, *view.past_cases]
         tz = self.tz()
         for row in self._cases:
-            table.add_row(cell(row.label), cell(row.title), row.status.replace("_", " "),
+            table.add_row(cell(row.label), cell(row.title), label("status", row.status),
                           local(row.created_at, tz), key=row.label)
         calls = self.query_one("#customer-interactions", DataTable)
         calls.clear()
         for i in view.interactions:
             arrow = "→" if i.direction == "outbound" else "←"
-            calls.add_row(local(i.started_at, tz), f"{arrow} {i.channel}",
+            calls.add_row(local(i.started_at, tz), f"{arrow} {label('channel', i.channel)}",
                           cell(i.subject or "—"), cell(i.case or ""))
 
     def _render_head(self, view: CustomerView) -> None:
@@ -155,14 +167,20 @@ class CustomerScreen(DeskScreen):
         if view.account:
             text.append_text(cell(view.account, "bold"))
             if view.tier:
-                text.append(f" ({view.tier})")
+                text.append(f" ({label('tier', view.tier)})")
         if view.contact:
             text.append("  ·  " if view.account else "")
-            bits = [b for b in (view.contact, view.contact_phone, view.contact_email) if b]
+            name = view.contact if view.contact != view.account else None  # not twice
+            bits = [b for b in (name, view.contact_phone, view.contact_email) if b]
             text.append_text(cell(" · ".join(bits)))
         text.append("\n")
-        text.append(f"{len(view.open_cases)} open cases, {len(view.past_cases)} past, "
-                    f"{len(view.interactions)} interactions  ")
+        text.append(", ".join((
+            ngettext("{n} open case", "{n} open cases", len(view.open_cases))
+            .format(n=len(view.open_cases)),
+            ngettext("{n} past", "{n} past", len(view.past_cases)).format(n=len(view.past_cases)),
+            ngettext("{n} interaction", "{n} interactions", len(view.interactions))
+            .format(n=len(view.interactions)),
+        )) + "  ")
         text.append_text(satisfaction_text(view))
         for contract in view.contracts:
             for li in contract.lines:
@@ -181,7 +199,7 @@ class CustomerScreen(DeskScreen):
         find.focus()
         if self.view is None:
             self.query_one("#customer-head", Static).update(
-                Text("No customer shown: type a contact id, name, phone or e-mail.",
+                Text(_("No customer shown: type a contact id, name, phone or e-mail."),
                      style="dim"))
 
     @on(Input.Submitted, "#customer-find")

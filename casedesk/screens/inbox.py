@@ -21,6 +21,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from casedesk.errors import ConflictError
+from casedesk.i18n import N_, _
+from casedesk.labels import label as code_label
+from casedesk.localformat import number
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import error_message
@@ -42,14 +45,22 @@ def _active(filters: dict[str, str | None]) -> dict[str, str]:
     return {k: v for k, v in filters.items() if v}
 
 
+def filter_words(key: str, value: str) -> str:
+    """``priority high`` / ``prioridad alta``; typed text in quotes."""
+    if key == "text":
+        return f"“{value}”"
+    names = {"priority": _("priority"), "severity": _("severity"), "status": _("status")}
+    return f"{names.get(key, key)} {code_label(key, value) if key in names else value}"
+
+
 def count_text(value: int, capped: bool = False) -> str:
-    return f"{value:,}{'+' if capped else ''}"
+    return number(value) + ("+" if capped else "")
 
 
 class InboxScreen(CaseMoves):
     """The agent's queues and the waiting cases of the selected one."""
 
-    LABEL = "Queue inbox"
+    LABEL = N_("Queue inbox")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "accept", "Accept", id="inbox-accept"),
         Binding("n", "next", "Next", id="inbox-next"),
@@ -74,7 +85,7 @@ class InboxScreen(CaseMoves):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="inbox-top"):
-            yield Static("My queues", classes="pane-title")
+            yield Static(_("My queues"), classes="pane-title")
             yield DataTable(id="inbox-queues", cursor_type="row")
             yield Static("", id="inbox-queue-help", classes="muted")
         yield FilterBar(id="inbox-filterbar")
@@ -90,11 +101,11 @@ class InboxScreen(CaseMoves):
 
     def on_mount(self) -> None:
         queues = self.query_one("#inbox-queues", DataTable)
-        queues.add_column("Queue", key="queue", width=14)
-        queues.add_column("Waiting", key="waiting", width=10)
-        queues.add_column("New", key="new", width=10)
-        queues.add_column("Warning", key="warning", width=10)
-        queues.add_column("Breached", key="breached", width=10)
+        queues.add_column(_("Queue"), key="queue", width=14)
+        queues.add_column(_("Waiting"), key="waiting", width=10)
+        queues.add_column(_("New"), key="new", width=10)
+        queues.add_column(_("Warning"), key="warning", width=10)
+        queues.add_column(_("Breached"), key="breached", width=10)
         self.query_one("#inbox-cases", CaseTable).focus()
 
     # --- loading ------------------------------------------------------------------------
@@ -136,7 +147,7 @@ class InboxScreen(CaseMoves):
         """The first page could not be read: say why, and stop the queue list's spinner
         (the next change another workstation makes tries again)."""
         self.query_one("#inbox-queues", DataTable).loading = False
-        self.app.notify(error_message(exc), title="Refused", severity="error")
+        self.app.notify(error_message(exc), title=_("Refused"), severity="error")
 
     def _show_first(self, result: tuple[int, str | None, Page | None, dict]) -> None:
         epoch, queue, page, warns = result
@@ -192,7 +203,7 @@ class InboxScreen(CaseMoves):
         help_line = self.query_one("#inbox-queue-help", Static)
         help_line.display = not loads
         if not loads:
-            help_line.update("You are in no queue: ask a supervisor to add you to one.")
+            help_line.update(_("You are in no queue: ask a supervisor to add you to one."))
             return
         names = [q.name for q in loads]
         if self.queue is not None and self.queue not in names:
@@ -275,14 +286,15 @@ class InboxScreen(CaseMoves):
         if self.queue:
             parts.append(cell(self.queue, "bold"))
         if load is not None:
-            parts.append(Text(f"{load.waiting:,} waiting"))
-        shown = f"showing {len(table.rows_held):,}"
-        if table.next_after is not None:
-            shown += " (more as you scroll)"
-        parts.append(Text(shown))
-        active = [f"{k}={v}" for k, v in self.filters.items() if v]
-        if active:
-            parts.append(cell("filter " + ", ".join(active)))  # typed by the agent
+            parts.append(Text(_("{n} waiting").format(n=number(load.waiting))))
+        shown = len(table.rows_held)
+        parts.append(Text(
+            _("showing {n} (more as you scroll)").format(n=number(shown))
+            if table.next_after is not None else _("showing {n}").format(n=number(shown))
+        ))
+        active = [filter_words(k, v) for k, v in self.filters.items() if v]
+        if active:  # typed by the agent
+            parts.append(cell(_("filter {filters}").format(filters=", ".join(active))))
         self.query_one("#inbox-status", Static).update(Text(" · ").join(parts))
 
     def tick(self) -> None:
@@ -324,7 +336,8 @@ class InboxScreen(CaseMoves):
 
     def action_accept(self) -> None:
         """Take the selected case into my WIP bin."""
-        self.move_case(transitions.accept, done=lambda c: f"{c.label} is in your bin (F4)")
+        self.move_case(transitions.accept,
+                       done=lambda c: _("{case} is in your bin (F4)").format(case=c.label))
 
     def action_next(self) -> None:
         """Take the most urgent case of what is shown and open it: with no filter, the
@@ -332,14 +345,14 @@ class InboxScreen(CaseMoves):
         the first shown case that is still free (the list is most urgent first)."""
         if self.queue is None:
             return
-        done = lambda c: f"{c.label} is in your bin"  # noqa: E731
+        done = lambda c: _("{case} is in your bin").format(case=c.label)  # noqa: E731
         opened = lambda c: self.post_message(messages.OpenCase(c.label))  # noqa: E731
         if not any(self.filters.values()):
             self.operate(partial(transitions.next_case, self.desk, self.actor, self.queue),
                          done=done, then=opened)
             return
         if self.cases.loading or not self.cases.rows_held:
-            self.app.notify("No case is shown with this filter: x clears it.",
+            self.app.notify(_("No case is shown with this filter: x clears it."),
                             severity="warning")
             return
         shown = [r.label for r in self.cases.rows_held[:NEXT_TRIES]]
@@ -372,9 +385,11 @@ class InboxScreen(CaseMoves):
         from casedesk.screens.modals import TextPrompt  # loaded when first needed
 
         self.write_from(
-            TextPrompt(f"Reject {row.label}: why?", placeholder="reason the creator can act on"),
+            TextPrompt(_("Reject {case}: why?").format(case=row.label),
+                       placeholder=_("reason the creator can act on")),
             lambda reason: transitions.reject(self.desk, self.actor, row.label, reason),
-            done=lambda c: f"{c.label} returned to {c.owner_name or c.owner}",
+            done=lambda c: _("{case} returned to {agent}").format(case=c.label,
+                                                                 agent=c.owner_name or c.owner),
         )
 
     def action_filter_text(self) -> None:

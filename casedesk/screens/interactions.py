@@ -23,10 +23,13 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
-from casedesk.screens.modals import CaseForm, ContactForm, TextPrompt
+from casedesk.screens.call_case import CallCaseForm
+from casedesk.screens.modals import ContactForm, TextPrompt
 from casedesk.services.contracts import entitlements
 from casedesk.services.contracts.views import LineStatus, Proposal
 from casedesk.services.directory import customers
@@ -72,37 +75,42 @@ def _saved(logged: CallTimeLogged) -> str:
     """What the agent reads once a contact moment is saved (with the call's time)."""
     i = logged.interaction
     if not i.case:
-        return "interaction saved"
+        return _("interaction saved")
     minutes = logged.handle_minutes + logged.after_call_minutes
     if not minutes:
-        return f"interaction saved on {i.case}"
-    return (f"interaction saved on {i.case}: {logged.handle_minutes} min on the line and "
-            f"{logged.after_call_minutes} min after the call logged")
+        return _("interaction saved on {case}").format(case=i.case)
+    return _("interaction saved on {case}: {handle} min on the line and {after} min after "
+             "the call logged").format(case=i.case, handle=logged.handle_minutes,
+                                       after=logged.after_call_minutes)
 
 
 def contact_line(c: dict[str, Any]) -> str:
-    """``Juan Pérez · +34 600 111 222 · juan@… · Pérez Hogar (gold)``."""
+    """``Juan Pérez · +34 600 111 222 · juan@… · Pérez Hogar (gold)``: the account only
+    when it is not named as the person (a private customer's account carries their name)."""
     bits = [str(c["name"])]
     bits += [str(c[k]) for k in ("phone", "email") if c.get(k)]
-    if c.get("account"):
-        bits.append(f"{c['account']}" + (f" ({c['tier']})" if c.get("tier") else ""))
+    tier = label("tier", c["tier"]) if c.get("tier") else ""
+    if c.get("account") and c["account"] != c["name"]:
+        bits.append(f"{c['account']}" + (f" ({tier})" if tier else ""))
+    elif tier:
+        bits.append(tier)
     return " · ".join(bits)
 
 
 class InteractionLogScreen(DeskScreen):
     """The front office: one contact moment at a time."""
 
-    LABEL = "Interaction log"
+    LABEL = N_("Interaction log")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="log-save", priority=True),
         Binding("ctrl+o", "save_case", "Save+case", id="log-save-case", priority=True),
         Binding("ctrl+l", "save_attach", "On case", id="log-attach", priority=True,
-                tooltip="Save the interaction on an existing case"),
+                tooltip=N_("Save the interaction on an existing case")),
         Binding("ctrl+t", "timer", "Timer", id="log-timer", priority=True),
         Binding("ctrl+n", "new_contact", "New cust.", id="log-new-contact", priority=True),
         Binding("ctrl+r", "reset", "Clear form", id="log-reset", priority=True, show=False),
         Binding("ctrl+g", "customer", "Customer", id="log-customer", priority=True,
-                tooltip="The selected customer at a glance: products, contracts, cases"),
+                tooltip=N_("The selected customer at a glance: products, contracts, cases")),
     ]
 
     def __init__(self) -> None:
@@ -113,6 +121,10 @@ class InteractionLogScreen(DeskScreen):
         self.queue_names: list[str] = []
         self.templates: list[TemplateSpec] = []
         self._search_timer: Timer | None = None
+        #: the text the matches shown were found for; Enter typed before they arrive
+        #: chooses the first match once they do
+        self._matched_text: str | None = None
+        self._choose_first = False
         #: the selected customer's contract lines and the one a new case would count against
         self.proposal: Proposal | None = None
 
@@ -120,36 +132,36 @@ class InteractionLogScreen(DeskScreen):
         yield Header()
         with Horizontal():
             with Vertical(id="log-form"):
-                yield Static("Customer", classes="pane-title")
+                yield Static(_("Customer"), classes="pane-title")
                 yield Input(
-                    placeholder="name, phone or e-mail — ctrl+n new customer",
+                    placeholder=_("name, phone or e-mail — ctrl+n new customer"),
                     id="log-contact-search",
                 )
                 yield OptionList(id="log-contact-matches")
                 yield Static("", id="log-contact")
                 with Horizontal(classes="form-row"):
-                    yield Select([(c, c) for c in CHANNELS], value="phone", allow_blank=False,
-                                 id="log-channel")
-                    yield Select([("inbound", "inbound"), ("outbound", "outbound")],
+                    yield Select([(label("channel", c), c) for c in CHANNELS], value="phone",
+                                 allow_blank=False, id="log-channel")
+                    yield Select([(label("direction", d), d) for d in ("inbound", "outbound")],
                                  value="inbound", allow_blank=False, id="log-direction")
-                    yield Select([(t, t) for t in TYPIFICATIONS], value="query",
-                                 allow_blank=False, id="log-typification")
-                yield Input(placeholder="subject", id="log-subject")
+                    yield Select([(label("typification", t), t) for t in TYPIFICATIONS],
+                                 value="query", allow_blank=False, id="log-typification")
+                yield Input(placeholder=_("subject"), id="log-subject")
                 yield TextArea(id="log-notes")
                 with Horizontal(classes="form-row"):
                     yield CallTimer(self.now, id="log-timer")
-                    yield Input(placeholder="duration mm:ss", id="log-duration")
+                    yield Input(placeholder=_("duration mm:ss"), id="log-duration")
                 yield Static("", id="log-case-line")
             with Vertical(id="log-right"):
                 yield CustomerHistoryView(self.tz, id="log-history")
-                yield Static("My interactions today", classes="pane-title")
+                yield Static(_("My interactions today"), classes="pane-title")
                 yield DataTable(id="log-today", cursor_type="row")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         today = self.query_one("#log-today", DataTable)
-        for name, width in (("At", 5), ("Channel", 9), ("Customer", 14), ("Subject", 19),
-                            ("Case", 9)):
+        for name, width in ((_("At"), 5), (_("Channel"), 9), (_("Customer"), 14),
+                            (_("Subject"), 19), (_("Case"), 9)):
             today.add_column(name, width=width)
         self.query_one("#log-contact-matches", OptionList).display = False
         self.query_one("#log-timer", CallTimer).tick()
@@ -184,7 +196,7 @@ class InteractionLogScreen(DeskScreen):
             arrow = "→" if i.direction == "outbound" else "←"
             table.add_row(
                 local(i.started_at, self.tz(), "%H:%M"),
-                f"{arrow} {i.channel}",
+                f"{arrow} {label('channel', i.channel)}",
                 cell(i.contact or "—"),
                 cell(i.subject or "—"),
                 cell(i.case or ""),
@@ -234,36 +246,71 @@ class InteractionLogScreen(DeskScreen):
         self._search_timer = self.set_timer(0.15, self._search)
 
     def _search(self) -> None:
+        self._search_timer = None
         text = self.query_one("#log-contact-search", Input).value.strip()
         if not text:
-            self._show_matches([])
+            self._show_matches([], text)
             return
         self.load(
             "log-contacts",
-            partial(customers.find_contacts, self.desk, text, limit=8),
-            then=self._show_matches,
+            partial(self._find, text),
+            then=lambda found: self._show_matches(*found),
         )
 
-    def _show_matches(self, matches: list[dict[str, Any]]) -> None:
+    def _find(self, text: str) -> tuple[list[dict[str, Any]], str]:
+        """Runs in a worker: the customers matching ``text`` (and the text, to tell a late
+        answer from the current one)."""
+        return customers.find_contacts(self.desk, text, limit=8), text
+
+    def _show_matches(self, matches: list[dict[str, Any]], found_for: str = "") -> None:
+        text = self.query_one("#log-contact-search", Input).value.strip()
+        if found_for != text:
+            return  # an answer for what was typed before: the newer search follows
         self.matches = matches
+        self._matched_text = text
         options = self.query_one("#log-contact-matches", OptionList)
         options.clear_options()
-        text = self.query_one("#log-contact-search", Input).value.strip()
         if not text:
             options.display = False
             return
         options.add_options([Option(cell(contact_line(m)), id=str(m["id"])) for m in matches])
         options.add_option(
-            Option(cell(f"+ new customer “{text}” (ctrl+n)", "italic"), id=NEW_CONTACT)
+            Option(cell(_("+ new customer “{text}” (ctrl+n)").format(text=text), "italic"),
+                   id=NEW_CONTACT)
         )
         options.highlighted = 0
         options.display = True
+        if self._choose_first:
+            self._choose_first = False
+            self._choose_highlighted()
 
     @on(Input.Submitted, "#log-contact-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the lookup takes the first match (the highlighted one) and goes on to
+        the subject; typed faster than the lookup answers, it does so once it answers."""
+        text = event.value.strip()
+        if not text:
+            return
+        if self._search_timer is not None or self._matched_text != text:
+            self._choose_first = True
+            if self._search_timer is not None:
+                self._search_timer.stop()
+                self._search()
+            return
+        self._choose_highlighted()
+
+    def _choose_highlighted(self) -> None:
         options = self.query_one("#log-contact-matches", OptionList)
-        if options.display and options.option_count:
-            options.focus()
+        index = options.highlighted
+        if not options.display or index is None:
+            return
+        option = options.get_option_at_index(index)
+        if option.id == NEW_CONTACT:
+            self.action_new_contact()
+            return
+        chosen = next((m for m in self.matches if str(m["id"]) == option.id), None)
+        if chosen is not None:
+            self.choose_contact(chosen)
 
     def on_key(self, event: Any) -> None:
         search = self.query_one("#log-contact-search", Input)
@@ -309,7 +356,7 @@ class InteractionLogScreen(DeskScreen):
             ContactForm(name, email, phone),
             self._add_contact,
             then=self.choose_contact,
-            done=lambda c: f"new customer {c['name']}",
+            done=lambda c: _("new customer {name}").format(name=c["name"]),
         )
 
     def _add_contact(self, values: dict[str, str]) -> dict[str, Any]:
@@ -331,20 +378,23 @@ class InteractionLogScreen(DeskScreen):
 
     # --- saving -------------------------------------------------------------------------
 
-    def _values(self) -> dict[str, Any] | None:
-        """The form as ``log_interaction`` keywords, or None after saying what is missing."""
+    def _values(self, *, end_call: bool = True) -> dict[str, Any] | None:
+        """The form as ``log_interaction`` keywords, or None after saying what is missing.
+        ``end_call``: a running call timer is stopped (the call ends now); otherwise it
+        keeps running and the duration is what it shows now (see :meth:`_timed`)."""
         timer = self.query_one("#log-timer", CallTimer)
         duration_input = self.query_one("#log-duration", Input)
-        if timer.running:
+        if timer.running and end_call:
             timed = timer.stop()
             duration_input.value = f"{timed // 60}:{timed % 60:02d}"
-        seconds = parse_mm_ss(duration_input.value)
+        seconds = (timer.elapsed() if timer.running
+                   else parse_mm_ss(duration_input.value))
         if seconds is None:
-            self.app.notify("duration: mm:ss or minutes", severity="error")
+            self.app.notify(_("duration: mm:ss or minutes"), severity="error")
             return None
         subject = self.query_one("#log-subject", Input).value.strip()
         if not subject:
-            self.app.notify("an interaction needs a subject", severity="error")
+            self.app.notify(_("an interaction needs a subject"), severity="error")
             self.query_one("#log-subject", Input).focus()
             return None
         return {
@@ -372,16 +422,19 @@ class InteractionLogScreen(DeskScreen):
         )
 
     def action_save_case(self) -> None:
-        """Save, then open a case from it (prefilled; the live call is the first response)."""
-        values = self._values()
+        """Save, then open a case from it (prefilled; the live call is the first response).
+        The call timer keeps running while the case form is open: cancelling the form
+        leaves the call on the line; saving it logs the call up to that moment."""
+        values = self._values(end_call=False)
         if values is None:
             return
         area = AREA_OF.get(values["typification"], "general")
 
         logged: list[InteractionView] = []
         wrap = self._wrap(values)
+        timer = self.query_one("#log-timer", CallTimer)
         proposal = self.proposal
-        form_shown = CaseForm(
+        form_shown = CallCaseForm(
             title=values["subject"],
             description=values["notes"],
             area=area,
@@ -396,8 +449,11 @@ class InteractionLogScreen(DeskScreen):
             """Runs in the form's worker: the interaction once (a refused case does not log
             it again on the next try), then the case from it, then the call's time on it."""
             if not logged:
+                # a call still on the line is logged up to now (the form was open meanwhile)
+                call = ({**values, "duration_seconds": timer.elapsed()} if timer.running
+                        else values)
                 logged.append(timelog.log_call(self.desk, self.actor, wrap_seconds=wrap,
-                                               **values).interaction)
+                                               **call).interaction)
             interaction = logged[0]
             case = self._open_from(form, interaction)
             timelog.log_call_time(self.desk, self.actor, interaction.id)
@@ -406,7 +462,7 @@ class InteractionLogScreen(DeskScreen):
         self.write_from(
             form_shown,
             write,
-            done=lambda c: f"{c.label} opened from the call",
+            done=lambda c: _("{case} opened from the call").format(case=c.label),
             then=lambda c: self._case_opened(c, form_shown.chosen),
         )
 
@@ -432,7 +488,7 @@ class InteractionLogScreen(DeskScreen):
 
     def _case_opened(self, case: CaseDetail, line: LineStatus | None) -> None:
         if line is not None and line.state != "ok":  # never refused: said, and recorded
-            self.app.notify(line.words, title="Contract", severity="warning")
+            self.app.notify(line.words, title=_("Contract"), severity="warning")
         self.action_reset()
         self.post_message(messages.OpenCase(case.label))
 
@@ -457,7 +513,7 @@ class InteractionLogScreen(DeskScreen):
                                     **values)
 
         self.write_from(
-            TextPrompt("Save on case", placeholder="CS-000123", value=suggestion),
+            TextPrompt(_("Save on case"), placeholder="CS-000123", value=suggestion),
             write,
             done=_saved,
             then=lambda i: self.action_reset(),
@@ -482,7 +538,7 @@ class InteractionLogScreen(DeskScreen):
     def action_customer(self) -> None:
         """The selected customer at a glance (products, contracts, cases, interactions)."""
         if self.contact is None:
-            self.app.notify("choose a customer first", severity="warning")
+            self.app.notify(_("choose a customer first"), severity="warning")
             return
         from casedesk.screens.customer import CustomerScreen
 
@@ -528,15 +584,17 @@ class InteractionLogScreen(DeskScreen):
             )
         # an Input draws its value as it is: the prefill shows the title's controls visibly
         # (what the agent sees is what the new interaction will hold)
-        self.query_one("#log-subject", Input).value = f"Re: {one_line(case.title)}"
+        self.query_one("#log-subject", Input).value = _("Re: {title}").format(
+            title=one_line(case.title))
         self._show_case_line()
 
     def _show_case_line(self) -> None:
         line = self.query_one("#log-case-line", Static)
         if self.attach_case:
-            line.update(cell(f"saves on case {self.attach_case} (ctrl+r clears)", "bold"))
+            line.update(cell(_("saves on case {case} (ctrl+r clears)").format(
+                case=self.attach_case), "bold"))
         else:
             line.update(
-                Text("ctrl+s save · ctrl+o save and open a case · ctrl+l save on a case",
+                Text(_("ctrl+s save · ctrl+o save and open a case · ctrl+l save on a case"),
                      style="dim")
             )

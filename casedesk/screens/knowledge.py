@@ -23,9 +23,12 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from casedesk.i18n import N_, _, ngettext
+from casedesk.labels import label
 from casedesk.plain import cell, marked
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
+from casedesk.screens.modals import ConfirmPrompt
 from casedesk.services.knowledge import guidance, library
 from casedesk.services.queries import reads
 from casedesk.services.queries.views import (
@@ -39,12 +42,20 @@ from casedesk.textsafe import one_line, visible
 
 DEBOUNCE = 0.2
 HIGHLIGHT = "bold reverse yellow"  # the matched words in a hit's snippet
+#: Characters of the article's text shown before sending it.
+PREVIEW_CHARS = 240
+
+
+def preview(body: str, limit: int = PREVIEW_CHARS) -> str:
+    """The start of an article's text on one line (Markdown marks left as they are)."""
+    text = one_line(" ".join(body.split()))
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class KnowledgeScreen(DeskScreen):
     """Find an article while the customer waits, and use it on the case."""
 
-    LABEL = "Knowledge"
+    LABEL = N_("Knowledge")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+l", "link", "Link to case", id="kb-link", priority=True),
         Binding("ctrl+s", "send", "Send to customer", id="kb-send", priority=True),
@@ -60,7 +71,7 @@ class KnowledgeScreen(DeskScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="search: KB-000042, words of the title, keywords or text",
+        yield Input(placeholder=_("search: KB-000042, words of the title, keywords or text"),
                     id="kb-search")
         yield Static("", id="kb-case")
         with Horizontal():
@@ -105,11 +116,12 @@ class KnowledgeScreen(DeskScreen):
     def _show_case_line(self, suggested: bool = False) -> None:
         line = self.query_one("#kb-case", Static)
         if self.case is None:
-            line.update("No case open: open one (F5) to link or send articles")
+            line.update(_("No case open: open one (F5) to link or send articles"))
         else:
             who = f" — {self.case.contact}" if self.case.contact else ""
-            head = "Suggested for case" if suggested else "For case"
-            line.update(cell(f"{head} {self.case.label} {self.case.title}{who}"))
+            head = (_("Suggested for case {case}") if suggested
+                    else _("For case {case}")).format(case=self.case.label)
+            line.update(cell(f"{head} {self.case.title}{who}"))
 
     # --- search -------------------------------------------------------------------------
 
@@ -156,7 +168,8 @@ class KnowledgeScreen(DeskScreen):
                 (r.label, "bold cyan"),
                 "  ",
                 (one_line(r.title), "bold"),
-                (f"  [{status}]" if status != "published" else "", "dim"),
+                (f"  [{label('article_status', status)}]" if status != "published" else "",
+                 "dim"),
                 "\n",
                 marked(r.snippet or "", HIGHLIGHT),
             )
@@ -164,10 +177,11 @@ class KnowledgeScreen(DeskScreen):
         if self.results:
             options.highlighted = 0
         elif suggested:
-            options.add_option(Option(Text("no suggestions: type to search", style="dim"),
+            options.add_option(Option(Text(_("no suggestions: type to search"), style="dim"),
                                       disabled=True))
         elif self.query_one("#kb-search", Input).value.strip():
-            options.add_option(Option(Text("no articles match", style="dim"), disabled=True))
+            options.add_option(Option(Text(_("no articles match"), style="dim"),
+                                      disabled=True))
 
     def refresh_data(self) -> None:
         """Articles do not change under the agent's eyes; the case line does."""
@@ -197,9 +211,10 @@ class KnowledgeScreen(DeskScreen):
         (clicking it only says where it points: see :meth:`_link_clicked`)."""
         self.article = article
         header = f"# {article.label} {one_line(article.title)}\n\n"
-        meta = f"*{article.status}* · used {article.used_count} times"
+        meta = f"*{label('article_status', article.status)}* · " + ngettext(
+            "used {n} time", "used {n} times", article.used_count).format(n=article.used_count)
         if article.keywords:
-            meta += f" · keywords: {one_line(article.keywords)}"
+            meta += " · " + _("keywords: {keywords}").format(keywords=one_line(article.keywords))
         self.query_one("#kb-preview", Markdown).update(
             header + meta + "\n\n" + visible(article.body)
         )
@@ -209,7 +224,8 @@ class KnowledgeScreen(DeskScreen):
         """An article's links come from whoever wrote or imported it: say where a link
         points instead of opening it."""
         event.stop()
-        self.app.notify(f"link (not opened): {event.href}", severity="information")
+        self.app.notify(_("link (not opened): {href}").format(href=event.href),
+                        severity="information")
 
     def on_key(self, event: Any) -> None:
         if event.key == "down" and self.focused is self.query_one("#kb-search", Input):
@@ -220,10 +236,10 @@ class KnowledgeScreen(DeskScreen):
 
     def _ready(self) -> tuple[str, str] | None:
         if self.article is None:
-            self.app.notify("pick an article first", severity="warning")
+            self.app.notify(_("pick an article first"), severity="warning")
             return None
         if self.case is None:
-            self.app.notify("no case open: open one (F5) first", severity="warning")
+            self.app.notify(_("no case open: open one (F5) first"), severity="warning")
             return None
         return self.article.label, self.case.label
 
@@ -235,20 +251,38 @@ class KnowledgeScreen(DeskScreen):
         article, case = ready
         self.operate(
             partial(library.link_case, self.desk, self.actor, article, case),
-            done=f"{article} linked to {case}",
+            done=_("{article} linked to {case}").format(article=article, case=case),
         )
 
     def action_send(self) -> None:
-        """Send the article to the current case's customer (and record it on the case)."""
+        """Send the article to the current case's customer (and record it on the case),
+        once the agent has seen where it goes and what it says and said yes."""
         ready = self._ready()
-        if ready is None:
+        if ready is None or self.article is None or self.case is None:
             return
         article, case = ready
-        who = self.case.contact if self.case and self.case.contact else "the customer"
-        self.operate(
-            partial(library.send_to_customer, self.desk, self.actor, article, case),
-            done=f"{article} sent to {who}",
-        )
+        shown, customer = self.article, self.case
+        who = customer.contact or _("the customer")
+        address = customer.contact_email
+        if customer.contact_id is not None and not address:
+            self.app.notify(_("{customer} has no e-mail address: the article cannot be sent")
+                            .format(customer=who), severity="warning")
+            return
+        question = (_("Send {article} to {customer} <{address}>?") if address
+                    else _("Send {article} to the case's customer?")).format(
+            article=article, customer=who, address=address)
+        detail = _("“{title}”: {start}").format(title=one_line(shown.title),
+                                              start=preview(shown.body))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.operate(
+                    partial(library.send_to_customer, self.desk, self.actor, article, case),
+                    done=_("{article} sent to {customer}").format(article=article,
+                                                                  customer=who),
+                )
+
+        self.app.push_screen(ConfirmPrompt(question, detail, yes=_("Send")), answered)
 
     def action_search(self) -> None:
         self.query_one("#kb-search", Input).focus()

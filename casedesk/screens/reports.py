@@ -21,19 +21,19 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Select, Static
 from textual_plotext import PlotextPlot
 
+from casedesk.i18n import N_, _, ngettext
+from casedesk.localformat import day, number, short_day
 from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import TextPrompt
+from casedesk.screens.report_words import CHARTS, PERIODS, heading, shown_cell
 from casedesk.services import reports
-from casedesk.services.reports.export import default_csv_path, save_csv, shown
+from casedesk.services.reports.export import default_csv_path, save_csv
 from casedesk.services.reports.views import Cell, ReportFilter, ReportTable
 from casedesk.textsafe import visible
 
 #: Seconds between two reads of the live board while it is shown.
 NOW_REFRESH = 15
-#: The reports that have a chart, and what it draws.
-CHARTS = {"volume": "Volume over time", "sla": "SLA compliance %",
-          "backlog": "Backlog by age", "now": "Waiting now"}
 
 
 def _label(value: object) -> str:
@@ -50,7 +50,7 @@ def _numbers(values: list[Cell]) -> list[float]:
 class ReportsScreen(DeskScreen):
     """Reports with charts for supervisors."""
 
-    LABEL = "Reports"
+    LABEL = N_("Reports")
     DEFAULT_CSS = """
     ReportsScreen #rep-controls { height: 3; }
     ReportsScreen #rep-name { width: 1fr; }
@@ -78,12 +78,13 @@ class ReportsScreen(DeskScreen):
         yield Header()
         with Horizontal(id="rep-controls"):
             yield Select(
-                [(kind.title, name) for name, kind in reports.REPORTS.items()]
-                + [("The floor now (refreshes itself)", reports.NOW)],
+                [(heading(kind.title), name) for name, kind in reports.REPORTS.items()]
+                + [(_("The floor now (refreshes itself)"), reports.NOW)],
                 value=self.name_key, allow_blank=False, id="rep-name",
             )
             yield Select(
-                [(label, key) for key, label, _s, _e in reports.periods(date(2000, 1, 1))],
+                [(_(PERIODS[key]) if key in PERIODS else label, key)
+                 for key, label, _s, _e in reports.periods(date(2000, 1, 1))],
                 value=self.period_key, allow_blank=False, id="rep-period",
             )
         yield Static("", id="rep-title")
@@ -143,12 +144,13 @@ class ReportsScreen(DeskScreen):
     def action_export(self) -> None:
         report = self.report
         if report is None:
-            self.notify("Nothing is shown yet to save.", severity="warning")
+            self.notify(_("Nothing is shown yet to save."), severity="warning")
             return
         self.write_from(
-            TextPrompt(f"Save “{report.title}” as CSV to", value=str(default_csv_path(report))),
+            TextPrompt(_("Save “{title}” as CSV to").format(title=heading(report.title)),
+                       value=str(default_csv_path(report))),
             lambda path: save_csv(report, Path(path)),
-            done=lambda saved: f"Saved the report to {saved}.",
+            done=lambda saved: _("Saved the report to {path}.").format(path=saved),
         )
 
     # --- drawing ------------------------------------------------------------------------
@@ -156,21 +158,24 @@ class ReportsScreen(DeskScreen):
     def _show(self, report: ReportTable) -> None:
         self.report = report
         self._board_at = self.now() if report.name == reports.NOW else None
-        period = (f" — {report.start.isoformat()} to {report.end.isoformat()}"
+        period = (_(" — {start} to {end}").format(start=day(report.start), end=day(report.end))
                   if report.start and report.end else
-                  f" — at {self.now().astimezone(self.tz()).strftime('%H:%M')}")
-        self.query_one("#rep-title", Static).update(cell(report.title + period))
+                  _(" — at {time}").format(
+                      time=self.now().astimezone(self.tz()).strftime("%H:%M")))
+        self.query_one("#rep-title", Static).update(cell(heading(report.title) + period))
         table = self.query_one("#rep-table", DataTable)
         table.clear(columns=True)
         for c in report.columns:
-            table.add_column(cell(c.heading), key=c.key)
+            table.add_column(cell(heading(c.heading)), key=c.key)
         for i, row in enumerate(report.rows):
-            table.add_row(*[cell(shown(v, c.kind)) for v, c in
+            table.add_row(*[cell(shown_cell(v, c.kind, c.key)) for v, c in
                             zip(row, report.columns, strict=True)], key=str(i))
         if not report.rows:
-            note = "Nothing to report for this period."
+            note = _("Nothing to report for this period.")
         else:
-            note = report.note or f"{len(report.rows):,} rows. Press e to save them as CSV."
+            note = report.note or ngettext(
+                "{n} row. Press e to save it as CSV.", "{n} rows. Press e to save them as CSV.",
+                len(report.rows)).format(n=number(len(report.rows)))
         self.query_one("#rep-note", Static).update(cell(note))
         self._chart(report)
 
@@ -182,16 +187,16 @@ class ReportsScreen(DeskScreen):
             return
         plt = chart.plt
         plt.clear_figure()
-        plt.title(title or "")
+        plt.title(_(title) if title else "")
         if report.name == "volume":
             xs = [float(i) for i in range(len(report.rows))]
-            for key, label in (("opened", "opened"), ("resolved", "resolved"),
-                               ("closed", "closed")):
+            for key, label in (("opened", _("opened")), ("resolved", _("resolved")),
+                               ("closed", _("closed"))):
                 plt.plot(xs, _numbers(report.column(key)), label=label,
                          marker="braille")
             days = report.column("day")
             step = max(1, len(days) // 6)
-            plt.xticks(xs[::step], [d.strftime("%d/%m") if isinstance(d, date) else ""
+            plt.xticks(xs[::step], [short_day(d) if isinstance(d, date) else ""
                                     for d in days[::step]])
         elif report.name == "sla":
             labels = [f"{_label(p)} {str(k).split('_')[0]}" for p, k in
@@ -200,7 +205,7 @@ class ReportsScreen(DeskScreen):
             plt.ylim(0, 100)
         elif report.name == "backlog":
             buckets = [c for c in report.columns if c.key not in ("queue", "total")]
-            plt.bar([c.heading for c in buckets],
+            plt.bar([heading(c.heading) for c in buckets],
                     [sum(_numbers(report.column(c.key))) for c in buckets])
         else:
             plt.bar([_label(q) for q in report.column("queue")],

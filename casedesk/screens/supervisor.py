@@ -21,6 +21,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
 from casedesk.config import DEFAULT_TICK_SECONDS
+from casedesk.i18n import N_, _
+from casedesk.labels import label
+from casedesk.localformat import day_month_time
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.inbox import PAGE, count_text
@@ -49,18 +52,20 @@ def load_bar(wip: int, capacity: int, width: int = 10) -> Text:
 def presence_text(status: str, since: datetime | None, now: datetime, tz: tzinfo) -> str:
     """``away 10:42`` (since when; the day too when it was not today); just the status
     when nobody recorded when it changed."""
+    word = label("agent_status", status)
     if since is None:
-        return status
+        return word
     local = since.astimezone(tz)
-    shown = local.strftime("%H:%M" if local.date() == now.astimezone(tz).date() else "%d %b %H:%M")
-    return f"{status} {shown}"
+    shown = (local.strftime("%H:%M") if local.date() == now.astimezone(tz).date()
+             else day_month_time(local))
+    return f"{word} {shown}"
 
 
 class SupervisorScreen(CaseMoves):
     """Queues and agents at a glance; assign, yank and transfer."""
 
-    LABEL = "Supervisor"
-    NO_SELECTION = "no case selected: pick one in the cases list"
+    LABEL = N_("Supervisor")
+    NO_SELECTION = N_("no case selected: pick one in the cases list")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "assign", "Assign", id="sup-assign"),
         Binding("y", "yank", "Yank", id="sup-yank"),
@@ -85,10 +90,10 @@ class SupervisorScreen(CaseMoves):
         yield Header()
         with Horizontal(id="sup-top"):
             with Vertical(id="sup-queues-box"):
-                yield Static("Queues", classes="pane-title")
+                yield Static(_("Queues"), classes="pane-title")
                 yield DataTable(id="sup-queues", cursor_type="row")
             with Vertical(id="sup-agents-box"):
-                yield Static("Agents", classes="pane-title")
+                yield Static(_("Agents"), classes="pane-title")
                 yield DataTable(id="sup-agents", cursor_type="row")
         yield Static("", id="sup-waits")
         yield ClockPanel(id="sup-clock")
@@ -103,13 +108,13 @@ class SupervisorScreen(CaseMoves):
 
     def on_mount(self) -> None:
         queues = self.query_one("#sup-queues", DataTable)
-        for key, name, width in (("queue", "Queue", 11), ("waiting", "Waiting", 8),
-                                 ("new", "New", 7), ("warning", "Warn", 6),
-                                 ("breached", "Brch", 7), ("staff", "Avail", 5)):
+        for key, name, width in (("queue", _("Queue"), 11), ("waiting", _("Waiting"), 8),
+                                 ("new", _("New"), 7), ("warning", _("Warn"), 6),
+                                 ("breached", _("Brch"), 7), ("staff", _("Avail"), 5)):
             queues.add_column(name, key=key, width=width)
         agents = self.query_one("#sup-agents", DataTable)
-        for key, name, width in (("agent", "Agent", 15), ("status", "Status since", 15),
-                                 ("load", "WIP / capacity", 16), ("breached", "Brch", 5)):
+        for key, name, width in (("agent", _("Agent"), 15), ("status", _("Status since"), 15),
+                                 ("load", _("WIP / capacity"), 16), ("breached", _("Brch"), 5)):
             agents.add_column(name, key=key, width=width)
         queues.focus()
 
@@ -196,10 +201,12 @@ class SupervisorScreen(CaseMoves):
 
     def _show_waits(self, loads: list[QueueLoad]) -> None:
         """Under the tables: why cases wait in queues whose strategy assigns them."""
-        lines = [f"{q.name} ({q.strategy}): {q.wait_reason}" for q in loads if q.wait_reason]
+        lines = [f"{q.name} ({label('strategy', q.strategy)}): {q.wait_reason}"
+                 for q in loads if q.wait_reason]
         waits = self.query_one("#sup-waits", Static)
         waits.display = bool(lines)
-        waits.update(cell("Why cases wait: " + " · ".join(lines)) if lines else "")
+        waits.update(cell(_("Why cases wait: {reasons}").format(reasons=" · ".join(lines)))
+                     if lines else "")
 
     def load_cases(self, *, keep: bool) -> None:
         """The highlighted queue's waiting cases (paged) or the highlighted agent's bin."""
@@ -213,11 +220,13 @@ class SupervisorScreen(CaseMoves):
             table.clear_rows()
         title = self.query_one("#sup-cases-title", Static)
         if kind == "queue":
-            title.update(cell(f"Waiting in queue {name} (a assign · t transfer)"))
+            title.update(cell(_("Waiting in queue {queue} (a assign · t transfer)")
+                              .format(queue=name)))
             limit = min(max(PAGE, len(table.rows_held)), 2000) if keep else PAGE
         else:
             agent = next((a for a in self.agents if a.login == name), None)
-            title.update(cell(f"In {agent.name if agent else name}'s bin (a assign · y yank)"))
+            title.update(cell(_("In {agent}'s bin (a assign · y yank)")
+                              .format(agent=agent.name if agent else name)))
             limit = 0
 
         def show(result: tuple[Page | list[CaseRow], dict]) -> None:
@@ -311,6 +320,25 @@ class SupervisorScreen(CaseMoves):
     def _to_cases(self, event: DataTable.RowSelected) -> None:
         self.cases.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers what applies to the highlighted case: yank only a case in
+        somebody's bin, transfer only a case waiting in a queue, assign only an open one."""
+        if action not in ("assign", "yank", "transfer"):
+            return True
+        tables = self.query("#sup-cases")
+        row = tables.first(CaseTable).current() if tables else None
+        if row is None:
+            return True  # pressed, it says that no case is selected
+        if action == "yank":
+            return row.owner is not None
+        if action == "transfer":
+            return row.owner is None
+        return row.status in ("new", "in_progress", "awaiting_customer")
+
+    @on(CaseTable.Highlighted, "#sup-cases")
+    def _case_highlighted(self, event: CaseTable.Highlighted) -> None:
+        self.refresh_bindings()
+
     @on(CaseTable.Selected, "#sup-cases")
     def _open(self, event: CaseTable.Selected) -> None:
         self.post_message(messages.OpenCase(event.row.label))
@@ -323,15 +351,16 @@ class SupervisorScreen(CaseMoves):
         if row is None:
             return
         choices = [
-            (f"{a.name} ({a.status}, {a.wip}/{a.capacity})", a.login)
+            (f"{a.name} ({label('agent_status', a.status)}, {a.wip}/{a.capacity})", a.login)
             for a in self.agents
             if a.login != row.owner
         ]
 
         self.write_from(
-            ChoicePrompt(f"Assign {row.label} to", choices),
+            ChoicePrompt(_("Assign {case} to").format(case=row.label), choices),
             lambda login: transitions.assign(self.desk, self.actor, row.label, login),
-            done=lambda c: f"{c.label} assigned to {c.owner_name}",
+            done=lambda c: _("{case} assigned to {agent}").format(case=c.label,
+                                                                 agent=c.owner_name),
         )
 
     def action_yank(self) -> None:
@@ -341,17 +370,19 @@ class SupervisorScreen(CaseMoves):
         if row is None:
             return
         who = row.owner_name or row.owner
-        question = (f"Yank {row.label} out of {who}'s bin?" if who
-                    else f"Yank {row.label} back to its queue?")
-        detail = (f"{row.title} goes back to queue {row.queue}; the agent loses it."
-                  if row.queue else f"{row.title} goes back to its queue.")
+        question = (_("Yank {case} out of {agent}'s bin?") if who
+                    else _("Yank {case} back to its queue?")).format(case=row.label, agent=who)
+        detail = (_("{title} goes back to queue {queue}; the agent loses it.") if row.queue
+                  else _("{title} goes back to its queue.")).format(title=row.title,
+                                                                   queue=row.queue)
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.operate(partial(transitions.yank, self.desk, self.actor, row.label),
-                             done=lambda c: f"{c.label} yanked back to queue {c.queue}")
+                             done=lambda c: _("{case} yanked back to queue {queue}").format(
+                                 case=c.label, queue=c.queue))
 
-        self.app.push_screen(ConfirmPrompt(question, detail, yes="Yank"), answered)
+        self.app.push_screen(ConfirmPrompt(question, detail, yes=_("Yank")), answered)
 
     def action_transfer(self) -> None:
         """Move the selected waiting case to another queue."""

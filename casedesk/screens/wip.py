@@ -10,8 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import Footer, Header, Static
 
+from casedesk.i18n import N_, _, ngettext
 from casedesk.screens import messages
 from casedesk.screens.actions import CaseActions, status_bindings
+from casedesk.screens.applies import case_key_applies
 from casedesk.services.queries import board, reads
 from casedesk.services.queries.views import CaseRow
 from casedesk.services.sla.clocks import ClockState
@@ -22,7 +24,8 @@ from casedesk.widgets.sla import row_state
 class WipScreen(CaseActions):
     """The agent's bin; Enter opens a case, the status keys act on the selected one."""
 
-    LABEL = "My WIP bin"
+    LABEL = N_("My WIP bin")
+    #: shown only where they apply to the highlighted case (check_action)
     BINDINGS: ClassVar[list[BindingType]] = status_bindings(
         {"start", "wait", "resume", "resolve", "close_case", "dispatch"}
     )
@@ -66,13 +69,18 @@ class WipScreen(CaseActions):
         states = [row_state(r, now) for r in rows]
         breached = states.count(ClockState.breached)
         waiting = sum(1 for r in rows if r.status == "awaiting_customer")
-        text = Text.assemble((str(len(rows)), "bold"), " cases in your bin")
+        text = Text(ngettext("{n} case in your bin", "{n} cases in your bin", len(rows))
+                    .format(n=len(rows)))
         if breached:
-            text.append(" · ").append(f"{breached} breached", style="red")
+            text.append(" · ").append(
+                ngettext("{n} breached", "{n} breached", breached).format(n=breached),
+                style="red")
         if waiting:
-            text.append(f" · {waiting} waiting for the customer")
+            text.append(" · " + ngettext("{n} waiting for the customer",
+                                         "{n} waiting for the customer", waiting)
+                        .format(n=waiting))
         if not rows:
-            text = Text("Your bin is empty: take work from the queue inbox (F3, then n).")
+            text = Text(_("Your bin is empty: take work from the queue inbox (F3, then n)."))
         self.query_one("#wip-status", Static).update(text)
 
     def tick(self) -> None:
@@ -82,6 +90,19 @@ class WipScreen(CaseActions):
     def target(self) -> tuple[str, int | None] | None:
         row = self.cases.current()
         return (row.label, None) if row is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers only the keys that apply to the highlighted case."""
+        tables = self.query(CaseTable)
+        row = tables.first().current() if tables else None
+        return case_key_applies(action, row, self.actor.login, self.actor.is_supervisor)
+
+    @on(CaseTable.Highlighted, "#wip-cases")
+    def _highlighted(self, event: CaseTable.Highlighted) -> None:
+        self.refresh_bindings()
+
+    def after_change(self, case: object) -> None:
+        self.refresh_bindings()
 
     @on(CaseTable.Selected, "#wip-cases")
     def _open(self, event: CaseTable.Selected) -> None:

@@ -196,7 +196,7 @@ async def test_inbox_and_wip_show_hostile_names_as_text(
         await pilot.pause(0.3)
         await settle(pilot)
         text = guard.check("inbox filter")
-        assert "text=[/]" in text
+        assert "“[/]”" in text  # the typed filter, shown literally
 
         await press(pilot, "f4")
         assert isinstance(app.screen, WipScreen)

@@ -3,11 +3,12 @@ case screen's suggestions."""
 
 from __future__ import annotations
 
-from textual.widgets import Input, Markdown, OptionList
+from textual.widgets import Input, Markdown, OptionList, Static
 
 from casedesk.plain import marked
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.knowledge import HIGHLIGHT, KnowledgeScreen
+from casedesk.screens.modals import ConfirmPrompt
 from casedesk.services.knowledge import library
 from casedesk.services.knowledge.folding import MARK_END, MARK_START
 from casedesk.services.queries import reads
@@ -72,7 +73,16 @@ async def test_search_preview_link_and_send(tui_world: World) -> None:
         preview = kb.query_one("#kb-preview", Markdown)
         assert "Desenchufa el router" in preview.source
         await press(pilot, "ctrl+l")
-        await press(pilot, "ctrl+s")
+        await press(pilot, "ctrl+s")  # asks first: where it goes and what it says
+        ask = app.screen
+        assert isinstance(ask, ConfirmPrompt)
+        question = str(ask.query_one("#confirm-question", Static).render())
+        assert question == f"Send {router} to Juan Pérez <juan.perez@example.com>?"
+        assert "Desenchufa el router" in str(ask.query_one("#confirm-detail", Static).render())
+        await press(pilot, "n")  # no: nothing goes out
+        assert isinstance(app.screen, KnowledgeScreen)
+        assert not any("sent to" in m for m in infos(app))
+        await press(pilot, "ctrl+s", "y")
         assert f"{router} linked to {case.label}" in infos(app)
         assert f"{router} sent to Juan Pérez" in infos(app)
         links = {(link.kind, link.case) for link in library.get_article(tui_world.desk,

@@ -50,7 +50,7 @@ async def test_supervisor_sees_presence_since_and_why_cases_wait(tui_world: Worl
         waits = app.screen.query_one("#sup-waits", Static)
         assert waits.display
         assert str(waits.content) == (
-            "Why cases wait: commercial (round_robin): no member of commercial is available")
+            "Why cases wait: commercial (round robin): no member of commercial is available")
         presence.set_presence(desk, tui_world.carmen, "available")
         cases.create_case(desk, tui_world.sup, title="ya hay", queue="commercial")
         assert reads.get_case(desk, waiting.label).owner is None

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Select, Static, TextArea
 
 from casedesk.screens.case import CaseScreen
 from casedesk.screens.history import HistoryModal
-from casedesk.screens.modals import ResolveForm
+from casedesk.screens.modals import ResolveForm, TextPrompt
 from casedesk.screens.wip import WipScreen
 from casedesk.services.queries import reads
 from casedesk.services.workflow import cases, tasks, transitions
@@ -22,6 +22,13 @@ def _wip(app: object) -> WipScreen:
     screen = app.screen  # type: ignore[attr-defined]
     assert isinstance(screen, WipScreen)
     return screen
+
+
+def _footer_actions(app: object) -> set[str]:
+    """The actions the footer offers now (the keys that apply)."""
+    screen = app.screen  # type: ignore[attr-defined]
+    return {b.binding.action for b in screen.active_bindings.values()
+            if b.binding.show and b.enabled}
 
 
 def _case_screen(app: object) -> CaseScreen:
@@ -141,11 +148,12 @@ async def test_case_screen_shows_everything_and_runs_every_action(tui_world: Wor
         assert any(f"parent {parent.label}" in t for t in texts)
 
         await press(pilot, "x")
-        await type_text(pilot, "duplicado")
-        await press(pilot, "enter")
-        assert reads.get_case(desk, case.label).status == "cancelled"
+        assert isinstance(app.screen, TextPrompt)  # "Cancel CS-…: why?"
+        await press(pilot, "escape")
         await press(pilot, "v")
         await type_text(pilot, "nada")
+        # cancelled meanwhile (another workstation): the resolve is refused
+        transitions.cancel(desk, tui_world.ana, case.label, "duplicado")
         await press(pilot, "ctrl+s")
         form = app.screen
         assert isinstance(form, ResolveForm), "a refused resolve keeps its dialog open"
@@ -165,9 +173,18 @@ async def test_refused_operation_is_a_notification(tui_world: World) -> None:
         await settle(pilot)
         app.open_case(case.label)
         await settle(pilot)
+        shown = _footer_actions(app)
+        assert "wait" not in shown and "accept" not in shown  # Luis's case: nothing to do
         await press(pilot, "w")
-        assert errors(app) == [f"{case.label} is not in your bin: accept it before you wait it"]
-        assert reads.get_case(desk, case.label).status == "new"
+        assert errors(app) == [] and reads.get_case(desk, case.label).status == "new"
+        mine = cases.create_case(desk, tui_world.ana, title="Propio")
+        app.open_case(mine.label)
+        await settle(pilot)
+        assert "wait" in _footer_actions(app)
+        transitions.dispatch(desk, tui_world.ana, mine.label, "technical")  # meanwhile
+        await press(pilot, "w")
+        assert errors(app) == [f"{mine.label} is not in your bin: accept it before you wait it"]
+        assert reads.get_case(desk, mine.label).status == "new"
 
 
 async def test_customer_history_from_the_case(tui_world: World) -> None:
