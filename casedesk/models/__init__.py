@@ -38,6 +38,7 @@ from casedesk.models.customers import (
 )
 from casedesk.models.interactions import Interaction
 from casedesk.models.knowledge import Article, ArticleLink
+from casedesk.models.mail import OutboxMessage
 from casedesk.models.people import Agent, Queue, QueueMember, Team
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "Counter",
     "Direction",
     "Interaction",
+    "OutboxMessage",
     "Priority",
     "Product",
     "Queue",

@@ -1,7 +1,7 @@
 """the customer portal: sign-in links, portal sessions, quotes, files, survey answers
 
 Revision ID: 0014
-Revises: 0012 (0013 once the outbox is merged)
+Revises: 0013
 Create Date: 2026-12-01 17:00:00
 
 - ``portal_link``: one-time sign-in links (the token's SHA-256, the contact, expiry, when
@@ -25,7 +25,7 @@ from alembic import op
 from casedesk.models.base import BIG_ID, UTCDateTime
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
