@@ -42,7 +42,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import Response, RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -301,6 +301,11 @@ def create_app(web: WebConfig) -> Starlette:
         return response
 
     # --- a case ---
+    def me(p: Page) -> Customer:
+        if p.customer is None:  # the routes below are signed_in=True
+            raise PermissionDenied("not signed in")
+        return p.customer
+
     def number(p: Page) -> str:
         return str(p.request.path_params["number"])
 
@@ -333,20 +338,20 @@ def create_app(web: WebConfig) -> Starlette:
                 data = await upload.read(cases.MAX_FILE + 1)
                 file = (upload.filename, upload.content_type or "", data)
             return await run_in_threadpool(
-                cases.comment, web.desk, web.actor, p.customer, web.options, number(p),
+                cases.comment, web.desk, web.actor, me(p), web.options, number(p),
                 str(fields.get("text") or ""), file=file, lang=p.lang)
         return await act(p, do)
 
     async def accept(p: Page) -> Response:
         async def do(fields: dict[str, Any]) -> Any:
-            return await run_in_threadpool(cases.accept, web.desk, p.customer, web.options,
+            return await run_in_threadpool(cases.accept, web.desk, me(p), web.options,
                                            number(p))
         return await act(p, do)
 
     async def reject(p: Page) -> Response:
         async def do(fields: dict[str, Any]) -> Any:
             return await run_in_threadpool(
-                cases.reject, web.desk, web.actor, p.customer, web.options, number(p),
+                cases.reject, web.desk, web.actor, me(p), web.options, number(p),
                 str(fields.get("reason") or ""), lang=p.lang)
         return await act(p, do)
 
@@ -356,7 +361,7 @@ def create_app(web: WebConfig) -> Starlette:
             if decision not in ("approve", "decline"):
                 raise ValidationError(p.gettext("Choose approve or decline."))
             return await run_in_threadpool(
-                cases.decide_quote, web.desk, p.customer, web.options, number(p),
+                cases.decide_quote, web.desk, me(p), web.options, number(p),
                 int(p.request.path_params["quote"]), decision == "approve")
         return await act(p, do)
 
@@ -367,7 +372,7 @@ def create_app(web: WebConfig) -> Starlette:
             except ValueError:
                 raise ValidationError(p.gettext("Choose a score from 1 to 5.")) from None
             return await run_in_threadpool(
-                cases.answer_survey, web.desk, p.customer, web.options, number(p), score,
+                cases.answer_survey, web.desk, me(p), web.options, number(p), score,
                 str(fields.get("remark") or ""))
         return await act(p, do)
 

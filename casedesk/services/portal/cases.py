@@ -143,7 +143,7 @@ def _load(session: Session, customer: Customer, options: PortalOptions, number: 
     if lock:
         stmt = stmt.with_for_update()
     case = session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
-    if case is None:
+    if not isinstance(case, Case):
         raise NotFound("no such case")
     return case
 

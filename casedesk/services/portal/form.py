@@ -116,7 +116,7 @@ def _fallback_queue(session: Session, area: str, queue: str | None) -> str:
             .limit(1)
         ).scalar_one_or_none()
         if name is not None:
-            return name
+            return str(name)
     raise ConfigError("no queue for web requests: pass --queue NAME to `casedesk web`")
 
 

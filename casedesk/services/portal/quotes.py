@@ -18,8 +18,8 @@ from sqlmodel import col
 from casedesk.db import read_session, write_session
 from casedesk.errors import ValidationError
 from casedesk.i18n import _
-from casedesk.models.portal import Quote
 from casedesk.models.base import saved_id
+from casedesk.models.portal import Quote
 from casedesk.services.context import Actor, Desk, load_case, storable
 from casedesk.services.workflow.cases import require_work_on
 from casedesk.services.workflow.changes import apply_change
