@@ -54,12 +54,12 @@ def web(
         zoneinfo.ZoneInfo(zone)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         raise ConfigError(_("--zone: unknown time zone {zone!r}").format(zone=zone)) from None
-    state: CliState = ctx.obj
-    desk = state.desk()
-    actor = state.actor()
     url = base_url or f"http://{host}:{port}"
     if not url.startswith(("http://", "https://")):
         raise ConfigError(_("--base-url must start with http:// or https://"))
+    state: CliState = ctx.obj
+    desk = state.desk()
+    actor = state.actor()
     options = PortalOptions(account_cases=account_cases, show_agent_names=agent_names,
                             link_minutes=link_minutes, base_url=url)
     app = create_app(WebConfig(desk, actor, options, queue=queue, zone=zone))

@@ -213,3 +213,37 @@ def test_comment_accept_and_survey_over_http(client: TestClient, world: World) -
     out = client.post("/portal/signout", data={"csrf": csrf}, follow_redirects=False)
     assert out.status_code == 303
     assert client.get(url, follow_redirects=False).status_code == 303
+
+
+def test_quotes_and_files_over_http(client: TestClient, world: World) -> None:
+    from casedesk.services.portal import quotes
+
+    mine = create_case(world.desk, world.ana, title="Mine", contact_id=world.contact_id,
+                       queue="technical")
+    transitions.accept(world.desk, world.ana, mine.number)
+    quote = quotes.add_quote(world.desk, world.ana, mine.number, "99.90", description="Router")
+    eva = customers.add_contact(world.desk, name="Eva Otra", email="eva@example.com")
+    theirs = create_case(world.desk, world.ana, title="Eva's", contact_id=eva,
+                         queue="technical")
+    sign_in(client, world)
+    url = f"/portal/cases/{mine.label}"
+    page = client.get(url)
+    assert "99,90" in page.text or "99.90" in page.text
+    csrf = csrf_of(page.text)
+    other = client.post(f"/portal/cases/{theirs.label}/quotes/{quote.id}",
+                        data={"csrf": csrf, "decision": "approve"})
+    assert other.status_code == 404
+    done = client.post(f"{url}/quotes/{quote.id}", data={"csrf": csrf, "decision": "approve"})
+    assert done.status_code == 200 and "approved" in done.text
+    again = client.post(f"{url}/quotes/{quote.id}", data={"csrf": csrf, "decision": "decline"})
+    assert again.status_code == 400
+    client.post(f"{url}/comment", data={"csrf": csrf, "text": ""},
+                files={"file": ("nota.txt", b"hola", "text/plain")})
+    link = re.search(r'href="(/portal/cases/[^"]+/files/\d+)"', client.get(url).text)
+    assert link
+    got = client.get(link.group(1))
+    assert got.content == b"hola" and "attachment" in got.headers["content-disposition"]
+    stolen = link.group(1).replace(mine.label, theirs.label)
+    assert client.get(stolen).status_code == 404
+    anonymous = TestClient(client.app)
+    assert anonymous.get(link.group(1), follow_redirects=False).status_code == 303
