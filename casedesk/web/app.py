@@ -212,6 +212,10 @@ def create_app(web: WebConfig) -> Starlette:
 
     async def form_fields(p: Page, *, signed_in: bool) -> dict[str, Any] | Response:
         """The posted fields, once the CSRF token checks out (else a 403 response)."""
+        length = p.request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > cases.MAX_FILE + 256 * 1024:
+            return p.error(413, p.gettext("The file is larger than {size} MB.").format(
+                size=cases.MAX_FILE // (1024 * 1024)))
         data = await p.request.form(max_files=1, max_fields=50)
         fields: dict[str, Any] = dict(data)
         sent = fields.get("csrf")
@@ -345,7 +349,7 @@ def create_app(web: WebConfig) -> Starlette:
     async def accept(p: Page) -> Response:
         async def do(fields: dict[str, Any]) -> Any:
             return await run_in_threadpool(cases.accept, web.desk, me(p), web.options,
-                                           number(p))
+                                           number(p), lang=p.lang)
         return await act(p, do)
 
     async def reject(p: Page) -> Response:
@@ -362,7 +366,7 @@ def create_app(web: WebConfig) -> Starlette:
                 raise ValidationError(p.gettext("Choose approve or decline."))
             return await run_in_threadpool(
                 cases.decide_quote, web.desk, me(p), web.options, number(p),
-                int(p.request.path_params["quote"]), decision == "approve")
+                int(p.request.path_params["quote"]), decision == "approve", lang=p.lang)
         return await act(p, do)
 
     async def survey(p: Page) -> Response:
@@ -373,7 +377,7 @@ def create_app(web: WebConfig) -> Starlette:
                 raise ValidationError(p.gettext("Choose a score from 1 to 5.")) from None
             return await run_in_threadpool(
                 cases.answer_survey, web.desk, me(p), web.options, number(p), score,
-                str(fields.get("remark") or ""))
+                str(fields.get("remark") or ""), lang=p.lang)
         return await act(p, do)
 
     async def download(p: Page) -> Response:

@@ -343,14 +343,16 @@ def _checked_file(file: tuple[str, str, bytes], tr: NullTranslations) -> tuple[s
     return name, kind, data
 
 
-def accept(desk: Desk, customer: Customer, options: PortalOptions, number: int | str
-           ) -> None:
+def accept(desk: Desk, customer: Customer, options: PortalOptions, number: int | str, *,
+           lang: str = "en") -> None:
     """The customer accepts the proposed resolution: resolved → closed."""
+    tr = translator(lang)
     now = desk.now()
     with write_session(desk.engine) as session:
         case = _load(session, customer, options, number, lock=True)
         if case.status != Status.resolved:
-            raise InvalidTransition("there is no proposed resolution to accept on this case")
+            raise InvalidTransition(tr.gettext(
+                "There is no proposed solution to accept on this case."))
         values, breaches = clocks.status_values(session, case, Status.closed, now)
         apply_change(session, case, None, now, kind="close", values=values,
                      guard=(col(Case.status) == case.status,),
@@ -369,13 +371,15 @@ def reject(desk: Desk, actor: Actor, customer: Customer, options: PortalOptions,
         raise ValidationError(tr.gettext("Tell us what is still wrong."))
     with read_session(desk.engine) as session:
         if _load(session, customer, options, number).status != Status.resolved:
-            raise InvalidTransition("there is no proposed resolution to reject on this case")
+            raise InvalidTransition(tr.gettext(
+                "There is no proposed solution to reject on this case."))
     return comment(desk, actor, customer, options, number, reason, lang=lang)
 
 
 def decide_quote(desk: Desk, customer: Customer, options: PortalOptions, number: int | str,
-                 quote_id: int, approve: bool) -> None:
+                 quote_id: int, approve: bool, *, lang: str = "en") -> None:
     """Approve or decline a pending quote of the customer's case."""
+    tr = translator(lang)
     now = desk.now()
     with write_session(desk.engine) as session:
         case = _load(session, customer, options, number, lock=True)
@@ -390,7 +394,7 @@ def decide_quote(desk: Desk, customer: Customer, options: PortalOptions, number:
             .values(status=status, decided_at=now).execution_options(
                 synchronize_session=False)))
         if done.rowcount != 1:
-            raise InvalidTransition(f"this quote is already {quote.status}")
+            raise InvalidTransition(tr.gettext("This quote has already been decided."))
         amount = f"{quote.amount_cents / 100:.2f} {quote.currency}"
         subject = f"Quote {status}: {amount}"
         iid = _interaction(session, desk, case, customer, subject=subject,
@@ -404,21 +408,22 @@ SCORES = (1, 2, 3, 4, 5)
 
 
 def answer_survey(desk: Desk, customer: Customer, options: PortalOptions, number: int | str,
-                  score: int, remark: str = "") -> None:
+                  score: int, remark: str = "", *, lang: str = "en") -> None:
     """The one satisfaction answer of a closed case: ``case.satisfaction`` and an
     interaction (the case stays closed)."""
+    tr = translator(lang)
     if score not in SCORES:
-        raise ValidationError("the answer is a number from 1 to 5")
-    remark = storable((remark or "").strip(), "the comment", 2000)
+        raise ValidationError(tr.gettext("Choose a score from 1 to 5."))
+    remark = storable((remark or "").strip(), tr.gettext("the comment"), 2000)
     now = desk.now()
     with write_session(desk.engine) as session:
         case = _load(session, customer, options, number, lock=True)
         if case.status != Status.closed:
-            raise InvalidTransition("the survey opens once the case is closed")
+            raise InvalidTransition(tr.gettext("The survey opens once the case is closed."))
         if case.satisfaction is not None or session.execute(
                 select(col(SurveyAnswer.id)).where(col(SurveyAnswer.case_id) == case.id)
         ).first() is not None:
-            raise InvalidTransition("this case's survey is already answered")
+            raise InvalidTransition(tr.gettext("You have already answered this case's survey."))
         session.execute(insert(SurveyAnswer).values(
             case_id=case.id, contact_id=customer.contact_id, score=score, comment=remark,
             answered_at=now))
