@@ -55,7 +55,8 @@ test: $(STAMP) $(MO) browser
 	# issue 13: core flows again, connected as a plain admin login (row security applies)
 	CASEDESK_TEST_PG_ROLE=admin $(BIN)/python -m pytest -n 2 -q -k postgresql \
 		tests/services/test_workflow.py tests/services/test_appends.py \
-		tests/services/test_races.py tests/services/test_routing.py
+		tests/services/test_races.py tests/services/test_routing.py \
+		tests/web/test_portal_services.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check casedesk tests bench
