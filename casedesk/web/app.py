@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -137,6 +138,12 @@ class Page:
             return ""
         local = value.astimezone(ZoneInfo(self.web.zone))
         return format_datetime(local, "medium", locale=_BABEL[self.lang])
+
+    def switch_url(self, code: str) -> str:
+        """This page in the language ``code`` (its other query parameters kept)."""
+        params = {k: v for k, v in self.request.query_params.items() if k != "lang"}
+        params["lang"] = code
+        return f"{self.request.url.path}?{urlencode(params)}"
 
     def money(self, cents: int, currency: str) -> str:
         return format_currency(cents / 100, currency, locale=_BABEL[self.lang])

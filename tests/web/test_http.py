@@ -247,3 +247,9 @@ def test_quotes_and_files_over_http(client: TestClient, world: World) -> None:
     assert client.get(stolen).status_code == 404
     anonymous = TestClient(client.app)
     assert anonymous.get(link.group(1), follow_redirects=False).status_code == 303
+
+
+def test_switching_language_keeps_the_page(client: TestClient) -> None:
+    page = client.get("/portal/signin?token=abc")
+    assert 'href="/portal/signin?token=abc&amp;lang=es"' in page.text
+    assert "Entrar y ver mis casos" in client.get("/portal/signin?token=abc&lang=es").text
