@@ -199,8 +199,8 @@ def _entry(i: Interaction, agent: str | None, contact: str | None, customer: Cus
         who, name = "desk", (agent or "") if options.show_agent_names else ""
     elif i.contact_id == customer.contact_id:
         who, name = "you", customer.name
-    else:
-        who, name = "contact", contact or ""
+    else:  # someone else wrote on the case: named only where the account's cases are shared
+        who, name = "contact", (contact or "") if options.account_cases else ""
     written = i.channel in _WRITTEN
     files = tuple((int(a["portal_file"]), str(a.get("name", ""))) for a in (i.attachments or [])
                   if isinstance(a, dict) and isinstance(a.get("portal_file"), int))
