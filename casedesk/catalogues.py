@@ -28,13 +28,14 @@ PACKAGE = Path(__file__).parent
 #: and a Textual ``Binding``'s third argument (its description, translated where shown).
 KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "_": None,
+    "gettext": None,  # the portal's per-request catalogues (tr.gettext)
     "N_": None,
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
     "NP_": ((1, "c"), 2),
     "Binding": (3,),
 }
-METHODS = [("**.py", "python")]
+METHODS = [("**.py", "python"), ("web/templates/**.html", "jinja2.ext:babel_extract")]
 TRANSLATED = tuple(code for code in LANGUAGES if code != "en")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z_]+\)[sd]|%[sd]")
 

@@ -44,6 +44,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("worker", "casedesk.cli.worker:worker"),
     ("batch", "casedesk.cli.batch:batch"),
     ("report", "casedesk.cli.report:report_command"),
+    ("web", "casedesk.cli.web:web"),
 )
 
 library_words.install()

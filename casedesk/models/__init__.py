@@ -38,7 +38,9 @@ from casedesk.models.customers import (
 )
 from casedesk.models.interactions import Interaction
 from casedesk.models.knowledge import Article, ArticleLink
+from casedesk.models.mail import OutboxMessage
 from casedesk.models.people import Agent, Queue, QueueMember, Team
+from casedesk.models.portal import PortalFile, PortalLink, PortalSession, Quote, SurveyAnswer  # noqa: F401,E501 - the portal's tables
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -64,6 +66,7 @@ __all__ = [
     "Counter",
     "Direction",
     "Interaction",
+    "OutboxMessage",
     "Priority",
     "Product",
     "Queue",

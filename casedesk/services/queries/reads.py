@@ -408,6 +408,8 @@ _EVENT_TEXT = {
     "interaction": N_("interaction"),
     "time": N_("time logged"),
     "task": "",  # the note says it: "task added: …", "task done: …"
+    "mail_delivered": "mail delivered",
+    "mail_failed": "mail failed",
 }
 
 
@@ -450,6 +452,11 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
             if ev.note:
                 parts.append(ev.note)
             data = dict(ev.data or {})
+            if ev.kind in ("mail_delivered", "mail_failed"):
+                parts.append(f"{data.get('mail', '')} to {data.get('to', '?')}: "
+                             f"{data.get('subject', '')}")
+                if data.get("error"):
+                    parts.append(str(data["error"]))
             actor = agents.get(ev.actor_id)
             if actor is None and data.get("by") == "customer":
                 actor = _("customer")  # a customer's e-mail resumed or reopened the case
