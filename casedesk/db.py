@@ -7,6 +7,7 @@ processes never deadlock upgrading a read lock; PostgreSQL goes through psycopg 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: The newest migration's revision. Opening a database compares its ``alembic_version``
 #: with this constant, so the workstation starts without loading Alembic (~120 ms);
 #: ``tests/unit/test_schema_head.py`` keeps it equal to Alembic's own head.
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0015"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -148,16 +149,46 @@ def make_engine(
         engine = create_engine(url, **kwargs)
         _install_sqlite_hooks(engine)
         return engine
-    kwargs["pool_pre_ping"] = True
+    # No pre-ping: it was one round trip per checkout. A connection the server dropped
+    # (restart) fails its next statement; SQLAlchemy then drops the whole pool, and the
+    # next checkout connects afresh (see :func:`pool_size` for the sizing).
     if not pool:
         kwargs["poolclass"] = NullPool
     else:
-        kwargs["pool_size"] = 5
-        kwargs["max_overflow"] = 10
+        kwargs["pool_size"] = pool_size()
+        kwargs["max_overflow"] = kwargs["pool_size"]
+        kwargs["pool_use_lifo"] = True  # the warmest connection first; idle ones age out
     kwargs["connect_args"] = {"connect_timeout": 5}
     if password is not None:
         kwargs["connect_args"]["password"] = password
     return create_engine(url, **kwargs)
+
+
+#: Connections an engine keeps open to PostgreSQL when nothing says otherwise. A
+#: workstation uses two or three at once (screen workers, the change listener); a bench
+#: or import process with N threads wants N.
+DEFAULT_POOL_SIZE = 5
+POOL_SIZE_ENV = "CASEDESK_POOL_SIZE"
+
+
+def pool_size() -> int:
+    """How many PostgreSQL connections an engine pools: ``CASEDESK_POOL_SIZE``, else
+    ``pool_size`` in config.toml, else :data:`DEFAULT_POOL_SIZE`; bounded to 1–200
+    (anything that is not a whole number is the default). Up to as many again open
+    beyond it under a burst and close when returned."""
+    raw: object = os.environ.get(POOL_SIZE_ENV)
+    if raw is None:
+        from casedesk.config import read_config_file
+
+        try:
+            raw = read_config_file().get("pool_size")
+        except ConfigError:
+            raw = None
+    try:
+        size = int(str(raw)) if raw is not None else DEFAULT_POOL_SIZE
+    except ValueError:
+        size = DEFAULT_POOL_SIZE
+    return min(max(size, 1), 200)
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
