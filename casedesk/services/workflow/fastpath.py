@@ -34,7 +34,8 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -60,7 +61,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import ORMExecuteState, aliased
 from sqlmodel import Session, col
 
-from casedesk.db import is_sqlite
+from casedesk.db import is_sqlite, write_session
 from casedesk.models import (
     Agent,
     BusinessCalendarRow,
@@ -70,11 +71,11 @@ from casedesk.models import (
     QueueMember,
     SlaPolicy,
 )
-from casedesk.models.base import table_of
+from casedesk.models.base import saved_id, table_of
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import Actor, Desk, unstorable
 from casedesk.services.numbers import parse_case_number
-from casedesk.services.queries.reads import detail_from_row, detail_statement
+from casedesk.services.queries.reads import case_detail, detail_from_row, detail_statement
 from casedesk.services.queries.views import CaseDetail
 from casedesk.services.sla import clocks
 from casedesk.services.workflow.changes import change_values, event_row
@@ -163,9 +164,6 @@ def _watch_flushes(session: Session, _context: Any) -> None:
             return
 
 
-def enabled(desk: Desk) -> bool:
-    """The fast statements are PostgreSQL's (SQLite has no DML in a CTE)."""
-    return not is_sqlite(desk.engine)
 
 
 def _session(conn: Any) -> Session:
@@ -216,6 +214,7 @@ def claim(
     """``next`` (``queue``) or ``accept`` (``number``) in one statement; None: nothing
     was claimed, run the transaction that explains why."""
     found = lookups(desk.engine)
+    sqlite = is_sqlite(desk.engine)
     me = (
         select(_agent.c.id, _agent.c.capacity)
         .where(_agent.c.id == actor.id)
@@ -232,8 +231,14 @@ def claim(
     member = exists().where(
         _member.c.queue_id == _case.c.queue_id, _member.c.agent_id == actor.id
     )
+    if sqlite:  # its write transactions are serial: the count cannot go stale
+        wip = select(func.count()).where(_case.c.owner_id == actor.id, case_is_active())
+        capacity = select(_agent.c.capacity).where(_agent.c.id == actor.id)
+        has_room: ColumnElement[bool] = wip.scalar_subquery() < capacity.scalar_subquery()
+    else:
+        has_room = exists(select(room.c.id))
     conditions: list[ColumnElement[bool]] = [
-        _case.c.owner_id.is_(None), case_is_active(), member, exists(select(room.c.id))
+        _case.c.owner_id.is_(None), case_is_active(), member, has_room
     ]
     if queue is not None:
         queue_id = queue if isinstance(queue, int) else found.queues.get(queue)
@@ -258,22 +263,38 @@ def claim(
         if version is not None:
             conditions.append(_case.c.version == version)
         pick = select(_case.c.id).where(*conditions).with_for_update(of=_case)
+    values = dict(
+        owner_id=actor.id,
+        version=_case.c.version + 1,
+        updated_at=now,
+        last_activity_at=now,
+        inactivity_due=_inactivity(found, now),
+    )
+    row = event_row(case_id=None, at=now, actor_id=actor.id, kind=kind)
+    row.update(from_owner_id=None, to_owner_id=actor.id)
+    if sqlite:
+        chosen = pick.scalar_subquery()  # SQLite renders no FOR UPDATE
+        claim_one = (
+            update(_case)
+            .where(_case.c.id == chosen, _case.c.owner_id.is_(None))
+            .values(values)
+            .returning(_case.c.id)
+        )
+        with write_session(desk.engine) as session:
+            case_id = session.execute(claim_one).scalar_one_or_none()
+            if case_id is None:
+                return None
+            row["case_id"] = case_id
+            session.execute(insert(_event).values(row))
+            return case_detail(session, case_id)
     picked = pick.cte("pick").prefix_with("MATERIALIZED")
     claimed = (
         update(_case)
         .where(_case.c.id == picked.c.id)
-        .values(
-            owner_id=actor.id,
-            version=_case.c.version + 1,
-            updated_at=now,
-            last_activity_at=now,
-            inactivity_due=_inactivity(found, now),
-        )
+        .values(values)
         .returning(*_case.c)
         .cte("claimed")
     )
-    row = event_row(case_id=None, at=now, actor_id=actor.id, kind=kind)
-    row.update(from_owner_id=None, to_owner_id=actor.id)
     ev = _insert_events(claimed, [row])
     with desk.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -323,43 +344,67 @@ def change_status(
     except Exception:  # noqa: BLE001 - the slow path says what is wrong with it
         return None
     found = lookups(desk.engine)
-    with desk.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-        with _session(conn) as session:
-            found.attach(session)
-            current = session.execute(
-                select(Case).where(col(Case.number) == num)
-            ).scalar_one_or_none()
-            if current is None or not allowed(current):
-                return None
-            if current.owner_id != actor.id and not actor.is_supervisor:
-                return None
-            if version is not None and version != current.version:
-                return None
-            values, breaches = clocks.status_values(session, current, to, now)
-            values.update(extra or {})
-            values, condition = change_values(
-                session, current, now, values, (col(Case.status) == current.status,),
-                current.version,
-            )
-            changed = (
-                update(_case)
-                .where(and_(*condition))
-                .values(_table_values(values))
-                .returning(*_case.c)
-                .cte("changed")
-            )
-            rows = [
-                event_row(case_id=None, at=now, actor_id=actor.id, kind=kind, before=current,
-                          after=values, note=note, data=data)
-            ]
-            for clock, due in breaches:
-                rows.append(event_row(
-                    case_id=None, at=now, actor_id=None, kind="sla_breach",
-                    note=f"{clock.replace('_', ' ')} breached",
-                    data=clocks.clock_data(clock, due),
-                ))
-            return _detail(session, changed, _insert_events(changed, _same_keys(rows)))
+    with _change_session(desk) as session:
+        found.attach(session)
+        current = session.execute(
+            select(Case).where(col(Case.number) == num)
+        ).scalar_one_or_none()
+        if current is None or not allowed(current):
+            return None
+        if current.owner_id != actor.id and not actor.is_supervisor:
+            return None
+        if version is not None and version != current.version:
+            return None
+        values, breaches = clocks.status_values(session, current, to, now)
+        values.update(extra or {})
+        values, condition = change_values(
+            session, current, now, values, (col(Case.status) == current.status,),
+            current.version,
+        )
+        guarded = update(_case).where(and_(*condition)).values(_table_values(values))
+        rows = [
+            event_row(case_id=None, at=now, actor_id=actor.id, kind=kind, before=current,
+                      after=values, note=note, data=data)
+        ]
+        for clock, due in breaches:
+            rows.append(event_row(
+                case_id=None, at=now, actor_id=None, kind="sla_breach",
+                note=f"{clock.replace('_', ' ')} breached",
+                data=clocks.clock_data(clock, due),
+            ))
+        if is_sqlite(desk.engine):  # in its write transaction: three statements more
+            if session.execute(guarded.returning(_case.c.id)).first() is None:
+                raise _NotDone
+            for entry in rows:
+                entry["case_id"] = current.id
+            session.execute(insert(_event), _same_keys(rows))
+            return case_detail(session, saved_id(current.id))
+        changed = guarded.returning(*_case.c).cte("changed")
+        return _detail(session, changed, _insert_events(changed, _same_keys(rows)))
+    return None
+
+
+class _NotDone(Exception):
+    """Roll the SQLite transaction back and let the slow path explain."""
+
+
+@contextmanager
+def _change_session(desk: Desk) -> Iterator[Session]:
+    """PostgreSQL: a session on an autocommit connection (each statement its own
+    transaction); SQLite: one ``BEGIN IMMEDIATE`` write transaction (the read and the
+    write serial with every other writer). A :class:`_NotDone` inside rolls back and
+    ends the block quietly."""
+    try:
+        if is_sqlite(desk.engine):
+            with write_session(desk.engine) as session:
+                yield session
+            return
+        with desk.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            with _session(conn) as session:
+                yield session
+    except _NotDone:
+        return
 
 
 def _same_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
