@@ -158,7 +158,11 @@ def make_engine(
         kwargs["pool_size"] = pool_size()
         kwargs["max_overflow"] = kwargs["pool_size"]
         kwargs["pool_use_lifo"] = True  # the warmest connection first; idle ones age out
-    kwargs["connect_args"] = {"connect_timeout": 5}
+    # Server-side prepared statements from a statement's second execution on a connection
+    # (psycopg's default waits for the sixth): the claim's CTE costs more to plan than to
+    # run, and the pool keeps connections, so each workstation's hot statements are
+    # planned a handful of times a shift.
+    kwargs["connect_args"] = {"connect_timeout": 5, "prepare_threshold": PREPARE_THRESHOLD}
     if password is not None:
         kwargs["connect_args"]["password"] = password
     return create_engine(url, **kwargs)
@@ -169,6 +173,8 @@ def make_engine(
 #: or import process with N threads wants N.
 DEFAULT_POOL_SIZE = 5
 POOL_SIZE_ENV = "CASEDESK_POOL_SIZE"
+#: psycopg's ``prepare_threshold`` (executions of a statement before it is prepared).
+PREPARE_THRESHOLD = 1
 
 
 def pool_size() -> int:
