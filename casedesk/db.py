@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -149,9 +150,10 @@ def make_engine(
         engine = create_engine(url, **kwargs)
         _install_sqlite_hooks(engine)
         return engine
-    # No pre-ping: it was one round trip per checkout. A connection the server dropped
-    # (restart) fails its next statement; SQLAlchemy then drops the whole pool, and the
-    # next checkout connects afresh (see :func:`pool_size` for the sizing).
+    # No pre-ping on every checkout (one round trip each): only a connection idle for
+    # PING_IDLE_SECONDS is pinged (_install_postgres_hooks). A connection the server drops
+    # while in use fails its statement; SQLAlchemy then drops the whole pool and the next
+    # checkout connects afresh (see :func:`pool_size` for the sizing).
     if not pool:
         kwargs["poolclass"] = NullPool
     else:
@@ -165,7 +167,36 @@ def make_engine(
     kwargs["connect_args"] = {"connect_timeout": 5, "prepare_threshold": PREPARE_THRESHOLD}
     if password is not None:
         kwargs["connect_args"]["password"] = password
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _install_postgres_hooks(engine)
+    return engine
+
+
+#: A pooled PostgreSQL connection idle longer than this is pinged before use (a busy one
+#: never is): after a server restart the first operation gets a fresh connection instead
+#: of failing on a dead one.
+PING_IDLE_SECONDS = 5.0
+
+
+def _install_postgres_hooks(engine: Engine) -> None:
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+            return
+        try:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            dbapi_connection.execute("SELECT 1")
+            dbapi_connection.autocommit = autocommit
+        except Exception as exc:  # the server went away meanwhile: the pool reconnects
+            raise DisconnectionError() from exc
 
 
 #: Connections an engine keeps open to PostgreSQL when nothing says otherwise. A
