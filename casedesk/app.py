@@ -376,12 +376,12 @@ class CaseDeskApp(App[None]):
         with contextlib.suppress(RuntimeError):  # the app is closing
             self.call_from_thread(self._poll_now)
 
-    def _pushed_state(self, up: bool) -> None:
+    def _pushed_state(self, _up: bool) -> None:
         """The listener's thread: it (re)connected — reload once, changes made while it
-        was away were not heard — or lost the server (the polls say so)."""
-        if up:
-            with contextlib.suppress(RuntimeError):
-                self.call_from_thread(self._poll_now)
+        was away were not heard — or lost the server: a poll at once says so on the
+        status line (and the one after the listener is back clears it)."""
+        with contextlib.suppress(RuntimeError):
+            self.call_from_thread(self._poll_now)
 
     def _poll_now(self) -> None:
         if self._polling:

@@ -44,6 +44,7 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     and_,
+    bindparam,
     case,
     event,
     exists,
@@ -100,6 +101,8 @@ class Lookups:
     calendars: dict[int, BusinessCalendarRow] = field(default_factory=dict)
     targets: dict[int, clocks.PolicyTargets] = field(default_factory=dict)
     queues: dict[str, int] = field(default_factory=dict)
+    #: claim statements by shape, built once (SQLAlchemy then reuses their compiled form)
+    statements: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def attach(self, session: Session) -> None:
         """Put the cached policies and calendars in ``session``'s identity map, so that
@@ -170,17 +173,25 @@ def _session(conn: Any) -> Session:
     return Session(bind=conn, expire_on_commit=False, autoflush=False)
 
 
-def _inactivity(found: Lookups, now: datetime) -> ColumnElement[Any]:
+def _inactivity(found: Lookups) -> ColumnElement[Any]:
     """``inactivity_due`` after a claim, for whichever policy the claimed case has
-    (``apply_change``'s rule, as a CASE over the cached policies)."""
+    (``apply_change``'s rule, as a CASE over the cached policies; ``x_due_<id>`` binds)."""
     whens: list[tuple[ColumnElement[bool], Any]] = [
         (_case.c.status.not_in(_OPEN), null())
     ]
     for pid, targets in found.targets.items():
         if targets.inactivity:
-            due = targets.calendar.add(now, targets.inactivity)
-            whens.append((_case.c.sla_policy_id == pid, literal(due, _case.c.inactivity_due.type)))
+            due = bindparam(f"x_due_{pid}", type_=_case.c.inactivity_due.type)
+            whens.append((_case.c.sla_policy_id == pid, due))
     return case(*whens, else_=_case.c.inactivity_due)
+
+
+def _inactivity_params(found: Lookups, now: datetime) -> dict[str, datetime]:
+    return {
+        f"x_due_{pid}": targets.calendar.add(now, targets.inactivity)
+        for pid, targets in found.targets.items()
+        if targets.inactivity
+    }
 
 
 def _children(source: Any) -> Any:
@@ -215,9 +226,50 @@ def claim(
     was claimed, run the transaction that explains why."""
     found = lookups(desk.engine)
     sqlite = is_sqlite(desk.engine)
+    params: dict[str, Any] = {"x_me": actor.id, "x_now": now, **_inactivity_params(found, now)}
+    if queue is not None:
+        queue_id = queue if isinstance(queue, int) else found.queues.get(queue)
+        if queue_id is None:
+            return None
+        params["x_queue"] = queue_id
+    else:
+        try:
+            params["x_number"] = parse_case_number(number if number is not None else "")
+        except Exception:  # noqa: BLE001 - the slow path says what is wrong with it
+            return None
+        if version is not None and not 0 < version < 2**31:
+            return None
+        params["x_version"] = version
+    shape = (kind, queue is not None, version is not None, sqlite)
+    stmt = found.statements.get(shape)
+    if stmt is None:
+        stmt = found.statements[shape] = _claim_statement(found, *shape)
+    if sqlite:
+        with write_session(desk.engine) as session:
+            case_id = session.execute(stmt, params).scalar_one_or_none()
+            if case_id is None:
+                return None
+            row = event_row(case_id=case_id, at=now, actor_id=actor.id, kind=kind)
+            row.update(from_owner_id=None, to_owner_id=actor.id)
+            session.execute(insert(_event).values(row))
+            return case_detail(session, case_id)
+    with desk.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        with _session(conn) as session:
+            found_row = session.execute(stmt, params).first()
+            return None if found_row is None else detail_from_row(found_row, found_row[9] or [])
+
+
+def _claim_statement(found: Lookups, kind: str, by_queue: bool, versioned: bool,
+                     sqlite: bool) -> Any:
+    """The claim of one shape, with binds ``x_me``, ``x_now``, ``x_queue`` or ``x_number``
+    (and ``x_version``) and ``x_due_<policy id>`` — never a column's name: an UPDATE takes
+    execution parameters named like its columns as values to SET. Built once per shape
+    and engine."""
+    me_id = bindparam("x_me", type_=_agent.c.id.type)
     me = (
         select(_agent.c.id, _agent.c.capacity)
-        .where(_agent.c.id == actor.id)
+        .where(_agent.c.id == me_id)
         .with_for_update(key_share=True)
         .cte("me")
         .prefix_with("MATERIALIZED")
@@ -228,23 +280,18 @@ def claim(
         .cte("room")
         .prefix_with("MATERIALIZED")
     )
-    member = exists().where(
-        _member.c.queue_id == _case.c.queue_id, _member.c.agent_id == actor.id
-    )
+    member = exists().where(_member.c.queue_id == _case.c.queue_id, _member.c.agent_id == me_id)
     if sqlite:  # its write transactions are serial: the count cannot go stale
-        wip = select(func.count()).where(_case.c.owner_id == actor.id, case_is_active())
-        capacity = select(_agent.c.capacity).where(_agent.c.id == actor.id)
+        wip = select(func.count()).where(_case.c.owner_id == me_id, case_is_active())
+        capacity = select(_agent.c.capacity).where(_agent.c.id == me_id)
         has_room: ColumnElement[bool] = wip.scalar_subquery() < capacity.scalar_subquery()
     else:
         has_room = exists(select(room.c.id))
     conditions: list[ColumnElement[bool]] = [
         _case.c.owner_id.is_(None), case_is_active(), member, has_room
     ]
-    if queue is not None:
-        queue_id = queue if isinstance(queue, int) else found.queues.get(queue)
-        if queue_id is None:
-            return None
-        conditions.append(_case.c.queue_id == queue_id)
+    if by_queue:
+        conditions.append(_case.c.queue_id == bindparam("x_queue", type_=_case.c.queue_id.type))
         pick = (
             select(_case.c.id)
             .where(*conditions)
@@ -253,40 +300,28 @@ def claim(
             .with_for_update(skip_locked=True, of=_case)
         )
     else:
-        try:
-            num = parse_case_number(number if number is not None else "")
-        except Exception:  # noqa: BLE001 - the slow path says what is wrong with it
-            return None
-        if version is not None and not 0 < version < 2**31:
-            return None
-        conditions += [_case.c.number == num, _case.c.queue_id.is_not(None)]
-        if version is not None:
-            conditions.append(_case.c.version == version)
+        conditions += [
+            _case.c.number == bindparam("x_number", type_=_case.c.number.type),
+            _case.c.queue_id.is_not(None),
+        ]
+        if versioned:
+            conditions.append(_case.c.version == bindparam("x_version", type_=_case.c.version.type))
         pick = select(_case.c.id).where(*conditions).with_for_update(of=_case)
+    now = bindparam("x_now", type_=_case.c.updated_at.type)
     values = dict(
-        owner_id=actor.id,
+        owner_id=me_id,
         version=_case.c.version + 1,
         updated_at=now,
         last_activity_at=now,
-        inactivity_due=_inactivity(found, now),
+        inactivity_due=_inactivity(found),
     )
-    row = event_row(case_id=None, at=now, actor_id=actor.id, kind=kind)
-    row.update(from_owner_id=None, to_owner_id=actor.id)
     if sqlite:
-        chosen = pick.scalar_subquery()  # SQLite renders no FOR UPDATE
-        claim_one = (
+        return (
             update(_case)
-            .where(_case.c.id == chosen, _case.c.owner_id.is_(None))
+            .where(_case.c.id == pick.scalar_subquery(), _case.c.owner_id.is_(None))
             .values(values)
             .returning(_case.c.id)
         )
-        with write_session(desk.engine) as session:
-            case_id = session.execute(claim_one).scalar_one_or_none()
-            if case_id is None:
-                return None
-            row["case_id"] = case_id
-            session.execute(insert(_event).values(row))
-            return case_detail(session, case_id)
     picked = pick.cte("pick").prefix_with("MATERIALIZED")
     claimed = (
         update(_case)
@@ -295,11 +330,17 @@ def claim(
         .returning(*_case.c)
         .cte("claimed")
     )
-    ev = _insert_events(claimed, [row])
-    with desk.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-        with _session(conn) as session:
-            return _detail(session, claimed, ev)
+    event = insert(_event).from_select(
+        ["case_id", "at", "actor_id", "kind", "to_owner_id"],
+        select(claimed.c.id, now, me_id, literal(kind, _event.c.kind.type), me_id),
+    ).cte("ev")
+    source = aliased(Case, claimed)
+    return (
+        detail_statement(source)
+        .add_columns(_children(source))
+        .add_cte(event)
+        .execution_options(populate_existing=True)
+    )
 
 
 def _insert_events(changed: Any, rows: Sequence[dict[str, Any]]) -> Any:
