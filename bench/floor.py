@@ -122,6 +122,7 @@ def _supervisor_loop(url: str, until: float, logins: list[str], out: dict[str, A
     rng = random.Random(3)
     times: dict[str, list[float]] = defaultdict(list)
     expected: list[str] = []
+    errors: list[str] = []
     while time.monotonic() < until:
         time.sleep(0.2)
         try:
@@ -137,8 +138,10 @@ def _supervisor_loop(url: str, until: float, logins: list[str], out: dict[str, A
             times["yank"].append((time.perf_counter() - started) * 1000)
         except CaseDeskError as exc:  # the agent resolved it first: a refusal, expected
             expected.append(type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - a bench reports, it does not stop
+            errors.append(f"supervisor {type(exc).__name__}: {exc}")
     engine.dispose()
-    out["supervisor"] = {"times": dict(times), "errors": [], "refused": expected}
+    out["supervisor"] = {"times": dict(times), "errors": errors, "refused": expected}
 
 
 def _clock_loop(url: str, until: float, out: dict[str, Any]) -> None:
@@ -504,7 +507,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--processes", type=int, default=8)
     parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--warmup", type=float, default=10.0,
+                        help="seconds for every process to start and run one untimed loop")
     args = parser.parse_args()
+    global WARMUP
+    WARMUP = args.warmup
     os.chdir(ROOT)
     for agents in [int(n) for n in args.agents.split(",")]:
         for name, url in databases(args.db, Path(f"/tmp/casedesk-bench-floor-{agents}.db")):
