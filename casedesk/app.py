@@ -265,6 +265,7 @@ class CaseDeskApp(App[None]):
         self.poll_changes()
         if self.poll_interval:
             self.set_interval(self.poll_interval, self._poll_tick, name="live")
+            self._listen(self.actor)
         if self.clock_interval:
             self._run_clock(self.actor.login, self.clock_interval)
 
@@ -287,6 +288,8 @@ class CaseDeskApp(App[None]):
         """Stop taking part in the clock and give the lease up before the app is gone
         (another workstation takes over at its next tick instead of two ticks later)."""
         self._clock_stop.set()
+        if self._listener is not None:
+            self._listener.stop()
         if self._clock_thread is not None:
             self._clock_thread.join(timeout=5)
 
@@ -327,9 +330,63 @@ class CaseDeskApp(App[None]):
         """The workstation screen at the bottom of the current mode's stack."""
         return desk_screen(self.screen_stack)
 
+    #: PostgreSQL: the connection that hears pushed changes (None: polling only).
+    _listener: Any = None
+    #: A pushed change arrived while a poll ran: poll again when it returns.
+    _repoll = False
+    #: Polls skipped since the last one (while changes are pushed, polling is the fallback).
+    _quiet_ticks = 0
+    #: While a listener hears the database, poll only every this many ticks.
+    PUSHED_POLL_EVERY = 5
+
     def _poll_tick(self) -> None:
-        """Once a second: poll, unless the previous poll is still running (slow database)."""
+        """Once a second: poll, unless the previous poll is still running (slow database);
+        while pushed changes are heard, only every :attr:`PUSHED_POLL_EVERY` ticks."""
+        listener = self._listener
+        if listener is not None and listener.listening.is_set():
+            self._quiet_ticks += 1
+            if self._quiet_ticks < self.PUSHED_POLL_EVERY:
+                return
+        self._quiet_ticks = 0
         if not self._polling:
+            self.poll_changes()
+
+    @work(thread=True, exit_on_error=False, group="listen")
+    def _listen(self, actor: Actor) -> None:
+        """PostgreSQL: listen for the changes the database pushes (this agent's bin, its
+        queues' inboxes; the whole floor for supervisors); each one polls the change token
+        at once, which refreshes the visible lists when something they show moved."""
+        from casedesk.services.directory import queue_setup
+        from casedesk.services.queries import notify
+
+        if not notify.supported(self.desk.engine) or self._listener is not None:
+            return
+        channels = [notify.bin_channel(actor.id)]
+        channels += [
+            notify.queue_channel(q.id) for q in queue_setup.list_queues(self.desk, member=actor.id)
+        ]
+        if actor.is_supervisor:
+            channels.append(notify.FLOOR)
+        self._listener = notify.Listener(
+            self.desk.engine, channels, self._pushed, self._pushed_state
+        ).start()
+
+    def _pushed(self, _change: Any) -> None:
+        """The listener's thread: a change was pushed."""
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.call_from_thread(self._poll_now)
+
+    def _pushed_state(self, _up: bool) -> None:
+        """The listener's thread: it (re)connected — reload once, changes made while it
+        was away were not heard — or lost the server: a poll at once says so on the
+        status line (and the one after the listener is back clears it)."""
+        with contextlib.suppress(RuntimeError):
+            self.call_from_thread(self._poll_now)
+
+    def _poll_now(self) -> None:
+        if self._polling:
+            self._repoll = True
+        else:
             self.poll_changes()
 
     @work(thread=True, exit_on_error=False, group="live")
@@ -364,6 +421,9 @@ class CaseDeskApp(App[None]):
             screen = self.desk_screen()
             if screen is not None:
                 screen.refresh_if_stale()
+        if self._repoll:
+            self._repoll = False
+            self.poll_changes()
 
     def data_changed(self) -> None:
         """This workstation changed something: refresh now rather than at the next poll."""

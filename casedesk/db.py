@@ -7,7 +7,9 @@ processes never deadlock upgrading a read lock; PostgreSQL goes through psycopg 
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: The newest migration's revision. Opening a database compares its ``alembic_version``
 #: with this constant, so the workstation starts without loading Alembic (~120 ms);
 #: ``tests/unit/test_schema_head.py`` keeps it equal to Alembic's own head.
-SCHEMA_HEAD = "0014"
+SCHEMA_HEAD = "0015"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -154,16 +156,82 @@ def make_engine(
         engine = create_engine(url, **kwargs)
         _install_sqlite_hooks(engine)
         return engine
-    kwargs["pool_pre_ping"] = True
+    # No pre-ping on every checkout (one round trip each): only a connection idle for
+    # PING_IDLE_SECONDS is pinged (_install_postgres_hooks). A connection the server drops
+    # while in use fails its statement; SQLAlchemy then drops the whole pool and the next
+    # checkout connects afresh (see :func:`pool_size` for the sizing).
     if not pool:
         kwargs["poolclass"] = NullPool
     else:
-        kwargs["pool_size"] = 5
-        kwargs["max_overflow"] = 10
-    kwargs["connect_args"] = {"connect_timeout": 5}
+        kwargs["pool_size"] = pool_size()
+        kwargs["max_overflow"] = kwargs["pool_size"]
+        kwargs["pool_use_lifo"] = True  # the warmest connection first; idle ones age out
+    # Server-side prepared statements from a statement's second execution on a connection
+    # (psycopg's default waits for the sixth): the claim's CTE costs more to plan than to
+    # run, and the pool keeps connections, so each workstation's hot statements are
+    # planned a handful of times a shift.
+    kwargs["connect_args"] = {"connect_timeout": 5, "prepare_threshold": PREPARE_THRESHOLD}
     if password is not None:
         kwargs["connect_args"]["password"] = password
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _install_postgres_hooks(engine)
+    return engine
+
+
+#: A pooled PostgreSQL connection idle longer than this is pinged before use (a busy one
+#: never is): after a server restart the first operation gets a fresh connection instead
+#: of failing on a dead one.
+PING_IDLE_SECONDS = 5.0
+
+
+def _install_postgres_hooks(engine: Engine) -> None:
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+            return
+        try:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            dbapi_connection.execute("SELECT 1")
+            dbapi_connection.autocommit = autocommit
+        except Exception as exc:  # the server went away meanwhile: the pool reconnects
+            raise DisconnectionError() from exc
+
+
+#: Connections an engine keeps open to PostgreSQL when nothing says otherwise. A
+#: workstation uses two or three at once (screen workers, the change listener); a bench
+#: or import process with N threads wants N.
+DEFAULT_POOL_SIZE = 5
+POOL_SIZE_ENV = "CASEDESK_POOL_SIZE"
+#: psycopg's ``prepare_threshold`` (executions of a statement before it is prepared).
+PREPARE_THRESHOLD = 1
+
+
+def pool_size() -> int:
+    """How many PostgreSQL connections an engine pools: ``CASEDESK_POOL_SIZE``, else
+    ``pool_size`` in config.toml, else :data:`DEFAULT_POOL_SIZE`; bounded to 1–200
+    (anything that is not a whole number is the default). Up to as many again open
+    beyond it under a burst and close when returned."""
+    raw: object = os.environ.get(POOL_SIZE_ENV)
+    if raw is None:
+        from casedesk.config import read_config_file
+
+        try:
+            raw = read_config_file().get("pool_size")
+        except ConfigError:
+            raw = None
+    try:
+        size = int(str(raw)) if raw is not None else DEFAULT_POOL_SIZE
+    except ValueError:
+        size = DEFAULT_POOL_SIZE
+    return min(max(size, 1), 200)
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

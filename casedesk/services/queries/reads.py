@@ -4,6 +4,7 @@ customer history and case search. All return read models from ``views``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -101,46 +102,62 @@ def _to_row(
     )
 
 
-def case_detail(session: Session, case_id: int) -> CaseDetail:
-    """The full read model of one case, read inside ``session``."""
-    creator = aliased(Agent)
-    parent = aliased(Case)
-    row = session.execute(
+_Creator = aliased(Agent)
+_Parent = aliased(Case)
+
+
+def detail_statement(source: Any = Case) -> Select[Any]:
+    """The select of :func:`case_detail`'s columns for the case rows of ``source``: the
+    ``Case`` table, or ``aliased(Case, cte)`` over a CTE that returns case rows (a claim's
+    ``UPDATE … RETURNING``). The aliases are built once, at import."""
+    return (
         select(
-            Case,
+            source,
             Contact,
             Account,
             _Owner,
             col(Queue.name),
-            col(creator.login),
+            col(_Creator.login),
             col(ContractLine.name),
             col(SlaPolicy.name),
-            col(parent.number),
+            col(_Parent.number),
         )
-        .outerjoin(Contact, col(Contact.id) == Case.contact_id)
-        .outerjoin(Account, col(Account.id) == Case.account_id)
-        .outerjoin(_Owner, col(_Owner.id) == Case.owner_id)
-        .outerjoin(Queue, col(Queue.id) == Case.queue_id)
-        .outerjoin(creator, col(creator.id) == Case.creator_id)
-        .outerjoin(ContractLine, col(ContractLine.id) == Case.contract_line_id)
-        .outerjoin(SlaPolicy, col(SlaPolicy.id) == Case.sla_policy_id)
-        .outerjoin(parent, col(parent.id) == Case.parent_id)
+        .outerjoin(Contact, col(Contact.id) == source.contact_id)
+        .outerjoin(Account, col(Account.id) == source.account_id)
+        .outerjoin(_Owner, col(_Owner.id) == source.owner_id)
+        .outerjoin(Queue, col(Queue.id) == source.queue_id)
+        .outerjoin(_Creator, col(_Creator.id) == source.creator_id)
+        .outerjoin(ContractLine, col(ContractLine.id) == source.contract_line_id)
+        .outerjoin(SlaPolicy, col(SlaPolicy.id) == source.sla_policy_id)
+        .outerjoin(_Parent, col(_Parent.id) == source.parent_id)
+    )
+
+
+def case_detail(session: Session, case_id: int) -> CaseDetail:
+    """The full read model of one case, read inside ``session``."""
+    row = session.execute(
+        detail_statement()
         .where(col(Case.id) == case_id)
         .execution_options(populate_existing=True)
     ).first()
     if row is None:
         raise NotFound(_("no case with id {id}").format(id=case_id))
-    case, contact, account, owner, queue_name, creator_login, line_name, policy_name = row[:8]
-    parent_number = row[8]
     children = (
         session.execute(
             select(col(Case.number))
-            .where(col(Case.parent_id) == case.id)
+            .where(col(Case.parent_id) == case_id)
             .order_by(col(Case.number))
         )
         .scalars()
         .all()
     )
+    return detail_from_row(row, children)
+
+
+def detail_from_row(row: Any, children: Sequence[int]) -> CaseDetail:
+    """A :func:`detail_statement` row (and the children's numbers) as a CaseDetail."""
+    case, contact, account, owner, queue_name, creator_login, line_name, policy_name = row[:8]
+    parent_number = row[8]
     return CaseDetail(
         id=saved_id(case.id),
         number=case.number,

@@ -49,6 +49,25 @@ def record_event(
     """Insert one case event with before/after of queue, owner and status."""
     if note is not None:
         storable(note, N_("the note"))
+    row = event_row(
+        case_id=case_id, at=at, actor_id=actor_id, kind=kind, before=before, after=after,
+        note=note, data=data,
+    )
+    session.execute(insert(CaseEvent).values(**row))
+
+
+def event_row(
+    *,
+    case_id: Any,
+    at: datetime,
+    actor_id: int | None,
+    kind: str,
+    before: Case | None = None,
+    after: dict[str, Any] | None = None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The column values of one case event (``case_id`` may be a SQL expression)."""
     after = after or {}
     row: dict[str, Any] = {
         "case_id": case_id,
@@ -66,7 +85,7 @@ def record_event(
             row[f"to_{column}"] = new
         else:
             row[f"from_{column}"] = row[f"to_{column}"] = None
-    session.execute(insert(CaseEvent).values(**row))
+    return row
 
 
 def apply_change(
@@ -101,22 +120,9 @@ def apply_change(
                 case=case_label(case.number), version=shown_number(expected_version))
         )
     version = expected_version if expected_version is not None else case.version
-    values = dict(values)
-    if append:
-        values["version"] = col(Case.version) + 1
-        condition: tuple[ColumnElement[bool], ...] = (col(Case.id) == case.id, *guard)
-    else:
-        values["version"] = version + 1
-        condition = (col(Case.id) == case.id, col(Case.version) == version, *guard)
-    values["updated_at"] = now
-    if activity:
-        values["last_activity_at"] = now
-        targets = clocks.load_targets(session, values.get("sla_policy_id", case.sla_policy_id))
-        status = values.get("status", case.status)
-        if targets.inactivity and status in ("new", "in_progress", "awaiting_customer"):
-            values["inactivity_due"] = targets.calendar.add(now, targets.inactivity)
-        elif status not in ("new", "in_progress", "awaiting_customer"):
-            values["inactivity_due"] = None
+    values, condition = change_values(
+        session, case, now, values, guard, version, activity=activity, append=append
+    )
     stmt = (
         update(Case)
         .where(*condition)
@@ -141,6 +147,37 @@ def apply_change(
         data=data,
     )
     return values
+
+
+def change_values(
+    session: Session,
+    case: Case,
+    now: datetime,
+    values: dict[str, Any],
+    guard: tuple[ColumnElement[bool], ...],
+    version: int,
+    *,
+    activity: bool = True,
+    append: bool = False,
+) -> tuple[dict[str, Any], tuple[ColumnElement[bool], ...]]:
+    """The SET values and the WHERE condition of :func:`apply_change`'s guarded UPDATE."""
+    values = dict(values)
+    if append:
+        values["version"] = col(Case.version) + 1
+        condition: tuple[ColumnElement[bool], ...] = (col(Case.id) == case.id, *guard)
+    else:
+        values["version"] = version + 1
+        condition = (col(Case.id) == case.id, col(Case.version) == version, *guard)
+    values["updated_at"] = now
+    if activity:
+        values["last_activity_at"] = now
+        targets = clocks.load_targets(session, values.get("sla_policy_id", case.sla_policy_id))
+        status = values.get("status", case.status)
+        if targets.inactivity and status in ("new", "in_progress", "awaiting_customer"):
+            values["inactivity_due"] = targets.calendar.add(now, targets.inactivity)
+        elif status not in ("new", "in_progress", "awaiting_customer"):
+            values["inactivity_due"] = None
+    return values, condition
 
 
 #: Events the desk records by itself, beside the changes people make (they do not

@@ -52,6 +52,7 @@ from casedesk.services.numbers import case_label
 from casedesk.services.queries.reads import case_detail
 from casedesk.services.queries.views import CaseDetail
 from casedesk.services.sla import clocks
+from casedesk.services.workflow import fastpath
 from casedesk.services.workflow.changes import (
     apply_change,
     explain_conflict,
@@ -136,6 +137,9 @@ def accept(
 ) -> CaseDetail:
     """Take a case from its queue into my WIP bin (refused when my bin is full)."""
     now = desk.now()
+    done = fastpath.claim(desk, actor, now, kind="accept", number=number, version=version)
+    if done is not None:
+        return done
     with write_session(desk.engine) as session:
         case = load_case(session, number)
         _require_active(case, "accept")
@@ -158,6 +162,9 @@ def accept(
 def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
     """Take the most urgent waiting case of a queue into my bin (not when it is full)."""
     now = desk.now()
+    done = fastpath.claim(desk, actor, now, kind="next", queue=queue)
+    if done is not None:
+        return done
     for _attempt in range(20):
         with write_session(desk.engine) as session:
             q = load_queue(session, queue)
@@ -405,6 +412,12 @@ def _transition(
     extra: dict[str, Any] | None = None,
 ) -> CaseDetail:
     now = desk.now()
+    done = fastpath.change_status(
+        desk, actor, number, now, kind=kind, allowed=lambda c: c.status in allowed_from,
+        to=to, version=version, note=note, extra=extra,
+    )
+    if done is not None:
+        return done
     with write_session(desk.engine) as session:
         case = load_case(session, number)
         _require_owner_or_supervisor(case, actor, kind)
@@ -531,6 +544,15 @@ def resolve(
     if not notes or not notes.strip():
         raise ValidationError(_("a resolution needs notes saying what was done"))
     now = desk.now()
+    if not resolve_children:
+        done = fastpath.change_status(
+            desk, actor, number, now, kind="resolve",
+            allowed=lambda c: c.status in OPEN_STATUSES, to=Status.resolved, version=version,
+            note=notes.strip(), data={"type": resolution_type.strip()},
+            extra={"resolution_type": resolution_type.strip(), "resolution_notes": notes.strip()},
+        )
+        if done is not None:
+            return done
     with write_session(desk.engine) as session:
         case = load_case(session, number)
         _require_owner_or_supervisor(case, actor, "resolve")
@@ -616,6 +638,14 @@ def reopen(
     version: int | None = None,
 ) -> CaseDetail:
     """resolved → in_progress; closed → in_progress for supervisors or within the reopen window."""
+    now = desk.now()
+    done = fastpath.change_status(
+        desk, actor, number, now, kind="reopen", to=Status.in_progress, version=version,
+        note=note, allowed=lambda c: c.status == Status.resolved
+        or (c.status == Status.closed and actor.is_supervisor),
+    )
+    if done is not None:
+        return done
     with write_session(desk.engine) as session:
         case = load_case(session, number)
         if case.status == Status.closed and not actor.is_supervisor:

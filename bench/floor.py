@@ -1,0 +1,523 @@
+"""A floor of agents on one database (issue 17): the real mix through the service layer,
+beside a raw baseline of equivalent statements written directly with the driver.
+
+    python bench/floor.py [--db postgresql|sqlite|both] [--agents 8,32,64,200]
+                          [--seconds 20] [--processes 8] [--cases 2000]
+
+Each agent repeats: log a call (a timed interaction), open a case (every other loop, into
+the agent's own bin) or take the next one from the queue, add a note and a task, search
+the knowledge base, resolve. One supervisor assigns and yanks; the SLA scan ticks every
+second. Agents are threads spread over ``--processes`` spawned processes (200 processes
+would not fit 2 cores; each thread has its own Desk on its process's pooled engine).
+
+The raw baseline runs the same loop with hand-written SQL on one driver connection per
+agent (psycopg 3 / sqlite3): one INSERT for the call, INSERT case + event for a new case,
+the claim of ``fastpath`` for next, UPDATE + INSERT event for the note, INSERT task +
+event for the task, a ``LIKE`` over article titles for the search, UPDATE + event for the
+resolution. It checks nothing casedesk checks (membership, capacity, versions, SLA), so
+it is the database's own limit for that work.
+
+Prints per operation p50/p99 (ms), operations/s, errors, double claims (an audit of the
+events: a case claimed while the trail says somebody holds it), the server's CPU per
+operation (PostgreSQL: every postgres process's utime+stime from /proc), the client CPU
+per operation, and the load average.
+"""
+
+# ruff: noqa: B023 - the timed lambdas run at once, inside the loop iteration that made them
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from common import ROOT, databases, percentile  # type: ignore[import-not-found]
+
+#: the measured seconds (set by each process from its arguments)
+SECONDS = [20.0]
+OPS = ("call", "create", "next", "note", "task", "search", "resolve")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+#: seconds every process gets to start, import and run one untimed loop before the clock
+WARMUP = 10.0
+
+
+# --- casedesk ------------------------------------------------------------------------
+
+
+def _agent_loop(url: str, login: str, until: float, seed: int, out: dict[str, Any]) -> None:
+    from casedesk.db import make_engine
+    from casedesk.errors import CaseDeskError, QueueEmpty
+    from casedesk.services.context import Desk
+    from casedesk.services.knowledge import library
+    from casedesk.services.workflow import cases, interactions, tasks, transitions
+
+    engine = make_engine(url)
+    desk = Desk(engine)
+    actor = desk.actor(login)
+    rng = random.Random(seed)
+    times: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    loop = 0
+    start = until - SECONDS[0]
+    warm = True
+
+    def timed(op: str, call: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return call()
+        finally:
+            if not warm:
+                times[op].append((time.perf_counter() - started) * 1000)
+
+    while time.monotonic() < until:
+        if warm and loop >= 1:  # one loop untimed (imports, compiled statements), then wait
+            warm = False
+            errors.clear()
+            time.sleep(max(0.0, start - time.monotonic()))
+        loop += 1
+        try:
+            timed("call", lambda: interactions.log_interaction(
+                desk, actor, channel="phone", subject="bench call", duration_seconds=90,
+                notes="called about the router"))
+            if loop % 2:
+                case = timed("create", lambda: cases.create_case(
+                    desk, actor, title=f"bench {login} {loop}", description="no signal"))
+            else:
+                try:
+                    case = timed("next", lambda: transitions.next_case(desk, actor, "technical"))
+                except QueueEmpty:
+                    continue
+            number = case.number
+            timed("note", lambda: cases.add_note(desk, actor, number, "rebooted the router"))
+            timed("task", lambda: tasks.add_task(desk, actor, title="call back", case=number))
+            timed("search", lambda: library.search(desk, rng.choice(
+                ["router", "factura", "fibra", "contraseña"]), statuses=None, limit=10))
+            timed("resolve", lambda: transitions.resolve(
+                desk, actor, number, "solved", "rebooted"))
+        except CaseDeskError as exc:  # a yank or an assignment in between: counted
+            errors.append(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a bench reports, it does not stop
+            errors.append(f"{type(exc).__name__}: {exc}")
+    engine.dispose()
+    out[login] = {"times": dict(times), "errors": errors}
+
+
+def _supervisor_loop(url: str, until: float, logins: list[str], out: dict[str, Any]) -> None:
+    from casedesk.db import make_engine
+    from casedesk.errors import CaseDeskError
+    from casedesk.services.context import Desk
+    from casedesk.services.queries import reads
+    from casedesk.services.workflow import transitions
+
+    engine = make_engine(url)
+    desk = Desk(engine)
+    sup = desk.actor("admin")
+    rng = random.Random(3)
+    times: dict[str, list[float]] = defaultdict(list)
+    expected: list[str] = []
+    errors: list[str] = []
+    while time.monotonic() < until:
+        time.sleep(0.2)
+        try:
+            page = reads.inbox(desk, "technical", limit=5)
+            if not page.rows:
+                continue
+            number = page.rows[0].number
+            started = time.perf_counter()
+            transitions.assign(desk, sup, number, rng.choice(logins), override_capacity=True)
+            times["assign"].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            transitions.yank(desk, sup, number)
+            times["yank"].append((time.perf_counter() - started) * 1000)
+        except CaseDeskError as exc:  # the agent resolved it first: a refusal, expected
+            expected.append(type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - a bench reports, it does not stop
+            errors.append(f"supervisor {type(exc).__name__}: {exc}")
+    engine.dispose()
+    out["supervisor"] = {"times": dict(times), "errors": errors, "refused": expected}
+
+
+def _clock_loop(url: str, until: float, out: dict[str, Any]) -> None:
+    from casedesk.db import make_engine
+    from casedesk.services.context import Desk
+    from casedesk.services.sla import scanner
+
+    engine = make_engine(url)
+    desk = Desk(engine)
+    times: list[float] = []
+    while time.monotonic() < until:
+        started = time.perf_counter()
+        scanner.scan(desk)
+        times.append((time.perf_counter() - started) * 1000)
+        time.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
+    engine.dispose()
+    out["clock"] = {"times": {"sla_scan": times}, "errors": []}
+
+
+def casedesk_process(
+    url: str, logins: list[str], until: float, seconds: float, extra: str
+) -> dict[str, Any]:
+    """One process: its agents as threads (and the supervisor or the clock)."""
+    SECONDS[0] = seconds
+    os.environ.setdefault("CASEDESK_POOL_SIZE", str(max(5, len(logins) + 2)))
+    out: dict[str, Any] = {}
+    threads = [threading.Thread(target=_agent_loop, args=(url, login, until, i, out))
+               for i, login in enumerate(logins)]
+    if extra == "supervisor":
+        threads.append(threading.Thread(target=_supervisor_loop, args=(url, until, logins, out)))
+    elif extra == "clock":
+        threads.append(threading.Thread(target=_clock_loop, args=(url, until, out)))
+    for t in threads:
+        t.start()
+    time.sleep(max(0.0, until - seconds - time.monotonic()))
+    started = time.process_time()
+    for t in threads:
+        t.join()
+    return {"results": out, "cpu": time.process_time() - started}
+
+
+# --- raw -----------------------------------------------------------------------------
+
+_PG_CLAIM = """
+WITH me AS MATERIALIZED (SELECT id FROM agent WHERE id = %(me)s FOR NO KEY UPDATE),
+pick AS MATERIALIZED (SELECT c.id FROM "case" c WHERE c.queue_id = %(q)s
+  AND c.owner_id IS NULL AND c.status IN ('new','in_progress','awaiting_customer','resolved')
+  ORDER BY c.due_at, c.id LIMIT 1 FOR UPDATE OF c SKIP LOCKED),
+claimed AS (UPDATE "case" SET owner_id = %(me)s, version = version + 1, updated_at = now()
+  FROM pick WHERE "case".id = pick.id RETURNING "case".*),
+ev AS (INSERT INTO case_event (case_id, at, actor_id, kind, to_owner_id)
+  SELECT id, now(), %(me)s, 'next', %(me)s FROM claimed)
+SELECT claimed.id, claimed.number, claimed.title, contact.name FROM claimed
+  LEFT JOIN contact ON contact.id = claimed.contact_id
+"""
+
+
+def _raw_loop(
+    url: str, agent_id: int, queue_id: int, until: float, start: float
+) -> dict[str, Any]:
+    postgres = url.startswith("postgresql")
+    if postgres:
+        import psycopg
+
+        conn: Any = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
+        p = "%s"
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30,
+                               isolation_level=None)
+        conn.execute("PRAGMA busy_timeout=30000")
+        p = "?"
+    times: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+
+    def run(op: str, statements: list[tuple[str, Any]]) -> list[Any]:
+        """The statements as one transaction (a single one alone, in autocommit)."""
+        started = time.perf_counter()
+        rows: list[Any] = []
+        if postgres:
+            if len(statements) == 1:
+                cur = conn.execute(*statements[0])
+                rows = cur.fetchall() if cur.description else []
+            else:
+                with conn.transaction():
+                    for sql, args in statements:
+                        cur = conn.execute(sql, args)
+                        rows = cur.fetchall() if cur.description else rows
+        else:
+            conn.execute("BEGIN IMMEDIATE" if op != "search" else "BEGIN")
+            for sql, args in statements:
+                args = args(rows) if callable(args) else args
+                if args is not None:
+                    rows = conn.execute(sql, args).fetchall() or rows
+            conn.execute("COMMIT")
+        times[op].append((time.perf_counter() - started) * 1000)
+        return rows
+
+    now = "now()" if postgres else "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+    new_case = (
+        "INSERT INTO \"case\" (number, title, description, area, priority, severity, status, "
+        "owner_id, creator_id, created_at, updated_at, due_at, paused_seconds, sla_flags, "
+        f"version) VALUES ({{number}}, 'bench', 'no signal', 'technical', 'medium', 'minor', "
+        f"'new', {p}, {p}, {now}, {now}, {now}, 0, 0, 1) RETURNING id"
+    )
+    if postgres:
+        create = [(
+            "WITH c AS (" + new_case.format(number="nextval('case_number_seq')") + "), "
+            "e AS (INSERT INTO case_event (case_id, at, actor_id, kind, to_owner_id) "
+            f"SELECT id, now(), {p}, 'create', {p} FROM c) SELECT id FROM c",
+            (agent_id, agent_id, agent_id, agent_id),
+        )]
+    else:
+        create = [
+            (new_case.format(number="(SELECT coalesce(max(number), 0) + 1 FROM \"case\")"),
+             (agent_id, agent_id)),
+            (f"INSERT INTO case_event (case_id, at, actor_id, kind, to_owner_id) "
+             f"VALUES (last_insert_rowid(), {now}, ?, 'create', ?)", (agent_id, agent_id)),
+        ]
+    sqlite_claim = [
+        ("UPDATE \"case\" SET owner_id = ?, version = version + 1 WHERE id = "
+         "(SELECT id FROM \"case\" WHERE queue_id = ? AND owner_id IS NULL AND "
+         "status IN ('new','in_progress','awaiting_customer','resolved') "
+         "ORDER BY due_at, id LIMIT 1) RETURNING id", (agent_id, queue_id)),
+        (f"INSERT INTO case_event (case_id, at, actor_id, kind, to_owner_id) VALUES "
+         f"(?, {now}, ?, 'next', ?)",
+         lambda rows: (rows[0][0], agent_id, agent_id) if rows else None),
+    ]
+    loop = 0
+    time.sleep(max(0.0, start - time.monotonic()))
+    while time.monotonic() < until:
+        loop += 1
+        try:
+            run("call", [(f"INSERT INTO interaction (channel, direction, typification, agent_id,"
+                          f" started_at, duration_seconds, wrap_seconds, subject, notes) VALUES "
+                          f"('phone','inbound','query',{p},{now},90,0,'bench call','router')",
+                          (agent_id,))])
+            if loop % 2:
+                rows = run("create", create)
+            elif postgres:
+                rows = run("next", [(_PG_CLAIM, {"me": agent_id, "q": queue_id})])
+            else:
+                rows = run("next", sqlite_claim)
+            if not rows:
+                continue
+            case_id = rows[0][0]
+            run("note", [
+                (f"UPDATE \"case\" SET version = version + 1, updated_at = {now} WHERE id = {p}",
+                 (case_id,)),
+                (f"INSERT INTO case_event (case_id, at, actor_id, kind, note) VALUES "
+                 f"({p}, {now}, {p}, 'note', 'rebooted')", (case_id, agent_id)),
+            ])
+            run("task", [
+                (f"INSERT INTO task (case_id, title, description, status, position, created_at,"
+                 f" sla_flags) VALUES ({p}, 'call back', '', 'open', 1, {now}, 0)", (case_id,)),
+                (f"INSERT INTO case_event (case_id, at, actor_id, kind) VALUES "
+                 f"({p}, {now}, {p}, 'task')", (case_id, agent_id)),
+            ])
+            like = "'%%router%%'" if postgres else "'%router%'"
+            run("search", [(f"SELECT id, title FROM article WHERE lower(title) LIKE {like} "
+                            "ORDER BY id LIMIT 10", ())])
+            run("resolve", [
+                (f"UPDATE \"case\" SET status = 'resolved', resolved_at = {now}, "
+                 f"version = version + 1 WHERE id = {p}", (case_id,)),
+                (f"INSERT INTO case_event (case_id, at, actor_id, kind, from_status, to_status)"
+                 f" VALUES ({p}, {now}, {p}, 'resolve', 'new', 'resolved')",
+                 (case_id, agent_id)),
+            ])
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"{type(exc).__name__}: {exc}")
+            if not postgres and conn.in_transaction:
+                conn.execute("ROLLBACK")
+    conn.close()
+    return {"times": dict(times), "errors": errors}
+
+
+def raw_process(
+    url: str, agents: list[tuple[int, int]], until: float, seconds: float
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+
+    def one(i: int, agent_id: int, queue_id: int) -> None:
+        out[str(i)] = _raw_loop(url, agent_id, queue_id, until, until - seconds)
+
+    threads = [threading.Thread(target=one, args=(i, a, q)) for i, (a, q) in enumerate(agents)]
+    for t in threads:
+        t.start()
+    time.sleep(max(0.0, until - seconds - time.monotonic()))
+    started = time.process_time()
+    for t in threads:
+        t.join()
+    return {"results": out, "cpu": time.process_time() - started}
+
+
+# --- measuring -------------------------------------------------------------------------
+
+
+def postmaster_pid(url: str) -> int | None:
+    """The pid of the server listening on the URL's port (other servers share the host)."""
+    from sqlalchemy.engine import make_url
+
+    port = make_url(url).port
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() not in ("postgres", "postmaster"):
+                continue
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+        except OSError:
+            continue
+        if any(a.endswith(f"port={port}") for a in " ".join(argv).split()):
+            return int(pid)
+    return None
+
+
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds so far of one server: its postmaster and every backend it forked,
+    live (utime+stime) and reaped (cutime+cstime of the postmaster); 0 on SQLite."""
+    if postmaster is None:
+        return 0.0
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(pid) == postmaster:
+            total += sum(int(f) for f in fields[11:15])
+        elif int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
+
+
+def double_claims(url: str) -> int:
+    """Claims (next, accept) of a case the trail says somebody already held."""
+    from sqlalchemy import text
+
+    from casedesk.db import make_engine
+
+    engine = make_engine(url)
+    owner: dict[int, int | None] = {}
+    doubles = 0
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT case_id, kind, from_owner_id, to_owner_id FROM case_event "
+            "WHERE from_owner_id IS NOT NULL OR to_owner_id IS NOT NULL ORDER BY id"))
+        for case_id, kind, _from, to in rows:
+            if kind in ("next", "accept") and owner.get(case_id) is not None:
+                doubles += 1
+            owner[case_id] = to
+    engine.dispose()
+    return doubles
+
+
+def prepare(name: str, url: str, agents: int, cases: int) -> tuple[list[str], list[int], int]:
+    from sqlalchemy import text
+
+    from casedesk.db import make_engine, upgrade
+    from casedesk.services import demo
+    from casedesk.services.context import Desk
+    from casedesk.services.directory import staff
+    from casedesk.services.knowledge import library
+    from casedesk.services.sla import scanner
+
+    engine = make_engine(url)
+    upgrade(engine)
+    desk = Desk(engine)
+    demo.seed(desk, cases=0)
+    demo.generate_cases(desk, cases, queue="technical", rng=random.Random(1), owned_share=0)
+    admin = desk.actor("admin")
+    for i, title in enumerate(["Router sin señal", "Factura duplicada", "Fibra cortada",
+                               "Cambiar la contraseña del router", "Router reinicia solo"]):
+        library.add_article(desk, admin, title=title, body=f"artículo {i} sobre el router")
+    logins = [f"floor{i}" for i in range(agents)]
+    for login in logins:
+        staff.add_agent(desk, admin, login=login, name=login, queues=["technical"],
+                        capacity=10_000)
+    scanner.scan(desk)  # the generated backlog's breaches now, not in the first measured tick
+    with engine.connect() as conn:
+        ids = [conn.execute(text("SELECT id FROM agent WHERE login = :l"), {"l": login}).scalar()
+               for login in logins]
+        queue_id = conn.execute(text("SELECT id FROM queue WHERE name = 'technical'")).scalar()
+    engine.dispose()
+    return logins, [int(i) for i in ids], int(queue_id)
+
+
+def run_one(name: str, url: str, agents: int, seconds: float, processes: int,
+            cases: int) -> dict[str, Any]:
+    logins, ids, queue_id = prepare(name, url, agents, cases)
+    server = postmaster_pid(url) if name == "postgresql" else None
+    ctx = multiprocessing.get_context("spawn")
+    nproc = min(processes, agents)
+    chunks = [logins[i::nproc] for i in range(nproc)]
+    id_chunks = [[(a, queue_id) for a in ids[i::nproc]] for i in range(nproc)]
+    report: dict[str, Any] = {}
+    with ProcessPoolExecutor(nproc + 1, mp_context=ctx) as pool:
+        pool.submit(time.sleep, 0).result()
+        for kind in ("casedesk", "raw"):
+            list(pool.map(time.sleep, [0] * (nproc + 1)))  # every worker spawned
+            until = time.monotonic() + WARMUP + seconds
+            if kind == "casedesk":
+                extras = ["supervisor"] + ["clock"] + [""] * (nproc - 2) if nproc > 1 else [""]
+                futures = [pool.submit(casedesk_process, url, chunk, until, seconds, extra)
+                           for chunk, extra in zip(chunks, extras, strict=False)]
+            else:
+                futures = [pool.submit(raw_process, url, chunk, until, seconds)
+                           for chunk in id_chunks]
+            time.sleep(WARMUP)
+            cpu0, wall0 = server_cpu(server), time.perf_counter()
+            results = [f.result() for f in futures]
+            wall = time.perf_counter() - wall0
+            report[kind] = _digest(results, wall, server_cpu(server) - cpu0)
+    report["casedesk"]["double_claims"] = double_claims(url)
+    report["load"] = os.getloadavg()
+    return report
+
+
+def _digest(results: list[dict[str, Any]], wall: float, server: float) -> dict[str, Any]:
+    times: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    for res in results:
+        for who in res["results"].values():
+            for op, values in who["times"].items():
+                times[op].extend(values)
+            errors.extend(who["errors"])
+    agent_ops = sum(len(v) for op, v in times.items() if op in OPS)
+    client = sum(r["cpu"] for r in results)
+    return {"times": times, "errors": errors, "ops": agent_ops, "ops_s": agent_ops / wall,
+            "server_ms_op": 1000 * server / max(agent_ops, 1),
+            "client_ms_op": 1000 * client / max(agent_ops, 1), "wall": wall}
+
+
+def show(name: str, agents: int, r: dict[str, Any]) -> None:
+    c, raw = r["casedesk"], r["raw"]
+    print(f"\n## {name}, {agents} agents — load average {r['load'][0]:.1f}")
+    print(f"casedesk {c['ops_s']:,.0f} ops/s · raw {raw['ops_s']:,.0f} ops/s · ratio "
+          f"{c['ops_s'] / max(raw['ops_s'], 1e-9):.2f} · errors {len(c['errors'])} (raw "
+          f"{len(raw['errors'])}) · double claims {c['double_claims']}")
+    print(f"server CPU/op {c['server_ms_op']:.2f} ms vs raw {raw['server_ms_op']:.2f} ms · "
+          f"client CPU/op {c['client_ms_op']:.2f} ms vs raw {raw['client_ms_op']:.2f} ms")
+    print("| op | casedesk p50 | p99 | n | raw p50 | p99 | n |")
+    print("|---|---|---|---|---|---|---|")
+    for op in (*OPS, "assign", "yank", "sla_scan"):
+        cv, rv = c["times"].get(op, []), raw["times"].get(op, [])
+        if not cv and not rv:
+            continue
+        print(f"| {op} | {percentile(cv, 50):.1f} | {percentile(cv, 99):.1f} | {len(cv)} | "
+              f"{percentile(rv, 50):.1f} | {percentile(rv, 99):.1f} | {len(rv)} |")
+    for err in sorted(set(c["errors"]))[:5]:
+        print(f"  error: {err[:200]}")
+    for err in sorted(set(raw["errors"]))[:3]:
+        print(f"  raw error: {err[:200]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default="both")
+    parser.add_argument("--agents", default="8,32,64,200")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--processes", type=int, default=8)
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--warmup", type=float, default=10.0,
+                        help="seconds for every process to start and run one untimed loop")
+    args = parser.parse_args()
+    global WARMUP
+    WARMUP = args.warmup
+    os.chdir(ROOT)
+    for agents in [int(n) for n in args.agents.split(",")]:
+        for name, url in databases(args.db, Path(f"/tmp/casedesk-bench-floor-{agents}.db")):
+            report = run_one(name, url, agents, args.seconds, args.processes, args.cases)
+            show(name, agents, report)
+
+
+if __name__ == "__main__":
+    main()

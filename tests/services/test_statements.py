@@ -1,0 +1,121 @@
+"""Round trips per operation (issue 17 point 2): ``next``, ``accept`` and the status
+changes stay within their budget on both databases, so the count cannot creep back.
+
+A round trip is one statement the driver sends (SQLAlchemy's ``before_cursor_execute``)
+plus, on PostgreSQL, the ``BEGIN`` and ``COMMIT`` psycopg sends around a transaction that
+is not in autocommit (they never reach the cursor events). The pool never pings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+from casedesk.services.workflow import cases, transitions
+from tests.conftest import World
+
+#: The budget. PostgreSQL: a claim is one statement in autocommit (claim + event + what
+#: the screen shows; it was 11 round trips with the pre-ping), a status change a read and
+#: that statement (was 6). SQLite runs in process (no network; DML cannot sit in a CTE):
+#: BEGIN IMMEDIATE, the claiming UPDATE … RETURNING, the event, the detail and its
+#: children — 5 (was 11 for next, 9 for accept); a status change reads first — 6 (was 8).
+BUDGET = {
+    "postgresql": {"next": 1, "accept": 1, "status": 2},
+    "sqlite": {"next": 5, "accept": 5, "status": 6},
+}
+
+
+@dataclass
+class Trips:
+    statements: list[str] = field(default_factory=list)
+    transactions: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.statements) + 2 * self.transactions
+
+
+@contextmanager
+def trips(engine: Engine) -> Iterator[Trips]:
+    """Count what ``engine`` sends while the block runs."""
+    seen = Trips()
+    postgres = engine.dialect.name == "postgresql"
+
+    def on_execute(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.statements.append(statement)
+        dbapi = conn.connection.dbapi_connection
+        if postgres and not dbapi.autocommit and str(dbapi.info.transaction_status) == (
+            "TransactionStatus.IDLE"
+        ):
+            seen.transactions += 1  # psycopg sends BEGIN first, and COMMIT/ROLLBACK later
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+
+
+def _budget(world: World, op: str) -> int:
+    return BUDGET[world.desk.engine.dialect.name][op]
+
+
+def _check(world: World, op: str, seen: Trips) -> None:
+    limit = _budget(world, op)
+    assert seen.count <= limit, (
+        f"{op}: {seen.count} round trips > {limit}:\n" + "\n---\n".join(seen.statements)
+    )
+
+
+def _warm(world: World) -> None:
+    """One claim and one status change first: per-desk caches fill once per desk."""
+    c = cases.create_case(world.desk, world.admin, title="warm", queue="technical")
+    transitions.accept(world.desk, world.ana, c.number)
+    transitions.start(world.desk, world.ana, c.number)
+
+
+def test_the_pool_does_not_ping(world: World) -> None:
+    assert not getattr(world.desk.engine.pool, "_pre_ping", False)
+
+
+def test_next_is_within_budget(world: World) -> None:
+    _warm(world)
+    made = cases.create_case(world.desk, world.admin, title="next one", queue="technical")
+    with trips(world.desk.engine) as seen:
+        got = transitions.next_case(world.desk, world.ana, "technical")
+    assert got.number == made.number and got.owner == "ana"
+    _check(world, "next", seen)
+
+
+def test_accept_is_within_budget(world: World) -> None:
+    _warm(world)
+    made = cases.create_case(world.desk, world.admin, title="accept me", queue="technical")
+    with trips(world.desk.engine) as seen:
+        got = transitions.accept(world.desk, world.ana, made.number)
+    assert got.owner == "ana" and got.version == made.version + 1
+    _check(world, "accept", seen)
+
+
+def test_status_changes_are_within_budget(world: World) -> None:
+    _warm(world)
+    made = cases.create_case(world.desk, world.admin, title="work it", queue="technical")
+    transitions.accept(world.desk, world.ana, made.number)
+    steps = [
+        ("start", lambda: transitions.start(world.desk, world.ana, made.number), "in_progress"),
+        ("wait", lambda: transitions.wait(world.desk, world.ana, made.number),
+         "awaiting_customer"),
+        ("resume", lambda: transitions.resume(world.desk, world.ana, made.number), "in_progress"),
+        ("resolve", lambda: transitions.resolve(world.desk, world.ana, made.number, "solved",
+                                                "fixed"), "resolved"),
+        ("reopen", lambda: transitions.reopen(world.desk, world.ana, made.number),
+         "in_progress"),
+    ]
+    for name, call, status in steps:
+        with trips(world.desk.engine) as seen:
+            got = call()
+        assert got.status == status, (name, got)
+        _check(world, "status", seen)
