@@ -42,6 +42,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("worker", "casedesk.cli.worker:worker"),
     ("batch", "casedesk.cli.batch:batch"),
     ("report", "casedesk.cli.report:report_command"),
+    ("mail", "casedesk.cli.mail:app"),
 )
 
 

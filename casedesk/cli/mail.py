@@ -1,0 +1,156 @@
+"""``casedesk mail …``: the outbox (send what is due, how it stands), replies, mail in live.
+
+``mail receive`` is what an MTA pipes one message into (docs/mail.md): exit 0 stored,
+75 (``EX_TEMPFAIL``) when the database cannot take it now — the MTA keeps the message and
+tries again —, 1 with the bounce reason on standard error when the desk refuses it.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+
+from casedesk.cli.state import CliState, console, err_console, print_json
+from casedesk.config import mail_settings
+from casedesk.errors import CaseDeskError, ConfigError, MailRefused
+from casedesk.i18n import _
+
+#: sysexits.h: a temporary failure, the MTA retries later
+EX_TEMPFAIL = 75
+EX_REFUSED = 1
+
+app = typer.Typer(help=_("Mail the desk sends (the outbox) and receives (from an MTA)."),
+                  no_args_is_help=True)
+
+
+def smtp_settings(state: CliState, *, required: bool = True) -> tuple[Any, int] | None:
+    """The SMTP settings of the config/environment and the sender's interval (seconds);
+    None when no host is configured (``required``: that is a ConfigError)."""
+    from casedesk.services.mail.smtp import SmtpSettings
+
+    values = mail_settings(state.settings)
+    every = int(str(values.pop("send_every", 10)))
+    if "host" not in values:
+        if not required:
+            return None
+        raise ConfigError(_("no SMTP server configured: set host in the [mail] table of "
+                            "config.toml or CASEDESK_SMTP_HOST (see docs/mail.md)"))
+    return SmtpSettings(**values), every  # type: ignore[arg-type]
+
+
+@app.command("send-pending", help=_("Send the mail that is due now, once, and exit."))
+def send_pending(
+    ctx: typer.Context,
+    limit: int = typer.Option(100, "--limit", min=1, max=100000,
+                              help=_("At most this many mails in this pass.")),
+) -> None:
+    from casedesk.services.mail.outbox import deliver_pending
+
+    state: CliState = ctx.obj
+    found = smtp_settings(state)
+    assert found is not None
+    report = deliver_pending(state.desk(), found[0], limit=limit)
+    if state.json:
+        print_json(report.to_json())
+        return
+    console.print(_("mail: {delivered} delivered, {retried} to retry, {failed} failed").format(
+        delivered=report.delivered, retried=report.retried, failed=report.failed),
+        markup=False)
+    for line in report.problems:
+        console.print(f"  {line}", markup=False)
+    if report.stopped:
+        err_console.print(_("casedesk: mail not sent: {reason}").format(reason=report.stopped),
+                          markup=False)
+        raise typer.Exit(1)
+
+
+@app.command("status", help=_("How many mails are pending, being sent, delivered, failed."))
+def status(ctx: typer.Context) -> None:
+    from casedesk.services.mail.outbox import outbox_counts
+
+    state: CliState = ctx.obj
+    counts = outbox_counts(state.desk())
+    full = {s: counts.get(s, 0) for s in ("pending", "sending", "delivered", "failed")}
+    if state.json:
+        print_json(full)
+        return
+    console.print(_("outbox: {pending} pending, {sending} sending, {delivered} delivered, "
+                    "{failed} failed").format(**full), markup=False)
+
+
+@app.command("reply", help=_("E-mail the case's customer (an outbound e-mail on the case)."))
+def reply(
+    ctx: typer.Context,
+    case: str = typer.Argument(..., metavar="CASE", help=_("The case number (CS-000123).")),
+    text: str = typer.Option(..., "--text", "-t",
+                             help=_("What to write; - reads it from standard input.")),
+    subject: str | None = typer.Option(None, "--subject",
+                                       help=_("The subject (default: Re: the case's title).")),
+) -> None:
+    from casedesk.services.mail import replies
+
+    state: CliState = ctx.obj
+    body = sys.stdin.read() if text == "-" else text
+    view = replies.reply(state.desk(), state.actor(), case, body, subject=subject)
+    if state.json:
+        print_json(view)
+        return
+    console.print(_("reply queued to {case}'s customer: {subject}").format(
+        case=view.case, subject=view.subject), markup=False)
+
+
+def _temporary(exc: BaseException) -> bool:
+    """A failure the MTA should retry: the database (unreachable, locked, restarting,
+    refused) or its configuration (an old schema, no queue for new cases)."""
+    if isinstance(exc, ConfigError):
+        return True
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    return sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.SQLAlchemyError)
+
+
+@app.command("receive", help=_(
+    "Store one message read on standard input (for an MTA's pipe): exit 0 stored, 75 try "
+    "again later, 1 refused (the reason on standard error)."))
+def receive(
+    ctx: typer.Context,
+    queue: str | None = typer.Option(None, "--queue",
+                                     help=_("The queue of new cases no routing rule places.")),
+    timezone: str = typer.Option("Europe/Madrid", "--timezone",
+                                 help=_("Zone of a Date header written without an offset.")),
+    no_ack: bool = typer.Option(False, "--no-ack",
+                                help=_("Do not acknowledge new cases to their sender.")),
+) -> None:
+    state: CliState = ctx.obj
+    data = sys.stdin.buffer.read()
+    try:
+        import zoneinfo
+
+        from casedesk.services.mail import receive as gate
+
+        try:
+            zone = zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise typer.BadParameter(_("unknown time zone {zone!r}").format(zone=timezone)) \
+                from None
+        own = mail_settings(state.settings).get("from_address")
+        result = gate.receive(state.desk(), data, zone=zone, queue=queue,
+                              own_address=str(own) if own else None, acknowledge=not no_ack)
+    except MailRefused as exc:
+        err_console.print(_("casedesk: refused: {reason}").format(reason=exc), markup=False)
+        raise typer.Exit(EX_REFUSED) from None
+    except typer.BadParameter:
+        raise
+    except Exception as exc:  # noqa: BLE001 - anything else: keep the message, retry later
+        from casedesk.textsafe import one_line
+
+        kind = "" if isinstance(exc, CaseDeskError) or _temporary(exc) else " (a bug?)"
+        err_console.print(one_line(_("casedesk: temporary failure, try again later: {error}")
+                                   .format(error=f"{type(exc).__name__}: {exc}{kind}"))[:1000],
+                          markup=False)
+        raise typer.Exit(EX_TEMPFAIL) from None
+    if state.json:
+        print_json({"status": result.status, "case": result.case_number,
+                    "opened": result.opened, "message_id": result.message_id,
+                    "acknowledged": result.acknowledged})
