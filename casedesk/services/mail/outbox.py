@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlmodel import Session, col
@@ -48,14 +48,11 @@ from casedesk.models.base import saved_id
 from casedesk.models.mail import OUTBOX_KINDS, OutboxMessage
 from casedesk.services.context import Desk, storable
 from casedesk.services.directory.addresses import check_email
-from casedesk.services.mail.smtp import (
-    Outcome,
-    SmtpSettings,
-    SmtpTransport,
-    build_message,
-)
 from casedesk.services.numbers import case_label
 from casedesk.services.workflow.changes import record_event
+
+if TYPE_CHECKING:  # smtplib and ssl load only where mail is sent, not with every workflow
+    from casedesk.services.mail.smtp import Outcome, SmtpSettings, SmtpTransport
 
 #: the right-hand side of the Message-IDs the desk makes (``<…@casedesk.local>``)
 MESSAGE_ID_DOMAIN = "casedesk.local"
@@ -300,6 +297,8 @@ def deliver_pending(
     drop). A connection that cannot be opened stops the pass (``report.stopped``) and
     leaves the mail pending with its backoff.
     """
+    from casedesk.services.mail.smtp import SmtpTransport, build_message
+
     report = DeliveryReport()
     who = _who()
     lease = timedelta(seconds=max(60.0, settings.timeout * 4))
