@@ -258,6 +258,7 @@ MAIL_KEYS: dict[str, tuple[str, str]] = {
     "retry_seconds": ("CASEDESK_SMTP_RETRY_SECONDS", "seconds"),
     "max_retry_seconds": ("CASEDESK_SMTP_MAX_RETRY_SECONDS", "seconds"),
     "send_every": ("CASEDESK_MAIL_SEND_EVERY", "seconds"),
+    "socket": ("CASEDESK_MAIL_SOCKET", "text"),
 }
 _FIELDS = {"from": "from_address"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")

@@ -32,6 +32,7 @@ def smtp_settings(state: CliState, *, required: bool = True) -> tuple[Any, int] 
 
     values = mail_settings(state.settings)
     every = int(str(values.pop("send_every", 10)))
+    values.pop("socket", None)
     if "host" not in values:
         if not required:
             return None
@@ -110,6 +111,40 @@ def _temporary(exc: BaseException) -> bool:
     return sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.SQLAlchemyError)
 
 
+def receive_outcome(desk: Any, data: bytes, *, queue: str | None, timezone: str,
+                    acknowledge: bool, own_address: str | None,
+                    as_json: bool) -> tuple[int, str, str]:
+    """Store one message: ``(exit code, stdout, stderr)`` — 0 stored, 1 refused (the
+    reason), 75 try again later. Shared by the command and the worker's mail gate."""
+    import json as _json
+    import zoneinfo
+
+    from casedesk.textsafe import one_line
+
+    try:
+        from casedesk.services.mail import receive as gate
+
+        try:
+            zone = zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(_("unknown time zone {zone!r}").format(zone=timezone)) from None
+        result = gate.receive(desk() if callable(desk) else desk, data, zone=zone,
+                              queue=queue, own_address=own_address, acknowledge=acknowledge)
+    except MailRefused as exc:
+        return EX_REFUSED, "", one_line(_("casedesk: refused: {reason}").format(reason=exc))
+    except Exception as exc:  # noqa: BLE001 - anything else: keep the message, retry later
+        kind = "" if isinstance(exc, CaseDeskError) or _temporary(exc) else " (a bug?)"
+        return EX_TEMPFAIL, "", one_line(
+            _("casedesk: temporary failure, try again later: {error}").format(
+                error=f"{type(exc).__name__}: {exc}{kind}"))[:1000]
+    out = ""
+    if as_json:
+        out = _json.dumps({"status": result.status, "case": result.case_number,
+                           "opened": result.opened, "message_id": result.message_id,
+                           "acknowledged": result.acknowledged}, ensure_ascii=False)
+    return 0, out, ""
+
+
 @app.command("receive", help=_(
     "Store one message read on standard input (for an MTA's pipe): exit 0 stored, 75 try "
     "again later, 1 refused (the reason on standard error)."))
@@ -122,35 +157,22 @@ def receive(
     no_ack: bool = typer.Option(False, "--no-ack",
                                 help=_("Do not acknowledge new cases to their sender.")),
 ) -> None:
+    from casedesk.cli import mailgate
+
     state: CliState = ctx.obj
-    data = sys.stdin.buffer.read()
+    # the bytes a hand-over to a worker already read (it served another database)
+    data = mailgate._read.pop() if mailgate._read else sys.stdin.buffer.read()
     try:
-        import zoneinfo
-
-        from casedesk.services.mail import receive as gate
-
-        try:
-            zone = zoneinfo.ZoneInfo(timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise typer.BadParameter(_("unknown time zone {zone!r}").format(zone=timezone)) \
-                from None
         own = mail_settings(state.settings).get("from_address")
-        result = gate.receive(state.desk(), data, zone=zone, queue=queue,
-                              own_address=str(own) if own else None, acknowledge=not no_ack)
-    except MailRefused as exc:
-        err_console.print(_("casedesk: refused: {reason}").format(reason=exc), markup=False)
-        raise typer.Exit(EX_REFUSED) from None
-    except typer.BadParameter:
-        raise
-    except Exception as exc:  # noqa: BLE001 - anything else: keep the message, retry later
-        from casedesk.textsafe import one_line
-
-        kind = "" if isinstance(exc, CaseDeskError) or _temporary(exc) else " (a bug?)"
-        err_console.print(one_line(_("casedesk: temporary failure, try again later: {error}")
-                                   .format(error=f"{type(exc).__name__}: {exc}{kind}"))[:1000],
-                          markup=False)
-        raise typer.Exit(EX_TEMPFAIL) from None
-    if state.json:
-        print_json({"status": result.status, "case": result.case_number,
-                    "opened": result.opened, "message_id": result.message_id,
-                    "acknowledged": result.acknowledged})
+    except ConfigError:
+        own = None
+    code, out, err = receive_outcome(state.desk, data, queue=queue, timezone=timezone,
+                                     acknowledge=not no_ack,
+                                     own_address=str(own) if own else None,
+                                     as_json=state.json)
+    if out:
+        console.print(out, markup=False)
+    if err:
+        err_console.print(err, markup=False)
+    if code:
+        raise typer.Exit(code)

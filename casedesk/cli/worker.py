@@ -15,19 +15,20 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from casedesk.cli import params
 from casedesk.cli.mail import smtp_settings
 from casedesk.cli.state import CliState, console, err_console, print_json
-from casedesk.config import TICK_RANGE
+from casedesk.config import TICK_RANGE, mail_settings
 from casedesk.i18n import _
 from casedesk.services.queries import board
 from casedesk.services.sla.lease import ClockRunner, TickRun
 
 if TYPE_CHECKING:
+    from casedesk.cli.mailgate import MailGate
     from casedesk.services.context import Desk
     from casedesk.services.mail.smtp import SmtpSettings
 
@@ -91,6 +92,7 @@ def worker(
             "(Ctrl-C to stop)",
             markup=False,
         )
+    gate = None if no_mail else _open_gate(state, quiet=quiet)
     sender = None
     if mail is not None:
         sender = threading.Thread(target=_send_loop, args=(desk, *mail, stop, quiet, state.json),
@@ -103,11 +105,45 @@ def worker(
     elif not quiet and not state.json and not no_mail:
         console.print(_("mail: no SMTP server configured ([mail] host): the outbox is not "
                         "sent"), markup=False)
-    runner.run(stop)
+    try:
+        runner.run(stop)
+    finally:
+        if gate is not None:
+            gate.close()
     if sender is not None:
         sender.join(timeout=60)
     if not quiet and not state.json:
         console.print("stopped; the SLA clock's lease is given up", markup=False)
+
+
+def _open_gate(state: CliState, *, quiet: bool) -> MailGate | None:
+    """Listen for ``casedesk mail receive`` (docs/mail.md); None when another worker does."""
+    from casedesk.cli.mail import receive_outcome
+    from casedesk.cli.mailgate import MailGate, socket_path
+
+    desk = state.desk()
+    own = mail_settings(state.settings).get("from_address")
+
+    def handle(message: bytes, request: dict[str, Any]) -> tuple[int, str, str]:
+        return receive_outcome(desk, message, queue=request.get("queue"),
+                               timezone=str(request.get("timezone") or "Europe/Madrid"),
+                               acknowledge=bool(request.get("ack", True)),
+                               own_address=str(own) if own else None,
+                               as_json=bool(request.get("json")))
+
+    path = socket_path()
+    try:
+        gate = MailGate(path, state.database_url, handle)
+    except OSError as exc:
+        if not quiet:
+            err_console.print(_("mail: no mail gate here: {reason}").format(reason=exc),
+                              markup=False)
+        return None
+    gate.start()
+    if not quiet and not state.json:
+        console.print(_("it stores piped mail (casedesk mail receive) through {path}")
+                      .format(path=path), markup=False)
+    return gate
 
 
 def _mail_pass(desk: Desk, settings: SmtpSettings, *, quiet: bool, json: bool) -> None:
