@@ -66,10 +66,10 @@ def worker(
             run = runner.step()
         finally:
             runner.close()
-        if run is not None:
-            said(run)
         if mail is not None:
             _mail_pass(desk, mail[0], quiet=quiet, json=state.json)
+        if run is not None:
+            said(run)
         elif not quiet:
             status = board.clock_status(desk, tick_seconds=tick_seconds)
             if state.json:
