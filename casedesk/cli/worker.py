@@ -46,6 +46,8 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Run one tick if it is due, then exit."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     no_mail: bool = typer.Option(False, "--no-mail", help=_("Do not send the outbox.")),
+    no_gate: bool = typer.Option(False, "--no-gate",
+                                 help=_("Do not store mail piped to casedesk mail receive.")),
 ) -> None:
     """Run the SLA clock (warnings, breaches, escalations, auto-close) until stopped."""
     state: CliState = ctx.obj
@@ -92,7 +94,7 @@ def worker(
             "(Ctrl-C to stop)",
             markup=False,
         )
-    gate = None if no_mail else _open_gate(state, quiet=quiet)
+    gate = None if no_gate else _open_gate(state, quiet=quiet)
     sender = None
     if mail is not None:
         sender = threading.Thread(target=_send_loop, args=(desk, *mail, stop, quiet, state.json),
