@@ -20,7 +20,7 @@ from types import MappingProxyType
 import platformdirs
 
 from casedesk.errors import ConfigError
-from casedesk.i18n import choose_language
+from casedesk.i18n import _, choose_language
 
 APP_NAME = "casedesk"
 ENV_DATABASE_URL = "CASEDESK_DATABASE_URL"
@@ -266,11 +266,13 @@ _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 def _mail_table(value: object) -> dict[str, object]:
     if not isinstance(value, dict):
-        raise ConfigError(f"{config_path()}: [mail] must be a table (host = \"smtp.example.com\")")
+        raise ConfigError(_('{file}: [mail] must be a table (host = "smtp.example.com")')
+                          .format(file=config_path()))
     unknown = sorted(k for k in value if k not in MAIL_KEYS)
     if unknown:
-        raise ConfigError(f"{config_path()}: unknown [mail] setting {unknown[0]!r} (known: "
-                          f"{', '.join(MAIL_KEYS)}); fix or remove it")
+        raise ConfigError(_("{file}: unknown [mail] setting {key!r} (known: {known}); fix or "
+                            "remove it").format(file=config_path(), key=unknown[0],
+                                                known=", ".join(MAIL_KEYS)))
     return dict(value)
 
 
@@ -283,20 +285,24 @@ def _mail_value(key: str, kind: str, raw: object, where: str) -> object:
             return text
         if isinstance(text, str) and text.lower() in _TRUE + _FALSE:
             return text.lower() in _TRUE
-        raise ConfigError(f"{where}: {key} must be true or false, not {raw!r}")
+        raise ConfigError(_("{where}: {key} must be true or false, not {value!r}").format(
+            where=where, key=key, value=raw))
     if kind in ("port", "count", "seconds"):
         low, high = {"port": (1, 65535), "count": (1, 100), "seconds": (1, 86400)}[kind]
         number = text
         if isinstance(text, str):
             number = int(text) if text.isdigit() else None
         if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
-            raise ConfigError(f"{where}: {key} must be a whole number from {low} to {high}, "
-                              f"not {raw!r}")
+            raise ConfigError(_("{where}: {key} must be a whole number from {low} to {high}, "
+                                "not {value!r}").format(where=where, key=key, low=low,
+                                                        high=high, value=raw))
         return number
     if not isinstance(text, str) or (kind != "text" and not text):
-        raise ConfigError(f"{where}: {key} must be a string, not {raw!r}")
+        raise ConfigError(_("{where}: {key} must be a string, not {value!r}").format(
+            where=where, key=key, value=raw))
     if kind == "address" and ("@" not in text or any(c in text for c in "\r\n")):
-        raise ConfigError(f"{where}: {key} must be an e-mail address, not {raw!r}")
+        raise ConfigError(_("{where}: {key} must be an e-mail address, not {value!r}").format(
+            where=where, key=key, value=raw))
     return text
 
 
