@@ -20,9 +20,7 @@ import contextlib
 import json
 import os
 import socket
-import socketserver
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -147,6 +145,9 @@ class MailGate:
     """The worker's listening socket: each connection is one message, on a thread."""
 
     def __init__(self, path: Path, database_url: str, handle: Handler) -> None:
+        import socketserver  # the worker's side only: the client stays small
+        import threading
+
         self.path = path
         self.database_url = database_url
         self.handle = handle

@@ -23,8 +23,8 @@ from casedesk.services.queries import live, reads
 from casedesk.services.sla import scanner
 from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
-from tests.services.test_sla_lifecycle import sla_setup
 from tests.mailcorpus import awkward, real_world
+from tests.services.test_sla_lifecycle import sla_setup
 from tests.smtpserver import SmtpServer, smtp_server
 
 MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
