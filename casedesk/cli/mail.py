@@ -81,6 +81,31 @@ def status(ctx: typer.Context) -> None:
                     "{failed} failed").format(**full), markup=False)
 
 
+@app.command("list", help=_("The latest mails of the outbox (never their bodies)."))
+def list_mail(
+    ctx: typer.Context,
+    status_: str | None = typer.Option(
+        None, "--status", help=_("Only mails in this status: pending, sending, delivered, "
+                                 "failed.")),
+    limit: int = typer.Option(50, "--limit", min=1, max=10000,
+                              help=_("At most this many, newest first.")),
+) -> None:
+    from casedesk.plain import cell
+    from casedesk.services.mail.outbox import outbox_lines
+
+    state: CliState = ctx.obj
+    if status_ is not None and status_ not in ("pending", "sending", "delivered", "failed"):
+        raise typer.BadParameter(_("--status must be pending, sending, delivered or failed"))
+    lines = outbox_lines(state.desk(), status=status_, limit=limit)
+    if state.json:
+        print_json([line.to_json() for line in lines])
+        return
+    for line in lines:
+        console.print(cell(f"#{line.id} {line.status} ×{line.attempts} {line.kind} "
+                           f"{line.to}: {line.subject}"
+                           + (f" — {line.last_error}" if line.last_error else "")))
+
+
 @app.command("reply", help=_("E-mail the case's customer (an outbound e-mail on the case)."))
 def reply(
     ctx: typer.Context,

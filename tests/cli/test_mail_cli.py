@@ -210,3 +210,15 @@ def test_a_gate_that_dies_mid_message_means_try_again(tmp_path: Path,
     server.close()
     assert code == 75
     os.unlink(path)
+
+
+def test_list_shows_the_outbox_without_bodies(db: str) -> None:
+    assert cli(db, "mail", "receive", stdin=MAIL).exit_code == 0
+    done = cli(db, "--json", "mail", "list", "--status", "pending")
+    assert done.exit_code == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [r["kind"] for r in rows] == ["ack", "resolution"]
+    assert all("body" not in r for r in rows) and rows[0]["to"] == "marta.gil@example.net"
+    plain = cli(db, "mail", "list")
+    assert plain.exit_code == 0 and plain.stdout.startswith("#2 pending ×0 ack marta.gil@")
+    assert cli(db, "mail", "list", "--status", "lost").exit_code == 2

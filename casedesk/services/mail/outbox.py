@@ -341,3 +341,37 @@ def outbox_counts(desk: Desk) -> dict[str, int]:
             select(col(OutboxMessage.status), func.count()).group_by(col(OutboxMessage.status))
         ).all()
     return {status: int(n) for status, n in rows}
+
+
+@dataclass(frozen=True)
+class OutboxLine:
+    """One queued mail as an operator sees it (never its body: a sign-in link is secret)."""
+
+    id: int
+    case_id: int | None
+    kind: str
+    to: str
+    subject: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, datetime) else v)
+                for k, v in self.__dict__.items()}
+
+
+def outbox_lines(desk: Desk, *, status: str | None = None, limit: int = 50) -> list[OutboxLine]:
+    """The latest queued mails (``status``: only those), newest first."""
+    query = select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(limit)
+    if status:
+        query = query.where(col(OutboxMessage.status) == status)
+    with read_session(desk.engine) as session:
+        return [
+            OutboxLine(saved_id(m.id), m.case_id, m.kind, m.to_address, m.subject, m.status,
+                       m.attempts, m.next_attempt_at, m.last_error, m.created_at, m.sent_at)
+            for m in session.execute(query).scalars()
+        ]
