@@ -12,6 +12,7 @@ from typing import Any
 
 import typer
 
+from casedesk.cli import params
 from casedesk.cli.state import CliState, console, err_console, print_json
 from casedesk.config import mail_settings
 from casedesk.errors import CaseDeskError, ConfigError, MailRefused
@@ -157,6 +158,12 @@ def receive_outcome(desk: Any, data: bytes, *, queue: str | None, timezone: str,
                               queue=queue, own_address=own_address, acknowledge=acknowledge)
     except MailRefused as exc:
         return EX_REFUSED, "", one_line(_("casedesk: refused: {reason}").format(reason=exc))
+    except ConfigError as exc:
+        if queue and str(exc).startswith("--queue"):  # the pipe's flag names no queue: usage
+            return 2, "", one_line(f"casedesk: {exc}")
+        return EX_TEMPFAIL, "", one_line(
+            _("casedesk: temporary failure, try again later: {error}").format(
+                error=f"{type(exc).__name__}: {exc}"))[:1000]
     except Exception as exc:  # noqa: BLE001 - anything else: keep the message, retry later
         kind = "" if isinstance(exc, CaseDeskError) or _temporary(exc) else " (a bug?)"
         return EX_TEMPFAIL, "", one_line(
@@ -185,6 +192,12 @@ def receive(
     from casedesk.cli import mailgate
 
     state: CliState = ctx.obj
+    # the pipe's own mistakes (flags, the config file) are usage errors (exit 2), found
+    # before the message is read; only what the database does now is "try again" (75)
+    state.settings  # noqa: B018 - read and checked now
+    params.time_zone(timezone)
+    if queue is not None and not queue.strip():
+        raise typer.BadParameter(_("--queue is empty"))
     # the bytes a hand-over to a worker already read (it served another database)
     data = mailgate._read.pop() if mailgate._read else sys.stdin.buffer.read()
     try:
