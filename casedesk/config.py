@@ -159,7 +159,7 @@ MAX_REOPEN_DAYS = 3650
 DEFAULT_TICK_SECONDS = 60
 TICK_RANGE = (5, 3600)
 _KEYS = ("database_url", "agent", "reopen_days", "sla_tick_seconds", "offline_returns_cases",
-         "keymap", "language")
+         "keymap", "language", "mail")
 
 
 @dataclass(frozen=True)
@@ -178,6 +178,8 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: The language the person reads (``en``, ``es``): see :mod:`casedesk.i18n`.
     language: str = "en"
+    #: The ``[mail]`` table as written (checked by :func:`smtp_settings`).
+    mail: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     def login_or_os_user(self) -> str | None:
         """The configured login, else the OS user name (the CLI's last resort)."""
@@ -212,6 +214,7 @@ def load_settings(
                                     data.get("offline_returns_cases", True)),
         keymap=MappingProxyType(_keymap(data.get("keymap", {}))),
         language=choose_language(lang_flag, data),
+        mail=MappingProxyType(_mail_table(data.get("mail", {}))),
     )
 
 
@@ -243,3 +246,84 @@ def _keymap(value: object) -> dict[str, str]:
             '{file}: [keymap] must be a table of binding = "key", e.g. go-inbox = "f9"'
         ).format(file=config_path()))
     return dict(value)
+
+
+# --- mail (docs/mail.md) ---------------------------------------------------------------
+
+#: ``[mail]`` key → (environment variable, kind): the SMTP server the outbox goes to
+MAIL_KEYS: dict[str, tuple[str, str]] = {
+    "host": ("CASEDESK_SMTP_HOST", "text"),
+    "port": ("CASEDESK_SMTP_PORT", "port"),
+    "starttls": ("CASEDESK_SMTP_STARTTLS", "flag"),
+    "ssl": ("CASEDESK_SMTP_SSL", "flag"),
+    "username": ("CASEDESK_SMTP_USERNAME", "text"),
+    "password": ("CASEDESK_SMTP_PASSWORD", "text"),
+    "from": ("CASEDESK_MAIL_FROM", "address"),
+    "timeout": ("CASEDESK_SMTP_TIMEOUT", "seconds"),
+    "max_attempts": ("CASEDESK_SMTP_MAX_ATTEMPTS", "count"),
+    "retry_seconds": ("CASEDESK_SMTP_RETRY_SECONDS", "seconds"),
+    "max_retry_seconds": ("CASEDESK_SMTP_MAX_RETRY_SECONDS", "seconds"),
+    "send_every": ("CASEDESK_MAIL_SEND_EVERY", "seconds"),
+    "socket": ("CASEDESK_MAIL_SOCKET", "text"),
+}
+_FIELDS = {"from": "from_address"}
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def _mail_table(value: object) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise ConfigError(_('{file}: [mail] must be a table (host = "smtp.example.com")')
+                          .format(file=config_path()))
+    unknown = sorted(k for k in value if k not in MAIL_KEYS)
+    if unknown:
+        raise ConfigError(_("{file}: unknown [mail] setting {key!r} (known: {known}); fix or "
+                            "remove it").format(file=config_path(), key=unknown[0],
+                                                known=", ".join(MAIL_KEYS)))
+    return dict(value)
+
+
+def _mail_value(key: str, kind: str, raw: object, where: str) -> object:
+    """One ``[mail]`` value checked (``raw`` from the file, or a string from the
+    environment); a wrong one is a ConfigError naming ``where``."""
+    text = raw.strip() if isinstance(raw, str) else raw
+    if kind == "flag":
+        if isinstance(text, bool):
+            return text
+        if isinstance(text, str) and text.lower() in _TRUE + _FALSE:
+            return text.lower() in _TRUE
+        raise ConfigError(_("{where}: {key} must be true or false, not {value!r}").format(
+            where=where, key=key, value=raw))
+    if kind in ("port", "count", "seconds"):
+        low, high = {"port": (1, 65535), "count": (1, 100), "seconds": (1, 86400)}[kind]
+        number = text
+        if isinstance(text, str):
+            number = int(text) if text.isdigit() else None
+        if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+            raise ConfigError(_("{where}: {key} must be a whole number from {low} to {high}, "
+                                "not {value!r}").format(where=where, key=key, low=low,
+                                                        high=high, value=raw))
+        return number
+    if not isinstance(text, str) or (kind != "text" and not text):
+        raise ConfigError(_("{where}: {key} must be a string, not {value!r}").format(
+            where=where, key=key, value=raw))
+    if kind == "address" and ("@" not in text or any(c in text for c in "\r\n")):
+        raise ConfigError(_("{where}: {key} must be an e-mail address, not {value!r}").format(
+            where=where, key=key, value=raw))
+    return text
+
+
+def mail_settings(settings: Settings | None = None) -> dict[str, object]:
+    """The ``[mail]`` settings, environment over file, checked: field name → value (only
+    those given). ``host`` absent means the desk sends no mail (the outbox just fills)."""
+    table = dict(settings.mail) if settings is not None else _mail_table(
+        read_config_file().get("mail", {}))
+    values: dict[str, object] = {}
+    for key, (env, kind) in MAIL_KEYS.items():
+        raw: object = os.environ.get(env)
+        where = env
+        if raw in (None, ""):
+            if key not in table:
+                continue
+            raw, where = table[key], f"{config_path()} [mail]"
+        values[_FIELDS.get(key, key)] = _mail_value(key, kind, raw, where)
+    return values

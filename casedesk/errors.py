@@ -73,3 +73,8 @@ class BinFull(CaseDeskError):
         super().__init__(message)
         self.wip = wip
         self.capacity = capacity
+
+
+class MailRefused(ValidationError):
+    """A message handed to ``casedesk mail receive`` that the desk will not store (the MTA
+    bounces it with this reason)."""

@@ -149,3 +149,16 @@ def set_language(code: str) -> None:
     _gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
     _gettext.textdomain(DOMAIN)
     os.environ["LANGUAGE"] = code
+
+
+_CATALOGUES: dict[str, _gettext.NullTranslations] = {}
+
+
+def translator(code: str) -> _gettext.NullTranslations:
+    """The catalogue of ``code`` whatever the current language: for text somebody else
+    reads in their own language (a customer's mail). Unknown codes read English."""
+    if code not in LANGUAGES:
+        code = DEFAULT_LANGUAGE
+    if code not in _CATALOGUES:
+        _CATALOGUES[code] = _load(code)
+    return _CATALOGUES[code]

@@ -100,6 +100,12 @@ def main() -> None:
     flags = workstation_flags(argv)
     if flags is not None:
         raise SystemExit(open_workstation(flags))
+    if "receive" in argv:  # an MTA's pipe: a running worker stores it (casedesk.cli.mailgate)
+        from casedesk.cli.mailgate import try_gate
+
+        code = try_gate(argv)
+        if code is not None:
+            raise SystemExit(code)
     from casedesk.cli.root import app as root_app
 
     try:

@@ -45,6 +45,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("batch", "casedesk.cli.batch:batch"),
     ("report", "casedesk.cli.report:report_command"),
     ("web", "casedesk.cli.web:web"),
+    ("mail", "casedesk.cli.mail:app"),
 )
 
 library_words.install()

@@ -163,7 +163,13 @@ def test_no_argument_makes_a_traceback(fuzz_db: str, argv: list[str], root: str 
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         argv, repr(result.exception))
     assert "Traceback" not in output, argv
-    assert result.exit_code in (0, 1, 2), (argv, result.exit_code, output[-500:])
+    assert result.exit_code in _codes(argv), (argv, result.exit_code, output[-500:])
+
+
+def _codes(argv: list[str]) -> tuple[int, ...]:
+    """The documented exit codes: 0, 1, 2; ``mail receive`` adds 75 (the database cannot
+    take the message now: the MTA retries; docs/mail.md)."""
+    return (0, 1, 2, 75) if argv[:2] == ["mail", "receive"] else (0, 1, 2)
 
 
 #: The values every parameter of every command gets once, the others being of the right kind.
@@ -193,6 +199,6 @@ def test_every_parameter_of_every_command_takes_every_nasty_value(fuzz_db: str) 
                 result = runner.invoke(app, ["--db", fuzz_db, "--as", "sofia", *argv])
                 output = result.stdout + result.stderr
                 if not (result.exception is None or isinstance(result.exception, SystemExit)) \
-                        or "Traceback" in output or result.exit_code not in (0, 1, 2):
+                        or "Traceback" in output or result.exit_code not in _codes(argv):
                     failures.append((argv[:8], result.exit_code, repr(result.exception)[:200]))
     assert failures == []

@@ -229,3 +229,25 @@ def test_backoff_doubles_up_to_the_maximum() -> None:
     s = SmtpSettings(retry_seconds=60, max_retry_seconds=3600)
     waits = [outbox.backoff(n, s).total_seconds() for n in range(1, 10)]
     assert waits == [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
+
+
+def test_two_senders_at_once_deliver_each_mail_exactly_once(
+    world: World, smtp: SmtpServer
+) -> None:
+    import threading
+
+    case_id, _number = _case(world)
+    queued = {_queue(world, case_id, subject=f"mail {n}").message_id for n in range(12)}
+    reports: list[outbox.DeliveryReport] = []
+
+    def send() -> None:
+        reports.append(outbox.deliver_pending(world.desk, settings_for(smtp)))
+
+    senders = [threading.Thread(target=send) for _ in range(3)]
+    for t in senders:
+        t.start()
+    for t in senders:
+        t.join(timeout=120)
+    assert sum(r.delivered for r in reports) == 12
+    assert sorted(str(m["Message-ID"]) for m in smtp.messages) == sorted(queued)
+    assert len(_events(world, case_id, "mail_delivered")) == 12

@@ -53,6 +53,7 @@ from casedesk.errors import ConfigError, ValidationError
 from casedesk.i18n import N_, _
 from casedesk.models import Case, Contact, Interaction, Status
 from casedesk.models.base import table_of
+from casedesk.models.mail import OutboxMessage
 from casedesk.services.context import Actor, Desk
 from casedesk.services.directory.customers import contact_keys
 from casedesk.services.imports.kinds.base import Ctx, RowError, prepare_cache
@@ -88,11 +89,14 @@ class MailImport:
         self.cases = Cases()
         #: sender address → (contact id, account id, tier); None: looked up, not found
         self.contacts: dict[str, tuple[int, int | None, str | None] | None] = {}
+        #: the Message-ID the last message was stored (or found) under
+        self.last_message_id: str | None = None
 
     def store(self, session: Session, mail: Mail, where: str = "") -> str:
         """Store one message (``where``: ``file:ordinal``, for warnings); returns "created"
         or "unchanged"."""
         message_id, original = mail.message_id, None
+        self.last_message_id = message_id
         same = session.execute(
             select(col(Interaction.id), col(Interaction.extras), col(Interaction.subject),
                    col(Interaction.notes), col(Interaction.email_from))
@@ -102,6 +106,7 @@ class MailImport:
             if _same_message(same, mail, self._from(mail)):
                 return "unchanged"
             message_id = f"<dup-{mail.content_hash[:40]}@casedesk.invalid>"
+            self.last_message_id = message_id
             if session.execute(
                 select(col(Interaction.id)).where(col(Interaction.message_id) == message_id)
             ).first():
@@ -200,6 +205,13 @@ class MailImport:
                        col(Interaction.case_id).is_not(None))
                 .order_by(col(Interaction.id).desc()).limit(1)
             ).scalar_one_or_none()
+            if case_id is None:  # an answer to the desk's own mail (ack, resolution, …)
+                case_id = session.execute(
+                    select(col(OutboxMessage.case_id))
+                    .where(col(OutboxMessage.message_id).in_(mail.references),
+                           col(OutboxMessage.case_id).is_not(None))
+                    .order_by(col(OutboxMessage.id).desc()).limit(1)
+                ).scalar_one_or_none()
             if case_id is not None:
                 candidates.append(case_id)
         mentioned: Case | None = None
@@ -359,6 +371,28 @@ def _after(moment: Any, since: Any) -> bool:
     return since is None or moment > since
 
 
+def prepare_mail(session: Session, ctx: Ctx, queue: str | None) -> RuleSet:
+    """Read what storing mail needs once (queues, agents, policies: ``ctx.cache``; the
+    default queue for new cases: ``queue``, else the first of area general, then
+    technical) and return the routing rules."""
+    prepare_cache(session, ctx)
+    rules = RuleSet.load(session)  # once per run: matched in Python for every mail
+    queues = ctx.cache["queues"]
+    if queue:
+        if queue not in queues:
+            raise ConfigError(_("--queue {queue}: no such queue (see `casedesk queue list`)")
+                              .format(queue=repr(queue)))
+        default = queues[queue]
+    else:
+        areas = ctx.cache["queue_by_area"]
+        default = areas.get("general") or areas.get("technical")
+        if default is None:
+            raise ConfigError(_("no queue for new cases: pass --queue NAME (there is no queue of "
+                                "area general or technical)"))
+    ctx.cache["default_mail_queue"] = default
+    return rules
+
+
 def import_mail(
     desk: Desk,
     actor: Actor | None,
@@ -372,21 +406,7 @@ def import_mail(
     """Import every message of ``paths`` (see the module docstring)."""
     ctx = Ctx(actor, desk.now(), "", default_queue=options.queue)
     with Session(desk.engine) as session:
-        prepare_cache(session, ctx)
-        rules = RuleSet.load(session)  # once per run: matched in Python for every mail
-    queues = ctx.cache["queues"]
-    if options.queue:
-        if options.queue not in queues:
-            raise ConfigError(_("--queue {queue}: no such queue (see `casedesk queue list`)")
-                              .format(queue=repr(options.queue)))
-        default = queues[options.queue]
-    else:
-        areas = ctx.cache["queue_by_area"]
-        default = areas.get("general") or areas.get("technical")
-        if default is None:
-            raise ConfigError(_("no queue for new cases: pass --queue NAME (there is no queue of "
-                                "area general or technical)"))
-    ctx.cache["default_mail_queue"] = default
+        rules = prepare_mail(session, ctx, options.queue)
     sources: list[MailSource] = []
     size = max(1, min(options.batch_size, MAIL_BATCH))
     try:

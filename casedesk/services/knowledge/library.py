@@ -56,6 +56,7 @@ from casedesk.services.knowledge.folding import (
     snippet,
 )
 from casedesk.services.knowledge.search import index_for
+from casedesk.services.mail.replies import mail_for_interaction
 from casedesk.services.numbers import (
     article_label,
     case_label,
@@ -586,6 +587,9 @@ def send_to_customer(
             session=session,
         )
         _link(session, article, case_row, actor, now, "sent", contact_id)
+        mail_for_interaction(session, interaction.id, kind="article", to=contact.email,
+                             subject=f"{label}: {article.title}", body=body,
+                             case_id=saved_id(case_row.id))
         return interaction
 
 

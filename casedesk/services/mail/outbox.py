@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlmodel import Session, col
@@ -48,14 +48,11 @@ from casedesk.models.base import saved_id
 from casedesk.models.mail import OUTBOX_KINDS, OutboxMessage
 from casedesk.services.context import Desk, storable
 from casedesk.services.directory.addresses import check_email
-from casedesk.services.mail.smtp import (
-    Outcome,
-    SmtpSettings,
-    SmtpTransport,
-    build_message,
-)
 from casedesk.services.numbers import case_label
 from casedesk.services.workflow.changes import record_event
+
+if TYPE_CHECKING:  # smtplib and ssl load only where mail is sent, not with every workflow
+    from casedesk.services.mail.smtp import Outcome, SmtpSettings, SmtpTransport
 
 #: the right-hand side of the Message-IDs the desk makes (``<…@casedesk.local>``)
 MESSAGE_ID_DOMAIN = "casedesk.local"
@@ -300,6 +297,8 @@ def deliver_pending(
     drop). A connection that cannot be opened stops the pass (``report.stopped``) and
     leaves the mail pending with its backoff.
     """
+    from casedesk.services.mail.smtp import SmtpTransport, build_message
+
     report = DeliveryReport()
     who = _who()
     lease = timedelta(seconds=max(60.0, settings.timeout * 4))
@@ -342,3 +341,37 @@ def outbox_counts(desk: Desk) -> dict[str, int]:
             select(col(OutboxMessage.status), func.count()).group_by(col(OutboxMessage.status))
         ).all()
     return {status: int(n) for status, n in rows}
+
+
+@dataclass(frozen=True)
+class OutboxLine:
+    """One queued mail as an operator sees it (never its body: a sign-in link is secret)."""
+
+    id: int
+    case_id: int | None
+    kind: str
+    to: str
+    subject: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, datetime) else v)
+                for k, v in self.__dict__.items()}
+
+
+def outbox_lines(desk: Desk, *, status: str | None = None, limit: int = 50) -> list[OutboxLine]:
+    """The latest queued mails (``status``: only those), newest first."""
+    query = select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(limit)
+    if status:
+        query = query.where(col(OutboxMessage.status) == status)
+    with read_session(desk.engine) as session:
+        return [
+            OutboxLine(saved_id(m.id), m.case_id, m.kind, m.to_address, m.subject, m.status,
+                       m.attempts, m.next_attempt_at, m.last_error, m.created_at, m.sent_at)
+            for m in session.execute(query).scalars()
+        ]

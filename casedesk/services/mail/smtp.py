@@ -77,6 +77,7 @@ def build_message(
         message["References"] = references
     if automatic:
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to it
+    message["X-Casedesk-Loop"] = settings.from_address  # `mail receive` refuses it back
     message.set_content(body or "\n", charset="utf-8")
     return message
 

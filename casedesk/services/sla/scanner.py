@@ -525,6 +525,9 @@ def _autoclose_chunk(session: Session, now: datetime, chunk: int) -> tuple[int, 
             to_status="closed",
         )
     events.write()
+    from casedesk.services.mail import notify  # the workflow's side, as the backlog is
+
+    notify.surveys_for(session, [case_id for case_id, _ in rows], now)
     return len(rows), len(rows) >= chunk
 
 

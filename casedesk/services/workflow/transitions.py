@@ -48,6 +48,7 @@ from casedesk.services.context import (
     load_queue,
     require_supervisor,
 )
+from casedesk.services.mail import notify
 from casedesk.services.numbers import case_label
 from casedesk.services.queries.reads import case_detail
 from casedesk.services.queries.views import CaseDetail
@@ -442,6 +443,8 @@ def _transition(
             note=note,
         )
         record_breaches(session, case, breaches, now)
+        if to == Status.closed:  # the satisfaction survey, in this transaction
+            notify.customer_mail(session, case, "survey", now)
         return case_detail(session, saved_id(case.id))
 
 
@@ -577,6 +580,8 @@ def resolve(
             data={"type": resolution_type.strip()},
         )
         record_breaches(session, case, breaches, now)
+        # the resolution proposed to the customer (they accept, or answer to reopen)
+        notify.customer_mail(session, case, "resolution", now, notes=notes.strip())
         if resolve_children:
             children = (
                 session.execute(
