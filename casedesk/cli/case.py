@@ -13,6 +13,7 @@ from casedesk.cli import params
 from casedesk.cli.contract import day
 from casedesk.cli.format import case_panel, cases_table, say, timeline_table, when
 from casedesk.cli.format import day as show_day
+from casedesk.cli.quote import quote
 from casedesk.cli.state import CliState, console, print_json
 from casedesk.i18n import N_, _, ngettext
 from casedesk.labels import label
@@ -158,6 +159,9 @@ def _entitlement_before(state: CliState, contact: int | None, line: int | None,
 
 
 app.command("new", hidden=True)(create)
+app.command("quote", help=_(
+    "Attach a quote to a case (the customer approves or declines it in the portal), or "
+    "list its quotes."))(quote)
 
 
 @app.command("edit", help=_(
