@@ -11,11 +11,17 @@ on purpose, because each reads right where it is shown:
   days except whole ones: targets are business time, a "day" would read as a working day).
 * :func:`ago` — ``3 s ago``, ``5 min ago``, ``2 h ago``, ``4 d ago``: how long since
   somebody changed a case, in refusal messages.
+
+Words are in the reader's language (``hace 5 min``, ``2 h 10 min``); the compact spellings
+(countdown, stopwatch, policy target) are unit symbols read the same in both languages
+(``1h 19m``, ``2d 04h``), so a countdown keeps its width in a list column.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
+from casedesk.i18n import _
 
 
 def countdown(delta: timedelta) -> str:
@@ -46,7 +52,9 @@ def hours_minutes(delta: timedelta | None) -> str:
         return "—"
     minutes = int(abs(delta.total_seconds()) // 60)
     hours, mins = divmod(minutes, 60)
-    return f"{hours} h {mins:02d} m" if hours else f"{mins} m"
+    if hours:
+        return _("{hours} h {minutes} m").format(hours=hours, minutes=f"{mins:02d}")
+    return _("{minutes} m").format(minutes=mins)
 
 
 def policy_target(delta: timedelta | None) -> str:
@@ -67,9 +75,9 @@ def ago(then: datetime | None, now: datetime) -> str:
         return ""
     seconds = max(0, int((now - then) / timedelta(seconds=1)))
     if seconds < 60:
-        return f"{seconds} s ago"
+        return _("{n} s ago").format(n=seconds)
     if seconds < 3600:
-        return f"{seconds // 60} min ago"
+        return _("{n} min ago").format(n=seconds // 60)
     if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"
+        return _("{n} h ago").format(n=seconds // 3600)
+    return _("{n} d ago").format(n=seconds // 86400)

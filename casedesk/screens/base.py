@@ -33,6 +33,8 @@ from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from casedesk.failures import describe
+from casedesk.i18n import _
+from casedesk.labels import label
 from casedesk.screens import messages
 from casedesk.services.context import Actor, Desk
 from casedesk.textsafe import one_line
@@ -159,7 +161,7 @@ class ServiceCalls:
         try:
             return await asyncio.to_thread(call)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a notification
-            self.app.notify(error_message(exc), title="Refused", severity="error")
+            self.app.notify(error_message(exc), title=_("Refused"), severity="error")
             return None
 
     def _pending_loads(self) -> dict[str, _Pending | None]:
@@ -200,7 +202,7 @@ class ServiceCalls:
         if failed is not None:
             failed(exc)
         else:
-            self.app.notify(error_message(exc), title="Refused", severity="error")
+            self.app.notify(error_message(exc), title=_("Refused"), severity="error")
         self._finish_coalesced(key)
 
     def data_changed(self) -> None:
@@ -270,7 +272,8 @@ class ServiceCalls:
 class DeskScreen(ServiceCalls, Screen[None]):
     """A top-level workstation screen (one per mode)."""
 
-    #: Shown in the header next to the agent's name.
+    #: Shown in the header next to the agent's name (English, marked with ``N_``;
+    #: translated where shown).
     LABEL = ""
 
     def __init__(self) -> None:
@@ -293,9 +296,12 @@ class DeskScreen(ServiceCalls, Screen[None]):
 
     def show_presence(self) -> None:
         """The header: this screen, who is signed in, and their presence once known."""
-        title = f"{self.LABEL} · {self.actor.name} ({self.actor.role})"
+        name = _(self.LABEL) if self.LABEL else ""
+        title = f"{name} · {self.actor.name} ({label('role', self.actor.role)})"
         status = self.workstation.presence
-        self.sub_title = one_line(f"{title} · {status}" if status else title)
+        self.sub_title = one_line(
+            f"{title} · {label('agent_status', status)}" if status else title
+        )
 
     def show_db_status(self, text: str) -> None:
         """The connection's state on the status line above the footer ("" hides it)."""

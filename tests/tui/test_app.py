@@ -103,7 +103,7 @@ async def test_agents_cannot_open_the_supervisor_view(tui_world: World) -> None:
         await press(pilot, "f7")
         assert app.current_mode == "inbox"
         assert errors(app) == [
-            "only supervisors may open the supervisor view; ana is an agent"
+            "only supervisors may open the supervisor view; the role of ana is agent"
         ]
 
 
