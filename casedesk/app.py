@@ -69,6 +69,7 @@ from casedesk.services.sla.clocks import PolicyTargets
 from casedesk.textsafe import one_line, visible
 from casedesk.widgets.localize import localize_node
 from casedesk.widgets.palette import DeskPalette
+from casedesk.widgets.textual_words import key_display
 
 __all__ = ["SCREENS", "CaseDeskApp", "run_workstation"]
 
@@ -591,6 +592,11 @@ class CaseDeskApp(App[None]):
         name = _(screen.LABEL) if screen is not None and screen.LABEL else "casedesk"
         title = _("Help: {screen}").format(screen=name)
         self.push_screen(HelpScreen(help_content(self, title, self.tz.key)))
+
+    def get_key_display(self, binding: Binding) -> str:
+        """A key as the footer and the help show it, its name in the reader's language
+        (``pgdn`` / ``AvPág``)."""
+        return key_display(super().get_key_display(binding))
 
     # --- the command palette ----------------------------------------------------------
 

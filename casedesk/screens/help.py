@@ -21,7 +21,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from casedesk.i18n import N_, _
@@ -85,6 +85,8 @@ def help_content(app: Any, title: str, zone: str) -> HelpContent:
     mine: list[tuple[str, Binding]] = []
     everywhere: list[tuple[str, Binding]] = []
     field: list[tuple[str, Binding]] = []
+    textual_screen = {b.action for b in Screen.BINDINGS if isinstance(b, Binding)}
+    moving: list[tuple[str, Binding]] = []  # Textual's own screen keys: tab, shift+tab …
     for active in screen.active_bindings.values():
         if not active.enabled:
             continue
@@ -92,10 +94,13 @@ def help_content(app: Any, title: str, zone: str) -> HelpContent:
         entry = (app.get_key_display(binding), binding)
         if active.node is app:
             everywhere.append(entry)
+        elif active.node is screen and binding.action in textual_screen:
+            moving.append(entry)
         elif active.node is screen:
             mine.append(entry)
         else:
             field.append(entry)
+    everywhere += moving
     return HelpContent(title, _lines(mine), _lines(everywhere), _lines(field), zone)
 
 

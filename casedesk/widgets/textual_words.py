@@ -11,7 +11,8 @@ carry is listed.
 
 from __future__ import annotations
 
-from casedesk.i18n import N_
+from casedesk.i18n import N_, pgettext
+from casedesk.labels import NP_
 
 #: Every key description of Textual"s widgets (Textual 8).
 WORDS: tuple[str, ...] = (
@@ -121,3 +122,26 @@ PALETTE_WORDS: tuple[str, ...] = (
     N_("Search for themes…"),
     N_("No matches found"),
 )
+
+#: The names of keys as Textual writes them (``home``, ``pgdn`` …) → how a keyboard in the
+#: reader's language labels them (``Inicio``, ``AvPág``).
+KEY_NAMES: dict[str, tuple[str, str]] = {
+    "home": NP_("key", "home"),
+    "end": NP_("key", "end"),
+    "pgup": NP_("key", "pgup"),
+    "pgdn": NP_("key", "pgdn"),
+    "del": NP_("key", "del"),
+    "space": NP_("key", "space"),
+    "insert": NP_("key", "insert"),
+}
+
+
+def key_display(shown: str) -> str:
+    """A key as Textual shows it (``^pgup``, ``shift+home``, ``f2``) with the key names in
+    the reader's language."""
+    parts = []
+    for part in shown.split("+"):
+        bare = part.lstrip("^")
+        entry = KEY_NAMES.get(bare)
+        parts.append(part[: len(part) - len(bare)] + pgettext(*entry) if entry else part)
+    return "+".join(parts)
