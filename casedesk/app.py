@@ -47,6 +47,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.keys import format_key
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -623,6 +624,14 @@ class CaseDeskApp(App[None]):
                             lambda: self.set_timer(0.1, self.deliver_screenshot))
         yield SystemCommand(_("Quit"), _("Leave the workstation (ctrl+q)"), self.action_quit)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c outside a text field: say how to quit (Textual's notice, translated)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(_("Press {key} to quit the workstation").format(
+                    key=key_display(format_key(key))), title=_("Do you want to quit?"))
+                return
+
     # --- language -----------------------------------------------------------------------
 
     def action_choose_language(self) -> None:
@@ -714,7 +723,10 @@ class CaseDeskApp(App[None]):
         markup: bool = False,
     ) -> None:
         """Show a toast and keep it in :attr:`notices`: never markup (service messages quote
-        what people typed), terminal controls shown visibly."""
+        what people typed), terminal controls shown visibly. Textual's own screenshot
+        notices are said in the reader's language (and without their markup)."""
+        if title == "Screenshot":
+            title, message = _textual_screenshot_notice(message)
         message = visible(message)
         self.notices.append((severity, message))
         super().notify(
@@ -724,6 +736,17 @@ class CaseDeskApp(App[None]):
             timeout=timeout,
             markup=markup,
         )
+
+
+def _textual_screenshot_notice(message: str) -> tuple[str, str]:
+    """(title, message) of Textual's screenshot notice in the reader's language."""
+    prefix = "Saved screenshot to [$text-success]"
+    if message.startswith(prefix):
+        path = message[len(prefix):].strip("'\"")
+        return _("Screenshot"), _("Screenshot saved to {path}").format(path=path)
+    if message.startswith("Failed"):
+        return _("Screenshot"), _("The screenshot could not be saved")
+    return _("Screenshot"), _("Screenshot saved")
 
 
 def build_workstation(state: Any) -> CaseDeskApp:

@@ -295,7 +295,10 @@ class DeskScreen(ServiceCalls, Screen[None]):
         self.refresh_if_stale()
 
     def show_presence(self) -> None:
-        """The header: this screen, who is signed in, and their presence once known."""
+        """The header: this screen, who is signed in, and their presence once known (and
+        the header icon's tooltip in the reader's language)."""
+        for icon in self.query("HeaderIcon"):
+            icon.tooltip = _("Open the command palette")
         name = _(self.LABEL) if self.LABEL else ""
         title = f"{name} · {self.actor.name} ({label('role', self.actor.role)})"
         status = self.workstation.presence
