@@ -123,7 +123,9 @@ class RulesScreen(DeskScreen):
                 severity=label("severity", rule.set_severity)))
         text = _("Rule {position} {name}: when {when} → queue {queue}, {strategy}").format(
             position=rule.position, name=rule.name, when=rule.when, queue=rule.queue,
-            strategy=self._strategy(rule))
+            strategy=label("strategy", rule.strategy))
+        if rule.required_skills:
+            text += ", " + _("skills {skills}").format(skills=", ".join(rule.required_skills))
         for part in sets:
             text += ", " + part
         if not rule.active:

@@ -50,7 +50,9 @@ COLUMNS: dict[str, tuple[str, int]] = {
     # i18n: the countdown column: business time left, then the due wall time
     "due": (N_("Due (business)"), 15),
     "case": (N_("Case"), 9),
-    "title": (N_("Title"), 26),
+    # the countdown grew by its due time: the title gave those columns up (it is cut with
+    # an ellipsis; the countdown, its sign and the case number never are)
+    "title": (N_("Title"), 20),
     # i18n: column heading, short for status
     "status": (N_("Status"), 12),
     # i18n: column heading, short for priority (at most 6 letters)

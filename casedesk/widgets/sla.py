@@ -227,11 +227,12 @@ class SlaPanel(Static):
             text.append(f"{local(due, self._tz()):<12}")
             text.append(f"{state_word(st):<11}", style=style)
             text.append(rest, style=style)
+        # the legend: which clock the countdowns count, and the zone of the due times
         if case.sla_policy:  # from a file
-            legend = _("policy {policy} · countdowns in business time, due times in {zone}"
-                       ).format(policy=one_line(case.sla_policy), zone=self._tz().key)
+            legend = _("policy {policy} · business time · {zone}").format(
+                policy=one_line(case.sla_policy), zone=self._tz().key)
         else:
-            legend = _("no policy · countdowns in business time (always open), due times in "
-                       "{zone}").format(zone=self._tz().key)
+            legend = _("no policy · business time (always open) · {zone}").format(
+                zone=self._tz().key)
         text.append("\n" + legend, style="dim")
         self.update(text)

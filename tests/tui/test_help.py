@@ -236,7 +236,7 @@ async def test_one_clock_the_list_and_the_case_screen_read_the_same_business_tim
         panel = screen.query_one(SlaPanel)
         first = next(line for line in panel.lines() if line[0] == "First response")
         assert first[3] == "4h 00m" == " ".join(in_list[:2])
-        assert "business time" in str(panel.render())
+        assert "business time" in str(panel.render()) and "Europe/Madrid" in str(panel.render())
 
 
 async def test_a_paused_clock_past_its_deadline_says_over_not_minus_left(
