@@ -2,8 +2,14 @@
 
 ``casedesk`` with no sub-command calls :func:`run_workstation`. Each top-level screen is a
 Textual mode, one function key away from anywhere (F2 log … F7 supervisor); F1 or ``?``
-shows the current screen's keys; ctrl+p opens the command palette (every action, and
-"open a case by number").
+opens the desk's help (:mod:`casedesk.screens.help`: this screen's keys first, then the
+global ones, a legend of SLA colours and statuses); ctrl+p opens the command palette (the
+desk's actions first, "open a case by number", then theme, screenshot, quit).
+
+Language: the one the CLI chose (``--lang``, ``CASEDESK_LANG``, the config file, the
+locale) unless ``language=`` is given. "Idioma / Language" in the palette switches it:
+remembered in the config file, every key hint translated again and every screen built
+again (refused while there is unsaved work, which a rebuild would lose).
 
 Live: the app polls :func:`casedesk.services.queries.live.change_token` once a second in a thread
 worker and bumps :attr:`CaseDeskApp.generation` when it changes; the visible screen reloads

@@ -3,8 +3,9 @@
 Pure functions (no UI, no database). Each spelling has its place and they are kept apart
 on purpose, because each reads right where it is shown:
 
-* :func:`countdown` — ``12m 05s``, ``3h 20m``, ``2d 4h`` (signed): SLA countdowns in
-  lists and the case screen's SLA panel, ticking every second.
+* :func:`countdown` — ``12m 05s``, ``3h 20m``, ``2d 4h`` (signed); business time in
+  hours (``40h 00m``): SLA countdowns in lists and the case screen's SLA panel, ticking
+  every second.
 * :func:`stopwatch` — ``4:05``, ``1:02:03``: the length of a call (call timer, history).
 * :func:`hours_minutes` — ``2 h 10 m``, ``45 m``: business time in ``sla explain`` lines.
 * :func:`policy_target` — ``40h``, ``1h30m``, ``7d``: an SLA policy's targets (no
@@ -24,16 +25,17 @@ from datetime import datetime, timedelta
 from casedesk.i18n import _
 
 
-def countdown(delta: timedelta) -> str:
-    """``12m 05s``, ``3h 20m``, ``2d 4h``; negative (overdue) deltas get a minus sign."""
+def countdown(delta: timedelta, *, days: bool = True) -> str:
+    """``12m 05s``, ``3h 20m``, ``2d 4h``; negative (overdue) deltas get a minus sign.
+    ``days=False`` for business time: ``40h 00m`` (a "day" would read as a working day)."""
     seconds = int(delta.total_seconds())
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
-    days, rest = divmod(seconds, 86400)
+    whole_days, rest = divmod(seconds, 86400) if days else (0, seconds)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d {hours:02d}h"
+    if whole_days:
+        return f"{sign}{whole_days}d {hours:02d}h"
     if hours:
         return f"{sign}{hours}h {minutes:02d}m"
     return f"{sign}{minutes}m {secs:02d}s"

@@ -237,11 +237,6 @@ class CaseTable(ScrollView, can_focus=True):
         self._want_policies(fresh)
         self._maybe_need_more()
 
-    def relocalize(self) -> None:
-        """Make every cell again in the current language (after a language switch)."""
-        self._cells = [self._make_cells(r) for r in self.rows_held]
-        self.refresh()
-
     # --- one clock: each row's calendar ------------------------------------------------
 
     def _want_policies(self, rows: Sequence[CaseRow]) -> None:

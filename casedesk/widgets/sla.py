@@ -122,7 +122,8 @@ def countdown_cell(
         return Text("—", style="dim")
     if st in (ClockState.paused, ClockState.met):
         return Text(state_word(st), style=STATE_STYLE[st])
-    left = "…" if calendar is None else countdown(business_left(calendar, now, row.due_at))
+    left = "…" if calendar is None else countdown(business_left(calendar, now, row.due_at),
+                                                    days=False)
     if tz is not None:
         left = f"{left:>8} {due_wall(row.due_at, now, tz)}"
     return Text(left, style=STATE_STYLE[st])
@@ -187,16 +188,17 @@ class SlaPanel(Static):
             ):
                 rest = self._paused(info.left)
             elif info.left is not None:
-                rest = countdown(info.left)
-            elif info.due is not None:
-                rest = countdown(info.due - now) if known else "…"
+                rest = countdown(info.left, days=False)
+            elif info.due is not None:  # no policy: the always-open calendar, wall time
+                rest = countdown(info.due - now, days=False) if known else "…"
             else:
                 rest = ""
             out.append((_(_NAMES[info.kind]) if info.kind in _NAMES else info.kind,
                         info.due, info.state, rest))
         if case.status == "resolved" and case.autoclose_due is not None:
             left = countdown(case.autoclose_due - now)
-            out.append((_("Auto-close"), case.autoclose_due, None, left))
+            # auto-close counts real time (the policy says so): the line says it too
+            out.append((_("Auto-close (real time)"), case.autoclose_due, None, left))
         return out
 
     @staticmethod
@@ -205,8 +207,8 @@ class SlaPanel(Static):
         if left is None:
             return _("paused")
         if left < timedelta(0):
-            return _("paused, {time} over").format(time=countdown(-left))
-        return _("paused, {time} left").format(time=countdown(left))
+            return _("paused, {time} over").format(time=countdown(-left, days=False))
+        return _("paused, {time} left").format(time=countdown(left, days=False))
 
     def tick(self) -> None:
         """Re-render from the held case and the clock (no database access)."""

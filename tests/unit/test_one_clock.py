@@ -42,3 +42,16 @@ def test_the_due_wall_time_is_in_the_agents_zone() -> None:
     assert due_wall(due, datetime(2026, 3, 1, 9, 0, tzinfo=UTC), madrid) == "02 Mar"
     set_language("es")
     assert due_wall(due, datetime(2026, 3, 1, 9, 0, tzinfo=UTC), madrid) == "02/03"
+
+
+@given(st.integers(min_value=-10**7, max_value=10**7))
+def test_a_business_countdown_counts_hours_never_days(seconds: int) -> None:
+    from casedesk.durations import countdown
+
+    text = countdown(timedelta(seconds=seconds), days=False)
+    assert "d" not in text
+    assert text.startswith("-") == (seconds < 0)
+    if abs(seconds) >= 3600:
+        hours, minutes = text.lstrip("-").split()
+        assert int(hours.rstrip("h")) == abs(seconds) // 3600
+        assert int(minutes.rstrip("m")) == abs(seconds) % 3600 // 60
