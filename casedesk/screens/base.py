@@ -69,6 +69,11 @@ def desk_screen(stack: Iterable[Screen[Any]]) -> DeskScreen | None:
     return None
 
 
+def _gone(node: object) -> bool:
+    """Whether a screen has been removed (or is being removed) from the app."""
+    return bool(getattr(node, "_closing", False) or getattr(node, "_closed", False))
+
+
 _Pending = tuple[
     Callable[[], Any], Callable[[Any], None], "Widget | None",
     "Callable[[BaseException], None] | None",
@@ -184,6 +189,8 @@ class ServiceCalls:
     ) -> None:
         if busy is not None:
             busy.loading = False
+        if _gone(self):  # removed meanwhile (a language switch builds screens again)
+            return
         try:
             then(result)
         finally:
@@ -199,6 +206,8 @@ class ServiceCalls:
     ) -> None:
         if busy is not None:
             busy.loading = False
+        if _gone(self):
+            return
         if failed is not None:
             failed(exc)
         else:

@@ -338,3 +338,19 @@ async def test_the_sign_in_screen_reads_spanish(tui_world: World) -> None:
         assert isinstance(app.screen, SignInScreen)
         assert "¿Quién está en este puesto?" in screen_text(app)
         assert_no_english(app, "sign-in screen", None, data_words(tui_world))
+
+
+async def test_switching_language_while_the_lists_still_load_loses_nothing(
+    tui_world: World,
+) -> None:
+    cases.create_case(tui_world.desk, tui_world.ana, title="Factura",
+                      contact_id=tui_world.contact_id)
+    app = make_app(tui_world, "ana", start_mode="wip")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()  # the bin's first load is still running
+        assert await app.switch_language("es")
+        await settle(pilot)
+        table = app.screen.query_one(CaseTable)
+        assert [r.title for r in table.rows_held] == ["Factura"]
+        assert "Caso" in screen_text(app) and "Vence" in screen_text(app)
+        assert app.is_running
