@@ -2,8 +2,14 @@
 
 ``casedesk`` with no sub-command calls :func:`run_workstation`. Each top-level screen is a
 Textual mode, one function key away from anywhere (F2 log … F7 supervisor); F1 or ``?``
-shows the current screen's keys; ctrl+p opens the command palette (every action, and
-"open a case by number").
+opens the desk's help (:mod:`casedesk.screens.help`: this screen's keys first, then the
+global ones, a legend of SLA colours and statuses); ctrl+p opens the command palette (the
+desk's actions first, "open a case by number", then theme, screenshot, quit).
+
+Language: the one the CLI chose (``--lang``, ``CASEDESK_LANG``, the config file, the
+locale) unless ``language=`` is given. "Idioma / Language" in the palette switches it:
+remembered in the config file, every key hint translated again and every screen built
+again (refused while there is unsaved work, which a rebuild would lose).
 
 Live: the app polls :func:`casedesk.services.queries.live.change_token` once a second in a thread
 worker and bumps :attr:`CaseDeskApp.generation` when it changes; the visible screen reloads
@@ -37,16 +43,17 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import Enum
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.keys import format_key
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -55,6 +62,8 @@ from casedesk import db
 from casedesk.commands import CaseDeskCommands
 from casedesk.config import Settings, load_settings, write_config_value
 from casedesk.errors import CaseDeskError, PasswordNeeded
+from casedesk.i18n import LANGUAGES, N_, _, language, set_language
+from casedesk.labels import label
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen, desk_screen, error_message
 from casedesk.screens.registry import SCREENS, SUPERVISOR_ONLY, screen_factory
@@ -66,6 +75,8 @@ from casedesk.services.sla import explanations, lease
 from casedesk.services.sla.clocks import PolicyTargets
 from casedesk.textsafe import one_line, visible
 from casedesk.widgets.localize import localize_node
+from casedesk.widgets.palette import DeskPalette
+from casedesk.widgets.textual_words import key_display
 
 __all__ = ["SCREENS", "CaseDeskApp", "run_workstation"]
 
@@ -87,24 +98,27 @@ class CaseDeskApp(App[None]):
 
     TITLE = "casedesk"
     CSS_PATH = "app.tcss"
-    COMMANDS = App.COMMANDS | {CaseDeskCommands}
+    #: The desk's provider is the only one: it lists the desk's actions first, then the
+    #: few Textual commands kept (:meth:`get_system_commands`), all translated.
+    COMMANDS = {CaseDeskCommands}
     MODES: ClassVar[dict[str, Any]] = {name: screen_factory(name) for name in SCREENS}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "go('log')", "Log", id="go-log", priority=True,
-                tooltip="Interaction log: log a call, e-mail, visit or letter"),
+                tooltip=N_("Interaction log: log a call, e-mail, visit or letter")),
         Binding("f3", "go('inbox')", "Inbox", id="go-inbox", priority=True,
-                tooltip="Queue inbox: my queues and their waiting cases"),
+                tooltip=N_("Queue inbox: my queues and their waiting cases")),
         Binding("f4", "go('wip')", "Bin", id="go-wip", priority=True,
-                tooltip="My WIP bin: the cases I own"),
+                tooltip=N_("My WIP bin: the cases I own")),
         Binding("f5", "go('case')", "Case", id="go-case", priority=True,
-                tooltip="Case detail: the case last opened"),
+                tooltip=N_("Case detail: the case last opened")),
         Binding("f6", "go('knowledge')", "KB", id="go-knowledge", priority=True,
-                tooltip="Knowledge search"),
+                tooltip=N_("Knowledge search")),
         Binding("f7", "go('supervisor')", "Super", id="go-supervisor", priority=True,
-                tooltip="Supervisor view: queues and agents"),
+                tooltip=N_("Supervisor view: queues and agents")),
         Binding("f8", "presence", "Presence", id="presence", priority=True,
-                tooltip="My presence: available → away → offline → available"),
-        Binding("f1,question_mark", "help", "Help", id="help", key_display="F1"),
+                tooltip=N_("My presence: available → away → offline → available")),
+        Binding("f1,question_mark", "help", "Help", id="help", key_display="F1",
+                tooltip=N_("The keys of this screen, the SLA colours and the statuses")),
         Binding("ctrl+p", "command_palette", "Commands", id="commands", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True, show=False),
     ]
@@ -123,14 +137,18 @@ class CaseDeskApp(App[None]):
         clock_interval: float | None | Literal[_Setting.SLA_TICK] = _Setting.SLA_TICK,
         reconnect: Callable[[str], tuple[Desk, Actor]] | None = None,
         password_for: str = "",
+        language: str | None = None,
     ) -> None:
         """``settings`` (keymap …) default to :func:`~casedesk.config.load_settings`;
         ``clock_interval``: seconds between SLA clock ticks (the ``sla_tick_seconds``
         setting by default; None: this workstation does not run the clock).
         ``reconnect`` (PostgreSQL, when the server wants a password): the sign-in screen
         asks for it (for ``password_for``) and this opens the desk with it and says who
-        the connected role is."""
+        the connected role is. ``language``: speak this one (a code of
+        :data:`casedesk.i18n.LANGUAGES`); by default the one the CLI chose is kept."""
         super().__init__()
+        if language is not None:
+            set_language(language)
         localize_node(self)
         self._reconnect = reconnect
         self._password_for = password_for
@@ -248,12 +266,12 @@ class CaseDeskApp(App[None]):
 
     def _set_actor(self, actor: Actor) -> None:
         self.actor = actor
-        self.notify(f"signed in as {actor.name}")
+        self.notify(_("signed in as {name}").format(name=actor.name))
         self._start()
 
     def _start(self) -> None:
         assert self.actor is not None
-        self.sub_title = one_line(f"{self.actor.name} · {self.actor.role}")
+        self.sub_title = one_line(f"{self.actor.name} · {label('role', self.actor.role)}")
         self._change_presence(self.actor, cycle=False)
         if self._timezone_name is None:
             self._load_timezone(self.actor.id)
@@ -436,9 +454,10 @@ class CaseDeskApp(App[None]):
         """What the status line says about the database ("" when all is well)."""
         if self.unreachable_since is not None:
             since = self.unreachable_since.astimezone(self.tz).strftime("%H:%M:%S")
-            return f"database unreachable — retrying · lists may be stale (since {since})"
+            return _("database unreachable — retrying · lists may be stale (since {since})"
+                     ).format(since=since)
         if self._slow_writes:
-            return "waiting for the database — another write holds the lock…"
+            return _("waiting for the database — another write holds the lock…")
         return ""
 
     def _db_status_changed(self) -> None:
@@ -498,9 +517,11 @@ class CaseDeskApp(App[None]):
                 if isinstance(screen, DeskScreen) and screen.is_attached:
                     screen.show_presence()
         if changed:
-            self.notify(f"you are {change.status} now")
+            self.notify(_("you are {presence} now").format(
+                presence=label("agent_status", change.status)))
             if change.returned:
-                self.notify(f"returned to their queues: {', '.join(change.returned)}")
+                self.notify(_("returned to their queues: {cases}").format(
+                    cases=", ".join(change.returned)))
             self.data_changed()
 
     # --- quitting ---------------------------------------------------------------------
@@ -517,14 +538,14 @@ class CaseDeskApp(App[None]):
             for screen in stack:
                 for timer in screen.query(CallTimer):
                     if timer.running:
-                        return (f"A call timer is running ({stopwatch(timer.elapsed())} on "
-                                "the call) and the call is not logged yet.")
+                        return _("A call timer is running ({time} on the call) and the call "
+                                 "is not logged yet.").format(time=stopwatch(timer.elapsed()))
                     if timer.started_at is not None:
-                        return "A call has ended but is not logged yet (after-call work)."
+                        return _("A call has ended but is not logged yet (after-call work).")
                 typed = [w.value for w in screen.query("#log-subject").results(Input)]
                 typed += [w.text for w in screen.query("#log-notes").results(TextArea)]
                 if any(t.strip() for t in typed):
-                    return "An interaction is half logged on the interaction log (F2)."
+                    return _("An interaction is half logged on the interaction log (F2).")
         return None
 
     async def action_quit(self) -> None:
@@ -543,7 +564,8 @@ class CaseDeskApp(App[None]):
             if yes:
                 self.exit()
 
-        self.push_screen(ConfirmPrompt("Quit and lose unsaved work?", unsaved, yes="Quit"),
+        self.push_screen(ConfirmPrompt(_("Quit and lose unsaved work?"), unsaved,
+                                       yes=_("Quit")),
                          answered)
 
     # --- navigation -------------------------------------------------------------------
@@ -558,8 +580,8 @@ class CaseDeskApp(App[None]):
             return
         if mode in SUPERVISOR_ONLY and not self.actor.is_supervisor:
             self.notify(
-                f"only supervisors may open the supervisor view; {self.actor.login} is an "
-                f"{self.actor.role}",
+                _("only supervisors may open the supervisor view; the role of {login} is "
+                  "{role}").format(login=self.actor.login, role=label("role", self.actor.role)),
                 severity="error",
             )
             return
@@ -626,13 +648,134 @@ class CaseDeskApp(App[None]):
         self.first_data_shown()
 
     def action_help(self) -> None:
-        """Show or hide the keys of the current screen."""
-        from textual.widgets import HelpPanel  # Markdown inside: loaded when first asked
+        """F1: the desk's help for the current screen (its keys first, then the global
+        keys, the field's, and a legend of SLA colours and statuses), or close it."""
+        from casedesk.screens.help import HelpScreen, help_content
 
-        if self.screen.query(HelpPanel):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+            return
+        screen = self.desk_screen()
+        name = _(screen.LABEL) if screen is not None and screen.LABEL else "casedesk"
+        title = _("Help: {screen}").format(screen=name)
+        self.push_screen(HelpScreen(help_content(self, title, self.tz.key)))
+
+    def get_key_display(self, binding: Binding) -> str:
+        """A key as the footer and the help show it, its name in the reader's language
+        (``pgdn`` / ``AvPág``)."""
+        return key_display(super().get_key_display(binding))
+
+    # --- the command palette ----------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the palette, in the reader's language."""
+        if self.use_command_palette and not DeskPalette.is_open(cast("App[object]", self)):
+            self.push_screen(DeskPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The theme picker, in the reader's language."""
+        from textual.theme import ThemeProvider
+
+        self.push_screen(DeskPalette(providers=[ThemeProvider],
+                                     placeholder="Search for themes…"))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The Textual commands the desk keeps, after its own (see
+        :mod:`casedesk.commands`): theme, screenshot and quit (which asks first when
+        work would be lost)."""
+        yield SystemCommand(_("Theme"), _("Change the colours of the workstation"),
+                            self.action_change_theme)
+        yield SystemCommand(_("Screenshot"),
+                            _("Save a picture (SVG) of the screen in your downloads folder"),
+                            lambda: self.set_timer(0.1, self.deliver_screenshot))
+        yield SystemCommand(_("Quit"), _("Leave the workstation (ctrl+q)"), self.action_quit)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c outside a text field: say how to quit (Textual's notice, translated)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(_("Press {key} to quit the workstation").format(
+                    key=key_display(format_key(key))), title=_("Do you want to quit?"))
+                return
+
+    # --- language -----------------------------------------------------------------------
+
+    def action_choose_language(self) -> None:
+        """"Idioma / Language": pick the language the workstation speaks."""
+        from casedesk.commands import LANGUAGE_COMMAND
+        from casedesk.screens.modals import ChoicePrompt
+
+        if self._language_refused():
+            return
+        now = language()
+        choices = [(name, code) for code, name in LANGUAGES.items() if code != now]
+        choices += [(LANGUAGES[now], now)]
+
+        def chosen(code: str | None) -> None:
+            if code:
+                self.call_later(self.switch_language, code)
+
+        self.push_screen(ChoicePrompt(LANGUAGE_COMMAND, choices), chosen)
+
+    def _language_refused(self) -> bool:
+        """Say why the language cannot change now (typed work would be lost), if so."""
+        unsaved = self.unsaved_work()
+        if unsaved is None:
+            return False
+        self.notify(_("The language stays as it is while there is unsaved work: {why} "
+                      "Save or finish it, then switch.").format(why=unsaved),
+                    severity="warning")
+        return True
+
+    async def switch_language(self, code: str, *, remember: bool = True) -> bool:
+        """Speak ``code`` from now on: remember it in the config file, translate every
+        key hint, and build every screen again so each label is in the new language.
+        Refused (False, with a notification) while there is unsaved work."""
+        if code not in LANGUAGES or self._language_refused():
+            return False
+        if remember:
+            try:
+                write_config_value("language", code)
+            except (OSError, CaseDeskError) as exc:
+                self.notify(_("The language is not remembered: {error}").format(
+                    error=one_line(str(exc))), severity="warning")
+        set_language(code)
+        localize_node(self)
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                for node in screen.walk_children(with_self=True):
+                    localize_node(node)
+        await self._rebuild_screens()
+        self.refresh_bindings()
+        if self.actor is not None:
+            self.sub_title = one_line(f"{self.actor.name} · {label('role', self.actor.role)}")
+        self.notify(_("The workstation speaks {language} now.").format(
+            language=LANGUAGES[code]))
+        return True
+
+    async def _rebuild_screens(self) -> None:
+        """Every screen made again (the one shown last, on top of its mode again)."""
+        from casedesk.screens.signin import SignInScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, SignInScreen):
+                await screen.relocalize()
+        current = self.current_mode
+        if current not in SCREENS or self.actor is None:
+            return
+        for mode in SCREENS:
+            if mode != current and mode in self._modes:
+                await self.remove_mode(mode)
+                self.add_mode(mode, screen_factory(mode))
+        stand_in = "log" if current != "log" else "inbox"
+        previous = self.previous_mode
+        await self.switch_mode(stand_in)
+        await self.remove_mode(current)
+        self.add_mode(current, screen_factory(current))
+        await self.switch_mode(current)
+        self.previous_mode = previous
+        if current == "case" and self.current_case:
+            self.screen_stack[0].post_message(messages.ShowCase(self.current_case))
 
     # --- notifications ----------------------------------------------------------------
 
@@ -646,7 +789,10 @@ class CaseDeskApp(App[None]):
         markup: bool = False,
     ) -> None:
         """Show a toast and keep it in :attr:`notices`: never markup (service messages quote
-        what people typed), terminal controls shown visibly."""
+        what people typed), terminal controls shown visibly. Textual's own screenshot
+        notices are said in the reader's language (and without their markup)."""
+        if title == "Screenshot":
+            title, message = _textual_screenshot_notice(message)
         message = visible(message)
         self.notices.append((severity, message))
         super().notify(
@@ -656,6 +802,17 @@ class CaseDeskApp(App[None]):
             timeout=timeout,
             markup=markup,
         )
+
+
+def _textual_screenshot_notice(message: str) -> tuple[str, str]:
+    """(title, message) of Textual's screenshot notice in the reader's language."""
+    prefix = "Saved screenshot to [$text-success]"
+    if message.startswith(prefix):
+        path = message[len(prefix):].strip("'\"")
+        return _("Screenshot"), _("Screenshot saved to {path}").format(path=path)
+    if message.startswith("Failed"):
+        return _("Screenshot"), _("The screenshot could not be saved")
+    return _("Screenshot"), _("Screenshot saved")
 
 
 def build_workstation(state: Any) -> CaseDeskApp:

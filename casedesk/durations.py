@@ -3,31 +3,39 @@
 Pure functions (no UI, no database). Each spelling has its place and they are kept apart
 on purpose, because each reads right where it is shown:
 
-* :func:`countdown` — ``12m 05s``, ``3h 20m``, ``2d 4h`` (signed): SLA countdowns in
-  lists and the case screen's SLA panel, ticking every second.
+* :func:`countdown` — ``12m 05s``, ``3h 20m``, ``2d 4h`` (signed); business time in
+  hours (``40h 00m``): SLA countdowns in lists and the case screen's SLA panel, ticking
+  every second.
 * :func:`stopwatch` — ``4:05``, ``1:02:03``: the length of a call (call timer, history).
 * :func:`hours_minutes` — ``2 h 10 m``, ``45 m``: business time in ``sla explain`` lines.
 * :func:`policy_target` — ``40h``, ``1h30m``, ``7d``: an SLA policy's targets (no
   days except whole ones: targets are business time, a "day" would read as a working day).
 * :func:`ago` — ``3 s ago``, ``5 min ago``, ``2 h ago``, ``4 d ago``: how long since
   somebody changed a case, in refusal messages.
+
+Words are in the reader's language (``hace 5 min``, ``2 h 10 min``); the compact spellings
+(countdown, stopwatch, policy target) are unit symbols read the same in both languages
+(``1h 19m``, ``2d 04h``), so a countdown keeps its width in a list column.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from casedesk.i18n import _
 
-def countdown(delta: timedelta) -> str:
-    """``12m 05s``, ``3h 20m``, ``2d 4h``; negative (overdue) deltas get a minus sign."""
+
+def countdown(delta: timedelta, *, days: bool = True) -> str:
+    """``12m 05s``, ``3h 20m``, ``2d 4h``; negative (overdue) deltas get a minus sign.
+    ``days=False`` for business time: ``40h 00m`` (a "day" would read as a working day)."""
     seconds = int(delta.total_seconds())
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
-    days, rest = divmod(seconds, 86400)
+    whole_days, rest = divmod(seconds, 86400) if days else (0, seconds)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{sign}{days}d {hours:02d}h"
+    if whole_days:
+        return f"{sign}{whole_days}d {hours:02d}h"
     if hours:
         return f"{sign}{hours}h {minutes:02d}m"
     return f"{sign}{minutes}m {secs:02d}s"
@@ -46,7 +54,9 @@ def hours_minutes(delta: timedelta | None) -> str:
         return "—"
     minutes = int(abs(delta.total_seconds()) // 60)
     hours, mins = divmod(minutes, 60)
-    return f"{hours} h {mins:02d} m" if hours else f"{mins} m"
+    if hours:
+        return _("{hours} h {minutes} m").format(hours=hours, minutes=f"{mins:02d}")
+    return _("{minutes} m").format(minutes=mins)
 
 
 def policy_target(delta: timedelta | None) -> str:
@@ -67,9 +77,9 @@ def ago(then: datetime | None, now: datetime) -> str:
         return ""
     seconds = max(0, int((now - then) / timedelta(seconds=1)))
     if seconds < 60:
-        return f"{seconds} s ago"
+        return _("{n} s ago").format(n=seconds)
     if seconds < 3600:
-        return f"{seconds // 60} min ago"
+        return _("{n} min ago").format(n=seconds // 60)
     if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"
+        return _("{n} h ago").format(n=seconds // 3600)
+    return _("{n} d ago").format(n=seconds // 86400)

@@ -11,6 +11,7 @@ from typing import Any
 from textual import work
 from textual.binding import Binding, BindingType
 
+from casedesk.i18n import N_, _
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import (
     ChoicePrompt,
@@ -26,21 +27,22 @@ from casedesk.services.workflow import cases, transitions
 
 #: Status keys, the same on the WIP bin and on the case screen: (key, action, label, id).
 _STATUS_KEYS = [
-    ("s", "start", "Start", "case-start"),
-    ("w", "wait", "Wait", "case-wait"),
-    ("u", "resume", "Resume", "case-resume"),
-    ("v", "resolve", "Resolve", "case-resolve"),
-    ("c", "close_case", "Close", "case-close"),
-    ("o", "reopen", "Reopen", "case-reopen"),
-    ("x", "cancel_case", "Cancel case", "case-cancel"),
-    ("d", "dispatch", "Dispatch", "case-dispatch"),
-    ("n", "note", "Note", "case-note"),
-    ("l", "log_time", "Log time", "case-time"),
+    ("s", "start", N_("Start"), "case-start"),
+    ("w", "wait", N_("Wait"), "case-wait"),
+    ("u", "resume", N_("Resume"), "case-resume"),
+    ("v", "resolve", N_("Resolve"), "case-resolve"),
+    ("c", "close_case", N_("Close"), "case-close"),
+    ("o", "reopen", N_("Reopen"), "case-reopen"),
+    ("x", "cancel_case", N_("Cancel case"), "case-cancel"),
+    ("d", "dispatch", N_("Dispatch"), "case-dispatch"),
+    ("n", "note", N_("Note"), "case-note"),
+    ("l", "log_time", N_("Log time"), "case-time"),
 ]
 
 
 def status_bindings(shown: set[str]) -> list[BindingType]:
-    """The status keys; those whose action is in ``shown`` appear in the footer."""
+    """The status keys; those whose action is in ``shown`` appear in the footer (their
+    descriptions are translated by :mod:`casedesk.widgets.localize`)."""
     return [
         Binding(key, action, label, id=binding_id, show=action in shown)
         for key, action, label, binding_id in _STATUS_KEYS
@@ -60,14 +62,15 @@ class CaseActions(DeskScreen):
     def _run(
         self, fn: Callable[..., CaseDetail], *args: Any, done: str, **kwargs: Any
     ) -> None:
+        """``done``: the sentence said on success, translated, with ``{case}``."""
         target = self.target()
         if target is None:
-            self.app.notify("no case selected", severity="warning")
+            self.app.notify(_("no case selected"), severity="warning")
             return
         label, version = target
         self.operate(
             partial(fn, self.desk, self.actor, label, *args, version=version, **kwargs),
-            done=lambda c: f"{c.label} {done}",
+            done=lambda c: done.format(case=c.label),
             then=self.after_change,
         )
 
@@ -80,7 +83,8 @@ class CaseActions(DeskScreen):
     ) -> None:
         """Ask in ``form``; its value gives (service function, its arguments after the
         case), called on the target case at the version the screen shows when the form is
-        submitted (after a refused try, the screen has reloaded behind the form)."""
+        submitted (after a refused try, the screen has reloaded behind the form).
+        ``done``: the sentence said on success, translated, with ``{case}``."""
         target = self.target()
         if target is None:
             return
@@ -93,28 +97,29 @@ class CaseActions(DeskScreen):
             return fn(self.desk, self.actor, label, *args, version=version)
 
         self.write_from(
-            form, write, done=lambda c: f"{c.label} {done}", then=self.after_change
+            form, write, done=lambda c: done.format(case=c.label), then=self.after_change
         )
 
     def action_start(self) -> None:
         """new → in progress."""
-        self._run(transitions.start, done="in progress")
+        self._run(transitions.start, done=_("{case} is in progress"))
 
     def action_wait(self) -> None:
         """Wait for the customer: the resolution clock pauses."""
-        self._run(transitions.wait, done="waiting for the customer (clock paused)")
+        self._run(transitions.wait,
+                  done=_("{case} is waiting for the customer (resolution clock paused)"))
 
     def action_resume(self) -> None:
         """Back to work: the resolution deadline moves by the paused time."""
-        self._run(transitions.resume, done="resumed")
+        self._run(transitions.resume, done=_("{case} is back in progress"))
 
     def action_close_case(self) -> None:
         """resolved → closed (the customer confirmed)."""
-        self._run(transitions.close, done="closed")
+        self._run(transitions.close, done=_("{case} is closed"))
 
     def action_reopen(self) -> None:
         """resolved or closed → in progress."""
-        self._run(transitions.reopen, done="reopened")
+        self._run(transitions.reopen, done=_("{case} is reopened"))
 
     def action_resolve(self) -> None:
         """Resolve with a type and notes (asked in a modal)."""
@@ -124,7 +129,7 @@ class CaseActions(DeskScreen):
         self._ask(
             ResolveForm(target[0], transitions.RESOLUTION_TYPES),
             lambda value: (transitions.resolve, (value.type, value.notes)),
-            done="resolved",
+            done=_("{case} is resolved"),
         )
 
     def action_cancel_case(self) -> None:
@@ -133,9 +138,10 @@ class CaseActions(DeskScreen):
         if target is None:
             return
         self._ask(
-            TextPrompt(f"Cancel {target[0]}: why?", placeholder="duplicate of …, withdrawn …"),
+            TextPrompt(_("Cancel {case}: why?").format(case=target[0]),
+                       placeholder=_("duplicate of …, withdrawn …")),
             lambda reason: (transitions.cancel, (reason,)),
-            done="cancelled",
+            done=_("{case} is cancelled"),
         )
 
     @work(group="ask", exit_on_error=False)
@@ -148,13 +154,14 @@ class CaseActions(DeskScreen):
         names = await self.fetch(partial(board.queue_names, self.desk))
         if names is None:
             return
-        choices = [("its home queue", "")] + [(n, n) for n in names]
+        choices = [(_("its home queue"), "")] + [(n, n) for n in names]
         self.write_from(
-            ChoicePrompt(f"Dispatch {label} to", choices),
+            ChoicePrompt(_("Dispatch {case} to").format(case=label), choices),
             lambda queue: transitions.dispatch(
                 self.desk, self.actor, label, queue or None, version=version
             ),
-            done=lambda c: f"{c.label} dispatched to {c.queue}",
+            done=lambda c: _("{case} dispatched to {queue}").format(case=c.label,
+                                                                     queue=c.queue),
             then=self.after_change,
         )
 
@@ -165,9 +172,10 @@ class CaseActions(DeskScreen):
             return
 
         self.write_from(
-            TextPrompt(f"Note on {target[0]}", placeholder="internal note"),
+            TextPrompt(_("Note on {case}").format(case=target[0]),
+                       placeholder=_("internal note")),
             lambda text: cases.add_note(self.desk, self.actor, target[0], text),
-            done=f"note added to {target[0]}",
+            done=_("note added to {case}").format(case=target[0]),
             then=self.after_change,
         )
 
@@ -185,6 +193,7 @@ class CaseActions(DeskScreen):
         self.write_from(
             TimeForm(target[0]),
             write,
-            done=lambda r: f"{r[0].minutes} min logged on {target[0]}",
+            done=lambda r: _("{minutes} min logged on {case}").format(minutes=r[0].minutes,
+                                                                     case=target[0]),
             then=lambda r: self.after_change(r[1]),
         )

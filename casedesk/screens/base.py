@@ -33,6 +33,8 @@ from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from casedesk.failures import describe
+from casedesk.i18n import _
+from casedesk.labels import label
 from casedesk.screens import messages
 from casedesk.services.context import Actor, Desk
 from casedesk.textsafe import one_line
@@ -65,6 +67,11 @@ def desk_screen(stack: Iterable[Screen[Any]]) -> DeskScreen | None:
         if isinstance(screen, DeskScreen):
             return screen
     return None
+
+
+def _gone(node: object) -> bool:
+    """Whether a screen has been removed (or is being removed) from the app."""
+    return bool(getattr(node, "_closing", False) or getattr(node, "_closed", False))
 
 
 _Pending = tuple[
@@ -159,7 +166,7 @@ class ServiceCalls:
         try:
             return await asyncio.to_thread(call)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a notification
-            self.app.notify(error_message(exc), title="Refused", severity="error")
+            self.app.notify(error_message(exc), title=_("Refused"), severity="error")
             return None
 
     def _pending_loads(self) -> dict[str, _Pending | None]:
@@ -182,6 +189,8 @@ class ServiceCalls:
     ) -> None:
         if busy is not None:
             busy.loading = False
+        if _gone(self):  # removed meanwhile (a language switch builds screens again)
+            return
         try:
             then(result)
         finally:
@@ -197,10 +206,12 @@ class ServiceCalls:
     ) -> None:
         if busy is not None:
             busy.loading = False
+        if _gone(self):
+            return
         if failed is not None:
             failed(exc)
         else:
-            self.app.notify(error_message(exc), title="Refused", severity="error")
+            self.app.notify(error_message(exc), title=_("Refused"), severity="error")
         self._finish_coalesced(key)
 
     def data_changed(self) -> None:
@@ -270,7 +281,8 @@ class ServiceCalls:
 class DeskScreen(ServiceCalls, Screen[None]):
     """A top-level workstation screen (one per mode)."""
 
-    #: Shown in the header next to the agent's name.
+    #: Shown in the header next to the agent's name (English, marked with ``N_``;
+    #: translated where shown).
     LABEL = ""
 
     def __init__(self) -> None:
@@ -292,10 +304,16 @@ class DeskScreen(ServiceCalls, Screen[None]):
         self.refresh_if_stale()
 
     def show_presence(self) -> None:
-        """The header: this screen, who is signed in, and their presence once known."""
-        title = f"{self.LABEL} · {self.actor.name} ({self.actor.role})"
+        """The header: this screen, who is signed in, and their presence once known (and
+        the header icon's tooltip in the reader's language)."""
+        for icon in self.query("HeaderIcon"):
+            icon.tooltip = _("Open the command palette")
+        name = _(self.LABEL) if self.LABEL else ""
+        title = f"{name} · {self.actor.name} ({label('role', self.actor.role)})"
         status = self.workstation.presence
-        self.sub_title = one_line(f"{title} · {status}" if status else title)
+        self.sub_title = one_line(
+            f"{title} · {label('agent_status', status)}" if status else title
+        )
 
     def show_db_status(self, text: str) -> None:
         """The connection's state on the status line above the footer ("" hides it)."""

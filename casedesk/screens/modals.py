@@ -25,6 +25,8 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+from casedesk.i18n import N_, _, ngettext
+from casedesk.labels import label
 from casedesk.plain import cell, plain
 from casedesk.screens.base import error_message
 from casedesk.services.contracts.views import LineStatus
@@ -33,8 +35,10 @@ from casedesk.textsafe import one_line
 
 #: Seconds a write may take before the form says it is waiting for the database.
 WAIT_NOTICE_AFTER = 2.0
-WAITING = "waiting for the database — another write holds the lock…"
-HINT = "Enter/ctrl+s save · Esc cancel"
+WAITING = N_("waiting for the database — another write holds the lock…")
+HINT = N_("Enter/ctrl+s save · Esc cancel")
+#: The hint of a form with a multi-line field (where Enter adds a line).
+HINT_MULTILINE = N_("ctrl+s save · Esc cancel")
 
 _FORM_BINDINGS: list[BindingType] = [
     Binding("escape", "cancel", "Cancel", id="form-cancel"),
@@ -61,6 +65,8 @@ class Form(ModalScreen[Any]):
     """
 
     TITLE_TEXT = ""
+    #: The form has a field where Enter adds a line (its hint says ctrl+s saves).
+    MULTILINE = False
 
     _write: Callable[[Any], Any] | None = None
     _written: Callable[[Any], None] | None = None
@@ -76,7 +82,11 @@ class Form(ModalScreen[Any]):
             yield Static(plain(self.TITLE_TEXT), classes="form-title", id="form-title")
             yield from self.body()
             yield Static("", classes="form-error", id="form-error")
-            yield Static(HINT, classes="form-hint", id="form-hint")
+            yield Static(self._idle_hint(), classes="form-hint", id="form-hint")
+
+    def _idle_hint(self) -> str:
+        """What saves the form: Enter and ctrl+s, or only ctrl+s with a multi-line field."""
+        return _(HINT_MULTILINE if self.MULTILINE else HINT)
 
     def writes(
         self,
@@ -104,7 +114,7 @@ class Form(ModalScreen[Any]):
 
     def action_cancel(self) -> None:
         if self._writing:
-            self._hint("saving… — Esc closes once the database has answered")
+            self._hint(_("saving… — Esc closes once the database has answered"))
             return
         self.dismiss(None)
 
@@ -125,7 +135,7 @@ class Form(ModalScreen[Any]):
     def _start_write(self, write: Callable[[Any], Any], value: Any) -> None:
         self._writing = True
         self.error("")
-        self._hint("saving…")
+        self._hint(_("saving…"))
         self._wait_timer = self.set_timer(WAIT_NOTICE_AFTER, self._waiting)
 
         def body() -> None:
@@ -141,14 +151,14 @@ class Form(ModalScreen[Any]):
 
     def _waiting(self) -> None:
         if self._writing:
-            self._hint(WAITING)
+            self._hint(_(WAITING))
 
     def _stop_waiting(self) -> None:
         self._writing = False
         if self._wait_timer is not None:
             self._wait_timer.stop()
             self._wait_timer = None
-        self._hint(HINT)
+        self._hint(self._idle_hint())
 
     def _write_done(self, result: Any) -> None:
         """Close, then hand the result on (after the close, so that what it does — e.g.
@@ -158,7 +168,7 @@ class Form(ModalScreen[Any]):
         if self.app.screen is self:
             self.dismiss(None)
         else:  # the agent went to another screen meanwhile: done, nothing more to save
-            self._hint("saved · Esc closes")
+            self._hint(_("saved · Esc closes"))
         if written is not None:
             self.app.call_later(written, result)
 
@@ -180,6 +190,24 @@ class Form(ModalScreen[Any]):
             self.action_submit()
         else:
             self.focus_next()
+
+
+#: The resolution types' words (codes of ``transitions.RESOLUTION_TYPES``).
+_RESOLUTION_WORDS: dict[str, str] = {
+    "solved": N_("solved"),
+    "workaround": N_("workaround"),
+    "information": N_("information given"),
+    "not_reproducible": N_("not reproducible"),
+    "duplicate": N_("duplicate"),
+    "no_fault": N_("no fault found"),
+    "other": N_("other"),
+}
+
+
+def resolution_word(code: str) -> str:
+    """A resolution type in the reader's language (an unknown code as it is, spaced)."""
+    word = _RESOLUTION_WORDS.get(code)
+    return _(word) if word else code.replace("_", " ")
 
 
 class ConfirmPrompt(ModalScreen[bool]):
@@ -205,11 +233,11 @@ class ConfirmPrompt(ModalScreen[bool]):
     ConfirmPrompt .form-hint { color: $text-muted; margin-top: 1; }
     """
 
-    def __init__(self, question: str, detail: str = "", *, yes: str = "Yes") -> None:
+    def __init__(self, question: str, detail: str = "", *, yes: str | None = None) -> None:
         super().__init__()
         self._question = question
         self._detail = detail
-        self._yes = yes
+        self._yes = yes if yes is not None else _("Yes")
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -217,10 +245,10 @@ class ConfirmPrompt(ModalScreen[bool]):
             if self._detail:
                 yield Static(plain(self._detail), classes="confirm-detail", id="confirm-detail")
             with Horizontal():
-                yield Button("No", id="confirm-no", variant="primary", compact=True)
+                yield Button(_("No"), id="confirm-no", variant="primary", compact=True)
                 yield Button(plain(self._yes), id="confirm-yes", variant="warning",
                              compact=True)
-            yield Static("y yes · n, Esc or Enter no", classes="form-hint")
+            yield Static(_("y yes · n, Esc or Enter no"), classes="form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
@@ -252,7 +280,7 @@ class TextPrompt(Form):
     def value(self) -> str | None:
         text = self.query_one("#prompt-input", Input).value.strip()
         if self._required and not text:
-            self.error("this cannot be empty")
+            self.error(_("this cannot be empty"))
             return None
         return text
 
@@ -293,22 +321,23 @@ class Resolution:
 class ResolveForm(Form):
     """Resolve a case: a resolution type and notes (both required)."""
 
-    TITLE_TEXT = "Resolve"
+    TITLE_TEXT = N_("Resolve")
+    MULTILINE = True
 
-    def __init__(self, label: str, types: Sequence[str]) -> None:
+    def __init__(self, case: str, types: Sequence[str]) -> None:
         super().__init__()
-        self.TITLE_TEXT = f"Resolve {label}"
+        self.TITLE_TEXT = _("Resolve {case}").format(case=case)
         self._types = list(types)
 
     def body(self) -> ComposeResult:
-        yield Label("Resolution type")
+        yield Label(_("Resolution type"))
         yield Select(
-            [(t.replace("_", " "), t) for t in self._types],
+            [(resolution_word(t), t) for t in self._types],
             value=self._types[0],
             allow_blank=False,
             id="resolve-type",
         )
-        yield Label("Notes for the customer and the record")
+        yield Label(_("Notes for the customer and the record"))
         yield TextArea(id="resolve-notes")
 
     def on_mount(self) -> None:
@@ -317,7 +346,7 @@ class ResolveForm(Form):
     def value(self) -> Resolution | None:
         notes = self.query_one("#resolve-notes", TextArea).text.strip()
         if not notes:
-            self.error("resolving needs notes that say what was done")
+            self.error(_("resolving needs notes that say what was done"))
             return None
         kind = self.query_one("#resolve-type", Select).value
         return Resolution(str(kind), notes)
@@ -332,23 +361,24 @@ class TimeSpent:
 class TimeForm(Form):
     """Log time on a case: minutes and a note."""
 
-    def __init__(self, label: str, minutes: int | None = None) -> None:
+    def __init__(self, case: str, minutes: int | None = None) -> None:
         super().__init__()
-        self.TITLE_TEXT = f"Log time on {label}"
+        self.TITLE_TEXT = _("Log time on {case}").format(case=case)
         self._minutes = minutes
 
     def body(self) -> ComposeResult:
-        yield Label("Minutes")
+        yield Label(_("Minutes"))
         yield Input(
-            str(self._minutes or ""), placeholder="e.g. 15", type="integer", id="time-minutes"
+            str(self._minutes or ""), placeholder=_("e.g. 15"), type="integer",
+            id="time-minutes",
         )
-        yield Label("Note")
-        yield Input(placeholder="what was done", id="time-note")
+        yield Label(_("Note"))
+        yield Input(placeholder=_("what was done"), id="time-note")
 
     def value(self) -> TimeSpent | None:
         raw = self.query_one("#time-minutes", Input).value.strip()
         if not raw.isdigit() or int(raw) <= 0:
-            self.error("minutes: a whole number above 0")
+            self.error(_("minutes: a whole number above 0"))
             return None
         return TimeSpent(int(raw), self.query_one("#time-note", Input).value.strip())
 
@@ -356,25 +386,26 @@ class TimeForm(Form):
 class ContactForm(Form):
     """A new contact: name, e-mail, phone (prefilled from what was searched)."""
 
-    TITLE_TEXT = "New contact"
+    TITLE_TEXT = N_("New contact")
 
     def __init__(self, name: str = "", email: str = "", phone: str = "") -> None:
         super().__init__()
+        self.TITLE_TEXT = _(ContactForm.TITLE_TEXT)
         self._values = (name, email, phone)
 
     def body(self) -> ComposeResult:
         name, email, phone = self._values
-        yield Label("Name")
-        yield Input(name, placeholder="full name", id="contact-name")
-        yield Label("E-mail")
-        yield Input(email, placeholder="name@example.com", id="contact-email")
-        yield Label("Phone")
+        yield Label(_("Name"))
+        yield Input(name, placeholder=_("full name"), id="contact-name")
+        yield Label(_("E-mail"))
+        yield Input(email, placeholder=_("name@example.com"), id="contact-email")
+        yield Label(_("Phone"))
         yield Input(phone, placeholder="+34 600 000 000", id="contact-phone")
 
     def value(self) -> dict[str, str] | None:
         name = self.query_one("#contact-name", Input).value.strip()
         if not name:
-            self.error("a contact needs a name")
+            self.error(_("a contact needs a name"))
             return None
         return {
             "name": name,
@@ -388,7 +419,8 @@ class CaseForm(Form):
     top fills in category, priority, severity, queue and the description skeleton (all
     still editable), and its playbook's tasks are added when the case is saved."""
 
-    TITLE_TEXT = "Open a case"
+    TITLE_TEXT = N_("Open a case")
+    MULTILINE = True
     MY_BIN = "__my_bin__"
     NO_TEMPLATE = "__no_template__"
     NO_LINE = "__no_line__"
@@ -407,6 +439,7 @@ class CaseForm(Form):
         entitlement: str = "",
     ) -> None:
         super().__init__()
+        self.TITLE_TEXT = _(CaseForm.TITLE_TEXT)
         # the customer's contract lines: the proposed one is chosen, what is left is shown
         self._lines = {str(line.id): line for line in lines}
         self._proposed = str(proposed) if str(proposed) in self._lines else self.NO_LINE
@@ -423,44 +456,54 @@ class CaseForm(Form):
 
     def body(self) -> ComposeResult:
         if self._templates:
-            yield Label("Template")
+            yield Label(_("Template"))
             yield Select(
-                [("no template", self.NO_TEMPLATE)]
-                + [(cell(f"{name} ({len(t.tasks)} tasks)"), name)
+                [(_("no template"), self.NO_TEMPLATE)]
+                + [(cell(name + " (" + ngettext("{n} task", "{n} tasks", len(t.tasks)).format(
+                    n=len(t.tasks)) + ")"), name)
                    for name, t in self._templates.items()],
                 value=self.NO_TEMPLATE, allow_blank=False, id="case-template",
             )
-        yield Label("Title")
-        yield Input(self._title, placeholder="what the customer needs", id="case-title")
+        yield Label(_("Title"))
+        yield Input(self._title, placeholder=_("what the customer needs"), id="case-title")
         with Horizontal(classes="form-row"):
-            yield Select([(a, a) for a in self._areas], value=self._area, allow_blank=False,
-                         id="case-area")
-            yield Select([(p, p) for p in ("high", "medium", "low")], value="medium",
-                         allow_blank=False, id="case-priority")
-            yield Select([(s, s) for s in ("critical", "major", "minor")], value="minor",
-                         allow_blank=False, id="case-severity")
-        yield Label("Where it goes")
-        options = [("my WIP bin", self.MY_BIN)] + [(cell(f"queue {q}"), q) for q in self._queues]
+            yield Select([(label("area", a), a) for a in self._areas], value=self._area,
+                         allow_blank=False, id="case-area")
+            yield Select([(label("priority", p), p) for p in ("high", "medium", "low")],
+                         value="medium", allow_blank=False, id="case-priority")
+            yield Select([(label("severity", s), s) for s in ("critical", "major", "minor")],
+                         value="minor", allow_blank=False, id="case-severity")
+        yield Label(_("Where it goes"))
+        options = [(_("my WIP bin"), self.MY_BIN)] + [
+            (cell(_("queue {queue}").format(queue=q)), q) for q in self._queues
+        ]
         yield Select(options, value=self.MY_BIN, allow_blank=False, id="case-queue")
         if self._lines or self._entitlement:
-            yield Label("Contract line")
+            yield Label(_("Contract line"))
             yield Select(
-                [("no contract line", self.NO_LINE)]
-                + [(cell(f"{li.label} — {li.left} of {li.total} {li.allotment} left"
-                         + ("" if li.state == "ok" else f" ({li.state})")), key)
-                   for key, li in self._lines.items()],
+                [(_("no contract line"), self.NO_LINE)]
+                + [(cell(self._line_choice(li)), key) for key, li in self._lines.items()],
                 value=self._proposed, allow_blank=False, id="case-line",
             )
             yield Static(self._line_words(self._proposed), id="case-entitlement")
-        yield Label("Description")
+        yield Label(_("Description"))
         yield TextArea(self._description, id="case-description")
+
+    @staticmethod
+    def _line_choice(line: LineStatus) -> str:
+        """``Soporte — 3 of 10 cases left`` (and its state when not ok)."""
+        text = _("{line} — {left} of {total} {allotment} left").format(
+            line=line.label, left=line.left, total=line.total, allotment=line.allotment)
+        if line.state == "ok":
+            return text
+        return _("{choice} ({state})").format(choice=text, state=line.state)
 
     def _line_words(self, key: object) -> Any:
         """What the chosen line still allows (an exhausted or expired one is said so)."""
         line = self._lines.get(str(key))
         if line is None:
             return cell(self._entitlement if not self._lines else
-                        "No contract line: the case counts against no contract.", "dim")
+                        _("No contract line: the case counts against no contract."), "dim")
         return cell(line.words, "bold yellow" if line.state != "ok" else "green")
 
     @on(Select.Changed, "#case-line")
@@ -499,7 +542,7 @@ class CaseForm(Form):
     def value(self) -> dict[str, Any] | None:
         title = self.query_one("#case-title", Input).value.strip()
         if not title:
-            self.error("a case needs a title")
+            self.error(_("a case needs a title"))
             return None
         self.chosen = self.chosen_line()
         queue = self.query_one("#case-queue", Select).value
@@ -524,6 +567,8 @@ class CaseEditForm(Form):
     line (an id; empty keeps it) and description, prefilled with what it holds now. Its
     value is only what was changed (``update_case`` keywords)."""
 
+    MULTILINE = True
+
     def __init__(
         self,
         label: str,
@@ -538,7 +583,7 @@ class CaseEditForm(Form):
         areas: Sequence[str] = ("technical", "billing", "commercial", "general"),
     ) -> None:
         super().__init__()
-        self.TITLE_TEXT = f"Edit {label}"
+        self.TITLE_TEXT = _("Edit {case}").format(case=label)
         self._initial: dict[str, Any] = {
             "title": title,
             "description": description,
@@ -552,22 +597,22 @@ class CaseEditForm(Form):
 
     def body(self) -> ComposeResult:
         start = self._initial
-        yield Label("Title")
+        yield Label(_("Title"))
         yield Input(start["title"], id="edit-title", select_on_focus=False)
         with Horizontal(classes="form-row"):
-            yield Select([(a, a) for a in self._areas], value=start["area"],
+            yield Select([(label("area", a), a) for a in self._areas], value=start["area"],
                          allow_blank=False, id="edit-area")
-            yield Select([(p, p) for p in ("high", "medium", "low")], value=start["priority"],
-                         allow_blank=False, id="edit-priority")
-            yield Select([(s, s) for s in ("critical", "major", "minor")],
+            yield Select([(label("priority", p), p) for p in ("high", "medium", "low")],
+                         value=start["priority"], allow_blank=False, id="edit-priority")
+            yield Select([(label("severity", s), s) for s in ("critical", "major", "minor")],
                          value=start["severity"], allow_blank=False, id="edit-severity")
-        yield Label("Customer (contact id; empty: none)")
+        yield Label(_("Customer (contact id; empty: none)"))
         contact = start["contact_id"]
         yield Input("" if contact is None else str(contact), type="integer", id="edit-contact")
-        yield Label("Contract line id (empty: keep)")
-        yield Input(placeholder=one_line(self._contract_line or "none"), type="integer",
+        yield Label(_("Contract line id (empty: keep)"))
+        yield Input(placeholder=one_line(self._contract_line or _("none")), type="integer",
                     id="edit-contract-line")
-        yield Label("Description")
+        yield Label(_("Description"))
         yield TextArea(start["description"], id="edit-description")
 
     def on_mount(self) -> None:
@@ -578,19 +623,19 @@ class CaseEditForm(Form):
         if not raw:
             return True, None
         if not raw.isdigit() or not 0 < int(raw) < 2**63:
-            self.error(f"{what}: a whole number above 0")
+            self.error(_("{field}: a whole number above 0").format(field=what))
             return False, None
         return True, int(raw)
 
     def value(self) -> dict[str, Any] | None:
         title = self.query_one("#edit-title", Input).value.strip()
         if not title:
-            self.error("a case needs a title")
+            self.error(_("a case needs a title"))
             return None
-        ok, contact = self._typed_id("#edit-contact", "customer")
+        ok, contact = self._typed_id("#edit-contact", _("customer"))
         if not ok:
             return None
-        ok, line = self._typed_id("#edit-contract-line", "contract line")
+        ok, line = self._typed_id("#edit-contract-line", _("contract line"))
         if not ok:
             return None
         now: dict[str, Any] = {
@@ -605,7 +650,7 @@ class CaseEditForm(Form):
         if line is not None:
             changes["contract_line_id"] = line
         if not changes:
-            self.error("nothing changed: edit a field, or Esc to close")
+            self.error(_("nothing changed: edit a field, or Esc to close"))
             return None
         return changes
 
@@ -622,18 +667,18 @@ class TaskForm(Form):
 
     def __init__(self, label: str) -> None:
         super().__init__()
-        self.TITLE_TEXT = f"New task on {label}"
+        self.TITLE_TEXT = _("New task on {case}").format(case=label)
 
     def body(self) -> ComposeResult:
-        yield Label("Task")
-        yield Input(placeholder="e.g. call the customer back", id="task-title")
-        yield Label("Due in (30m, 2h, 1d — empty for no due time)")
+        yield Label(_("Task"))
+        yield Input(placeholder=_("e.g. call the customer back"), id="task-title")
+        yield Label(_("Due in (30m, 2h, 1d — empty for no due time)"))
         yield Input(placeholder="2h", id="task-due")
 
     def value(self) -> TaskSpec | None:
         title = self.query_one("#task-title", Input).value.strip()
         if not title:
-            self.error("a task needs a title")
+            self.error(_("a task needs a title"))
             return None
         due = self.query_one("#task-due", Input).value.strip()
         return TaskSpec(title, due or None)

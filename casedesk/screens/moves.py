@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import partial
 
+from casedesk.i18n import N_, _
 from casedesk.screens.base import DeskScreen
 from casedesk.services.context import Actor, Desk
 from casedesk.services.queries.views import CaseDetail, CaseRow
@@ -17,8 +18,9 @@ from casedesk.widgets.case_table import CaseTable
 class CaseMoves(DeskScreen):
     """A screen with a case list (:attr:`cases`) whose selected case can be moved."""
 
-    #: What is said when a key needs a case and none is selected.
-    NO_SELECTION = "no case selected"
+    #: What is said when a key needs a case and none is selected (marked with ``N_``,
+    #: translated when said).
+    NO_SELECTION = N_("no case selected")
 
     @property
     def cases(self) -> CaseTable:
@@ -30,7 +32,7 @@ class CaseMoves(DeskScreen):
         table = self.cases
         row = None if table.loading else table.current()
         if row is None:
-            self.app.notify(self.NO_SELECTION, severity="warning")
+            self.app.notify(_(self.NO_SELECTION), severity="warning")
         return row
 
     def move_case(
@@ -52,7 +54,8 @@ class CaseMoves(DeskScreen):
 
         choices = [(name, name) for name in queues if name != row.queue]
         self.write_from(
-            ChoicePrompt(f"Transfer {row.label} to queue", choices),
+            ChoicePrompt(_("Transfer {case} to queue").format(case=row.label), choices),
             lambda queue: transitions.transfer(self.desk, self.actor, row.label, queue),
-            done=lambda c: f"{row.label} transferred to {c.queue}",
+            done=lambda c: _("{case} transferred to {queue}").format(case=row.label,
+                                                                      queue=c.queue),
         )

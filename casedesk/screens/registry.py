@@ -12,12 +12,14 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from casedesk.i18n import N_
 from casedesk.screens.base import DeskScreen
 
 
 @dataclass(frozen=True)
 class ScreenEntry:
-    """Where a mode's screen class lives ("module:Class"), its title and its key."""
+    """Where a mode's screen class lives ("module:Class"), its title (in English, marked
+    for the catalogue: translate it with ``_()`` where it is shown) and its key."""
 
     where: str
     title: str
@@ -27,17 +29,17 @@ class ScreenEntry:
 #: Mode name → its screen. The order is the order of the keys (F2 … F7).
 SCREENS: dict[str, ScreenEntry] = {
     "log": ScreenEntry("casedesk.screens.interactions:InteractionLogScreen",
-                       "Interaction log", "f2"),
-    "inbox": ScreenEntry("casedesk.screens.inbox:InboxScreen", "Queue inbox", "f3"),
-    "wip": ScreenEntry("casedesk.screens.wip:WipScreen", "My WIP bin", "f4"),
-    "case": ScreenEntry("casedesk.screens.case:CaseScreen", "Case", "f5"),
-    "knowledge": ScreenEntry("casedesk.screens.knowledge:KnowledgeScreen", "Knowledge", "f6"),
-    "supervisor": ScreenEntry("casedesk.screens.supervisor:SupervisorScreen", "Supervisor",
+                       N_("Interaction log"), "f2"),
+    "inbox": ScreenEntry("casedesk.screens.inbox:InboxScreen", N_("Queue inbox"), "f3"),
+    "wip": ScreenEntry("casedesk.screens.wip:WipScreen", N_("My WIP bin"), "f4"),
+    "case": ScreenEntry("casedesk.screens.case:CaseScreen", N_("Case"), "f5"),
+    "knowledge": ScreenEntry("casedesk.screens.knowledge:KnowledgeScreen", N_("Knowledge"), "f6"),
+    "supervisor": ScreenEntry("casedesk.screens.supervisor:SupervisorScreen", N_("Supervisor"),
                               "f7"),
-    "rules": ScreenEntry("casedesk.screens.rules:RulesScreen", "Routing rules", "f7 r"),
-    "reports": ScreenEntry("casedesk.screens.reports:ReportsScreen", "Reports", "f7 o"),
+    "rules": ScreenEntry("casedesk.screens.rules:RulesScreen", N_("Routing rules"), "f7 r"),
+    "reports": ScreenEntry("casedesk.screens.reports:ReportsScreen", N_("Reports"), "f7 o"),
     # the customer at a glance: ctrl+g on the interaction log, r on the case screen
-    "customer": ScreenEntry("casedesk.screens.customer:CustomerScreen", "Customer",
+    "customer": ScreenEntry("casedesk.screens.customer:CustomerScreen", N_("Customer"),
                             "f2 ctrl+g"),
 }
 

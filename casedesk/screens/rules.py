@@ -17,6 +17,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
+from casedesk.i18n import N_, _, ngettext
+from casedesk.labels import label
 from casedesk.plain import cell, plain
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
@@ -24,15 +26,17 @@ from casedesk.services.routing import rule_files
 from casedesk.services.routing.rule_files import RuleView
 
 #: key, heading, width at 80 columns, width from 110 columns on.
-_COLUMNS = (("position", "#", 2, 3), ("name", "Rule", 14, 20), ("when", "When", 22, 42),
-            ("queue", "Queue", 10, 12), ("strategy", "Strategy", 14, 22),
-            ("active", "On", 3, 3))
+_COLUMNS = (("position", "#", 2, 3), ("name", N_("Rule"), 14, 20),
+            ("when", N_("When"), 22, 42), ("queue", N_("Queue"), 10, 12),
+            ("strategy", N_("Strategy"), 14, 22),
+            # i18n: column heading: is the rule enabled (at most 3 letters)
+            ("active", N_("On"), 3, 3))
 
 
 class RulesScreen(DeskScreen):
     """The routing rules in the order they are tried; reorder, enable, disable."""
 
-    LABEL = "Routing rules"
+    LABEL = N_("Routing rules")
     DEFAULT_CSS = """
     RulesScreen #rules-table { height: 1fr; }
     RulesScreen #rules-detail { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
@@ -59,7 +63,7 @@ class RulesScreen(DeskScreen):
         table = self.query_one("#rules-table", DataTable)
         wide = self.app.size.width >= 110
         for key, name, narrow, broad in _COLUMNS:
-            table.add_column(name, key=key, width=broad if wide else narrow)
+            table.add_column(_(name), key=key, width=broad if wide else narrow)
         table.focus()
 
     def refresh_data(self) -> None:
@@ -76,9 +80,8 @@ class RulesScreen(DeskScreen):
         for r in rules:
             table.add_row(
                 str(r.position), cell(r.name), cell(r.when), cell(r.queue),
-                cell(r.strategy + (f" · skills {', '.join(r.required_skills)}"
-                                   if r.required_skills else "")),
-                Text("yes", style="green") if r.active else Text("no", style="dim"),
+                cell(self._strategy(r)),
+                Text(_("yes"), style="green") if r.active else Text(_("no"), style="dim"),
                 key=str(r.id),
             )
         names = [r.name for r in rules]
@@ -87,10 +90,21 @@ class RulesScreen(DeskScreen):
         enabled = sum(r.active for r in rules)
         title = self.query_one("#rules-title", Static)
         title.update(cell(
-            f"{len(rules)} rules, {enabled} on · the first enabled match routes · "
-            "u/d move · e on/off" if rules else
-            "No routing rules: load a file with `casedesk rules load FILE` (docs/routing.md)."
+            ngettext("{n} rule, {enabled} on", "{n} rules, {enabled} on", len(rules)).format(
+                n=len(rules), enabled=enabled)
+            + " · " + _("the first enabled match routes · u/d move · e on/off") if rules else
+            _("No routing rules: load a file with `casedesk rules load FILE` "
+              "(docs/routing.md).")
         ))
+
+    @staticmethod
+    def _strategy(rule: RuleView) -> str:
+        """The strategy in words, with the skills it needs."""
+        words = label("strategy", rule.strategy)
+        if not rule.required_skills:
+            return words
+        return _("{strategy} · skills {skills}").format(
+            strategy=words, skills=", ".join(rule.required_skills))
 
     @on(DataTable.RowHighlighted, "#rules-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -100,14 +114,23 @@ class RulesScreen(DeskScreen):
         if rule is None:
             detail.update("")
             return
-        sets = ", ".join(f"sets {k} {v}" for k, v in (("priority", rule.set_priority),
-                                                      ("severity", rule.set_severity)) if v)
-        detail.update(plain(
-            f"Rule {rule.position} {rule.name}: when {rule.when} → queue {rule.queue}, "
-            f"{rule.strategy}" + (f", skills {', '.join(rule.required_skills)}"
-                                  if rule.required_skills else "")
-            + (f", {sets}" if sets else "") + ("" if rule.active else " (disabled)")
-        ))
+        sets = []
+        if rule.set_priority:
+            sets.append(_("sets priority {priority}").format(
+                priority=label("priority", rule.set_priority)))
+        if rule.set_severity:
+            sets.append(_("sets severity {severity}").format(
+                severity=label("severity", rule.set_severity)))
+        text = _("Rule {position} {name}: when {when} → queue {queue}, {strategy}").format(
+            position=rule.position, name=rule.name, when=rule.when, queue=rule.queue,
+            strategy=label("strategy", rule.strategy))
+        if rule.required_skills:
+            text += ", " + _("skills {skills}").format(skills=", ".join(rule.required_skills))
+        for part in sets:
+            text += ", " + part
+        if not rule.active:
+            text = _("{rule} (disabled)").format(rule=text)
+        detail.update(plain(text))
 
     def selected_name(self) -> str | None:
         table = self.query_one("#rules-table", DataTable)
@@ -120,7 +143,7 @@ class RulesScreen(DeskScreen):
         name = self.selected_name()
         rule = next((r for r in self.rules if r.name == name), None)
         if rule is None:
-            self.notify("no rule selected", severity="warning")
+            self.notify(_("no rule selected"), severity="warning")
         return rule
 
     def action_move(self, step: int) -> None:
@@ -135,7 +158,8 @@ class RulesScreen(DeskScreen):
         self.operate(
             partial(rule_files.move_rule, self.desk, self.actor, rule.name, target + 1),
             then=lambda rules: self.show_rules(rules, select=rule.name),
-            done=f"rule {rule.name!r} is now rule {target + 1}",
+            done=_("rule “{name}” is now rule {position}").format(name=rule.name,
+                                                                   position=target + 1),
         )
 
     def action_switch(self) -> None:
@@ -146,7 +170,8 @@ class RulesScreen(DeskScreen):
         self.operate(
             partial(rule_files.set_active, self.desk, self.actor, rule.name, not rule.active),
             then=lambda rules: self.show_rules(rules, select=rule.name),
-            done=f"rule {rule.name!r} {'disabled' if rule.active else 'enabled'}",
+            done=(_("rule “{name}” disabled") if rule.active
+                  else _("rule “{name}” enabled")).format(name=rule.name),
         )
 
     def action_back(self) -> None:

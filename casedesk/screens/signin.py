@@ -18,6 +18,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from casedesk.i18n import _
+from casedesk.labels import label
 from casedesk.plain import cell
 from casedesk.screens.base import ServiceCalls
 from casedesk.services.directory import staff
@@ -41,22 +43,23 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
         yield Header()
         if self.password_for is not None:
             with Vertical(id="signin-box"):
-                yield Static("The database wants your password", id="signin-title")
-                yield Static(cell(f"Password for {self.password_for} (it is not saved):"),
-                             id="signin-hint")
-                yield Input(password=True, id="signin-password", placeholder="password")
+                yield Static(_("The database wants your password"), id="signin-title")
+                yield Static(cell(_("Password for {connection} (it is not saved):").format(
+                    connection=self.password_for)), id="signin-hint")
+                yield Input(password=True, id="signin-password", placeholder=_("password"))
             yield Footer(compact=True)
             return
         with Vertical(id="signin-box"):
-            yield Static("Who is at this desk?", id="signin-title")
+            yield Static(_("Who is at this desk?"), id="signin-title")
             yield Static(
-                "Pick your name; casedesk remembers it in its config file.", id="signin-hint"
+                _("Pick your name; casedesk remembers it in its config file."),
+                id="signin-hint",
             )
             yield OptionList(id="signin-agents")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = "Sign in"
+        self.sub_title = _("Sign in")
         if self.password_for is not None:
             self.query_one("#signin-password", Input).focus()
             return
@@ -74,11 +77,11 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
         active = [a for a in agents if a.active]
         if not active:
             self.query_one("#signin-hint", Static).update(
-                "No agents yet: run `casedesk demo` or `casedesk agent add` first."
+                _("No agents yet: run `casedesk demo` or `casedesk agent add` first.")
             )
             return
         options.add_options(
-            Option(cell(f"{a.name}  ({a.login}, {a.role})"), id=a.login)
+            Option(cell(f"{a.name}  ({a.login}, {label('role', a.role)})"), id=a.login)
             for a in sorted(active, key=lambda a: a.name)
         )
         options.highlighted = 0
@@ -92,6 +95,11 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
     def _password_given(self, event: Input.Submitted) -> None:
         if event.value:
             self.dismiss(event.value)
+
+    async def relocalize(self) -> None:
+        """Draw the screen again in the current language (after a language switch)."""
+        await self.recompose()
+        self.on_mount()
 
     def action_leave(self) -> None:
         self.dismiss(None)

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from casedesk.durations import stopwatch
+from casedesk.i18n import _
 
 
 class CallTimer(Static):
@@ -74,9 +75,10 @@ class CallTimer(Static):
 
     def tick(self) -> None:
         if self.started_at is None:
-            self.update(Text("○ timer stopped (ctrl+t starts)", style="dim"))
+            self.update(Text("○ " + _("timer stopped (ctrl+t starts)"), style="dim"))
         elif self.running:
-            self.update(Text(f"● {stopwatch(self.elapsed())} on the call", style="bold red"))
+            self.update(Text("● " + _("{time} on the call").format(
+                time=stopwatch(self.elapsed())), style="bold red"))
         else:
-            self.update(Text(f"■ {stopwatch(self.elapsed())} call ended · "
-                             f"{stopwatch(self.wrap())} after the call", style="green"))
+            self.update(Text("■ " + _("{time} call ended · {wrap} after the call").format(
+                time=stopwatch(self.elapsed()), wrap=stopwatch(self.wrap())), style="green"))

@@ -11,6 +11,11 @@ It is a line-API ``ScrollView`` (the shape of Toolong's log view) rather than a
 once per row and kept; only the countdown cell is made again when a line is drawn, from
 the clock. So a page-down draws about thirty short strips, and the once-a-second tick is
 a repaint of the visible lines without the database.
+
+The countdown counts business time on each case's SLA calendar, like the case screen, with
+the due wall time beside it (:func:`casedesk.widgets.sla.due_cell`); the table asks for its
+rows' policies itself (:func:`casedesk.services.queries.clock_policies.policy_names`, in a
+worker) and takes the calendars from the workstation's loaded targets.
 """
 
 from __future__ import annotations
@@ -31,24 +36,33 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from casedesk.durations import countdown
+from casedesk.i18n import N_, _
+from casedesk.labels import label
 from casedesk.plain import cell
+from casedesk.services.queries import clock_policies
 from casedesk.services.queries.views import CaseRow, Page
-from casedesk.services.sla.clocks import ClockState
-from casedesk.widgets.sla import STATE_STYLE, local, row_state
+from casedesk.services.sla.calendar import BusinessCalendar
+from casedesk.services.sla.clocks import NO_POLICY, ClockState
+from casedesk.widgets.sla import countdown_cell, local, row_state
 
-#: Column id → (header, width).
+#: Column id → (header, width); headers are translated where they are drawn.
 COLUMNS: dict[str, tuple[str, int]] = {
-    "due": ("SLA", 9),
-    "case": ("Case", 9),
-    "title": ("Title", 26),
-    "status": ("Status", 12),
-    "priority": ("Pri", 6),
-    "severity": ("Sev", 8),
-    "contact": ("Customer", 18),
-    "queue": ("Queue", 11),
-    "owner": ("Owner", 16),
-    "created": ("Opened", 11),
+    # i18n: the countdown column: business time left, then the due wall time
+    "due": (N_("Due (business)"), 15),
+    "case": (N_("Case"), 9),
+    # the countdown grew by its due time: the title gave those columns up (it is cut with
+    # an ellipsis; the countdown, its sign and the case number never are)
+    "title": (N_("Title"), 20),
+    # i18n: column heading, short for status
+    "status": (N_("Status"), 12),
+    # i18n: column heading, short for priority (at most 6 letters)
+    "priority": (N_("Pri"), 6),
+    # i18n: column heading, short for severity (at most 8 letters)
+    "severity": (N_("Sev"), 8),
+    "contact": (N_("Customer"), 18),
+    "queue": (N_("Queue"), 11),
+    "owner": (N_("Owner"), 16),
+    "created": (N_("Opened"), 11),
 }
 _STATUS_STYLE = {
     "new": "bold",
@@ -150,6 +164,8 @@ class CaseTable(ScrollView, can_focus=True):
         self.fetching = False
         self.loaded_once = False
         self._cells: list[list[Text]] = []
+        #: Case id → its SLA policy's name (None: no policy), once asked for.
+        self.policy_of: dict[int, str | None] = {}
         self._width = sum(COLUMNS[c][1] + _GAP for c in self._column_ids) + 1
 
     # --- content ------------------------------------------------------------------
@@ -191,6 +207,7 @@ class CaseTable(ScrollView, can_focus=True):
         if self.current() != keep:
             self.post_message(self.Highlighted(self, self.current()))
         self.refresh()
+        self._want_policies(self.rows_held)
         self._maybe_need_more()
 
     def clear_rows(self) -> None:
@@ -217,7 +234,41 @@ class CaseTable(ScrollView, can_focus=True):
         self.fetching = False
         self._resize()
         self.refresh()
+        self._want_policies(fresh)
         self._maybe_need_more()
+
+    # --- one clock: each row's calendar ------------------------------------------------
+
+    def _want_policies(self, rows: Sequence[CaseRow]) -> None:
+        """Ask (in a worker) for the policies of the rows not known yet."""
+        missing = [r.id for r in rows if r.id not in self.policy_of]
+        desk = getattr(self.app, "desk", None)
+        if not missing or desk is None:
+            return
+
+        def fetch() -> None:
+            try:
+                found = clock_policies.policy_names(desk, missing)
+            except Exception:  # noqa: BLE001 - the countdowns keep saying "…"; next load retries
+                return
+            self.app.call_from_thread(self._policies_known, found)
+
+        self.run_worker(fetch, thread=True, group="case-table-policies", exit_on_error=False)
+
+    def _policies_known(self, found: dict[int, str | None]) -> None:
+        self.policy_of.update(found)
+        self.refresh()
+
+    def calendar_of(self, row: CaseRow) -> BusinessCalendar | None:
+        """The business calendar the row's deadlines count on (None: not known yet)."""
+        if row.id not in self.policy_of:
+            return None
+        policy = self.policy_of[row.id]
+        if policy is None:
+            return NO_POLICY.calendar
+        targets_for = getattr(self.app, "targets_for", None)
+        targets = targets_for(policy) if targets_for is not None else None
+        return targets.calendar if targets is not None else None
 
     def get_cell_at(self, coordinate: tuple[int, int]) -> Text:
         """The cell at (row, column) as drawn now."""
@@ -240,12 +291,14 @@ class CaseTable(ScrollView, can_focus=True):
             elif cid == "title":
                 cells.append(cell(row.title))
             elif cid == "status":
-                cells.append(Text(row.status.replace("_", " "),
+                cells.append(Text(label("status", row.status),
                                   _STATUS_STYLE.get(row.status, "")))
             elif cid == "priority":
-                cells.append(Text(row.priority, _PRIORITY_STYLE.get(row.priority, "")))
+                cells.append(Text(label("priority", row.priority),
+                                  _PRIORITY_STYLE.get(row.priority, "")))
             elif cid == "severity":
-                cells.append(Text(row.severity, _SEVERITY_STYLE.get(row.severity, "")))
+                cells.append(Text(label("severity", row.severity),
+                                  _SEVERITY_STYLE.get(row.severity, "")))
             elif cid == "contact":
                 cells.append(cell(row.contact or "—"))
             elif cid == "queue":
@@ -257,16 +310,13 @@ class CaseTable(ScrollView, can_focus=True):
         return cells
 
     def due_text(self, row: CaseRow, now: datetime) -> Text:
-        """The countdown cell: exact warning times when known, else the row's estimate."""
+        """The countdown cell: business time left (as on the case screen) and the due wall
+        time; the state from exact warning times when known, else the row's estimate."""
         st = row_state(row, now)
         warn = self.warn_at.get(row.id)
         if st in (ClockState.ok, ClockState.warning) and row.id in self.warn_at:
             st = ClockState.warning if warn is not None and now >= warn else ClockState.ok
-        if st is None:
-            return Text("—", style="dim")
-        if st in (ClockState.paused, ClockState.met):
-            return Text(str(st), style=STATE_STYLE[st])
-        return Text(countdown(row.due_at - now), style=STATE_STYLE[st])
+        return countdown_cell(row, now, st, self.calendar_of(row), self._tz())
 
     # --- drawing ----------------------------------------------------------------------
 
@@ -276,7 +326,7 @@ class CaseTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("case-table--header")
-            cells = [Text(COLUMNS[c][0]) for c in self._column_ids]
+            cells = [Text(_(COLUMNS[c][0])) for c in self._column_ids]
             return self._strip(cells, style, scroll_x, width)
         index = scroll_y + y - 1
         if index >= len(self.rows_held):

@@ -13,6 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from casedesk.i18n import _
+from casedesk.labels import label
 from casedesk.plain import plain
 from casedesk.services.queries.views import ClockStatus, FlaggedCase, FlaggedCases
 
@@ -22,7 +24,7 @@ def flagged_line(title: str, rows: list[FlaggedCase], more: bool) -> Text:
     count = f"{len(rows)}+" if more else str(len(rows))
     line = Text.assemble((f"{title} ({count}): ", "bold"))
     if not rows:
-        line.append("none", style="dim")
+        line.append(_("none"), style="dim")
         return line
     for i, row in enumerate(rows):
         if i:
@@ -31,7 +33,8 @@ def flagged_line(title: str, rows: list[FlaggedCase], more: bool) -> Text:
         line.append(" ")
         line.append_text(plain(row.title, single_line=True))
         where = row.owner or row.queue or "—"
-        line.append_text(plain(f" ({row.priority}, {where})", "dim", single_line=True))
+        line.append_text(plain(f" ({label('priority', row.priority)}, {where})", "dim",
+                               single_line=True))
     return line
 
 
@@ -57,7 +60,7 @@ class ClockPanel(Vertical):
         self.flagged: FlaggedCases | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("The SLA clock: reading…", id="clock-line")
+        yield Static(_("The SLA clock: reading…"), id="clock-line")
         yield Static("", id="clock-escalated")
         yield Static("", id="clock-inactive")
 
@@ -73,10 +76,10 @@ class ClockPanel(Vertical):
         """Draw the escalated and inactive lists."""
         self.flagged = flagged
         self.query_one("#clock-escalated", Static).update(
-            flagged_line("Escalated", flagged.escalated, flagged.escalated_more)
+            flagged_line(_("Escalated"), flagged.escalated, flagged.escalated_more)
         )
         self.query_one("#clock-inactive", Static).update(
-            flagged_line("Inactive", flagged.inactive, flagged.inactive_more)
+            flagged_line(_("Inactive"), flagged.inactive, flagged.inactive_more)
         )
 
     @property

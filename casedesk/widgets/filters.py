@@ -17,10 +17,20 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Select
 
+from casedesk.i18n import N_, _
+from casedesk.labels import label
+
 _CHOICES = {
     "priority": ("high", "medium", "low"),
     "severity": ("critical", "major", "minor"),
     "status": ("new", "in_progress", "awaiting_customer", "resolved"),
+}
+
+
+_PROMPTS = {
+    "priority": N_("any priority"),
+    "severity": N_("any severity"),
+    "status": N_("any status"),
 }
 
 
@@ -66,12 +76,13 @@ class FilterBar(Horizontal):
     def compose(self) -> ComposeResult:
         for name, values in _CHOICES.items():
             yield Select(
-                [(v.replace("_", " "), v) for v in values],
-                prompt=f"any {name}",
+                [(label(name, v), v) for v in values],
+                prompt=_(_PROMPTS[name]),
                 id=f"filter-{name}",
                 compact=True,
             )
-        yield Input(placeholder="/ title or customer…", id="filter-text", compact=True)
+        yield Input(placeholder=_("/ title, customer, number or phone…"), id="filter-text",
+                    compact=True)
 
     @property
     def filters(self) -> dict[str, str | None]:

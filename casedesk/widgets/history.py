@@ -13,6 +13,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from casedesk.i18n import _, ngettext
+from casedesk.labels import label
 from casedesk.plain import cell
 from casedesk.services.queries.views import CustomerHistory
 from casedesk.textsafe import one_line
@@ -41,22 +43,23 @@ class CustomerHistoryView(Vertical):
         self.history: CustomerHistory | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("No customer selected", classes="history-title", id="history-title")
+        yield Static(_("No customer selected"), classes="history-title", id="history-title")
         with TabbedContent(id="history-tabs"):
-            with TabPane("Interactions", id="history-tab-interactions"):
+            with TabPane(_("Interactions"), id="history-tab-interactions"):
                 yield DataTable(id="history-interactions", cursor_type="row")
-            with TabPane("Cases", id="history-tab-cases"):
+            with TabPane(_("Cases"), id="history-tab-cases"):
                 yield DataTable(id="history-cases", cursor_type="row")
-            with TabPane("Products & contracts", id="history-tab-holdings"):
+            with TabPane(_("Products & contracts"), id="history-tab-holdings"):
                 yield Static("", id="history-holdings")
 
     def on_mount(self) -> None:
         interactions = self.query_one("#history-interactions", DataTable)
-        for name, width in (("When", 11), ("Channel", 9), ("Type", 9), ("Subject", 18),
-                            ("Case", 9)):
+        for name, width in ((_("When"), 11), (_("Channel"), 9), (_("Type"), 9),
+                            (_("Subject"), 18), (_("Case"), 9)):
             interactions.add_column(name, width=width)
         cases = self.query_one("#history-cases", DataTable)
-        for name, width in (("Case", 9), ("Title", 22), ("Status", 12), ("Owner", 13)):
+        for name, width in ((_("Case"), 9), (_("Title"), 22), (_("Status"), 12),
+                            (_("Owner"), 13)):
             cases.add_column(name, width=width)
 
     def show(self, history: CustomerHistory | None) -> None:
@@ -70,20 +73,22 @@ class CustomerHistoryView(Vertical):
         holdings = self.query_one("#history-holdings", Static)
         title = self.query_one("#history-title", Static)
         if history is None:
-            title.update("No customer selected")
+            title.update(_("No customer selected"))
             holdings.update("")
             return
         account = f" · {history.account}" if history.account else ""
-        title.update(
-            cell(f"{history.contact}{account} — {len(history.interactions)} interactions, "
-                 f"{len(history.cases)} cases")
-        )
+        counts = _("{interactions}, {cases}").format(
+            interactions=ngettext("{n} interaction", "{n} interactions",
+                                  len(history.interactions)).format(n=len(history.interactions)),
+            cases=ngettext("{n} case", "{n} cases", len(history.cases)).format(
+                n=len(history.cases)))
+        title.update(cell(f"{history.contact}{account} — {counts}"))
         for i in history.interactions:
             arrow = "→" if i.direction == "outbound" else "←"
             interactions.add_row(
                 local(i.started_at, tz),
-                f"{arrow} {i.channel}",
-                i.typification,
+                f"{arrow} {label('channel', i.channel)}",
+                label("typification", i.typification),
                 cell(i.subject or "—"),
                 cell(i.case or ""),
             )
@@ -91,16 +96,17 @@ class CustomerHistoryView(Vertical):
             cases.add_row(
                 c.label,
                 cell(c.title),
-                c.status.replace("_", " "),
-                cell(c.owner_name or (f"queue {c.queue}" if c.queue else "—")),
+                label("status", c.status),
+                cell(c.owner_name or (_("queue {queue}").format(queue=c.queue)
+                                      if c.queue else "—")),
                 key=c.label,
             )
         text = Text()
-        text.append("Products and services\n", style="bold")
-        for p in history.products or ["none on record"]:
+        text.append(_("Products and services") + "\n", style="bold")
+        for p in history.products or [_("none on record")]:
             text.append(f"  • {one_line(p)}\n")
-        text.append("Contracts\n", style="bold")
-        for contract in history.contracts or ["none on record"]:
+        text.append(_("Contracts") + "\n", style="bold")
+        for contract in history.contracts or [_("none on record")]:
             text.append(f"  • {one_line(contract)}\n")
         holdings.update(text)
 

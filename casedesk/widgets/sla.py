@@ -3,6 +3,13 @@
 Everything here is computed from rows already held and the app's clock: the countdowns
 tick every second without touching the database.
 
+One clock: every countdown the workstation shows counts **business time** on the case's
+SLA calendar (the SLA's own clock, which stands still outside working hours), in lists
+and on the case screen alike, with the deadline's wall-clock time in the agent's time
+zone beside it (:func:`business_left`, :func:`due_wall`). A list learns each row's policy
+from :func:`casedesk.services.queries.clock_policies.policy_names`; until a row's calendar
+is known its countdown reads ``…`` rather than a wall-clock count that would disagree.
+
 Lists hold :class:`~casedesk.services.queries.views.CaseRow`, which carries each case's nearest
 running deadline (``due_at``) but not its warning time: the list screens fetch those with
 :func:`casedesk.services.queries.board.warn_times`; until they arrive a row shows ``warning`` once
@@ -13,7 +20,7 @@ screen shows the exact state of every clock (:mod:`casedesk.services.sla.explana
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +28,11 @@ from rich.text import Text
 from textual.widgets import Static
 
 from casedesk.durations import countdown
+from casedesk.i18n import N_, _
+from casedesk.labels import NP_
+from casedesk.localformat import clock_time, short_day
 from casedesk.services.queries.views import CaseDetail, CaseRow
+from casedesk.services.sla.calendar import BusinessCalendar
 from casedesk.services.sla.clocks import FAR_FUTURE, LIST_WARNING_SHARE, ClockState, PolicyTargets
 from casedesk.services.sla.explanations import clock_infos
 from casedesk.textsafe import one_line
@@ -34,6 +45,41 @@ STATE_STYLE: dict[str, str] = {
     ClockState.paused: "cyan",
     ClockState.met: "dim green",
 }
+
+
+#: The reader's word for each clock state (gettext context "clock state").
+_STATE_WORDS: dict[str, tuple[str, str]] = {
+    ClockState.ok: NP_("clock state", "ok"),
+    ClockState.warning: NP_("clock state", "warning"),
+    ClockState.breached: NP_("clock state", "breached"),
+    ClockState.paused: NP_("clock state", "paused"),
+    ClockState.met: NP_("clock state", "met"),
+}
+
+
+def state_word(state: str | None) -> str:
+    """``breached`` / ``incumplido``: a clock state in the reader's language ("—": none)."""
+    if state is None:
+        return "—"
+    from casedesk.i18n import pgettext
+
+    entry = _STATE_WORDS.get(str(state))
+    return pgettext(*entry) if entry else str(state)
+
+
+def business_left(calendar: BusinessCalendar, now: datetime, due: datetime) -> timedelta:
+    """Business time from ``now`` to ``due`` on ``calendar`` (negative once overdue): the
+    count the case screen shows for the same deadline."""
+    return calendar.elapsed(now, due) if now < due else -calendar.elapsed(due, now)
+
+
+def due_wall(due: datetime, now: datetime, tz: ZoneInfo) -> str:
+    """When a deadline falls due by the wall clock, in the agent's zone: ``14:05`` today,
+    else its day (``03 Dec`` / ``03/12``)."""
+    at = due.astimezone(tz)
+    if at.date() == now.astimezone(tz).date():
+        return clock_time(at)
+    return short_day(at.date())
 
 
 def local(at: datetime | None, tz: ZoneInfo, fmt: str = "%d/%m %H:%M") -> str:
@@ -53,21 +99,41 @@ def row_state(row: CaseRow, now: datetime) -> ClockState | None:
     return ClockState.warning if now >= warn_at else ClockState.ok
 
 
-def due_cell(row: CaseRow, now: datetime) -> Text:
-    """The countdown cell of a list row, coloured by its state."""
-    st = row_state(row, now)
+def due_cell(
+    row: CaseRow,
+    now: datetime,
+    calendar: BusinessCalendar | None = None,
+    tz: ZoneInfo | None = None,
+) -> Text:
+    """The countdown cell of a list row, coloured by its state: business time left on
+    ``calendar`` (``…`` while it is not known) and, with ``tz``, the due wall time."""
+    return countdown_cell(row, now, row_state(row, now), calendar, tz)
+
+
+def countdown_cell(
+    row: CaseRow,
+    now: datetime,
+    st: ClockState | None,
+    calendar: BusinessCalendar | None,
+    tz: ZoneInfo | None,
+) -> Text:
+    """A list row's countdown in state ``st``: see :func:`due_cell`."""
     if st is None:
         return Text("—", style="dim")
     if st in (ClockState.paused, ClockState.met):
-        return Text(str(st), style=STATE_STYLE[st])
-    return Text(countdown(row.due_at - now), style=STATE_STYLE[st])
+        return Text(state_word(st), style=STATE_STYLE[st])
+    left = "…" if calendar is None else countdown(business_left(calendar, now, row.due_at),
+                                                    days=False)
+    if tz is not None:
+        left = f"{left:>8} {due_wall(row.due_at, now, tz)}"
+    return Text(left, style=STATE_STYLE[st])
 
 
 _NAMES = {
-    "first_response": "First response",
-    "next_response": "Next response",
-    "resolution": "Resolution",
-    "inactivity": "Inactivity",
+    "first_response": N_("First response"),
+    "next_response": N_("Next response"),
+    "resolution": N_("Resolution"),
+    "inactivity": N_("Inactivity"),
 }
 
 
@@ -76,7 +142,7 @@ class SlaPanel(Static):
 
     States come from :func:`casedesk.services.sla.explanations.clock_infos` with the case's
     policy targets, so warnings are exact and "left" is business time on the policy's
-    calendar (a countdown that stands still outside working hours).
+    calendar (a countdown that stands still outside working hours), as in the lists.
     """
 
     DEFAULT_CSS = """
@@ -106,24 +172,43 @@ class SlaPanel(Static):
         if case is None:
             return []
         now = self._now()
+        targets = self._targets(case.sla_policy)
+        # without a policy the deadlines count on the always-open calendar (wall time);
+        # with one, nothing is counted until its calendar is known (no second clock)
+        known = targets is not None or not case.sla_policy
         out: list[tuple[str, datetime | None, ClockState | None, str]] = []
-        for info in clock_infos(case, now, self._targets(case.sla_policy)):
+        for info in clock_infos(case, now, targets):
             if info.state == ClockState.met:
                 at = local(info.stopped_at, self._tz()) if info.stopped_at else ""
-                rest = f"met {at}".strip()
+                rest = _("met {at}").format(at=at).strip() if at else state_word(info.state)
             elif info.stopped_at is not None:
-                rest = f"stopped {local(info.stopped_at, self._tz())}"
+                rest = _("stopped {at}").format(at=local(info.stopped_at, self._tz()))
+            elif info.state == ClockState.paused or (
+                info.kind == "resolution" and case.status == "awaiting_customer"
+            ):
+                rest = self._paused(info.left)
             elif info.left is not None:
-                rest = countdown(info.left) + (" left" if info.state == ClockState.paused else "")
-            elif info.due is not None:
-                rest = countdown(info.due - now)
+                rest = countdown(info.left, days=False)
+            elif info.due is not None:  # no policy: the always-open calendar, wall time
+                rest = countdown(info.due - now, days=False) if known else "…"
             else:
                 rest = ""
-            out.append((_NAMES.get(info.kind, info.kind), info.due, info.state, rest))
+            out.append((_(_NAMES[info.kind]) if info.kind in _NAMES else info.kind,
+                        info.due, info.state, rest))
         if case.status == "resolved" and case.autoclose_due is not None:
             left = countdown(case.autoclose_due - now)
-            out.append(("Auto-close", case.autoclose_due, None, left))
+            # auto-close counts real time (the policy says so): the line says it too
+            out.append((_("Auto-close (real time)"), case.autoclose_due, None, left))
         return out
+
+    @staticmethod
+    def _paused(left: timedelta | None) -> str:
+        """A paused clock: how much business time is left, or how far over it already is."""
+        if left is None:
+            return _("paused")
+        if left < timedelta(0):
+            return _("paused, {time} over").format(time=countdown(-left, days=False))
+        return _("paused, {time} left").format(time=countdown(left, days=False))
 
     def tick(self) -> None:
         """Re-render from the held case and the clock (no database access)."""
@@ -134,15 +219,22 @@ class SlaPanel(Static):
         text = Text()
         rows = self.lines()
         if not rows:
-            text.append("no SLA clocks running", style="dim")
+            text.append(_("no SLA clocks running"), style="dim")
+        width = max([15] + [len(name) + 2 for name, *_rest in rows])
         for i, (name, due, st, rest) in enumerate(rows):
             if i:
                 text.append("\n")
             style = STATE_STYLE.get(st or "", "dim")
-            text.append(f"{name:<15}", style="bold")
+            text.append(f"{name:<{width}}", style="bold")
             text.append(f"{local(due, self._tz()):<12}")
-            text.append(f"{str(st or '—'):<9}", style=style)
+            text.append(f"{state_word(st):<11}", style=style)
             text.append(rest, style=style)
-        policy = one_line(case.sla_policy) if case.sla_policy else "no policy"  # from a file
-        text.append(f"\npolicy {policy} · countdowns in business time", style="dim")
+        # the legend: which clock the countdowns count, and the zone of the due times
+        if case.sla_policy:  # from a file
+            legend = _("policy {policy} · business time · {zone}").format(
+                policy=one_line(case.sla_policy), zone=self._tz().key)
+        else:
+            legend = _("no policy · business time (always open) · {zone}").format(
+                zone=self._tz().key)
+        text.append("\n" + legend, style="dim")
         self.update(text)

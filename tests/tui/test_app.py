@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import HelpPanel, OptionList
+from textual.widgets import OptionList
 from typer.testing import CliRunner
 
 from casedesk import app as app_module
 from casedesk.cli import app as cli_app
 from casedesk.config import Settings, load_settings, read_config_file, write_config_value
 from casedesk.screens.case import CaseScreen
+from casedesk.screens.help import HelpScreen
 from casedesk.screens.signin import SignInScreen
 from tests.conftest import World
 from tests.tui.conftest import errors, make_app, press, settle, type_text
@@ -103,7 +104,7 @@ async def test_agents_cannot_open_the_supervisor_view(tui_world: World) -> None:
         await press(pilot, "f7")
         assert app.current_mode == "inbox"
         assert errors(app) == [
-            "only supervisors may open the supervisor view; ana is an agent"
+            "only supervisors may open the supervisor view; the role of ana is agent"
         ]
 
 
@@ -112,11 +113,11 @@ async def test_help_lists_the_screen_keys(tui_world: World) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await press(pilot, "f1")
-        assert app.screen.query(HelpPanel)
+        assert isinstance(app.screen, HelpScreen)
         await press(pilot, "f1")
-        assert not app.screen.query(HelpPanel)
+        assert not isinstance(app.screen, HelpScreen)
         await press(pilot, "question_mark")
-        assert app.screen.query(HelpPanel)
+        assert isinstance(app.screen, HelpScreen)
 
 
 async def test_command_palette_opens_a_case_by_number(tui_world: World) -> None:

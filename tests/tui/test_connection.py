@@ -143,7 +143,7 @@ async def test_a_refused_resolve_keeps_the_typed_notes_and_can_be_retried(
         assert reads.get_case(desk, case.label).status == "resolved"
         assert reads.get_case(desk, case.label).resolution_notes == notes
         assert len(calls) == 2
-        assert f"{case.label} resolved" in [m for _, m in app.notices]
+        assert f"{case.label} is resolved" in [m for _, m in app.notices]
 
 
 async def test_a_refused_note_can_be_cancelled(

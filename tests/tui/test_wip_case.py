@@ -48,16 +48,18 @@ async def test_bin_by_nearest_deadline_with_live_countdowns(tui_world: World) ->
         await settle(pilot)
         table = _wip(app).cases
         assert [r.label for r in table.rows_held] == [high.label, low.label]
-        before = str(table.get_cell_at((0, 0)))
-        assert before == "30m 00s"  # critical: 30 min first response, Madrid 09:00 Monday
+        before = str(table.get_cell_at((0, 0))).strip()
+        # critical: 30 min first response, Madrid 09:00 Monday; business time, then the
+        # due wall time in the agent's zone
+        assert before == "30m 00s 09:30"
         desk.clock.advance(timedelta(minutes=25, seconds=10))  # type: ignore[attr-defined]
         await pilot.pause(1.1)
         cell = table.get_cell_at((0, 0))
-        assert str(cell) == "4m 50s" and "yellow" in str(cell.style)  # warning at 80 %
+        assert str(cell).strip() == "4m 50s 09:30" and "yellow" in str(cell.style)  # at 80 %
         desk.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
         await pilot.pause(1.1)
         cell = table.get_cell_at((0, 0))
-        assert str(cell) == "-0m 10s" and "red" in str(cell.style)
+        assert str(cell).strip() == "-0m 10s 09:30" and "red" in str(cell.style)
         assert "1 breached" in str(_wip(app).query_one("#wip-status").render())
 
 
