@@ -166,7 +166,7 @@ async def test_refused_operation_is_a_notification(tui_world: World) -> None:
         app.open_case(case.label)
         await settle(pilot)
         await press(pilot, "w")
-        assert errors(app) == [f"{case.label} is not in your bin: accept it before you wait it"]
+        assert errors(app) == [f"{case.label} is not in your bin: accept it before you pause it"]
         assert reads.get_case(desk, case.label).status == "new"
 
 
