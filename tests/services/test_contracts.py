@@ -101,7 +101,7 @@ def test_a_case_consumes_its_line_and_the_exhausted_one_is_recorded_not_refused(
     assert create.data is not None and create.data["entitlement"] == "ok"
     after = entitlements.propose(world.desk, world.contact_id, world.ana.id)
     exhausted = next(li for li in after.lines if li.id == cases_line)
-    assert exhausted.state == "exhausted" and "exhausted: 1 of 1 cases used" in exhausted.words
+    assert exhausted.state == "exhausted" and "exhausted: 1 of 1 case used" in exhausted.words
     # a line with something left comes first: the minutes line is proposed now
     assert after.proposed is not None and after.proposed.allotment == "minutes"
     second = cases.create_case(world.desk, world.ana, title="Otra vez sin línea",

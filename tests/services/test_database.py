@@ -65,7 +65,7 @@ def test_interaction_on_a_case_meets_first_response(world: World) -> None:
     assert after.first_response_at == world.desk.now()
     assert after.version == c.version + 1
     timeline = [e.text for e in reads.timeline(world.desk, c.number)]
-    assert any(t.startswith("outbound email: Re: consulta") for t in timeline)
+    assert any(t.startswith("outbound e-mail: Re: consulta") for t in timeline)
 
 
 def test_interaction_validation(world: World) -> None:

@@ -65,7 +65,7 @@ async def test_ctrl_g_on_the_log_shows_the_selected_customer(tui_world: World) -
         lines = screen.query_one("#customer-lines", DataTable)
         assert lines.row_count == 2
         head = str(screen.query_one("#customer-head", Static).render())
-        assert "is exhausted: 1 of 1 cases used" in head
+        assert "is exhausted: 1 of 1 case used" in head
         await press(pilot, "escape")
         assert isinstance(app.screen, InteractionLogScreen)
 
@@ -109,7 +109,7 @@ async def test_the_case_form_proposes_the_line_and_says_it_is_exhausted(tui_worl
         chosen.value = str(line)  # the agent picks the exhausted one
         await settle(pilot)
         words = str(form.query_one("#case-entitlement", Static).render())
-        assert "is exhausted: 1 of 1 cases used" in words
+        assert "is exhausted: 1 of 1 case used" in words
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, CaseScreen)  # never refused
         shown = [n.message for n in app._notifications]

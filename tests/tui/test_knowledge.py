@@ -89,7 +89,7 @@ async def test_search_preview_link_and_send(tui_world: World) -> None:
                                                                            router).links}
         assert links == {("used", case.label), ("sent", case.label)}
         timeline = reads.timeline(tui_world.desk, case.label)
-        assert any(e.kind == "interaction" and "outbound email" in e.text for e in timeline)
+        assert any(e.kind == "interaction" and "outbound e-mail" in e.text for e in timeline)
 
 
 async def test_linking_needs_an_open_case(tui_world: World) -> None:

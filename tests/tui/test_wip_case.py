@@ -185,7 +185,7 @@ async def test_refused_operation_is_a_notification(tui_world: World) -> None:
         assert "wait" in _footer_actions(app)
         transitions.dispatch(desk, tui_world.ana, mine.label, "technical")  # meanwhile
         await press(pilot, "w")
-        assert errors(app) == [f"{mine.label} is not in your bin: accept it before you wait it"]
+        assert errors(app) == [f"{mine.label} is not in your bin: accept it before you pause it"]
         assert reads.get_case(desk, mine.label).status == "new"
 
 
