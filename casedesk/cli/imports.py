@@ -265,7 +265,7 @@ def _print_summary(summary: ImportSummary) -> None:
     for line in summary.customer_lines():
         say(console, line)
     if summary.details:
-        say(console, ", ".join(f"{k}: {v:,}" for k, v in sorted(summary.details.items())))
+        say(console, ", ".join(summary.detail_lines()))
     for path in summary.rejects:
         say(console, _("rejected rows and their reasons: {file}").format(file=path))
     for warning in summary.warnings:

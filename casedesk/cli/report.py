@@ -17,7 +17,7 @@ from casedesk.i18n import _
 from casedesk.plain import cell
 from casedesk.services import reports
 from casedesk.services.queries import board
-from casedesk.services.reports.export import shown, write_csv
+from casedesk.services.reports.export import shown_rows, write_csv
 from casedesk.services.reports.scope import MAX_DAYS, midnight, zone_of
 from casedesk.services.reports.views import ReportFilter, ReportTable
 
@@ -47,7 +47,7 @@ def _day(flag: str) -> Any:
 
 def _list() -> None:
     rows = [(r.name, r.summary) for r in reports.REPORTS.values()]
-    rows.append((reports.NOW, _("The floor now: waiting, breaches within the hour, agents.")))
+    rows.append((reports.NOW, _(reports.NOW_SUMMARY)))
     table = Table(show_header=True)
     table.add_column(_("report"), no_wrap=True)
     table.add_column(_("what it shows"))
@@ -68,8 +68,8 @@ def _table(report: ReportTable) -> Table:
         table.add_column(cell(c.heading), justify="left" if text else "right",
                          no_wrap=c.kind == "date", overflow="fold",
                          min_width=10 if c.kind == "date" else None)
-    for row in report.rows:
-        table.add_row(*[cell(shown(v, c.kind)) for v, c in zip(row, report.columns, strict=True)])
+    for row in shown_rows(report):
+        table.add_row(*[cell(v) for v in row])
     return table
 
 

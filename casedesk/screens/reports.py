@@ -26,9 +26,9 @@ from casedesk.localformat import day, number, short_day
 from casedesk.plain import cell
 from casedesk.screens.base import DeskScreen
 from casedesk.screens.modals import TextPrompt
-from casedesk.screens.report_words import CHARTS, PERIODS, heading, shown_cell
+from casedesk.screens.report_words import CHARTS, PERIODS
 from casedesk.services import reports
-from casedesk.services.reports.export import default_csv_path, save_csv
+from casedesk.services.reports.export import default_csv_path, save_csv, shown_rows
 from casedesk.services.reports.views import Cell, ReportFilter, ReportTable
 from casedesk.textsafe import visible
 
@@ -78,7 +78,7 @@ class ReportsScreen(DeskScreen):
         yield Header()
         with Horizontal(id="rep-controls"):
             yield Select(
-                [(heading(kind.title), name) for name, kind in reports.REPORTS.items()]
+                [(kind.title, name) for name, kind in reports.REPORTS.items()]
                 + [(_("The floor now (refreshes itself)"), reports.NOW)],
                 value=self.name_key, allow_blank=False, id="rep-name",
             )
@@ -147,7 +147,7 @@ class ReportsScreen(DeskScreen):
             self.notify(_("Nothing is shown yet to save."), severity="warning")
             return
         self.write_from(
-            TextPrompt(_("Save “{title}” as CSV to").format(title=heading(report.title)),
+            TextPrompt(_("Save “{title}” as CSV to").format(title=report.title),
                        value=str(default_csv_path(report))),
             lambda path: save_csv(report, Path(path)),
             done=lambda saved: _("Saved the report to {path}.").format(path=saved),
@@ -162,14 +162,13 @@ class ReportsScreen(DeskScreen):
                   if report.start and report.end else
                   _(" — at {time}").format(
                       time=self.now().astimezone(self.tz()).strftime("%H:%M")))
-        self.query_one("#rep-title", Static).update(cell(heading(report.title) + period))
+        self.query_one("#rep-title", Static).update(cell(report.title + period))
         table = self.query_one("#rep-table", DataTable)
         table.clear(columns=True)
         for c in report.columns:
-            table.add_column(cell(heading(c.heading)), key=c.key)
-        for i, row in enumerate(report.rows):
-            table.add_row(*[cell(shown_cell(v, c.kind, c.key)) for v, c in
-                            zip(row, report.columns, strict=True)], key=str(i))
+            table.add_column(cell(c.heading), key=c.key)
+        for i, row in enumerate(shown_rows(report)):
+            table.add_row(*[cell(v) for v in row], key=str(i))
         if not report.rows:
             note = _("Nothing to report for this period.")
         else:
@@ -205,7 +204,7 @@ class ReportsScreen(DeskScreen):
             plt.ylim(0, 100)
         elif report.name == "backlog":
             buckets = [c for c in report.columns if c.key not in ("queue", "total")]
-            plt.bar([heading(c.heading) for c in buckets],
+            plt.bar([c.heading for c in buckets],
                     [sum(_numbers(report.column(c.key))) for c in buckets])
         else:
             plt.bar([_label(q) for q in report.column("queue")],

@@ -64,7 +64,7 @@ async def test_reports_from_the_supervisor_view(tui_world: World) -> None:
 
         screen.query_one("#rep-name", Select).value = "sla"
         await _shown(pilot, screen, "sla")
-        assert _rows(table) == [["floor-sla", "first_response", "3", "1", "0", "75.0%"],
+        assert _rows(table) == [["floor-sla", "first response", "3", "1", "0", "75.0%"],
                                 ["floor-sla", "resolution", "1", "2", "1", "33.3%"]]
 
         screen.query_one("#rep-name", Select).value = "agents"

@@ -425,8 +425,12 @@ _EVENT_TEXT = {
     "interaction": N_("interaction"),
     "time": N_("time logged"),
     "task": "",  # the note says it: "task added: …", "task done: …"
-    "mail_delivered": "mail delivered",
-    "mail_failed": "mail failed",
+    "mail_delivered": N_("mail delivered"),
+    "mail_failed": N_("mail failed"),
+    "article": N_("article"),
+    "sla_breach": N_("SLA breached"),
+    "sla_warning": N_("SLA warning"),
+    "inactive": N_("inactive"),
 }
 
 
