@@ -52,7 +52,7 @@ def web(
     try:
         import zoneinfo
         zoneinfo.ZoneInfo(zone)
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
         raise ConfigError(_("--zone: unknown time zone {zone!r}").format(zone=zone)) from None
     url = base_url or f"http://{host}:{port}"
     if not url.startswith(("http://", "https://")):

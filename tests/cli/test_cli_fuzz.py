@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
@@ -158,7 +159,8 @@ def test_the_command_tree_is_walked() -> None:
 def test_no_argument_makes_a_traceback(fuzz_db: str, argv: list[str], root: str | None,
                                        who: str) -> None:
     url = fuzz_db if root is None else root
-    result = runner.invoke(app, ["--db", url, "--as", who, *argv])
+    with _no_server():
+        result = runner.invoke(app, ["--db", url, "--as", who, *argv])
     output = result.stdout + result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         argv, repr(result.exception))
@@ -174,6 +176,14 @@ def _codes(argv: list[str]) -> tuple[int, ...]:
 
 #: The values every parameter of every command gets once, the others being of the right kind.
 NASTY = ["99999999999999999999", LONG_PATH, "[/]\x1b]0;x\x07", "", "-", "0"]
+
+
+def _no_server() -> Any:
+    """``casedesk web`` serves until stopped: here its whole work is checking the flags and
+    building the site, so uvicorn's run returns at once (``tests/web`` serves for real)."""
+    from unittest import mock
+
+    return mock.patch("uvicorn.run", lambda *args, **kwargs: None)
 
 
 def _good(param: Param) -> list[str]:
@@ -196,7 +206,8 @@ def test_every_parameter_of_every_command_takes_every_nasty_value(fuzz_db: str) 
                         argv += [nasty] if not param.opts else [param.opts[0], nasty]
                     elif param.required:
                         argv += _good(param)
-                result = runner.invoke(app, ["--db", fuzz_db, "--as", "sofia", *argv])
+                with _no_server():
+                    result = runner.invoke(app, ["--db", fuzz_db, "--as", "sofia", *argv])
                 output = result.stdout + result.stderr
                 if not (result.exception is None or isinstance(result.exception, SystemExit)) \
                         or "Traceback" in output or result.exit_code not in _codes(argv):

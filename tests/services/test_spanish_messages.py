@@ -130,17 +130,17 @@ def test_sla_explanation_reads_spanish(world: World, tmp_path: Path) -> None:
     at(world, T0 + timedelta(hours=1, minutes=30))
     set_language("es")
     paused = explain(world.desk, c.number)
-    assert paused.sentence == ("resolución en pausa esperando al cliente, quedan 59 h 00 m de "
-                               "tiempo laborable; en pausa 30 m esperando al cliente")
+    assert paused.sentence == ("resolución en pausa esperando al cliente, quedan 59 h 00 min de "
+                               "tiempo laborable; en pausa 30 min esperando al cliente")
     assert paused.status == "awaiting_customer"  # the code stays for scripts
     set_language("en")
-    at(world, T0 + timedelta(hours=2, minutes=5))  # paused 1 h 05 m
+    at(world, T0 + timedelta(hours=2, minutes=5))  # paused 1 h 05 min
     transitions.resume(world.desk, world.ana, c.number)
     at(world, utc(2026, 3, 9, 16, 55))  # Mon 9 March, 17:55 Madrid
     set_language("es")
     result = explain(world.desk, c.number)
-    assert result.sentence == ("resolución vence mar 10:05, quedan 2 h 10 m de tiempo "
-                               "laborable (aviso); en pausa 1 h 05 m esperando al cliente")
+    assert result.sentence == ("resolución vence mar 10:05, quedan 2 h 10 min de tiempo "
+                               "laborable (aviso); en pausa 1 h 05 min esperando al cliente")
     by_kind = {line.kind: line for line in result.clocks}
     assert by_kind["first_response"].state == "met"
     assert by_kind["first_response"].text == (
@@ -154,7 +154,7 @@ def test_a_breach_reads_spanish(world: World, tmp_path: Path) -> None:
     at(world, T0 + timedelta(hours=5, minutes=30))
     set_language("es")
     assert explain(world.desk, c.number).sentence == (
-        "primera respuesta incumplida: vencía lun 13:00, hace 1 h 00 m de tiempo laborable"
+        "primera respuesta incumplida: vencía lun 13:00, hace 1 h 00 min de tiempo laborable"
     )
 
 

@@ -102,6 +102,8 @@ def assert_no_english(app: Any, where: str, region: Region | None = None,
 async def test_f1_lists_this_screens_keys_first_then_global_keys_and_a_legend(
     tui_world: World,
 ) -> None:
+    # a case in the bin, highlighted: its keys apply (an empty bin has none to list)
+    cases.create_case(tui_world.desk, tui_world.ana, title="Sin servicio")
     app = make_app(tui_world, "ana", start_mode="wip")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

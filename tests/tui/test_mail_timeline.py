@@ -47,7 +47,7 @@ async def test_mail_in_and_out_shows_on_the_open_case_within_two_seconds(
             await asyncio.to_thread(replies.reply, tui_world.desk, tui_world.ana, case.number,
                                     "Reinicia el router, por favor.")
             await asyncio.to_thread(outbox.deliver_pending, tui_world.desk, settings)
-            await _until(screen, pilot, "mail_delivered")
+            await _until(screen, pilot, "mail delivered")
             message = (f"From: Juan <juan.perez@example.com>\r\nSubject: Re: [{case.label}] "
                        "sigue igual\r\nMessage-ID: <tui1@example.com>\r\n\r\nNada.\r\n")
             await asyncio.to_thread(receive.receive, tui_world.desk, message.encode(),

@@ -413,7 +413,8 @@ def _transition(
     extra: dict[str, Any] | None = None,
 ) -> CaseDetail:
     now = desk.now()
-    done = fastpath.change_status(
+    # closing queues the survey mail in its own transaction: not on the one-statement path
+    done = None if to == Status.closed else fastpath.change_status(
         desk, actor, number, now, kind=kind, allowed=lambda c: c.status in allowed_from,
         to=to, version=version, note=note, extra=extra,
     )
@@ -546,16 +547,9 @@ def resolve(
             types=", ".join(RESOLUTION_TYPES)))
     if not notes or not notes.strip():
         raise ValidationError(_("a resolution needs notes saying what was done"))
+    # resolving queues the resolution proposed to the customer (outbox) in the same
+    # transaction as the change, so it takes the ordinary path, not fastpath's one statement
     now = desk.now()
-    if not resolve_children:
-        done = fastpath.change_status(
-            desk, actor, number, now, kind="resolve",
-            allowed=lambda c: c.status in OPEN_STATUSES, to=Status.resolved, version=version,
-            note=notes.strip(), data={"type": resolution_type.strip()},
-            extra={"resolution_type": resolution_type.strip(), "resolution_notes": notes.strip()},
-        )
-        if done is not None:
-            return done
     with write_session(desk.engine) as session:
         case = load_case(session, number)
         _require_owner_or_supervisor(case, actor, "resolve")
