@@ -17,7 +17,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
 	  || $(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
-	$(BIN)/casedesk --help > /dev/null
+	CASEDESK_RESIDENT=0 $(BIN)/casedesk --help > /dev/null
 	touch $(STAMP)
 
 $(MO): $(PO) $(STAMP)

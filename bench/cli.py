@@ -9,6 +9,10 @@ times as a fresh process (wall time, median and best), beside two baselines of t
 - plain SQL — a Python process that opens the file with ``sqlite3`` and reads the case
   row (what ``case show`` must at least do).
 
+Each command runs twice: alone (``CASEDESK_RESIDENT=0``: the process imports everything
+itself) and handed to the resident process (``CASEDESK_RESIDENT=1``, started by a first
+untimed command; :mod:`casedesk.cli.resident`) — what a person at a terminal gets.
+
 Then the same commands through ONE ``casedesk batch`` process (``--runs`` lines each):
 per command, the batch's wall time divided by its lines.
 """
@@ -16,9 +20,11 @@ per command, the batch's wall time divided by its lines.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -36,11 +42,29 @@ def casedesk_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "casedesk"]
 
 
-def environment(folder: Path) -> dict[str, str]:
+def environment(folder: Path, resident: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASEDESK_")}
     env["CASEDESK_CONFIG_DIR"] = str(folder / "config")
     env["CASEDESK_DATA_DIR"] = str(folder / "data")
+    env["CASEDESK_RESIDENT"] = "1" if resident else "0"
+    env["CASEDESK_RESIDENT_DIR"] = str(folder / "run")
     return env
+
+
+def start_resident(cli: list[str], env: dict[str, str], folder: Path) -> None:
+    """One untimed command leaves the resident process behind; wait until it listens."""
+    wall([*cli, "case", "show", "CS-000001"], env)
+    deadline = time.monotonic() + 60
+    while not list((folder / "run").glob("*.sock")):
+        if time.monotonic() > deadline:
+            raise SystemExit("bench: the resident process did not start")
+        time.sleep(0.05)
+
+
+def stop_resident(folder: Path) -> None:
+    for pid_file in (folder / "run").glob("*.pid"):
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
 
 
 def wall(argv: Sequence[str], env: dict[str, str], stdin: str | None = None) -> float:
@@ -76,6 +100,19 @@ def timed(runs: int, make_argv: Callable[[int], list[str]], env: dict[str, str]
     return [wall(make_argv(i), env) for i in range(runs)]
 
 
+def commands(how: str, cli: list[str], env: dict[str, str], runs: int, accepts: list[str]
+             ) -> list[tuple[str, list[float]]]:
+    """The timed rows of ``--help``, ``case show``, ``case accept``, ``case note``."""
+    return [
+        (f"casedesk --help ({how})", timed(runs, lambda i: [*casedesk_command(), "--help"], env)),
+        (f"case show ({how})", timed(runs, lambda i: [*cli, "case", "show", "CS-000003"], env)),
+        (f"case accept ({how})", timed(runs, lambda i: [*cli, "case", "accept", accepts[i]],
+                                       env)),
+        (f"case note ({how})", timed(
+            runs, lambda i: [*cli, "case", "note", "CS-000003", f"{how} note {i}"], env)),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11)
@@ -86,26 +123,26 @@ def main() -> None:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     env = environment(folder)
-    url, queued = build(args.db, env, accepts=args.runs + args.lines)
+    url, queued = build(args.db, env, accepts=2 * args.runs + args.lines)
     cli = [*casedesk_command(), "--db", url, "--as", "bench"]
     plain_sql = (
         "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
         "c.execute('SELECT * FROM \"case\" WHERE number = 3').fetchall(); c.close()"
     )
+    resident = environment(folder, resident=True)
+    start_resident(cli, resident, folder)
     rows: list[tuple[str, list[float]]] = [
         ("python -c pass", timed(args.runs, lambda i: [sys.executable, "-c", "pass"], env)),
         ("plain SQL (sqlite3, one SELECT)",
          timed(args.runs, lambda i: [sys.executable, "-c", plain_sql, str(args.db)], env)),
-        ("casedesk --help", timed(args.runs, lambda i: [*casedesk_command(), "--help"], env)),
-        ("case show", timed(args.runs, lambda i: [*cli, "case", "show", "CS-000003"], env)),
-        ("case accept", timed(args.runs, lambda i: [*cli, "case", "accept", queued[i]], env)),
-        ("case note", timed(
-            args.runs, lambda i: [*cli, "case", "note", "CS-000003", f"bench note {i}"], env)),
     ]
+    rows += commands("alone", cli, env, args.runs, queued[:args.runs])
+    rows += commands("resident", cli, resident, args.runs, queued[args.runs:2 * args.runs])
+    stop_resident(folder)
     batches: list[tuple[str, float, float]] = []
     for name, lines in (
         ("case show", "case show CS-000003\n" * args.lines),
-        ("case accept", "".join(f"case accept {n}\n" for n in queued[args.runs:])),
+        ("case accept", "".join(f"case accept {n}\n" for n in queued[2 * args.runs:])),
         ("case note", "".join(f"case note CS-000003 'batch note {i}'\n"
                               for i in range(args.lines))),
     ):
@@ -121,7 +158,7 @@ def main() -> None:
         print(f"{name:36} {median * 1000:7.0f} ms {min(times) * 1000:7.0f} ms "
               f"{median / floor:6.1f}× {median / sql:6.1f}×")
     print(f"through one `casedesk batch` process ({args.lines} lines each):")
-    single = {name: statistics.median(times) for name, times in rows}
+    single = {name.removesuffix(" (alone)"): statistics.median(times) for name, times in rows}
     for name, total, per in batches:
         print(f"  {name:34} {total:6.2f} s in all, {per * 1000:6.1f} ms a command "
               f"({single[name] / per:5.1f}× a process each)")

@@ -177,3 +177,6 @@ def world(desk: Desk) -> World:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("HYPOTHESIS_PROFILE", "default")
+    # commands the tests run leave no resident process behind (tests/cli/test_resident.py
+    # turns it on where it is the subject)
+    os.environ["CASEDESK_RESIDENT"] = "0"

@@ -93,7 +93,18 @@ def start_language(flag: str | None) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: a resident process runs the command when one can
+    (:mod:`casedesk.cli.resident`), else this one does."""
+    from casedesk.cli.resident import hand_over
+
+    code = hand_over(sys.argv[1:])
+    if code is not None:
+        raise SystemExit(code)
+    run()
+
+
+def run() -> None:
+    """The command line of ``sys.argv``, in this process."""
     argv, lang = take_language(sys.argv[1:])
     start_language(lang)
     sys.argv[1:] = argv
@@ -136,4 +147,4 @@ def __getattr__(name: str) -> Any:
 
 app: typer.Typer
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
