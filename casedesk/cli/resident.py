@@ -201,8 +201,17 @@ def _ask(path: Path, argv: list[str]) -> int | None:
         with contextlib.suppress(OSError):
             os.kill(pid, signum)
 
+    def suspend(signum: int, frame: FrameType | None) -> None:
+        # ^Z: the command stops with this process, and goes on when it does (fg, bg)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGSTOP)
+        os.kill(os.getpid(), signal.SIGSTOP)
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGCONT)
+
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
         signal.signal(signum, forward)
+    signal.signal(signal.SIGTSTP, suspend)
     try:
         finished = reader.readline()
     except OSError:
