@@ -53,21 +53,20 @@ def fit_hints(keys: list[FooterKey], room: int) -> list[FooterKey]:
 class DeskFooter(Footer):
     """``Footer`` that gives up hints (not keys) until its line fits the width."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault("compact", True)
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, compact=True)
         self._laid_for = -1
 
-    def compose(self) -> Iterator[Widget]:  # type: ignore[override]
+    def compose(self) -> Iterator[Widget]:
         made = list(super().compose())
-        keys = [w for w in made if isinstance(w, FooterKey)
-                and not w.has_class("-command-palette")]
-        if len(keys) != len(made) - sum(1 for w in made if w.has_class("-command-palette")):
+        hints = [w for w in made if isinstance(w, FooterKey)]
+        palette = [w for w in hints if w.has_class("-command-palette")]
+        keys = [w for w in hints if w not in palette]
+        if len(hints) != len(made):
             yield from made  # grouped keys: leave Textual's layout alone
             return
         width = self.app.size.width
         self._laid_for = width
-        palette = [w for w in made if w.has_class("-command-palette")]
         room = width - sum(hint_width(p) + 1 for p in palette)
         kept = fit_hints(keys, room) if width > 0 else keys
         self.styles.grid_size_columns = max(1, len(kept))

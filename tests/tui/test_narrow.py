@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
 
 from casedesk.screens.knowledge import KnowledgeScreen
 from casedesk.widgets.case_table import CaseTable, fit_columns
