@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
 from textual.pilot import Pilot
 
 from casedesk.screens.knowledge import KnowledgeScreen
-from casedesk.widgets.case_table import CaseTable, fit_columns
+from casedesk.widgets.case_table import COLUMNS, CaseTable, fit_columns
 from casedesk.widgets.footer import DeskFooter
 from tests.conftest import World
 from tests.tui.conftest import make_app, press, settle
@@ -36,6 +38,25 @@ def test_columns_drop_in_order_and_never_the_key_ones() -> None:
     at_80 = fit_columns(columns, 79)
     assert 1 + sum(w + 2 for _i, _c, w in at_80) <= 79
     assert [c for _i, c, _w in at_80] == ["due", "case", "title", "status", "contact"]
+
+
+@given(
+    columns=st.lists(st.sampled_from(sorted(COLUMNS)), unique=True, min_size=1),
+    width=st.integers(min_value=0, max_value=300),
+)
+def test_fit_columns_keeps_the_key_ones_and_fits_when_it_can(
+    columns: list[str], width: int
+) -> None:
+    fitted = fit_columns(columns, width)
+    shown = [c for _i, c, _w in fitted]
+    assert [columns[i] for i, _c, _w in fitted] == shown  # order and indexes kept
+    assert {"due", "case", "contact"} & set(columns) <= set(shown)
+    if "title" in shown:
+        assert 12 <= dict((c, w) for _i, c, w in fitted)["title"] <= 48
+    fixed = {"due", "case", "contact", "title"} & set(columns)
+    floor = 1 + sum((12 if c == "title" else COLUMNS[c][1]) + 2 for c in fixed)
+    if width >= floor:  # room for what is never dropped: the line fits
+        assert 1 + sum(w + 2 for _i, _c, w in fitted) <= width
 
 
 async def test_inbox_at_80x24_keeps_sign_number_and_customer(tui_world: World) -> None:
