@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import DataTable, Header, Input, Select, Static
 
 from casedesk.errors import ConflictError
 from casedesk.i18n import N_, _
@@ -33,6 +33,7 @@ from casedesk.services.queries.views import CaseDetail, Page, QueueLoad
 from casedesk.services.workflow import transitions
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.filters import FilterBar
+from casedesk.widgets.footer import DeskFooter
 
 PAGE = 100
 #: ``n`` with a filter tries at most this many shown cases (others may be taking them too).
@@ -97,7 +98,7 @@ class InboxScreen(CaseMoves):
             now=self.now,
             tz=self.tz,
         )
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         queues = self.query_one("#inbox-queues", DataTable)

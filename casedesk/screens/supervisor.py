@@ -18,7 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from casedesk.config import DEFAULT_TICK_SECONDS
 from casedesk.i18n import N_, _
@@ -34,6 +34,7 @@ from casedesk.services.queries.views import AgentLoad, CaseRow, Page, QueueLoad
 from casedesk.services.workflow import transitions
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.clock_panel import ClockPanel
+from casedesk.widgets.footer import DeskFooter
 
 #: Seconds between two reads of the clock's line while nothing changes (to see it late).
 CLOCK_RECHECK = 15
@@ -104,7 +105,7 @@ class SupervisorScreen(CaseMoves):
             now=self.now,
             tz=self.tz,
         )
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         queues = self.query_one("#sup-queues", DataTable)

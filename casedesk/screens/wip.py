@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from casedesk.i18n import N_, _, ngettext
 from casedesk.screens import messages
@@ -18,6 +18,7 @@ from casedesk.services.queries import board, reads
 from casedesk.services.queries.views import CaseRow
 from casedesk.services.sla.clocks import ClockState
 from casedesk.widgets.case_table import CaseTable
+from casedesk.widgets.footer import DeskFooter
 from casedesk.widgets.sla import row_state
 
 
@@ -40,7 +41,7 @@ class WipScreen(CaseActions):
             now=self.now,
             tz=self.tz,
         )
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#wip-cases", CaseTable).focus()
