@@ -11,7 +11,7 @@ refused cases stay marked.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.binding import Binding, BindingType
@@ -19,11 +19,13 @@ from textual.binding import Binding, BindingType
 from casedesk.i18n import N_, _, ngettext
 from casedesk.labels import label
 from casedesk.screens.base import DeskScreen
-from casedesk.screens.modals import ChoicePrompt, ConfirmPrompt, Resolution, ResolveForm
 from casedesk.services.queries import board
 from casedesk.services.queries.views import CaseRow
 from casedesk.services.workflow import bulk, transitions
 from casedesk.widgets.case_table import CaseTable
+
+if TYPE_CHECKING:
+    from casedesk.screens.modals import Resolution
 
 #: The bulk key, added to the screens' own bindings.
 BULK_BINDINGS: list[BindingType] = [
@@ -58,6 +60,8 @@ class BulkActions(DeskScreen):
 
     def action_bulk(self) -> None:
         """Ask what to do with the marked cases."""
+        from casedesk.screens.modals import ChoicePrompt  # loaded when first needed
+
         table = self.bulk_table()
         rows = [] if table.loading else table.chosen_rows()
         if not rows:
@@ -75,6 +79,8 @@ class BulkActions(DeskScreen):
     @work(group="ask", exit_on_error=False)
     async def _bulk_chosen(self, operation: str, rows: list[CaseRow]) -> None:
         """Ask for what the operation needs, then run it."""
+        from casedesk.screens.modals import ChoicePrompt, ConfirmPrompt, ResolveForm
+
         what = cases_words(len(rows))
         run = partial(self._bulk_run, operation, rows)
         if operation == "assign":
