@@ -110,10 +110,23 @@ async def test_wip_resolves_the_highlighted_case_when_none_is_marked(tui_world: 
         assert "1 case done" in _notices(app)
 
 
-async def test_nothing_to_act_on_says_so_in_spanish(tui_world: World) -> None:
+async def test_in_spanish_marks_count_and_summary(tui_world: World) -> None:
     set_language("es")
     app = make_app(tui_world, "ana", start_mode="wip")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "b")
         assert _notices(app)[-1] == "ningún caso seleccionado"
+    for i in range(2):
+        cases.create_case(tui_world.desk, tui_world.ana, title=f"Mío {i}")
+    app = make_app(tui_world, "ana", start_mode="wip")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = _table(app)
+        await press(pilot, "ctrl+a")
+        assert "2 marcados · b actúa sobre ellos" in _line(table, 0)
+        # close → sí: neither is resolved
+        await press(pilot, "b", "end", "enter", "y")
+        await settle(pilot)
+        summary = _notices(app)[-1].splitlines()
+        assert summary[0] == "0 casos hechos, 2 rechazados"
