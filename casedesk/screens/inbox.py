@@ -27,6 +27,7 @@ from casedesk.localformat import number
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import error_message
+from casedesk.screens.bulk import BULK_BINDINGS, BulkActions
 from casedesk.screens.moves import CaseMoves
 from casedesk.services.queries import board, reads
 from casedesk.services.queries.views import CaseDetail, Page, QueueLoad
@@ -58,7 +59,7 @@ def count_text(value: int, capped: bool = False) -> str:
     return number(value) + ("+" if capped else "")
 
 
-class InboxScreen(CaseMoves):
+class InboxScreen(BulkActions, CaseMoves):
     """The agent's queues and the waiting cases of the selected one."""
 
     LABEL = N_("Queue inbox")
@@ -71,6 +72,7 @@ class InboxScreen(CaseMoves):
         Binding("f", "filters", "Filter selects", id="inbox-filters", show=False),
         Binding("x", "clear_filters", "Clear filters", id="inbox-clear", show=False),
         Binding("q", "queues", "Queues", id="inbox-queues", show=False),
+        *BULK_BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -114,6 +116,9 @@ class InboxScreen(CaseMoves):
     @property
     def cases(self) -> CaseTable:
         return self.query_one("#inbox-cases", CaseTable)
+
+    def bulk_table(self) -> CaseTable:
+        return self.cases
 
     def refresh_data(self) -> None:
         if self.queue is None and not self.cases.loaded_once:

@@ -26,6 +26,7 @@ from casedesk.labels import label
 from casedesk.localformat import day_month_time
 from casedesk.plain import cell
 from casedesk.screens import messages
+from casedesk.screens.bulk import BULK_BINDINGS, BulkActions
 from casedesk.screens.inbox import PAGE, count_text
 from casedesk.screens.modals import ChoicePrompt, ConfirmPrompt
 from casedesk.screens.moves import CaseMoves
@@ -62,7 +63,7 @@ def presence_text(status: str, since: datetime | None, now: datetime, tz: tzinfo
     return f"{word} {shown}"
 
 
-class SupervisorScreen(CaseMoves):
+class SupervisorScreen(BulkActions, CaseMoves):
     """Queues and agents at a glance; assign, yank and transfer."""
 
     LABEL = N_("Supervisor")
@@ -76,6 +77,7 @@ class SupervisorScreen(CaseMoves):
         Binding("c", "focus_cases", "Cases", id="sup-cases", show=False),
         Binding("r", "app.go('rules')", "Routing rules", id="sup-rules", show=False),
         Binding("o", "app.go('reports')", "Reports", id="sup-reports", show=False),
+        *BULK_BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -122,6 +124,9 @@ class SupervisorScreen(CaseMoves):
     @property
     def cases(self) -> CaseTable:
         return self.query_one("#sup-cases", CaseTable)
+
+    def bulk_table(self) -> CaseTable:
+        return self.cases
 
     # --- loading ------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from casedesk.services.queries import clock_policies
 from casedesk.services.queries.views import CaseRow, Page
 from casedesk.services.sla.calendar import BusinessCalendar
 from casedesk.services.sla.clocks import NO_POLICY, ClockState
+from casedesk.widgets.selection import SELECTION_BINDINGS, CaseSelection
 from casedesk.widgets.sla import countdown_cell, local, row_state
 
 #: Column id → (header, width); headers are translated where they are drawn.
@@ -101,7 +102,7 @@ def fit_columns(columns: Sequence[str], width: int) -> list[tuple[int, str, int]
             for i, c in enumerate(columns) if c in shown]
 
 
-class CaseTable(ScrollView, can_focus=True):
+class CaseTable(CaseSelection, ScrollView, can_focus=True):
     """Cases, one line each, most urgent first; pages appended as the cursor nears the end."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -112,11 +113,13 @@ class CaseTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home,ctrl+home", "jump(0)", "First", show=False),
         Binding("end,ctrl+end", "jump(-1)", "Last loaded", show=False),
+        *SELECTION_BINDINGS,
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "case-table--header",
         "case-table--cursor",
         "case-table--odd",
+        "case-table--marked",
     }
     DEFAULT_CSS = """
     CaseTable {
@@ -127,6 +130,7 @@ class CaseTable(ScrollView, can_focus=True):
     CaseTable > .case-table--header { background: $panel; text-style: bold; }
     CaseTable > .case-table--odd { background: $surface-lighten-1; }
     CaseTable > .case-table--cursor { background: $panel-lighten-1; }
+    CaseTable > .case-table--marked { text-style: bold; color: $accent; }
     CaseTable:focus > .case-table--cursor { background: $block-cursor-background; }
     """
 
@@ -235,6 +239,7 @@ class CaseTable(ScrollView, can_focus=True):
         self.refresh()
         self._want_policies(self.rows_held)
         self._maybe_need_more()
+        self.keep_marks_shown()
 
     def clear_rows(self) -> None:
         """Forget the rows (the list is about to show something else: another queue, agent
@@ -248,6 +253,7 @@ class CaseTable(ScrollView, can_focus=True):
         self.scroll_to(y=0, animate=False, immediate=True)
         self._move(0)
         self.refresh()
+        self.keep_marks_shown()
 
     def append_page(self, page: Page, *, warn_at: dict[int, datetime | None] | None = None) -> None:
         """Add the next keyset page at the end."""
@@ -372,7 +378,7 @@ class CaseTable(ScrollView, can_focus=True):
         if y == 0:
             style = base + self.get_component_rich_style("case-table--header")
             cells = [Text(_(COLUMNS[c][0])) for c in self._column_ids]
-            return self._strip(cells, style, scroll_x, width)
+            return self.count_header(self._strip(cells, style, scroll_x, width), style)
         index = scroll_y + y - 1
         if index >= len(self.rows_held):
             return Strip.blank(width, base)
@@ -381,12 +387,13 @@ class CaseTable(ScrollView, can_focus=True):
             style += self.get_component_rich_style("case-table--odd")
         if index == self.cursor_row:
             style += self.get_component_rich_style("case-table--cursor")
+        style = self.marked_style(index, style)
         cells = list(self._cells[index])
         if "due" in self._column_ids:
             cells[self._column_ids.index("due")] = self.due_text(
                 self.rows_held[index], self._now()
             )
-        return self._strip(cells, style, scroll_x, width)
+        return self.mark_line(self._strip(cells, style, scroll_x, width), index, style)
 
     def _strip(self, cells: list[Text], style: Style, scroll_x: int, width: int) -> Strip:
         segments = [Segment(" ", style)]
