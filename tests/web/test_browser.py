@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from casedesk.db import read_session
@@ -129,7 +130,7 @@ def test_a_customer_from_the_form_to_the_rating(world: World, smtp: SmtpServer,
         page.goto(served.url + "/portal")
         page.fill("#ask-link input[name=email]", "rosa@example.com")
         page.click("#ask-link button[type=submit]")
-        assert page.is_visible("#link-sent")
+        expect(page.locator("#link-sent")).to_be_visible()
         mails = _deliver(world, smtp, 2)
         link = _LINK.search(mails[1].get_content())
         assert link, mails[1].get_content()
@@ -144,12 +145,12 @@ def test_a_customer_from_the_form_to_the_rating(world: World, smtp: SmtpServer,
                                      subject="Which lights are on?", notes="Tell us, please.")
         transitions.wait(world.desk, world.luis, 1)
         page.click("text=CS-000001")
-        assert page.inner_text("#status") == "awaiting customer"
+        expect(page.locator("#status")).to_have_text("awaiting customer")
         assert "Tell us, please." in page.inner_text("#timeline")
         assert "Luis" not in page.content()  # agents' names are not configured
         page.fill("#comment textarea[name=text]", "Only the red one.")
         page.click("#comment button[type=submit]")
-        assert page.inner_text("#status") == "in progress"
+        expect(page.locator("#status")).to_have_text("in progress")
         assert _status(world, 1) == "in_progress"
         agent_view = reads.timeline(world.desk, 1)  # the workstation's history reads this
         assert any("Only the red one." in (getattr(e, "text", "") or repr(e))
@@ -157,18 +158,18 @@ def test_a_customer_from_the_form_to_the_rating(world: World, smtp: SmtpServer,
         # 4. a resolution rejected, the next one accepted and rated
         transitions.resolve(world.desk, world.luis, 1, "solved", "Router restarted remotely.")
         page.reload()
-        assert "Router restarted remotely." in page.inner_text("#resolution")
+        expect(page.locator("#resolution")).to_contain_text("Router restarted remotely.")
         page.fill("#reject textarea[name=reason]", "Still red.")
         page.click("#reject button[type=submit]")
-        assert page.inner_text("#status") == "in progress"
+        expect(page.locator("#status")).to_have_text("in progress")
         transitions.resolve(world.desk, world.luis, 1, "solved", "Router replaced.")
         page.reload()
         page.click("#accept button[type=submit]")
-        assert page.inner_text("#status") == "closed"
+        expect(page.locator("#status")).to_have_text("closed")
         page.check("#survey input[name=score][value='5']")
         page.fill("#survey textarea[name=remark]", "Quick and kind.")
         page.click("#survey button[type=submit]")
-        assert "5 of 5" in page.inner_text("#rated")
+        expect(page.locator("#rated")).to_contain_text("5 of 5")
         with read_session(world.desk.engine) as s:
             case = s.execute(select(Case).where(Case.number == 1)).scalar_one()
             queued = list(s.execute(select(OutboxMessage)).scalars())
@@ -181,4 +182,4 @@ def test_a_customer_from_the_form_to_the_rating(world: World, smtp: SmtpServer,
         assert len(set(ids)) == len(ids)
         # the same page in Spanish
         page.goto(served.url + "/portal/cases/CS-000001?lang=es")
-        assert page.inner_text("#status") == "cerrado"
+        expect(page.locator("#status")).to_have_text("cerrado")

@@ -223,26 +223,7 @@ def _customer_writes(session: Session, desk: Desk, case: Case, interaction_id: i
         kind, to = "resume", Status.in_progress
     elif case.status == Status.resolved:
         kind, to = "reopen", Status.in_progress
-    values: dict[str, Any] = {}
-    breaches: list[tuple[str, Any]] = []
-    clear = 0
-    if to is not None:
-        values, breaches = clocks.status_values(session, case, to, now)
-        values.pop("sla_flags", None)
-        if case.status == Status.resolved:
-            clear |= clocks.Flag.RESOLUTION_MET
-    status = values.get("status", case.status)
-    running = values.get("next_response_due", case.next_response_due)
-    if status in (Status.new, Status.in_progress) and running is None \
-            and case.first_response_at is not None:
-        started = clocks.next_response(clocks.load_targets(session, case.sla_policy_id), now)
-        if started:
-            values.update(started)
-            clear |= clocks.Flag.NEXT_RESPONSE_WARNED | clocks.Flag.NEXT_RESPONSE_BREACHED
-    probe = dict(values)
-    values["due_at"] = clocks.urgency(clocks.ClockFacts.of(case, **probe), probe)
-    if clear:
-        values["sla_flags"] = clocks.flags_expr(clear_bits=clear)
+    values, breaches = clocks.customer_message_values(session, case, to, now)
     words = {"interaction": "inbound web", "resume": "resumed by the customer in the portal",
              "reopen": "reopened by the customer in the portal"}[kind]
     apply_change(session, case, None, now, kind=kind, values=values,

@@ -499,3 +499,33 @@ def status_values(
         values["due_at"] = FAR_FUTURE
         values["inactivity_due"] = None
     return values, breaches
+
+
+def customer_message_values(
+    session: Session, case: Case, to: str | None, when: datetime
+) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """What a message from the customer does to ``case``'s clocks at ``when`` (an e-mail,
+    a portal comment): the status change ``to`` (resume or reopen; None: none) with its
+    clocks, a next-response cycle started when the case is being worked, the urgency
+    recomputed. Returns the column values and the breaches the change records."""
+    values: dict[str, Any] = {}
+    breaches: list[tuple[str, Any]] = []
+    clear = 0
+    if to is not None:
+        values, breaches = status_values(session, case, to, when)
+        values.pop("sla_flags", None)
+        if case.status == Status.resolved:
+            clear |= Flag.RESOLUTION_MET  # as status_values: reopening un-meets it
+    status = values.get("status", case.status)
+    running = values.get("next_response_due", case.next_response_due)
+    if status in (Status.new, Status.in_progress) and running is None \
+            and case.first_response_at is not None:
+        started = next_response(load_targets(session, case.sla_policy_id), when)
+        if started:
+            values.update(started)
+            clear |= Flag.NEXT_RESPONSE_WARNED | Flag.NEXT_RESPONSE_BREACHED
+    probe = dict(values)
+    values["due_at"] = urgency(ClockFacts.of(case, **probe), probe)
+    if clear:
+        values["sla_flags"] = flags_expr(clear_bits=clear)
+    return values, breaches
