@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import importlib
 import io
 import json
@@ -36,15 +37,17 @@ from casedesk.cli.resident import ENV_IDLE, ENV_TRACE
 LIBRARIES = (
     "typer", "typer.main", "typer.core", "typer.rich_utils", "rich.console", "rich.table",
     "rich.text", "rich.panel", "sqlalchemy", "sqlalchemy.orm", "sqlalchemy.dialects.sqlite",
-    "sqlmodel", "babel.dates", "babel.numbers", "babel.support",
+    "sqlmodel", "babel.dates", "babel.numbers", "babel.support", "holidays",
+    "holidays.countries", "dateutil.parser", "dateutil.easter", "shlex", "rich.progress",
+    "rich.live", "rich.ansi", "rich._emoji_codes", "rich.markup", "typer._click.decorators",
+    "typer._click._textwrap", "typer._adapters",
 )
 OPTIONAL = ("psycopg", "sqlalchemy.dialects.postgresql.psycopg")
-#: The casedesk modules imported here: everything but the command line (its help is
-#: translated when imported), the workstation and the web (no command of ours needs them).
-PACKAGES = ("casedesk.services",)
-MODULES = ("casedesk.models", "casedesk.db", "casedesk.config", "casedesk.failures",
-           "casedesk.i18n", "casedesk.labels", "casedesk.localformat", "casedesk.textsafe",
-           "casedesk.jsonsafe", "casedesk.errors", "casedesk.clock")
+#: Every casedesk module is imported here but these: the command line (its help is
+#: translated when imported, in each command's language), the workstation, the web, the
+#: migrations and the catalogue tools (no command needs them ready).
+SKIPPED = frozenset({"cli", "screens", "widgets", "app", "commands", "web", "migrations",
+                     "catalogues", "__main__"})
 DEFAULT_IDLE = 900.0
 POLL = 2.0
 
@@ -52,15 +55,22 @@ POLL = 2.0
 def preload() -> None:
     """Import what the commands need (a module that fails to import is left to the fork,
     which reports it as the command would)."""
-    for name in (*LIBRARIES, *OPTIONAL, *MODULES):
+    import casedesk
+
+    for name in (*LIBRARIES, *OPTIONAL):
         with contextlib.suppress(Exception):
             importlib.import_module(name)
-    for package_name in PACKAGES:
-        with contextlib.suppress(Exception):
-            package = importlib.import_module(package_name)
-            for info in pkgutil.walk_packages(package.__path__, package_name + "."):
-                with contextlib.suppress(Exception):
-                    importlib.import_module(info.name)
+    with contextlib.suppress(Exception):
+        import holidays
+        import rich.cells
+
+        rich.cells.cell_len("é")  # loads its Unicode tables
+        holidays.country_holidays("ES")  # loads the countries
+    for info in pkgutil.walk_packages(casedesk.__path__, "casedesk.",
+                                      onerror=lambda name: None):
+        if info.name.split(".")[1] not in SKIPPED:
+            with contextlib.suppress(Exception):
+                importlib.import_module(info.name)
 
 
 def idle_seconds() -> float:
@@ -86,6 +96,10 @@ def serve(folder: Path, key: str) -> None:
     except OSError:
         return  # another one serves (or is starting to)
     preload()
+    # What is loaded now is never garbage: the forks' collections skip it (and so do not
+    # write to — and copy — every page of it)
+    gc.collect()
+    gc.freeze()
     path = folder / f"{key}.sock"
     listener = _listen(folder, path)
     mine = os.stat(path).st_ino
