@@ -66,11 +66,15 @@ def preload() -> None:
 
         rich.cells.cell_len("é")  # loads its Unicode tables
         holidays.country_holidays("ES")  # loads the countries
-    for info in pkgutil.walk_packages(casedesk.__path__, "casedesk.",
-                                      onerror=lambda name: None):
-        if info.name.split(".")[1] not in SKIPPED:
-            with contextlib.suppress(Exception):
-                importlib.import_module(info.name)
+    for top in pkgutil.iter_modules(casedesk.__path__, "casedesk."):
+        if top.name.split(".")[1] in SKIPPED:
+            continue  # not even its package (walking one imports it)
+        with contextlib.suppress(Exception):
+            module = importlib.import_module(top.name)
+            for info in pkgutil.walk_packages(getattr(module, "__path__", []),
+                                              top.name + ".", onerror=lambda name: None):
+                with contextlib.suppress(Exception):
+                    importlib.import_module(info.name)
 
 
 def idle_seconds() -> float:
