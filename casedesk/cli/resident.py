@@ -50,6 +50,9 @@ NOT_HANDED = frozenset({("web", None), ("worker", None), ("kb", "edit"), ("mail"
 VALUED = frozenset({"--db", "--as", "--lang"})
 PACKAGE = Path(__file__).resolve().parents[1]
 CONNECT_TIMEOUT = 1.0
+#: How long the fork may take to be ready (a loaded machine); then the command runs here.
+READY_TIMEOUT = 10.0
+GO = b"G"
 
 
 def wanted(environ: dict[str, str] | os._Environ[str] | None = None) -> bool:
@@ -185,11 +188,16 @@ def _ask(path: Path, argv: list[str]) -> int | None:
                    "main_package": getattr(sys.modules.get("__main__"), "__package__", None)}
         socket.send_fds(conn, [b"C"], [0, 1, 2])
         conn.sendall(json.dumps(request).encode() + b"\n")  # ASCII: surrogates escaped
+        conn.settimeout(READY_TIMEOUT)
         reader = conn.makefile("rb")
-        started = reader.readline()
-        if not started:
+        ready = reader.readline()
+        if not ready:
+            conn.close()
             return None  # refused before running anything (a stale or stopping process)
-        pid = int(json.loads(started)["pid"])
+        pid = int(json.loads(ready)["pid"])
+        # Nothing runs until this byte: a client that gave up above runs the command
+        # itself, and the fork, seeing the connection close instead, runs nothing
+        conn.sendall(GO)
     except (OSError, ValueError, KeyError, TypeError):
         conn.close()
         return None

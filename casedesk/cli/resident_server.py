@@ -31,7 +31,7 @@ import traceback
 from pathlib import Path
 from typing import Any, NoReturn
 
-from casedesk.cli.resident import ENV_IDLE, ENV_TRACE
+from casedesk.cli.resident import ENV_IDLE, ENV_TRACE, GO, READY_TIMEOUT
 
 #: Libraries (and dialects) every command may need, imported once here.
 LIBRARIES = (
@@ -220,6 +220,10 @@ def _child(conn: socket.socket, listener: socket.socket, lock: io.TextIOWrapper)
             os.close(fd)
         _take_over(request)
         conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+        conn.settimeout(2 * READY_TIMEOUT)
+        if conn.recv(1) != GO:
+            os._exit(0)  # the client runs it itself: run nothing, say nothing
+        conn.settimeout(None)
         started = True
         code = _run()
     except KeyboardInterrupt:

@@ -361,3 +361,32 @@ def test_nothing_the_resident_process_imports_translates_when_imported() -> None
     assert offenders == {}
     # the scan can fail: the command line does translate its help when imported
     assert _translated_at_import(PACKAGE / "cli" / "case.py")
+
+
+def test_a_client_that_gives_up_before_go_leaves_nothing_done(floor: Floor) -> None:
+    """Two-phase: the fork runs nothing until the client's go — so a client that stopped
+    waiting (and runs the command itself) never gets it run twice."""
+    import json
+    import socket
+
+    _started(floor)
+    [path] = floor.run_dir.glob("*.sock")
+    request = {"argv": ["--db", floor.db, "--as", "admin", "case", "note", "CS-000005",
+                        "ran twice?"], "cwd": "/", "env": {**floor.env,
+                                                          "CASEDESK_RESIDENT": "1"},
+               "path": sys.path, "umask": 0o022, "argv0": "casedesk"}
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn, \
+            open(os.devnull, "rb") as nothing, open(os.devnull, "wb") as sink:
+        conn.connect(str(path))
+        socket.send_fds(conn, [b"C"], [nothing.fileno(), sink.fileno(), sink.fileno()])
+        conn.sendall(json.dumps(request).encode() + b"\n")
+        ready = conn.makefile("rb").readline()
+        assert json.loads(ready)["pid"] > 0
+    time.sleep(1.0)  # the fork saw the connection close: it exits without running
+    shown = floor.run("--as", "admin", "--json", "case", "show", "CS-000005", served=False)
+    assert shown.returncode == 0 and "ran twice?" not in shown.stdout
+    handed = floor.run("--as", "admin", "case", "note", "CS-000005", "ran once",
+                       served=True)
+    assert handed.returncode == 0, handed.stderr
+    shown = floor.run("--as", "admin", "--json", "case", "show", "CS-000005", served=False)
+    assert shown.stdout.count("ran once") == 1
