@@ -180,6 +180,8 @@ def _in_terminal(floor: Floor, served: bool, *args: str, columns: int = 72
     main, replica = pty.openpty()
     ioctl(replica, termios.TIOCSWINSZ, struct.pack("HHHH", 30, columns, 0, 0))
     env = {**floor.env, "TERM": "xterm-256color"}
+    for sized in ("COLUMNS", "LINES"):  # the terminal's own size, not another test's
+        env.pop(sized, None)
     if served:
         env.pop("CASEDESK_RESIDENT", None)  # unset: a person at a terminal gets it
     else:
@@ -213,7 +215,8 @@ def test_a_terminal_stays_a_terminal(floor: Floor) -> None:
     assert handed == alone
     assert b"\x1b[1m" in handed[1]  # bold headings: it knew it wrote to a terminal
     plain = re.sub(r"\x1b\[[0-9;]*m", "", handed[1].decode())
-    assert max(len(line) for line in plain.splitlines()) <= 72  # its width
+    widest = max(plain.splitlines(), key=len)
+    assert len(widest) <= 72, plain  # its width
 
 
 def test_ctrl_c_reaches_the_command(floor: Floor) -> None:
