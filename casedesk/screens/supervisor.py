@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Header, Static
 
 from casedesk.config import DEFAULT_TICK_SECONDS
-from casedesk.i18n import N_, _
+from casedesk.i18n import N_, _, pgettext
 from casedesk.labels import label
 from casedesk.localformat import day_month_time
 from casedesk.plain import cell
@@ -39,6 +39,8 @@ from casedesk.widgets.footer import DeskFooter
 
 #: Seconds between two reads of the clock's line while nothing changes (to see it late).
 CLOCK_RECHECK = 15
+#: Below this many columns the supervisor's panes use their compact columns.
+NARROW_BELOW = 100
 _STATUS_STYLE = {"available": "green", "busy": "yellow", "away": "dim", "offline": "dim"}
 
 
@@ -47,6 +49,8 @@ def load_bar(wip: int, capacity: int, width: int = 10) -> Text:
     share = wip / capacity if capacity else (1.0 if wip else 0.0)
     filled = min(width, round(share * width))
     style = "red" if share > 1 else "yellow" if share >= 0.8 else "green"
+    if not width:
+        return Text(f"{wip}/{capacity}", style=style)
     return Text.assemble(("█" * filled, style), ("░" * (width - filled), "dim"),
                          f" {wip}/{capacity}")
 
@@ -84,6 +88,7 @@ class SupervisorScreen(BulkActions, CaseMoves):
         super().__init__()
         self.queues: list[QueueLoad] = []
         self.agents: list[AgentLoad] = []
+        self.compact = False  # the panes' compact columns (see _add_columns)
         #: ("queue", name) or ("agent", login): whose cases the bottom table shows.
         self.scope: tuple[str, str] | None = None
         self._epoch = 0
@@ -110,16 +115,51 @@ class SupervisorScreen(BulkActions, CaseMoves):
         yield DeskFooter()
 
     def on_mount(self) -> None:
+        self._add_columns(self._narrow())
+        self.query_one("#sup-queues", DataTable).focus()
+
+    def _narrow(self) -> bool:
+        """Whether the two panes share fewer than 100 columns (80×24: each ~39 wide)."""
+        return self.app.size.width < NARROW_BELOW
+
+    def _add_columns(self, narrow: bool) -> None:
+        """The panes' columns: at 80 columns every count stays (shorter headings, no
+        "new" column, the bin's load as ``6/10`` without its bar)."""
+        self.compact = narrow
         queues = self.query_one("#sup-queues", DataTable)
-        for key, name, width in (("queue", _("Queue"), 11), ("waiting", _("Waiting"), 8),
-                                 ("new", _("New"), 7), ("warning", _("Warn"), 6),
-                                 ("breached", _("Brch"), 7), ("staff", _("Avail"), 5)):
+        if narrow:
+            shape = (("queue", _("Queue"), 10), ("waiting", pgettext("short heading", "Wait"), 5),
+                     ("warning", _("Warn"), 5), ("breached", _("Brch"), 4),
+                     ("staff", _("Avail"), 5))
+        else:
+            shape = (("queue", _("Queue"), 11), ("waiting", _("Waiting"), 8),
+                     ("new", _("New"), 7), ("warning", _("Warn"), 6),
+                     ("breached", _("Brch"), 7), ("staff", _("Avail"), 5))
+        for key, name, width in shape:
             queues.add_column(name, key=key, width=width)
         agents = self.query_one("#sup-agents", DataTable)
-        for key, name, width in (("agent", _("Agent"), 15), ("status", _("Status since"), 15),
-                                 ("load", _("WIP / capacity"), 16), ("breached", _("Brch"), 5)):
+        if narrow:
+            shape = (("agent", _("Agent"), 9), ("status", _("Status"), 11),
+                     ("load", pgettext("short heading", "WIP"), 5), ("breached", _("Brch"), 4))
+        else:
+            shape = (("agent", _("Agent"), 15), ("status", _("Status since"), 15),
+                     ("load", _("WIP / capacity"), 16), ("breached", _("Brch"), 5))
+        for key, name, width in shape:
             agents.add_column(name, key=key, width=width)
-        queues.focus()
+
+    def on_resize(self) -> None:
+        narrow = self._narrow()
+        if narrow == self.compact:
+            return
+        for table in self.query("#sup-queues, #sup-agents").results(DataTable):
+            table.clear(columns=True)
+        self._add_columns(narrow)
+        queues, agents = self.queues, self.agents
+        self.queues, self.agents = [], []  # rebuild the rows in the new columns
+        if queues:
+            self._show_queues(queues)
+        if agents:
+            self._show_agents(agents)
 
     @property
     def cases(self) -> CaseTable:
@@ -166,7 +206,7 @@ class SupervisorScreen(BulkActions, CaseMoves):
         if rebuild:
             table.clear()
         for q in loads:
-            cells = {
+            cells: dict[str, str | Text] = {
                 "queue": cell(q.name),
                 "waiting": count_text(q.waiting),
                 "new": count_text(q.new, q.new_capped),
@@ -175,6 +215,8 @@ class SupervisorScreen(BulkActions, CaseMoves):
                 "breached": Text(count_text(q.breached), style="bold red" if q.breached else "dim"),
                 "staff": f"{q.available}/{q.members}",
             }
+            if self.compact:
+                del cells["new"]
             if rebuild:
                 table.add_row(*cells.values(), key=q.name)
             else:
@@ -196,7 +238,7 @@ class SupervisorScreen(BulkActions, CaseMoves):
                 "agent": cell(a.name),
                 "status": Text(presence_text(a.status, a.status_at, self.now(), self.tz()),
                                style=_STATUS_STYLE.get(a.status, "")),
-                "load": load_bar(a.wip, a.capacity),
+                "load": load_bar(a.wip, a.capacity, width=0 if self.compact else 10),
                 "breached": Text(str(a.breached), style="bold red" if a.breached else "dim"),
             }
             if rebuild:

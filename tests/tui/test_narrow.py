@@ -98,7 +98,16 @@ async def test_supervisor_at_80x24_shows_breach_counts(tui_world: World) -> None
         lines = screen_lines(pilot)
         assert any("Brch" in line for line in lines)
         technical = next(line for line in lines if line.strip().startswith("technical"))
-        assert technical.split()[:5] == ["technical", "3", "3", "0", "1"]
+        # waiting, warning, breached, available/members — and every agent's status and load
+        assert technical.split("▏")[0].split() == ["technical", "3", "0", "1", "3/3"]
+        luis = next(line for line in lines if "Luis Ro" in line)
+        assert luis.split("▏")[1].split()[2:] == ["available", "0/10", "0"], luis
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        wide = screen_lines(pilot)
+        technical = next(line for line in wide if line.strip().startswith("technical"))
+        assert technical.split()[:6] == ["technical", "3", "3", "0", "1", "3/3"]
+        assert any("WIP / capacity" in line for line in wide)
 
 
 async def test_case_timeline_at_80x24_shows_rows_with_what(tui_world: World) -> None:
