@@ -127,6 +127,7 @@ class SupervisorScreen(BulkActions, CaseMoves):
         "new" column, the bin's load as ``6/10`` without its bar)."""
         self.compact = narrow
         queues = self.query_one("#sup-queues", DataTable)
+        shape: tuple[tuple[str, str, int], ...]
         if narrow:
             shape = (("queue", _("Queue"), 10), ("waiting", pgettext("short heading", "Wait"), 5),
                      ("warning", _("Warn"), 5), ("breached", _("Brch"), 4),
