@@ -116,7 +116,7 @@ async def test_the_desks_own_notes_read_in_spanish_on_the_case_screen(
         timeline = [" ".join(row) for row in _rows(screen, "#case-timeline")]
         shown = "\n".join(timeline)
         for said in (
-            "regla 1 «facturas»: palabra clave «factura»; prioridad cambiada a alta; "
+            "regla 1 «facturas»: palabra clave «factura»; prioridad media → alta; "
             "espera en la cola billing",
             f"se usó {kb}: Facturas duplicadas",
             "plazo de primera respuesta incumplido",
@@ -133,7 +133,7 @@ async def test_the_desks_own_notes_read_in_spanish_on_the_case_screen(
     # the same events in English: composed the same way, from the same data
     set_language("en")
     texts = "\n".join(e.text for e in reads.timeline(tui_world.desk, case.label))
-    assert "rule 1 “facturas”: keyword “factura”; priority set to high; waits in queue billing" \
+    assert "rule 1 “facturas”: keyword “factura”; priority medium → high; waits in queue billing" \
         in texts
     assert f"used {kb}: Facturas duplicadas" in texts
     assert "first response deadline breached" in texts

@@ -111,12 +111,18 @@ def routing_sentence(routing: Mapping[str, Any]) -> str | None:
                 position=position, name=name, conditions=conditions))
         else:
             parts.append(_("rule {position} “{name}”").format(position=position, name=name))
-    if routing.get("priority"):
-        parts.append(_("priority set to {priority}").format(
-            priority=label("priority", routing["priority"])))
-    if routing.get("severity"):
-        parts.append(_("severity set to {severity}").format(
-            severity=label("severity", routing["severity"])))
+    for what in ("priority", "severity"):
+        if not routing.get(what):
+            continue
+        after = label(what, routing[what])
+        before = routing.get(f"from_{what}")
+        if before:
+            parts.append((_("priority {before} → {after}") if what == "priority"
+                          else _("severity {before} → {after}")).format(
+                before=label(what, before), after=after))
+        else:
+            parts.append((_("priority set to {value}") if what == "priority"
+                          else _("severity set to {value}")).format(value=after))
     agent, strategy = routing.get("agent"), routing.get("strategy")
     if agent:
         parts.append(_("queue {queue}: assigned to {agent} ({strategy})").format(

@@ -401,6 +401,9 @@ class Decision:
     strategy: str | None = None
     #: the rule's conditions that held and their values (:attr:`Verdict.pieces`)
     matched: tuple[tuple[str, Any], ...] | None = None
+    #: the case's own priority and severity where the rule changed them
+    from_priority: str | None = None
+    from_severity: str | None = None
 
     def event_data(self) -> dict[str, Any]:
         """``data["routing"]`` of the create event: the pieces the timeline composes its
@@ -412,6 +415,10 @@ class Decision:
         }
         if self.matched is not None:
             data["matched"] = [list(piece) for piece in self.matched]
+        if self.from_priority is not None:
+            data["from_priority"] = self.from_priority
+        if self.from_severity is not None:
+            data["from_severity"] = self.from_severity
         return data
 
 
@@ -463,6 +470,8 @@ def decide(
         agent_id=agent.agent_id if agent else None,
         agent_login=agent.login if agent else None, strategy=strategy,
         matched=verdict.pieces,
+        from_priority=new.priority if priority else None,
+        from_severity=new.severity if severity else None,
     )
 
 
