@@ -171,10 +171,12 @@ def event_sentence(
     at: datetime,
     *,
     tasks: Mapping[int, tuple[str, datetime | None]] | None = None,
+    owner_before: str | None = None,
 ) -> str | None:
     """The sentence shown for an event's note: composed from ``kind`` and ``data`` for what
     the desk wrote, else ``note`` as it is (a person's words, or an older row). ``tasks``:
-    id → (title, due) of the case's tasks, for task events."""
+    id → (title, due) of the case's tasks, for task events; ``owner_before``: the name of
+    the owner the event took the case from."""
     pieces = data or {}
     composed: str | None = None
     if kind in ("sla_breach", "sla_warning", "inactive"):
@@ -187,7 +189,12 @@ def event_sentence(
     elif kind == "article":
         composed = _article(pieces)
     elif kind == "create" and isinstance(pieces.get("routing"), Mapping):
-        composed = routing_sentence(pieces["routing"])
+        routing = pieces["routing"]
+        # only a note that says no more than the routing (an e-mail import's says more)
+        if note is None or note == routing.get("reason"):
+            composed = routing_sentence(routing)
+    elif kind == "yank" and pieces.get("presence") == "offline" and owner_before:
+        composed = _("returned to the queue: {agent} went offline").format(agent=owner_before)
     elif kind == "task":
         composed = _task_sentence(pieces, at, tasks or {})
     elif kind == "resolve" and isinstance(pieces.get("parent"), str):

@@ -446,7 +446,8 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
                     before=label("status", ev.from_status) or "—",
                     after=label("status", ev.to_status)))
             data = dict(ev.data or {})
-            sentence = event_sentence(ev.kind, ev.note, data, ev.at, tasks=tasks)
+            sentence = event_sentence(ev.kind, ev.note, data, ev.at, tasks=tasks,
+                                      owner_before=agents.get(ev.from_owner_id))
             if sentence:
                 parts.append(sentence)
             if ev.kind in ("mail_delivered", "mail_failed") and data.get("error"):
