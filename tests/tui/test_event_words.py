@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from casedesk.db import read_session
@@ -65,6 +66,15 @@ def _rows(screen: CaseScreen, table_id: str) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+async def _opened(pilot: Pilot[Any], label: str) -> CaseScreen:
+    """The case screen showing ``label``."""
+    await settle(pilot)
+    pilot.app.open_case(label)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CaseScreen)
+    return pilot.app.screen
+
+
 def _a_busy_case(world: World, tmp_path: Path) -> tuple[Any, str]:
     """A case routed by a rule, with a task, an article used, a breach and its escalation,
     the task breached and then done late. Returns the case and the article's label."""
@@ -108,11 +118,8 @@ async def test_the_desks_own_notes_read_in_spanish_on_the_case_screen(
     set_language("es")
     app = make_app(tui_world, "maria")
     async with app.run_test(size=(200, 50)) as pilot:
-        await settle(pilot)
-        app.open_case(case.label)
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CaseScreen) and screen.bundle is not None
+        screen = await _opened(pilot, case.label)
+        assert screen.bundle is not None
         timeline = [" ".join(row) for row in _rows(screen, "#case-timeline")]
         shown = "\n".join(timeline)
         for said in (
@@ -168,11 +175,7 @@ async def test_task_countdowns_count_business_time_on_the_case_calendar(
                    assignee="ana", due_at=due)
     app = make_app(tui_world, "ana")
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
-        app.open_case(case.label)
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CaseScreen)
+        screen = await _opened(pilot, case.label)
         for _ in range(50):
             if app.targets_for("standard") is not None:
                 break
