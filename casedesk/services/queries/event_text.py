@@ -188,7 +188,7 @@ def event_sentence(
                      "confirmation period")
     elif kind == "article":
         composed = _article(pieces)
-    elif kind == "create" and isinstance(pieces.get("routing"), Mapping):
+    elif kind in ("create", "assign") and isinstance(pieces.get("routing"), Mapping):
         routing = pieces["routing"]
         # only a note that says no more than the routing (an e-mail import's says more)
         if note is None or note == routing.get("reason"):
@@ -197,6 +197,10 @@ def event_sentence(
         composed = _("returned to the queue: {agent} went offline").format(agent=owner_before)
     elif kind == "task":
         composed = _task_sentence(pieces, at, tasks or {})
+    elif kind == "link" and "parent" in pieces:
+        parent = pieces["parent"]
+        composed = (_("parent {case}").format(case=parent) if parent
+                    else _("no longer a child case"))
     elif kind == "resolve" and isinstance(pieces.get("parent"), str):
         composed = _("resolved with parent {case}").format(case=pieces["parent"])
     elif kind in ("mail_delivered", "mail_failed") and "mail" in pieces:
