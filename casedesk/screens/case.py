@@ -19,7 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from casedesk.errors import CaseDeskError
@@ -42,6 +42,7 @@ from casedesk.services.sla.calendar import BusinessCalendar
 from casedesk.services.sla.clocks import ClockState
 from casedesk.services.workflow import cases, tasks, timelog, transitions
 from casedesk.textsafe import one_line, visible
+from casedesk.widgets.footer import DeskFooter
 from casedesk.widgets.sla import STATE_STYLE, SlaPanel, left_text, local, policy_calendar
 
 _KIND_STYLE = {
@@ -152,7 +153,7 @@ class CaseScreen(CaseActions):
                 yield OptionList(id="case-articles")
                 yield Static(_("Similar cases"), classes="pane-title")
                 yield OptionList(id="case-similar")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         task_table = self.query_one("#case-tasks", DataTable)

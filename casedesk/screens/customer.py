@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from casedesk.i18n import N_, _, ngettext
 from casedesk.labels import label
@@ -26,6 +26,7 @@ from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
 from casedesk.services.queries import customer_view
 from casedesk.services.queries.views import CaseRow, CustomerView
+from casedesk.widgets.footer import DeskFooter
 from casedesk.widgets.sla import local
 
 _STATE_STYLE = {"ok": "green", "exhausted": "bold yellow", "expired": "bold red"}
@@ -87,7 +88,7 @@ class CustomerScreen(DeskScreen):
                 yield DataTable(id="customer-cases", cursor_type="row")
                 yield Static(_("Interactions"), classes="pane-title")
                 yield DataTable(id="customer-interactions", cursor_type="row")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         lines = self.query_one("#customer-lines", DataTable)

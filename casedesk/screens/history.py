@@ -10,10 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer
 
 from casedesk.screens.base import ServiceCalls
 from casedesk.services.queries import reads
+from casedesk.widgets.footer import DeskFooter
 from casedesk.widgets.history import CustomerHistoryView
 
 
@@ -37,7 +37,7 @@ class HistoryModal(ServiceCalls, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield CustomerHistoryView(self.tz, id="history-modal-view")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         view = self.query_one(CustomerHistoryView)

@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import DataTable, Header, Input, Select, Static
 
 from casedesk.errors import ConflictError
 from casedesk.i18n import N_, _
@@ -27,12 +27,14 @@ from casedesk.localformat import number
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import error_message
+from casedesk.screens.bulk import BULK_BINDINGS, BulkActions
 from casedesk.screens.moves import CaseMoves
 from casedesk.services.queries import board, reads
 from casedesk.services.queries.views import CaseDetail, Page, QueueLoad
 from casedesk.services.workflow import transitions
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.filters import FilterBar
+from casedesk.widgets.footer import DeskFooter
 
 PAGE = 100
 #: ``n`` with a filter tries at most this many shown cases (others may be taking them too).
@@ -57,7 +59,7 @@ def count_text(value: int, capped: bool = False) -> str:
     return number(value) + ("+" if capped else "")
 
 
-class InboxScreen(CaseMoves):
+class InboxScreen(BulkActions, CaseMoves):
     """The agent's queues and the waiting cases of the selected one."""
 
     LABEL = N_("Queue inbox")
@@ -70,6 +72,7 @@ class InboxScreen(CaseMoves):
         Binding("f", "filters", "Filter selects", id="inbox-filters", show=False),
         Binding("x", "clear_filters", "Clear filters", id="inbox-clear", show=False),
         Binding("q", "queues", "Queues", id="inbox-queues", show=False),
+        *BULK_BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -97,7 +100,7 @@ class InboxScreen(CaseMoves):
             now=self.now,
             tz=self.tz,
         )
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         queues = self.query_one("#inbox-queues", DataTable)
@@ -113,6 +116,9 @@ class InboxScreen(CaseMoves):
     @property
     def cases(self) -> CaseTable:
         return self.query_one("#inbox-cases", CaseTable)
+
+    def bulk_table(self) -> CaseTable:
+        return self.cases
 
     def refresh_data(self) -> None:
         if self.queue is None and not self.cases.loaded_once:

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Select, Static, TextArea
+from textual.widgets import DataTable, Header, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from casedesk.i18n import N_, _
@@ -44,6 +44,7 @@ from casedesk.services.workflow import cases, templates, timelog
 from casedesk.services.workflow.templates import TemplateSpec
 from casedesk.textsafe import one_line
 from casedesk.widgets.call_timer import CallTimer
+from casedesk.widgets.footer import DeskFooter
 from casedesk.widgets.history import CustomerHistoryView
 from casedesk.widgets.sla import local
 
@@ -156,7 +157,7 @@ class InteractionLogScreen(DeskScreen):
                 yield CustomerHistoryView(self.tz, id="log-history")
                 yield Static(_("My interactions today"), classes="pane-title")
                 yield DataTable(id="log-today", cursor_type="row")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         today = self.query_one("#log-today", DataTable)

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
+from textual.widgets import Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from casedesk.i18n import N_, _, ngettext
@@ -39,6 +39,7 @@ from casedesk.services.queries.views import (
     GuidanceArticle,
 )
 from casedesk.textsafe import one_line, visible
+from casedesk.widgets.footer import DeskFooter
 
 DEBOUNCE = 0.2
 HIGHLIGHT = "bold reverse yellow"  # the matched words in a hit's snippet
@@ -78,7 +79,7 @@ class KnowledgeScreen(DeskScreen):
             yield OptionList(id="kb-results")
             with VerticalScroll(id="kb-preview-box"):
                 yield Markdown("", id="kb-preview", open_links=False)
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#kb-search", Input).focus()

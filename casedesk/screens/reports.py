@@ -18,7 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Select, Static
+from textual.widgets import DataTable, Header, Select, Static
 from textual_plotext import PlotextPlot
 
 from casedesk.i18n import N_, _, ngettext
@@ -31,6 +31,7 @@ from casedesk.services import reports
 from casedesk.services.reports.export import default_csv_path, save_csv, shown_rows
 from casedesk.services.reports.views import Cell, ReportFilter, ReportTable
 from casedesk.textsafe import visible
+from casedesk.widgets.footer import DeskFooter
 
 #: Seconds between two reads of the live board while it is shown.
 NOW_REFRESH = 15
@@ -91,7 +92,7 @@ class ReportsScreen(DeskScreen):
         yield PlotextPlot(id="rep-chart")
         yield DataTable(id="rep-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="rep-note")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#rep-table", DataTable).focus()

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from casedesk.i18n import N_, _, ngettext
 from casedesk.labels import label
@@ -24,6 +24,7 @@ from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
 from casedesk.services.routing import rule_files
 from casedesk.services.routing.rule_files import RuleView
+from casedesk.widgets.footer import DeskFooter
 
 #: key, heading, width at 80 columns, width from 110 columns on.
 _COLUMNS = (("position", "#", 2, 3), ("name", N_("Rule"), 14, 20),
@@ -57,7 +58,7 @@ class RulesScreen(DeskScreen):
         yield Static("", id="rules-title", classes="pane-title")
         yield DataTable(id="rules-table", cursor_type="row")
         yield Static("", id="rules-detail")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#rules-table", DataTable)

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from casedesk.i18n import _
@@ -24,6 +24,7 @@ from casedesk.plain import cell
 from casedesk.screens.base import ServiceCalls
 from casedesk.services.directory import staff
 from casedesk.services.queries.views import AgentView
+from casedesk.widgets.footer import DeskFooter
 
 
 class SignInScreen(ServiceCalls, Screen[str | None]):
@@ -47,7 +48,7 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
                 yield Static(cell(_("Password for {connection} (it is not saved):").format(
                     connection=self.password_for)), id="signin-hint")
                 yield Input(password=True, id="signin-password", placeholder=_("password"))
-            yield Footer(compact=True)
+            yield DeskFooter()
             return
         with Vertical(id="signin-box"):
             yield Static(_("Who is at this desk?"), id="signin-title")
@@ -56,7 +57,7 @@ class SignInScreen(ServiceCalls, Screen[str | None]):
                 id="signin-hint",
             )
             yield OptionList(id="signin-agents")
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.sub_title = _("Sign in")

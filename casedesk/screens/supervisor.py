@@ -18,7 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from casedesk.config import DEFAULT_TICK_SECONDS
 from casedesk.i18n import N_, _
@@ -26,6 +26,7 @@ from casedesk.labels import label
 from casedesk.localformat import day_month_time
 from casedesk.plain import cell
 from casedesk.screens import messages
+from casedesk.screens.bulk import BULK_BINDINGS, BulkActions
 from casedesk.screens.inbox import PAGE, count_text
 from casedesk.screens.modals import ChoicePrompt, ConfirmPrompt
 from casedesk.screens.moves import CaseMoves
@@ -34,6 +35,7 @@ from casedesk.services.queries.views import AgentLoad, CaseRow, Page, QueueLoad
 from casedesk.services.workflow import transitions
 from casedesk.widgets.case_table import CaseTable
 from casedesk.widgets.clock_panel import ClockPanel
+from casedesk.widgets.footer import DeskFooter
 
 #: Seconds between two reads of the clock's line while nothing changes (to see it late).
 CLOCK_RECHECK = 15
@@ -61,7 +63,7 @@ def presence_text(status: str, since: datetime | None, now: datetime, tz: tzinfo
     return f"{word} {shown}"
 
 
-class SupervisorScreen(CaseMoves):
+class SupervisorScreen(BulkActions, CaseMoves):
     """Queues and agents at a glance; assign, yank and transfer."""
 
     LABEL = N_("Supervisor")
@@ -75,6 +77,7 @@ class SupervisorScreen(CaseMoves):
         Binding("c", "focus_cases", "Cases", id="sup-cases", show=False),
         Binding("r", "app.go('rules')", "Routing rules", id="sup-rules", show=False),
         Binding("o", "app.go('reports')", "Reports", id="sup-reports", show=False),
+        *BULK_BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -104,7 +107,7 @@ class SupervisorScreen(CaseMoves):
             now=self.now,
             tz=self.tz,
         )
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         queues = self.query_one("#sup-queues", DataTable)
@@ -121,6 +124,9 @@ class SupervisorScreen(CaseMoves):
     @property
     def cases(self) -> CaseTable:
         return self.query_one("#sup-cases", CaseTable)
+
+    def bulk_table(self) -> CaseTable:
+        return self.cases
 
     # --- loading ------------------------------------------------------------------------
 

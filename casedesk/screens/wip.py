@@ -8,27 +8,29 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from casedesk.i18n import N_, _, ngettext
 from casedesk.screens import messages
 from casedesk.screens.actions import CaseActions, status_bindings
 from casedesk.screens.applies import case_key_applies
+from casedesk.screens.bulk import BULK_BINDINGS, BulkActions
 from casedesk.services.queries import board, reads
 from casedesk.services.queries.views import CaseRow
 from casedesk.services.sla.clocks import ClockState
 from casedesk.widgets.case_table import CaseTable
+from casedesk.widgets.footer import DeskFooter
 from casedesk.widgets.sla import row_state
 
 
-class WipScreen(CaseActions):
+class WipScreen(BulkActions, CaseActions):
     """The agent's bin; Enter opens a case, the status keys act on the selected one."""
 
     LABEL = N_("My WIP bin")
     #: shown only where they apply to the highlighted case (check_action)
     BINDINGS: ClassVar[list[BindingType]] = status_bindings(
         {"start", "wait", "resume", "resolve", "close_case", "dispatch"}
-    )
+    ) + BULK_BINDINGS
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -40,7 +42,7 @@ class WipScreen(CaseActions):
             now=self.now,
             tz=self.tz,
         )
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#wip-cases", CaseTable).focus()
@@ -48,6 +50,9 @@ class WipScreen(CaseActions):
     @property
     def cases(self) -> CaseTable:
         return self.query_one("#wip-cases", CaseTable)
+
+    def bulk_table(self) -> CaseTable:
+        return self.cases
 
     def refresh_data(self) -> None:
         table = self.cases

@@ -43,6 +43,7 @@ from casedesk.services.queries import clock_policies
 from casedesk.services.queries.views import CaseRow, Page
 from casedesk.services.sla.calendar import BusinessCalendar
 from casedesk.services.sla.clocks import NO_POLICY, ClockState
+from casedesk.widgets.selection import SELECTION_BINDINGS, CaseSelection
 from casedesk.widgets.sla import countdown_cell, local, row_state
 
 #: Column id → (header, width); headers are translated where they are drawn.
@@ -75,9 +76,33 @@ _STATUS_STYLE = {
 _PRIORITY_STYLE = {"high": "bold red", "medium": "", "low": "dim"}
 _SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": "dim"}
 _GAP = 2
+#: Columns given up, first to last, when the terminal is too narrow for all of them; the
+#: countdown (with its sign), the case number and the customer are never given up.
+_DROP_ORDER = ("created", "owner", "queue", "severity", "priority", "status")
+#: The title takes what the other columns leave, between these widths.
+_TITLE_MIN, _TITLE_MAX = 12, 48
 
 
-class CaseTable(ScrollView, can_focus=True):
+def fit_columns(columns: Sequence[str], width: int) -> list[tuple[int, str, int]]:
+    """The columns shown in ``width`` cells as (index, id, width): the optional ones dropped
+    in :data:`_DROP_ORDER` until the line fits, the title widened into what is left."""
+    shown = list(columns)
+
+    def need(ids: list[str]) -> int:
+        return 1 + sum((_TITLE_MIN if c == "title" else COLUMNS[c][1]) + _GAP for c in ids)
+
+    for cid in _DROP_ORDER:
+        if width <= 0 or need(shown) <= width:
+            break
+        if cid in shown:
+            shown.remove(cid)
+    spare = max(0, width - need(shown)) if width > 0 else COLUMNS["title"][1] - _TITLE_MIN
+    title = min(_TITLE_MAX, _TITLE_MIN + spare)
+    return [(i, c, title if c == "title" else COLUMNS[c][1])
+            for i, c in enumerate(columns) if c in shown]
+
+
+class CaseTable(CaseSelection, ScrollView, can_focus=True):
     """Cases, one line each, most urgent first; pages appended as the cursor nears the end."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -88,11 +113,13 @@ class CaseTable(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home,ctrl+home", "jump(0)", "First", show=False),
         Binding("end,ctrl+end", "jump(-1)", "Last loaded", show=False),
+        *SELECTION_BINDINGS,
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "case-table--header",
         "case-table--cursor",
         "case-table--odd",
+        "case-table--marked",
     }
     DEFAULT_CSS = """
     CaseTable {
@@ -103,6 +130,7 @@ class CaseTable(ScrollView, can_focus=True):
     CaseTable > .case-table--header { background: $panel; text-style: bold; }
     CaseTable > .case-table--odd { background: $surface-lighten-1; }
     CaseTable > .case-table--cursor { background: $panel-lighten-1; }
+    CaseTable > .case-table--marked { text-style: bold; color: $accent; }
     CaseTable:focus > .case-table--cursor { background: $block-cursor-background; }
     """
 
@@ -166,7 +194,9 @@ class CaseTable(ScrollView, can_focus=True):
         self._cells: list[list[Text]] = []
         #: Case id → its SLA policy's name (None: no policy), once asked for.
         self.policy_of: dict[int, str | None] = {}
-        self._width = sum(COLUMNS[c][1] + _GAP for c in self._column_ids) + 1
+        self._fit_width = -1
+        self._shown: list[tuple[int, str, int]] = []
+        self._refit(0)
 
     # --- content ------------------------------------------------------------------
 
@@ -209,6 +239,7 @@ class CaseTable(ScrollView, can_focus=True):
         self.refresh()
         self._want_policies(self.rows_held)
         self._maybe_need_more()
+        self.keep_marks_shown()
 
     def clear_rows(self) -> None:
         """Forget the rows (the list is about to show something else: another queue, agent
@@ -222,6 +253,7 @@ class CaseTable(ScrollView, can_focus=True):
         self.scroll_to(y=0, animate=False, immediate=True)
         self._move(0)
         self.refresh()
+        self.keep_marks_shown()
 
     def append_page(self, page: Page, *, warn_at: dict[int, datetime | None] | None = None) -> None:
         """Add the next keyset page at the end."""
@@ -277,6 +309,22 @@ class CaseTable(ScrollView, can_focus=True):
             return self.due_text(self.rows_held[row], self._now())
         return self._cells[row][column]
 
+    @property
+    def shown_columns(self) -> list[str]:
+        """The ids of the columns drawn at the current width."""
+        return [cid for _i, cid, _w in self._shown]
+
+    def _refit(self, width: int) -> None:
+        if width != self._fit_width:
+            self._fit_width = width
+            self._shown = fit_columns(self._column_ids, width)
+            self._width = 1 + sum(w + _GAP for _i, _c, w in self._shown)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._refit(self.scrollable_content_region.width)
+        self._resize()
+        self.refresh()
+
     def _resize(self) -> None:
         self.virtual_size = Size(self._width, len(self.rows_held) + 1)
 
@@ -323,11 +371,14 @@ class CaseTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
+        if width != self._fit_width:
+            self._refit(width)
+            self.call_later(self._resize)
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("case-table--header")
             cells = [Text(_(COLUMNS[c][0])) for c in self._column_ids]
-            return self._strip(cells, style, scroll_x, width)
+            return self.count_header(self._strip(cells, style, scroll_x, width), style)
         index = scroll_y + y - 1
         if index >= len(self.rows_held):
             return Strip.blank(width, base)
@@ -336,17 +387,18 @@ class CaseTable(ScrollView, can_focus=True):
             style += self.get_component_rich_style("case-table--odd")
         if index == self.cursor_row:
             style += self.get_component_rich_style("case-table--cursor")
+        style = self.marked_style(index, style)
         cells = list(self._cells[index])
         if "due" in self._column_ids:
             cells[self._column_ids.index("due")] = self.due_text(
                 self.rows_held[index], self._now()
             )
-        return self._strip(cells, style, scroll_x, width)
+        return self.mark_line(self._strip(cells, style, scroll_x, width), index, style)
 
     def _strip(self, cells: list[Text], style: Style, scroll_x: int, width: int) -> Strip:
         segments = [Segment(" ", style)]
-        for cid, value in zip(self._column_ids, cells, strict=True):
-            size = COLUMNS[cid][1]
+        for index, _cid, size in self._shown:
+            value = cells[index]
             text = value.plain
             if len(text) > size:
                 text = text[: size - 1] + "…"

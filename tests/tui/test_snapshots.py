@@ -89,6 +89,29 @@ def test_sign_in(snap_compare: Any, tui_world: World) -> None:
     assert snap_compare(make_app(tui_world, None), terminal_size=SIZE, run_before=steady())
 
 
+def test_sign_in_small(snap_compare: Any, tui_world: World) -> None:
+    assert snap_compare(make_app(tui_world, None), terminal_size=SMALL, run_before=steady())
+
+
+def _help(snap_compare: Any, world: World, size: tuple[int, int]) -> bool:
+    """F1 on the WIP bin: this screen's keys first, then the keys everywhere, the legend."""
+    build(world)
+
+    async def f1(pilot: Pilot[Any]) -> None:
+        await pilot.press("f1")
+
+    app = make_app(world, "ana", start_mode="wip")
+    return bool(snap_compare(app, terminal_size=size, run_before=steady(f1)))
+
+
+def test_help(snap_compare: Any, tui_world: World) -> None:
+    assert _help(snap_compare, tui_world, SIZE)
+
+
+def test_help_small(snap_compare: Any, tui_world: World) -> None:
+    assert _help(snap_compare, tui_world, SMALL)
+
+
 async def _technical_queue(pilot: Pilot[Any]) -> None:
     screen: Any = pilot.app.screen
     queues = screen.query_one("#inbox-queues", DataTable)
