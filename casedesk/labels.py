@@ -1,8 +1,9 @@
 """The words a person reads for the codes the database stores.
 
-Statuses, priorities, severities, channels, typifications … are stored as short English
-codes (``in_progress``) and shown through :func:`label` in the reader's language ("in
-progress", "en curso"). Each vocabulary is a gettext context, so one English word can
+Statuses, priorities, severities, channels, typifications, timeline event kinds, clock
+states … are stored as short English codes (``in_progress``) and shown through
+:func:`label` in the reader's language ("in progress", "en curso"): the one vocabulary of
+every code a person reads. Each vocabulary is a gettext context, so one English word can
 have two Spanish ones (a *cancelled* case is "cancelado", a task "cancelada").
 """
 
@@ -98,6 +99,67 @@ _WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "work": NP_("time kind", "work"),
         "handle": NP_("time kind", "on the line"),
         "after_call": NP_("time kind", "after-call work"),
+    },
+    # what happened to a case: the timeline's "What" column and the start of its details
+    "event": {
+        "create": NP_("event", "created"),
+        "update": NP_("event", "edited"),
+        "accept": NP_("event", "accepted"),
+        "next": NP_("event", "taken"),
+        "dispatch": NP_("event", "dispatched"),
+        "reject": NP_("event", "rejected"),
+        "transfer": NP_("event", "transferred"),
+        "assign": NP_("event", "assigned"),
+        "yank": NP_("event", "yanked"),
+        "start": NP_("event", "started"),
+        "wait": NP_("event", "waiting"),
+        "resume": NP_("event", "resumed"),
+        "resolve": NP_("event", "resolved"),
+        "close": NP_("event", "closed"),
+        "reopen": NP_("event", "reopened"),
+        "cancel": NP_("event", "cancelled"),
+        "note": NP_("event", "note"),
+        "link": NP_("event", "linked"),
+        "interaction": NP_("event", "interaction"),
+        "time": NP_("event", "time"),
+        "task": NP_("event", "task"),
+        "sla_breach": NP_("event", "SLA breached"),
+        "sla_warning": NP_("event", "SLA warning"),
+        "inactive": NP_("event", "inactive"),
+        "escalated": NP_("event", "escalated"),
+        "autoclose": NP_("event", "auto-closed"),
+        "article": NP_("event", "article"),
+        "mail_delivered": NP_("event", "mail delivered"),
+        "mail_failed": NP_("event", "mail failed"),
+    },
+    "clock_state": {
+        "ok": NP_("clock state", "ok"),
+        "warning": NP_("clock state", "warning"),
+        "breached": NP_("clock state", "breached"),
+        "paused": NP_("clock state", "paused"),
+        "met": NP_("clock state", "met"),
+    },
+    "resolution": {
+        "solved": NP_("resolution", "solved"),
+        "workaround": NP_("resolution", "workaround"),
+        "information": NP_("resolution", "information given"),
+        "not_reproducible": NP_("resolution", "not reproducible"),
+        "duplicate": NP_("resolution", "duplicate"),
+        "no_fault": NP_("resolution", "no fault found"),
+        "other": NP_("resolution", "other"),
+    },
+    "mail": {
+        "ack": NP_("mail", "acknowledgement"),
+        "article": NP_("mail", "article"),
+        "reply": NP_("mail", "reply"),
+        "resolution": NP_("mail", "resolution notice"),
+        "survey": NP_("mail", "survey"),
+        "portal_link": NP_("mail", "portal link"),
+    },
+    "line_state": {
+        "ok": NP_("line state", "ok"),
+        "exhausted": NP_("line state", "exhausted"),
+        "expired": NP_("line state", "expired"),
     },
 }
 

@@ -22,7 +22,6 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from casedesk.durations import countdown
 from casedesk.errors import CaseDeskError
 from casedesk.i18n import N_, _, ngettext
 from casedesk.labels import label as code_label
@@ -33,18 +32,18 @@ from casedesk.screens.applies import case_key_applies
 from casedesk.screens.base import error_message
 from casedesk.screens.history import HistoryModal
 from casedesk.screens.modals import CaseEditForm, TaskForm, TextPrompt, TimeForm, TimeSpent
-from casedesk.screens.words import word
 from casedesk.services.contracts import entitlements
 from casedesk.services.contracts.views import LineStatus
 from casedesk.services.knowledge import freshness, guidance
 from casedesk.services.numbers import case_label, parse_case_number
 from casedesk.services.queries import reads
 from casedesk.services.queries.views import CaseDetail, CaseTime, TaskView, TimelineEntry
+from casedesk.services.sla.calendar import BusinessCalendar
 from casedesk.services.sla.clocks import ClockState
 from casedesk.services.workflow import cases, tasks, timelog, transitions
 from casedesk.textsafe import one_line, visible
 from casedesk.widgets.footer import DeskFooter
-from casedesk.widgets.sla import STATE_STYLE, SlaPanel, local
+from casedesk.widgets.sla import STATE_STYLE, SlaPanel, left_text, local, policy_calendar
 
 _KIND_STYLE = {
     "create": "bold",
@@ -257,7 +256,7 @@ class CaseScreen(CaseActions):
         articles = [(a.label, a.title) for a in found.articles]
         similar = [
             (c.label, f"{c.title} ("
-                      + (word("resolution", c.resolution_type) if c.resolution_type
+                      + (code_label("resolution", c.resolution_type) if c.resolution_type
                          else code_label("status", c.status)) + ")")
             for c in found.cases
         ]
@@ -330,7 +329,7 @@ class CaseScreen(CaseActions):
             text.append(", ".join(c.children))
         if c.resolution_type:
             text.append("\n" + _("Resolution") + " ", style="dim")
-            text.append(visible(f"{word('resolution', c.resolution_type)}: "
+            text.append(visible(f"{code_label('resolution', c.resolution_type)}: "
                                 f"{c.resolution_notes or ''}"), style="green")
         if self.bundle is not None and self.bundle.case.label == c.label and (
                 self.bundle.time is not None or self.bundle.line is not None):
@@ -365,15 +364,16 @@ class CaseScreen(CaseActions):
         keep = table.cursor_row
         table.clear()
         now = self.now()
+        calendar = self._calendar()
         for t in items:
             st = self._task_state(t, now)
             table.add_row(
-                Text(word("clock", st) if st else code_label("task_status", t.status),
+                Text(code_label("clock_state", st) if st else code_label("task_status", t.status),
                      style=STATE_STYLE.get(st or "", "dim")),
                 cell(t.title, style="dim strike" if t.status != "open" else ""),
                 cell(t.assignee or "—"),
                 local(t.due_at, self.tz()),
-                self._task_left(t, now),
+                self._task_left(t, now, calendar),
                 key=str(t.id),
             )
         if items:
@@ -388,11 +388,19 @@ class CaseScreen(CaseActions):
             return ClockState.warning
         return st
 
+    def _calendar(self) -> BusinessCalendar | None:
+        """The calendar of the case on screen (its tasks count on it, as its clocks do)."""
+        if self.bundle is None:
+            return None
+        return policy_calendar(self.bundle.case.sla_policy, self.workstation.targets_for)
+
     @staticmethod
-    def _task_left(t: TaskView, now: Any) -> str:
+    def _task_left(t: TaskView, now: Any, calendar: BusinessCalendar | None) -> str:
+        """Business time to the task's due time on the case's SLA calendar, the one clock
+        of every countdown (the Due column beside it: the wall time in the agent's zone)."""
         if t.status != "open" or t.due_at is None:
             return ""
-        return countdown(t.due_at - now)
+        return left_text(calendar, now, t.due_at)
 
     @staticmethod
     def shown_entries(entries: list[TimelineEntry]) -> list[TimelineEntry]:
@@ -407,8 +415,8 @@ class CaseScreen(CaseActions):
             table.add_row(
                 local(e.at, tz),
                 cell(e.actor or _("system")),
-                Text(word("event", e.kind), style=_KIND_STYLE.get(e.kind, "")),
-                cell(e.text),
+                Text(code_label("event", e.kind), style=_KIND_STYLE.get(e.kind, "")),
+                cell(reads.details_text(e)),
             )
 
     def tick(self) -> None:
@@ -420,13 +428,14 @@ class CaseScreen(CaseActions):
             return
         table = self.query_one("#case-tasks", DataTable)
         now = self.now()
+        calendar = self._calendar()
         for t in self.bundle.tasks:
             if t.status == "open" and t.due_at is not None:
                 st = self._task_state(t, now)
-                table.update_cell(str(t.id), "left", self._task_left(t, now))
+                table.update_cell(str(t.id), "left", self._task_left(t, now, calendar))
                 table.update_cell(
                     str(t.id), "state",
-                    Text(word("clock", st), style=STATE_STYLE.get(st or "", "dim")),
+                    Text(code_label("clock_state", st), style=STATE_STYLE.get(st or "", "dim")),
                 )
 
     def _show_goto(self) -> None:
@@ -524,7 +533,7 @@ class CaseScreen(CaseActions):
         self.operate(
             partial(tasks.complete_task, self.desk, self.actor, task.id),
             done=lambda t: _("task done: {title} ({state})").format(
-                title=t.title, state=word("clock", t.state)),
+                title=t.title, state=code_label("clock_state", t.state)),
         )
 
     def action_link_parent(self) -> None:

@@ -24,7 +24,6 @@ from casedesk.localformat import day, number
 from casedesk.plain import cell
 from casedesk.screens import messages
 from casedesk.screens.base import DeskScreen
-from casedesk.screens.words import word
 from casedesk.services.queries import customer_view
 from casedesk.services.queries.views import CaseRow, CustomerView
 from casedesk.widgets.footer import DeskFooter
@@ -145,7 +144,7 @@ class CustomerScreen(DeskScreen):
                      if li.allotment == "cases" else _("{left} of {total} min"))
                     .format(left=number(li.left), total=number(li.total)),
                     day(li.ends) if li.ends else "—",
-                    Text(word("line", li.state), style=_STATE_STYLE.get(li.state, "")),
+                    Text(label("line_state", li.state), style=_STATE_STYLE.get(li.state, "")),
                 )
         if not view.contracts:
             lines.add_row(Text(_("no contract"), style="dim"), "", "", "")

@@ -29,11 +29,17 @@ from textual.widgets import Static
 
 from casedesk.durations import countdown
 from casedesk.i18n import N_, _
-from casedesk.labels import NP_
+from casedesk.labels import label
 from casedesk.localformat import clock_time, short_day
 from casedesk.services.queries.views import CaseDetail, CaseRow
 from casedesk.services.sla.calendar import BusinessCalendar
-from casedesk.services.sla.clocks import FAR_FUTURE, LIST_WARNING_SHARE, ClockState, PolicyTargets
+from casedesk.services.sla.clocks import (
+    FAR_FUTURE,
+    LIST_WARNING_SHARE,
+    NO_POLICY,
+    ClockState,
+    PolicyTargets,
+)
 from casedesk.services.sla.explanations import clock_infos
 from casedesk.textsafe import one_line
 
@@ -47,30 +53,34 @@ STATE_STYLE: dict[str, str] = {
 }
 
 
-#: The reader's word for each clock state (gettext context "clock state").
-_STATE_WORDS: dict[str, tuple[str, str]] = {
-    ClockState.ok: NP_("clock state", "ok"),
-    ClockState.warning: NP_("clock state", "warning"),
-    ClockState.breached: NP_("clock state", "breached"),
-    ClockState.paused: NP_("clock state", "paused"),
-    ClockState.met: NP_("clock state", "met"),
-}
-
-
 def state_word(state: str | None) -> str:
     """``breached`` / ``incumplido``: a clock state in the reader's language ("—": none)."""
-    if state is None:
-        return "—"
-    from casedesk.i18n import pgettext
-
-    entry = _STATE_WORDS.get(str(state))
-    return pgettext(*entry) if entry else str(state)
+    return "—" if state is None else label("clock_state", state)
 
 
 def business_left(calendar: BusinessCalendar, now: datetime, due: datetime) -> timedelta:
     """Business time from ``now`` to ``due`` on ``calendar`` (negative once overdue): the
     count the case screen shows for the same deadline."""
     return calendar.elapsed(now, due) if now < due else -calendar.elapsed(due, now)
+
+
+def policy_calendar(
+    policy: str | None, targets_for: Callable[[str | None], PolicyTargets | None]
+) -> BusinessCalendar | None:
+    """The calendar a case's deadlines count on: its policy's (None while the workstation
+    has not loaded the targets), the always-open one for a case without a policy."""
+    if not policy:
+        return NO_POLICY.calendar
+    targets = targets_for(policy)
+    return targets.calendar if targets is not None else None
+
+
+def left_text(calendar: BusinessCalendar | None, now: datetime, due: datetime) -> str:
+    """Business time to ``due`` on ``calendar`` as every countdown says it (``…`` while the
+    calendar is not known: never a wall-clock count that would disagree)."""
+    if calendar is None:
+        return "…"
+    return countdown(business_left(calendar, now, due), days=False)
 
 
 def due_wall(due: datetime, now: datetime, tz: ZoneInfo) -> str:
@@ -122,8 +132,7 @@ def countdown_cell(
         return Text("—", style="dim")
     if st in (ClockState.paused, ClockState.met):
         return Text(state_word(st), style=STATE_STYLE[st])
-    left = "…" if calendar is None else countdown(business_left(calendar, now, row.due_at),
-                                                    days=False)
+    left = left_text(calendar, now, row.due_at)
     if tz is not None:
         left = f"{left:>8} {due_wall(row.due_at, now, tz)}"
     return Text(left, style=STATE_STYLE[st])

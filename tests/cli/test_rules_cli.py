@@ -90,10 +90,10 @@ def test_a_case_created_from_the_cli_routes_and_show_says_why(db: str, tmp_path:
     shown = json.loads(out)
     assert shown["priority"] == "high"
     created = shown["timeline"][0]
-    assert "rule 1 'facturas': keyword 'factura' (priority medium → high)" in created["text"]
+    assert "rule 1 “facturas”: keyword “factura”; priority medium → high" in created["text"]
     assert created["data"]["routing"]["rule_name"] == "facturas"
     code, out, _ = cli(db, "case", "show", "CS-000001", who="ana")
-    assert "'facturas'" in out and "waits to be pulled" in out
+    assert "“facturas”" in out and "waits in queue billing" in out
 
 
 @pytest.mark.parametrize(("args", "text", "exit_code", "message"), [

@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select, update
 
 from casedesk.db import read_session, write_session
 from casedesk.errors import NotFound, PermissionDenied, ValidationError
+from casedesk.i18n import set_language
 from casedesk.models import (
     AccountProduct,
     Case,
@@ -110,8 +111,14 @@ def test_create_case_routes_with_the_reason_on_the_timeline(world: World,
     assert event.data["routing"] == {
         "rule": event.data["routing"]["rule"], "rule_name": "facturas", "position": 2,
         "queue": "billing", "agent": None, "strategy": "manual", "priority": None,
-        "severity": None, "reason": reason}
-    assert any(reason in e.text for e in reads.timeline(world.desk, made.label))
+        "severity": None, "reason": reason, "matched": [["keywords", "factura"]]}
+    # the timeline composes the reason from those pieces, in the reader's language
+    said = "rule 2 “facturas”: keyword “factura”; waits in queue billing"
+    assert any(said in e.text for e in reads.timeline(world.desk, made.label))
+    set_language("es")
+    dicho = "regla 2 «facturas»: palabra clave «factura»; espera en la cola billing"
+    assert any(dicho in e.text for e in reads.timeline(world.desk, made.label))
+    set_language("en")
     # a rule that raises the priority does so before the SLA policy is chosen
     vip = _vip_contact(world)
     routed = cases.create_case(world.desk, world.ana, title="Consulta", contact_id=vip)

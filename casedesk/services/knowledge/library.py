@@ -520,7 +520,7 @@ def link_case(desk: Desk, actor: Actor, number: str | int, case: str | int) -> A
                 actor_id=actor.id,
                 kind="article",
                 note=f"used {label}: {article.title}",
-                data={"article": label, "link": "used"},
+                data={"article": label, "link": "used", "title": article.title},
             )
         return _view(session, saved_id(article.id))
 
@@ -643,7 +643,8 @@ def draft_from_case(desk: Desk, actor: Actor, case_number: str | int) -> Article
             actor_id=actor.id,
             kind="article",
             note=f"drafted {article_label(number)} from this case",
-            data={"article": article_label(number), "link": "used"},
+            data={"article": article_label(number), "link": "used", "drafted": True,
+                  "title": article.title},
         )
         return _view(session, article_id)
 

@@ -33,6 +33,7 @@ from casedesk.models import (
     Severity,
     SlaPolicy,
     Status,
+    Task,
     TimeEntry,
 )
 from casedesk.models.base import saved_id
@@ -51,6 +52,7 @@ from casedesk.services.contracts.entitlements import amount
 from casedesk.services.directory.customers import MIN_PHONE_DIGITS
 from casedesk.services.knowledge.folding import tokens
 from casedesk.services.numbers import case_label
+from casedesk.services.queries.event_text import event_sentence
 from casedesk.services.queries.views import (
     CaseDetail,
     CaseRow,
@@ -403,37 +405,6 @@ def interaction_select() -> AnySelect:
     )
 
 
-_EVENT_TEXT = {
-    "create": N_("created"),
-    "accept": N_("accepted"),
-    "next": N_("took it as next"),
-    "dispatch": N_("dispatched"),
-    "reject": N_("rejected"),
-    "transfer": N_("transferred"),
-    "assign": N_("assigned"),
-    "yank": N_("yanked"),
-    "start": N_("started work"),
-    "wait": N_("waiting for the customer"),
-    "resume": N_("resumed"),
-    "resolve": N_("resolved"),
-    "close": N_("closed"),
-    "reopen": N_("reopened"),
-    "cancel": N_("cancelled"),
-    "note": N_("note"),
-    "update": N_("updated"),
-    "link": N_("linked to parent"),
-    "interaction": N_("interaction"),
-    "time": N_("time logged"),
-    "task": "",  # the note says it: "task added: …", "task done: …"
-    "mail_delivered": N_("mail delivered"),
-    "mail_failed": N_("mail failed"),
-    "article": N_("article"),
-    "sla_breach": N_("SLA breached"),
-    "sla_warning": N_("SLA warning"),
-    "inactive": N_("inactive"),
-}
-
-
 def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
     """A case's whole history, oldest first: events, interactions and time entries."""
     with read_session(desk.engine) as session:
@@ -443,6 +414,11 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
         }
         agents: dict[int | None, str] = {
             id_: name for id_, name in session.execute(select(col(Agent.id), col(Agent.name)))
+        }
+        tasks: dict[int, tuple[str, datetime | None]] = {
+            int(id_): (title, due) for id_, title, due in session.execute(
+                select(col(Task.id), col(Task.title), col(Task.due_at))
+                .where(col(Task.case_id) == case.id))
         }
         entries: list[TimelineEntry] = []
         events = session.execute(
@@ -455,9 +431,8 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
                 ev.kind == "interaction" and (ev.data or {}).get("interaction_id") is not None
             ):
                 continue  # listed in full below, from the interaction or time entry itself
-            word = _(_EVENT_TEXT[ev.kind]) if _EVENT_TEXT.get(ev.kind) else (
-                "" if ev.kind in _EVENT_TEXT else ev.kind)
-            parts = [word] if word else []
+            # a task event's sentence says it: "task added: …", "task done: …"
+            parts = [] if ev.kind == "task" else [label("event", ev.kind)]
             if ev.from_queue_id != ev.to_queue_id:
                 parts.append(_("queue {before} → {after}").format(
                     before=queues.get(ev.from_queue_id, "—"),
@@ -470,14 +445,13 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
                 parts.append(_("status {before} → {after}").format(
                     before=label("status", ev.from_status) or "—",
                     after=label("status", ev.to_status)))
-            if ev.note:
-                parts.append(ev.note)
             data = dict(ev.data or {})
-            if ev.kind in ("mail_delivered", "mail_failed"):
-                parts.append(f"{data.get('mail', '')} to {data.get('to', '?')}: "
-                             f"{data.get('subject', '')}")
-                if data.get("error"):
-                    parts.append(str(data["error"]))
+            sentence = event_sentence(ev.kind, ev.note, data, ev.at, tasks=tasks,
+                                      owner_before=agents.get(ev.from_owner_id))
+            if sentence:
+                parts.append(sentence)
+            if ev.kind in ("mail_delivered", "mail_failed") and data.get("error"):
+                parts.append(str(data["error"]))
             actor = agents.get(ev.actor_id)
             if actor is None and data.get("by") == "customer":
                 actor = _("customer")  # a customer's e-mail resumed or reopened the case
@@ -515,6 +489,15 @@ def timeline(desk: Desk, number: int | str) -> list[TimelineEntry]:
     order = {"create": 0}
     entries.sort(key=lambda e: (e.at, order.get(e.kind, 1)))
     return entries
+
+
+def details_text(entry: TimelineEntry) -> str:
+    """An entry's text without its leading event word (for a view that shows the word in
+    a column of its own)."""
+    word = label("event", entry.kind)
+    if entry.text == word:
+        return ""
+    return entry.text.removeprefix(word + " · ")
 
 
 def customer_history(desk: Desk, contact_id: int, *, limit: int = 100) -> CustomerHistory:

@@ -199,6 +199,9 @@ class Verdict:
     rule: Rule
     matched: bool
     why: str
+    #: (condition, the value it matched on) of each condition that held, for the timeline
+    #: to say in the reader's language (``("keywords", "factura")``, ``("tier", "vip")``)
+    pieces: tuple[tuple[str, Any], ...] = ()
 
     def line(self) -> str:
         """``rule 3 'facturas': keyword 'factura'``; ``rule 2 'vip': tier is standard, not vip``."""
@@ -254,54 +257,58 @@ class Rule:
         if not self.active:
             return Verdict(self, False, "disabled")
         said: list[str] = []
+        pieces: list[tuple[str, Any]] = []
         for key in CONDITIONS:
             if key not in self.conditions:
                 continue
-            ok, why = self._one(key, self.conditions[key], facts)
+            ok, why, piece = self._one(key, self.conditions[key], facts)
             if not ok:
                 return Verdict(self, False, why)
             said.append(why)
-        return Verdict(self, True, ", ".join(said) or "matches every case")
+            pieces.append((key, piece))
+        return Verdict(self, True, ", ".join(said) or "matches every case", tuple(pieces))
 
-    def _one(self, key: str, wanted: Any, facts: Facts) -> tuple[bool, str]:
+    def _one(self, key: str, wanted: Any, facts: Facts) -> tuple[bool, str, Any]:
+        """Whether one condition holds, why, and the value it held on (None: it did not)."""
         if key in _VALUE_KEYS:
             values = [str(v) for v in as_list(wanted)]
             have = facts.value(key)
             if have in values:
-                return True, f"{key} {have}"
-            return False, f"{key} is {have or 'not known'}, not {_any_of(values)}"
+                return True, f"{key} {have}", have
+            return False, f"{key} is {have or 'not known'}, not {_any_of(values)}", None
         if key in _TEXT_KEYS:
             text = facts.text(key)
             for folded, shown in self._keywords.get(key, ()):
                 if folded in text:
                     where = "" if key == "keywords" else f" in the {key}"
-                    return True, f"keyword {shown!r}{where}"
+                    return True, f"keyword {shown!r}{where}", shown
             listed = [repr(s) for _, s in self._keywords.get(key, ())]
             which = (f"no keyword {listed[0]}" if len(listed) == 1
                      else f"none of the keywords {', '.join(listed)}")
-            return False, f"{which} in the {_TEXT_KEYS[key]}"
+            return False, f"{which} in the {_TEXT_KEYS[key]}", None
         if key == "product":
             products = facts.products()
             for value in as_list(wanted):
                 if folded_key(str(value)) in products:
-                    return True, f"holds product {value}"
+                    return True, f"holds product {value}", value
             held = sorted(set(products.values()))
             return False, (f"holds {', '.join(held)}, not {_any_of(as_list(wanted))}"
-                           if held else f"holds no product {_any_of(as_list(wanted))}")
+                           if held else f"holds no product {_any_of(as_list(wanted))}"), None
         # contract
         if isinstance(wanted, bool):
             has = facts.has_contract()
             if has == wanted:
-                return True, "has a contract line" if has else "has no contract line"
-            return False, "has no contract line" if wanted else "has a contract line"
+                return True, "has a contract line" if has else "has no contract line", has
+            return False, "has no contract line" if wanted else "has a contract line", None
         contracts = facts.contracts()
         for value in as_list(wanted):
             if folded_key(str(value)) in contracts:
-                return True, f"contract {value}"
+                return True, f"contract {value}", value
         if not facts.has_contract():
-            return False, f"has no contract line, not contract {_any_of(as_list(wanted))}"
+            return False, f"has no contract line, not contract {_any_of(as_list(wanted))}", None
         held = sorted(set(contracts.values()))
-        return False, f"contract is {' / '.join(held) or 'unknown'}, not {_any_of(as_list(wanted))}"
+        return (False, f"contract is {' / '.join(held) or 'unknown'}, "
+                       f"not {_any_of(as_list(wanted))}", None)
 
 
 def _any_of(values: Sequence[Any]) -> str:
@@ -392,14 +399,27 @@ class Decision:
     agent_id: int | None = None
     agent_login: str | None = None
     strategy: str | None = None
+    #: the rule's conditions that held and their values (:attr:`Verdict.pieces`)
+    matched: tuple[tuple[str, Any], ...] | None = None
+    #: the case's own priority and severity where the rule changed them
+    from_priority: str | None = None
+    from_severity: str | None = None
 
     def event_data(self) -> dict[str, Any]:
-        """``data["routing"]`` of the create event."""
-        return {
+        """``data["routing"]`` of the create event: the pieces the timeline composes its
+        sentence from in the reader's language (``reason`` is the English audit line)."""
+        data: dict[str, Any] = {
             "rule": self.rule_id, "rule_name": self.rule_name, "position": self.rule_position,
             "queue": self.queue_name, "agent": self.agent_login, "strategy": self.strategy,
             "priority": self.priority, "severity": self.severity, "reason": self.reason,
         }
+        if self.matched is not None:
+            data["matched"] = [list(piece) for piece in self.matched]
+        if self.from_priority is not None:
+            data["from_priority"] = self.from_priority
+        if self.from_severity is not None:
+            data["from_severity"] = self.from_severity
+        return data
 
 
 #: What picks an agent (``assign.pick_agent``'s signature; None: that one).
@@ -449,6 +469,9 @@ def decide(
         priority=priority, severity=severity,
         agent_id=agent.agent_id if agent else None,
         agent_login=agent.login if agent else None, strategy=strategy,
+        matched=verdict.pieces,
+        from_priority=new.priority if priority else None,
+        from_severity=new.severity if severity else None,
     )
 
 

@@ -362,6 +362,8 @@ def _escalate(
                 "priority": [priority, new_priority],
                 "queue": names.get(new_queue),
                 "flag_supervisor": flag,
+                "kept_with_owner": new_queue == queue_id and target is not None
+                and owner_id is not None,
             },
             from_queue=queue_id if moved else None,
             to_queue=new_queue if moved else None,

@@ -472,6 +472,7 @@ def link_parent(
             values={"parent_id": parent_id},
             expected_version=version,
             note=f"parent {case_label(parent_case.number)}" if parent_id else "unlinked",
+            data={"parent": case_label(parent_case.number) if parent_id else None},
         )
         return case_detail(session, saved_id(case.id))
 
