@@ -54,14 +54,18 @@ def raw_worker(url: str, agent_id: int, queue_id: int, until: float) -> list[flo
     if url.startswith("sqlite"):
         import sqlite3
 
-        from casedesk.db import SQLITE_BUSY_TIMEOUT_MS
+        from casedesk.db import SQLITE_BUSY_TIMEOUT_MS, begin_immediate, sqlite_busy_wait
 
         conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None,
                                timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
         conn.execute("PRAGMA synchronous=NORMAL")
+        spin = sqlite_busy_wait() == "spin"
         while time.monotonic() < until:
             started = time.perf_counter()
-            conn.execute("BEGIN IMMEDIATE")
+            if spin:
+                begin_immediate(conn)
+            else:
+                conn.execute("BEGIN IMMEDIATE")
             row = conn.execute(
                 "UPDATE \"case\" SET owner_id = ?, version = version + 1 WHERE id = "
                 "(SELECT id FROM \"case\" WHERE queue_id = ? AND owner_id IS NULL AND "
@@ -120,8 +124,7 @@ def run(name: str, url: str, cases: int, workers: int, seconds: float | None = N
     admin = desk.actor("admin")
     logins = [f"bench{i}" for i in range(workers)]
     for login in logins:
-        staff.add_agent(desk, admin, login=login, name=login, queues=["technical"],
-                        capacity=1_000_000)
+        staff.add_agent(desk, admin, login=login, name=login, queues=["technical"])
     with desk.engine.connect() as conn:
         ids = [conn.execute(text("SELECT id FROM agent WHERE login = :l"), {"l": login})
                .scalar_one() for login in logins]
@@ -140,7 +143,10 @@ def run(name: str, url: str, cases: int, workers: int, seconds: float | None = N
                                     [until] * workers))
     elapsed = time.perf_counter() - started
     latencies = [x for r in results for x in r]
-    kind = "raw" if raw else "casedesk"
+    from casedesk.db import sqlite_busy_wait
+
+    kind = ("raw" if raw else "casedesk") + (f" (busy wait: {sqlite_busy_wait()})"
+                                             if name == "sqlite" else "")
     print(f"{name} {kind}: {len(latencies):,} claims by {workers} processes in {elapsed:.1f} s"
           f" = {len(latencies) / elapsed:,.0f} claims/s; latency {summary(latencies)}; "
           f"load average {os.getloadavg()[0]:.1f}")
