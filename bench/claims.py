@@ -18,13 +18,19 @@ import argparse
 import contextlib
 import multiprocessing
 import os
+import statistics
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from common import databases, fresh_desk, summary  # type: ignore[import-not-found]
+from common import (  # type: ignore[import-not-found]
+    databases,
+    fresh_desk,
+    percentile,
+    summary,
+)
 
 
 def worker(url: str, login: str, queue: str, until: float = float("inf")) -> list[float]:
@@ -37,6 +43,11 @@ def worker(url: str, login: str, queue: str, until: float = float("inf")) -> lis
     desk = Desk(engine)
     actor = desk.actor(login)
     latencies: list[float] = []
+    parts = _breakdown(engine) if os.environ.get("CLAIMS_BREAKDOWN") else None
+    if os.environ.get("CLAIMS_PAUSE_MAX"):  # try another longest pause (seconds)
+        from casedesk import db
+
+        db.BUSY_PAUSE_MAX = float(os.environ["CLAIMS_PAUSE_MAX"])
     while time.monotonic() < until:
         started = time.perf_counter()
         try:
@@ -45,7 +56,48 @@ def worker(url: str, login: str, queue: str, until: float = float("inf")) -> lis
             break
         latencies.append((time.perf_counter() - started) * 1000)
     engine.dispose()
+    if parts is not None:
+        print(f"{login}: " + " · ".join(f"{k} p50 {statistics.median(v):.2f} ms, p99 "
+                                         f"{percentile(v, 99):.2f} ms" for k, v in parts.items()
+                                         if v), flush=True)
     return latencies
+
+
+def _breakdown(engine: Any) -> dict[str, list[float]]:
+    """SQLite (``CLAIMS_BREAKDOWN=1``): where a claim's time goes — waiting for the write
+    lock, holding it (from BEGIN IMMEDIATE taken to COMMIT done), and inside that the
+    ``case_detail`` read the claim makes before it commits."""
+    from sqlalchemy import event
+
+    from casedesk import db
+    from casedesk.services.workflow import fastpath
+
+    parts: dict[str, list[float]] = {"lock wait": [], "lock held": [], "detail in lock": []}
+    taken: list[float] = [0.0]
+    begin, detail = db.begin_immediate, fastpath.case_detail
+
+    def timed_begin(conn: Any, *args: Any, **kwargs: Any) -> None:
+        started = time.perf_counter()
+        begin(conn, *args, **kwargs)
+        taken[0] = time.perf_counter()
+        parts["lock wait"].append((taken[0] - started) * 1000)
+
+    def timed_detail(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return detail(*args, **kwargs)
+        finally:
+            parts["detail in lock"].append((time.perf_counter() - started) * 1000)
+
+    @event.listens_for(engine, "commit")
+    def _committed(_conn: Any) -> None:
+        if taken[0]:
+            parts["lock held"].append((time.perf_counter() - taken[0]) * 1000)
+            taken[0] = 0.0
+
+    db.begin_immediate = timed_begin  # type: ignore[assignment]
+    fastpath.case_detail = timed_detail  # type: ignore[assignment]
+    return parts
 
 
 def raw_worker(url: str, agent_id: int, queue_id: int, until: float) -> list[float]:
@@ -124,7 +176,8 @@ def run(name: str, url: str, cases: int, workers: int, seconds: float | None = N
     admin = desk.actor("admin")
     logins = [f"bench{i}" for i in range(workers)]
     for login in logins:
-        staff.add_agent(desk, admin, login=login, name=login, queues=["technical"])
+        staff.add_agent(desk, admin, login=login, name=login, queues=["technical"],
+                        capacity=10_000)  # the most a bin takes: claims, not a full bin
     with desk.engine.connect() as conn:
         ids = [conn.execute(text("SELECT id FROM agent WHERE login = :l"), {"l": login})
                .scalar_one() for login in logins]
