@@ -618,7 +618,13 @@ def run_one(name: str, url: str, agents: int, seconds: float, processes: int,
                 trails = {login: who["trail"] for res in results
                           for login, who in res["results"].items() if "trail" in who}
                 floor_gap, agent_gaps = without_service(trails, restarted["halted"])
+                down = restarted["halted"]
                 report["restart"] = {
+                    "agents": {login: (sum(1 for e in t if e[2] != "failed" and e[3] <= down),
+                                       sum(1 for e in t if e[2] != "failed" and e[3] > down),
+                                       sum(1 for e in t if e[2] == "failed"),
+                                       max((e[3] for e in t), default=until) - (until - seconds))
+                               for login, t in sorted(trails.items())},
                     **{k: v - (until - seconds) for k, v in restarted.items()},
                     "server_down": restarted["up"] - restarted["halt"],
                     "floor_gap": floor_gap, "agent_gaps": agent_gaps,
@@ -672,6 +678,9 @@ def show(name: str, agents: int, r: dict[str, Any]) -> None:
               f"{rs['server_down']:.1f} s); no operation succeeded for {rs['floor_gap']:.1f} s "
               f"floor-wide; per agent: " + ", ".join(f"{g:.1f}" for g in rs["agent_gaps"])
               + " s")
+        print("per agent (done before the stop, done after, failed, last operation ended at "
+              "s): " + "; ".join(f"{k} {a}/{b}/{c}/{d:.1f}" for k, (a, b, c, d)
+                                 in rs["agents"].items()))
         print("audit of every operation against the trail: " + ", ".join(
             f"{k} {v}" for k, v in sorted(rs["audit"].items())))
     for err in sorted(set(c["errors"]))[:5]:
