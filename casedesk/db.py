@@ -292,7 +292,8 @@ def begin_immediate(dbapi_connection: Any, timeout_ms: int = SQLITE_BUSY_TIMEOUT
                 dbapi_connection.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if getattr(exc, "sqlite_errorcode", sqlite3.SQLITE_BUSY) != sqlite3.SQLITE_BUSY:
+                code = getattr(exc, "sqlite_errorcode", sqlite3.SQLITE_BUSY)  # extended
+                if code & 0xFF != sqlite3.SQLITE_BUSY:
                     raise
                 if time.monotonic() >= deadline:
                     raise
