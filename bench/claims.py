@@ -9,7 +9,8 @@ the event ``INSERT``, ``COMMIT`` on a ``sqlite3`` connection with the same busy 
 PostgreSQL: the one-statement claim of ``bench/floor.py``), on a fresh copy of the queue
 — the database's own limit. ``--seconds``: stop each phase after S seconds instead of when
 the queue is empty. ``CASEDESK_SQLITE_BUSY`` (``sqlite`` or ``spin``) picks the SQLite
-busy wait under test (see :mod:`casedesk.db`).
+busy wait under test (see :mod:`casedesk.db`); ``CLAIMS_PAUSE_MS`` makes each casedesk
+worker pause between claims; ``CLAIMS_BREAKDOWN=1`` prints where a SQLite claim's time goes.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ from common import (  # type: ignore[import-not-found]
     percentile,
     summary,
 )
+
+#: ``CLAIMS_PAUSE_MS``: each casedesk worker waits this long between its claims (an agent
+#: reads the case it took before the next; 0: back to back, 8 CPU-bound processes on the
+#: machine's cores)
+PAUSE_MS = float(os.environ.get("CLAIMS_PAUSE_MS", "0") or 0)
 
 
 def worker(url: str, login: str, queue: str, until: float = float("inf")) -> list[float]:
@@ -55,6 +61,8 @@ def worker(url: str, login: str, queue: str, until: float = float("inf")) -> lis
         except QueueEmpty:
             break
         latencies.append((time.perf_counter() - started) * 1000)
+        if PAUSE_MS:
+            time.sleep(PAUSE_MS / 1000)
     engine.dispose()
     if parts is not None:
         print(f"{login}: " + " · ".join(f"{k} p50 {statistics.median(v):.2f} ms, p99 "
