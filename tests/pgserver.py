@@ -12,11 +12,12 @@ Restarts (issue 17 point 4): :meth:`PgServer.halt` stops a started server (``pg_
 fast``: sessions are cut, in-flight transactions roll back) and :meth:`PgServer.resume`
 starts it again on the SAME port and data directory, waiting until it accepts
 connections; :meth:`PgServer.restart` does both. The port is chosen BELOW the kernel's
-ephemeral range (``ip_local_port_range``): a port from that range (what binding port 0
-gives) can be taken while the server is down by any outgoing connection's local end — the
-workstation's own reconnect attempts to that very port included (a TCP self-connect) —
-and then the postmaster cannot bind it again. Tests that restart use a server of their
-own (``start_postgres()`` per module), never the suite's shared one.
+ephemeral range (``ip_local_port_range``): a port from that range — what binding port 0
+gives — is, while the server is down, free for the next ``bind(("…", 0))`` of any process
+on the machine (every test server of every suite running here is started that way) and,
+when the even ports run short, for an outgoing connection's local end; then the postmaster
+cannot bind it again. Nothing hands out ports below that range. Tests that restart use a
+server of their own (``start_postgres()`` per module), never the suite's shared one.
 """
 
 from __future__ import annotations

@@ -115,8 +115,8 @@ async def _until(pilot: Pilot[Any], condition: Any, seconds: float, what: str) -
 
 
 def test_the_server_restarts_on_its_own_port(own_server: tuple[PgServer, str]) -> None:
-    """halt frees nothing to others: the port is outside the ephemeral range, so no
-    outgoing connection (a reconnect attempt included) can hold it while it is down."""
+    """The port is outside the ephemeral range (no ``bind(0)`` elsewhere on the machine,
+    no outgoing connection is handed it while the server is down); a restart keeps it."""
     server, _template = own_server
     low, _high = pgserver._ephemeral_range()
     assert server.port < low, "a port from the ephemeral range may be taken while down"
