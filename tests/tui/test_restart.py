@@ -244,3 +244,40 @@ def test_the_cli_against_a_stopped_server_says_one_line_and_exits_2(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("casedesk: "), result.stderr
     assert "Traceback" not in result.output
+
+
+async def test_a_key_pressed_while_the_server_is_down_is_refused_and_not_done(
+    restart_world: tuple[PgServer, World],
+) -> None:
+    """``s`` (start) on a case while the server is stopped: an error is said and the trail
+    holds no start; pressed again once the server is back: started, once."""
+    server, world = restart_world
+    mine = cases.create_case(world.desk, world.ana, title="Sin línea")
+    app = make_app(world, "ana", poll_interval=1.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_case(mine.label)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen)
+        await asyncio.to_thread(server.halt)
+        try:
+            await _until(pilot, lambda: unreachable() in shown(status_line(app)), 10,
+                         "the outage was not said")
+            await press(pilot, "s")
+            await _until(pilot, lambda: bool(errors(app)), 20, "the refusal was not said")
+            assert "database" in errors(app)[-1]
+        finally:
+            await asyncio.to_thread(server.resume)
+        await _until(pilot, lambda: shown(status_line(app)) == "", 20,
+                     "it did not come back by itself")
+        assert events_of(world, mine.label, "start") == 0, "refused, so not done"
+        for _attempt in range(5):  # a first try may meet a connection from before
+            said = len(errors(app))
+            await press(pilot, "s")
+            await settle(pilot)
+            if events_of(world, mine.label, "start") or len(errors(app)) == said:
+                break
+            await pilot.pause(0.3)
+        await settle(pilot)
+        assert events_of(world, mine.label, "start") == 1, "done once, never twice"
