@@ -435,9 +435,9 @@ _ERROR_KINDS = (
     ("shutting down", "server shutting down"),
     ("starting up", "server starting up"),
     ("connection refused", "connection refused (server down)"),
-    ("server closed the connection", "connection from before the restart"),
-    ("consuming input failed", "connection from before the restart"),
-    ("connection is closed", "connection from before the restart"),
+    ("server closed the connection", "connection closed by the server"),
+    ("consuming input failed", "connection closed by the server"),
+    ("connection is closed", "connection closed by the server"),
     ("database is locked", "database is locked"),
 )
 
