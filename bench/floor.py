@@ -3,6 +3,7 @@ beside a raw baseline of equivalent statements written directly with the driver.
 
     python bench/floor.py [--db postgresql|sqlite|both] [--agents 8,32,64,200]
                           [--seconds 20] [--processes 8] [--cases 2000]
+    python bench/floor.py --db postgresql --agents 8 --seconds 30 --restart-after 10
 
 Each agent repeats: log a call (a timed interaction), open a case (every other loop, into
 the agent's own bin) or take the next one from the queue, add a note and a task, search
@@ -21,6 +22,15 @@ Prints per operation p50/p99 (ms), operations/s, errors, double claims (an audit
 events: a case claimed while the trail says somebody holds it), the server's CPU per
 operation (PostgreSQL: every postgres process's utime+stime from /proc), the client CPU
 per operation, and the load average.
+
+``--restart-after SECONDS`` (PostgreSQL, issue 17 point 4): the bench starts a server of its
+own and restarts it once (``pg_ctl stop -m fast``, down ``--down-for`` seconds, ``start`` on
+the same port and data directory) that many seconds into the measured casedesk phase.
+It reports the seconds without service (the longest time no agent's operation succeeded,
+floor-wide, and per agent), the errors by kind, and an audit of every operation attempted
+against the trail: each one reported done must be in the database exactly once, each one
+reported failed either not there or there once (its commit reached the server but the
+answer did not — said separately), none twice; and 0 double claims.
 """
 
 # ruff: noqa: B023 - the timed lambdas run at once, inside the loop iteration that made them
@@ -64,17 +74,28 @@ def _agent_loop(url: str, login: str, until: float, seed: int, out: dict[str, An
     rng = random.Random(seed)
     times: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
+    #: every measured operation: [op, its key in the trail (see audit), outcome, end time]
+    trail: list[list[Any]] = []
     loop = 0
     start = until - SECONDS[0]
     warm = True
 
-    def timed(op: str, call: Any) -> Any:
+    def timed(op: str, call: Any, key: Any = None) -> Any:
         started = time.perf_counter()
+        entry: list[Any] = [op, key, "failed", 0.0]
         try:
-            return call()
+            result = call()
+            entry[1:3] = [result.number if op == "next" else key, "ok"]
+            return result
+        except QueueEmpty:
+            entry[2] = "empty"
+            raise
         finally:
             if not warm:
-                times[op].append((time.perf_counter() - started) * 1000)
+                if entry[2] == "ok":  # a refusal's time is not the operation's
+                    times[op].append((time.perf_counter() - started) * 1000)
+                entry[3] = time.monotonic()
+                trail.append(entry)
 
     while time.monotonic() < until:
         if warm and loop >= 1:  # one loop untimed (imports, compiled statements), then wait
@@ -82,31 +103,35 @@ def _agent_loop(url: str, login: str, until: float, seed: int, out: dict[str, An
             errors.clear()
             time.sleep(max(0.0, start - time.monotonic()))
         loop += 1
+        tag = f"{login} {loop}"  # makes each operation's row findable in the trail
         try:
             timed("call", lambda: interactions.log_interaction(
-                desk, actor, channel="phone", subject="bench call", duration_seconds=90,
-                notes="called about the router"))
+                desk, actor, channel="phone", subject=f"bench call {tag}", duration_seconds=90,
+                notes="called about the router"), f"bench call {tag}")
             if loop % 2:
                 case = timed("create", lambda: cases.create_case(
-                    desk, actor, title=f"bench {login} {loop}", description="no signal"))
+                    desk, actor, title=f"bench {tag}", description="no signal"), f"bench {tag}")
             else:
                 try:
                     case = timed("next", lambda: transitions.next_case(desk, actor, "technical"))
                 except QueueEmpty:
                     continue
             number = case.number
-            timed("note", lambda: cases.add_note(desk, actor, number, "rebooted the router"))
-            timed("task", lambda: tasks.add_task(desk, actor, title="call back", case=number))
+            timed("note", lambda: cases.add_note(
+                desk, actor, number, f"rebooted the router {tag}"), f"rebooted the router {tag}")
+            timed("task", lambda: tasks.add_task(
+                desk, actor, title=f"call back {tag}", case=number), f"call back {tag}")
             timed("search", lambda: library.search(desk, rng.choice(
                 ["router", "factura", "fibra", "contraseña"]), statuses=None, limit=10))
             timed("resolve", lambda: transitions.resolve(
-                desk, actor, number, "solved", "rebooted"))
+                desk, actor, number, "solved", "rebooted"), number)
         except CaseDeskError as exc:  # a yank or an assignment in between: counted
             errors.append(f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # noqa: BLE001 - a bench reports, it does not stop
             errors.append(f"{type(exc).__name__}: {exc}")
+            time.sleep(0.25)  # the database is away: a person tries again a moment later
     engine.dispose()
-    out[login] = {"times": dict(times), "errors": errors}
+    out[login] = {"times": dict(times), "errors": errors, "trail": trail}
 
 
 def _supervisor_loop(url: str, until: float, logins: list[str], out: dict[str, Any]) -> None:
@@ -152,13 +177,17 @@ def _clock_loop(url: str, until: float, out: dict[str, Any]) -> None:
     engine = make_engine(url)
     desk = Desk(engine)
     times: list[float] = []
+    errors: list[str] = []
     while time.monotonic() < until:
         started = time.perf_counter()
-        scanner.scan(desk)
+        try:
+            scanner.scan(desk)
+        except Exception as exc:  # noqa: BLE001 - the server restarting: counted, go on
+            errors.append(f"clock {type(exc).__name__}: {exc}")
         times.append((time.perf_counter() - started) * 1000)
         time.sleep(max(0.0, 1.0 - (time.perf_counter() - started)))
     engine.dispose()
-    out["clock"] = {"times": {"sla_scan": times}, "errors": []}
+    out["clock"] = {"times": {"sla_scan": times}, "errors": errors}
 
 
 def casedesk_process(
@@ -400,6 +429,104 @@ def double_claims(url: str) -> int:
     return doubles
 
 
+#: what an error says, by kind (first match wins); anything else keeps its first words
+_ERROR_KINDS = (
+    ("administrator command", "session cut by the shutdown"),
+    ("shutting down", "server shutting down"),
+    ("starting up", "server starting up"),
+    ("connection refused", "connection refused (server down)"),
+    ("server closed the connection", "connection closed by the server"),
+    ("consuming input failed", "connection closed by the server"),
+    ("connection is closed", "connection closed by the server"),
+    ("database is locked", "database is locked"),
+)
+
+
+def error_kind(error: str) -> str:
+    """One error line (``Type: message``) put in a kind, for counting."""
+    kind, _, message = error.partition(": ")
+    low = message.lower()
+    for needle, name in _ERROR_KINDS:
+        if needle in low:
+            return f"{name} ({kind.removeprefix('clock ').removeprefix('supervisor ')})"
+    return " ".join(error.split()[:6])
+
+
+def audit(url: str, trails: dict[str, list[list[Any]]]) -> dict[str, int]:
+    """Every measured operation against the database: reported done and there exactly
+    once ("once"); reported failed and not there ("refused"); reported failed but there
+    once ("failed but done": the commit reached the server, its answer did not); reported
+    done and not there ("lost"); there more than once ("twice"). ``trails``: login → the
+    agent's trail."""
+    from sqlalchemy import text
+
+    from casedesk.db import make_engine
+
+    engine = make_engine(url, pool=False)
+    with engine.connect() as conn:
+        def counts(sql: str) -> dict[Any, int]:
+            return {key: int(n) for key, n in conn.execute(text(sql))}
+
+        found: dict[str, dict[Any, int]] = {
+            "call": counts("SELECT subject, count(*) FROM interaction "
+                           "WHERE subject LIKE 'bench call %' GROUP BY subject"),
+            "create": counts("SELECT title, count(*) FROM \"case\" "
+                             "WHERE title LIKE 'bench floor%' GROUP BY title"),
+            "note": counts("SELECT note, count(*) FROM case_event WHERE kind = 'note' "
+                           "AND note LIKE 'rebooted the router %' GROUP BY note"),
+            "task": counts("SELECT title, count(*) FROM task "
+                           "WHERE title LIKE 'call back %' GROUP BY title"),
+            "resolve": counts("SELECT c.number, count(*) FROM case_event e JOIN \"case\" c "
+                              "ON c.id = e.case_id WHERE e.kind = 'resolve' GROUP BY c.number"),
+        }
+        claims = {(login, number): int(n) for login, number, n in conn.execute(text(
+            "SELECT a.login, c.number, count(*) FROM case_event e JOIN agent a "
+            "ON a.id = e.actor_id JOIN \"case\" c ON c.id = e.case_id "
+            "WHERE e.kind = 'next' GROUP BY a.login, c.number"))}
+    engine.dispose()
+    verdict: dict[str, int] = defaultdict(int)
+    for login, trail in trails.items():
+        failed_nexts = 0
+        for op, key, outcome, _t in trail:
+            if op == "search" or outcome == "empty":
+                continue
+            if op == "next":
+                if outcome == "ok":
+                    n = claims.pop((login, key), 0)
+                    verdict["once" if n == 1 else "lost" if n == 0 else "twice"] += 1
+                else:
+                    failed_nexts += 1
+                continue
+            n = found[op].get(key, 0)
+            if outcome == "ok":
+                verdict["once" if n == 1 else "lost" if n == 0 else "twice"] += 1
+            else:
+                verdict["refused" if n == 0 else "failed but done" if n == 1 else "twice"] += 1
+        # claims in the trail that no "ok" next of this agent reported: its failed ones
+        # that were done after all (a next does not know its case until it returns)
+        extra = sum(n for (who, _number), n in claims.items() if who == login)
+        done_anyway = min(extra, failed_nexts)
+        verdict["failed but done"] += done_anyway
+        verdict["refused"] += failed_nexts - done_anyway
+        verdict["unexplained claims"] += extra - done_anyway
+    return dict(verdict)
+
+
+def without_service(trails: dict[str, list[list[Any]]],
+                    down: float) -> tuple[float, list[float]]:
+    """Seconds without service around a restart: the gap between two operations that
+    succeeded which holds the moment ``down`` (the server had stopped, so nothing could
+    succeed then) — floor-wide (any agent's operation), and for each agent."""
+    def gap(ends: list[float]) -> float:
+        before = max((t for t in ends if t <= down), default=float("nan"))
+        after = min((t for t in ends if t > down), default=float("nan"))
+        return after - before
+
+    ok = {login: [t for _op, _k, outcome, t in trail if outcome != "failed"]
+          for login, trail in trails.items()}
+    return gap([t for ends in ok.values() for t in ends]), sorted(gap(e) for e in ok.values())
+
+
 def prepare(name: str, url: str, agents: int, cases: int) -> tuple[list[str], list[int], int]:
     from sqlalchemy import text
 
@@ -432,8 +559,27 @@ def prepare(name: str, url: str, agents: int, cases: int) -> tuple[list[str], li
     return logins, [int(i) for i in ids], int(queue_id)
 
 
+def _restart_later(server: Any, after: float, down_for: float,
+                   record: dict[str, float]) -> threading.Thread:
+    """Restart ``server`` (a tests.pgserver.PgServer) once, ``after`` seconds from now."""
+    def body() -> None:
+        time.sleep(after)
+        record["cpu_before"] = server_cpu(postmaster_pid(server.url))
+        record["halt"] = time.monotonic()
+        server.halt()
+        record["halted"] = time.monotonic()
+        time.sleep(down_for)
+        server.resume()
+        record["up"] = time.monotonic()
+
+    thread = threading.Thread(target=body, name="restart", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_one(name: str, url: str, agents: int, seconds: float, processes: int,
-            cases: int) -> dict[str, Any]:
+            cases: int, restart: tuple[Any, float, float] | None = None) -> dict[str, Any]:
+    """One N on one database; ``restart``: (server, after seconds, down seconds)."""
     logins, ids, queue_id = prepare(name, url, agents, cases)
     server = postmaster_pid(url) if name == "postgresql" else None
     ctx = multiprocessing.get_context("spawn")
@@ -453,11 +599,37 @@ def run_one(name: str, url: str, agents: int, seconds: float, processes: int,
             else:
                 futures = [pool.submit(raw_process, url, chunk, until, seconds)
                            for chunk in id_chunks]
-            time.sleep(WARMUP)
+            time.sleep(max(0.0, until - seconds - time.monotonic()))
+            restarting = restart is not None and kind == "casedesk"
+            if restarting:
+                assert restart is not None
+                restarted: dict[str, float] = {}
+                thread = _restart_later(restart[0], restart[1], restart[2], restarted)
             cpu0, wall0 = server_cpu(server), time.perf_counter()
             results = [f.result() for f in futures]
             wall = time.perf_counter() - wall0
-            report[kind] = _digest(results, wall, server_cpu(server) - cpu0)
+            used = server_cpu(server) - cpu0
+            if restarting:
+                thread.join()
+                server = postmaster_pid(url)  # the new postmaster: all its life is in here
+                used = restarted.pop("cpu_before") - cpu0 + server_cpu(server)
+            report[kind] = _digest(results, wall, used)
+            if restarting:
+                trails = {login: who["trail"] for res in results
+                          for login, who in res["results"].items() if "trail" in who}
+                floor_gap, agent_gaps = without_service(trails, restarted["halted"])
+                down = restarted["halted"]
+                report["restart"] = {
+                    "agents": {login: (sum(1 for e in t if e[2] != "failed" and e[3] <= down),
+                                       sum(1 for e in t if e[2] != "failed" and e[3] > down),
+                                       sum(1 for e in t if e[2] == "failed"),
+                                       max((e[3] for e in t), default=until) - (until - seconds))
+                               for login, t in sorted(trails.items())},
+                    **{k: v - (until - seconds) for k, v in restarted.items()},
+                    "server_down": restarted["up"] - restarted["halt"],
+                    "floor_gap": floor_gap, "agent_gaps": agent_gaps,
+                    "audit": audit(url, trails),
+                }
     report["casedesk"]["double_claims"] = double_claims(url)
     report["load"] = os.getloadavg()
     return report
@@ -494,6 +666,23 @@ def show(name: str, agents: int, r: dict[str, Any]) -> None:
             continue
         print(f"| {op} | {percentile(cv, 50):.1f} | {percentile(cv, 99):.1f} | {len(cv)} | "
               f"{percentile(rv, 50):.1f} | {percentile(rv, 99):.1f} | {len(rv)} |")
+    kinds: dict[str, int] = defaultdict(int)
+    for err in c["errors"]:
+        kinds[error_kind(err)] += 1
+    for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
+        print(f"  errors: {n} × {kind}")
+    if "restart" in r:
+        rs = r["restart"]
+        print(f"restart: stop began at {rs['halt']:.1f} s, down at {rs['halted']:.1f} s, "
+              f"accepting again at {rs['up']:.1f} s (server without service "
+              f"{rs['server_down']:.1f} s); no operation succeeded for {rs['floor_gap']:.1f} s "
+              f"floor-wide; per agent: " + ", ".join(f"{g:.1f}" for g in rs["agent_gaps"])
+              + " s")
+        print("per agent (done before the stop, done after, failed, last operation ended at "
+              "s): " + "; ".join(f"{k} {a}/{b}/{c}/{d:.1f}" for k, (a, b, c, d)
+                                 in rs["agents"].items()))
+        print("audit of every operation against the trail: " + ", ".join(
+            f"{k} {v}" for k, v in sorted(rs["audit"].items())))
     for err in sorted(set(c["errors"]))[:5]:
         print(f"  error: {err[:200]}")
     for err in sorted(set(raw["errors"]))[:3]:
@@ -509,14 +698,41 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--warmup", type=float, default=10.0,
                         help="seconds for every process to start and run one untimed loop")
+    parser.add_argument("--restart-after", type=float, default=None, metavar="SECONDS",
+                        help="PostgreSQL: restart the server this many seconds into the "
+                        "measured casedesk phase")
+    parser.add_argument("--down-for", type=float, default=3.0,
+                        help="seconds the restarted server stays down")
     args = parser.parse_args()
     global WARMUP
     WARMUP = args.warmup
     os.chdir(ROOT)
+    if args.restart_after is not None:
+        restarts(args)
+        return
     for agents in [int(n) for n in args.agents.split(",")]:
         for name, url in databases(args.db, Path(f"/tmp/casedesk-bench-floor-{agents}.db")):
             report = run_one(name, url, agents, args.seconds, args.processes, args.cases)
             show(name, agents, report)
+
+
+
+def restarts(args: argparse.Namespace) -> None:
+    """--restart-after: PostgreSQL only, on a server of the bench's own."""
+    from tests.pgserver import start_postgres
+
+    if args.db not in ("postgresql", "both"):
+        raise SystemExit("--restart-after needs PostgreSQL (--db postgresql)")
+    if args.restart_after >= args.seconds:
+        raise SystemExit("--restart-after must fall inside --seconds")
+    for agents in [int(n) for n in args.agents.split(",")]:
+        server = start_postgres()
+        try:
+            report = run_one("postgresql", server.url, agents, args.seconds, args.processes,
+                             args.cases, restart=(server, args.restart_after, args.down_for))
+        finally:
+            server.stop()
+        show("postgresql", agents, report)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -252,7 +253,54 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "IMMEDIATE" and sqlite_busy_wait() == "spin":
+            try:
+                begin_immediate(conn.connection.dbapi_connection)
+            except sqlite3.Error as exc:  # as SQLAlchemy would have raised it
+                raise DBAPIError.instance("BEGIN IMMEDIATE", (), exc, sqlite3.Error) from exc
+        else:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+#: ``BEGIN IMMEDIATE`` retried after a pause growing from this to :data:`BUSY_PAUSE_MAX`
+#: (seconds) while another connection holds SQLite's write lock (see :func:`begin_immediate`)
+BUSY_PAUSE_MIN = 0.0002
+BUSY_PAUSE_MAX = 0.002
+
+
+def sqlite_busy_wait() -> str:
+    """How a writer waits for SQLite's write lock: ``spin`` (default: :func:`begin_immediate`)
+    or ``sqlite`` (SQLite's own busy handler, for comparison): ``CASEDESK_SQLITE_BUSY``."""
+    return "sqlite" if os.environ.get("CASEDESK_SQLITE_BUSY", "").strip() == "sqlite" else "spin"
+
+
+def begin_immediate(dbapi_connection: Any, timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
+    """``BEGIN IMMEDIATE`` on a ``sqlite3`` connection, waiting for the write lock with short
+    pauses (0.2 ms growing to 2 ms) for up to ``timeout_ms``.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10 … then 100 ms between tries: a writer that
+    has waited a while looks again only every 100 ms and the newcomers, still on their 1 ms
+    sleeps, take the lock first — with 8 writers a claim's p99 was ~0.4 s though each
+    holds the lock ~5 ms. Nothing has been done when ``BEGIN IMMEDIATE`` is refused, so
+    trying it again is safe; every later statement keeps the busy timeout."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    pause = BUSY_PAUSE_MIN
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                code = getattr(exc, "sqlite_errorcode", sqlite3.SQLITE_BUSY)  # extended
+                if code & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
+                if time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, BUSY_PAUSE_MAX)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={timeout_ms}")
 
 
 def _sqlite_fold(value: str | None) -> str | None:

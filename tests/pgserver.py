@@ -7,6 +7,17 @@ free loopback port and returns a :class:`PgServer`.  Nothing here imports pytest
 
 Set ``CASEDESK_TEST_PG_URL`` to use an existing server instead; then nothing is started and
 ``stop()`` only drops the databases created through :meth:`PgServer.create_database`.
+
+Restarts (issue 17 point 4): :meth:`PgServer.halt` stops a started server (``pg_ctl stop -m
+fast``: sessions are cut, in-flight transactions roll back) and :meth:`PgServer.resume`
+starts it again on the SAME port and data directory, waiting until it accepts
+connections; :meth:`PgServer.restart` does both. The port is chosen BELOW the kernel's
+ephemeral range (``ip_local_port_range``): a port from that range — what binding port 0
+gives — is, while the server is down, free for the next ``bind(("…", 0))`` of any process
+on the machine (every test server of every suite running here is started that way) and,
+when the even ports run short, for an outgoing connection's local end; then the postmaster
+cannot bind it again. Nothing hands out ports below that range. Tests that restart use a
+server of their own (``start_postgres()`` per module), never the suite's shared one.
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ import contextlib
 import functools
 import os
 import pwd
+import random
 import re
 import shlex
 import shutil
@@ -107,7 +119,41 @@ def find_bindir() -> Path:
     )
 
 
+#: where stable ports are drawn from when the ephemeral range cannot be read
+_STABLE_PORTS = (20000, 32767)
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for outgoing connections' local ports (Linux; else a default)."""
+    with contextlib.suppress(OSError, ValueError):
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[:2]
+        return int(low), int(high)
+    return 32768, 60999
+
+
+def _stable_range() -> tuple[int, int]:
+    """Ports no outgoing connection is given: below the ephemeral range (or above it)."""
+    low, high = _ephemeral_range()
+    if low - 1 >= 11000:
+        return max(10000, low - 12768), low - 1
+    if high + 1 <= 64000:
+        return high + 1, 65535
+    return _STABLE_PORTS
+
+
 def _free_port() -> int:
+    """A free loopback port outside the ephemeral range, so that it stays ours across a
+    restart (see the module's docstring); the OS's choice when none is found."""
+    low, high = _stable_range()
+    rng = random.Random()
+    for _ in range(50):
+        port = rng.randint(low, high)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((HOST, port))
+            except OSError:
+                continue
+            return port
     try:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.bind((HOST, 0))
@@ -339,6 +385,70 @@ class PgServer:
                 _kill_postmaster(data)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
+    # ----------------------------------------------------------------------- restarts
+
+    def _own(self) -> tuple[_Runner, Path, Path]:
+        if self.external or self.workdir is None or self._runner is None or not self._bindir:
+            raise PgServerError(f"{ENV_URL} names a server this suite did not start: "
+                                "it cannot stop or restart it")
+        if self._stopped:
+            raise PgServerError("the server was stopped for good")
+        return self._runner, self._bindir, self.workdir
+
+    @property
+    def running(self) -> bool:
+        """Whether the postmaster of a started server is up (its pid file is there)."""
+        return self.data_dir is not None and (self.data_dir / "postmaster.pid").exists()
+
+    def halt(self, mode: str = "fast") -> None:
+        """Stop the server, keeping its data directory and port (``pg_ctl stop -m fast``:
+        every session is cut and its open transaction rolled back, as a restart does)."""
+        runner, bindir, workdir = self._own()
+        if not self.running:
+            return
+        argv = [str(bindir / "pg_ctl"), "-D", str(workdir / "data"), "-m", mode, "-w",
+                "-t", "60", "stop"]
+        if runner.run(argv, cwd=workdir, log=workdir / "pg_ctl.log", timeout=90) != 0:
+            _kill_postmaster(workdir / "data")
+            (workdir / "data" / "postmaster.pid").unlink(missing_ok=True)
+
+    def resume(self, timeout: float = 60.0) -> float:
+        """Start a halted server again on the same port and data directory; return once it
+        accepts connections (seconds taken). A port still held (another process bound it
+        meanwhile) is retried until ``timeout``; then :class:`PgServerError`."""
+        runner, bindir, workdir = self._own()
+        started = time.monotonic()
+        if not self.running:
+            while True:
+                outcome = _try_start(bindir, runner, workdir, self.port)
+                if outcome is None:
+                    break
+                if outcome != "bind" or time.monotonic() - started > timeout:
+                    tail = _log_tail(workdir / "pg_ctl.log", workdir / "postgres.log")
+                    raise PgServerError(_oneline(
+                        f"PostgreSQL did not start again on port {self.port}: {tail}"))
+                time.sleep(0.2)
+        while True:  # pg_ctl -w waited for "ready"; make sure a login works too
+            try:
+                with _admin_connect(self.admin_url) as conn:
+                    conn.execute("SELECT 1")
+                break
+            except psycopg.Error as exc:
+                if time.monotonic() - started > timeout:
+                    raise PgServerError(f"PostgreSQL does not accept connections: {exc}") from exc
+                time.sleep(0.1)
+        return time.monotonic() - started
+
+    def restart(self, down_for: float = 0.0, mode: str = "fast") -> float:
+        """:meth:`halt`, stay down ``down_for`` seconds, :meth:`resume`; return the seconds
+        without service (from the stop's start until a login works)."""
+        started = time.monotonic()
+        self.halt(mode)
+        if down_for > 0:
+            time.sleep(down_for)
+        self.resume()
+        return time.monotonic() - started
+
     def _atexit_stop(self) -> None:
         if os.getpid() == self._owner_pid:  # never from a forked child
             self.stop()
@@ -383,34 +493,47 @@ def _initdb(bindir: Path, runner: _Runner, workdir: Path, auth: str = "trust",
     raise PgServerError(_oneline(f"initdb failed in {workdir}: {_log_tail(log)}"))
 
 
+def _start_argv(bindir: Path, workdir: Path, port: int) -> list[str]:
+    opts = [
+        f"-c listen_addresses={shlex.quote(HOST)}",
+        f"-c port={port}",
+        f"-c unix_socket_directories={shlex.quote(str(workdir))}",
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+        "-c max_connections=200",
+    ]
+    data, log = str(workdir / "data"), str(workdir / "postgres.log")
+    argv = [str(bindir / "pg_ctl"), "-D", data, "-l", log, "-w", "-t", "60"]
+    return [*argv, "-o", " ".join(opts), "start"]
+
+
+def _try_start(bindir: Path, runner: _Runner, workdir: Path, port: int) -> str | None:
+    """Start on ``port``: None when it runs, "bind" when the port was taken, else "failed"."""
+    data, log, ctl_log = workdir / "data", workdir / "postgres.log", workdir / "pg_ctl.log"
+    log_size = log.stat().st_size if log.exists() else 0
+    if runner.run(_start_argv(bindir, workdir, port), cwd=workdir, log=ctl_log, timeout=90) == 0:
+        return None
+    # Make sure a half-started postmaster does not linger before retrying/raising.
+    if (data / "postmaster.pid").exists():
+        stop = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+        if runner.run(stop, cwd=workdir, log=ctl_log, timeout=30) != 0:
+            _kill_postmaster(data)
+    with contextlib.suppress(OSError), open(log, "rb") as fh:
+        fh.seek(log_size)
+        if any(e in fh.read().decode(errors="replace").lower() for e in _BIND_ERRORS):
+            return "bind"
+    return "failed"
+
+
 def _pg_ctl_start(bindir: Path, runner: _Runner, workdir: Path) -> int:
     """Start on a free port (retrying on bind collisions); return the port."""
-    data, log, ctl_log = workdir / "data", workdir / "postgres.log", workdir / "pg_ctl.log"
     for _ in range(_START_ATTEMPTS):
         port = _free_port()
-        opts = [
-            f"-c listen_addresses={shlex.quote(HOST)}",
-            f"-c port={port}",
-            f"-c unix_socket_directories={shlex.quote(str(workdir))}",
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-            "-c max_connections=200",
-        ]
-        argv = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60"]
-        argv += ["-o", " ".join(opts), "start"]
-        log_size = log.stat().st_size if log.exists() else 0
-        if runner.run(argv, cwd=workdir, log=ctl_log, timeout=90) == 0:
+        outcome = _try_start(bindir, runner, workdir, port)
+        if outcome is None:
             return port
-        # Make sure a half-started postmaster does not linger before retrying/raising.
-        if (data / "postmaster.pid").exists():
-            stop = [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
-            if runner.run(stop, cwd=workdir, log=ctl_log, timeout=30) != 0:
-                _kill_postmaster(data)
-        with contextlib.suppress(OSError), open(log, "rb") as fh:
-            fh.seek(log_size)
-            if any(e in fh.read().decode(errors="replace").lower() for e in _BIND_ERRORS):
-                continue  # port taken between probe and bind: try another one
-        break
-    tail = _log_tail(ctl_log, log)
+        if outcome != "bind":
+            break  # port taken between probe and bind: try another one; else give up
+    tail = _log_tail(workdir / "pg_ctl.log", workdir / "postgres.log")
     raise PgServerError(_oneline(f"PostgreSQL did not start in {workdir}: {tail}"))
 
 
