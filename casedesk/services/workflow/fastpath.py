@@ -371,9 +371,15 @@ def change_status(
     note: str | None = None,
     extra: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
+    mail: str | None = None,
 ) -> CaseDetail | None:
     """A status change in two statements (read; guarded update with its events); None:
-    not done, run the transaction (it raises the refusal with its explanation)."""
+    not done, run the transaction (it raises the refusal with its explanation).
+
+    ``mail``: a resolution with these notes, whose mail to the customer is queued with
+    the change — on PostgreSQL its outbox row is a CTE of the same statement (the read
+    brings the contact and the customer's Message-IDs), on SQLite it is queued in the
+    same write transaction."""
     if version is not None and not 0 < version < 2**31:
         return None
     if note is not None and unstorable(note):
@@ -385,11 +391,20 @@ def change_status(
     except Exception:  # noqa: BLE001 - the slow path says what is wrong with it
         return None
     found = lookups(desk.engine)
+    sqlite = is_sqlite(desk.engine)
     with _change_session(desk) as session:
         found.attach(session)
-        current = session.execute(
-            select(Case).where(col(Case.number) == num)
-        ).scalar_one_or_none()
+        facts = None
+        if mail is not None and not sqlite:
+            from casedesk.services.workflow import fastwrites
+
+            read = session.execute(fastwrites.MAIL_READ, {"x_number": num}).first()
+            current = read[0] if read is not None else None
+            facts = fastwrites.MailFacts(*read[1:]) if read is not None else None
+        else:
+            current = session.execute(
+                select(Case).where(col(Case.number) == num)
+            ).scalar_one_or_none()
         if current is None or not allowed(current):
             return None
         if current.owner_id != actor.id and not actor.is_supervisor:
@@ -413,15 +428,28 @@ def change_status(
                 note=f"{clock.replace('_', ' ')} breached",
                 data=clocks.clock_data(clock, due),
             ))
-        if is_sqlite(desk.engine):  # in its write transaction: three statements more
+        if sqlite:  # in its write transaction: three statements more
             if session.execute(guarded.returning(_case.c.id)).first() is None:
                 raise _NotDone
             for entry in rows:
                 entry["case_id"] = current.id
             session.execute(insert(_event), _same_keys(rows))
+            if mail is not None:  # the resolution proposed to the customer
+                from casedesk.services.mail import notify
+
+                notify.customer_mail(session, current, "resolution", now, notes=mail)
             return case_detail(session, saved_id(current.id))
         changed = guarded.returning(*_case.c).cte("changed")
-        return _detail(session, changed, _insert_events(changed, _same_keys(rows)))
+        ctes = [_insert_events(changed, _same_keys(rows))]
+        if facts is not None:
+            from casedesk.services.workflow import fastwrites
+
+            message = fastwrites.resolution_mail(current, facts, mail or "", now)
+            if message is None:
+                return None
+            if message:
+                ctes.append(fastwrites.outbox_insert(changed, message))
+        return _detail(session, changed, *ctes)
     return None
 
 
