@@ -161,3 +161,26 @@ def test_appends_are_within_budget(world: World) -> None:
         version = conn.execute(text('SELECT version FROM "case" WHERE id = :c'),
                                {"c": made.id}).scalar_one()
     assert mails == 1 and version == made.version + 4  # accept, note, task, resolve
+
+
+def test_status_changes_under_an_sla_policy_are_within_budget(world: World) -> None:
+    """A case with a policy: its targets come from the cached policies and calendars, not
+    from a read per change (the cache once held its copies only weakly)."""
+    from casedesk.services.sla import policy_files
+
+    policy_files.load_defaults(world.desk)
+    _warm(world)
+    made = cases.create_case(world.desk, world.admin, title="with a policy", queue="technical",
+                             priority="high", contact_id=world.contact_id)
+    assert made.sla_policy is not None
+    transitions.accept(world.desk, world.ana, made.number)
+    with trips(world.desk.engine) as seen:
+        transitions.start(world.desk, world.ana, made.number)
+    _check(world, "status", seen)
+    with trips(world.desk.engine) as seen:
+        cases.add_note(world.desk, world.ana, made.number, "with its inactivity clock")
+    _check(world, "note", seen)
+    with trips(world.desk.engine) as seen:
+        got = transitions.resolve(world.desk, world.ana, made.number, "solved", "fixed")
+    assert got.status == "resolved"
+    _check(world, "resolve_mail", seen)

@@ -41,6 +41,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    ClauseElement,
     ColumnElement,
     Engine,
     and_,
@@ -53,6 +55,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy import (
@@ -106,9 +109,13 @@ class Lookups:
 
     def attach(self, session: Session) -> None:
         """Put the cached policies and calendars in ``session``'s identity map, so that
-        ``clocks.load_targets`` finds them without a query."""
-        for obj in (*self.calendars.values(), *self.policies.values()):
+        ``clocks.load_targets`` finds them without a query (held in ``session.info``: the
+        identity map only references its objects weakly, so the merged copies would be
+        collected at once and every ``session.get`` would read its row again)."""
+        session.info["fastpath_lookups"] = [
             session.merge(obj, load=False)
+            for obj in (*self.calendars.values(), *self.policies.values())
+        ]
 
 
 _lookups: weakref.WeakKeyDictionary[Engine, Lookups] = weakref.WeakKeyDictionary()
@@ -439,18 +446,100 @@ def change_status(
 
                 notify.customer_mail(session, current, "resolution", now, notes=mail)
             return case_detail(session, saved_id(current.id))
-        changed = guarded.returning(*_case.c).cte("changed")
-        ctes = [_insert_events(changed, _same_keys(rows))]
+        message: dict[str, Any] = {}
         if facts is not None:
             from casedesk.services.workflow import fastwrites
 
-            message = fastwrites.resolution_mail(current, facts, mail or "", now)
-            if message is None:
+            made = fastwrites.resolution_mail(current, facts, mail or "", now)
+            if made is None:
                 return None
+            message = made
+        shaped = _status_shape(values, _same_keys(rows), message)
+        if shaped is None:  # a value whose SQL has no cache key: built for this call
+            changed = guarded.returning(*_case.c).cte("changed")
+            ctes = [_insert_events(changed, _same_keys(rows))]
             if message:
+                from casedesk.services.workflow import fastwrites
+
                 ctes.append(fastwrites.outbox_insert(changed, message))
-        return _detail(session, changed, *ctes)
+            return _detail(session, changed, *ctes)
+        shape, params = shaped
+        stmt = found.statements.get(shape)
+        if stmt is None:
+            if len(found.statements) > 1000:
+                found.statements.clear()
+            stmt = found.statements[shape] = _status_statement(values, *shape[2:])
+        params.update(g_id=current.id, g_version=current.version, g_status=current.status)
+        row = session.execute(stmt, params).first()
+        return None if row is None else detail_from_row(row, row[9] or [])
     return None
+
+
+def _status_shape(values: dict[str, Any], rows: list[dict[str, Any]],
+                  message: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+    """The shape of a status change's statement (which columns it sets, and how; its event
+    rows; its mail's columns) and its binds: ``v_<column>``, ``e<i>_<column>``,
+    ``o_<column>``. None: a value is SQL without a cache key."""
+    parts: list[tuple[Any, ...]] = []
+    params: dict[str, Any] = {}
+    for key, value in sorted(values.items()):
+        if isinstance(value, ClauseElement):  # sla_flags with bits set/cleared, in SQL
+            cache = value._generate_cache_key()
+            if cache is None:
+                return None
+            parts.append((key, cache.key, tuple(b.effective_value for b in cache.bindparams)))
+        else:
+            parts.append((key,))
+            params[f"v_{key}"] = value
+    event_keys = tuple(k for k in rows[0] if k != "case_id")
+    for i, row in enumerate(rows):
+        params.update({f"e{i}_{k}": row[k] for k in event_keys})
+    params.update({f"o_{k}": v for k, v in message.items()})
+    return ("status", tuple(parts), event_keys, len(rows), tuple(message)), params
+
+
+_JSON_NULL = JSON(none_as_null=True)
+
+
+def _bind(name: str, column: Any) -> Any:
+    """A typed bind for ``column`` (a JSON ``None`` is SQL NULL, as ``_insert_events``)."""
+    return bindparam(name, type_=_JSON_NULL if isinstance(column.type, JSON) else column.type)
+
+
+def _status_statement(values: dict[str, Any], event_keys: tuple[str, ...], events: int,
+                      mail_keys: tuple[str, ...]) -> Any:
+    """A status change of one shape in one statement: the UPDATE guarded by the id, the
+    version and the status seen (``g_id``, ``g_version``, ``g_status``), its events, its
+    mail, and what the screen shows. Built once per shape and engine."""
+    from casedesk.models.mail import OutboxMessage
+
+    guard = and_(
+        _case.c.id == _bind("g_id", _case.c.id),
+        _case.c.version == _bind("g_version", _case.c.version),
+        _case.c.status == _bind("g_status", _case.c.status),
+    )
+    sets = {
+        _case.c[k]: v if isinstance(v, ClauseElement) else _bind(f"v_{k}", _case.c[k])
+        for k, v in values.items()
+    }
+    changed = update(_case).where(guard).values(sets).returning(*_case.c).cte("changed")
+    selects = [select(changed.c.id, *[_bind(f"e{i}_{k}", _event.c[k]) for k in event_keys])
+               for i in range(events)]
+    source = selects[0] if events == 1 else union_all(*selects)
+    ctes = [insert(_event).from_select(["case_id", *event_keys], source).cte("ev")]
+    if mail_keys:
+        outbox = table_of(OutboxMessage)
+        ctes.append(insert(outbox).from_select(
+            ["case_id", *mail_keys],
+            select(changed.c.id, *[_bind(f"o_{k}", outbox.c[k]) for k in mail_keys]),
+        ).cte("mail"))
+    source_case = aliased(Case, changed)
+    return (
+        detail_statement(source_case)
+        .add_columns(_children(source_case))
+        .add_cte(*ctes)
+        .execution_options(populate_existing=True)
+    )
 
 
 class _NotDone(Exception):
