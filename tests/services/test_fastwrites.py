@@ -34,7 +34,7 @@ _VOLATILE = {"id", "case_id", "number", "at", "created_at", "updated_at", "last_
 def slow(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every fast path off: the operations run their original transaction."""
     with monkeypatch.context() as m:
-        for name in ("add_note", "add_task", "log_interaction"):
+        for name in ("add_note", "add_task", "log_interaction", "create_case"):
             m.setattr(fastwrites, name, lambda *a, **k: None)
         m.setattr(fastpath, "change_status", lambda *a, **k: None)
         yield
@@ -198,3 +198,30 @@ def test_a_stale_version_is_refused_by_the_transaction(world: World) -> None:
     _refused(world, lambda: transitions.resolve(world.desk, world.ana, mine.number, "solved",
                                                 "x", version=mine.version), Exception,
              "reload it and try again")
+
+
+def test_a_new_case_is_created_as_the_transaction_creates_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Into the creator's bin, into a queue, for a customer, under a policy: the same case
+    row and the same create event (PostgreSQL's fast path; SQLite's transaction twice)."""
+    from casedesk.services.sla import policy_files
+
+    policy_files.load_defaults(world.desk)
+    shapes: list[dict[str, Any]] = [
+        {"title": "Mine"},
+        {"title": "Router", "queue": "technical", "priority": "high"},
+        {"title": "Factura", "queue": "billing", "contact_id": world.contact_id,
+         "area": "billing", "severity": "major", "description": "doble cargo"},
+        {"title": " Fibra ", "contact_id": world.contact_id, "channel": "phone"},
+    ]
+    for shape in shapes:
+        fast = cases.create_case(world.desk, world.ana, **shape)
+        with slow(monkeypatch):
+            slowly = cases.create_case(world.desk, world.ana, **shape)
+        assert fast.number + 1 == slowly.number
+        assert _stable(_case(world, fast.number)) == _stable(_case(world, slowly.number))
+        assert [_stable(e) for e in _events(world, fast.number)] == [
+            _stable(e) for e in _events(world, slowly.number)]
+        assert (fast.owner, fast.queue, fast.sla_policy, fast.title) == (
+            slowly.owner, slowly.queue, slowly.sla_policy, slowly.title)

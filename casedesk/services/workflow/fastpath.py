@@ -73,6 +73,7 @@ from casedesk.models import (
     CaseEvent,
     Queue,
     QueueMember,
+    RoutingRule,
     SlaPolicy,
 )
 from casedesk.models.base import saved_id, table_of
@@ -106,6 +107,10 @@ class Lookups:
     queues: dict[str, int] = field(default_factory=dict)
     #: claim statements by shape, built once (SQLAlchemy then reuses their compiled form)
     statements: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    #: the queues by id (their strategies route a new case)
+    queue_rows: dict[int, Queue] = field(default_factory=dict)
+    #: the routing rules (``rules.RuleSet``), read when a case is first created
+    rules: Any = None
 
     def attach(self, session: Session) -> None:
         """Put the cached policies and calendars in ``session``'s identity map, so that
@@ -145,9 +150,9 @@ def lookups(engine: Engine) -> Lookups:
             loaded.policies[policy.id or 0] = policy
         for policy in loaded.policies.values():
             loaded.targets[policy.id or 0] = clocks.targets_of(session, policy)
-        loaded.queues = {
-            name: qid for qid, name in session.execute(select(col(Queue.id), col(Queue.name)))
-        }
+        for queue in session.execute(select(Queue)).scalars():
+            loaded.queues[queue.name] = queue.id or 0
+            loaded.queue_rows[queue.id or 0] = queue
         session.expunge_all()
     with _lock:
         if generation == _generation:
@@ -155,7 +160,7 @@ def lookups(engine: Engine) -> Lookups:
     return loaded
 
 
-_WATCHED = (SlaPolicy, BusinessCalendarRow, Queue)
+_WATCHED = (SlaPolicy, BusinessCalendarRow, Queue, RoutingRule)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -45,7 +45,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import aliased
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from casedesk.db import is_sqlite, write_session
 from casedesk.models import Agent, Case, CaseEvent, Contact, Interaction, QueueMember, Task
@@ -55,6 +55,7 @@ from casedesk.services.context import Actor, Desk, unstorable
 from casedesk.services.numbers import parse_case_number
 from casedesk.services.queries.reads import case_detail, detail_from_row, detail_statement
 from casedesk.services.queries.views import CaseDetail, InteractionView, TaskView
+from casedesk.services.sla import clocks
 from casedesk.services.workflow import fastpath
 from casedesk.services.workflow.fastpath import (
     _OPEN,
@@ -488,3 +489,167 @@ def outbox_insert(changed: Any, row: dict[str, Any]) -> Any:
               else cast(null(), _outbox.c[c].type) for c in names]
     return insert(_outbox).from_select(["case_id", *names],
                                        select(changed.c.id, *values)).cte("mail")
+
+
+# --- a new case (PostgreSQL) --------------------------------------------------------------------
+
+
+class _Transactional(Exception):
+    """The routing strategy picks an agent (it may lock rows, move a cursor): the
+    transaction creates this case."""
+
+
+def _no_pick(session: Any, queue_id: int, strategy: str, **kwargs: Any) -> Any:
+    """``assign.pick_agent`` for the strategies that pick nobody (manual, unknown);
+    any other needs the transaction."""
+    from casedesk.models import Strategy
+    from casedesk.services.routing.assign import pick_agent
+
+    if strategy == Strategy.manual or strategy not in {s.value for s in Strategy}:
+        return pick_agent(session, queue_id, strategy, **kwargs)
+    raise _Transactional
+
+
+def _policy(found: Lookups, session: Any, *, priority: str, severity: str,
+            account_id: int | None, queue_name: str | None) -> Any:
+    """``clocks.choose_policy`` over the cached policies (no contract line here)."""
+    from casedesk.models import Account
+
+    tier = None
+    if account_id is not None:
+        account = session.get(Account, account_id)
+        tier = account.tier if account else None
+    facts = {"priority": priority, "severity": severity, "tier": tier, "contract": False,
+             "queue": queue_name}
+    active = sorted((p for p in found.policies.values() if p.active),
+                    key=lambda p: (p.position, p.id or 0))
+    for policy in active:
+        conditions = policy.match or {}
+        if all(clocks._matches(conditions.get(k), facts.get(k)) for k in facts):
+            return policy
+    return None
+
+
+def create_case(desk: Desk, actor: Actor, now: datetime, *, title: str, description: str,
+                area: str, priority: str, severity: str, contact_id: int | None,
+                queue: str | None, channel: str | None) -> CaseDetail | None:
+    """``cases.create_case`` without a contract line, parent or interaction, when the
+    routing picks no agent: the routing rules, policies and queues from the per-engine
+    cache, then one statement (the case with its number from the sequence, its ``create``
+    event, what the screen shows). PostgreSQL only; None: the transaction does it."""
+    from casedesk.models import Area, Priority, Severity, Status
+    from casedesk.services.contracts import entitlements
+    from casedesk.services.routing import rules
+    from casedesk.services.routing.rules import NewCase
+
+    if is_sqlite(desk.engine):
+        return None
+    title = (title or "").strip()
+    description = description or ""
+    area, priority, severity = (
+        (v or "").strip().lower() for v in (area, priority, severity))
+    if (not title or len(title) > 300 or unstorable(title) or unstorable(description)
+            or area not in {m.value for m in Area} or priority not in {m.value for m in Priority}
+            or severity not in {m.value for m in Severity}):
+        return None
+    found = fastpath.lookups(desk.engine)
+    if found.rules is None:
+        with Session(desk.engine) as reading:
+            found.rules = rules.RuleSet.load(reading)
+    with desk.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        with _session(conn) as session:
+            account_id = None
+            if contact_id is not None:
+                contact = session.get(Contact, contact_id)
+                if contact is None:
+                    return None
+                account_id = contact.account_id
+            queue_row = None
+            if queue is not None:
+                queue_id = found.queues.get(queue)
+                queue_row = found.queue_rows.get(queue_id) if queue_id is not None else None
+                if queue_row is None:
+                    return None
+            new = NewCase(title=title, description=description, area=area, priority=priority,
+                          severity=severity, channel=channel, account_id=account_id,
+                          contact_id=contact_id, contract_line_id=None)
+            try:
+                if queue_row is None:
+                    decision = rules.decide(session, new, now, rules=found.rules,
+                                            picker=_no_pick)
+                else:
+                    decision = rules.assign_in_queue(session, queue_row, new, now,
+                                                     picker=_no_pick)
+            except _Transactional:
+                return None
+            queue_id = queue_row.id if queue_row is not None else None
+            queue_name = queue_row.name if queue_row is not None else None
+            if decision is not None:
+                queue_id, queue_name = decision.queue_id, decision.queue_name
+                priority = decision.priority or priority
+                severity = decision.severity or severity
+            owner_id = decision.agent_id if decision is not None else None
+            if queue_id is None:
+                owner_id = actor.id
+            if owner_id not in (None, actor.id):
+                return None
+            policy = _policy(found, session, priority=priority, severity=severity,
+                             account_id=account_id, queue_name=queue_name)
+            targets = found.targets.get(policy.id) if policy is not None else clocks.NO_POLICY
+            if targets is None:
+                return None
+            case_row = Case(
+                number=0, title=title, description=description, area=area, priority=priority,
+                severity=severity, status=Status.new, channel=channel, contact_id=contact_id,
+                account_id=account_id, contract_line_id=None,
+                entitlement=entitlements.Entitlement.none.value, parent_id=None,
+                queue_id=queue_id, owner_id=owner_id, creator_id=actor.id, created_at=now,
+                updated_at=now, last_activity_at=now, due_at=clocks.FAR_FUTURE,
+                first_response_at=None, sla_flags=0,
+            )
+            for key, value in clocks.deadlines(case_row, targets, now).items():
+                setattr(case_row, key, value)
+            params = {f"c_{c}": getattr(case_row, c) for c in _CASE_COLUMNS}
+            params.update({
+                "x_now": now, "x_me": actor.id,
+                "x_note": decision.reason if decision is not None else None,
+                "x_queue": queue_id, "x_owner": owner_id,
+                "x_data": {"policy": targets.name, "from_interaction": None,
+                           **({"routing": decision.event_data()} if decision else {}),
+                           "entitlement": "none"},
+            })
+            stmt = _statement(found, ("create",), _create_statement)
+            row = session.execute(stmt, params).first()
+            return None if row is None else detail_from_row(row, row[9] or [])
+
+
+_CASE_COLUMNS = [c.name for c in _case.c if c.name not in ("id", "number")]
+
+
+def _create_statement() -> Any:
+    from sqlalchemy import JSON
+
+    new = (
+        insert(_case)
+        .from_select(
+            ["number", *_CASE_COLUMNS],
+            select(func.nextval("case_number_seq"),
+                   *[bindparam(f"c_{c}", type_=_case.c[c].type) for c in _CASE_COLUMNS]),
+        )
+        .returning(*_case.c)
+        .cte("created")
+    )
+    event = insert(_event).from_select(
+        ["case_id", "at", "actor_id", "kind", "note", "data", "to_queue_id", "to_owner_id",
+         "to_status"],
+        select(new.c.id, bindparam("x_now", type_=_event.c.at.type),
+               bindparam("x_me", type_=_event.c.actor_id.type),
+               literal("create", _event.c.kind.type),
+               bindparam("x_note", type_=_event.c.note.type),
+               bindparam("x_data", type_=JSON(none_as_null=True)),
+               bindparam("x_queue", type_=_event.c.to_queue_id.type),
+               bindparam("x_owner", type_=_event.c.to_owner_id.type),
+               literal("new", _event.c.to_status.type)),
+    ).cte("ev")
+    return _detail_of(new, event)
