@@ -204,7 +204,7 @@ def test_a_new_case_is_created_as_the_transaction_creates_it(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Into the creator's bin, into a queue, for a customer, under a policy: the same case
-    row and the same create event (PostgreSQL's fast path; SQLite's transaction twice)."""
+    row and the same create event."""
     from casedesk.services.sla import policy_files
 
     policy_files.load_defaults(world.desk)

@@ -25,6 +25,8 @@ one ``BEGIN IMMEDIATE`` transaction, without the ORM's read of the case.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -535,15 +537,14 @@ def create_case(desk: Desk, actor: Actor, now: datetime, *, title: str, descript
                 queue: str | None, channel: str | None) -> CaseDetail | None:
     """``cases.create_case`` without a contract line, parent or interaction, when the
     routing picks no agent: the routing rules, policies and queues from the per-engine
-    cache, then one statement (the case with its number from the sequence, its ``create``
-    event, what the screen shows). PostgreSQL only; None: the transaction does it."""
+    cache. PostgreSQL: one statement (the case with its number from the sequence, its
+    ``create`` event, what the screen shows) after the contact's reads; SQLite: the
+    prebuilt INSERTs in its write transaction. None: the transaction does it."""
     from casedesk.models import Area, Priority, Severity, Status
     from casedesk.services.contracts import entitlements
     from casedesk.services.routing import rules
     from casedesk.services.routing.rules import NewCase
 
-    if is_sqlite(desk.engine):
-        return None
     title = (title or "").strip()
     description = description or ""
     area, priority, severity = (
@@ -556,80 +557,125 @@ def create_case(desk: Desk, actor: Actor, now: datetime, *, title: str, descript
     if found.rules is None:
         with Session(desk.engine) as reading:
             found.rules = rules.RuleSet.load(reading)
+    with _create_session(desk) as session:
+        account_id = None
+        if contact_id is not None:
+            contact = session.get(Contact, contact_id)
+            if contact is None:
+                return None
+            account_id = contact.account_id
+        queue_row = None
+        if queue is not None:
+            queue_id = found.queues.get(queue)
+            queue_row = found.queue_rows.get(queue_id) if queue_id is not None else None
+            if queue_row is None:
+                return None
+        new = NewCase(title=title, description=description, area=area, priority=priority,
+                      severity=severity, channel=channel, account_id=account_id,
+                      contact_id=contact_id, contract_line_id=None)
+        try:
+            if queue_row is None:
+                decision = rules.decide(session, new, now, rules=found.rules,
+                                        picker=_no_pick)
+            else:
+                decision = rules.assign_in_queue(session, queue_row, new, now,
+                                                 picker=_no_pick)
+        except _Transactional:
+            return None
+        queue_id = queue_row.id if queue_row is not None else None
+        queue_name = queue_row.name if queue_row is not None else None
+        if decision is not None:
+            queue_id, queue_name = decision.queue_id, decision.queue_name
+            priority = decision.priority or priority
+            severity = decision.severity or severity
+        owner_id = decision.agent_id if decision is not None else None
+        if queue_id is None:
+            owner_id = actor.id
+        if owner_id not in (None, actor.id):
+            return None
+        policy = _policy(found, session, priority=priority, severity=severity,
+                         account_id=account_id, queue_name=queue_name)
+        targets = found.targets.get(policy.id) if policy is not None else clocks.NO_POLICY
+        if targets is None:
+            return None
+        case_row = Case(
+            number=0, title=title, description=description, area=area, priority=priority,
+            severity=severity, status=Status.new, channel=channel, contact_id=contact_id,
+            account_id=account_id, contract_line_id=None,
+            entitlement=entitlements.Entitlement.none.value, parent_id=None,
+            queue_id=queue_id, owner_id=owner_id, creator_id=actor.id, created_at=now,
+            updated_at=now, last_activity_at=now, due_at=clocks.FAR_FUTURE,
+            first_response_at=None, sla_flags=0,
+        )
+        for key, value in clocks.deadlines(case_row, targets, now).items():
+            setattr(case_row, key, value)
+        params = {f"c_{c}": getattr(case_row, c) for c in _CASE_COLUMNS}
+        params.update({
+            "x_now": now, "x_me": actor.id,
+            "x_note": decision.reason if decision is not None else None,
+            "x_queue": queue_id, "x_owner": owner_id,
+            "x_data": {"policy": targets.name, "from_interaction": None,
+                       **({"routing": decision.event_data()} if decision else {}),
+                       "entitlement": "none"},
+        })
+        if is_sqlite(desk.engine):  # in its write transaction, without the ORM
+            from casedesk.services.numbers import claim_numbers
+
+            insert_case, insert_event = _statement(found, ("create", True),
+                                                   _create_statements_sqlite)
+            params["c_number"] = claim_numbers(session, "case")[0]
+            params["x_case"] = session.execute(insert_case, params).scalar_one()
+            session.execute(insert_event, params)
+            return case_detail(session, params["x_case"])
+        stmt = _statement(found, ("create",), _create_statement)
+        row = session.execute(stmt, params).first()
+        return None if row is None else detail_from_row(row, row[9] or [])
+
+
+@contextmanager
+def _create_session(desk: Desk) -> Iterator[Session]:
+    """PostgreSQL: a session on an autocommit connection (its reads, then the one
+    statement); SQLite: the ``BEGIN IMMEDIATE`` write transaction."""
+    if is_sqlite(desk.engine):
+        with write_session(desk.engine) as session:
+            yield session
+        return
     with desk.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         with _session(conn) as session:
-            account_id = None
-            if contact_id is not None:
-                contact = session.get(Contact, contact_id)
-                if contact is None:
-                    return None
-                account_id = contact.account_id
-            queue_row = None
-            if queue is not None:
-                queue_id = found.queues.get(queue)
-                queue_row = found.queue_rows.get(queue_id) if queue_id is not None else None
-                if queue_row is None:
-                    return None
-            new = NewCase(title=title, description=description, area=area, priority=priority,
-                          severity=severity, channel=channel, account_id=account_id,
-                          contact_id=contact_id, contract_line_id=None)
-            try:
-                if queue_row is None:
-                    decision = rules.decide(session, new, now, rules=found.rules,
-                                            picker=_no_pick)
-                else:
-                    decision = rules.assign_in_queue(session, queue_row, new, now,
-                                                     picker=_no_pick)
-            except _Transactional:
-                return None
-            queue_id = queue_row.id if queue_row is not None else None
-            queue_name = queue_row.name if queue_row is not None else None
-            if decision is not None:
-                queue_id, queue_name = decision.queue_id, decision.queue_name
-                priority = decision.priority or priority
-                severity = decision.severity or severity
-            owner_id = decision.agent_id if decision is not None else None
-            if queue_id is None:
-                owner_id = actor.id
-            if owner_id not in (None, actor.id):
-                return None
-            policy = _policy(found, session, priority=priority, severity=severity,
-                             account_id=account_id, queue_name=queue_name)
-            targets = found.targets.get(policy.id) if policy is not None else clocks.NO_POLICY
-            if targets is None:
-                return None
-            case_row = Case(
-                number=0, title=title, description=description, area=area, priority=priority,
-                severity=severity, status=Status.new, channel=channel, contact_id=contact_id,
-                account_id=account_id, contract_line_id=None,
-                entitlement=entitlements.Entitlement.none.value, parent_id=None,
-                queue_id=queue_id, owner_id=owner_id, creator_id=actor.id, created_at=now,
-                updated_at=now, last_activity_at=now, due_at=clocks.FAR_FUTURE,
-                first_response_at=None, sla_flags=0,
-            )
-            for key, value in clocks.deadlines(case_row, targets, now).items():
-                setattr(case_row, key, value)
-            params = {f"c_{c}": getattr(case_row, c) for c in _CASE_COLUMNS}
-            params.update({
-                "x_now": now, "x_me": actor.id,
-                "x_note": decision.reason if decision is not None else None,
-                "x_queue": queue_id, "x_owner": owner_id,
-                "x_data": {"policy": targets.name, "from_interaction": None,
-                           **({"routing": decision.event_data()} if decision else {}),
-                           "entitlement": "none"},
-            })
-            stmt = _statement(found, ("create",), _create_statement)
-            row = session.execute(stmt, params).first()
-            return None if row is None else detail_from_row(row, row[9] or [])
+            yield session
+
+
+def _event_columns() -> dict[str, Any]:
+    """The create event's columns and their binds (``x_…``)."""
+    from sqlalchemy import JSON
+
+    return {
+        "at": bindparam("x_now", type_=_event.c.at.type),
+        "actor_id": bindparam("x_me", type_=_event.c.actor_id.type),
+        "kind": literal("create", _event.c.kind.type),
+        "note": bindparam("x_note", type_=_event.c.note.type),
+        "data": bindparam("x_data", type_=JSON(none_as_null=True)),
+        "to_queue_id": bindparam("x_queue", type_=_event.c.to_queue_id.type),
+        "to_owner_id": bindparam("x_owner", type_=_event.c.to_owner_id.type),
+        "to_status": literal("new", _event.c.to_status.type),
+    }
+
+
+def _create_statements_sqlite() -> tuple[Any, Any]:
+    new = insert(_case).values(
+        {"number": bindparam("c_number", type_=_case.c.number.type),
+         **{c: bindparam(f"c_{c}", type_=_case.c[c].type) for c in _CASE_COLUMNS}}
+    ).returning(_case.c.id)
+    event = insert(_event).values(
+        {"case_id": bindparam("x_case", type_=_event.c.case_id.type), **_event_columns()})
+    return new, event
 
 
 _CASE_COLUMNS = [c.name for c in _case.c if c.name not in ("id", "number")]
 
 
 def _create_statement() -> Any:
-    from sqlalchemy import JSON
-
     new = (
         insert(_case)
         .from_select(
@@ -640,16 +686,7 @@ def _create_statement() -> Any:
         .returning(*_case.c)
         .cte("created")
     )
+    columns = _event_columns()
     event = insert(_event).from_select(
-        ["case_id", "at", "actor_id", "kind", "note", "data", "to_queue_id", "to_owner_id",
-         "to_status"],
-        select(new.c.id, bindparam("x_now", type_=_event.c.at.type),
-               bindparam("x_me", type_=_event.c.actor_id.type),
-               literal("create", _event.c.kind.type),
-               bindparam("x_note", type_=_event.c.note.type),
-               bindparam("x_data", type_=JSON(none_as_null=True)),
-               bindparam("x_queue", type_=_event.c.to_queue_id.type),
-               bindparam("x_owner", type_=_event.c.to_owner_id.type),
-               literal("new", _event.c.to_status.type)),
-    ).cte("ev")
+        ["case_id", *columns], select(new.c.id, *columns.values())).cte("ev")
     return _detail_of(new, event)
