@@ -27,7 +27,8 @@ from tests.conftest import World
 _VOLATILE = {"id", "case_id", "number", "at", "created_at", "updated_at", "last_activity_at",
              "message_id", "title", "subject", "body", "started_at", "inactivity_due",
              "due_at", "first_response_due", "resolution_due", "next_response_due",
-             "first_response_warn", "resolution_warn", "next_response_warn", "task_id"}
+             "first_response_warn", "resolution_warn", "next_response_warn", "task_id",
+             "search_vector"}
 
 
 @contextmanager
@@ -225,3 +226,25 @@ def test_a_new_case_is_created_as_the_transaction_creates_it(
             _stable(e) for e in _events(world, slowly.number)]
         assert (fast.owner, fast.queue, fast.sla_policy, fast.title) == (
             slowly.owner, slowly.queue, slowly.sla_policy, slowly.title)
+
+
+def test_a_late_resolution_records_its_breaches_as_the_transaction_does(
+    world: World, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resolved a month late: the resolve event and one ``sla_breach`` per clock, in the
+    change's own statement, the same rows as the transaction's."""
+    from datetime import timedelta
+
+    from casedesk.services.sla import policy_files
+
+    policy_files.load_defaults(world.desk)
+    made = [cases.create_case(world.desk, world.ana, title=f"late {i}", priority="high",
+                              contact_id=world.contact_id) for i in range(2)]
+    clock.advance(timedelta(days=30))
+    transitions.resolve(world.desk, world.ana, made[0].number, "solved", "late")
+    with slow(monkeypatch):
+        transitions.resolve(world.desk, world.ana, made[1].number, "solved", "late")
+    fast, slowly = (_events(world, m.number) for m in made)
+    assert [e["kind"] for e in fast] == ["create", "resolve", "sla_breach", "sla_breach"]
+    assert [_stable(e) for e in fast] == [_stable(e) for e in slowly]
+    assert _stable(_case(world, made[0].number)) == _stable(_case(world, made[1].number))
