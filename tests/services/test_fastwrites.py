@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
@@ -22,6 +23,8 @@ from casedesk.services.workflow import (
     transitions,
 )
 from tests.conftest import World
+from tests.pgroles import plain
+from tests.services.test_row_security import Floor, floor  # noqa: F401 - its fixture
 
 #: columns that differ between two runs of the same operation
 _VOLATILE = {"id", "case_id", "number", "at", "created_at", "updated_at", "last_activity_at",
@@ -248,3 +251,35 @@ def test_a_late_resolution_records_its_breaches_as_the_transaction_does(
     assert [e["kind"] for e in fast] == ["create", "resolve", "sla_breach", "sla_breach"]
     assert [_stable(e) for e in fast] == [_stable(e) for e in slowly]
     assert _stable(_case(world, made[0].number)) == _stable(_case(world, made[1].number))
+
+
+def test_an_agents_own_role_runs_every_fast_path(floor: Floor) -> None:  # noqa: F811
+    """As a plain agent login (row security on, not an admin): the new case, its claim,
+    note, task, a call and the resolution with its mail; every change has its one event."""
+    desk = floor.desk_as("rls_ana")
+    try:
+        ana = desk.actor("rls_ana")
+        made = cases.create_case(desk, ana, title="Llamada", queue="technical",
+                                 contact_id=floor.juan)
+        mine = cases.create_case(desk, ana, title="En mi bandeja")
+        assert (made.queue, mine.owner) == ("technical", "rls_ana")
+        transitions.accept(desk, ana, made.number)
+        cases.add_note(desk, ana, made.number, "llamó otra vez")
+        tasks.add_task(desk, ana, title="devolver la llamada", case=made.number)
+        call = interactions.log_interaction(desk, ana, channel="phone", contact_id=floor.juan)
+        assert call.contact == "Juan Pérez"
+        done = transitions.resolve(desk, ana, made.number, "solved", "reiniciado")
+        assert (done.status, done.version) == ("resolved", made.version + 4)
+        with pytest.raises(NotFound):  # the partner team's case stays out of sight
+            cases.add_note(desk, ana, floor.partner_open, "hola")
+    finally:
+        desk.engine.dispose()
+    with psycopg.connect(plain(floor.url)) as conn:
+        versions = conn.execute(
+            'SELECT count(*) FROM "case" c WHERE version <> '
+            "(SELECT count(*) FROM case_event e WHERE e.case_id = c.id "
+            "AND e.kind NOT IN ('sla_breach', 'sla_warning', 'inactive', 'escalated'))"
+        ).fetchone()
+        mails = conn.execute("SELECT count(*) FROM outbox WHERE case_id = %s",
+                             (floor.case_id(made.number),)).fetchone()
+    assert versions == (0,) and mails == (1,)

@@ -25,18 +25,20 @@ from tests.conftest import World
 #: children — 5 (was 11 for next, 9 for accept); a status change reads first — 6 (was 8).
 #: The appends (``fastwrites``), counted the same way through the transaction they
 #: replace: a note, a task on a case and a call on no case are one statement each on
-#: PostgreSQL (were 5, 5 and 3); a resolution with its customer mail is the read (case,
+#: PostgreSQL (were 7, 7 and 5); a resolution with its customer mail is the read (case,
 #: contact, the customer's Message-IDs) and the change whose statement also writes the
-#: outbox row — 2 (was 9). SQLite: note BEGIN, UPDATE … RETURNING, event, detail, children
-#: — 5 (was 6); task BEGIN, UPDATE, task, event, assignee — 5 (was 6); call BEGIN, INSERT,
-#: read — 3 (was 4); a resolution queues its mail in the same transaction — 10 (as before).
-#: A new case on PostgreSQL (routing rules, policies and queues cached per engine): one
-#: statement (its number from the sequence, the case, its event, the detail) — was 7; for
-#: a customer the contact and its account are read first — 3 (was 9). SQLite: BEGIN, the
-#: counter, the case, its event, the detail, children — 6 (was 8); for a customer 8 (10).
+#: outbox row — 2 (was 11; 7 without a mail). A new case (routing rules, policies and
+#: queues cached per engine): BEGIN, the case with its number from the sequence and its
+#: detail, its event (row security checks that the event's case exists, which a CTE's
+#: own insert is not, to the statement), COMMIT — 4 (was 9); for a customer the contact
+#: and its account are read first — 6 (was 11). SQLite: note BEGIN, UPDATE … RETURNING,
+#: event, detail, children — 5 (was 6); task BEGIN, UPDATE, task, event, assignee — 5
+#: (was 6); call BEGIN, INSERT, read — 3 (was 4); a new case BEGIN, the counter, the
+#: case, its event, the detail, children — 6 (was 8; 8 for a customer, was 10); a
+#: resolution queues its mail in its transaction — 10 (as before).
 BUDGET = {
     "postgresql": {"next": 1, "accept": 1, "status": 2, "resolve": 2, "note": 1, "task": 1,
-                   "call": 1, "resolve_mail": 2, "create": 1, "create_for": 3},
+                   "call": 1, "resolve_mail": 2, "create": 4, "create_for": 6},
     "sqlite": {"next": 5, "accept": 5, "status": 6, "resolve": 6, "note": 5, "task": 5,
                "call": 3, "resolve_mail": 10, "create": 6, "create_for": 8},
 }
@@ -61,9 +63,8 @@ def trips(engine: Engine) -> Iterator[Trips]:
     def on_execute(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.statements.append(statement)
         dbapi = conn.connection.dbapi_connection
-        if postgres and not dbapi.autocommit and str(dbapi.info.transaction_status) == (
-            "TransactionStatus.IDLE"
-        ):
+        # (by name: str() of the IntEnum is "0" on Python 3.11, the test never matched)
+        if postgres and not dbapi.autocommit and dbapi.info.transaction_status.name == "IDLE":
             seen.transactions += 1  # psycopg sends BEGIN first, and COMMIT/ROLLBACK later
 
     event.listen(engine, "before_cursor_execute", on_execute)

@@ -537,9 +537,9 @@ def create_case(desk: Desk, actor: Actor, now: datetime, *, title: str, descript
                 queue: str | None, channel: str | None) -> CaseDetail | None:
     """``cases.create_case`` without a contract line, parent or interaction, when the
     routing picks no agent: the routing rules, policies and queues from the per-engine
-    cache. PostgreSQL: one statement (the case with its number from the sequence, its
-    ``create`` event, what the screen shows) after the contact's reads; SQLite: the
-    prebuilt INSERTs in its write transaction. None: the transaction does it."""
+    cache, then the prebuilt INSERTs in one short write transaction: on PostgreSQL the
+    case with its number from the sequence and what the screen shows in one statement,
+    its ``create`` event in a second. None: the transaction does it."""
     from casedesk.models import Area, Priority, Severity, Status
     from casedesk.services.contracts import entitlements
     from casedesk.services.routing import rules
@@ -618,7 +618,7 @@ def create_case(desk: Desk, actor: Actor, now: datetime, *, title: str, descript
                        **({"routing": decision.event_data()} if decision else {}),
                        "entitlement": "none"},
         })
-        if is_sqlite(desk.engine):  # in its write transaction, without the ORM
+        if is_sqlite(desk.engine):  # without the ORM
             from casedesk.services.numbers import claim_numbers
 
             insert_case, insert_event = _statement(found, ("create", True),
@@ -627,23 +627,21 @@ def create_case(desk: Desk, actor: Actor, now: datetime, *, title: str, descript
             params["x_case"] = session.execute(insert_case, params).scalar_one()
             session.execute(insert_event, params)
             return case_detail(session, params["x_case"])
-        stmt = _statement(found, ("create",), _create_statement)
-        row = session.execute(stmt, params).first()
-        return None if row is None else detail_from_row(row, row[9] or [])
+        # The event is a statement of its own: row security checks that its case exists,
+        # and a statement does not see the rows its own CTEs insert.
+        insert_case, insert_event = _statement(found, ("create", False), lambda: (
+            _create_statement(), _create_statements_sqlite()[1]))
+        row = session.execute(insert_case, params).one()
+        params["x_case"] = row[0].id
+        session.execute(insert_event, params)
+        return detail_from_row(row, [])
 
 
 @contextmanager
 def _create_session(desk: Desk) -> Iterator[Session]:
-    """PostgreSQL: a session on an autocommit connection (its reads, then the one
-    statement); SQLite: the ``BEGIN IMMEDIATE`` write transaction."""
-    if is_sqlite(desk.engine):
-        with write_session(desk.engine) as session:
-            yield session
-        return
-    with desk.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-        with _session(conn) as session:
-            yield session
+    """One write transaction (SQLite: ``BEGIN IMMEDIATE``)."""
+    with write_session(desk.engine) as session:
+        yield session
 
 
 def _event_columns() -> dict[str, Any]:
@@ -676,6 +674,7 @@ _CASE_COLUMNS = [c.name for c in _case.c if c.name not in ("id", "number")]
 
 
 def _create_statement() -> Any:
+    """The new case (its number from the sequence) and what ``case_detail`` shows of it."""
     new = (
         insert(_case)
         .from_select(
@@ -686,7 +685,4 @@ def _create_statement() -> Any:
         .returning(*_case.c)
         .cte("created")
     )
-    columns = _event_columns()
-    event = insert(_event).from_select(
-        ["case_id", *columns], select(new.c.id, *columns.values())).cte("ev")
-    return _detail_of(new, event)
+    return _detail_of(new)
