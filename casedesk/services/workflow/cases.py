@@ -29,6 +29,7 @@ from casedesk.models.base import saved_id
 from casedesk.services.context import (
     Actor,
     Desk,
+    in_id_range,
     is_member,
     load_case,
     load_queue,
@@ -42,6 +43,7 @@ from casedesk.services.queries.views import CaseDetail
 from casedesk.services.routing import rules
 from casedesk.services.routing.rules import Decision, NewCase
 from casedesk.services.sla import clocks
+from casedesk.services.workflow import fastwrites
 from casedesk.services.workflow.changes import apply_change, record_event
 
 
@@ -106,6 +108,15 @@ def create_case(
 ) -> CaseDetail:
     """Open a case into a queue, or into the creator's bin when no queue is given; see
     :func:`open_case` (this is it, in a transaction of its own)."""
+    if contract_line_id is None and parent is None and from_interaction is None and (
+        contact_id is None or (type(contact_id) is int and in_id_range(contact_id))
+    ):
+        done = fastwrites.create_case(
+            desk, actor, desk.now(), title=title, description=description, area=area,
+            priority=priority, severity=severity, contact_id=contact_id, queue=queue,
+            channel=channel)
+        if done is not None:
+            return done
     with write_session(desk.engine) as session:
         case = open_case(
             session,
@@ -426,6 +437,9 @@ def add_note(desk: Desk, actor: Actor, number: int | str, text: str) -> CaseDeta
     if not text or not text.strip():
         raise ValidationError(_("a note needs some text"))
     now = desk.now()
+    done = fastwrites.add_note(desk, actor, number, text, now)
+    if done is not None:
+        return done
     with write_session(desk.engine) as session:
         case = load_case(session, number, lock=True)
         apply_change(

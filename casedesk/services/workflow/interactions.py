@@ -15,11 +15,19 @@ from casedesk.errors import NotFound, ValidationError
 from casedesk.i18n import N_, _
 from casedesk.models import Case, Channel, Contact, Direction, Interaction, Typification
 from casedesk.models.base import saved_id
-from casedesk.services.context import Actor, Desk, load_case, storable, storable_id
+from casedesk.services.context import (
+    Actor,
+    Desk,
+    in_id_range,
+    load_case,
+    storable,
+    storable_id,
+)
 from casedesk.services.numbers import shown_number
 from casedesk.services.queries.reads import interaction_select, interaction_view
 from casedesk.services.queries.views import InteractionView
 from casedesk.services.sla import clocks
+from casedesk.services.workflow import fastwrites
 from casedesk.services.workflow.changes import apply_change, record_event
 
 
@@ -123,6 +131,16 @@ def log_interaction(
     started = started_at or now
     if started.tzinfo is None:
         raise ValidationError(_("started_at needs a time zone"))
+    if case is None and session is None and (
+        contact_id is None or (type(contact_id) is int and in_id_range(contact_id))
+    ):
+        done = fastwrites.log_interaction(desk, actor, {
+            "channel": channel, "direction": direction, "typification": typification,
+            "contact_id": contact_id, "agent_id": actor.id, "case_id": None,
+            "started_at": started, "duration_seconds": duration_seconds,
+            "subject": subject.strip(), "notes": notes.strip()})
+        if done is not None:
+            return done
     with nullcontext(session) if session is not None else write_session(desk.engine) as session:
         if contact_id is not None and session.get(
             Contact, storable_id(contact_id, "contact")
