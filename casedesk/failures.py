@@ -40,12 +40,41 @@ def describe(exc: BaseException) -> Failure | None:
         if isinstance(exc, sqlalchemy_exc.DataError):  # SQLSTATE 22: a value it cannot take
             return Failure(one_line(
                 _("the database refused a value: {error}").format(error=first)), 1)
+        outage = _outage(exc, orig, first)
+        if outage is not None:
+            return Failure(one_line(outage), 2)
         if getattr(orig, "sqlstate", None) == "42501":  # row security, a grant, a trigger
             return Failure(one_line(_(
                 "not allowed: {error} (the database refused it for your role; nothing was "
                 "saved)"
             ).format(error=first.removeprefix("ERROR:").strip())), 1)
         return Failure(one_line(_("database error: {error}").format(error=first)), 2)
+    return None
+
+
+#: SQLSTATEs of a server that is going or gone: 08 (connection exceptions), 57P01–03
+#: (shut down by an administrator, crash shutdown, cannot connect now).
+_GONE = ("08", "57P01", "57P02", "57P03")
+#: Words of a driver that could not even connect (nothing was sent).
+_NEVER_CONNECTED = ("connection failed", "connection refused", "could not connect",
+                    "the database system is starting up", "the database system is shutting down")
+
+
+def _outage(exc: BaseException, orig: BaseException, first: str) -> str | None:
+    """The line for a server that cannot be reached or went away mid-way; None otherwise.
+    Whether anything was done is said as it is known: never connected — nothing; lost
+    mid-way — perhaps (the commit may have landed before the answer was lost)."""
+    sqlstate = str(getattr(orig, "sqlstate", None) or "")
+    gone = bool(getattr(exc, "connection_invalidated", False)) or sqlstate.startswith(_GONE)
+    if not gone and type(orig).__name__ != "OperationalError":
+        return None
+    lowered = first.lower()
+    if sqlstate == "57P03" or any(words in lowered for words in _NEVER_CONNECTED):
+        return _("the database server cannot be reached ({error}); nothing was done — try "
+                 "again in a moment").format(error=first)
+    if gone:
+        return _("the connection to the database was lost ({error}); it may or may not have "
+                 "been saved — look before doing it again").format(error=first)
     return None
 
 
