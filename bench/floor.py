@@ -58,6 +58,19 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 WARMUP = 10.0
 
 
+def _run_threads(threads: list[threading.Thread], until: float, seconds: float,
+                 out: dict[str, Any]) -> dict[str, Any]:
+    """Start ``threads``, measure this process's CPU from the start of the measured
+    ``seconds`` (they end at ``until``), and return their results with it."""
+    for t in threads:
+        t.start()
+    time.sleep(max(0.0, until - seconds - time.monotonic()))
+    started = time.process_time()
+    for t in threads:
+        t.join()
+    return {"results": out, "cpu": time.process_time() - started}
+
+
 # --- casedesk ------------------------------------------------------------------------
 
 
@@ -203,13 +216,7 @@ def casedesk_process(
         threads.append(threading.Thread(target=_supervisor_loop, args=(url, until, logins, out)))
     elif extra == "clock":
         threads.append(threading.Thread(target=_clock_loop, args=(url, until, out)))
-    for t in threads:
-        t.start()
-    time.sleep(max(0.0, until - seconds - time.monotonic()))
-    started = time.process_time()
-    for t in threads:
-        t.join()
-    return {"results": out, "cpu": time.process_time() - started}
+    return _run_threads(threads, until, seconds, out)
 
 
 # --- raw -----------------------------------------------------------------------------
@@ -357,13 +364,7 @@ def raw_process(
         out[str(i)] = _raw_loop(url, agent_id, queue_id, until, until - seconds)
 
     threads = [threading.Thread(target=one, args=(i, a, q)) for i, (a, q) in enumerate(agents)]
-    for t in threads:
-        t.start()
-    time.sleep(max(0.0, until - seconds - time.monotonic()))
-    started = time.process_time()
-    for t in threads:
-        t.join()
-    return {"results": out, "cpu": time.process_time() - started}
+    return _run_threads(threads, until, seconds, out)
 
 
 # --- measuring -------------------------------------------------------------------------

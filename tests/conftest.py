@@ -24,7 +24,7 @@ from casedesk.i18n import set_language
 from casedesk.services.context import Actor, Desk
 from casedesk.services.directory import customers, queue_setup, staff
 from tests.pgroles import as_role, ensure_login_role, suite_role
-from tests.pgserver import PgServer, PgServerError, pg_required, start_postgres
+from tests.pgserver import PgServer, start_or_skip
 
 #: A Monday morning in Madrid (09:00 local), the fixed "now" of the service tests.
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -51,12 +51,7 @@ def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    try:
-        server = start_postgres()
-    except PgServerError as exc:
-        if pg_required():
-            pytest.fail(f"PostgreSQL is required here (CI) but did not start: {exc}")
-        pytest.skip(f"no PostgreSQL server: {exc}")
+    server = start_or_skip()
     yield server
     server.stop()
 
@@ -64,12 +59,7 @@ def pg_server() -> Iterator[PgServer]:
 @pytest.fixture(scope="session")
 def pg_scram_server() -> Iterator[PgServer]:
     """A second server that wants passwords (scram-sha-256), for sign-in and passwd tests."""
-    try:
-        server = start_postgres(auth="scram-sha-256")
-    except PgServerError as exc:
-        if pg_required():
-            pytest.fail(f"PostgreSQL is required here (CI) but did not start: {exc}")
-        pytest.skip(f"no PostgreSQL server: {exc}")
+    server = start_or_skip(auth="scram-sha-256")
     yield server
     server.stop()
 

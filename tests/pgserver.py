@@ -70,6 +70,19 @@ def pg_required() -> bool:
     return ci or os.environ.get("CASEDESK_REQUIRE_PG", "").strip() == "1"
 
 
+def start_or_skip(**options: Any) -> PgServer:
+    """:func:`start_postgres`, or the test is skipped — and fails instead where a
+    PostgreSQL is required (CI): never silently skipped there."""
+    import pytest
+
+    try:
+        return start_postgres(**options)
+    except PgServerError as exc:
+        if pg_required():
+            pytest.fail(f"PostgreSQL is required here (CI) but did not start: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+
+
 # --------------------------------------------------------------------------- helpers
 
 

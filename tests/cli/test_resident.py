@@ -30,20 +30,9 @@ from pathlib import Path
 import pytest
 
 from casedesk.cli import resident
+from tests.cli.test_startup import _DUMP  # the client's modules, written at exit
 
 PACKAGE = Path(resident.__file__).resolve().parents[1]
-
-_DUMP = (
-    "import atexit, os, sys\n"
-    "def dump():\n"
-    "    with open(os.environ['MODULES_OUT'], 'w') as out:\n"
-    "        out.write(' '.join(sorted(sys.modules)))\n"
-    "atexit.register(dump)\n"
-    "sys.argv = ['casedesk', *sys.argv[1:]]\n"
-    "from casedesk.cli import main\n"
-    "main()\n"
-)
-
 
 class Floor:
     """A demo database, an environment, and where this test's resident processes live."""

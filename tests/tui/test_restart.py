@@ -42,7 +42,7 @@ from casedesk.services.workflow import cases
 from casedesk.widgets.call_timer import CallTimer
 from tests import pgserver
 from tests.conftest import T0, World, build_world
-from tests.pgserver import PgServer, PgServerError, pg_required, start_postgres
+from tests.pgserver import PgServer, start_or_skip
 from tests.tui.conftest import errors, make_app, press, settle, type_text
 from tests.tui.test_connection import form_error, shown, status_line
 
@@ -58,12 +58,7 @@ def unreachable() -> str:
 def own_server() -> Iterator[tuple[PgServer, str]]:
     """A PostgreSQL of this module's own (it is stopped and started), with a migrated
     template database."""
-    try:
-        server = start_postgres()
-    except PgServerError as exc:
-        if pg_required():
-            pytest.fail(f"PostgreSQL is required here (CI) but did not start: {exc}")
-        pytest.skip(f"no PostgreSQL server: {exc}")
+    server = start_or_skip()
     if server.external:
         server.stop()
         pytest.skip(f"{pgserver.ENV_URL} names a server the suite cannot restart")

@@ -556,11 +556,17 @@ def _status_statement(values: dict[str, Any], event_keys: tuple[str, ...], event
             ["case_id", *mail_keys],
             select(changed.c.id, *[_bind(f"o_{k}", outbox.c[k]) for k in mail_keys]),
         ).cte("mail"))
-    source_case = aliased(Case, changed)
+    return detail_of(changed, *ctes)
+
+
+def detail_of(changed: Any, *extra: Any) -> Any:
+    """What ``case_detail`` shows of the changed case row (a CTE returning ``"case".*``),
+    with the ``extra`` CTEs run in the same statement."""
+    source = aliased(Case, changed)
     return (
-        detail_statement(source_case)
-        .add_columns(_children(source_case))
-        .add_cte(*ctes)
+        detail_statement(source)
+        .add_columns(_children(source))
+        .add_cte(*extra)
         .execution_options(populate_existing=True)
     )
 

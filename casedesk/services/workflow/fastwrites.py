@@ -46,7 +46,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from casedesk.db import is_sqlite, write_session
@@ -55,17 +54,17 @@ from casedesk.models.base import table_of
 from casedesk.models.mail import OutboxMessage
 from casedesk.services.context import Actor, Desk, unstorable
 from casedesk.services.numbers import parse_case_number
-from casedesk.services.queries.reads import case_detail, detail_from_row, detail_statement
+from casedesk.services.queries.reads import case_detail, detail_from_row
 from casedesk.services.queries.views import CaseDetail, InteractionView, TaskView
 from casedesk.services.sla import clocks
 from casedesk.services.workflow import fastpath
 from casedesk.services.workflow.fastpath import (
     _OPEN,
     Lookups,
-    _children,
     _inactivity,
     _inactivity_params,
     _session,
+    detail_of,
 )
 
 _case = table_of(Case)
@@ -170,18 +169,7 @@ def add_note(desk: Desk, actor: Actor, number: int | str, text: str,
 def _note_statement(found: Lookups) -> Any:
     changed = _append(found).returning(*_case.c).cte("changed")
     event = _event_from(changed, "note").cte("ev")
-    return _detail_of(changed, event)
-
-
-def _detail_of(changed: Any, *extra: Any) -> Any:
-    """What ``case_detail`` shows of the changed case row, with ``extra`` CTEs run too."""
-    source = aliased(Case, changed)
-    return (
-        detail_statement(source)
-        .add_columns(_children(source))
-        .add_cte(*extra)
-        .execution_options(populate_existing=True)
-    )
+    return detail_of(changed, event)
 
 
 # --- a task on a case ---------------------------------------------------------------------
@@ -685,4 +673,4 @@ def _create_statement() -> Any:
         .returning(*_case.c)
         .cte("created")
     )
-    return _detail_of(new)
+    return detail_of(new)
