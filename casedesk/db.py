@@ -318,9 +318,19 @@ def is_sqlite(bind: Engine | Connection) -> bool:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    """A session for reads; nothing it does is committed."""
+    """A session for reads; nothing it does is committed.
+
+    On PostgreSQL the transaction is ``READ ONLY`` (the server refuses a write in it) and
+    ends with ``COMMIT``: psycopg forgets every prepared statement of a connection on each
+    ``ROLLBACK`` (``DEALLOCATE ALL``), so a read ending in one made the next operation
+    parse and plan all of its statements again — two thirds of the server's time."""
     with Session(engine, expire_on_commit=False, autoflush=False) as session:
+        if is_sqlite(engine):
+            yield session
+            return
+        session.connection(execution_options={"postgresql_readonly": True})
         yield session
+        session.commit()
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from casedesk.db import read_session
+from casedesk.db import read_session, write_session
 from casedesk.errors import BinFull, NotFound, PermissionDenied, ValidationError
 from casedesk.models import Agent, ArticleLink, CaseEvent, Contract, ContractLine, Interaction
 from casedesk.services.directory import customers, staff
@@ -185,13 +185,13 @@ def test_time_needs_the_case_and_its_own_contract_line(world: World) -> None:
         cases.log_time(world.desk, world.carmen, c.number, 1440)
     cases.log_time(world.desk, world.ana, c.number, 30)
     other_account = customers.add_account(world.desk, name="Otra Empresa")
-    with read_session(world.desk.engine) as s:
+    with write_session(world.desk.engine) as s:
         s.add(Contract(number="K-1", account_id=other_account, name="Soporte"))
-        s.commit()
+        s.flush()
         contract_id = s.execute(select(Contract.id)).scalar_one()
         s.add(ContractLine(contract_id=contract_id, name="horas", allotment="minutes",
                            total=600))
-        s.commit()
+        s.flush()
         line = s.execute(select(ContractLine.id)).scalar_one()
     with pytest.raises(ValidationError, match="another customer's contract"):
         cases.update_case(world.desk, world.ana, c.number, version=c.version + 1,

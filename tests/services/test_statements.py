@@ -13,8 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import DBAPIError
 
+from casedesk.db import read_session
+from casedesk.services.queries import reads
 from casedesk.services.workflow import cases, interactions, tasks, transitions
 from tests.conftest import World
 
@@ -193,3 +197,43 @@ def test_status_changes_under_an_sla_policy_are_within_budget(world: World) -> N
         got = transitions.resolve(world.desk, world.ana, made.number, "solved", "fixed")
     assert got.status == "resolved"
     _check(world, "resolve_mail", seen)
+
+
+def _prepared(world: World) -> tuple[set[str], int]:
+    """The server's prepared statements on the pooled connection, and which one it is."""
+    with read_session(world.desk.engine) as s:
+        dbapi = s.connection().connection.dbapi_connection
+        names = set(s.execute(text("SELECT name FROM pg_prepared_statements")).scalars())
+    return names, id(dbapi)
+
+
+def test_reads_keep_the_prepared_statements(world: World) -> None:
+    """psycopg deallocates every prepared statement on ROLLBACK: a read ending in one made
+    the server parse and plan each statement of the next operation again."""
+    if world.desk.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite prepares in process: no server-side statements to keep")
+    _warm(world)
+
+    def loop() -> None:
+        made = cases.create_case(world.desk, world.admin, title="loop", queue="technical")
+        got = transitions.next_case(world.desk, world.ana, "technical")
+        cases.add_note(world.desk, world.ana, got.number, "called back")
+        reads.search_cases(world.desk, "loop")  # a read between the writes
+        assert got.number == made.number
+
+    loop()
+    loop()
+    before, conn = _prepared(world)
+    loop()
+    after, same = _prepared(world)
+    assert conn == same, "the probe must see the connection the operations used"
+    assert before, "the operations' statements are prepared from their second run"
+    assert before <= after, f"deallocated in between: {sorted(before - after)}"
+
+
+def test_a_read_session_refuses_writes_on_postgresql(world: World) -> None:
+    if world.desk.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has no read-only transactions")
+    with pytest.raises(DBAPIError, match="read-only transaction"), \
+            read_session(world.desk.engine) as s:
+        s.execute(text("UPDATE agent SET name = name"))
