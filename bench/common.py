@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
@@ -30,15 +31,19 @@ def summary(values_ms: list[float]) -> str:
             f" · p99 {percentile(values_ms, 99):.2f} ms · n={len(values_ms)}")
 
 
-def databases(which: str, sqlite_path: Path) -> Iterator[tuple[str, str]]:
-    """Yield (name, url) for SQLite and/or a fresh PostgreSQL server (stopped afterwards)."""
+def databases(which: str, sqlite_path: Path,
+              max_connections: int | None = None) -> Iterator[tuple[str, str]]:
+    """Yield (name, url) for SQLite and/or a fresh PostgreSQL server (stopped afterwards),
+    restarted with ``max_connections`` when given (the test server allows 200)."""
     if which in ("sqlite", "both"):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
         yield "sqlite", f"sqlite:///{sqlite_path}"
     if which in ("postgresql", "both"):
-        from tests.pgserver import start_postgres
+        from tests.pgserver import MAX_CONNECTIONS_ENV, start_postgres
 
+        if max_connections is not None:
+            os.environ[MAX_CONNECTIONS_ENV] = str(int(max_connections))
         server = start_postgres()
         try:
             yield "postgresql", server.url

@@ -4,6 +4,7 @@ beside a raw baseline of equivalent statements written directly with the driver.
     python bench/floor.py [--db postgresql|sqlite|both] [--agents 8,32,64,200]
                           [--seconds 20] [--processes 8] [--cases 2000]
     python bench/floor.py --db postgresql --agents 8 --seconds 30 --restart-after 10
+    python bench/floor.py --db postgresql --agents 64,200 --think 1000 --max-connections 400
 
 Each agent repeats: log a call (a timed interaction), open a case (every other loop, into
 the agent's own bin) or take the next one from the queue, add a note and a task, search
@@ -17,6 +18,13 @@ the claim of ``fastpath`` for next, UPDATE + INSERT event for the note, INSERT t
 event for the task, a ``LIKE`` over article titles for the search, UPDATE + event for the
 resolution. It checks nothing casedesk checks (membership, capacity, versions, SLA), so
 it is the database's own limit for that work.
+
+``--think MS``: each agent (and each raw agent) pauses a random time, exponential with
+that mean, after every operation — a person reading the screen and talking — so N agents
+offer a load instead of saturating the cores; without it the operations run back to back
+(the throughput and CPU figures). ``--max-connections``: the bench server's limit.
+``--as-agents``: every agent connects as its own login role (row security on, as on a
+floor; the raw baseline too), instead of the superuser row security does not filter.
 
 Prints per operation p50/p99 (ms), operations/s, errors, double claims (an audit of the
 events: a case claimed while the trail says somebody holds it), the server's CPU per
@@ -52,6 +60,20 @@ from common import ROOT, databases, percentile  # type: ignore[import-not-found]
 
 #: the measured seconds (set by each process from its arguments)
 SECONDS = [20.0]
+#: an agent's mean pause between two operations, seconds (0: back to back; see --think)
+THINK = [0.0]
+#: PostgreSQL: each agent (casedesk and raw) connects as its own login role (--as-agents)
+AS_AGENTS = [False]
+
+
+def agent_url(url: str, login: str) -> str:
+    """The URL an agent connects with: its own login role under ``--as-agents`` (row
+    security applies, as on a real floor), else the bench's superuser (it does not)."""
+    if not AS_AGENTS[0] or not url.startswith("postgresql"):
+        return url
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(username=login).render_as_string(hide_password=False)
 OPS = ("call", "create", "next", "note", "task", "search", "resolve")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 #: seconds every process gets to start, import and run one untimed loop before the clock
@@ -71,17 +93,25 @@ def _run_threads(threads: list[threading.Thread], until: float, seconds: float,
     return {"results": out, "cpu": time.process_time() - started}
 
 
+def think(rng: random.Random) -> None:
+    """The agent's pause before its next operation: exponential with mean ``THINK``
+    (a person reading the screen and talking to the customer), none when 0."""
+    if THINK[0] > 0:
+        time.sleep(rng.expovariate(1 / THINK[0]))
+
+
 # --- casedesk ------------------------------------------------------------------------
 
 
 def _agent_loop(url: str, login: str, until: float, seed: int, out: dict[str, Any]) -> None:
+    from casedesk import heap
     from casedesk.db import make_engine
     from casedesk.errors import CaseDeskError, QueueEmpty
     from casedesk.services.context import Desk
     from casedesk.services.knowledge import library
     from casedesk.services.workflow import cases, interactions, tasks, transitions
 
-    engine = make_engine(url)
+    engine = make_engine(agent_url(url, login))
     desk = Desk(engine)
     actor = desk.actor(login)
     rng = random.Random(seed)
@@ -109,11 +139,13 @@ def _agent_loop(url: str, login: str, until: float, seed: int, out: dict[str, An
                     times[op].append((time.perf_counter() - started) * 1000)
                 entry[3] = time.monotonic()
                 trail.append(entry)
+            think(rng)
 
     while time.monotonic() < until:
         if warm and loop >= 1:  # one loop untimed (imports, compiled statements), then wait
             warm = False
             errors.clear()
+            heap.settle()  # as a workstation does once it has started
             time.sleep(max(0.0, start - time.monotonic()))
         loop += 1
         tag = f"{login} {loop}"  # makes each operation's row findable in the trail
@@ -204,10 +236,11 @@ def _clock_loop(url: str, until: float, out: dict[str, Any]) -> None:
 
 
 def casedesk_process(
-    url: str, logins: list[str], until: float, seconds: float, extra: str
+    url: str, logins: list[str], until: float, seconds: float, extra: str, pause: float = 0.0,
+    as_agents: bool = False,
 ) -> dict[str, Any]:
     """One process: its agents as threads (and the supervisor or the clock)."""
-    SECONDS[0] = seconds
+    SECONDS[0], THINK[0], AS_AGENTS[0] = seconds, pause, as_agents
     os.environ.setdefault("CASEDESK_POOL_SIZE", str(max(5, len(logins) + 2)))
     out: dict[str, Any] = {}
     threads = [threading.Thread(target=_agent_loop, args=(url, login, until, i, out))
@@ -236,13 +269,14 @@ SELECT claimed.id, claimed.number, claimed.title, contact.name FROM claimed
 
 
 def _raw_loop(
-    url: str, agent_id: int, queue_id: int, until: float, start: float
+    url: str, agent_id: int, queue_id: int, until: float, start: float, login: str = ""
 ) -> dict[str, Any]:
     postgres = url.startswith("postgresql")
     if postgres:
         import psycopg
 
-        conn: Any = psycopg.connect(url.replace("+psycopg", ""), autocommit=True)
+        conn: Any = psycopg.connect(agent_url(url, login).replace("+psycopg", ""),
+                                    autocommit=True)
         p = "%s"
     else:
         import sqlite3
@@ -253,6 +287,7 @@ def _raw_loop(
         p = "?"
     times: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
+    rng = random.Random(agent_id)
 
     def run(op: str, statements: list[tuple[str, Any]]) -> list[Any]:
         """The statements as one transaction (a single one alone, in autocommit)."""
@@ -275,6 +310,7 @@ def _raw_loop(
                     rows = conn.execute(sql, args).fetchall() or rows
             conn.execute("COMMIT")
         times[op].append((time.perf_counter() - started) * 1000)
+        think(rng)
         return rows
 
     now = "now()" if postgres else "strftime('%Y-%m-%d %H:%M:%f', 'now')"
@@ -356,14 +392,16 @@ def _raw_loop(
 
 
 def raw_process(
-    url: str, agents: list[tuple[int, int]], until: float, seconds: float
+    url: str, agents: list[tuple[int, int, str]], until: float, seconds: float,
+    pause: float = 0.0, as_agents: bool = False,
 ) -> dict[str, Any]:
+    THINK[0], AS_AGENTS[0] = pause, as_agents
     out: dict[str, Any] = {}
 
-    def one(i: int, agent_id: int, queue_id: int) -> None:
-        out[str(i)] = _raw_loop(url, agent_id, queue_id, until, until - seconds)
+    def one(i: int, agent_id: int, queue_id: int, login: str) -> None:
+        out[str(i)] = _raw_loop(url, agent_id, queue_id, until, until - seconds, login)
 
-    threads = [threading.Thread(target=one, args=(i, a, q)) for i, (a, q) in enumerate(agents)]
+    threads = [threading.Thread(target=one, args=(i, *agent)) for i, agent in enumerate(agents)]
     return _run_threads(threads, until, seconds, out)
 
 
@@ -579,14 +617,18 @@ def _restart_later(server: Any, after: float, down_for: float,
 
 
 def run_one(name: str, url: str, agents: int, seconds: float, processes: int,
-            cases: int, restart: tuple[Any, float, float] | None = None) -> dict[str, Any]:
-    """One N on one database; ``restart``: (server, after seconds, down seconds)."""
+            cases: int, restart: tuple[Any, float, float] | None = None,
+            pause: float = 0.0, as_agents: bool = False) -> dict[str, Any]:
+    """One N on one database; ``restart``: (server, after seconds, down seconds);
+    ``pause``: each agent's mean think time between operations (seconds)."""
     logins, ids, queue_id = prepare(name, url, agents, cases)
     server = postmaster_pid(url) if name == "postgresql" else None
     ctx = multiprocessing.get_context("spawn")
     nproc = min(processes, agents)
     chunks = [logins[i::nproc] for i in range(nproc)]
-    id_chunks = [[(a, queue_id) for a in ids[i::nproc]] for i in range(nproc)]
+    id_chunks = [[(a, queue_id, login) for a, login in zip(ids[i::nproc], logins[i::nproc],
+                                                             strict=True)]
+                 for i in range(nproc)]
     report: dict[str, Any] = {}
     with ProcessPoolExecutor(nproc + 1, mp_context=ctx) as pool:
         pool.submit(time.sleep, 0).result()
@@ -595,10 +637,12 @@ def run_one(name: str, url: str, agents: int, seconds: float, processes: int,
             until = time.monotonic() + WARMUP + seconds
             if kind == "casedesk":
                 extras = ["supervisor"] + ["clock"] + [""] * (nproc - 2) if nproc > 1 else [""]
-                futures = [pool.submit(casedesk_process, url, chunk, until, seconds, extra)
+                futures = [pool.submit(casedesk_process, url, chunk, until, seconds, extra,
+                                       pause, as_agents)
                            for chunk, extra in zip(chunks, extras, strict=False)]
             else:
-                futures = [pool.submit(raw_process, url, chunk, until, seconds)
+                futures = [pool.submit(raw_process, url, chunk, until, seconds, pause,
+                                       as_agents)
                            for chunk in id_chunks]
             time.sleep(max(0.0, until - seconds - time.monotonic()))
             restarting = restart is not None and kind == "casedesk"
@@ -633,6 +677,7 @@ def run_one(name: str, url: str, agents: int, seconds: float, processes: int,
                 }
     report["casedesk"]["double_claims"] = double_claims(url)
     report["load"] = os.getloadavg()
+    report["think"], report["as_agents"] = pause, as_agents
     return report
 
 
@@ -653,7 +698,10 @@ def _digest(results: list[dict[str, Any]], wall: float, server: float) -> dict[s
 
 def show(name: str, agents: int, r: dict[str, Any]) -> None:
     c, raw = r["casedesk"], r["raw"]
-    print(f"\n## {name}, {agents} agents — load average {r['load'][0]:.1f}")
+    pace = (f", a pause of {r['think'] * 1000:.0f} ms on average after each operation"
+            if r.get("think") else ", back to back")
+    who = ", each agent as its own login role" if r.get("as_agents") else ""
+    print(f"\n## {name}, {agents} agents{pace}{who} — load average {r['load'][0]:.1f}")
     print(f"casedesk {c['ops_s']:,.0f} ops/s · raw {raw['ops_s']:,.0f} ops/s · ratio "
           f"{c['ops_s'] / max(raw['ops_s'], 1e-9):.2f} · errors {len(c['errors'])} (raw "
           f"{len(raw['errors'])}) · double claims {c['double_claims']}")
@@ -704,6 +752,16 @@ def main() -> None:
                         "measured casedesk phase")
     parser.add_argument("--down-for", type=float, default=3.0,
                         help="seconds the restarted server stays down")
+    parser.add_argument("--think", type=float, default=0.0, metavar="MS",
+                        help="each agent's mean pause between operations, ms (exponential; "
+                        "0: back to back, the saturation run); the same in the raw run")
+    parser.add_argument("--as-agents", action="store_true",
+                        help="PostgreSQL: every agent (casedesk and raw) connects as its own "
+                        "login role, so row security applies as on a real floor (default: "
+                        "the bench's superuser, which row security does not filter)")
+    parser.add_argument("--max-connections", type=int, default=None,
+                        help="PostgreSQL: the bench server's max_connections (default 200; "
+                        "N = 200 agents with their supervisor, clock and pools want ~400)")
     args = parser.parse_args()
     global WARMUP
     WARMUP = args.warmup
@@ -712,8 +770,10 @@ def main() -> None:
         restarts(args)
         return
     for agents in [int(n) for n in args.agents.split(",")]:
-        for name, url in databases(args.db, Path(f"/tmp/casedesk-bench-floor-{agents}.db")):
-            report = run_one(name, url, agents, args.seconds, args.processes, args.cases)
+        for name, url in databases(args.db, Path(f"/tmp/casedesk-bench-floor-{agents}.db"),
+                                   args.max_connections):
+            report = run_one(name, url, agents, args.seconds, args.processes, args.cases,
+                             pause=args.think / 1000, as_agents=args.as_agents)
             show(name, agents, report)
 
 

@@ -58,7 +58,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
-from casedesk import db
+from casedesk import db, heap
 from casedesk.commands import CaseDeskCommands
 from casedesk.config import Settings, load_settings, write_config_value
 from casedesk.errors import CaseDeskError, PasswordNeeded
@@ -286,6 +286,7 @@ class CaseDeskApp(App[None]):
             self._listen(self.actor)
         if self.clock_interval:
             self._run_clock(self.actor.login, self.clock_interval)
+        self.set_timer(heap.SETTLE_AFTER, heap.settle, name="settle heap")
 
     @work(thread=True, exit_on_error=False, group="sla-clock", exclusive=True)
     def _run_clock(self, login: str, every: float) -> None:

@@ -506,13 +506,23 @@ def _initdb(bindir: Path, runner: _Runner, workdir: Path, auth: str = "trust",
     raise PgServerError(_oneline(f"initdb failed in {workdir}: {_log_tail(log)}"))
 
 
+#: the environment variable that raises the server's ``max_connections`` (default 200):
+#: ``bench/floor.py --max-connections`` for a floor of 200 agents and their pools
+MAX_CONNECTIONS_ENV = "CASEDESK_TEST_PG_MAX_CONNECTIONS"
+
+
+def _max_connections() -> int:
+    raw = os.environ.get(MAX_CONNECTIONS_ENV, "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 200
+
+
 def _start_argv(bindir: Path, workdir: Path, port: int) -> list[str]:
     opts = [
         f"-c listen_addresses={shlex.quote(HOST)}",
         f"-c port={port}",
         f"-c unix_socket_directories={shlex.quote(str(workdir))}",
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-        "-c max_connections=200",
+        f"-c max_connections={_max_connections()}",
     ]
     data, log = str(workdir / "data"), str(workdir / "postgres.log")
     argv = [str(bindir / "pg_ctl"), "-D", data, "-l", log, "-w", "-t", "60"]

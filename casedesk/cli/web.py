@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import typer
 
+from casedesk import heap
 from casedesk.cli import params
 from casedesk.cli.state import CliState, console
 from casedesk.i18n import _
@@ -65,6 +66,7 @@ def web(
     app = create_app(WebConfig(desk, actor, options, queue=queue, zone=zone))
     console.print(_("casedesk web: serving {url} as {login} (Ctrl-C stops)").format(
         url=url, login=actor.login), markup=False)
+    heap.settle()
     uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers,
                 forwarded_allow_ips="127.0.0.1" if proxy_headers else None, log_level="warning")
 

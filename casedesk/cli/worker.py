@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from casedesk import heap
 from casedesk.cli import params
 from casedesk.cli.mail import smtp_settings
 from casedesk.cli.state import CliState, console, err_console, print_json
@@ -87,6 +88,7 @@ def worker(
                     markup=False,
                 )
         return
+    heap.settle()  # a process that runs all shift: its start-up out of the collector's way
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from textual.widgets import OptionList
 from typer.testing import CliRunner
 
 from casedesk import app as app_module
+from casedesk import heap
 from casedesk.cli import app as cli_app
 from casedesk.config import Settings, load_settings, read_config_file, write_config_value
 from casedesk.screens.case import CaseScreen
@@ -160,3 +162,18 @@ async def test_keys_can_be_remapped_in_the_config_file(tui_world: World) -> None
         await settle(pilot)
         await press(pilot, "f9")
         assert app.current_mode == "wip"
+
+
+async def test_the_workstation_settles_its_heap_after_start(
+    tui_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(heap, "SETTLE_AFTER", 0.05)
+    app = make_app(tui_world, "ana")
+    gc.unfreeze()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.pause(0.2)
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

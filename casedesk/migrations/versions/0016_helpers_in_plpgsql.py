@@ -1,0 +1,54 @@
+"""row security's helper functions in PL/pgSQL: their plans kept per session
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-01 23:30:00
+
+The helpers the policies and the owner and event triggers call (``casedesk_is``,
+``casedesk_agent_id``, ``casedesk_trusted`` …, migration 0006) were SQL functions with a
+``SET search_path``: such a function is never inlined, and PostgreSQL plans an SQL
+function's query anew for every statement (or, from a trigger, every transaction) that
+calls it — ``pg_stat_statements`` counted 959 plans of ``casedesk_trusted`` for 2,386 calls
+over 200 agent loops, more planning than running. A PL/pgSQL function keeps its plans for
+the whole session. Same names, arguments, results, volatility and search path; the
+``SECURITY DEFINER`` pair that looks past row security stays as it is.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from alembic import op
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+_rls = importlib.import_module("casedesk.migrations.versions.0006_row_level_security")
+
+
+def _helpers() -> list[tuple[str, str, str, str]]:
+    """(name, arguments, result, body) of the helpers that run as the caller."""
+    return [(name, args, result, body)
+            for name, args, result, body, definer in _rls._FUNCTIONS if not definer]
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        return
+    for name, args, result, body in _helpers():
+        op.execute(
+            f"CREATE OR REPLACE FUNCTION {name}({args}) RETURNS {result} LANGUAGE plpgsql "
+            f"STABLE {_rls._PATH} AS $fn$ BEGIN RETURN ({body}); END $fn$"
+        )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        return
+    for name, args, result, body in _helpers():
+        op.execute(
+            f"CREATE OR REPLACE FUNCTION {name}({args}) RETURNS {result} LANGUAGE sql "
+            f"STABLE {_rls._PATH} AS $fn$ {body} $fn$"
+        )
