@@ -300,6 +300,7 @@ def _raw_loop(
             else:
                 with conn.transaction():
                     for sql, args in statements:
+                        args = args(rows) if callable(args) else args
                         cur = conn.execute(sql, args)
                         rows = cur.fetchall() if cur.description else rows
         else:
@@ -320,7 +321,16 @@ def _raw_loop(
         f"version) VALUES ({{number}}, 'bench', 'no signal', 'technical', 'medium', 'minor', "
         f"'new', {p}, {p}, {now}, {now}, {now}, 0, 0, 1) RETURNING id"
     )
-    if postgres:
+    if postgres and AS_AGENTS[0]:
+        # row security checks that an event's case exists, which a CTE's own insert is not
+        # to its statement (as casedesk's create): the case, then its event
+        create = [
+            (new_case.format(number="nextval('case_number_seq')"), (agent_id, agent_id)),
+            ("INSERT INTO case_event (case_id, at, actor_id, kind, to_owner_id) "
+             "VALUES (%s, now(), %s, 'create', %s)",
+             lambda rows: (rows[0][0], agent_id, agent_id)),
+        ]
+    elif postgres:
         create = [(
             "WITH c AS (" + new_case.format(number="nextval('case_number_seq')") + "), "
             "e AS (INSERT INTO case_event (case_id, at, actor_id, kind, to_owner_id) "
