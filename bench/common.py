@@ -34,7 +34,7 @@ def summary(values_ms: list[float]) -> str:
 def databases(which: str, sqlite_path: Path,
               max_connections: int | None = None) -> Iterator[tuple[str, str]]:
     """Yield (name, url) for SQLite and/or a fresh PostgreSQL server (stopped afterwards),
-    restarted with ``max_connections`` when given (the test server allows 200)."""
+    started with ``max_connections`` when given (the test server's default is 200)."""
     if which in ("sqlite", "both"):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)

@@ -4,8 +4,8 @@ taken out of the garbage collector's sight once it is built.
 CPython's full collection walks every container object alive: after the imports and the
 first screens a process holds ~100,000 of them (SQLAlchemy's and casedesk's classes,
 compiled statements, translation catalogues) and one full pass stopped every thread of
-the process for 40–100 ms — with eight agents' threads in one process, a claim's p99 went
-from ~30 ms to ~900 ms at a floor's pace (``bench/floor.py --think``). ``gc.freeze()``
+the process for 40–100 ms: at a floor's pace (``bench/floor.py --think``, eight agents'
+threads to a process) a new case's p99 was 226 ms, 24 ms with the heap frozen. ``gc.freeze()``
 moves everything alive into a permanent generation that collections skip; what is made
 later is collected as before.
 """
