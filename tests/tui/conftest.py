@@ -19,6 +19,7 @@ from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
+from casedesk import heap
 from casedesk.app import CaseDeskApp
 from casedesk.clock import FrozenClock
 from casedesk.db import make_engine
@@ -33,6 +34,13 @@ def new_world(template: Path, path: Path, clock: FrozenClock) -> World:
     desk = Desk(make_engine(f"sqlite:///{path}"), clock)
     policy_files.load_defaults(desk)
     return build_world(desk)
+
+
+@pytest.fixture(autouse=True)
+def _no_heap_settling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workstation's ``heap.settle`` (a full collection, ~50 ms on the event loop, two
+    seconds in) stays out of the screen tests' timing; ``test_app`` tests it itself."""
+    monkeypatch.setattr(heap, "SETTLE_AFTER", 3600.0)
 
 
 @pytest.fixture

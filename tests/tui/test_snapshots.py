@@ -318,8 +318,16 @@ def _reports(snap_compare: Any, world: World, size: tuple[int, int], report: str
             await pilot.pause(0.05)
         # the table is where the supervisor reads; the first load's busy indicator takes
         # the focus away at a moment that depends on the machine's load
-        screen.query_one("#rep-table").focus()
-        await settle(pilot)
+        table = screen.query_one("#rep-table")
+        table.focus()
+        widths: list[int] = []
+        for _ in range(20):  # the table sizes its columns to the rows when it is idle
+            await settle(pilot)
+            now = [c.get_render_width(table) for c in table.ordered_columns]
+            if now == widths:
+                break
+            widths = now
+            await pilot.pause(0.02)
 
     app = make_app(world, "maria", start_mode="reports")
     return bool(snap_compare(app, terminal_size=size, run_before=steady(pick)))
