@@ -207,11 +207,14 @@ def _prepared(world: World) -> tuple[set[str], int]:
     return names, id(dbapi)
 
 
+#: PostgreSQL only: SQLite prepares in process and has no read-only transactions
+postgresql_only = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+
+
+@postgresql_only
 def test_reads_keep_the_prepared_statements(world: World) -> None:
     """psycopg deallocates every prepared statement on ROLLBACK: a read ending in one made
     the server parse and plan each statement of the next operation again."""
-    if world.desk.engine.dialect.name == "sqlite":
-        pytest.skip("SQLite prepares in process: no server-side statements to keep")
     _warm(world)
 
     def loop() -> None:
@@ -231,9 +234,8 @@ def test_reads_keep_the_prepared_statements(world: World) -> None:
     assert before <= after, f"deallocated in between: {sorted(before - after)}"
 
 
+@postgresql_only
 def test_a_read_session_refuses_writes_on_postgresql(world: World) -> None:
-    if world.desk.engine.dialect.name == "sqlite":
-        pytest.skip("SQLite has no read-only transactions")
     with pytest.raises(DBAPIError, match="read-only transaction"), \
             read_session(world.desk.engine) as s:
         s.execute(text("UPDATE agent SET name = name"))

@@ -28,27 +28,23 @@ depends_on = None
 _rls = importlib.import_module("casedesk.migrations.versions.0006_row_level_security")
 
 
-def _helpers() -> list[tuple[str, str, str, str]]:
-    """(name, arguments, result, body) of the helpers that run as the caller."""
-    return [(name, args, result, body)
-            for name, args, result, body, definer in _rls._FUNCTIONS if not definer]
+def _define_helpers(language: str) -> None:
+    """(Re)create each helper that runs as the caller, in ``language`` (same signature)."""
+    if op.get_bind().dialect.name == "sqlite":
+        return
+    for name, args, result, body, definer in _rls._FUNCTIONS:
+        if definer:
+            continue
+        code = f"BEGIN RETURN ({body}); END" if language == "plpgsql" else body
+        op.execute(
+            f"CREATE OR REPLACE FUNCTION {name}({args}) RETURNS {result} LANGUAGE {language} "
+            f"STABLE {_rls._PATH} AS $fn$ {code} $fn$"
+        )
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        return
-    for name, args, result, body in _helpers():
-        op.execute(
-            f"CREATE OR REPLACE FUNCTION {name}({args}) RETURNS {result} LANGUAGE plpgsql "
-            f"STABLE {_rls._PATH} AS $fn$ BEGIN RETURN ({body}); END $fn$"
-        )
+    _define_helpers("plpgsql")
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        return
-    for name, args, result, body in _helpers():
-        op.execute(
-            f"CREATE OR REPLACE FUNCTION {name}({args}) RETURNS {result} LANGUAGE sql "
-            f"STABLE {_rls._PATH} AS $fn$ {body} $fn$"
-        )
+    _define_helpers("sql")
