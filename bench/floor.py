@@ -2,7 +2,7 @@
 beside a raw baseline of equivalent statements written directly with the driver.
 
     python bench/floor.py [--db postgresql|sqlite|both] [--agents 8,32,64,200]
-                          [--seconds 20] [--processes 8] [--cases 2000]
+                          [--seconds 20] [--processes 8] [--cases 12000]
     python bench/floor.py --db postgresql --agents 8 --seconds 30 --restart-after 10
     python bench/floor.py --db postgresql --agents 64,200 --think 1000 --max-connections 400
 
@@ -49,6 +49,7 @@ import argparse
 import multiprocessing
 import os
 import random
+import re
 import threading
 import time
 from collections import defaultdict
@@ -64,6 +65,9 @@ SECONDS = [20.0]
 THINK = [0.0]
 #: PostgreSQL: each agent (casedesk and raw) connects as its own login role (--as-agents)
 AS_AGENTS = [False]
+#: the server options --statements adds (pg_stat_statements, planning time included)
+STATEMENT_OPTIONS = ("-c shared_preload_libraries=pg_stat_statements "
+                     "-c pg_stat_statements.track_planning=on -c pg_stat_statements.max=2000")
 
 
 def agent_url(url: str, login: str) -> str:
@@ -76,8 +80,14 @@ def agent_url(url: str, login: str) -> str:
     return make_url(url).set(username=login).render_as_string(hide_password=False)
 OPS = ("call", "create", "next", "note", "task", "search", "resolve")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-#: seconds every process gets to start, import and run one untimed loop before the clock
+#: seconds every process gets to start, import and run its untimed loops before the clock
 WARMUP = 10.0
+#: untimed loops per agent before the clock (as many as fit in WARMUP): psycopg prepares a
+#: statement at its 5th execution and the server plans a prepared one 5 times before it
+#: settles on a generic plan, so a create or a next (every other loop) needs ~11 runs —
+#: a floor that has worked for a minute; one untimed loop left ~15 % of the measured
+#: statements planned afresh (pg_stat_statements' plans per call)
+WARM_LOOPS = 24
 
 
 def _run_threads(threads: list[threading.Thread], until: float, seconds: float,
@@ -117,6 +127,8 @@ def _agent_loop(url: str, login: str, until: float, seed: int, out: dict[str, An
     rng = random.Random(seed)
     times: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
+    #: refusals with their reason (a case the supervisor yanked or assigned meanwhile)
+    refused: list[str] = []
     #: every measured operation: [op, its key in the trail (see audit), outcome, end time]
     trail: list[list[Any]] = []
     loop = 0
@@ -142,10 +154,12 @@ def _agent_loop(url: str, login: str, until: float, seed: int, out: dict[str, An
             think(rng)
 
     while time.monotonic() < until:
-        if warm and loop >= 1:  # one loop untimed (imports, compiled statements), then wait
+        if loop == 1:
+            heap.settle()  # as a workstation does once it has started
+        if warm and (loop >= WARM_LOOPS or time.monotonic() >= start):
             warm = False
             errors.clear()
-            heap.settle()  # as a workstation does once it has started
+            refused.clear()
             time.sleep(max(0.0, start - time.monotonic()))
         loop += 1
         tag = f"{login} {loop}"  # makes each operation's row findable in the trail
@@ -170,13 +184,15 @@ def _agent_loop(url: str, login: str, until: float, seed: int, out: dict[str, An
                 ["router", "factura", "fibra", "contraseña"]), statuses=None, limit=10))
             timed("resolve", lambda: transitions.resolve(
                 desk, actor, number, "solved", "rebooted"), number)
-        except CaseDeskError as exc:  # a yank or an assignment in between: counted
-            errors.append(f"{type(exc).__name__}: {exc}")
+        except CaseDeskError as exc:  # the supervisor moved the case in between: refused
+            refused.append(f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # noqa: BLE001 - a bench reports, it does not stop
             errors.append(f"{type(exc).__name__}: {exc}")
             time.sleep(0.25)  # the database is away: a person tries again a moment later
     engine.dispose()
-    out[login] = {"times": dict(times), "errors": errors, "trail": trail}
+    empty = sum(1 for entry in trail if entry[2] == "empty")
+    out[login] = {"times": dict(times), "errors": errors, "trail": trail, "empty": empty,
+                  "refused": refused}
 
 
 def _supervisor_loop(url: str, until: float, logins: list[str], out: dict[str, Any]) -> None:
@@ -289,6 +305,8 @@ def _raw_loop(
     errors: list[str] = []
     rng = random.Random(agent_id)
 
+    warm = [True]
+
     def run(op: str, statements: list[tuple[str, Any]]) -> list[Any]:
         """The statements as one transaction (a single one alone, in autocommit)."""
         started = time.perf_counter()
@@ -310,7 +328,8 @@ def _raw_loop(
                 if args is not None:
                     rows = conn.execute(sql, args).fetchall() or rows
             conn.execute("COMMIT")
-        times[op].append((time.perf_counter() - started) * 1000)
+        if not warm[0]:
+            times[op].append((time.perf_counter() - started) * 1000)
         think(rng)
         return rows
 
@@ -353,9 +372,13 @@ def _raw_loop(
          f"(?, {now}, ?, 'next', ?)",
          lambda rows: (rows[0][0], agent_id, agent_id) if rows else None),
     ]
-    loop = 0
-    time.sleep(max(0.0, start - time.monotonic()))
+    loop = empty = 0
     while time.monotonic() < until:
+        if warm[0] and (loop >= WARM_LOOPS or time.monotonic() >= start):
+            warm[0] = False  # untimed loops as casedesk's, then the clock
+            errors.clear()
+            empty = 0
+            time.sleep(max(0.0, start - time.monotonic()))
         loop += 1
         try:
             run("call", [(f"INSERT INTO interaction (channel, direction, typification, agent_id,"
@@ -369,6 +392,7 @@ def _raw_loop(
             else:
                 rows = run("next", sqlite_claim)
             if not rows:
+                empty += 1
                 continue
             case_id = rows[0][0]
             run("note", [
@@ -398,7 +422,7 @@ def _raw_loop(
             if not postgres and conn.in_transaction:
                 conn.execute("ROLLBACK")
     conn.close()
-    return {"times": dict(times), "errors": errors}
+    return {"times": dict(times), "errors": errors, "empty": empty}
 
 
 def raw_process(
@@ -416,6 +440,33 @@ def raw_process(
 
 
 # --- measuring -------------------------------------------------------------------------
+
+
+def _superuser_sql(url: str, sql: str) -> list[Any]:
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        cur = conn.execute(sql)
+        return cur.fetchall() if cur.description else []
+
+
+def statements_reset(url: str) -> None:
+    """--statements: count from now (pg_stat_statements, loaded by the bench's server)."""
+    _superuser_sql(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    _superuser_sql(url, "SELECT pg_stat_statements_reset()")
+
+
+def statements_top(url: str, ops: int, limit: int = 12) -> list[tuple[Any, ...]]:
+    """--statements: the statements that took the server's time since the reset, most
+    first: (ms of planning + execution per agent operation, calls per operation, mean
+    ms planning, mean ms executing, plans per call, the statement's first words)."""
+    rows = _superuser_sql(url, (
+        "SELECT total_plan_time + total_exec_time, calls, mean_plan_time, mean_exec_time, "
+        "plans::float / greatest(calls, 1), "
+        "regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements "
+        "WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY 1 DESC LIMIT " + str(limit)))
+    return [(total / max(ops, 1), calls / max(ops, 1), plan, run, plans, query[:150])
+            for total, calls, plan, run, plans, query in rows]
 
 
 def postmaster_pid(url: str) -> int | None:
@@ -608,6 +659,31 @@ def prepare(name: str, url: str, agents: int, cases: int) -> tuple[list[str], li
     return logins, [int(i) for i in ids], int(queue_id)
 
 
+def refill(url: str, cases: int) -> int:
+    """Top the queue up to ``cases`` waiting before a phase, so that neither phase's
+    claims find it empty (an empty claim is cheap and skips the rest of the loop: a
+    baseline that drained the backlog would measure less work). Returns how many were
+    added."""
+    from sqlalchemy import text
+
+    from casedesk.db import make_engine
+    from casedesk.services import demo
+    from casedesk.services.context import Desk
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        waiting = conn.execute(text(
+            "SELECT count(*) FROM \"case\" c JOIN queue q ON q.id = c.queue_id "
+            "WHERE q.name = 'technical' AND c.owner_id IS NULL "
+            "AND c.status IN ('new', 'in_progress', 'awaiting_customer')")).scalar_one()
+    missing = max(0, cases - int(waiting))
+    if missing:
+        demo.generate_cases(Desk(engine), missing, queue="technical", rng=random.Random(2),
+                            owned_share=0)
+    engine.dispose()
+    return missing
+
+
 def _restart_later(server: Any, after: float, down_for: float,
                    record: dict[str, float]) -> threading.Thread:
     """Restart ``server`` (a tests.pgserver.PgServer) once, ``after`` seconds from now."""
@@ -628,9 +704,12 @@ def _restart_later(server: Any, after: float, down_for: float,
 
 def run_one(name: str, url: str, agents: int, seconds: float, processes: int,
             cases: int, restart: tuple[Any, float, float] | None = None,
-            pause: float = 0.0, as_agents: bool = False) -> dict[str, Any]:
+            pause: float = 0.0, as_agents: bool = False,
+            statements: bool = False) -> dict[str, Any]:
     """One N on one database; ``restart``: (server, after seconds, down seconds);
-    ``pause``: each agent's mean think time between operations (seconds)."""
+    ``pause``: each agent's mean think time between operations (seconds);
+    ``statements``: report the server's time per statement (pg_stat_statements)."""
+    statements = statements and name == "postgresql"
     logins, ids, queue_id = prepare(name, url, agents, cases)
     server = postmaster_pid(url) if name == "postgresql" else None
     ctx = multiprocessing.get_context("spawn")
@@ -643,6 +722,8 @@ def run_one(name: str, url: str, agents: int, seconds: float, processes: int,
     with ProcessPoolExecutor(nproc + 1, mp_context=ctx) as pool:
         pool.submit(time.sleep, 0).result()
         for kind in ("casedesk", "raw"):
+            if kind == "raw":
+                refill(url, cases)
             list(pool.map(time.sleep, [0] * (nproc + 1)))  # every worker spawned
             until = time.monotonic() + WARMUP + seconds
             if kind == "casedesk":
@@ -660,6 +741,8 @@ def run_one(name: str, url: str, agents: int, seconds: float, processes: int,
                 assert restart is not None
                 restarted: dict[str, float] = {}
                 thread = _restart_later(restart[0], restart[1], restart[2], restarted)
+            if statements:
+                statements_reset(url)
             cpu0, wall0 = server_cpu(server), time.perf_counter()
             results = [f.result() for f in futures]
             wall = time.perf_counter() - wall0
@@ -669,6 +752,8 @@ def run_one(name: str, url: str, agents: int, seconds: float, processes: int,
                 server = postmaster_pid(url)  # the new postmaster: all its life is in here
                 used = restarted.pop("cpu_before") - cpu0 + server_cpu(server)
             report[kind] = _digest(results, wall, used)
+            if statements:
+                report[kind]["statements"] = statements_top(url, report[kind]["ops"])
             if restarting:
                 trails = {login: who["trail"] for res in results
                           for login, who in res["results"].items() if "trail" in who}
@@ -701,7 +786,11 @@ def _digest(results: list[dict[str, Any]], wall: float, server: float) -> dict[s
             errors.extend(who["errors"])
     agent_ops = sum(len(v) for op, v in times.items() if op in OPS)
     client = sum(r["cpu"] for r in results)
+    empty = sum(who.get("empty", 0) for res in results for who in res["results"].values())
+    refused = [r for res in results for who in res["results"].values()
+               for r in who.get("refused", []) if ":" in r]  # (the supervisor's are kinds)
     return {"times": times, "errors": errors, "ops": agent_ops, "ops_s": agent_ops / wall,
+            "empty": empty, "refused": refused,
             "server_ms_op": 1000 * server / max(agent_ops, 1),
             "client_ms_op": 1000 * client / max(agent_ops, 1), "wall": wall}
 
@@ -715,6 +804,9 @@ def show(name: str, agents: int, r: dict[str, Any]) -> None:
     print(f"casedesk {c['ops_s']:,.0f} ops/s · raw {raw['ops_s']:,.0f} ops/s · ratio "
           f"{c['ops_s'] / max(raw['ops_s'], 1e-9):.2f} · errors {len(c['errors'])} (raw "
           f"{len(raw['errors'])}) · double claims {c['double_claims']}")
+    if c["empty"] or raw["empty"]:
+        print(f"the queue ran dry: {c['empty']} claims found it empty (raw {raw['empty']}); "
+              "raise --cases")
     print(f"server CPU/op {c['server_ms_op']:.2f} ms vs raw {raw['server_ms_op']:.2f} ms · "
           f"client CPU/op {c['client_ms_op']:.2f} ms vs raw {raw['client_ms_op']:.2f} ms")
     print("| op | casedesk p50 | p99 | n | raw p50 | p99 | n |")
@@ -730,6 +822,11 @@ def show(name: str, agents: int, r: dict[str, Any]) -> None:
         kinds[error_kind(err)] += 1
     for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]):
         print(f"  errors: {n} × {kind}")
+    reasons: dict[str, int] = defaultdict(int)
+    for refusal in c["refused"]:
+        reasons[re.sub(r"CS-\d+", "CS-…", refusal)] += 1
+    for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
+        print(f"  refused (the supervisor moved the case meanwhile): {n} × {reason[:100]}")
     if "restart" in r:
         rs = r["restart"]
         print(f"restart: stop began at {rs['halt']:.1f} s, down at {rs['halted']:.1f} s, "
@@ -742,6 +839,13 @@ def show(name: str, agents: int, r: dict[str, Any]) -> None:
                                  in rs["agents"].items()))
         print("audit of every operation against the trail: " + ", ".join(
             f"{k} {v}" for k, v in sorted(rs["audit"].items())))
+    for kind in ("casedesk", "raw"):
+        if r[kind].get("statements"):
+            print(f"server time per statement ({kind}): ms per operation · calls per "
+                  "operation · mean ms planning · mean ms executing · plans per call · statement")
+            for per_op, calls, plan, run, plans, query in r[kind]["statements"]:
+                print(f"  {per_op:.3f} · {calls:.2f} · {plan:.3f} · {run:.3f} · {plans:.2f} · "
+                      f"{query[:110]}")
     for err in sorted(set(c["errors"]))[:5]:
         print(f"  error: {err[:200]}")
     for err in sorted(set(raw["errors"]))[:3]:
@@ -754,9 +858,11 @@ def main() -> None:
     parser.add_argument("--agents", default="8,32,64,200")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--processes", type=int, default=8)
-    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--cases", type=int, default=12_000,
+                        help="cases waiting in the queue at the start of each phase")
     parser.add_argument("--warmup", type=float, default=10.0,
-                        help="seconds for every process to start and run one untimed loop")
+                        help="seconds for every process to start and run its untimed "
+                        "loops (WARM_LOOPS)")
     parser.add_argument("--restart-after", type=float, default=None, metavar="SECONDS",
                         help="PostgreSQL: restart the server this many seconds into the "
                         "measured casedesk phase")
@@ -772,7 +878,14 @@ def main() -> None:
     parser.add_argument("--max-connections", type=int, default=None,
                         help="PostgreSQL: the bench server's max_connections (default 200; "
                         "N = 200 agents with their supervisor, clock and pools want ~400)")
+    parser.add_argument("--statements", action="store_true",
+                        help="PostgreSQL: load pg_stat_statements in the bench's server and "
+                        "print where its time went, statement by statement")
     args = parser.parse_args()
+    if args.statements:
+        from tests.pgserver import OPTIONS_ENV
+
+        os.environ[OPTIONS_ENV] = STATEMENT_OPTIONS
     global WARMUP
     WARMUP = args.warmup
     os.chdir(ROOT)
@@ -783,7 +896,8 @@ def main() -> None:
         for name, url in databases(args.db, Path(f"/tmp/casedesk-bench-floor-{agents}.db"),
                                    args.max_connections):
             report = run_one(name, url, agents, args.seconds, args.processes, args.cases,
-                             pause=args.think / 1000, as_agents=args.as_agents)
+                             pause=args.think / 1000, as_agents=args.as_agents,
+                             statements=args.statements)
             show(name, agents, report)
 
 

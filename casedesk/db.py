@@ -34,7 +34,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: The newest migration's revision. Opening a database compares its ``alembic_version``
 #: with this constant, so the workstation starts without loading Alembic (~120 ms);
 #: ``tests/unit/test_schema_head.py`` keeps it equal to Alembic's own head.
-SCHEMA_HEAD = "0016"
+SCHEMA_HEAD = "0017"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 

@@ -516,6 +516,11 @@ def _max_connections() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else 200
 
 
+#: extra server options for a diagnosis (``bench/floor.py --statements`` loads
+#: pg_stat_statements with it), appended to the test server's own
+OPTIONS_ENV = "CASEDESK_TEST_PG_OPTIONS"
+
+
 def _start_argv(bindir: Path, workdir: Path, port: int) -> list[str]:
     opts = [
         f"-c listen_addresses={shlex.quote(HOST)}",
@@ -523,6 +528,7 @@ def _start_argv(bindir: Path, workdir: Path, port: int) -> list[str]:
         f"-c unix_socket_directories={shlex.quote(str(workdir))}",
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
         f"-c max_connections={_max_connections()}",
+        os.environ.get(OPTIONS_ENV, "").strip(),
     ]
     data, log = str(workdir / "data"), str(workdir / "postgres.log")
     argv = [str(bindir / "pg_ctl"), "-D", data, "-l", log, "-w", "-t", "60"]

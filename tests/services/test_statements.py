@@ -234,8 +234,86 @@ def test_reads_keep_the_prepared_statements(world: World) -> None:
     assert before <= after, f"deallocated in between: {sorted(before - after)}"
 
 
+@contextmanager
+def rollbacks(engine: Engine) -> Iterator[list[str]]:
+    """The ROLLBACKs psycopg sends while the block runs (a session closed in the middle
+    of a transaction; a connection returned to the pool in one), each of which deallocates
+    all the connection's prepared statements: the statement that opened the transaction."""
+    sent: list[str] = []
+    last: dict[int, str] = {}
+
+    def on_execute(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        dbapi = conn.connection.dbapi_connection
+        if dbapi.info.transaction_status.name == "IDLE":
+            last[id(dbapi)] = statement
+
+    def check(dbapi: Any) -> None:
+        if dbapi.info.transaction_status.name != "IDLE":
+            sent.append(last.get(id(dbapi), "?")[:300])
+
+    def on_rollback(conn: Any) -> None:
+        check(conn.connection.dbapi_connection)
+
+    def on_reset(dbapi: Any, *_args: Any) -> None:
+        check(dbapi)
+
+    listeners = [(engine, "before_cursor_execute", on_execute), (engine, "rollback", on_rollback),
+                 (engine.pool, "reset", on_reset)]
+    for target, name, fn in listeners:
+        event.listen(target, name, fn)
+    try:
+        yield sent
+    finally:
+        for target, name, fn in listeners:
+            event.remove(target, name, fn)
+
+
+@postgresql_only
+def test_an_agent_loop_rolls_nothing_back(world: World) -> None:
+    """A whole loop of an agent's work — the per-engine lookups and routing rules reloaded
+    (every ``LOOKUP_TTL`` seconds) included — ends every transaction with COMMIT: a
+    rollback every ten seconds had made each statement of the floor bench planned again
+    in one call of eight."""
+    from casedesk.services.knowledge import library
+    from casedesk.services.workflow import fastpath
+
+    _warm(world)
+    for i in range(2):
+        fastpath.forget_lookups()  # as when LOOKUP_TTL has passed
+        with rollbacks(world.desk.engine) as sent:
+            interactions.log_interaction(world.desk, world.ana, channel="phone",
+                                         subject=f"call {i}", duration_seconds=90)
+            cases.create_case(world.desk, world.admin, title=f"waiting {i}", queue="technical")
+            got = transitions.next_case(world.desk, world.ana, "technical")
+            mine = cases.create_case(world.desk, world.ana, title=f"mine {i}")
+            for number in (got.number, mine.number):
+                cases.add_note(world.desk, world.ana, number, "rebooted the router")
+                tasks.add_task(world.desk, world.ana, title="call back", case=number)
+                library.search(world.desk, "router", statuses=None, limit=10)
+                reads.get_case(world.desk, number)
+                reads.timeline(world.desk, number)
+                reads.inbox(world.desk, "technical", limit=5)
+                reads.wip_bin(world.desk, world.ana.id)
+                transitions.resolve(world.desk, world.ana, number, "solved", "rebooted")
+        assert sent == [], "rolled back (prepared statements deallocated):\n" + "\n".join(sent)
+
+
 @postgresql_only
 def test_a_read_session_refuses_writes_on_postgresql(world: World) -> None:
     with pytest.raises(DBAPIError, match="read-only transaction"), \
             read_session(world.desk.engine) as s:
         s.execute(text("UPDATE agent SET name = name"))
+
+
+@postgresql_only
+def test_the_functions_statements_call_keep_their_plans(world: World) -> None:
+    """The helpers row security and the claim call are PL/pgSQL, which keeps a plan per
+    session; an SQL function with a ``SET search_path`` is planned again on every call
+    (migrations 0016 and 0017)."""
+    with read_session(world.desk.engine) as s:
+        languages = dict(s.execute(text(
+            "SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l "
+            "ON l.oid = p.prolang WHERE p.proname IN ('casedesk_bin_wip', 'casedesk_is', "
+            "'casedesk_agent_id', 'casedesk_trusted')")).all())
+    assert languages == dict.fromkeys(
+        ["casedesk_bin_wip", "casedesk_is", "casedesk_agent_id", "casedesk_trusted"], "plpgsql")

@@ -49,6 +49,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
+from casedesk.db import read_session
 from casedesk.errors import ConfigError, ValidationError
 from casedesk.i18n import N_, _
 from casedesk.models import Case, Contact, Interaction, Status
@@ -386,7 +387,7 @@ def import_mail(
 ) -> None:
     """Import every message of ``paths`` (see the module docstring)."""
     ctx = Ctx(actor, desk.now(), "", default_queue=options.queue)
-    with Session(desk.engine) as session:
+    with read_session(desk.engine) as session:
         rules = prepare_mail(session, ctx, options.queue)
     sources: list[MailSource] = []
     size = max(1, min(options.batch_size, MAIL_BATCH))

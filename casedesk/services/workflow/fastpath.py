@@ -65,7 +65,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import ORMExecuteState, aliased
 from sqlmodel import Session, col
 
-from casedesk.db import is_sqlite, write_session
+from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.models import (
     Agent,
     BusinessCalendarRow,
@@ -145,7 +145,7 @@ def lookups(engine: Engine) -> Lookups:
         _cache_long_statements()
     generation = _generation
     loaded = Lookups(time.monotonic())
-    with Session(engine, expire_on_commit=False, autoflush=False) as session:
+    with read_session(engine) as session:  # (not rolled back: see read_session)
         for calendar in session.execute(select(BusinessCalendarRow)).scalars():
             loaded.calendars[calendar.id or 0] = calendar
         for policy in session.execute(select(SlaPolicy)).scalars():

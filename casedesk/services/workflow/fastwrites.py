@@ -48,7 +48,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col
 
-from casedesk.db import is_sqlite, write_session
+from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.models import Agent, Case, CaseEvent, Contact, Interaction, QueueMember, Task
 from casedesk.models.base import table_of
 from casedesk.models.mail import OutboxMessage
@@ -543,7 +543,7 @@ def create_case(desk: Desk, actor: Actor, now: datetime, *, title: str, descript
         return None
     found = fastpath.lookups(desk.engine)
     if found.rules is None:
-        with Session(desk.engine) as reading:
+        with read_session(desk.engine) as reading:
             found.rules = rules.RuleSet.load(reading)
     with _create_session(desk) as session:
         account_id = None
