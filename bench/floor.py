@@ -157,8 +157,7 @@ def _agent_loop(url: str, login: str, until: float, seed: int, out: dict[str, An
         if loop == 1:
             heap.settle()  # as a workstation does once it has started
         if warm and (loop >= WARM_LOOPS or time.monotonic() >= start):
-            warm = False
-            errors.clear()
+            warm = False  # (an error while warming up is an error all the same: kept)
             refused.clear()
             time.sleep(max(0.0, start - time.monotonic()))
         loop += 1
@@ -376,7 +375,6 @@ def _raw_loop(
     while time.monotonic() < until:
         if warm[0] and (loop >= WARM_LOOPS or time.monotonic() >= start):
             warm[0] = False  # untimed loops as casedesk's, then the clock
-            errors.clear()
             empty = 0
             time.sleep(max(0.0, start - time.monotonic()))
         loop += 1

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -135,24 +135,26 @@ def detail_statement(source: Any = Case) -> Select[Any]:
     )
 
 
+#: :func:`case_detail`'s two statements, built once: a statement object keeps its cache
+#: key, so each read skips building nine joins and hashing them (~0.3 ms of client CPU)
+_DETAIL_OF = (
+    detail_statement()
+    .where(col(Case.id) == bindparam("x_case"))
+    .execution_options(populate_existing=True)
+)
+_CHILDREN_OF = (
+    select(col(Case.number))
+    .where(col(Case.parent_id) == bindparam("x_case"))
+    .order_by(col(Case.number))
+)
+
+
 def case_detail(session: Session, case_id: int) -> CaseDetail:
     """The full read model of one case, read inside ``session``."""
-    row = session.execute(
-        detail_statement()
-        .where(col(Case.id) == case_id)
-        .execution_options(populate_existing=True)
-    ).first()
+    row = session.execute(_DETAIL_OF, {"x_case": case_id}).first()
     if row is None:
         raise NotFound(_("no case with id {id}").format(id=case_id))
-    children = (
-        session.execute(
-            select(col(Case.number))
-            .where(col(Case.parent_id) == case_id)
-            .order_by(col(Case.number))
-        )
-        .scalars()
-        .all()
-    )
+    children = session.execute(_CHILDREN_OF, {"x_case": case_id}).scalars().all()
     return detail_from_row(row, children)
 
 

@@ -92,6 +92,8 @@ LOOKUP_TTL = 10.0
 _OPEN = ("new", "in_progress", "awaiting_customer")
 _case = table_of(Case)
 _event = table_of(CaseEvent)
+#: one event row, its values bound at execution (the statement's cache key is kept)
+_INSERT_EVENT = insert(_event)
 _agent = table_of(Agent)
 _member = table_of(QueueMember)
 
@@ -275,13 +277,17 @@ def claim(
     if stmt is None:
         stmt = found.statements[shape] = _claim_statement(found, *shape)
     if sqlite:
+        # the write lock covers only the claim and its event; the screen's read of the
+        # case follows in a read transaction, which WAL lets run beside the next claim
         with write_session(desk.engine) as session:
-            case_id = session.execute(stmt, params).scalar_one_or_none()
+            conn = session.connection()
+            case_id = conn.execute(stmt, params).scalar_one_or_none()
             if case_id is None:
                 return None
             row = event_row(case_id=case_id, at=now, actor_id=actor.id, kind=kind)
             row.update(from_owner_id=None, to_owner_id=actor.id)
-            session.execute(insert(_event).values(row))
+            conn.execute(_INSERT_EVENT, row)
+        with read_session(desk.engine) as session:
             return case_detail(session, case_id)
     with desk.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
