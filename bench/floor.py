@@ -649,6 +649,7 @@ def prepare(name: str, url: str, agents: int, cases: int) -> tuple[list[str], li
         staff.add_agent(desk, admin, login=login, name=login, queues=["technical"],
                         capacity=10_000)
     scanner.scan(desk)  # the generated backlog's breaches now, not in the first measured tick
+    analyse(url)
     with engine.connect() as conn:
         ids = [conn.execute(text("SELECT id FROM agent WHERE login = :l"), {"l": login}).scalar()
                for login in logins]
@@ -679,7 +680,16 @@ def refill(url: str, cases: int) -> int:
         demo.generate_cases(Desk(engine), missing, queue="technical", rng=random.Random(2),
                             owned_share=0)
     engine.dispose()
+    analyse(url)
     return missing
+
+
+def analyse(url: str) -> None:
+    """PostgreSQL: the planner's statistics of the generated backlog, as autovacuum gathers
+    within a minute of a bulk load on a real server (without them the SLA tick's steps
+    went through every open case by the wrong index: 75 → 29 ms a tick at 12,000 cases)."""
+    if url.startswith("postgresql"):
+        _superuser_sql(url, "ANALYZE")
 
 
 def _restart_later(server: Any, after: float, down_for: float,

@@ -61,6 +61,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import BinaryExpression
 from sqlmodel import Session, col
 
 from casedesk.bulk import fast_insert
@@ -199,12 +200,19 @@ def _running(clock: str) -> ColumnElement[bool]:
 
 
 def _chunk_update(table: Table, chunk: int, *where: ColumnElement[bool]) -> Any:
-    """``UPDATE table … WHERE id IN (SELECT id … WHERE <where> LIMIT chunk) AND <where>``.
+    """``UPDATE table … WHERE id IN (SELECT id … WHERE <where> ORDER BY <first condition's
+    column> LIMIT chunk) AND <where>``.
 
-    The subquery range-scans the index of the first condition; repeating the conditions
-    outside makes PostgreSQL re-check them on rows it waited for (a concurrent scan).
+    The subquery range-scans the index of the first condition, earliest first when more
+    than ``chunk`` are due (the index gives that order, so LIMIT ends the scan). That needs
+    the table's statistics: on a table bulk-loaded a moment ago and not yet analysed,
+    PostgreSQL went through all 12,000 open cases by another index, 5 ms for each empty
+    step of a tick (0.3 ms after ``ANALYZE``). Repeating the conditions outside makes
+    PostgreSQL re-check them on rows it waited for (a concurrent scan).
     """
-    ids = select(table.c.id).where(*where).limit(chunk).scalar_subquery()
+    first = where[0]
+    key = first.left if isinstance(first, BinaryExpression) else table.c.id
+    ids = select(table.c.id).where(*where).order_by(key).limit(chunk).scalar_subquery()
     return update(table).where(table.c.id.in_(ids), *where)
 
 

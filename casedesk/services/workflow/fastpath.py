@@ -80,7 +80,12 @@ from casedesk.models.base import saved_id, table_of
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import Actor, Desk, unstorable
 from casedesk.services.numbers import parse_case_number
-from casedesk.services.queries.reads import case_detail, detail_from_row, detail_statement
+from casedesk.services.queries.reads import (
+    CHILDREN_AT,
+    case_detail,
+    detail_from_row,
+    detail_statement,
+)
 from casedesk.services.queries.views import CaseDetail
 from casedesk.services.sla import clocks
 from casedesk.services.workflow.changes import change_values, event_row
@@ -241,7 +246,7 @@ def _detail(session: Session, changed: Any, *extra: Any) -> CaseDetail | None:
     row = session.execute(stmt.execution_options(populate_existing=True)).first()
     if row is None:
         return None
-    return detail_from_row(row, row[9] or [])
+    return detail_from_row(row, row[CHILDREN_AT] or [])
 
 
 def claim(
@@ -292,8 +297,8 @@ def claim(
     with desk.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         with _session(conn) as session:
-            found_row = session.execute(stmt, params).first()
-            return None if found_row is None else detail_from_row(found_row, found_row[9] or [])
+            got = session.execute(stmt, params).first()
+            return None if got is None else detail_from_row(got, got[CHILDREN_AT] or [])
 
 
 def _claim_statement(found: Lookups, kind: str, by_queue: bool, versioned: bool,
@@ -500,7 +505,7 @@ def change_status(
             stmt = found.statements[shape] = _status_statement(values, *shape[2:])
         params.update(g_id=current.id, g_version=current.version, g_status=current.status)
         row = session.execute(stmt, params).first()
-        return None if row is None else detail_from_row(row, row[9] or [])
+        return None if row is None else detail_from_row(row, row[CHILDREN_AT] or [])
     return None
 
 

@@ -54,7 +54,7 @@ from casedesk.models.base import table_of
 from casedesk.models.mail import OutboxMessage
 from casedesk.services.context import Actor, Desk, unstorable
 from casedesk.services.numbers import parse_case_number
-from casedesk.services.queries.reads import case_detail, detail_from_row
+from casedesk.services.queries.reads import CHILDREN_AT, case_detail, detail_from_row
 from casedesk.services.queries.views import CaseDetail, InteractionView, TaskView
 from casedesk.services.sla import clocks
 from casedesk.services.workflow import fastpath
@@ -163,7 +163,7 @@ def add_note(desk: Desk, actor: Actor, number: int | str, text: str,
         conn.execution_options(isolation_level="AUTOCOMMIT")
         with _session(conn) as session:
             row = session.execute(stmt, params).first()
-            return None if row is None else detail_from_row(row, row[9] or [])
+            return None if row is None else detail_from_row(row, row[CHILDREN_AT] or [])
 
 
 def _note_statement(found: Lookups) -> Any:
@@ -620,7 +620,7 @@ def create_case(desk: Desk, actor: Actor, now: datetime, *, title: str, descript
         insert_case, insert_event = _statement(found, ("create", False), lambda: (
             _create_statement(), _create_statements_sqlite()[1]))
         row = session.execute(insert_case, params).one()
-        params["x_case"] = row[0].id
+        params["x_case"] = row[0]  # (the case's id: detail_statement's first column)
         session.execute(insert_event, params)
         return detail_from_row(row, [])
 
