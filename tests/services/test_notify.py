@@ -14,10 +14,12 @@ from casedesk.services.queries import notify
 from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
 
+#: PostgreSQL only: SQLite has no NOTIFY, the workstation polls (tests/tui/test_live.py covers that path)
+pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+
 
 def _listen(world: World, db_url: str, channels: list[str]):  # type: ignore[no-untyped-def]
-    if not notify.supported(world.desk.engine):
-        pytest.skip("SQLite has no NOTIFY: the workstation polls")
+    assert notify.supported(world.desk.engine)
     heard: queue.Queue[tuple[float, notify.Change]] = queue.Queue()
     other = Desk(make_engine(db_url), world.desk.clock)
     listener = notify.Listener(
