@@ -80,9 +80,23 @@ def steady(then: Callable[[Pilot[Any]], Any] | None = None) -> Callable[[Pilot[A
             widget.cursor_blink = False
         for area in pilot.app.screen.query(TextArea):
             area.cursor_blink = False
-        await pilot.pause()
+        await still(pilot)
 
     return run_before
+
+
+async def still(pilot: Pilot[Any], rounds: int = 40) -> None:
+    """Wait until two frames in a row draw the same (a late refit of the footer, a chart
+    laid out after its first size, a result landing on a loaded machine), at most
+    ``rounds`` frames: the snapshot is then of what a person would see, not of a moment."""
+    shown = ""
+    for _ in range(rounds):
+        await pilot.pause(0.05)
+        await settle(pilot)
+        frame = pilot.app.export_screenshot()
+        if frame == shown:
+            return
+        shown = frame
 
 
 def test_sign_in(snap_compare: Any, tui_world: World) -> None:
@@ -313,7 +327,8 @@ def _reports(snap_compare: Any, world: World, size: tuple[int, int], report: str
         for _ in range(100):  # the Changed message, then the worker, then the drawing
             await settle(pilot)
             shown = screen.report
-            if shown is not None and shown.name == report:
+            if shown is not None and shown.name == report and not screen.query_one(
+                    "#rep-table").loading:
                 break
             await pilot.pause(0.05)
         # the table is where the supervisor reads; the first load's busy indicator takes
