@@ -14,7 +14,8 @@ from casedesk.services.queries import notify
 from casedesk.services.workflow import cases, transitions
 from tests.conftest import World
 
-#: PostgreSQL only: SQLite has no NOTIFY, the workstation polls (tests/tui/test_live.py covers that path)
+#: PostgreSQL only: SQLite has no NOTIFY, the workstation polls (tests/tui/test_live.py
+#: covers that path)
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 

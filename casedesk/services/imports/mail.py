@@ -53,7 +53,7 @@ from casedesk.db import read_session
 from casedesk.errors import ConfigError, ValidationError
 from casedesk.i18n import N_, _
 from casedesk.models import Case, Contact, Interaction, Status
-from casedesk.models.base import table_of
+from casedesk.models.base import fixed_limit, table_of
 from casedesk.models.mail import OutboxMessage
 from casedesk.services.context import Actor, Desk
 from casedesk.services.directory.customers import contact_keys
@@ -204,14 +204,14 @@ class MailImport:
                 select(col(Interaction.case_id))
                 .where(col(Interaction.message_id).in_(mail.references),
                        col(Interaction.case_id).is_not(None))
-                .order_by(col(Interaction.id).desc()).limit(1)
+                .order_by(col(Interaction.id).desc()).limit(fixed_limit(1))
             ).scalar_one_or_none()
             if case_id is None:  # an answer to the desk's own mail (ack, resolution, …)
                 case_id = session.execute(
                     select(col(OutboxMessage.case_id))
                     .where(col(OutboxMessage.message_id).in_(mail.references),
                            col(OutboxMessage.case_id).is_not(None))
-                    .order_by(col(OutboxMessage.id).desc()).limit(1)
+                    .order_by(col(OutboxMessage.id).desc()).limit(fixed_limit(1))
                 ).scalar_one_or_none()
             if case_id is not None:
                 candidates.append(case_id)

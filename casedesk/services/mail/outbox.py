@@ -44,7 +44,7 @@ from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.errors import ValidationError
 from casedesk.i18n import _
 from casedesk.models import Case, Interaction
-from casedesk.models.base import saved_id
+from casedesk.models.base import fixed_limit, saved_id
 from casedesk.models.mail import OUTBOX_KINDS, OutboxMessage
 from casedesk.services.context import Desk, storable
 from casedesk.services.directory.addresses import check_email
@@ -226,7 +226,8 @@ def _claim(desk: Desk, who: str, lease: timedelta) -> OutboxMessage | None:
             query = select(OutboxMessage).where(_due(now)).order_by(col(OutboxMessage.id))
             if not is_sqlite(desk.engine):
                 query = query.with_for_update(skip_locked=True)
-            row: OutboxMessage | None = session.execute(query.limit(1)).scalars().first()
+            query = query.limit(fixed_limit(1))
+            row: OutboxMessage | None = session.execute(query).scalars().first()
             if row is None:
                 return None
             result = session.execute(

@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 from casedesk.db import write_session
 from casedesk.errors import ConfigError, ValidationError
 from casedesk.models import Area, Contact, Interaction, Queue
+from casedesk.models.base import fixed_limit
 from casedesk.services.context import Actor, Desk, storable
 from casedesk.services.directory.addresses import check_email
 from casedesk.services.directory.customers import contact_keys, email_key
@@ -113,7 +114,7 @@ def _fallback_queue(session: Session, area: str, queue: str | None) -> str:
     for wanted in (area, "general", "technical"):
         name = session.execute(
             select(col(Queue.name)).where(col(Queue.area) == wanted).order_by(col(Queue.id))
-            .limit(1)
+            .limit(fixed_limit(1))
         ).scalar_one_or_none()
         if name is not None:
             return str(name)

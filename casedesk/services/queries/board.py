@@ -27,7 +27,7 @@ from sqlmodel import Session, col
 from casedesk.db import read_session
 from casedesk.i18n import _
 from casedesk.models import Agent, Case, CaseEvent, Queue, QueueMember, Strategy
-from casedesk.models.base import saved_id
+from casedesk.models.base import fixed_limit, saved_id
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import Actor, Desk, load_agent
 from casedesk.services.numbers import case_label
@@ -68,14 +68,14 @@ def _wait_reason(session: Session, queue_id: int) -> str | None:
     recorded on its create event (two index probes; None when none was recorded)."""
     first = session.execute(
         select(col(Case.id)).where(_waiting(queue_id)).order_by(col(Case.due_at), col(Case.id))
-        .limit(1)
+        .limit(fixed_limit(1))
     ).scalar_one_or_none()
     if first is None:
         return None
     data = session.execute(
         select(col(CaseEvent.data))
         .where(col(CaseEvent.case_id) == first, col(CaseEvent.kind) == "create")
-        .limit(1)
+        .limit(fixed_limit(1))
     ).scalar_one_or_none()
     routing = data.get("routing") if isinstance(data, dict) else None
     reason = routing.get("reason") if isinstance(routing, dict) else None
@@ -316,7 +316,7 @@ def member_queues(desk: Desk, agent_id: int) -> list[tuple[str, bool]]:
         out = []
         for queue_id, name in names:
             waiting = session.execute(
-                select(col(Case.id)).where(_waiting(queue_id)).limit(1)
+                select(col(Case.id)).where(_waiting(queue_id)).limit(fixed_limit(1))
             ).first()
             out.append((name, waiting is not None))
         return out

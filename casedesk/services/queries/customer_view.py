@@ -19,6 +19,7 @@ from casedesk.models import (
     Interaction,
     Product,
 )
+from casedesk.models.base import fixed_limit
 from casedesk.services.context import Desk, storable_id
 from casedesk.services.contracts.contracts import account_contracts, load_account
 from casedesk.services.contracts.entitlements import day_of
@@ -147,7 +148,7 @@ def _view(session: Session, desk: Desk, contact: Contact | None, account: Accoun
     last = session.execute(
         select(col(Case.satisfaction)).where(mine, rated)
         .order_by(func.coalesce(col(Case.closed_at), col(Case.updated_at)).desc(),
-                  col(Case.id).desc()).limit(1)
+                  col(Case.id).desc()).limit(fixed_limit(1))
     ).scalar_one_or_none()
     products: list[ProductHolding] = []
     contracts = []

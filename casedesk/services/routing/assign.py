@@ -42,6 +42,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from casedesk.models import Agent, AgentStatus, Case, CategorySkill, Queue, QueueMember, Strategy
+from casedesk.models.base import fixed_limit
 from casedesk.models.cases import case_is_active
 
 
@@ -214,7 +215,7 @@ def last_worker_of(session: Session, contact_id: int) -> int | None:
         select(col(Case.owner_id))
         .where(col(Case.contact_id) == contact_id, col(Case.owner_id).is_not(None))
         .order_by(col(Case.updated_at).desc(), col(Case.id).desc())
-        .limit(1)
+        .limit(fixed_limit(1))
     ).scalar_one_or_none()
 
 

@@ -21,7 +21,7 @@ from casedesk.durations import ago
 from casedesk.errors import CaseTaken, ConflictError, StaleVersion, ValidationError
 from casedesk.i18n import N_, _, ngettext
 from casedesk.models import Agent, Case, CaseEvent, Queue
-from casedesk.models.base import saved_id
+from casedesk.models.base import fixed_limit, saved_id
 from casedesk.services.context import Actor, storable
 from casedesk.services.numbers import case_label, shown_number
 from casedesk.services.sla import clocks
@@ -254,7 +254,7 @@ def explain_conflict(
             select(col(CaseEvent.at))
             .where(col(CaseEvent.case_id) == case_id, col(CaseEvent.to_owner_id) == owner)
             .order_by(col(CaseEvent.at).desc(), col(CaseEvent.id).desc())
-            .limit(1)
+            .limit(fixed_limit(1))
         ).scalar_one_or_none()
         return CaseTaken(
             _("{case} was taken by {name} {ago}").format(

@@ -76,7 +76,7 @@ from casedesk.models import (
     RoutingRule,
     SlaPolicy,
 )
-from casedesk.models.base import saved_id, table_of
+from casedesk.models.base import fixed_limit, saved_id, table_of
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import Actor, Desk, unstorable
 from casedesk.services.numbers import parse_case_number
@@ -337,7 +337,7 @@ def _claim_statement(found: Lookups, kind: str, by_queue: bool, versioned: bool,
             select(_case.c.id)
             .where(*conditions)
             .order_by(_case.c.due_at, _case.c.id)
-            .limit(1)
+            .limit(fixed_limit(1))
             .with_for_update(skip_locked=True, of=_case)
         )
     else:

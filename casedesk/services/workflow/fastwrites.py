@@ -50,7 +50,7 @@ from sqlmodel import Session, col
 
 from casedesk.db import is_sqlite, read_session, write_session
 from casedesk.models import Agent, Case, CaseEvent, Contact, Interaction, QueueMember, Task
-from casedesk.models.base import table_of
+from casedesk.models.base import fixed_limit, table_of
 from casedesk.models.mail import OutboxMessage
 from casedesk.services.context import Actor, Desk, unstorable
 from casedesk.services.numbers import parse_case_number
@@ -405,12 +405,13 @@ def _mail_read() -> Any:
         _interaction.c.direction == "inbound",
     )
     first = (select(_interaction.c.message_id).where(mail)
-             .order_by(_interaction.c.started_at, _interaction.c.id).limit(1).scalar_subquery())
+             .order_by(_interaction.c.started_at, _interaction.c.id)
+             .limit(fixed_limit(1)).scalar_subquery())
     latest = (select(_interaction.c.message_id).where(mail)
               .order_by(_interaction.c.started_at.desc(), _interaction.c.id.desc())
-              .limit(1).scalar_subquery())
+              .limit(fixed_limit(1)).scalar_subquery())
     refs = (select(_outbox.c.references).where(_outbox.c.message_id == latest)
-            .limit(1).scalar_subquery())
+            .limit(fixed_limit(1)).scalar_subquery())
     return (
         select(Case, _contact.c.name, _contact.c.email, _contact.c.extras, first, latest, refs)
         .outerjoin(_contact, _contact.c.id == col(Case.contact_id))

@@ -37,7 +37,7 @@ from casedesk.errors import (
 from casedesk.i18n import N_, _
 from casedesk.labels import label
 from casedesk.models import ACTIVE_STATUSES, OPEN_STATUSES, Agent, Case, Status
-from casedesk.models.base import saved_id
+from casedesk.models.base import fixed_limit, saved_id
 from casedesk.models.cases import case_is_active
 from casedesk.services.context import (
     Actor,
@@ -175,7 +175,7 @@ def next_case(desk: Desk, actor: Actor, queue: str | int) -> CaseDetail:
                 select(col(Case.id))
                 .where(col(Case.queue_id) == q.id, col(Case.owner_id).is_(None), case_is_active())
                 .order_by(col(Case.due_at), col(Case.id))
-                .limit(1)
+                .limit(fixed_limit(1))
             )
             if not is_sqlite(desk.engine):
                 stmt = stmt.with_for_update(skip_locked=True)
