@@ -73,14 +73,15 @@ def worker(url: str, login: str, queue: str, until: float = float("inf")) -> lis
 
 def _breakdown(engine: Any) -> dict[str, list[float]]:
     """SQLite (``CLAIMS_BREAKDOWN=1``): where a claim's time goes — waiting for the write
-    lock, holding it (from BEGIN IMMEDIATE taken to COMMIT done), and inside that the
-    ``case_detail`` read the claim makes before it commits."""
+    lock, holding it (from BEGIN IMMEDIATE taken to the COMMIT's start), and the
+    ``case_detail`` read the claim makes after it commits (before stop 24: inside the
+    lock)."""
     from sqlalchemy import event
 
     from casedesk import db
     from casedesk.services.workflow import fastpath
 
-    parts: dict[str, list[float]] = {"lock wait": [], "lock held": [], "detail in lock": []}
+    parts: dict[str, list[float]] = {"lock wait": [], "lock held": [], "detail after commit": []}
     taken: list[float] = [0.0]
     begin, detail = db.begin_immediate, fastpath.case_detail
 
@@ -95,7 +96,7 @@ def _breakdown(engine: Any) -> dict[str, list[float]]:
         try:
             return detail(*args, **kwargs)
         finally:
-            parts["detail in lock"].append((time.perf_counter() - started) * 1000)
+            parts["detail after commit"].append((time.perf_counter() - started) * 1000)
 
     @event.listens_for(engine, "commit")
     def _committed(_conn: Any) -> None:
