@@ -347,3 +347,48 @@ def test_the_hot_statements_write_their_limits(world: World) -> None:
     assert seen.statements
     assert not [q for q in seen.statements if bound.search(q)], "\n---\n".join(
         q for q in seen.statements if bound.search(q))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_sqlite_reads_the_detail_after_the_write_lock(world: World) -> None:
+    """On SQLite one writer holds the lock at a time: a claim, a note, a new case and a
+    status change commit first and read what the screen shows after (WAL lets that read
+    run beside the next writer), so the lock covers only the writes."""
+    _warm(world)
+    engine = world.desk.engine
+    log: list[tuple[str, str]] = []
+
+    def on_begin(conn: Any) -> None:
+        log.append(("begin", conn.get_execution_options().get("sqlite_begin", "DEFERRED")))
+
+    def on_commit(_conn: Any) -> None:
+        log.append(("commit", ""))
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "LEFT OUTER JOIN contact" in statement:
+            log.append(("detail", ""))
+
+    hooks = (("begin", on_begin), ("commit", on_commit), ("before_cursor_execute", on_execute))
+    for name, fn in hooks:
+        event.listen(engine, name, fn)
+    try:
+        made = cases.create_case(world.desk, world.admin, title="waiting", queue="technical")
+        got = transitions.next_case(world.desk, world.ana, "technical")
+        cases.add_note(world.desk, world.ana, got.number, "rebooted the router")
+        transitions.start(world.desk, world.ana, got.number)
+        transitions.resolve(world.desk, world.ana, got.number, "solved", "rebooted")
+    finally:
+        for name, fn in hooks:
+            event.remove(engine, name, fn)
+    assert got.number == made.number
+    writing = False
+    details = 0
+    for kind, mode in log:
+        if kind == "begin":
+            writing = mode == "IMMEDIATE"
+        elif kind == "commit":
+            writing = False
+        else:
+            details += 1
+            assert not writing, f"a detail read inside the write lock: {log}"
+    assert details >= 5, log

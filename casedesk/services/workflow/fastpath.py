@@ -433,6 +433,7 @@ def change_status(
         return None
     found = lookups(desk.engine)
     sqlite = is_sqlite(desk.engine)
+    changed_id: int | None = None  # SQLite: the case changed, its detail read after COMMIT
     with _change_session(desk) as session:
         found.attach(session)
         facts = None
@@ -479,34 +480,38 @@ def change_status(
                 from casedesk.services.mail import notify
 
                 notify.customer_mail(session, current, "resolution", now, notes=mail)
-            return case_detail(session, saved_id(current.id))
-        message: dict[str, Any] = {}
-        if facts is not None:
-            from casedesk.services.workflow import fastwrites
-
-            made = fastwrites.resolution_mail(current, facts, mail or "", now)
-            if made is None:
-                return None
-            message = made
-        shaped = _status_shape(values, _same_keys(rows), message)
-        if shaped is None:  # a value whose SQL has no cache key: built for this call
-            changed = guarded.returning(*_case.c).cte("changed")
-            ctes = [_insert_events(changed, _same_keys(rows))]
-            if message:
+            changed_id = saved_id(current.id)
+        else:  # PostgreSQL: the change, its events and the detail in one statement
+            message: dict[str, Any] = {}
+            if facts is not None:
                 from casedesk.services.workflow import fastwrites
 
-                ctes.append(fastwrites.outbox_insert(changed, message))
-            return _detail(session, changed, *ctes)
-        shape, params = shaped
-        stmt = found.statements.get(shape)
-        if stmt is None:
-            if len(found.statements) > 1000:
-                found.statements.clear()
-            stmt = found.statements[shape] = _status_statement(values, *shape[2:])
-        params.update(g_id=current.id, g_version=current.version, g_status=current.status)
-        row = session.execute(stmt, params).first()
-        return None if row is None else detail_from_row(row, row[CHILDREN_AT] or [])
-    return None
+                made = fastwrites.resolution_mail(current, facts, mail or "", now)
+                if made is None:
+                    return None
+                message = made
+            shaped = _status_shape(values, _same_keys(rows), message)
+            if shaped is None:  # a value whose SQL has no cache key: built for this call
+                changed = guarded.returning(*_case.c).cte("changed")
+                ctes = [_insert_events(changed, _same_keys(rows))]
+                if message:
+                    from casedesk.services.workflow import fastwrites
+
+                    ctes.append(fastwrites.outbox_insert(changed, message))
+                return _detail(session, changed, *ctes)
+            shape, params = shaped
+            stmt = found.statements.get(shape)
+            if stmt is None:
+                if len(found.statements) > 1000:
+                    found.statements.clear()
+                stmt = found.statements[shape] = _status_statement(values, *shape[2:])
+            params.update(g_id=current.id, g_version=current.version, g_status=current.status)
+            row = session.execute(stmt, params).first()
+            return None if row is None else detail_from_row(row, row[CHILDREN_AT] or [])
+    if changed_id is None:  # not done (a _NotDone rolled back)
+        return None
+    with read_session(desk.engine) as session:
+        return case_detail(session, changed_id)
 
 
 def _status_shape(values: dict[str, Any], rows: list[dict[str, Any]],

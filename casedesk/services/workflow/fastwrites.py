@@ -157,6 +157,7 @@ def add_note(desk: Desk, actor: Actor, number: int | str, text: str,
             if case_id is None:
                 return None
             session.execute(event_stmt, {**params, "x_case": case_id})
+        with read_session(desk.engine) as session:  # after COMMIT: the lock is let go
             return case_detail(session, case_id)
     stmt = _statement(found, ("note", False), lambda: _note_statement(found))
     with desk.engine.connect() as conn:
@@ -615,15 +616,17 @@ def create_case(desk: Desk, actor: Actor, now: datetime, *, title: str, descript
             params["c_number"] = claim_numbers(session, "case")[0]
             params["x_case"] = session.execute(insert_case, params).scalar_one()
             session.execute(insert_event, params)
-            return case_detail(session, params["x_case"])
-        # The event is a statement of its own: row security checks that its case exists,
-        # and a statement does not see the rows its own CTEs insert.
-        insert_case, insert_event = _statement(found, ("create", False), lambda: (
-            _create_statement(), _create_statements_sqlite()[1]))
-        row = session.execute(insert_case, params).one()
-        params["x_case"] = row[0]  # (the case's id: detail_statement's first column)
-        session.execute(insert_event, params)
-        return detail_from_row(row, [])
+        else:
+            # The event is a statement of its own: row security checks that its case
+            # exists, and a statement does not see the rows its own CTEs insert.
+            insert_case, insert_event = _statement(found, ("create", False), lambda: (
+                _create_statement(), _create_statements_sqlite()[1]))
+            row = session.execute(insert_case, params).one()
+            params["x_case"] = row[0]  # (the case's id: detail_statement's first column)
+            session.execute(insert_event, params)
+            return detail_from_row(row, [])
+    with read_session(desk.engine) as reading:  # SQLite, after COMMIT: the lock let go
+        return case_detail(reading, params["x_case"])
 
 
 @contextmanager
