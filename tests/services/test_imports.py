@@ -417,3 +417,16 @@ def test_an_unusable_second_file_stops_before_anything_is_written(world: World,
     assert count(world, Contact) == before
     summary = imp(world, "contacts", good, write(tmp_path / "c.csv", "id,name\nZ,Zoe\n"))
     assert (summary.read, summary.created) == (3, 3)
+
+
+def test_a_heading_with_a_newline_keeps_the_error_on_one_line(world: World,
+                                                               tmp_path: Path) -> None:
+    """A quoted CSV heading (or an XLSX cell) may hold a newline: the error that lists the
+    file's columns stays one line, the newline shown (found by test_readers_fuzz)."""
+    path = write(tmp_path / "x.csv", '"carriage\nreturn",phone\na,600111222\n')
+    with pytest.raises(ConfigError, match="no column for name") as refused:
+        imp(world, "contacts", path)
+    assert "\n" not in str(refused.value) and "carriage␊return" in str(refused.value)
+    with pytest.raises(ConfigError, match="has no column") as refused:
+        imp(world, "contacts", path, mappings=("Surname=name",))
+    assert "\n" not in str(refused.value)

@@ -21,6 +21,7 @@ from casedesk.errors import ConfigError
 from casedesk.i18n import _, ngettext
 from casedesk.localformat import number
 from casedesk.services.imports.values import Coded, Relabel, fold, quoted
+from casedesk.textsafe import visible
 
 IGNORE = "-"
 EXTRAS = "extras"
@@ -133,6 +134,12 @@ def synonym_table(specs: Sequence[FieldSpec]) -> dict[str, str]:
     return table
 
 
+def _listed(headers: Sequence[str]) -> str:
+    """A file's column headings for a one-line error: a heading's newline or control
+    character shown visibly (``␊``), never breaking the line."""
+    return ", ".join(visible(h, single_line=True) for h in headers)
+
+
 def build_mapping(
     specs: Sequence[FieldSpec],
     headers: Sequence[str],
@@ -155,7 +162,7 @@ def build_mapping(
                     _("bad --map {column}={target}: {source} has no column {column} "
                       "(columns: {columns})").format(
                         column=repr(overrides.columns[column]), target=target, source=source,
-                        columns=", ".join(headers))
+                        columns=_listed(headers))
                 )
     chosen: dict[str, int] = {}
     targets: dict[int, str] = {}
@@ -200,7 +207,7 @@ def build_mapping(
                      '{source}: no column for {names} (columns: {columns}); name one with '
                      '--map "COLUMN={field}"', len(missing)).format(
                 source=source, names=_(" and ").join(missing),
-                columns=", ".join(headers) or _("none"), field=missing[0])
+                columns=_listed(headers) or _("none"), field=missing[0])
         )
     return Mapping(
         tuple(headers),
