@@ -482,10 +482,10 @@ def change_status(
                 notify.customer_mail(session, current, "resolution", now, notes=mail)
             changed_id = saved_id(current.id)
         else:  # PostgreSQL: the change, its events and the detail in one statement
+            from casedesk.services.workflow import fastwrites
+
             message: dict[str, Any] = {}
             if facts is not None:
-                from casedesk.services.workflow import fastwrites
-
                 made = fastwrites.resolution_mail(current, facts, mail or "", now)
                 if made is None:
                     return None
@@ -495,8 +495,6 @@ def change_status(
                 changed = guarded.returning(*_case.c).cte("changed")
                 ctes = [_insert_events(changed, _same_keys(rows))]
                 if message:
-                    from casedesk.services.workflow import fastwrites
-
                     ctes.append(fastwrites.outbox_insert(changed, message))
                 return _detail(session, changed, *ctes)
             shape, params = shaped
