@@ -126,7 +126,8 @@ def _broken_xml(data: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("damage", ["truncated", "halved", "bitflip", "broken xml"])
+@pytest.mark.parametrize("damage", ["truncated", "halved", "bitflip", "broken xml",
+                                    "no sheet"])
 def test_a_damaged_workbook_is_one_clear_error_and_nothing_is_applied(
     world: World, tmp_path: Path, damage: str
 ) -> None:
@@ -139,6 +140,8 @@ def test_a_damaged_workbook_is_one_clear_error_and_nothing_is_applied(
         sheet_at = data.index(b"xl/worksheets/sheet1.xml") + 40
         data = data[:sheet_at] + bytes(b ^ 0x55 for b in data[sheet_at:sheet_at + 64]) \
             + data[sheet_at + 64:]
+    elif damage == "no sheet":  # the sheet's part renamed: openpyxl finds no worksheet
+        data = data.replace(b"xl/worksheets/sheet1.xml", b"xl/worksheets/sieet1.xml")
     else:
         data = _broken_xml(data)
     path = tmp_path / "people.xlsx"

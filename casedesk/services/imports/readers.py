@@ -432,6 +432,9 @@ class XlsxSource:
             if sheet is not None and sheet not in names:
                 raise ConfigError(_("{file} has no sheet {sheet} (sheets: {sheets})").format(
                     file=path.name, sheet=repr(sheet), sheets=", ".join(names)))
+            if not self._book.worksheets:  # a damaged or hand-made workbook
+                raise ConfigError(_("cannot read {file}: the workbook has no worksheet; "
+                                    "nothing was imported").format(file=path.name))
             self._sheet = self._book[sheet] if sheet is not None else self._book.worksheets[0]
             self.sheet_name = self._sheet.title
             try:
